@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FluentValidation.Results;
+
+namespace WinBack.Api.Infrastructure.Errors;
+
+/// <summary>Turns System.Text.Json's exceptions into messages that name the field and say what was expected.</summary>
+public static partial class JsonErrors
+{
+    public const string BodyField = "body";
+
+    public static ValidationFailure Describe(JsonException exception)
+    {
+        var (message, aboutField) = MessageFor(exception);
+        var field = !aboutField || string.IsNullOrEmpty(exception.Path) || exception.Path == "$" ? BodyField : FieldPath(exception.Path);
+        return new ValidationFailure(field, message) { ErrorCode = ErrorCodes.InvalidJson };
+    }
+
+    /// <summary>"$.apiKeys[0].Scope" or "ApiKeys[0].Scope" becomes "apiKeys[0].scope".</summary>
+    public static string FieldPath(string path)
+    {
+        var trimmed = path.StartsWith("$.") ? path[2..] : path.TrimStart('$');
+        if (trimmed.Length == 0) return BodyField;
+        return string.Join('.', trimmed.Split('.').Select(s => s.Length == 0 ? s : char.ToLowerInvariant(s[0]) + s[1..]));
+    }
+
+    /// <summary>The message, and whether it is about one field (else about the body's syntax).</summary>
+    private static (string Message, bool AboutField) MessageFor(JsonException exception)
+    {
+        if (exception.Data[Http.StrictEnumConverter.MessageKey] is string enumMessage)
+            return (enumMessage, true);
+        var message = exception.InnerException is InvalidOperationException or FormatException
+            ? exception.InnerException.Message
+            : exception.Message;
+
+        if (UnmappedMember().Match(message) is { Success: true } unmapped)
+            return ($"Unknown field '{unmapped.Groups["name"].Value}'. See the request schema in /swagger.", true);
+        if (ConvertTo().Match(message) is { Success: true } convert)
+            return ($"Expected {Expected(convert.Groups["type"].Value)}.", true);
+        if (TokenType().Match(message) is { Success: true } token)
+            return ($"Expected a {token.Groups["type"].Value.ToLowerInvariant()}, got {Token(token.Groups["token"].Value)}.", true);
+        if (message.Contains("missing required properties", StringComparison.Ordinal))
+            return ("A required field is missing.", true);
+        // Reader errors ("'x' is an invalid start of a value") say where the syntax broke.
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return ($"The body is not valid JSON: {(cut > 0 ? message[..cut] : message)}", false);
+    }
+
+    private static string Token(string tokenType) => tokenType switch
+    {
+        "StartObject" => "an object",
+        "StartArray" => "an array",
+        "True" or "False" => "a boolean",
+        "Null" => "null",
+        _ => $"a {tokenType.ToLowerInvariant()}",
+    };
+
+    private static string Expected(string clrType)
+    {
+        var type = clrType.TrimEnd(']').Split('[').Last().Split('`')[0];
+        return type switch
+        {
+            "System.String" => "a string",
+            "System.Int32" or "System.Int64" or "System.Int16" => "an integer",
+            "System.Decimal" or "System.Double" => "a number",
+            "System.Boolean" => "true or false",
+            "System.DateTimeOffset" or "System.DateTime" => "an RFC 3339 timestamp such as 2026-01-31T09:30:00Z",
+            _ when type.StartsWith("System.Collections") || type.EndsWith("[]") => "an array",
+            _ when type.StartsWith("System.Nullable") => "a value of the documented type, or null",
+            _ => "an object of the documented shape",
+        };
+    }
+
+    [GeneratedRegex("The JSON property '(?<name>[^']+)' could not be mapped")]
+    private static partial Regex UnmappedMember();
+
+    [GeneratedRegex("Cannot get the value of a token type '(?<token>[A-Za-z]+)' as a (?<type>[A-Za-z]+)")]
+    private static partial Regex TokenType();
+
+    [GeneratedRegex("could not be converted to (?<type>[^ .]+(\\.[^ .]+)*)")]
+    private static partial Regex ConvertTo();
+}

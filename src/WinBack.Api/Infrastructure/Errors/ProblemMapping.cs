@@ -1,0 +1,62 @@
+using System.Text.Json;
+using FluentValidation.Results;
+using JasperFx;
+using Microsoft.AspNetCore.WebUtilities;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Common;
+
+namespace WinBack.Api.Infrastructure.Errors;
+
+/// <summary>The one place where failures become HTTP problems.</summary>
+public static class ProblemMapping
+{
+    public static ApiProblem FromException(Exception exception) => exception switch
+    {
+        ApiException api => api.Problem,
+        DomainRuleViolated rule => ApiProblem.Of(StatusCodes.Status422UnprocessableEntity, rule.Code,
+            "Request violates a business rule", rule.Message),
+        ConcurrencyException => ApiProblem.Of(StatusCodes.Status409Conflict, ErrorCodes.ConcurrencyConflict,
+            "Concurrent update", "Another request changed this object at the same time. Retry the request."),
+        BadHttpRequestException bad => FromStatus(bad.StatusCode, bad.Message),
+        JsonException json => FromJsonError(JsonErrors.Describe(json)),
+        _ => ApiProblem.Of(StatusCodes.Status500InternalServerError, ErrorCodes.InternalError,
+            "Internal error", "Something went wrong on our side. The request may be retried with the same Idempotency-Key."),
+    };
+
+    /// <summary>For responses that ended with a bare status and no body (unknown route, wrong verb, ...).</summary>
+    public static ApiProblem FromStatus(int status, string? detail = null) => status switch
+    {
+        StatusCodes.Status404NotFound => ApiProblem.Of(status, ErrorCodes.RouteNotFound, "Not found",
+            detail ?? "No such route. The API lives under /v1; see /swagger for every route."),
+        StatusCodes.Status405MethodNotAllowed => ApiProblem.Of(status, ErrorCodes.MethodNotAllowed, "Method not allowed",
+            detail ?? "This route does not accept that HTTP method; see /swagger."),
+        StatusCodes.Status413PayloadTooLarge => ApiProblem.Of(status, ErrorCodes.RequestTooLarge, "Request too large",
+            "The request body is larger than this API accepts."),
+        StatusCodes.Status415UnsupportedMediaType => ApiProblem.Of(status, ErrorCodes.UnsupportedMediaType,
+            "Unsupported media type", "This endpoint takes a JSON body: send it with Content-Type: application/json."),
+        _ => ApiProblem.Of(status, status >= 500 ? ErrorCodes.InternalError : ErrorCodes.BadRequest,
+            ReasonPhrases.GetReasonPhrase(status), detail ?? ReasonPhrases.GetReasonPhrase(status)),
+    };
+
+    public static ApiProblem FromValidation(IReadOnlyCollection<ValidationFailure> failures, int status)
+    {
+        var errors = failures
+            .GroupBy(f => JsonErrors.FieldPath(f.PropertyName))
+            .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).Distinct().ToArray());
+        var invalidJson = failures.Any(f => f.ErrorCode == ErrorCodes.InvalidJson);
+        var detail = string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+        return invalidJson
+            ? ApiProblem.Of(status, ErrorCodes.InvalidJson, "Malformed request body", detail, errors)
+            : ApiProblem.Of(status, ErrorCodes.ValidationFailed, "Invalid request", detail, errors);
+    }
+
+    private static ApiProblem FromJsonError(ValidationFailure failure) =>
+        FromValidation([failure], StatusCodes.Status400BadRequest);
+
+    public static async Task WriteAsync(HttpContext context, ApiProblem problem)
+    {
+        context.Response.StatusCode = problem.Status;
+        context.Response.ContentType = ApiProblem.ContentType;
+        await JsonSerializer.SerializeAsync(context.Response.Body, problem, WinBackJson.Options, context.RequestAborted);
+    }
+}

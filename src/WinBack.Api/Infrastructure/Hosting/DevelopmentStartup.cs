@@ -1,0 +1,76 @@
+using Marten;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using WinBack.Api.Features.ApiKeys;
+using WinBack.Api.Features.Tenants;
+using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Http;
+
+namespace WinBack.Api.Infrastructure.Hosting;
+
+/// <summary>
+/// Development only: makes sure a demo tenant exists and prints a fresh admin key for it, with the
+/// Swagger URL. The key of the previous start is revoked, because secrets cannot be shown twice.
+/// </summary>
+public sealed class DevelopmentStartup(IDocumentStore store, Ids ids, TimeProvider clock, PlatformKey platformKey,
+    IServer server, IHostApplicationLifetime lifetime) : IHostedService
+{
+    public const string DemoTenantName = "demo";
+    private const string StartupKeyDescription = "demo admin key (printed at start-up)";
+
+    public async Task StartAsync(CancellationToken ct)
+    {
+        var tenant = await EnsureDemoTenantAsync(ct);
+        var secret = await RotateStartupKeyAsync(tenant, ct);
+        lifetime.ApplicationStarted.Register(() => PrintBanner(secret));
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+
+    private async Task<Tenant> EnsureDemoTenantAsync(CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var tenant = await session.Query<Tenant>().FirstOrDefaultAsync(t => t.Name == DemoTenantName, ct);
+        if (tenant is not null)
+            return tenant;
+        tenant = new Tenant { Id = ids.New("ten"), Name = DemoTenantName, Mode = TenantMode.Test, CreatedAt = clock.GetUtcNow() };
+        session.Insert(tenant);
+        await session.SaveChangesAsync(ct);
+        return tenant;
+    }
+
+    private async Task<string> RotateStartupKeyAsync(Tenant tenant, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession(tenant.Id);
+        var previous = await session.Query<ApiKey>()
+            .Where(k => k.Description == StartupKeyDescription && k.RevokedAt == null).ToListAsync(ct);
+        foreach (var key in previous)
+        {
+            key.RevokedAt = clock.GetUtcNow();
+            session.Update(key);
+        }
+        var minted = MintedApiKey.Mint(ids, clock, tenant.Mode, ApiKeyScope.Admin, StartupKeyDescription);
+        session.Insert(minted.Key);
+        await session.SaveChangesAsync(ct);
+        return minted.Secret;
+    }
+
+    private void PrintBanner(string demoAdminKey)
+    {
+        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://127.0.0.1:5080";
+        var platform = platformKey.Generated
+            ? $"{platformKey.Secret}   (generated for this run; set WinBack__PlatformKey to keep one)"
+            : "(from WinBack__PlatformKey)";
+        Console.WriteLine($"""
+
+            ──────────────────────────────────────────────────────────────
+             WinBack is running
+               Swagger UI      {address}/swagger
+               Demo admin key  {demoAdminKey}
+               Platform key    {platform}
+             In Swagger: Authorize → paste the demo admin key.
+            ──────────────────────────────────────────────────────────────
+
+            """);
+    }
+}

@@ -1,0 +1,44 @@
+namespace WinBack.Api.Infrastructure.Hosting;
+
+/// <summary>The <c>WinBack</c> configuration section (environment: <c>WinBack__Name</c>).</summary>
+public sealed class WinBackOptions
+{
+    public const string Section = "WinBack";
+
+    /// <summary><c>all</c> (one process), <c>api</c> (stateless HTTP) or <c>worker</c> (exactly one: daemon and background jobs).</summary>
+    public WinBackRole Role { get; set; } = WinBackRole.All;
+
+    /// <summary>Where the local PostgreSQL cluster lives when no connection string is set.</summary>
+    public string DataDir { get; set; } = ".winback/pg";
+
+    /// <summary>Folder with initdb and pg_ctl; found on PATH or under /usr/lib/postgresql when unset.</summary>
+    public string? PostgresBinDir { get; set; }
+
+    /// <summary>The operator's key for <c>POST /v1/tenants</c>. Generated per run in Development when unset.</summary>
+    public string? PlatformKey { get; set; }
+
+    public RateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>How long an Idempotency-Key is remembered; the contract promises at least 24 hours.</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(48);
+
+    /// <summary>Largest request body accepted, in bytes; larger ones get 413.</summary>
+    public long MaxRequestBodyBytes { get; set; } = 2 * 1024 * 1024;
+}
+
+public enum WinBackRole { All, Api, Worker }
+
+public sealed class RateLimitOptions
+{
+    /// <summary>Sustained requests per second per API key.</summary>
+    public int RequestsPerSecond { get; set; } = 100;
+
+    /// <summary>Requests a key may send at once above the sustained rate.</summary>
+    public int Burst { get; set; } = 200;
+}
+
+public static class WinBackRoleExtensions
+{
+    public static bool ServesApi(this WinBackRole role) => role is WinBackRole.All or WinBackRole.Api;
+    public static bool RunsWorker(this WinBackRole role) => role is WinBackRole.All or WinBackRole.Worker;
+}

@@ -1,0 +1,52 @@
+using FastEndpoints;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Idempotency;
+using WinBack.Api.Infrastructure.OpenApi;
+using Microsoft.Extensions.Options;
+
+namespace WinBack.Api.Infrastructure.Hosting;
+
+public static class WinBackPipeline
+{
+    public static WebApplication UseWinBack(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+
+        var role = app.Services.GetRequiredService<IOptions<WinBackOptions>>().Value.Role;
+        if (!role.ServesApi())
+            return app;
+
+        // Order matters: errors outermost; then who is calling, how fast, whether allowed;
+        // idempotency wraps the endpoint and sees its final status (exceptions mapped innermost).
+        app.UseMiddleware<ProblemExceptionMiddleware>();
+        app.UseProblemForEmptyErrors();
+        app.UseSwagger();
+        app.UseSwaggerUI(ui =>
+        {
+            ui.SwaggerEndpoint(SwaggerSetup.DocumentPath, "WinBack v1");
+            ui.DocumentTitle = "WinBack API";
+            ui.EnablePersistAuthorization();
+        });
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.UseMiddleware<IdempotencyMiddleware>();
+        app.UseMiddleware<ProblemExceptionMiddleware>();
+        app.UseMiddleware<JsonBodyRequiredMiddleware>();
+        app.UseFastEndpoints(config =>
+        {
+            config.Endpoints.RoutePrefix = "v1";
+            config.Endpoints.ShortNames = true;
+            WinBackJson.Configure(config.Serializer.Options);
+            config.Errors.ContentType = ApiProblem.ContentType;
+            config.Errors.ProducesMetadataType = typeof(ApiProblem);
+            config.Errors.ResponseBuilder = (failures, _, status) => ProblemMapping.FromValidation(failures, status);
+            config.Binding.JsonExceptionTransformer = JsonErrors.Describe;
+        });
+        return app;
+    }
+}

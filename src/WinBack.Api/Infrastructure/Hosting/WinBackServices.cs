@@ -1,0 +1,73 @@
+using FastEndpoints;
+using FluentValidation;
+using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Idempotency;
+using WinBack.Api.Infrastructure.Marten;
+using WinBack.Api.Infrastructure.OpenApi;
+using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.RateLimiting;
+
+namespace WinBack.Api.Infrastructure.Hosting;
+
+public static class WinBackServices
+{
+    public static WebApplicationBuilder AddWinBack(this WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection(WinBackOptions.Section);
+        var options = section.Get<WinBackOptions>() ?? new WinBackOptions();
+        var services = builder.Services;
+        services.Configure<WinBackOptions>(section);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+
+        // Registered before anything that needs the database, so that it is stopped after them.
+        var connectionString = builder.Configuration.GetConnectionString("WinBack");
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            var local = LocalPostgres.StartAsync(new LocalPostgresOptions(options.DataDir) { BinDir = options.PostgresBinDir })
+                .GetAwaiter().GetResult();
+            services.AddSingleton(local);
+            services.AddHostedService<LocalPostgresLifetime>();
+            connectionString = local.ConnectionStringFor(local.Database);
+        }
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<Ids>();
+        services.AddSingleton(ResolvePlatformKey(options, builder.Environment));
+        services.AddHttpContextAccessor();
+        services.AddWinBackMarten(connectionString, options.Role);
+        services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
+
+        if (options.Role.ServesApi())
+        {
+            services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+                .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(
+                    ApiKeyAuthenticationHandler.SchemeName, null);
+            services.AddAuthorization();
+            services.AddApiKeyRateLimiting(options.RateLimit);
+            services.ConfigureHttpJsonOptions(json => WinBackJson.Configure(json.SerializerOptions));
+            // FluentValidation names fields as the JSON does ("'name' must not be empty.").
+            ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
+                member is null ? null : System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+            services.AddFastEndpoints();
+            services.AddWinBackOpenApi();
+            if (builder.Environment.IsDevelopment())
+                services.AddHostedService<DevelopmentStartup>();
+        }
+
+        if (options.Role.RunsWorker())
+            services.AddHostedService<IdempotencyKeyPurge>();
+
+        return builder;
+    }
+
+    private static PlatformKey ResolvePlatformKey(WinBackOptions options, IWebHostEnvironment environment)
+    {
+        if (!string.IsNullOrWhiteSpace(options.PlatformKey))
+            return new PlatformKey(options.PlatformKey, generated: false);
+        if (environment.IsDevelopment())
+            return PlatformKey.Generate();
+        throw new InvalidOperationException(
+            "WinBack__PlatformKey is not set. Outside Development the operator's platform key must be configured.");
+    }
+}

@@ -1,0 +1,51 @@
+using FastEndpoints;
+using FluentValidation;
+using Marten;
+
+namespace WinBack.Api.Infrastructure.Http;
+
+/// <summary>Query parameters every list endpoint takes.</summary>
+public abstract class PageRequest
+{
+    /// <summary>How many objects to return, 1 to 100. Default 10.</summary>
+    [QueryParam]
+    public int? Limit { get; set; }
+
+    /// <summary>Cursor: the id of the last object of the previous page. Lists run newest first.</summary>
+    [QueryParam]
+    public string? StartingAfter { get; set; }
+}
+
+/// <summary>A page of a list, newest first.</summary>
+public sealed record Page<T>(IReadOnlyList<T> Data, bool HasMore);
+
+public interface IHasId
+{
+    string Id { get; }
+}
+
+public static class Paging
+{
+    public const int DefaultLimit = 10;
+    public const int MaxLimit = 100;
+
+    /// <summary>Pages a Marten query by descending id; ids are time-ordered, so this is newest first.</summary>
+    public static async Task<Page<T>> PageAsync<T>(this IQueryable<T> query, PageRequest page, CancellationToken ct)
+        where T : IHasId
+    {
+        var limit = page.Limit ?? DefaultLimit;
+        if (page.StartingAfter is { } cursor)
+            query = query.Where(x => x.Id.CompareTo(cursor) < 0);
+        var rows = await query.OrderByDescending(x => x.Id).Take(limit + 1).ToListAsync(ct);
+        return new Page<T>(rows.Take(limit).ToList(), rows.Count > limit);
+    }
+
+    public static void AddPagingRules<TRequest>(this AbstractValidator<TRequest> validator, string idPrefix)
+        where TRequest : PageRequest
+    {
+        validator.RuleFor(x => x.Limit).InclusiveBetween(1, MaxLimit).When(x => x.Limit is not null)
+            .WithMessage($"limit must be between 1 and {MaxLimit}.");
+        validator.RuleFor(x => x.StartingAfter).Must(c => Ids.HasPrefix(c, idPrefix)).When(x => x.StartingAfter is not null)
+            .WithMessage($"startingAfter must be an id starting with '{idPrefix}_' from a previous page.");
+    }
+}

@@ -1,0 +1,169 @@
+using System.Security.Cryptography;
+using System.Text;
+using Marten;
+using JasperFx;
+using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Errors;
+
+namespace WinBack.Api.Infrastructure.Idempotency;
+
+/// <summary>
+/// The one idempotency mechanism, for every POST. The first request with a key claims it (a primary-key
+/// insert); later ones replay the stored response, get 422 if their body differs, or 409 while the first
+/// is still running. Server errors release the key so that the client can retry.
+/// </summary>
+public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore store, TimeProvider clock, ILogger<IdempotencyMiddleware> logger)
+{
+    public const string HeaderName = "Idempotency-Key";
+    public const string ReplayedHeader = "Idempotent-Replayed";
+    public const int MaxKeyLength = 255;
+    // A claim older than this belongs to a process that died mid-request; it may be taken over.
+    private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(2);
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        string? key = context.Request.Headers[HeaderName];
+        var caller = Caller.From(context.User);
+        if (!HttpMethods.IsPost(context.Request.Method) || key is null || caller is null)
+        {
+            await next(context);
+            return;
+        }
+        if (key.Length is 0 or > MaxKeyLength)
+        {
+            await ProblemMapping.WriteAsync(context, ApiProblem.Of(400, ErrorCodes.InvalidIdempotencyKey, "Invalid Idempotency-Key",
+                $"The Idempotency-Key header must be 1 to {MaxKeyLength} characters; a UUID is a good choice."));
+            return;
+        }
+
+        var id = $"{caller.TenantId ?? ApiScopes.Platform}/{key}";
+        var requestHash = await HashRequestAsync(context.Request);
+        var existing = await ClaimAsync(id, requestHash, context.RequestAborted);
+        if (existing is not null)
+        {
+            await AnswerDuplicateAsync(context, existing, requestHash);
+            return;
+        }
+
+        await RunAndStoreAsync(context, id);
+    }
+
+    /// <summary>Returns null when this request now owns the key, else the record that holds it.</summary>
+    private async Task<IdempotencyRecord?> ClaimAsync(string id, string requestHash, CancellationToken ct)
+    {
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            await using var session = store.LightweightSession();
+            session.Insert(new IdempotencyRecord { Id = id, RequestHash = requestHash, CreatedAt = clock.GetUtcNow() });
+            try
+            {
+                await session.SaveChangesAsync(ct);
+                return null;
+            }
+            catch (DocumentAlreadyExistsException)
+            {
+            }
+
+            await using var query = store.QuerySession();
+            var existing = await query.LoadAsync<IdempotencyRecord>(id, ct);
+            if (existing is null)
+                continue; // released between our insert and our read: claim again
+            if (!existing.InFlight || clock.GetUtcNow() - existing.CreatedAt < AbandonedAfter)
+                return existing;
+            await ReleaseAsync(id); // abandoned by a crashed request
+        }
+        return new IdempotencyRecord { Id = id, RequestHash = requestHash, CreatedAt = clock.GetUtcNow() };
+    }
+
+    private static async Task AnswerDuplicateAsync(HttpContext context, IdempotencyRecord existing, string requestHash)
+    {
+        if (existing.RequestHash != requestHash)
+        {
+            await ProblemMapping.WriteAsync(context, ApiProblem.Of(422, ErrorCodes.IdempotencyKeyReused, "Idempotency-Key reused",
+                "This Idempotency-Key was already used with a different request. Use a new key for a new request."));
+            return;
+        }
+        if (existing.InFlight)
+        {
+            context.Response.Headers.RetryAfter = "1";
+            await ProblemMapping.WriteAsync(context, ApiProblem.Of(409, ErrorCodes.IdempotencyKeyInUse, "Request in progress",
+                "A request with this Idempotency-Key is still being processed. Retry shortly to get its result."));
+            return;
+        }
+
+        context.Response.StatusCode = existing.StatusCode;
+        context.Response.Headers[ReplayedHeader] = "true";
+        if (existing.ContentType is not null) context.Response.ContentType = existing.ContentType;
+        if (existing.Location is not null) context.Response.Headers.Location = existing.Location;
+        if (existing.Body is not null) await context.Response.WriteAsync(existing.Body, context.RequestAborted);
+    }
+
+    private async Task RunAndStoreAsync(HttpContext context, string id)
+    {
+        var original = context.Response.Body;
+        using var buffer = new MemoryStream();
+        context.Response.Body = buffer;
+        try
+        {
+            await next(context);
+        }
+        catch
+        {
+            context.Response.Body = original;
+            await ReleaseAsync(id);
+            throw;
+        }
+
+        context.Response.Body = original;
+        buffer.Position = 0;
+        if (context.Response.StatusCode >= 500)
+            await ReleaseAsync(id);
+        else
+            await CompleteAsync(id, context.Response, Encoding.UTF8.GetString(buffer.ToArray()));
+        await buffer.CopyToAsync(original, context.RequestAborted);
+    }
+
+    private async Task CompleteAsync(string id, HttpResponse response, string body)
+    {
+        await using var session = store.LightweightSession();
+        var record = await session.LoadAsync<IdempotencyRecord>(id, CancellationToken.None);
+        if (record is null)
+            return;
+        record.CompletedAt = clock.GetUtcNow();
+        record.StatusCode = response.StatusCode;
+        record.ContentType = response.ContentType;
+        record.Location = response.Headers.Location;
+        record.Body = body;
+        session.Update(record);
+        await session.SaveChangesAsync(CancellationToken.None);
+    }
+
+    private async Task ReleaseAsync(string id)
+    {
+        try
+        {
+            await using var session = store.LightweightSession();
+            session.Delete<IdempotencyRecord>(id);
+            await session.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            // The claim then expires as abandoned; the client sees 409 until then, never a double effect.
+            logger.LogWarning(e, "Could not release Idempotency-Key {Id}", id);
+        }
+    }
+
+    // The same key must come with the same request: method, path, query and body.
+    private static async Task<string> HashRequestAsync(HttpRequest request)
+    {
+        request.EnableBuffering();
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}{request.QueryString}\n"));
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            sha.AppendData(chunk, 0, read);
+        request.Body.Position = 0;
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+}

@@ -1,0 +1,188 @@
+using System.Reflection;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using FastEndpoints;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Idempotency;
+
+namespace WinBack.Api.Infrastructure.OpenApi;
+
+/// <summary>
+/// Swashbuckle sees FastEndpoints routes only through the API explorer, which gives a GET a request
+/// body, drops path parameters and ignores Summary(). This filter rebuilds each operation from
+/// FastEndpoints' own <see cref="EndpointDefinition"/>: where each request property binds, the
+/// summary, the success and error responses, and their examples.
+/// </summary>
+public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOperationFilter
+{
+    public const string SecurityScheme = "bearer";
+
+    public void Apply(OpenApiOperation operation, OperationFilterContext context)
+    {
+        var definition = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<EndpointDefinition>().FirstOrDefault();
+        if (definition is null)
+            return;
+
+        var summary = definition.EndpointSummary;
+        operation.OperationId = definition.EndpointType.Name.Replace("Endpoint", "");
+        operation.Summary = summary?.Summary;
+        operation.Description = Describe(definition, summary);
+        if (definition.EndpointTags is { Count: > 0 } tags)
+            operation.Tags = tags.Select(t => new OpenApiTagReference(t, context.Document)).ToHashSet();
+
+        var method = context.ApiDescription.HttpMethod ?? "GET";
+        var routeParams = RouteParameters(context.ApiDescription.RelativePath ?? "");
+        var hasBody = DocumentParameters(operation, context, definition, summary, method, routeParams);
+        DocumentRequestBody(operation, summary, hasBody);
+        DocumentResponses(operation, context, definition, summary, method, routeParams.Count > 0);
+
+        if (definition.AnonymousVerbs is not { Length: > 0 })
+            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecurityScheme, context.Document)] = [] }];
+    }
+
+    private static string? Describe(EndpointDefinition definition, EndpointSummary? summary)
+    {
+        var scopes = definition.AllowedRoles is { Count: > 0 } roles ? $"\n\nRequires a key with scope: {string.Join(" or ", roles)}." : "";
+        return (summary?.Description ?? "") + scopes;
+    }
+
+    /// <summary>Adds path, query and header parameters; returns whether the request has a JSON body.</summary>
+    private bool DocumentParameters(OpenApiOperation operation, OperationFilterContext context, EndpointDefinition definition,
+        EndpointSummary? summary, string method, IReadOnlyList<string> routeParams)
+    {
+        var parameters = new List<IOpenApiParameter>();
+        var properties = RequestBinding.Properties(definition);
+
+        foreach (var name in routeParams.Where(r => !properties.Any(p => Matches(p, r))))
+            parameters.Add(Parameter(name, ParameterLocation.Path, typeof(string), context, description: summary?.Params.GetValueOrDefault(name)));
+
+        foreach (var property in properties)
+        {
+            var name = WireName(property);
+            var description = summary?.Params.GetValueOrDefault(name) ?? xmlDocs.For(property);
+            var routeName = routeParams.FirstOrDefault(r => Matches(property, r));
+            if (routeName is not null)
+            {
+                parameters.Add(Parameter(routeName, ParameterLocation.Path, property.PropertyType, context, description));
+                continue;
+            }
+            switch (RequestBinding.SourceOf(property, method))
+            {
+                case RequestBinding.Source.Header:
+                    var header = property.GetCustomAttribute<FromHeaderAttribute>()!;
+                    parameters.Add(Parameter(header.HeaderName ?? property.Name, ParameterLocation.Header, property.PropertyType, context,
+                        description, required: header.IsRequired));
+                    break;
+                case RequestBinding.Source.Query:
+                    parameters.Add(Parameter(name, ParameterLocation.Query, property.PropertyType, context, description));
+                    break;
+            }
+        }
+
+        if (HttpMethods.IsPost(method))
+            parameters.Add(Parameter(IdempotencyMiddleware.HeaderName, ParameterLocation.Header, typeof(string), context,
+                "Makes the request safe to retry: the same key with the same body returns the first response (header " +
+                $"{IdempotencyMiddleware.ReplayedHeader}: true); with another body it gets 422. Keys are kept at least 24 hours. A UUID is a good choice.",
+                example: "5f1c9a8e-3b7d-4e2a-9c61-0d4f8b2e7a13"));
+
+        operation.Parameters = parameters;
+        return RequestBinding.TakesJsonBody(definition, method);
+    }
+
+    private static void DocumentRequestBody(OpenApiOperation operation, EndpointSummary? summary, bool hasBody)
+    {
+        if (!hasBody)
+        {
+            operation.RequestBody = null;
+            return;
+        }
+        if (operation.RequestBody is not OpenApiRequestBody body || body.Content is null)
+            return;
+        body.Required = true;
+        foreach (var key in body.Content.Keys.Where(k => k != "application/json").ToList())
+            body.Content.Remove(key);
+        if (summary?.ExampleRequest is { } example && body.Content.TryGetValue("application/json", out var media) && media is OpenApiMediaType json)
+            json.Example = ToNode(example);
+    }
+
+    private static void DocumentResponses(OpenApiOperation operation, OperationFilterContext context, EndpointDefinition definition,
+        EndpointSummary? summary, string method, bool hasRouteParams)
+    {
+        var responses = new OpenApiResponses();
+        var successes = summary?.Responses.Where(r => r.Key < 400).ToList() ?? [];
+        if (successes.Count == 0)
+            successes = [new KeyValuePair<int, string>(200, "OK")];
+        foreach (var (status, description) in successes)
+        {
+            var response = new OpenApiResponse { Description = description };
+            if (definition.ResDtoType is { } resDto && resDto != typeof(EmptyResponse) && resDto != typeof(object))
+            {
+                response.Content = new Dictionary<string, IOpenApiMediaType>
+                {
+                    ["application/json"] = new OpenApiMediaType
+                    {
+                        Schema = context.SchemaGenerator.GenerateSchema(resDto, context.SchemaRepository),
+                        Example = summary?.ResponseExamples.GetValueOrDefault(status) is { } example ? ToNode(example) : null,
+                    },
+                };
+            }
+            responses[status.ToString()] = response;
+        }
+
+        var errors = new List<int>();
+        if (definition.ReqDtoType is { } dto && dto != typeof(EmptyRequest)) errors.Add(400);
+        if (definition.AnonymousVerbs is not { Length: > 0 }) errors.AddRange([401, 403]);
+        if (hasRouteParams) errors.Add(404);
+        if (HttpMethods.IsPost(method)) errors.AddRange([409, 422]);
+        errors.Add(429);
+        errors.AddRange(summary?.Responses.Keys.Where(k => k >= 400) ?? []);
+
+        var problemSchema = context.SchemaGenerator.GenerateSchema(typeof(ApiProblem), context.SchemaRepository);
+        foreach (var status in errors.Distinct().Order())
+        {
+            var (description, example) = ProblemExamples.ByStatus.TryGetValue(status, out var known)
+                ? known
+                : ("Error.", ApiProblem.Of(status, ErrorCodes.BadRequest, "Error", "See detail."));
+            if (summary?.Responses.GetValueOrDefault(status) is { } custom)
+                description = custom;
+            responses[status.ToString()] = new OpenApiResponse
+            {
+                Description = description,
+                Content = new Dictionary<string, IOpenApiMediaType>
+                {
+                    [ApiProblem.ContentType] = new OpenApiMediaType { Schema = problemSchema, Example = ToNode(example) },
+                },
+            };
+        }
+        operation.Responses = responses;
+    }
+
+    private static OpenApiParameter Parameter(string name, ParameterLocation location, Type type, OperationFilterContext context,
+        string? description, bool required = false, string? example = null) => new()
+    {
+        Name = name,
+        In = location,
+        Required = location == ParameterLocation.Path || required,
+        Description = description,
+        Schema = context.SchemaGenerator.GenerateSchema(Nullable.GetUnderlyingType(type) ?? type, context.SchemaRepository),
+        Example = example is null ? null : JsonValue.Create(example),
+    };
+
+    private static bool Matches(PropertyInfo property, string routeParam) =>
+        string.Equals(property.GetCustomAttribute<BindFromAttribute>()?.Name ?? property.Name, routeParam, StringComparison.OrdinalIgnoreCase);
+
+    private static string WireName(PropertyInfo property) =>
+        property.GetCustomAttribute<BindFromAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+
+    private static List<string> RouteParameters(string relativePath) =>
+        RouteParameter().Matches(relativePath).Select(m => m.Groups["name"].Value).ToList();
+
+    private static JsonNode? ToNode(object example) => JsonSerializer.SerializeToNode(example, example.GetType(), WinBackJson.Options);
+
+    [GeneratedRegex(@"\{(?<name>[A-Za-z0-9_]+)(:[^}]*)?\??\}")]
+    private static partial Regex RouteParameter();
+}

@@ -1,0 +1,31 @@
+using WinBack.Api.Infrastructure.Errors;
+
+namespace WinBack.Api.Infrastructure.OpenApi;
+
+/// <summary>The error responses every operation documents, each with a realistic example body.</summary>
+internal static class ProblemExamples
+{
+    public static readonly IReadOnlyDictionary<int, (string Description, ApiProblem Example)> ByStatus =
+        new Dictionary<int, (string, ApiProblem)>
+        {
+            [400] = ("Invalid input: validation failed or the JSON is malformed. `errors` names each field.",
+                ApiProblem.Of(400, ErrorCodes.ValidationFailed, "Invalid request", "name: 'name' must not be empty.",
+                    new Dictionary<string, string[]> { ["name"] = ["'name' must not be empty."] })),
+            [401] = ("No API key, or a key that is unknown or revoked.",
+                ApiProblem.Of(401, ErrorCodes.InvalidApiKey, "Invalid API key", "Unknown or revoked API key.")),
+            [403] = ("The key's scope does not allow this operation.",
+                ApiProblem.Of(403, ErrorCodes.InsufficientScope, "Insufficient scope",
+                    "This endpoint needs a key with scope admin; this key has scope ingest.")),
+            [404] = ("No such object for this tenant.",
+                ApiProblem.Of(404, ErrorCodes.ResourceMissing, "Not found", "No API key with id 'key_01jdq3w5x8k2m9v4r7t6y1z0ae'.")),
+            [409] = ("A request with the same Idempotency-Key is still in progress (`idempotency_key_in_use`).",
+                ApiProblem.Of(409, ErrorCodes.IdempotencyKeyInUse, "Request in progress",
+                    "A request with this Idempotency-Key is still being processed. Retry shortly to get its result.")),
+            [422] = ("The Idempotency-Key was used before with a different request (`idempotency_key_reused`).",
+                ApiProblem.Of(422, ErrorCodes.IdempotencyKeyReused, "Idempotency-Key reused",
+                    "This Idempotency-Key was already used with a different request. Use a new key for a new request.")),
+            [429] = ("Rate limit for this key exceeded; see the Retry-After header.",
+                ApiProblem.Of(429, ErrorCodes.RateLimited, "Too many requests",
+                    "This key sent more than 100 requests per second (burst 200). Retry after 1 s.")),
+        };
+}
