@@ -3,8 +3,8 @@ using System.Text.Json.Serialization;
 namespace WinBack.Api.Infrastructure.Errors;
 
 /// <summary>
-/// The one error body of the API: RFC 9457 problem details plus a stable machine <see cref="Code"/>
-/// and, for validation, per-field <see cref="Errors"/>.
+/// The one error body of the API: RFC 9457 problem details, plus a stable machine `code`
+/// and, for validation, per-field `errors`.
 /// </summary>
 public sealed record ApiProblem
 {

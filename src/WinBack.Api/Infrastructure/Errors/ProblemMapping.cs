@@ -31,7 +31,7 @@ public static class ProblemMapping
         StatusCodes.Status405MethodNotAllowed => ApiProblem.Of(status, ErrorCodes.MethodNotAllowed, "Method not allowed",
             detail ?? "This route does not accept that HTTP method; see /swagger."),
         StatusCodes.Status413PayloadTooLarge => ApiProblem.Of(status, ErrorCodes.RequestTooLarge, "Request too large",
-            "The request body is larger than this API accepts."),
+            "The request body is larger than this API accepts (2 MiB by default, WinBack__MaxRequestBodyBytes)."),
         StatusCodes.Status415UnsupportedMediaType => ApiProblem.Of(status, ErrorCodes.UnsupportedMediaType,
             "Unsupported media type", "This endpoint takes a JSON body: send it with Content-Type: application/json."),
         _ => ApiProblem.Of(status, status >= 500 ? ErrorCodes.InternalError : ErrorCodes.BadRequest,

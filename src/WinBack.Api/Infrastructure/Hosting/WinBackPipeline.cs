@@ -23,6 +23,7 @@ public static class WinBackPipeline
         // idempotency wraps the endpoint and sees its final status (exceptions mapped innermost).
         app.UseMiddleware<ProblemExceptionMiddleware>();
         app.UseProblemForEmptyErrors();
+        app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseSwagger();
         app.UseSwaggerUI(ui =>
         {

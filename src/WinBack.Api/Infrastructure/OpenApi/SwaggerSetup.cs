@@ -31,6 +31,8 @@ public static class SwaggerSetup
             options.OperationFilter<FastEndpointsOperationFilter>();
             options.SchemaFilter<EnumSchemaFilter>();
             options.SchemaFilter<RequestBodySchemaFilter>();
+            options.DocumentFilter<UnusedRequestSchemaFilter>();
+            options.NonNullableReferenceTypesAsRequired();
             options.SupportNonNullableReferenceTypes();
             options.CustomSchemaIds(type => type.IsGenericType
                 ? $"{type.Name.Split('`')[0]}Of{string.Join("", type.GetGenericArguments().Select(a => a.Name))}"

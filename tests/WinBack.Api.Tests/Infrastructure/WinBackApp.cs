@@ -1,0 +1,70 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace WinBack.Api.Tests.Infrastructure;
+
+/// <summary>The real service over HTTP, on its own database, with a fake clock.</summary>
+public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string PlatformKey = "wb_platform_tests_only_0123456789abcdef";
+    private string _connectionString = "";
+
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.Parse("2026-11-24T09:00:00Z"));
+
+    /// <summary>Extra settings for a fixture, such as a tight rate limit.</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
+
+    public async Task InitializeAsync()
+    {
+        _connectionString = await TestDatabaseServer.CreateDatabaseAsync();
+        _ = Server; // boot now, so that schema creation is not timed inside a test
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:WinBack", _connectionString);
+        builder.UseSetting("WinBack:PlatformKey", PlatformKey);
+        builder.UseSetting("WinBack:RateLimit:RequestsPerSecond", "10000");
+        builder.UseSetting("WinBack:RateLimit:Burst", "10000");
+        foreach (var (key, value) in Settings)
+            builder.UseSetting(key, value);
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+        });
+    }
+
+    public HttpClient ClientWithKey(string secret)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        return client;
+    }
+
+    public HttpClient PlatformClient() => ClientWithKey(PlatformKey);
+
+    /// <summary>Creates a tenant through the API and returns clients holding its two keys.</summary>
+    public async Task<TestTenant> CreateTenantAsync(string mode = "test", string name = "acme")
+    {
+        var response = await PlatformClient().PostAsJsonAsync("/v1/tenants", new { name, mode });
+        response.EnsureSuccessStatusCode();
+        var tenant = (await response.Content.ReadFromJsonAsync<TenantCreated>())!;
+        var admin = tenant.ApiKeys.Single(k => k.Scope == "admin");
+        var ingest = tenant.ApiKeys.Single(k => k.Scope == "ingest");
+        return new TestTenant(tenant.Id, ClientWithKey(admin.Secret), ClientWithKey(ingest.Secret), admin, ingest);
+    }
+
+    async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
+
+    public sealed record TenantCreated(string Id, string Name, string Mode, List<KeyCreated> ApiKeys);
+    public sealed record KeyCreated(string Id, string Scope, string Secret, string Redacted);
+}
+
+public sealed record TestTenant(string Id, HttpClient Admin, HttpClient Ingest, WinBackApp.KeyCreated AdminKey, WinBackApp.KeyCreated IngestKey);
