@@ -1,0 +1,20 @@
+# Multi-stage build; the runtime image runs as the non-root "app" user of the .NET images.
+# Not built in CI (no Docker engine there); see README.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json nuget.config Directory.Build.props Directory.Packages.props WinBack.sln ./
+COPY packages/ packages/
+COPY src/WinBack.Domain/WinBack.Domain.csproj src/WinBack.Domain/
+COPY src/WinBack.Api/WinBack.Api.csproj src/WinBack.Api/
+RUN dotnet restore src/WinBack.Api/WinBack.Api.csproj
+COPY src/ src/
+RUN dotnet publish src/WinBack.Api/WinBack.Api.csproj -c Release -o /app --no-restore
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app .
+ENV ASPNETCORE_URLS=http://+:8080 \
+    ASPNETCORE_ENVIRONMENT=Production
+EXPOSE 8080
+USER $APP_UID
+ENTRYPOINT ["dotnet", "WinBack.Api.dll"]
