@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using WinBack.Api.Infrastructure.Idempotency;
 using WinBack.Api.Tests.Infrastructure;
 
 namespace WinBack.Api.Tests.Infrastructure.Idempotency;
@@ -100,4 +103,32 @@ public sealed class IdempotencyTests(WinBackApp app) : IClassFixture<WinBackApp>
         var page = await tenant.Admin.GetFromJsonAsync<JsonElement>("/v1/api-keys?limit=100");
         return page.GetProperty("data").EnumerateArray().Count(k => k.GetProperty("description").GetString() == description);
     }
+}
+
+public sealed class IdempotencyRetentionTests(WinBackApp app) : IClassFixture<WinBackApp>
+{
+    [Fact]
+    public async Task A_key_is_remembered_for_a_day_and_forgotten_after_the_retention()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var key = Guid.NewGuid().ToString();
+        (await tenant.Admin.SendAsync(Create(key, "first"))).StatusCode.ShouldBe(HttpStatusCode.Created);
+        var purge = app.Services.GetServices<IHostedService>().OfType<IdempotencyKeyPurge>().Single();
+
+        app.Clock.Advance(TimeSpan.FromHours(25));
+        await purge.PurgeAsync(CancellationToken.None);
+        await (await tenant.Admin.SendAsync(Create(key, "second")))
+            .ShouldBeProblemAsync(HttpStatusCode.UnprocessableEntity, "idempotency_key_reused");
+
+        app.Clock.Advance(TimeSpan.FromHours(24));
+        await purge.PurgeAsync(CancellationToken.None);
+        (await tenant.Admin.SendAsync(Create(key, "second"))).StatusCode.ShouldBe(HttpStatusCode.Created);
+    }
+
+    private static HttpRequestMessage Create(string idempotencyKey, string description) =>
+        new(HttpMethod.Post, "/v1/api-keys")
+        {
+            Content = JsonContent.Create(new { scope = "ingest", description }),
+            Headers = { { "Idempotency-Key", idempotencyKey } },
+        };
 }
