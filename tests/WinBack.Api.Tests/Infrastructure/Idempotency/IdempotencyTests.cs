@@ -91,7 +91,7 @@ public sealed class IdempotencyTests(WinBackApp app) : IClassFixture<WinBackApp>
         await tooLong.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid_idempotency_key");
     }
 
-    private static HttpRequestMessage CreateKey(string idempotencyKey, string? scope, string description) =>
+    internal static HttpRequestMessage CreateKey(string idempotencyKey, string? scope, string description) =>
         new(HttpMethod.Post, "/v1/api-keys")
         {
             Content = JsonContent.Create(new { scope, description }),
@@ -126,9 +126,5 @@ public sealed class IdempotencyRetentionTests(WinBackApp app) : IClassFixture<Wi
     }
 
     private static HttpRequestMessage Create(string idempotencyKey, string description) =>
-        new(HttpMethod.Post, "/v1/api-keys")
-        {
-            Content = JsonContent.Create(new { scope = "ingest", description }),
-            Headers = { { "Idempotency-Key", idempotencyKey } },
-        };
+        IdempotencyTests.CreateKey(idempotencyKey, "ingest", description);
 }
