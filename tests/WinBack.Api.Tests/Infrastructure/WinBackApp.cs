@@ -16,6 +16,9 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.Parse("2026-11-24T09:00:00Z"));
 
+    /// <summary>The hosting environment; Development turns on the demo tenant.</summary>
+    protected virtual string EnvironmentName => "Testing";
+
     /// <summary>Extra settings for a fixture, such as a tight rate limit.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
@@ -27,7 +30,7 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("ConnectionStrings:WinBack", _connectionString);
         builder.UseSetting("WinBack:PlatformKey", PlatformKey);
         builder.UseSetting("WinBack:RateLimit:RequestsPerSecond", "10000");

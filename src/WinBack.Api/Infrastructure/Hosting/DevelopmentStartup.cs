@@ -18,11 +18,14 @@ public sealed class DevelopmentStartup(IDocumentStore store, Ids ids, TimeProvid
     public const string DemoTenantName = "demo";
     private const string StartupKeyDescription = "demo admin key (printed at start-up)";
 
+    /// <summary>The admin key minted by this start, as printed in the banner.</summary>
+    public string? DemoAdminKey { get; private set; }
+
     public async Task StartAsync(CancellationToken ct)
     {
         var tenant = await EnsureDemoTenantAsync(ct);
-        var secret = await RotateStartupKeyAsync(tenant, ct);
-        lifetime.ApplicationStarted.Register(() => PrintBanner(secret));
+        DemoAdminKey = await RotateStartupKeyAsync(tenant, ct);
+        lifetime.ApplicationStarted.Register(() => PrintBanner(DemoAdminKey));
     }
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;

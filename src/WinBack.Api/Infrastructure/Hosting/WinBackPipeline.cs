@@ -12,6 +12,10 @@ public static class WinBackPipeline
 {
     public static WebApplication UseWinBack(this WebApplication app)
     {
+        // Order matters: errors outermost; then who is calling, how fast, whether allowed;
+        // idempotency wraps the endpoint and sees its final status (exceptions mapped innermost).
+        app.UseMiddleware<ProblemExceptionMiddleware>();
+        app.UseProblemForEmptyErrors();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 
@@ -19,10 +23,6 @@ public static class WinBackPipeline
         if (!role.ServesApi())
             return app;
 
-        // Order matters: errors outermost; then who is calling, how fast, whether allowed;
-        // idempotency wraps the endpoint and sees its final status (exceptions mapped innermost).
-        app.UseMiddleware<ProblemExceptionMiddleware>();
-        app.UseProblemForEmptyErrors();
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseSwagger();
         app.UseSwaggerUI(ui =>

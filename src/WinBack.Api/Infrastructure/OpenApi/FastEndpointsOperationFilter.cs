@@ -38,7 +38,7 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
         var routeParams = RouteParameters(context.ApiDescription.RelativePath ?? "");
         var hasBody = DocumentParameters(operation, context, definition, summary, method, routeParams);
         DocumentRequestBody(operation, summary, hasBody);
-        DocumentResponses(operation, context, definition, summary, method, routeParams.Count > 0);
+        DocumentResponses(operation, context, definition, summary, method, routeParams.Count > 0, hasBody);
 
         if (definition.AnonymousVerbs is not { Length: > 0 })
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecurityScheme, context.Document)] = [] }];
@@ -110,7 +110,7 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
     }
 
     private static void DocumentResponses(OpenApiOperation operation, OperationFilterContext context, EndpointDefinition definition,
-        EndpointSummary? summary, string method, bool hasRouteParams)
+        EndpointSummary? summary, string method, bool hasRouteParams, bool hasBody)
     {
         var responses = new OpenApiResponses();
         var successes = summary?.Responses.Where(r => r.Key < 400).ToList() ?? [];
@@ -137,6 +137,7 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
         if (definition.ReqDtoType is { } dto && dto != typeof(EmptyRequest)) errors.Add(400);
         if (definition.AnonymousVerbs is not { Length: > 0 }) errors.AddRange([401, 403]);
         if (hasRouteParams) errors.Add(404);
+        if (hasBody) errors.AddRange([413, 415]);
         if (HttpMethods.IsPost(method)) errors.AddRange([409, 422]);
         errors.Add(429);
         errors.AddRange(summary?.Responses.Keys.Where(k => k >= 400) ?? []);

@@ -1,0 +1,41 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Tests.Infrastructure;
+
+namespace WinBack.Api.Tests.Infrastructure.Hosting;
+
+public sealed class DevelopmentApp : WinBackApp
+{
+    protected override string EnvironmentName => "Development";
+}
+
+public sealed class DevelopmentStartupTests(DevelopmentApp app) : IClassFixture<DevelopmentApp>
+{
+    [Fact]
+    public async Task Each_start_prints_a_working_demo_admin_key_and_revokes_the_previous_one()
+    {
+        var firstKey = DemoKey(app.Services);
+        var first = app.ClientWithKey(firstKey);
+        var keys = await first.GetFromJsonAsync<JsonElement>("/v1/api-keys");
+        keys.GetProperty("data").GetArrayLength().ShouldBe(1);
+        firstKey.ShouldStartWith("wb_test_");
+
+        await using var restarted = app.WithWebHostBuilder(_ => { });
+        var secondKey = DemoKey(restarted.Services);
+
+        secondKey.ShouldNotBe(firstKey);
+        var second = restarted.CreateClient();
+        second.DefaultRequestHeaders.Authorization = new("Bearer", secondKey);
+        var after = await second.GetFromJsonAsync<JsonElement>("/v1/api-keys");
+        after.GetProperty("data").GetArrayLength().ShouldBe(2, "the same demo tenant, with the old key listed as revoked");
+        after.GetProperty("data")[1].GetProperty("revokedAt").ValueKind.ShouldBe(JsonValueKind.String);
+        (await first.GetAsync("/v1/api-keys")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    private static string DemoKey(IServiceProvider services) =>
+        services.GetServices<IHostedService>().OfType<DevelopmentStartup>().Single().DemoAdminKey!;
+}
