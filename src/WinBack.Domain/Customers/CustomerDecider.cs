@@ -1,0 +1,47 @@
+using WinBack.Domain.Common;
+
+namespace WinBack.Domain.Customers;
+
+public sealed record RecordActivity(
+    string CustomerId,
+    string ActivityId,
+    ActivityType Type,
+    DateTimeOffset? OccurredAt,
+    Money? Amount,
+    ChurnReason? Reason,
+    string? Name,
+    IReadOnlyDictionary<string, string>? Properties,
+    string? ExternalId,
+    DateTimeOffset Now);
+
+public sealed record UpdateProfile(
+    string CustomerId, string? Email, string? StripeCustomerId, IReadOnlyDictionary<string, string> Attributes, DateTimeOffset Now);
+
+/// <summary>Pure decisions on the customer stream. Recording needs no prior state, so appends never read the stream.</summary>
+public static class CustomerDecider
+{
+    /// <summary>How far ahead of the tenant's clock an activity may claim to have happened (clock skew).</summary>
+    public static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(5);
+
+    public static ActivityRecorded Decide(RecordActivity command)
+    {
+        var occurredAt = command.OccurredAt ?? command.Now;
+        if (occurredAt > command.Now + FutureTolerance)
+            throw new DomainRuleViolated("occurred_in_future", "An activity cannot happen more than 5 minutes in the future.");
+        var needsAmount = command.Type is ActivityType.Purchase or ActivityType.Refund;
+        if (needsAmount != command.Amount is not null)
+            throw new DomainRuleViolated("amount_mismatch", "Purchases and refunds carry an amount; other activities do not.");
+        if (command.Amount is { Amount: < 0 })
+            throw new DomainRuleViolated("negative_amount", "Amounts are positive; a refund is its own activity type.");
+        if (command.Reason is not null && command.Type != ActivityType.SubscriptionCancelled)
+            throw new DomainRuleViolated("reason_without_cancellation", "Only subscription_cancelled carries a churn reason.");
+        if ((command.Type == ActivityType.Custom) != !string.IsNullOrEmpty(command.Name))
+            throw new DomainRuleViolated("custom_name", "Custom activities, and only they, carry a name.");
+
+        return new ActivityRecorded(command.CustomerId, command.ActivityId, command.Type, occurredAt.ToUniversalTime(), command.Now,
+            command.Amount, command.Reason, command.Name, command.Properties, command.ExternalId);
+    }
+
+    public static ProfileUpdated Decide(UpdateProfile command) =>
+        new(command.CustomerId, command.Email, command.StripeCustomerId, command.Attributes, command.Now);
+}

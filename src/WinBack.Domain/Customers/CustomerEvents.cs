@@ -1,0 +1,45 @@
+using WinBack.Domain.Common;
+
+namespace WinBack.Domain.Customers;
+
+public enum ActivityType { Purchase, Login, SubscriptionStarted, SubscriptionCancelled, Refund, Custom }
+
+public enum ChurnReason { TooExpensive, BadExperience, TooComplex, Forgot, Switched, MissingFeatures, Other }
+
+/// <summary><c>lapsed</c> and <c>won_back</c> are set by the win-back engine (not built yet).</summary>
+public enum CustomerStatus { Active, Cancelled, Lapsed, WonBack }
+
+/// <summary>Something the customer did, as reported by the product backend.</summary>
+public sealed record ActivityRecorded(
+    string CustomerId,
+    string ActivityId,
+    ActivityType Type,
+    DateTimeOffset OccurredAt,
+    DateTimeOffset RecordedAt,
+    Money? Amount,
+    ChurnReason? Reason,
+    string? Name,
+    IReadOnlyDictionary<string, string>? Properties,
+    string? ExternalId);
+
+/// <summary>Contact and segmentation data; the attributes replace the previous ones.</summary>
+public sealed record ProfileUpdated(
+    string CustomerId,
+    string? Email,
+    string? StripeCustomerId,
+    IReadOnlyDictionary<string, string> Attributes,
+    DateTimeOffset UpdatedAt);
+
+/// <summary>A customer brought over from another system with a summary of their past.</summary>
+public sealed record CustomerImported(
+    string CustomerId,
+    string ImportId,
+    string? Email,
+    string? StripeCustomerId,
+    IReadOnlyDictionary<string, string> Attributes,
+    DateTimeOffset FirstSeenAt,
+    DateTimeOffset LastActivityAt,
+    DateTimeOffset? LastPurchaseAt,
+    int OrderCount,
+    Money LifetimeValue,
+    DateTimeOffset ImportedAt);

@@ -1,0 +1,54 @@
+using WinBack.Domain.Common;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Domain.Tests.Customers;
+
+public sealed partial class CustomerDeciderTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-11-24T09:00:00Z");
+
+    private static RecordActivity Record(ActivityType type, DateTimeOffset? occurredAt = null, Money? amount = null,
+        ChurnReason? reason = null, string? name = null) =>
+        new("cus_1", "act_1", type, occurredAt, amount, reason, name, null, "ext-1", Now);
+
+    [Fact]
+    public void An_activity_without_a_time_happened_now()
+    {
+        var recorded = CustomerDecider.Decide(Record(ActivityType.Login));
+
+        recorded.ShouldBe(new ActivityRecorded("cus_1", "act_1", ActivityType.Login, Now, Now, null, null, null, null, "ext-1"));
+    }
+
+    [Fact]
+    public void A_past_activity_keeps_its_time_and_up_to_five_minutes_ahead_is_tolerated()
+    {
+        CustomerDecider.Decide(Record(ActivityType.Login, Now.AddDays(-400))).OccurredAt.ShouldBe(Now.AddDays(-400));
+        CustomerDecider.Decide(Record(ActivityType.Login, Now.AddMinutes(5))).OccurredAt.ShouldBe(Now.AddMinutes(5));
+    }
+
+    [Fact]
+    public void An_activity_further_in_the_future_is_refused()
+    {
+        Should.Throw<DomainRuleViolated>(() => CustomerDecider.Decide(Record(ActivityType.Login, Now.AddMinutes(6))))
+            .Code.ShouldBe("occurred_in_future");
+    }
+
+    [Theory]
+    [InlineData(ActivityType.Purchase, false, "amount_mismatch")]
+    [InlineData(ActivityType.Login, true, "amount_mismatch")]
+    public void Only_purchases_and_refunds_carry_an_amount(ActivityType type, bool withAmount, string code)
+    {
+        Should.Throw<DomainRuleViolated>(() => CustomerDecider.Decide(Record(type, amount: withAmount ? new Money(100, "eur") : null)))
+            .Code.ShouldBe(code);
+    }
+
+    [Fact]
+    public void Only_cancellations_carry_a_reason_and_only_custom_activities_a_name()
+    {
+        Should.Throw<DomainRuleViolated>(() => CustomerDecider.Decide(Record(ActivityType.Login, reason: ChurnReason.Forgot)))
+            .Code.ShouldBe("reason_without_cancellation");
+        Should.Throw<DomainRuleViolated>(() => CustomerDecider.Decide(Record(ActivityType.Custom)))
+            .Code.ShouldBe("custom_name");
+        CustomerDecider.Decide(Record(ActivityType.Custom, name: "webinar_attended")).Name.ShouldBe("webinar_attended");
+    }
+}
