@@ -1,11 +1,12 @@
 namespace WinBack.Domain.Common;
 
 /// <summary>An amount in integer minor units of an ISO 4217 currency; never floating point.</summary>
-public readonly record struct Money
+public sealed record Money
 {
     public long Amount { get; }
     public string Currency { get; }
 
+    // One public constructor, so serializers rebuild Money through it and its checks.
     public Money(long amount, string currency)
     {
         if (!IsCurrencyCode(currency))

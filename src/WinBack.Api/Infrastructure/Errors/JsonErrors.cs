@@ -39,6 +39,8 @@ public static partial class JsonErrors
             return ($"Expected {Expected(convert.Groups["type"].Value)}.", true);
         if (TokenType().Match(message) is { Success: true } token)
             return ($"Expected a {token.Groups["type"].Value.ToLowerInvariant()}, got {Token(token.Groups["token"].Value)}.", true);
+        if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
+            return ("The body is empty: send a JSON object.", false);
         if (message.Contains("DateTimeOffset", StringComparison.Ordinal))
             return ($"Expected {Expected("System.DateTimeOffset")}.", true);
         if (message.Contains("missing required properties", StringComparison.Ordinal))

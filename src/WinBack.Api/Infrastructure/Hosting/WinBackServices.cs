@@ -1,5 +1,6 @@
 using FastEndpoints;
 using FluentValidation;
+using WinBack.Api.Features.Customers;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Idempotency;
@@ -36,6 +37,8 @@ public static class WinBackServices
         services.AddSingleton(ResolvePlatformKey(options, builder.Environment));
         services.AddHttpContextAccessor();
         services.AddWinBackMarten(connectionString, options.Role);
+        services.AddSingleton<CustomerEventWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
 
         if (options.Role.ServesApi())
@@ -46,6 +49,8 @@ public static class WinBackServices
             services.AddAuthorization();
             services.AddApiKeyRateLimiting(options.RateLimit);
             services.ConfigureHttpJsonOptions(json => WinBackJson.Configure(json.SerializerOptions));
+            // One message per field: a field's later rules run only when its earlier ones pass.
+            ValidatorOptions.Global.DefaultRuleLevelCascadeMode = CascadeMode.Stop;
             // FluentValidation names fields as the JSON does ("'name' must not be empty.").
             ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
                 member is null ? null : System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Name);

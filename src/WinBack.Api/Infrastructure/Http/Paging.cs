@@ -29,23 +29,31 @@ public static class Paging
     public const int DefaultLimit = 10;
     public const int MaxLimit = 100;
 
-    /// <summary>Pages a Marten query by descending id; ids are time-ordered, so this is newest first.</summary>
-    public static async Task<Page<T>> PageAsync<T>(this IQueryable<T> query, PageRequest page, CancellationToken ct)
-        where T : IHasId
+    /// <summary>
+    /// Pages a Marten query by id: descending by default, which is newest first for WinBack's time-ordered
+    /// ids; ascending for ids that carry no time, such as the tenant's own customer ids.
+    /// </summary>
+    public static async Task<Page<T>> PageAsync<T>(this IQueryable<T> query, PageRequest page, CancellationToken ct,
+        bool descending = true) where T : IHasId
     {
         var limit = page.Limit ?? DefaultLimit;
         if (page.StartingAfter is { } cursor)
-            query = query.Where(x => x.Id.CompareTo(cursor) < 0);
-        var rows = await query.OrderByDescending(x => x.Id).Take(limit + 1).ToListAsync(ct);
+            query = descending ? query.Where(x => x.Id.CompareTo(cursor) < 0) : query.Where(x => x.Id.CompareTo(cursor) > 0);
+        query = descending ? query.OrderByDescending(x => x.Id) : query.OrderBy(x => x.Id);
+        var rows = await query.Take(limit + 1).ToListAsync(ct);
         return new Page<T>(rows.Take(limit).ToList(), rows.Count > limit);
     }
 
     public static void AddPagingRules<TRequest>(this AbstractValidator<TRequest> validator, string idPrefix)
+        where TRequest : PageRequest =>
+        validator.AddPagingRules(c => Ids.HasPrefix(c, idPrefix), $"an id starting with '{idPrefix}_'");
+
+    public static void AddPagingRules<TRequest>(this AbstractValidator<TRequest> validator, Func<string?, bool> isCursor, string cursorIs)
         where TRequest : PageRequest
     {
         validator.RuleFor(x => x.Limit).InclusiveBetween(1, MaxLimit).When(x => x.Limit is not null)
             .WithMessage($"limit must be between 1 and {MaxLimit}.");
-        validator.RuleFor(x => x.StartingAfter).Must(c => Ids.HasPrefix(c, idPrefix)).When(x => x.StartingAfter is not null)
-            .WithMessage($"startingAfter must be an id starting with '{idPrefix}_' from a previous page.");
+        validator.RuleFor(x => x.StartingAfter).Must(isCursor).When(x => x.StartingAfter is not null)
+            .WithMessage($"startingAfter must be {cursorIs} from a previous page.");
     }
 }

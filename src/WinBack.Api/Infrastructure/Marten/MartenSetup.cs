@@ -4,9 +4,12 @@ using JasperFx.Events.Daemon;
 using Marten;
 using JasperFx.MultiTenancy;
 using Weasel.Core;
+using JasperFx.Events.Projections;
 using WinBack.Api.Features.ApiKeys;
+using WinBack.Api.Features.Customers;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Idempotency;
+using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Infrastructure.Marten;
 
@@ -27,12 +30,22 @@ public static class MartenSetup
                 options.Events.TenancyStyle = TenancyStyle.Conjoined;
                 // Customer streams are keyed by the tenant's own customer id.
                 options.Events.StreamIdentity = StreamIdentity.AsString;
+                // Appends never read the stream first (recording needs no prior state): fewer round trips.
+                options.Events.AppendMode = EventAppendMode.Quick;
+                options.Events.AddEventTypes([typeof(ActivityRecorded), typeof(ProfileUpdated), typeof(CustomerImported)]);
+                options.Projections.Add<CustomerSummaryProjection>(ProjectionLifecycle.Inline);
+                options.Schema.For<CustomerSummary>()
+                    .StartIndexesByTenantId()
+                    .Duplicate(x => x.State.Status)
+                    .Duplicate(x => x.State.LastActivityAt)
+                    .Index([x => x.State.Status, x => x.State.LastActivityAt]);
 
                 // Platform-level documents: tenants, and idempotency records (whose id carries the owner).
                 options.Schema.For<Features.Tenants.Tenant>().SingleTenanted();
                 options.Schema.For<IdempotencyRecord>().SingleTenanted()
                     .Duplicate(x => x.CreatedAt);
                 options.Schema.For<ApiKey>().Duplicate(x => x.SecretHash);
+                options.Schema.For<ActivityDedupe>().SingleTenanted();
 
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
             })

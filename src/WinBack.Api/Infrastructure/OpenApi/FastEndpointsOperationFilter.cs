@@ -163,15 +163,25 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
     }
 
     private static OpenApiParameter Parameter(string name, ParameterLocation location, Type type, OperationFilterContext context,
-        string? description, bool required = false, string? example = null) => new()
+        string? description, bool required = false, string? example = null)
     {
-        Name = name,
-        In = location,
-        Required = location == ParameterLocation.Path || required,
-        Description = description,
-        Schema = context.SchemaGenerator.GenerateSchema(Nullable.GetUnderlyingType(type) ?? type, context.SchemaRepository),
-        Example = example is null ? null : JsonValue.Create(example),
-    };
+        var parameter = new OpenApiParameter
+        {
+            Name = name,
+            In = location,
+            Required = location == ParameterLocation.Path || required,
+            Description = description,
+            Schema = context.SchemaGenerator.GenerateSchema(Nullable.GetUnderlyingType(type) ?? type, context.SchemaRepository),
+            Example = example is null ? null : JsonValue.Create(example),
+        };
+        // A dictionary in the query travels as name[key]=value.
+        if (location == ParameterLocation.Query && type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>))
+        {
+            parameter.Style = ParameterStyle.DeepObject;
+            parameter.Explode = true;
+        }
+        return parameter;
+    }
 
     private static bool Matches(PropertyInfo property, string routeParam) =>
         string.Equals(property.GetCustomAttribute<BindFromAttribute>()?.Name ?? property.Name, routeParam, StringComparison.OrdinalIgnoreCase);

@@ -1,0 +1,114 @@
+using System.Threading.Channels;
+using Marten;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Api.Features.Customers;
+
+/// <summary>An event for one customer stream; <see cref="DedupeId"/> set when the sender gave an externalId.</summary>
+public sealed record CustomerEventWrite(string TenantId, string CustomerId, object Event, string? DedupeId = null);
+
+/// <summary>What happened to a write: appended, or a duplicate of <see cref="Original"/>.</summary>
+public sealed record CustomerEventWritten(object Event, bool Duplicate)
+{
+    public ActivityRecorded? Original => Duplicate ? Event as ActivityRecorded : null;
+}
+
+/// <summary>
+/// The one way events reach customer streams: group commit. Concurrent writes queue here; one loop
+/// commits whatever has gathered, one transaction per tenant, and only then acknowledges each write.
+/// A failed batch is retried item by item, so one bad write never fails the others. A single loop per
+/// process also means a stream is never in two in-flight transactions of this process.
+/// </summary>
+public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEventWriter> logger) : BackgroundService
+{
+    private const int MaxBatch = 1000;
+    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+
+    public Task<CustomerEventWritten> WriteAsync(CustomerEventWrite write)
+    {
+        var pending = new Pending(write);
+        if (!_queue.Writer.TryWrite(pending))
+            throw new InvalidOperationException("The customer event writer has stopped.");
+        return pending.Done.Task;
+    }
+
+    public async Task<IReadOnlyList<CustomerEventWritten>> WriteAllAsync(IEnumerable<CustomerEventWrite> writes) =>
+        await Task.WhenAll(writes.Select(WriteAsync));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(MaxBatch);
+        // On shutdown the queue is drained before the loop ends, so that no accepted write is dropped.
+        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
+                batch.Add(next);
+            foreach (var tenant in batch.GroupBy(p => p.Write.TenantId))
+                await CommitAsync(tenant.Key, tenant.ToList());
+            batch.Clear();
+            if (stoppingToken.IsCancellationRequested && !_queue.Reader.TryPeek(out _))
+                break;
+        }
+    }
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        return base.StopAsync(cancellationToken);
+    }
+
+    private async Task CommitAsync(string tenantId, List<Pending> items)
+    {
+        try
+        {
+            var results = await AppendAsync(tenantId, items);
+            for (var i = 0; i < items.Count; i++)
+                items[i].Done.TrySetResult(results[i]);
+        }
+        catch (Exception e) when (items.Count > 1)
+        {
+            logger.LogWarning(e, "Group commit of {Count} customer events failed; retrying them one by one", items.Count);
+            foreach (var item in items)
+                await CommitAsync(tenantId, [item]);
+        }
+        catch (Exception e)
+        {
+            items[0].Done.TrySetException(e);
+        }
+    }
+
+    private async Task<CustomerEventWritten[]> AppendAsync(string tenantId, List<Pending> items)
+    {
+        await using var session = store.LightweightSession(tenantId);
+        var dedupeIds = items.Select(p => p.Write.DedupeId).OfType<string>().Distinct().ToArray();
+        var seen = dedupeIds.Length == 0
+            ? new Dictionary<string, ActivityRecorded>()
+            : (await session.LoadManyAsync<ActivityDedupe>(dedupeIds)).ToDictionary(d => d.Id, d => d.Activity);
+
+        var results = new CustomerEventWritten[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            var write = items[i].Write;
+            if (write.DedupeId is { } dedupeId)
+            {
+                if (seen.TryGetValue(dedupeId, out var original))
+                {
+                    results[i] = new CustomerEventWritten(original, Duplicate: true);
+                    continue;
+                }
+                var activity = (ActivityRecorded)write.Event;
+                session.Insert(new ActivityDedupe { Id = dedupeId, Activity = activity });
+                seen[dedupeId] = activity;
+            }
+            session.Events.Append(write.CustomerId, write.Event);
+            results[i] = new CustomerEventWritten(write.Event, Duplicate: false);
+        }
+        await session.SaveChangesAsync(CancellationToken.None);
+        return results;
+    }
+
+    private sealed record Pending(CustomerEventWrite Write)
+    {
+        public TaskCompletionSource<CustomerEventWritten> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,22 @@
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Api.Features.Customers;
+
+/// <summary>
+/// Read model of one customer, kept by an inline projection in the same transaction as the events.
+/// Its columns are indexed for the lapse sweep: (tenant, status, last activity).
+/// </summary>
+public sealed class CustomerSummary : IHasId
+{
+    public required string Id { get; init; }
+    public required Customer State { get; init; }
+}
+
+public sealed class CustomerSummaryProjection : SingleStreamProjection<CustomerSummary, string>
+{
+    public override CustomerSummary Evolve(CustomerSummary? snapshot, string id, IEvent e) =>
+        new() { Id = id, State = Customer.Evolve(snapshot?.State, e.Data) };
+}

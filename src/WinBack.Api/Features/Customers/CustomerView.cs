@@ -1,0 +1,32 @@
+using WinBack.Domain.Customers;
+
+namespace WinBack.Api.Features.Customers;
+
+/// <summary>An amount in minor units of a currency.</summary>
+public sealed record MoneyView(long Amount, string Currency);
+
+/// <summary>A customer as WinBack sees them.</summary>
+/// <param name="Balance">Reward balance per currency. Always empty until the reward ledger is built.</param>
+public sealed record CustomerView(
+    string Id,
+    CustomerStatus Status,
+    DateTimeOffset FirstSeenAt,
+    DateTimeOffset LastActivityAt,
+    DateTimeOffset? LastPurchaseAt,
+    int OrderCount,
+    IReadOnlyList<MoneyView> LifetimeValue,
+    ChurnReason? ChurnReason,
+    IReadOnlyDictionary<string, string> Attributes,
+    string? Email,
+    string? StripeCustomerId,
+    IReadOnlyList<MoneyView> Balance)
+{
+    public static CustomerView Of(Customer c) => new(c.Id, c.Status, c.FirstSeenAt, c.LastActivityAt, c.LastPurchaseAt, c.OrderCount,
+        c.LifetimeValue.OrderBy(kv => kv.Key).Select(kv => new MoneyView(kv.Value, kv.Key)).ToList(), c.ChurnReason, c.Attributes,
+        c.Email, c.StripeCustomerId, []);
+
+    public static readonly CustomerView Example = new("cus_4711", CustomerStatus.Active, DateTimeOffset.Parse("2025-03-02T10:00:00Z"),
+        DateTimeOffset.Parse("2026-11-24T09:12:00Z"), DateTimeOffset.Parse("2026-11-24T09:12:00Z"), 12,
+        [new MoneyView(59880, "eur")], null, new Dictionary<string, string> { ["channel"] = "web", ["segment"] = "vip" },
+        "ada@example.com", "cus_Q1w2E3r4T5y6U7", []);
+}

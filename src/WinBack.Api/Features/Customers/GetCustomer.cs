@@ -1,0 +1,38 @@
+using FastEndpoints;
+using Marten;
+using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Errors;
+
+namespace WinBack.Api.Features.Customers;
+
+public sealed class GetCustomerRequest
+{
+    /// <summary>Your own id for the customer.</summary>
+    [RouteParam]
+    public string CustomerId { get; set; } = "";
+}
+
+public sealed class GetCustomerEndpoint(IQuerySession session) : Endpoint<GetCustomerRequest, CustomerView>
+{
+    public override void Configure()
+    {
+        Get("/customers/{customerId}");
+        Roles(ApiScopes.Ingest, ApiScopes.Admin);
+        Tags("Customers");
+        Summary(s =>
+        {
+            s.Summary = "Get a customer";
+            s.Description = "Status, activity summary, lifetime value per currency, churn reason and profile. Status is active or " +
+                            "cancelled until the win-back engine (not built yet) also sets lapsed and won_back.";
+            s.Responses[200] = "The customer.";
+            s.ResponseExamples[200] = CustomerView.Example;
+        });
+    }
+
+    public override async Task HandleAsync(GetCustomerRequest request, CancellationToken ct)
+    {
+        var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct)
+                      ?? throw ApiException.NotFound("customer", request.CustomerId);
+        await Send.OkAsync(CustomerView.Of(summary.State), ct);
+    }
+}

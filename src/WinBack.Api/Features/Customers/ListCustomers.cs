@@ -1,0 +1,77 @@
+using System.Text.Json;
+using FastEndpoints;
+using FluentValidation;
+using Marten;
+using Marten.Linq.MatchesSql;
+using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Api.Features.Customers;
+
+public sealed class ListCustomersRequest : PageRequest
+{
+    /// <summary>Only customers with this status.</summary>
+    [QueryParam]
+    public CustomerStatus? Status { get; set; }
+    /// <summary>Only customers whose last activity is before this time (RFC 3339).</summary>
+    [QueryParam]
+    public DateTimeOffset? LastActivityBefore { get; set; }
+    /// <summary>Only customers whose last activity is at or after this time (RFC 3339).</summary>
+    [QueryParam]
+    public DateTimeOffset? LastActivityAfter { get; set; }
+    /// <summary>Attribute filters, as attribute[key]=value; several must all match.</summary>
+    [QueryParam]
+    public Dictionary<string, string>? Attribute { get; set; }
+}
+
+public sealed class ListCustomersValidator : Validator<ListCustomersRequest>
+{
+    public ListCustomersValidator() => this.AddPagingRules(CustomerIds.IsValid, "a customer id");
+}
+
+public sealed class ListCustomersEndpoint(IQuerySession session) : Endpoint<ListCustomersRequest, Page<CustomerView>>
+{
+    private const string AttributePrefix = "attribute[";
+
+    public override void Configure()
+    {
+        Get("/customers");
+        Roles(ApiScopes.Ingest, ApiScopes.Admin);
+        Tags("Customers");
+        Summary(s =>
+        {
+            s.Summary = "List customers";
+            s.Description = "Filters combine with AND. Customers are ordered by id; page with limit and startingAfter (the last id " +
+                            "of the previous page). Example: /v1/customers?status=cancelled&attribute[channel]=web&limit=50";
+            s.Responses[200] = "A page of customers.";
+            s.ResponseExamples[200] = new Page<CustomerView>([CustomerView.Example], HasMore: true);
+        });
+    }
+
+    public override async Task HandleAsync(ListCustomersRequest request, CancellationToken ct)
+    {
+        IQueryable<CustomerSummary> query = session.Query<CustomerSummary>();
+        if (request.Status is { } status)
+            query = query.Where(c => c.State.Status == status);
+        if (request.LastActivityBefore is { } before)
+            query = query.Where(c => c.State.LastActivityAt < before);
+        if (request.LastActivityAfter is { } after)
+            query = query.Where(c => c.State.LastActivityAt >= after);
+        if (AttributeFilters() is { Count: > 0 } attributes)
+        {
+            // JSON containment: the stored attributes include every requested key with its value.
+            var containment = JsonSerializer.Serialize(new { state = new { attributes } });
+            query = query.Where(c => c.MatchesSql("d.data @> ?::jsonb", containment));
+        }
+
+        var page = await query.PageAsync(request, ct, descending: false);
+        await Send.OkAsync(new Page<CustomerView>(page.Data.Select(c => CustomerView.Of(c.State)).ToList(), page.HasMore), ct);
+    }
+
+    // attribute[channel]=web arrives as the query key "attribute[channel]".
+    private Dictionary<string, string> AttributeFilters() =>
+        HttpContext.Request.Query
+            .Where(q => q.Key.StartsWith(AttributePrefix, StringComparison.Ordinal) && q.Key.EndsWith(']'))
+            .ToDictionary(q => q.Key[AttributePrefix.Length..^1], q => q.Value.ToString());
+}

@@ -1,0 +1,74 @@
+using System.ComponentModel.DataAnnotations;
+using FastEndpoints;
+using FluentValidation;
+using Marten;
+using WinBack.Api.Infrastructure.Auth;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Api.Features.Customers;
+
+public sealed class UpdateCustomerProfileRequest
+{
+    /// <summary>Your own id for the customer; the customer is created on first sight.</summary>
+    [RouteParam]
+    public string CustomerId { get; set; } = "";
+    /// <summary>Where the win-back messages go. Null removes it.</summary>
+    public string? Email { get; set; }
+    /// <summary>The customer's id in your Stripe account (cus_…). Null removes it.</summary>
+    public string? StripeCustomerId { get; set; }
+    /// <summary>Segmentation attributes such as acquisition channel and segment tags; up to 50. Replaces the previous set.</summary>
+    public Dictionary<string, string>? Attributes { get; set; }
+}
+
+public sealed class UpdateCustomerProfileValidator : Validator<UpdateCustomerProfileRequest>
+{
+    public const int MaxAttributes = 50;
+
+    public UpdateCustomerProfileValidator()
+    {
+        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid).WithMessage(CustomerIds.Rule);
+        RuleFor(x => x.Email).MaximumLength(254).Must(e => new EmailAddressAttribute().IsValid(e))
+            .When(x => x.Email is not null).WithMessage("'email' is not a valid email address.");
+        RuleFor(x => x.StripeCustomerId).Matches("^cus_[A-Za-z0-9]{1,100}$").When(x => x.StripeCustomerId is not null)
+            .WithMessage("'stripeCustomerId' must look like cus_… (a Stripe customer id).");
+        RuleFor(x => x.Attributes).Must(a => a!.Count <= MaxAttributes).When(x => x.Attributes is not null)
+            .WithMessage($"'attributes' holds at most {MaxAttributes} entries.");
+        RuleFor(x => x.Attributes).Must(a => a!.All(kv => kv.Key.Length is > 0 and <= 100 && kv.Value.Length <= 500))
+            .When(x => x.Attributes is not null)
+            .WithMessage("'attributes' keys are 1 to 100 characters and values at most 500.");
+    }
+}
+
+public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQuerySession session, TimeProvider clock)
+    : Endpoint<UpdateCustomerProfileRequest, CustomerView>
+{
+    public override void Configure()
+    {
+        Put("/customers/{customerId}");
+        Roles(ApiScopes.Ingest, ApiScopes.Admin);
+        Tags("Customers");
+        Summary(s =>
+        {
+            s.Summary = "Set a customer's profile";
+            s.Description = "Sets email, Stripe customer id and attributes, replacing what was there (a field left out becomes " +
+                            "null or empty). Creates the customer if WinBack has not seen them yet. A profile update is not an activity.";
+            s.ExampleRequest = new UpdateCustomerProfileRequest
+            {
+                Email = "ada@example.com", StripeCustomerId = "cus_Q1w2E3r4T5y6U7",
+                Attributes = new Dictionary<string, string> { ["channel"] = "web", ["segment"] = "vip" },
+            };
+            s.Responses[200] = "The customer after the update.";
+            s.ResponseExamples[200] = CustomerView.Example;
+        });
+    }
+
+    public override async Task HandleAsync(UpdateCustomerProfileRequest request, CancellationToken ct)
+    {
+        var tenantId = HttpContext.Caller().RequireTenant();
+        var updated = CustomerDecider.Decide(new UpdateProfile(request.CustomerId, request.Email, request.StripeCustomerId,
+            request.Attributes ?? new Dictionary<string, string>(), clock.GetUtcNow()));
+        await writer.WriteAsync(new CustomerEventWrite(tenantId, request.CustomerId, updated));
+        var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct);
+        await Send.OkAsync(CustomerView.Of(summary!.State), ct);
+    }
+}
