@@ -26,8 +26,8 @@ public sealed class RecordActivitiesBatchValidator : Validator<RecordActivitiesB
 
     public RecordActivitiesBatchValidator()
     {
-        RuleFor(x => x.Activities).NotNull()
-            .Must(a => a!.Count is > 0 and <= MaxItems).When(x => x.Activities is not null)
+        RuleFor(x => x.Activities).NotNull();
+        RuleFor(x => x.Activities).Must(a => a!.Count is > 0 and <= MaxItems).When(x => x.Activities is not null)
             .WithMessage($"'activities' holds 1 to {MaxItems} items.");
         RuleForEach(x => x.Activities).NotNull().WithMessage("An item of 'activities' is null.");
     }

@@ -37,6 +37,8 @@ public static partial class JsonErrors
             return ($"Unknown field '{unmapped.Groups["name"].Value}'. See the request schema in /swagger.", true);
         if (ConvertTo().Match(message) is { Success: true } convert)
             return ($"Expected {Expected(convert.Groups["type"].Value)}.", true);
+        if (OutOfBounds().Match(message) is { Success: true } bounds)
+            return ($"Expected {Expected("System." + bounds.Groups["type"].Value)}.", true);
         if (TokenType().Match(message) is { Success: true } token)
             return ($"Expected a {token.Groups["type"].Value.ToLowerInvariant()}, got {Token(token.Groups["token"].Value)}.", true);
         if (message.Contains("does not contain any JSON tokens", StringComparison.Ordinal))
@@ -77,6 +79,9 @@ public static partial class JsonErrors
 
     [GeneratedRegex("The JSON property '(?<name>[^']+)' could not be mapped")]
     private static partial Regex UnmappedMember();
+
+    [GeneratedRegex("out of bounds for an? (?<type>[A-Za-z0-9]+)")]
+    private static partial Regex OutOfBounds();
 
     [GeneratedRegex("Cannot get the value of a token type '(?<token>[A-Za-z]+)' as a (?<type>[A-Za-z]+)")]
     private static partial Regex TokenType();
