@@ -16,9 +16,18 @@ public sealed record Customer
     public DateTimeOffset? LastPurchaseAt { get; init; }
     /// <summary>Latest occurrence per activity type, for rules that count only some types.</summary>
     public IReadOnlyDictionary<ActivityType, DateTimeOffset> LastActivityByType { get; init; } = new Dictionary<ActivityType, DateTimeOffset>();
-    public int OrderCount { get; init; }
-    /// <summary>Purchases minus refunds, in minor units per currency.</summary>
-    public IReadOnlyDictionary<string, long> LifetimeValue { get; init; } = new Dictionary<string, long>();
+    /// <summary>Purchases recorded through WinBack.</summary>
+    public int RecordedOrderCount { get; init; }
+    /// <summary>Purchases minus refunds recorded through WinBack, in minor units per currency.</summary>
+    public IReadOnlyDictionary<string, long> RecordedLifetimeValue { get; init; } = new Dictionary<string, long>();
+    /// <summary>The history brought over by the latest import of this customer; a re-import replaces it.</summary>
+    public ImportedHistory? Imported { get; init; }
+
+    public int OrderCount => RecordedOrderCount + (Imported?.OrderCount ?? 0);
+
+    /// <summary>Imported plus recorded value, per currency.</summary>
+    public IReadOnlyDictionary<string, long> LifetimeValue =>
+        Imported is { LifetimeValue: var imported } ? AddValue(RecordedLifetimeValue, imported, +1) : RecordedLifetimeValue;
     public ChurnReason? ChurnReason { get; init; }
     public string? Email { get; init; }
     public string? StripeCustomerId { get; init; }
@@ -51,28 +60,25 @@ public sealed record Customer
         {
             ActivityType.Purchase => ChangeStatus(next with
             {
-                OrderCount = next.OrderCount + 1,
-                LastPurchaseAt = next.LastPurchaseAt is { } p ? Max(p, e.OccurredAt) : e.OccurredAt,
-                LifetimeValue = AddValue(next.LifetimeValue, e.Amount, +1),
+                RecordedOrderCount = next.RecordedOrderCount + 1,
+                LastPurchaseAt = Latest(next.LastPurchaseAt, e.OccurredAt),
+                RecordedLifetimeValue = AddValue(next.RecordedLifetimeValue, e.Amount, +1),
             }, CustomerStatus.Active, e.OccurredAt),
-            ActivityType.Refund => next with { LifetimeValue = AddValue(next.LifetimeValue, e.Amount, -1) },
+            ActivityType.Refund => next with { RecordedLifetimeValue = AddValue(next.RecordedLifetimeValue, e.Amount, -1) },
             ActivityType.SubscriptionStarted => ChangeStatus(next, CustomerStatus.Active, e.OccurredAt),
             ActivityType.SubscriptionCancelled => ChangeStatus(next, CustomerStatus.Cancelled, e.OccurredAt, e.Reason ?? Customers.ChurnReason.Other),
             _ => next,
         };
     }
 
+    // The imported history replaces the previous import instead of adding to it, so importing a file
+    // twice (or a corrected file) never doubles orders or value.
     private static Customer Apply(Customer state, CustomerImported e) => state with
     {
         FirstSeenAt = Min(state.FirstSeenAt, e.FirstSeenAt),
         LastActivityAt = Max(state.LastActivityAt, e.LastActivityAt),
-        LastPurchaseAt = (state.LastPurchaseAt, e.LastPurchaseAt) switch
-        {
-            ({ } a, { } b) => Max(a, b),
-            (var a, var b) => a ?? b,
-        },
-        OrderCount = state.OrderCount + e.OrderCount,
-        LifetimeValue = AddValue(state.LifetimeValue, e.LifetimeValue, +1),
+        LastPurchaseAt = e.LastPurchaseAt is { } purchased ? Latest(state.LastPurchaseAt, purchased) : state.LastPurchaseAt,
+        Imported = new ImportedHistory(e.ImportId, e.OrderCount, e.LifetimeValue),
         Email = e.Email ?? state.Email,
         StripeCustomerId = e.StripeCustomerId ?? state.StripeCustomerId,
         Attributes = e.Attributes.Count > 0 ? e.Attributes : state.Attributes,
@@ -103,6 +109,12 @@ public sealed record Customer
         where TKey : notnull =>
         new Dictionary<TKey, TValue>(source) { [key] = value };
 
+    private static DateTimeOffset Latest(DateTimeOffset? current, DateTimeOffset candidate) =>
+        current is { } c ? Max(c, candidate) : candidate;
+
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
 }
+
+/// <summary>Orders and value a customer had before WinBack, from the latest import.</summary>
+public sealed record ImportedHistory(string ImportId, int OrderCount, Money LifetimeValue);

@@ -67,6 +67,19 @@ public sealed class CustomerEvolveTests
     }
 
     [Fact]
+    public void Importing_the_same_history_again_replaces_it_instead_of_doubling_it()
+    {
+        var imported = new CustomerImported("cus_1", "imp_1", null, null, new Dictionary<string, string>(), T0, T0.AddDays(30), T0.AddDays(20),
+            7, new Money(70000, "eur"), T0.AddDays(40));
+
+        var customer = Given(imported, Activity(ActivityType.Purchase, 50, 1000), imported with { ImportId = "imp_2" });
+
+        customer.OrderCount.ShouldBe(8);
+        customer.LifetimeValue["eur"].ShouldBe(71000);
+        customer.Imported!.ImportId.ShouldBe("imp_2");
+    }
+
+    [Fact]
     public void An_import_sets_the_baseline_that_later_activity_builds_on()
     {
         var customer = Given(

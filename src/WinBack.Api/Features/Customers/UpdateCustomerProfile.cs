@@ -1,4 +1,3 @@
-using System.ComponentModel.DataAnnotations;
 using FastEndpoints;
 using FluentValidation;
 using Marten;
@@ -22,20 +21,10 @@ public sealed class UpdateCustomerProfileRequest
 
 public sealed class UpdateCustomerProfileValidator : Validator<UpdateCustomerProfileRequest>
 {
-    public const int MaxAttributes = 50;
-
     public UpdateCustomerProfileValidator()
     {
         RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid).WithMessage(CustomerIds.Rule);
-        RuleFor(x => x.Email).MaximumLength(254).Must(e => new EmailAddressAttribute().IsValid(e))
-            .When(x => x.Email is not null).WithMessage("'email' is not a valid email address.");
-        RuleFor(x => x.StripeCustomerId).Matches("^cus_[A-Za-z0-9]{1,100}$").When(x => x.StripeCustomerId is not null)
-            .WithMessage("'stripeCustomerId' must look like cus_… (a Stripe customer id).");
-        RuleFor(x => x.Attributes).Must(a => a!.Count <= MaxAttributes).When(x => x.Attributes is not null)
-            .WithMessage($"'attributes' holds at most {MaxAttributes} entries.");
-        RuleFor(x => x.Attributes).Must(a => a!.All(kv => kv.Key.Length is > 0 and <= 100 && kv.Value.Length <= 500))
-            .When(x => x.Attributes is not null)
-            .WithMessage("'attributes' keys are 1 to 100 characters and values at most 500.");
+        this.AddProfileRules(x => x.Email, x => x.StripeCustomerId, x => x.Attributes);
     }
 }
 

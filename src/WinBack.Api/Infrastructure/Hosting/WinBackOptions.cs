@@ -24,6 +24,9 @@ public sealed class WinBackOptions
 
     /// <summary>Largest request body accepted, in bytes; larger ones get 413.</summary>
     public long MaxRequestBodyBytes { get; set; } = 2 * 1024 * 1024;
+
+    /// <summary>Largest upload (customer import file) accepted, in bytes.</summary>
+    public long MaxUploadBytes { get; set; } = 1024L * 1024 * 1024;
 }
 
 public enum WinBackRole { All, Api, Worker }

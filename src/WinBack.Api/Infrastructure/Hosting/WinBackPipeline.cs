@@ -23,7 +23,6 @@ public static class WinBackPipeline
         if (!role.ServesApi())
             return app;
 
-        app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseSwagger();
         app.UseSwaggerUI(ui =>
         {
@@ -32,6 +31,7 @@ public static class WinBackPipeline
             ui.EnablePersistAuthorization();
         });
         app.UseRouting();
+        app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -1,6 +1,7 @@
 using FastEndpoints;
 using FluentValidation;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Features.Imports;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Idempotency;
@@ -19,6 +20,7 @@ public static class WinBackServices
         var options = section.Get<WinBackOptions>() ?? new WinBackOptions();
         var services = builder.Services;
         services.Configure<WinBackOptions>(section);
+        // The default; RequestSizeLimitMiddleware raises it per request for uploads.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
 
         // Registered before anything that needs the database, so that it is stopped after them.
@@ -54,6 +56,8 @@ public static class WinBackServices
             // FluentValidation names fields as the JSON does ("'name' must not be empty.").
             ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
                 member is null ? null : System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+            services.AddSingleton<CustomerImportRunner>();
+            services.AddHostedService(sp => sp.GetRequiredService<CustomerImportRunner>());
             services.AddFastEndpoints();
             services.AddWinBackOpenApi();
             if (builder.Environment.IsDevelopment())

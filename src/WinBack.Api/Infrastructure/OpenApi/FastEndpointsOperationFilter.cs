@@ -37,7 +37,12 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
         var method = context.ApiDescription.HttpMethod ?? "GET";
         var routeParams = RouteParameters(context.ApiDescription.RelativePath ?? "");
         var hasBody = DocumentParameters(operation, context, definition, summary, method, routeParams);
-        DocumentRequestBody(operation, summary, hasBody);
+        var rawBody = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<RawRequestBody>().FirstOrDefault();
+        if (rawBody is not null)
+            DocumentRawBody(operation, context, rawBody);
+        else
+            DocumentRequestBody(operation, summary, hasBody);
+        hasBody |= rawBody is not null;
         DocumentResponses(operation, context, definition, summary, method, routeParams.Count > 0, hasBody);
 
         if (definition.AnonymousVerbs is not { Length: > 0 })
@@ -108,6 +113,21 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
         if (summary?.ExampleRequest is { } example && body.Content.TryGetValue("application/json", out var media) && media is OpenApiMediaType json)
             json.Example = ToNode(example);
     }
+
+    private static void DocumentRawBody(OpenApiOperation operation, OperationFilterContext context, RawRequestBody raw) =>
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = true,
+            Description = raw.Description,
+            Content = new Dictionary<string, IOpenApiMediaType>
+            {
+                [raw.ContentType] = new OpenApiMediaType
+                {
+                    Schema = context.SchemaGenerator.GenerateSchema(raw.LineSchema, context.SchemaRepository),
+                    Example = JsonValue.Create(raw.Example),
+                },
+            },
+        };
 
     private static void DocumentResponses(OpenApiOperation operation, OperationFilterContext context, EndpointDefinition definition,
         EndpointSummary? summary, string method, bool hasRouteParams, bool hasBody)
