@@ -12,7 +12,7 @@ public sealed class RevokeApiKeyRequest
     public string Id { get; set; } = "";
 }
 
-public sealed class RevokeApiKeyEndpoint(IDocumentSession session, TimeProvider clock) : Endpoint<RevokeApiKeyRequest, ApiKeyView>
+public sealed class RevokeApiKeyEndpoint(IDocumentSession session, ApiKeyCache cache, TimeProvider clock) : Endpoint<RevokeApiKeyRequest, ApiKeyView>
 {
     public override void Configure()
     {
@@ -38,6 +38,7 @@ public sealed class RevokeApiKeyEndpoint(IDocumentSession session, TimeProvider 
             session.Update(key);
             await session.SaveChangesAsync(ct);
         }
+        cache.Evict(key.SecretHash);
         await Send.OkAsync(ApiKeyView.Of(key), ct);
     }
 }

@@ -14,20 +14,25 @@ public sealed record CustomerEventWritten(object Event, bool Duplicate)
 }
 
 /// <summary>
-/// The one way events reach customer streams: group commit. Concurrent writes queue here; one loop
-/// commits whatever has gathered, one transaction per tenant, and only then acknowledges each write.
-/// A failed batch is retried item by item, so one bad write never fails the others. A single loop per
-/// process also means a stream is never in two in-flight transactions of this process.
+/// The one way events reach customer streams: group commit. Concurrent writes queue here; a few loops
+/// commit whatever has gathered, one transaction per tenant, and only then acknowledge each write.
+/// A failed batch is retried item by item, so one bad write never fails the others. Each customer
+/// always goes to the same loop, so a stream is never in two in-flight transactions of this process,
+/// while the loops together keep more than one PostgreSQL core busy.
 /// </summary>
 public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEventWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 1000;
-    private readonly Channel<Pending> _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+    private static readonly int PartitionCount = Math.Max(2, Environment.ProcessorCount);
+    private readonly Channel<Pending>[] _partitions = Enumerable.Range(0, PartitionCount)
+        .Select(_ => Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true }))
+        .ToArray();
 
     public Task<CustomerEventWritten> WriteAsync(CustomerEventWrite write)
     {
         var pending = new Pending(write);
-        if (!_queue.Writer.TryWrite(pending))
+        var partition = (uint)HashCode.Combine(write.TenantId, write.CustomerId) % (uint)PartitionCount;
+        if (!_partitions[partition].Writer.TryWrite(pending))
             throw new InvalidOperationException("The customer event writer has stopped.");
         return pending.Done.Task;
     }
@@ -35,25 +40,27 @@ public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEv
     public async Task<IReadOnlyList<CustomerEventWritten>> WriteAllAsync(IEnumerable<CustomerEventWrite> writes) =>
         await Task.WhenAll(writes.Select(WriteAsync));
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(_partitions.Select(p => Task.Run(() => RunAsync(p.Reader))));
+
+    // On shutdown the queues are completed and drained before the loops end: no accepted write is dropped.
+    private async Task RunAsync(ChannelReader<Pending> queue)
     {
         var batch = new List<Pending>(MaxBatch);
-        // On shutdown the queue is drained before the loop ends, so that no accepted write is dropped.
-        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        while (await queue.WaitToReadAsync(CancellationToken.None))
         {
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var next))
+            while (batch.Count < MaxBatch && queue.TryRead(out var next))
                 batch.Add(next);
             foreach (var tenant in batch.GroupBy(p => p.Write.TenantId))
                 await CommitAsync(tenant.Key, tenant.ToList());
             batch.Clear();
-            if (stoppingToken.IsCancellationRequested && !_queue.Reader.TryPeek(out _))
-                break;
         }
     }
 
     public override Task StopAsync(CancellationToken cancellationToken)
     {
-        _queue.Writer.TryComplete();
+        foreach (var partition in _partitions)
+            partition.Writer.TryComplete();
         return base.StopAsync(cancellationToken);
     }
 

@@ -17,6 +17,7 @@ public sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     IDocumentStore store,
+    ApiKeyCache cache,
     PlatformKey platformKey) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -37,16 +38,21 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Unknown API key.");
 
         var hash = ApiKeySecrets.Hash(secret);
-        await using var session = store.QuerySession();
-        var key = await session.Query<ApiKey>()
-            .Where(k => k.AnyTenant() && k.SecretHash == hash)
-            .FirstOrDefaultAsync(Context.RequestAborted);
-        if (key is null || key.RevokedAt is not null || key.TenantId is null)
-            return AuthenticateResult.Fail("Unknown or revoked API key.");
+        var key = cache.Get(hash);
+        if (key is null)
+        {
+            await using var session = store.QuerySession();
+            key = await session.Query<ApiKey>()
+                .Where(k => k.AnyTenant() && k.SecretHash == hash)
+                .FirstOrDefaultAsync(Context.RequestAborted);
+            if (key is null || key.RevokedAt is not null || key.TenantId is null)
+                return AuthenticateResult.Fail("Unknown or revoked API key.");
+            cache.Set(key);
+        }
 
         return Success(
             new Claim(WinBackClaims.KeyId, key.Id),
-            new Claim(WinBackClaims.TenantId, key.TenantId),
+            new Claim(WinBackClaims.TenantId, key.TenantId!),
             new Claim(WinBackClaims.Mode, key.Mode.ToString()),
             new Claim(ClaimTypes.Role, ApiScopes.Of(key.Scope)));
     }

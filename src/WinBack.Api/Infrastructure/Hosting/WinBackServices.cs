@@ -45,6 +45,8 @@ public static class WinBackServices
 
         if (options.Role.ServesApi())
         {
+            services.AddMemoryCache();
+            services.AddSingleton<ApiKeyCache>();
             services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
                 .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(
                     ApiKeyAuthenticationHandler.SchemeName, null);

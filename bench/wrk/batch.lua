@@ -1,0 +1,11 @@
+-- 1,000 activities per request, for random customers out of 100,000.
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("KEY") or "")
+request = function()
+  local items = {}
+  for i = 1, 1000 do
+    items[i] = '{"customerId":"c' .. math.random(1, 100000) .. '","type":"login"}'
+  end
+  return wrk.format(nil, "/v1/activities/batch", nil, '{"activities":[' .. table.concat(items, ",") .. ']}')
+end
