@@ -1,5 +1,7 @@
 using System.Threading.Channels;
+using JasperFx;
 using Marten;
+using Npgsql;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Customers;
@@ -64,7 +66,7 @@ public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEv
         return base.StopAsync(cancellationToken);
     }
 
-    private async Task CommitAsync(string tenantId, List<Pending> items)
+    private async Task CommitAsync(string tenantId, List<Pending> items, int attempt = 1)
     {
         try
         {
@@ -78,15 +80,33 @@ public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEv
             foreach (var item in items)
                 await CommitAsync(tenantId, [item]);
         }
+        catch (Exception e) when (attempt < MaxAttempts && IsTransient(e))
+        {
+            await Task.Delay(10 * attempt);
+            await CommitAsync(tenantId, items, attempt + 1);
+        }
         catch (Exception e)
         {
             items[0].Done.TrySetException(e);
         }
     }
 
+    private const int MaxAttempts = 3;
+
+    // A deadlock between two processes' locks, or a stream created by another process in the same instant.
+    private static bool IsTransient(Exception e) =>
+        e is ConcurrencyException ||
+        (e as PostgresException ?? e.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected };
+
     private async Task<CustomerEventWritten[]> AppendAsync(string tenantId, List<Pending> items)
     {
         await using var session = store.LightweightSession(tenantId);
+        // Several API processes may write the same customer: a transaction-scoped lock per customer
+        // makes the second wait, then load the summary the first one wrote, so none of its events is lost.
+        await session.BeginTransactionAsync(CancellationToken.None);
+        var lockKeys = items.Select(p => $"{tenantId}/{p.Write.CustomerId}").Distinct().Order(StringComparer.Ordinal).ToArray();
+        await session.QueryAsync<long>("select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from unnest(?) as k",
+            CancellationToken.None, [lockKeys]);
         var dedupeIds = items.Select(p => p.Write.DedupeId).OfType<string>().Distinct().ToArray();
         var seen = dedupeIds.Length == 0
             ? new Dictionary<string, ActivityRecorded>()
