@@ -25,6 +25,7 @@ public sealed record CustomerEventWritten(object Event, bool Duplicate)
 public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEventWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 1000;
+    private const int MaxAttempts = 3;
     private static readonly int PartitionCount = Math.Max(2, Environment.ProcessorCount);
     private readonly Channel<Pending>[] _partitions = Enumerable.Range(0, PartitionCount)
         .Select(_ => Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true }))
@@ -90,8 +91,6 @@ public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEv
             items[0].Done.TrySetException(e);
         }
     }
-
-    private const int MaxAttempts = 3;
 
     // A deadlock between two processes' locks, or a stream created by another process in the same instant.
     private static bool IsTransient(Exception e) =>
