@@ -7,7 +7,13 @@ using WinBack.Domain.Customers;
 namespace WinBack.Api.Features.Customers;
 
 /// <summary>An event for one customer stream; <see cref="DedupeId"/> set when the sender gave an externalId.</summary>
-public sealed record CustomerEventWrite(string TenantId, string CustomerId, object Event, string? DedupeId = null);
+public sealed record CustomerEventWrite(string TenantId, string CustomerId, object Event, string? DedupeId = null)
+{
+    /// <summary>An activity, deduplicated by its externalId when it has one.</summary>
+    public static CustomerEventWrite Of(string tenantId, ActivityRecorded activity) =>
+        new(tenantId, activity.CustomerId, activity,
+            activity.ExternalId is { } externalId ? ActivityDedupe.IdFor(tenantId, activity.CustomerId, externalId) : null);
+}
 
 /// <summary>What happened to a write: appended, or a duplicate of <see cref="Original"/>.</summary>
 public sealed record CustomerEventWritten(object Event, bool Duplicate)

@@ -95,8 +95,7 @@ public sealed class RecordActivitiesBatchEndpoint(CustomerEventWriter writer, Id
             try
             {
                 var activity = CustomerDecider.Decide(item.ToCommand(item.CustomerId!, ids.New("act"), now));
-                accepted.Add((i, new CustomerEventWrite(tenantId, item.CustomerId!, activity,
-                    activity.ExternalId is { } externalId ? ActivityDedupe.IdFor(tenantId, item.CustomerId!, externalId) : null)));
+                accepted.Add((i, CustomerEventWrite.Of(tenantId, activity)));
             }
             catch (DomainRuleViolated e)
             {

@@ -52,8 +52,7 @@ public sealed class RecordActivityEndpoint(CustomerEventWriter writer, Ids ids, 
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         var activity = CustomerDecider.Decide(request.ToCommand(request.CustomerId, ids.New("act"), clock.GetUtcNow()));
-        var written = await writer.WriteAsync(new CustomerEventWrite(tenantId, request.CustomerId, activity,
-            activity.ExternalId is { } externalId ? ActivityDedupe.IdFor(tenantId, request.CustomerId, externalId) : null));
+        var written = await writer.WriteAsync(CustomerEventWrite.Of(tenantId, activity));
 
         var view = ActivityView.Of((ActivityRecorded)written.Event, written.Duplicate);
         await Send.ResponseAsync(view, written.Duplicate ? StatusCodes.Status200OK : StatusCodes.Status201Created, ct);
