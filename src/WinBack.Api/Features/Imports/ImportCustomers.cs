@@ -41,7 +41,7 @@ public sealed class ImportCustomersEndpoint(IDocumentSession session, CustomerIm
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         if (!string.Equals(HttpContext.Request.ContentType?.Split(';')[0].Trim(), NdjsonContentType, StringComparison.OrdinalIgnoreCase))
-            throw new ApiException(ApiProblem.Of(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type",
+            throw new ApiException(ProblemMapping.FromStatus(StatusCodes.Status415UnsupportedMediaType,
                 $"Send the file as {NdjsonContentType}: one JSON object per line."));
 
         var id = ids.New("imp");

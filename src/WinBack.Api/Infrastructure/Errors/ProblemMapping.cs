@@ -31,9 +31,9 @@ public static class ProblemMapping
         StatusCodes.Status405MethodNotAllowed => ApiProblem.Of(status, ErrorCodes.MethodNotAllowed, "Method not allowed",
             detail ?? "This route does not accept that HTTP method; see /swagger."),
         StatusCodes.Status413PayloadTooLarge => ApiProblem.Of(status, ErrorCodes.RequestTooLarge, "Request too large",
-            "The request body is larger than this API accepts (2 MiB by default, WinBack__MaxRequestBodyBytes)."),
-        StatusCodes.Status415UnsupportedMediaType => ApiProblem.Of(status, ErrorCodes.UnsupportedMediaType,
-            "Unsupported media type", "This endpoint takes a JSON body: send it with Content-Type: application/json."),
+            "The request body is larger than this endpoint accepts (JSON bodies: 2 MiB by default; uploads: 1 GiB)."),
+        StatusCodes.Status415UnsupportedMediaType => ApiProblem.Of(status, ErrorCodes.UnsupportedMediaType, "Unsupported media type",
+            detail ?? "This endpoint takes a JSON body: send it with Content-Type: application/json."),
         _ => ApiProblem.Of(status, status >= 500 ? ErrorCodes.InternalError : ErrorCodes.BadRequest,
             ReasonPhrases.GetReasonPhrase(status), detail ?? ReasonPhrases.GetReasonPhrase(status)),
     };

@@ -11,12 +11,12 @@ public abstract class PageRequest
     [QueryParam]
     public int? Limit { get; set; }
 
-    /// <summary>Cursor: the id of the last object of the previous page. Lists run newest first.</summary>
+    /// <summary>Cursor: the id of the last object of the previous page.</summary>
     [QueryParam]
     public string? StartingAfter { get; set; }
 }
 
-/// <summary>A page of a list, newest first.</summary>
+/// <summary>A page of a list; <c>hasMore</c> says whether a next page exists (ask with startingAfter = the last id).</summary>
 public sealed record Page<T>(IReadOnlyList<T> Data, bool HasMore);
 
 public interface IHasId

@@ -17,6 +17,10 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
     public const string HeaderName = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
     public const int MaxKeyLength = 255;
+    public static readonly ApiProblem KeyReused = ApiProblem.Of(422, ErrorCodes.IdempotencyKeyReused, "Idempotency-Key reused",
+        "This Idempotency-Key was already used with a different request. Use a new key for a new request.");
+    public static readonly ApiProblem KeyInUse = ApiProblem.Of(409, ErrorCodes.IdempotencyKeyInUse, "Request in progress",
+        "A request with this Idempotency-Key is still being processed. Retry shortly to get its result.");
     // A claim older than this belongs to a process that died mid-request; it may be taken over.
     private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(2);
 
@@ -79,15 +83,13 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
     {
         if (existing.RequestHash != requestHash)
         {
-            await ProblemMapping.WriteAsync(context, ApiProblem.Of(422, ErrorCodes.IdempotencyKeyReused, "Idempotency-Key reused",
-                "This Idempotency-Key was already used with a different request. Use a new key for a new request."));
+            await ProblemMapping.WriteAsync(context, KeyReused);
             return;
         }
         if (existing.InFlight)
         {
             context.Response.Headers.RetryAfter = "1";
-            await ProblemMapping.WriteAsync(context, ApiProblem.Of(409, ErrorCodes.IdempotencyKeyInUse, "Request in progress",
-                "A request with this Idempotency-Key is still being processed. Retry shortly to get its result."));
+            await ProblemMapping.WriteAsync(context, KeyInUse);
             return;
         }
 

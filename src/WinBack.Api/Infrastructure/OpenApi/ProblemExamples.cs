@@ -1,4 +1,5 @@
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Idempotency;
 
 namespace WinBack.Api.Infrastructure.OpenApi;
 
@@ -19,17 +20,11 @@ internal static class ProblemExamples
             [404] = ("No such object for this tenant.",
                 ApiProblem.Of(404, ErrorCodes.ResourceMissing, "Not found", "No API key with id 'key_01jdq3w5x8k2m9v4r7t6y1z0ae'.")),
             [409] = ("A request with the same Idempotency-Key is still in progress (`idempotency_key_in_use`).",
-                ApiProblem.Of(409, ErrorCodes.IdempotencyKeyInUse, "Request in progress",
-                    "A request with this Idempotency-Key is still being processed. Retry shortly to get its result.")),
-            [413] = ("The body is larger than the API accepts.",
-                ApiProblem.Of(413, ErrorCodes.RequestTooLarge, "Request too large",
-                    "The request body is larger than this API accepts (2 MiB by default, WinBack__MaxRequestBodyBytes).")),
-            [415] = ("The body was not sent as application/json.",
-                ApiProblem.Of(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type",
-                    "This endpoint takes a JSON body: send it with Content-Type: application/json.")),
+                IdempotencyMiddleware.KeyInUse),
+            [413] = ("The body is larger than the API accepts.", ProblemMapping.FromStatus(413)),
+            [415] = ("The body was not sent as application/json.", ProblemMapping.FromStatus(415)),
             [422] = ("The Idempotency-Key was used before with a different request (`idempotency_key_reused`).",
-                ApiProblem.Of(422, ErrorCodes.IdempotencyKeyReused, "Idempotency-Key reused",
-                    "This Idempotency-Key was already used with a different request. Use a new key for a new request.")),
+                IdempotencyMiddleware.KeyReused),
             [429] = ("Rate limit for this key exceeded; see the Retry-After header.",
                 ApiProblem.Of(429, ErrorCodes.RateLimited, "Too many requests",
                     "This key sent more than 100 requests per second (burst 200). Retry after 1 s.")),
