@@ -20,7 +20,7 @@ public static class SwaggerSetup
                 Description = "Win-back rewards: report customer activity, let rules reward customers who went quiet, " +
                               "and measure whether it worked. Authenticate with `Authorization: Bearer wb_live_…` " +
                               "(or `wb_test_…`). Errors are RFC 9457 problem+json with a stable `code`. Every POST " +
-                              "accepts an `Idempotency-Key`. Lists are newest first, paged with `limit` and `startingAfter`.",
+                              "accepts an `Idempotency-Key`. Lists are paged with `limit` and `startingAfter`.",
             });
             options.AddSecurityDefinition(FastEndpointsOperationFilter.SecurityScheme, new OpenApiSecurityScheme
             {
