@@ -10,13 +10,16 @@ public sealed record Money
     public Money(long amount, string currency)
     {
         if (!IsCurrencyCode(currency))
-            throw new DomainRuleViolated("invalid_currency", $"'{currency}' is not a three-letter ISO 4217 currency code.");
+            throw new DomainRuleViolated("invalid_currency", $"'{currency}' is not an ISO 4217 currency code in circulation.");
         Amount = amount;
         Currency = currency.ToLowerInvariant();
     }
 
-    public static bool IsCurrencyCode(string? code) =>
-        code is { Length: 3 } && code.All(char.IsAsciiLetter);
+    /// <summary>The one currency check of the product: a code of a currency in circulation.</summary>
+    public static bool IsCurrencyCode(string? code) => Currencies.IsIsoCode(code);
+
+    /// <summary>The message every validator gives for a bad currency.</summary>
+    public const string CurrencyRule = "must be an ISO 4217 currency code in circulation, such as \"eur\" or \"usd\".";
 
     public Money Add(Money other)
     {

@@ -32,6 +32,10 @@ public sealed record Customer
     public string? Email { get; init; }
     public string? StripeCustomerId { get; init; }
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+    /// <summary>When the customer last got a win-back reward from any rule; the rules' cooldown counts from here.</summary>
+    public DateTimeOffset? LastRewardedAt { get; init; }
+    /// <summary>Win-back rewards received, per rule id; a rule's maxRewardsPerCustomer caps this.</summary>
+    public IReadOnlyDictionary<string, int> RewardsByRule { get; init; } = new Dictionary<string, int>();
 
     public static Customer Evolve(Customer? state, object @event) => @event switch
     {

@@ -47,7 +47,7 @@ public sealed class ActivityInputValidator : AbstractValidator<ActivityInput>
             RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required for purchase and refund.")
                 .GreaterThanOrEqualTo(0);
             RuleFor(x => x.Currency).NotEmpty().WithMessage("'currency' is required for purchase and refund.")
-                .Must(Money.IsCurrencyCode).WithMessage("'currency' must be a three-letter ISO 4217 code such as \"eur\".");
+                .Must(Money.IsCurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
         }).Otherwise(() =>
         {
             RuleFor(x => x.Amount).Null().WithMessage("'amount' is only for purchase and refund.");

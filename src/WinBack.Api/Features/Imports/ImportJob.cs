@@ -46,7 +46,7 @@ public sealed record ImportJobView(
         job.Errors, job.DuplicateOf, job.Failure, job.CreatedAt, job.StartedAt, job.CompletedAt);
 
     public static readonly ImportJobView Example = new("imp_01jdq3w5x8k2m9v4r7t6y1z0ab", ImportStatus.Completed, 248_113, 1000, 998, 2,
-        [new ImportLineError(17, "lifetimeValue.currency: 'currency' must be a three-letter ISO 4217 code such as \"eur\"."),
+        [new ImportLineError(17, "lifetimeValue.currency: 'currency' must be an ISO 4217 currency code in circulation, such as \"eur\" or \"usd\"."),
          new ImportLineError(512, "body: The body is not valid JSON: '}' is invalid after a property name.")],
         null, null, DateTimeOffset.Parse("2026-11-24T09:00:00Z"), DateTimeOffset.Parse("2026-11-24T09:00:01Z"),
         DateTimeOffset.Parse("2026-11-24T09:00:03Z"));

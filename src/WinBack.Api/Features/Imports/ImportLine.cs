@@ -58,7 +58,7 @@ public sealed class ImportLineValidator : AbstractValidator<ImportLine>
             .OverridePropertyName("lifetimeValue.amount");
         RuleFor(x => x.LifetimeValue!.Currency).Must(Money.IsCurrencyCode).When(x => x.LifetimeValue is not null)
             .OverridePropertyName("lifetimeValue.currency")
-            .WithMessage("'currency' must be a three-letter ISO 4217 code such as \"eur\".");
+            .WithMessage($"'currency' {Money.CurrencyRule}");
         this.AddProfileRules(x => x.Email, x => x.StripeCustomerId, x => x.Attributes);
     }
 }

@@ -1,0 +1,41 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace WinBack.Domain.Rules;
+
+/// <summary>
+/// Deterministic, sticky assignment of a customer to a rule's holdout or one of its arms: a hash of tenant, rule
+/// and customer picks a point in [0, 1); the first holdoutPercent of that range is the holdout, and the rest is
+/// split by the arms' weights. The same customer lands in the same arm every time while the weights stay.
+/// </summary>
+public static class ExperimentAssignment
+{
+    /// <summary>The arm's name, or <see cref="Variant.Holdout"/>.</summary>
+    public static string Assign(string tenantId, string ruleId, string customerId, RuleDefinition definition)
+    {
+        var point = Point(tenantId, ruleId, customerId);
+        var holdout = definition.HoldoutPercent / 100.0;
+        if (point < holdout)
+            return Variant.Holdout;
+        var arms = definition.Arms;
+        var target = (point - holdout) / (1 - holdout) * arms.Sum(a => a.Weight);
+        var cumulative = 0.0;
+        foreach (var arm in arms)
+        {
+            cumulative += arm.Weight;
+            if (target < cumulative)
+                return arm.Name;
+        }
+        return arms[^1].Name;
+    }
+
+    public static Variant? ArmOf(RuleDefinition definition, string assignment) =>
+        definition.Arms.FirstOrDefault(a => a.Name == assignment);
+
+    private static double Point(string tenantId, string ruleId, string customerId)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{tenantId}\n{ruleId}\n{customerId}"), hash);
+        return (BitConverter.ToUInt64(hash) >> 11) / (double)(1UL << 53);
+    }
+}

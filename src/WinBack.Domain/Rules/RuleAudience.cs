@@ -1,0 +1,60 @@
+using WinBack.Domain.Customers;
+
+namespace WinBack.Domain.Rules;
+
+/// <summary>Why a lapsed customer does not deserve a rule's reward; the first failing filter is the reason.</summary>
+public enum Ineligibility { LifetimeValue, OrderCount, ChurnReason, Attributes }
+
+/// <summary>Who a rule's trigger catches, and who its eligibility lets through. Pure; the sweep and the preview share it.</summary>
+public static class RuleAudience
+{
+    /// <summary>
+    /// The moment the customer crossed the trigger's window of <paramref name="days"/>, or null when the trigger
+    /// does not apply to them (no qualifying activity, not cancelled, or has purchased).
+    /// </summary>
+    public static DateTimeOffset? CrossingAt(Trigger trigger, int days, Customer customer)
+    {
+        var window = TimeSpan.FromDays(days);
+        return trigger.Type switch
+        {
+            TriggerType.Inactivity => LastQualifyingActivity(trigger, customer) + window,
+            TriggerType.Cancellation => customer.Status == CustomerStatus.Cancelled ? customer.StatusChangedAt + window : null,
+            TriggerType.NeverPurchased => customer.LastPurchaseAt is null && customer.OrderCount == 0 ? customer.FirstSeenAt + window : null,
+            _ => null,
+        };
+    }
+
+    /// <summary>Whether the customer has crossed the window by <paramref name="asOf"/>.</summary>
+    public static bool HasLapsed(Trigger trigger, int days, Customer customer, DateTimeOffset asOf) =>
+        CrossingAt(trigger, days, customer) is { } crossing && crossing <= asOf;
+
+    public static Ineligibility? Check(Eligibility eligibility, Customer customer)
+    {
+        if (eligibility.MinLifetimeValue is { } min && customer.LifetimeValue.GetValueOrDefault(min.Currency) < min.Amount)
+            return Ineligibility.LifetimeValue;
+        if (eligibility.MaxLifetimeValue is { } max && customer.LifetimeValue.GetValueOrDefault(max.Currency) > max.Amount)
+            return Ineligibility.LifetimeValue;
+        if (eligibility.MinOrderCount is { } orders && customer.OrderCount < orders)
+            return Ineligibility.OrderCount;
+        if (eligibility.ChurnReasons.Count > 0 && (customer.ChurnReason is not { } reason || !eligibility.ChurnReasons.Contains(reason)))
+            return Ineligibility.ChurnReason;
+        if (eligibility.Attributes.Any(a => customer.Attributes.GetValueOrDefault(a.Key) != a.Value))
+            return Ineligibility.Attributes;
+        return null;
+    }
+
+    // Imports carry a last purchase but no per-type history, so purchases are read from LastPurchaseAt.
+    private static DateTimeOffset? LastQualifyingActivity(Trigger trigger, Customer customer)
+    {
+        if (trigger.ActivityTypes.Count == 0)
+            return customer.LastActivityAt;
+        DateTimeOffset? last = null;
+        foreach (var type in trigger.ActivityTypes)
+        {
+            var at = type == ActivityType.Purchase ? customer.LastPurchaseAt : customer.LastActivityByType.GetValueOrDefault(type) as DateTimeOffset?;
+            if (at is { } seen && (last is null || seen > last))
+                last = seen;
+        }
+        return last;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using WinBack.Domain.Common;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Domain.Rules;
+
+public enum TriggerType { Inactivity, Cancellation, NeverPurchased }
+
+public enum RewardType { AccountCredit, PercentDiscount, FreeProduct, Custom }
+
+public enum RewardGrant { Immediate, OnReturn }
+
+/// <summary>One immutable version of what a rule does: who lapses, who deserves a reward, which, and under what limits.</summary>
+public sealed record RuleDefinition(
+    string Name,
+    int Priority,
+    Trigger Trigger,
+    Eligibility Eligibility,
+    RewardSpec Reward,
+    Limits Limits,
+    Experiment? Experiment,
+    Message? Message,
+    int AttributionDays)
+{
+    public const int DefaultAttributionDays = 90;
+
+    /// <summary>The arms a customer can be assigned to: the variants, or the one default arm without an experiment.</summary>
+    public IReadOnlyList<Variant> Arms =>
+        Experiment is { Variants.Count: > 0 } experiment ? experiment.Variants : [new Variant(Variant.Default, 1, null, null, null)];
+
+    public int HoldoutPercent => Experiment?.HoldoutPercent ?? 0;
+
+    public RewardSpec RewardOf(Variant arm) => arm.Reward ?? Reward;
+
+    public int TriggerDaysOf(Variant? arm) => arm?.TriggerDays ?? Trigger.Days;
+
+    public Message? MessageOf(Variant arm) => arm.Message ?? Message;
+}
+
+/// <param name="ActivityTypes">For inactivity: the activity types that count; empty means all.</param>
+public sealed record Trigger(TriggerType Type, int Days, IReadOnlyList<ActivityType> ActivityTypes);
+
+/// <summary>Who deserves a reward; an empty part lets everyone through.</summary>
+public sealed record Eligibility(
+    Money? MinLifetimeValue,
+    Money? MaxLifetimeValue,
+    int? MinOrderCount,
+    IReadOnlyList<ChurnReason> ChurnReasons,
+    IReadOnlyDictionary<string, string> Attributes)
+{
+    public static readonly Eligibility Everyone = new(null, null, null, [], new Dictionary<string, string>());
+}
+
+/// <summary>The reward an arm issues. Which optional fields are set depends on <see cref="Type"/>.</summary>
+public sealed record RewardSpec(
+    RewardType Type,
+    Money? Credit,
+    int? Percent,
+    int? Uses,
+    string? Sku,
+    JsonElement? Payload,
+    int ExpiresInDays,
+    RewardGrant Grant);
+
+/// <summary>Guard rails. Budgets count account credit in the reward's currency; null means no limit.</summary>
+public sealed record Limits(Money? TotalBudget, Money? DailyBudget, int? MaxRewardsPerCustomer, int? CooldownDays)
+{
+    public static readonly Limits None = new(null, null, null, null);
+}
+
+public sealed record Experiment(int HoldoutPercent, IReadOnlyList<Variant> Variants);
+
+/// <summary>An experiment arm; its overrides replace the rule's reward, trigger days and message.</summary>
+public sealed record Variant(string Name, int Weight, RewardSpec? Reward, int? TriggerDays, Message? Message)
+{
+    /// <summary>The arm of a rule without an experiment.</summary>
+    public const string Default = "default";
+    /// <summary>The name reports use for customers held out of any reward.</summary>
+    public const string Holdout = "holdout";
+}
+
+public sealed record Message(string Subject, string Body)
+{
+    /// <summary>The placeholders a template may use; rendered into the reward.issued webhook.</summary>
+    public static readonly IReadOnlyList<string> Placeholders =
+    [
+        "customer.id", "customer.email", "reward.id", "reward.type", "reward.amount", "reward.currency", "reward.percent",
+        "reward.uses", "reward.sku", "reward.expiresAt", "rule.name",
+    ];
+}

@@ -1,0 +1,135 @@
+using WinBack.Domain.Common;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Domain.Rules;
+
+/// <summary>Lapsed customers a rule would not reward, by the first reason that stops them.</summary>
+public sealed record PreviewExclusions(
+    int HigherPriorityRule, int LifetimeValue, int OrderCount, int ChurnReason, int Attributes,
+    int Cooldown, int MaxRewardsPerCustomer, int Budget);
+
+/// <param name="Customers">Eligible customers assigned to the arm.</param>
+/// <param name="Rewarded">Of those, the ones that would get the reward after cooldown, cap and budget.</param>
+/// <param name="Cost">Account credit those rewards would issue; null for rewards without a money value.</param>
+public sealed record ArmPreview(string Name, int Customers, int Rewarded, Money? Cost);
+
+/// <param name="Spent">Credit the rule has issued so far (today's part counts against the daily budget).</param>
+/// <param name="Needed">Credit all eligible, non-held-out customers would get without a budget.</param>
+/// <param name="RunsOut">True when the budget cannot cover them all; <see cref="PreviewExclusions.Budget"/> says how many miss out.</param>
+public sealed record BudgetPreview(Money? Total, Money? Daily, Money Spent, Money SpentToday, Money Needed, bool RunsOut);
+
+public sealed record RulePreviewResult(
+    DateTimeOffset AsOf, int Lapsed, int Eligible, PreviewExclusions Excluded, int Holdout,
+    IReadOnlyList<ArmPreview> Variants, int Rewarded, IReadOnlyList<Money> Cost, BudgetPreview? Budget);
+
+/// <summary>What a rule would do at <c>asOf</c> to a set of customers, without doing it. Pure.</summary>
+public static class RulePreview
+{
+    /// <param name="customers">Every customer the rule's trigger might catch; others are skipped.</param>
+    /// <param name="higherPriorityRules">Active rules tried before this one; a customer eligible there is theirs.</param>
+    /// <param name="spent">Credit the rule has issued so far; <paramref name="spentToday"/> of it on asOf's UTC day.</param>
+    public static RulePreviewResult Run(string tenantId, string ruleId, RuleDefinition rule, IEnumerable<Customer> customers,
+        IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null)
+    {
+        var excluded = new int[Enum.GetValues<Ineligibility>().Length];
+        int lapsed = 0, higherPriority = 0, holdout = 0, cooldown = 0, cap = 0;
+        var assigned = rule.Arms.ToDictionary(a => a.Name, _ => 0);
+        var queue = new List<(DateTimeOffset Crossing, Variant Arm)>();
+
+        foreach (var customer in customers)
+        {
+            var assignment = ExperimentAssignment.Assign(tenantId, ruleId, customer.Id, rule);
+            var arm = ExperimentAssignment.ArmOf(rule, assignment);
+            if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer) is not { } crossing || crossing > asOf
+                || customer.Status == CustomerStatus.Lapsed)
+                continue;
+            lapsed++;
+            if (higherPriorityRules.Any(r => IsEligible(tenantId, r.Id, r.Definition, customer, asOf)))
+            {
+                higherPriority++;
+                continue;
+            }
+            if (RuleAudience.Check(rule.Eligibility, customer) is { } reason)
+            {
+                excluded[(int)reason]++;
+                continue;
+            }
+            if (arm is null)
+            {
+                holdout++;
+                continue;
+            }
+            assigned[arm.Name]++;
+            if (rule.Limits.CooldownDays is { } days && customer.LastRewardedAt is { } last && last.AddDays(days) > asOf)
+                cooldown++;
+            else if (rule.Limits.MaxRewardsPerCustomer is { } max && customer.RewardsByRule.GetValueOrDefault(ruleId) >= max)
+                cap++;
+            else
+                queue.Add((crossing, arm));
+        }
+
+        // Customers who crossed first are served first, as a sweep would have served them.
+        var budget = new BudgetMeter(rule.Limits, spent, spentToday);
+        var rewarded = rule.Arms.ToDictionary(a => a.Name, _ => 0);
+        var cost = new Dictionary<string, Money>();
+        foreach (var (_, arm) in queue.OrderBy(q => q.Crossing))
+        {
+            var credit = rule.RewardOf(arm).Credit;
+            if (!budget.TrySpend(credit))
+                continue;
+            rewarded[arm.Name]++;
+            if (credit is not null)
+                cost[arm.Name] = cost.TryGetValue(arm.Name, out var sum) ? sum.Add(credit) : credit;
+        }
+
+        var arms = rule.Arms.Select(a => new ArmPreview(a.Name, assigned[a.Name], rewarded[a.Name], cost.GetValueOrDefault(a.Name)
+            ?? (rule.RewardOf(a).Credit is { } c ? new Money(0, c.Currency) : null))).ToList();
+        var totalCost = arms.Select(a => a.Cost).OfType<Money>().GroupBy(m => m.Currency)
+            .Select(g => g.Aggregate((x, y) => x.Add(y))).OrderBy(m => m.Currency).ToList();
+        var eligible = lapsed - higherPriority - excluded.Sum();
+        return new RulePreviewResult(asOf, lapsed, eligible,
+            new PreviewExclusions(higherPriority, excluded[(int)Ineligibility.LifetimeValue], excluded[(int)Ineligibility.OrderCount],
+                excluded[(int)Ineligibility.ChurnReason], excluded[(int)Ineligibility.Attributes], cooldown, cap, budget.Refused),
+            holdout, arms, rewarded.Values.Sum(), totalCost, budget.Preview());
+    }
+
+    private static bool IsEligible(string tenantId, string ruleId, RuleDefinition rule, Customer customer, DateTimeOffset asOf)
+    {
+        var arm = ExperimentAssignment.ArmOf(rule, ExperimentAssignment.Assign(tenantId, ruleId, customer.Id, rule));
+        return RuleAudience.HasLapsed(rule.Trigger, rule.TriggerDaysOf(arm), customer, asOf)
+               && RuleAudience.Check(rule.Eligibility, customer) is null;
+    }
+
+    /// <summary>Counts credit against the total and daily budgets, in the budget's currency.</summary>
+    private sealed class BudgetMeter(Limits limits, Money? spent, Money? spentToday)
+    {
+        private readonly string? _currency = (limits.TotalBudget ?? limits.DailyBudget)?.Currency;
+        private long _spent = spent?.Amount ?? 0;
+        private long _spentToday = spentToday?.Amount ?? 0;
+        private long _needed;
+        private readonly long _spentBefore = spent?.Amount ?? 0;
+        private readonly long _spentTodayBefore = spentToday?.Amount ?? 0;
+        public int Refused { get; private set; }
+
+        public bool TrySpend(Money? credit)
+        {
+            if (_currency is null || credit is null)
+                return true;
+            _needed += credit.Amount;
+            if (_spent + credit.Amount > (limits.TotalBudget?.Amount ?? long.MaxValue)
+                || _spentToday + credit.Amount > (limits.DailyBudget?.Amount ?? long.MaxValue))
+            {
+                Refused++;
+                return false;
+            }
+            _spent += credit.Amount;
+            _spentToday += credit.Amount;
+            return true;
+        }
+
+        public BudgetPreview? Preview() => _currency is null
+            ? null
+            : new BudgetPreview(limits.TotalBudget, limits.DailyBudget, new Money(_spentBefore, _currency),
+                new Money(_spentTodayBefore, _currency), new Money(_needed, _currency), Refused > 0);
+    }
+}
