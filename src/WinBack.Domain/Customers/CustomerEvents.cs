@@ -9,6 +9,12 @@ public enum ChurnReason { TooExpensive, BadExperience, TooComplex, Forgot, Switc
 /// <summary><c>lapsed</c> and <c>won_back</c> are set by the win-back engine (not built yet).</summary>
 public enum CustomerStatus { Active, Cancelled, Lapsed, WonBack }
 
+/// <summary>Marks the events of customer streams, so that projections pick exactly these.</summary>
+public interface ICustomerEvent
+{
+    string CustomerId { get; }
+}
+
 /// <summary>Something the customer did, as reported by the product backend.</summary>
 public sealed record ActivityRecorded(
     string CustomerId,
@@ -20,7 +26,7 @@ public sealed record ActivityRecorded(
     ChurnReason? Reason,
     string? Name,
     IReadOnlyDictionary<string, string>? Properties,
-    string? ExternalId);
+    string? ExternalId) : ICustomerEvent;
 
 /// <summary>Contact and segmentation data; the attributes replace the previous ones.</summary>
 public sealed record ProfileUpdated(
@@ -28,7 +34,7 @@ public sealed record ProfileUpdated(
     string? Email,
     string? StripeCustomerId,
     IReadOnlyDictionary<string, string> Attributes,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt) : ICustomerEvent;
 
 /// <summary>A customer brought over from another system with a summary of their past.</summary>
 public sealed record CustomerImported(
@@ -42,4 +48,4 @@ public sealed record CustomerImported(
     DateTimeOffset? LastPurchaseAt,
     int OrderCount,
     Money LifetimeValue,
-    DateTimeOffset ImportedAt);
+    DateTimeOffset ImportedAt) : ICustomerEvent;

@@ -30,7 +30,7 @@ public static class RuleDecider
     {
         EnsureNotArchived(state, "revised");
         if (command.ExpectedVersion != state.Version)
-            throw new RuleVersionMismatch(state.Version, command.ExpectedVersion);
+            throw VersionMismatch(state.Version, command.ExpectedVersion);
         return [new RuleRevised(state.Id, state.Version + 1, command.Definition, command.By, command.Now)];
     }
 
@@ -44,7 +44,7 @@ public static class RuleDecider
     {
         RuleStatus.Paused => [],
         RuleStatus.Active => [new RulePaused(state.Id, command.By, command.Now)],
-        RuleStatus.Draft => throw DomainRuleViolated.Conflict(NotActiveCode, "A draft rule has never run, so it cannot be paused; activate it first."),
+        RuleStatus.Draft => throw DraftCannotPause(),
         _ => throw Archived("paused"),
     };
 
@@ -57,14 +57,13 @@ public static class RuleDecider
             throw Archived(verb);
     }
 
-    private static DomainRuleViolated Archived(string verb) =>
-        DomainRuleViolated.Conflict(ArchivedCode, $"The rule is archived and read-only; it cannot be {verb}. Create a new rule instead.");
-}
+    public static DomainRuleViolated VersionMismatch(int current, int expected) => new(VersionMismatchCode,
+        $"The rule is at version {current}, but the change was made to version {expected}. Read the rule again, re-apply the " +
+        $"change and send If-Match: \"{current}\".", Violation.StaleVersion);
 
-/// <summary>The admin edited an older version than the current one.</summary>
-public sealed class RuleVersionMismatch(int current, int expected) : Exception(
-    $"The rule is at version {current}, but the change was made to version {expected}. Read the rule again, re-apply the change and send If-Match: \"{current}\".")
-{
-    public int Current { get; } = current;
-    public int Expected { get; } = expected;
+    public static DomainRuleViolated DraftCannotPause() =>
+        DomainRuleViolated.Conflict(NotActiveCode, "A draft rule has never run, so it cannot be paused; activate it first.");
+
+    public static DomainRuleViolated Archived(string verb) =>
+        DomainRuleViolated.Conflict(ArchivedCode, $"The rule is archived and read-only; it cannot be {verb}. Create a new rule instead.");
 }

@@ -22,57 +22,63 @@ public sealed record RulePreviewResult(
     DateTimeOffset AsOf, int Lapsed, int Eligible, PreviewExclusions Excluded, int Holdout,
     IReadOnlyList<ArmPreview> Variants, int Rewarded, IReadOnlyList<Money> Cost, BudgetPreview? Budget);
 
-/// <summary>What a rule would do at <c>asOf</c> to a set of customers, without doing it. Pure.</summary>
-public static class RulePreview
+/// <summary>
+/// What a rule would do at <c>asOf</c> to a set of customers, without doing it. Pure. Customers are fed one at a
+/// time (<see cref="Add"/>), so a large tenant is streamed rather than held in memory.
+/// </summary>
+/// <param name="higherPriorityRules">Active rules tried before this one; a customer eligible there is theirs.</param>
+/// <param name="spent">Credit the rule has issued so far; <paramref name="spentToday"/> of it on asOf's UTC day.</param>
+public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition rule,
+    IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null)
 {
-    /// <param name="customers">Every customer the rule's trigger might catch; others are skipped.</param>
-    /// <param name="higherPriorityRules">Active rules tried before this one; a customer eligible there is theirs.</param>
-    /// <param name="spent">Credit the rule has issued so far; <paramref name="spentToday"/> of it on asOf's UTC day.</param>
+    private readonly int[] _ineligible = new int[Enum.GetValues<Ineligibility>().Length];
+    private readonly Dictionary<string, int> _assigned = rule.Arms.ToDictionary(a => a.Name, _ => 0);
+    private readonly List<(DateTimeOffset Crossing, Variant Arm)> _queue = [];
+    private int _lapsed, _higherPriority, _holdout, _cooldown, _cap;
+
     public static RulePreviewResult Run(string tenantId, string ruleId, RuleDefinition rule, IEnumerable<Customer> customers,
         IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null)
     {
-        var excluded = new int[Enum.GetValues<Ineligibility>().Length];
-        int lapsed = 0, higherPriority = 0, holdout = 0, cooldown = 0, cap = 0;
-        var assigned = rule.Arms.ToDictionary(a => a.Name, _ => 0);
-        var queue = new List<(DateTimeOffset Crossing, Variant Arm)>();
-
+        var preview = new RulePreview(tenantId, ruleId, rule, higherPriorityRules, asOf, spent, spentToday);
         foreach (var customer in customers)
-        {
-            var assignment = ExperimentAssignment.Assign(tenantId, ruleId, customer.Id, rule);
-            var arm = ExperimentAssignment.ArmOf(rule, assignment);
-            if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer) is not { } crossing || crossing > asOf
-                || customer.Status == CustomerStatus.Lapsed)
-                continue;
-            lapsed++;
-            if (higherPriorityRules.Any(r => IsEligible(tenantId, r.Id, r.Definition, customer, asOf)))
-            {
-                higherPriority++;
-                continue;
-            }
-            if (RuleAudience.Check(rule.Eligibility, customer) is { } reason)
-            {
-                excluded[(int)reason]++;
-                continue;
-            }
-            if (arm is null)
-            {
-                holdout++;
-                continue;
-            }
-            assigned[arm.Name]++;
-            if (rule.Limits.CooldownDays is { } days && customer.LastRewardedAt is { } last && last.AddDays(days) > asOf)
-                cooldown++;
-            else if (rule.Limits.MaxRewardsPerCustomer is { } max && customer.RewardsByRule.GetValueOrDefault(ruleId) >= max)
-                cap++;
-            else
-                queue.Add((crossing, arm));
-        }
+            preview.Add(customer);
+        return preview.Result();
+    }
 
+    /// <summary>Counts one customer; customers the trigger does not catch are skipped.</summary>
+    public void Add(Customer customer)
+    {
+        var assignment = ExperimentAssignment.Assign(tenantId, ruleId, customer.Id, rule);
+        var arm = ExperimentAssignment.ArmOf(rule, assignment);
+        if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer) is not { } crossing || crossing > asOf
+            || customer.Status == CustomerStatus.Lapsed)
+            return;
+        _lapsed++;
+        if (higherPriorityRules.Any(r => IsEligible(tenantId, r.Id, r.Definition, customer, asOf)))
+            _higherPriority++;
+        else if (RuleAudience.Check(rule.Eligibility, customer) is { } reason)
+            _ineligible[(int)reason]++;
+        else if (arm is null)
+            _holdout++;
+        else
+        {
+            _assigned[arm.Name]++;
+            if (rule.Limits.CooldownDays is { } days && customer.LastRewardedAt is { } last && last.AddDays(days) > asOf)
+                _cooldown++;
+            else if (rule.Limits.MaxRewardsPerCustomer is { } max && customer.RewardsByRule.GetValueOrDefault(ruleId) >= max)
+                _cap++;
+            else
+                _queue.Add((crossing, arm));
+        }
+    }
+
+    public RulePreviewResult Result()
+    {
         // Customers who crossed first are served first, as a sweep would have served them.
         var budget = new BudgetMeter(rule.Limits, spent, spentToday);
         var rewarded = rule.Arms.ToDictionary(a => a.Name, _ => 0);
         var cost = new Dictionary<string, Money>();
-        foreach (var (_, arm) in queue.OrderBy(q => q.Crossing))
+        foreach (var (_, arm) in _queue.OrderBy(q => q.Crossing))
         {
             var credit = rule.RewardOf(arm).Credit;
             if (!budget.TrySpend(credit))
@@ -82,15 +88,15 @@ public static class RulePreview
                 cost[arm.Name] = cost.TryGetValue(arm.Name, out var sum) ? sum.Add(credit) : credit;
         }
 
-        var arms = rule.Arms.Select(a => new ArmPreview(a.Name, assigned[a.Name], rewarded[a.Name], cost.GetValueOrDefault(a.Name)
+        var arms = rule.Arms.Select(a => new ArmPreview(a.Name, _assigned[a.Name], rewarded[a.Name], cost.GetValueOrDefault(a.Name)
             ?? (rule.RewardOf(a).Credit is { } c ? new Money(0, c.Currency) : null))).ToList();
         var totalCost = arms.Select(a => a.Cost).OfType<Money>().GroupBy(m => m.Currency)
             .Select(g => g.Aggregate((x, y) => x.Add(y))).OrderBy(m => m.Currency).ToList();
-        var eligible = lapsed - higherPriority - excluded.Sum();
-        return new RulePreviewResult(asOf, lapsed, eligible,
-            new PreviewExclusions(higherPriority, excluded[(int)Ineligibility.LifetimeValue], excluded[(int)Ineligibility.OrderCount],
-                excluded[(int)Ineligibility.ChurnReason], excluded[(int)Ineligibility.Attributes], cooldown, cap, budget.Refused),
-            holdout, arms, rewarded.Values.Sum(), totalCost, budget.Preview());
+        var eligible = _lapsed - _higherPriority - _ineligible.Sum();
+        return new RulePreviewResult(asOf, _lapsed, eligible,
+            new PreviewExclusions(_higherPriority, _ineligible[(int)Ineligibility.LifetimeValue], _ineligible[(int)Ineligibility.OrderCount],
+                _ineligible[(int)Ineligibility.ChurnReason], _ineligible[(int)Ineligibility.Attributes], _cooldown, _cap, budget.Refused),
+            _holdout, arms, rewarded.Values.Sum(), totalCost, budget.Preview());
     }
 
     private static bool IsEligible(string tenantId, string ruleId, RuleDefinition rule, Customer customer, DateTimeOffset asOf)

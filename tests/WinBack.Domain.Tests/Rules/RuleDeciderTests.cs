@@ -57,7 +57,7 @@ public sealed class RuleDeciderTests
         var refused = Should.Throw<DomainRuleViolated>(() => RuleDecider.Decide(new PauseRule(Admin, Now), InStatus(RuleStatus.Draft)));
 
         refused.Code.ShouldBe(RuleDecider.NotActiveCode);
-        refused.IsConflict.ShouldBeTrue();
+        refused.Kind.ShouldBe(Violation.Conflict);
     }
 
     [Fact]
@@ -89,9 +89,10 @@ public sealed class RuleDeciderTests
     {
         var rule = Fold([.. History(RuleStatus.Draft), new RuleRevised("rule_1", 2, Definition(), Admin, Now)]);
 
-        var refused = Should.Throw<RuleVersionMismatch>(() => RuleDecider.Decide(new ReviseRule(1, Definition(priority: 3), Admin, Now), rule));
+        var refused = Should.Throw<DomainRuleViolated>(() => RuleDecider.Decide(new ReviseRule(1, Definition(priority: 3), Admin, Now), rule));
 
-        (refused.Current, refused.Expected).ShouldBe((2, 1));
+        (refused.Code, refused.Kind).ShouldBe((RuleDecider.VersionMismatchCode, Violation.StaleVersion));
+        refused.Message.ShouldContain("If-Match: \"2\"");
     }
 
     [Fact]

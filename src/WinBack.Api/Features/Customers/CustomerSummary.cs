@@ -17,6 +17,8 @@ public sealed class CustomerSummary : IHasId
 
 public sealed class CustomerSummaryProjection : SingleStreamProjection<CustomerSummary, string>
 {
+    public CustomerSummaryProjection() => IncludeType<ICustomerEvent>();
+
     public override CustomerSummary Evolve(CustomerSummary? snapshot, string id, IEvent e) =>
         new() { Id = id, State = Customer.Evolve(snapshot?.State, e.Data) };
 }

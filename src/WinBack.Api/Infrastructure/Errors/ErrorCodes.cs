@@ -19,5 +19,6 @@ public static class ErrorCodes
     public const string InvalidIdempotencyKey = "invalid_idempotency_key";
     public const string RateLimited = "rate_limited";
     public const string ConcurrencyConflict = "concurrency_conflict";
+    public const string PreconditionRequired = "precondition_required";
     public const string InternalError = "internal_error";
 }

@@ -13,6 +13,10 @@ public static class ProblemMapping
     public static ApiProblem FromException(Exception exception) => exception switch
     {
         ApiException api => api.Problem,
+        DomainRuleViolated { Kind: Violation.Conflict } rule => ApiProblem.Of(StatusCodes.Status409Conflict, rule.Code,
+            "Conflicts with the current state", rule.Message),
+        DomainRuleViolated { Kind: Violation.StaleVersion } rule => ApiProblem.Of(StatusCodes.Status412PreconditionFailed, rule.Code,
+            "Changed since you read it", rule.Message),
         DomainRuleViolated rule => ApiProblem.Of(StatusCodes.Status422UnprocessableEntity, rule.Code,
             "Request violates a business rule", rule.Message),
         ConcurrencyException => ApiProblem.Of(StatusCodes.Status409Conflict, ErrorCodes.ConcurrencyConflict,

@@ -2,6 +2,7 @@ using FastEndpoints;
 using FluentValidation;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.Imports;
+using WinBack.Api.Features.Rules;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Idempotency;
@@ -58,6 +59,7 @@ public static class WinBackServices
             // FluentValidation names fields as the JSON does ("'name' must not be empty.").
             ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
                 member is null ? null : System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+            services.AddScoped<RuleWriter>();
             services.AddSingleton<CustomerImportRunner>();
             services.AddHostedService(sp => sp.GetRequiredService<CustomerImportRunner>());
             services.AddFastEndpoints();

@@ -9,9 +9,11 @@ using JasperFx.Events.Projections;
 using WinBack.Api.Features.ApiKeys;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.Imports;
+using WinBack.Api.Features.Rules;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Idempotency;
 using WinBack.Domain.Customers;
+using WinBack.Domain.Rules;
 
 namespace WinBack.Api.Infrastructure.Marten;
 
@@ -35,7 +37,9 @@ public static class MartenSetup
                 // Appends never read the stream first (recording needs no prior state): fewer round trips.
                 options.Events.AppendMode = EventAppendMode.Quick;
                 options.Events.AddEventTypes([typeof(ActivityRecorded), typeof(ProfileUpdated), typeof(CustomerImported)]);
+                options.Events.AddEventTypes([typeof(RuleCreated), typeof(RuleRevised), typeof(RuleActivated), typeof(RulePaused), typeof(RuleArchived)]);
                 options.Projections.Add<CustomerSummaryProjection>(ProjectionLifecycle.Inline);
+                options.Projections.Add<RuleSummaryProjection>(ProjectionLifecycle.Inline);
                 // One index, (tenant_id, status, last activity), for the lapse sweep and the list filters;
                 // every extra index would be written on each activity.
                 options.Schema.For<CustomerSummary>()

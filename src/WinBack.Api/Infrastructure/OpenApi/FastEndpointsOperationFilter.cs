@@ -168,8 +168,11 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
             var (description, example) = ProblemExamples.ByStatus.TryGetValue(status, out var known)
                 ? known
                 : ("Error.", ApiProblem.Of(status, ErrorCodes.BadRequest, "Error", "See detail."));
+            // An endpoint's own text and example win; on a POST, the idempotency meaning of 409 and 422 stays beside them.
             if (summary?.Responses.GetValueOrDefault(status) is { } custom)
-                description = custom;
+                description = HttpMethods.IsPost(method) && status is 409 or 422 ? $"{custom} Also: {description}" : custom;
+            if (summary?.ResponseExamples.GetValueOrDefault(status) is ApiProblem endpointExample)
+                example = endpointExample;
             responses[status.ToString()] = new OpenApiResponse
             {
                 Description = description,

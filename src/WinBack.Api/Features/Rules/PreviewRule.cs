@@ -1,0 +1,45 @@
+using FastEndpoints;
+using Marten;
+using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Errors;
+
+namespace WinBack.Api.Features.Rules;
+
+public sealed class PreviewRuleRequest
+{
+    /// <summary>The rule's id (<c>rule_…</c>).</summary>
+    [RouteParam]
+    public string Id { get; set; } = "";
+
+    /// <summary>Measure the windows to this moment instead of now (RFC 3339), e.g. to see what next week's sweeps would find. Customer data is today's.</summary>
+    [QueryParam]
+    public DateTimeOffset? AsOf { get; set; }
+}
+
+public sealed class PreviewRuleEndpoint(IQuerySession session, TimeProvider clock) : Endpoint<PreviewRuleRequest, RulePreviewView>
+{
+    public override void Configure()
+    {
+        Post("/rules/{id}/preview");
+        Roles(ApiScopes.Admin);
+        Tags("Rules");
+        Summary(s =>
+        {
+            s.Summary = "Preview a rule";
+            s.Description = "What the rule's current version would do now (or at asOf), without writing anything: how many " +
+                            "customers would lapse, how many are eligible and how many each guard rail excludes, the split by variant " +
+                            "and holdout, the cost, and whether the budget runs out. Works in any status, so try a draft before " +
+                            "activating it. Customers already in a lapse episode are not counted.";
+            s.Responses[200] = "The preview.";
+            s.ResponseExamples[200] = RulePreviewView.Example;
+        });
+    }
+
+    public override async Task HandleAsync(PreviewRuleRequest request, CancellationToken ct)
+    {
+        var rule = (await session.LoadAsync<RuleSummary>(request.Id, ct) ?? throw ApiException.NotFound("rule", request.Id)).State;
+        var result = await RulePreviewQuery.RunAsync(session, HttpContext.Caller().RequireTenant(), rule.Id, rule.Definition,
+            request.AsOf ?? clock.GetUtcNow(), ct);
+        await Send.OkAsync(RulePreviewView.Of(result, rule.Id, rule.Version), ct);
+    }
+}

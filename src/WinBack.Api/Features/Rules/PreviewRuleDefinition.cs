@@ -1,0 +1,48 @@
+using FastEndpoints;
+using Marten;
+using WinBack.Api.Infrastructure.Auth;
+
+namespace WinBack.Api.Features.Rules;
+
+public sealed class PreviewRuleDefinitionRequest : RuleFields
+{
+    /// <summary>Measure the windows to this moment instead of now (RFC 3339). Customer data is today's.</summary>
+    [QueryParam]
+    public DateTimeOffset? AsOf { get; set; }
+}
+
+public sealed class PreviewRuleDefinitionValidator : Validator<PreviewRuleDefinitionRequest>
+{
+    public PreviewRuleDefinitionValidator() => Include(new RuleFieldsValidator());
+}
+
+public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TimeProvider clock)
+    : Endpoint<PreviewRuleDefinitionRequest, RulePreviewView>
+{
+    /// <summary>An inline definition is assigned to variants as a rule with this id would be.</summary>
+    public const string InlineRuleId = "rule_preview";
+
+    public override void Configure()
+    {
+        Post("/rules/preview");
+        Roles(ApiScopes.Admin);
+        Tags("Rules");
+        Summary(s =>
+        {
+            s.Summary = "Preview a definition";
+            s.Description = "Like previewing a rule, for a definition that is not saved: try settings before creating the rule. " +
+                            "The body is a rule definition, validated as on create. Variant assignment differs from the saved rule's, " +
+                            "because it hashes the rule id, so per-variant counts may differ slightly once the rule exists.";
+            s.ExampleRequest = RuleExamples.Fill(new PreviewRuleDefinitionRequest());
+            s.Responses[200] = "The preview.";
+            s.ResponseExamples[200] = RulePreviewView.Example with { RuleId = null, RuleVersion = null };
+        });
+    }
+
+    public override async Task HandleAsync(PreviewRuleDefinitionRequest request, CancellationToken ct)
+    {
+        var result = await RulePreviewQuery.RunAsync(session, HttpContext.Caller().RequireTenant(), InlineRuleId, request.ToDefinition(),
+            request.AsOf ?? clock.GetUtcNow(), ct);
+        await Send.OkAsync(RulePreviewView.Of(result, null, null), ct);
+    }
+}

@@ -1,0 +1,238 @@
+using System.Text.Json;
+using WinBack.Domain.Common;
+using WinBack.Domain.Customers;
+using WinBack.Domain.Rules;
+
+namespace WinBack.Api.Features.Rules;
+
+/// <summary>
+/// A rule's definition as admins write and read it. Requests send it; responses echo it with defaults filled in.
+/// Fields are nullable here so that a missing one gets a validation message instead of a JSON error.
+/// </summary>
+public class RuleFields
+{
+    /// <summary>A name for people, up to 100 characters.</summary>
+    /// <example>90-day win-back</example>
+    public string? Name { get; set; }
+    /// <summary>Order among active rules: a lapsed customer gets the first eligible rule, trying the highest priority first. 0 to 1000; default 0. Two active rules with the same priority must not overlap.</summary>
+    /// <example>10</example>
+    public int? Priority { get; set; }
+    /// <summary>Who counts as lapsed, and from when.</summary>
+    public RuleTrigger? Trigger { get; set; }
+    /// <summary>Which lapsed customers deserve the reward. Leave out to reward everyone the trigger catches.</summary>
+    public RuleEligibility? Eligibility { get; set; }
+    /// <summary>What a lapsed, eligible customer gets.</summary>
+    public RuleReward? Reward { get; set; }
+    /// <summary>Guard rails: budgets, a cap per customer and a cooldown. Leave out for no limits.</summary>
+    public RuleLimits? Limits { get; set; }
+    /// <summary>Variants and a holdout, to measure what the reward changes. Leave out to give everyone the same reward.</summary>
+    public RuleExperiment? Experiment { get; set; }
+    /// <summary>The message the reward.issued webhook carries, rendered for the customer.</summary>
+    public RuleMessage? Message { get; set; }
+    /// <summary>Days after a customer's return during which their revenue counts for this rule. 1 to 365; default 90.</summary>
+    /// <example>90</example>
+    public int? AttributionDays { get; set; }
+
+    /// <summary>The domain definition; call only after validation.</summary>
+    public RuleDefinition ToDefinition() => new(
+        Name!.Trim(), Priority ?? 0, Trigger!.ToTrigger(), Eligibility?.ToEligibility() ?? Domain.Rules.Eligibility.Everyone,
+        Reward!.ToSpec(), Limits?.ToLimits() ?? Domain.Rules.Limits.None, Experiment?.ToExperiment(), Message?.ToMessage(),
+        AttributionDays ?? RuleDefinition.DefaultAttributionDays);
+
+    public void CopyFrom(RuleDefinition d)
+    {
+        Name = d.Name;
+        Priority = d.Priority;
+        Trigger = RuleTrigger.From(d.Trigger);
+        Eligibility = RuleEligibility.From(d.Eligibility);
+        Reward = RuleReward.From(d.Reward);
+        Limits = RuleLimits.From(d.Limits);
+        Experiment = d.Experiment is { } e ? RuleExperiment.From(e) : null;
+        Message = d.Message is { } m ? RuleMessage.From(m) : null;
+        AttributionDays = d.AttributionDays;
+    }
+
+    /// <summary>The fields filled with <paramref name="definition"/>.</summary>
+    public static RuleFields Of(RuleDefinition definition)
+    {
+        var fields = new RuleFields();
+        fields.CopyFrom(definition);
+        return fields;
+    }
+}
+
+public sealed class RuleTrigger
+{
+    /// <summary>inactivity: days since the last activity of the listed types. cancellation: days since a subscription_cancelled. never_purchased: days since first seen, for customers with no purchase.</summary>
+    /// <example>inactivity</example>
+    public TriggerType? Type { get; set; }
+    /// <summary>The window in days, 1 to 3650.</summary>
+    /// <example>90</example>
+    public int? Days { get; set; }
+    /// <summary>inactivity only: the activity types that count as activity. Default: all. A customer with none of them is not caught.</summary>
+    public List<ActivityType>? ActivityTypes { get; set; }
+
+    public Trigger ToTrigger() => new(Type!.Value, Days!.Value, ActivityTypes?.Distinct().ToList() ?? []);
+
+    public static RuleTrigger From(Trigger t) => new() { Type = t.Type, Days = t.Days, ActivityTypes = [.. t.ActivityTypes] };
+}
+
+public sealed class RuleEligibility
+{
+    /// <summary>Lifetime value (purchases minus refunds, imported history included) of at least this, in its currency.</summary>
+    public MoneyAmount? MinLifetimeValue { get; set; }
+    /// <summary>Lifetime value of at most this, in its currency.</summary>
+    public MoneyAmount? MaxLifetimeValue { get; set; }
+    /// <summary>At least this many orders, imported history included.</summary>
+    /// <example>2</example>
+    public int? MinOrderCount { get; set; }
+    /// <summary>Only customers whose latest cancellation gave one of these reasons.</summary>
+    public List<ChurnReason>? ChurnReasons { get; set; }
+    /// <summary>Only customers whose profile attributes have all these values, e.g. {"channel": "web"}.</summary>
+    public Dictionary<string, string>? Attributes { get; set; }
+
+    public Eligibility ToEligibility() => new(MinLifetimeValue?.ToMoney(), MaxLifetimeValue?.ToMoney(), MinOrderCount,
+        ChurnReasons?.Distinct().ToList() ?? [], Attributes ?? new Dictionary<string, string>());
+
+    public static RuleEligibility From(Eligibility e) => new()
+    {
+        MinLifetimeValue = MoneyAmount.From(e.MinLifetimeValue), MaxLifetimeValue = MoneyAmount.From(e.MaxLifetimeValue),
+        MinOrderCount = e.MinOrderCount, ChurnReasons = [.. e.ChurnReasons], Attributes = new Dictionary<string, string>(e.Attributes),
+    };
+}
+
+public sealed class RuleReward
+{
+    /// <summary>account_credit (amount, currency), percent_discount (percent, uses), free_product (sku) or custom (payload).</summary>
+    /// <example>account_credit</example>
+    public RewardType? Type { get; set; }
+    /// <summary>account_credit: the credit in minor units (cents), 1 to 100,000,000.</summary>
+    /// <example>1000</example>
+    public long? Amount { get; set; }
+    /// <summary>account_credit: ISO 4217 currency code.</summary>
+    /// <example>eur</example>
+    public string? Currency { get; set; }
+    /// <summary>percent_discount: percent off, 1 to 100.</summary>
+    /// <example>20</example>
+    public int? Percent { get; set; }
+    /// <summary>percent_discount: how many purchases it applies to, 1 to 100; default 1.</summary>
+    /// <example>1</example>
+    public int? Uses { get; set; }
+    /// <summary>free_product: your product's SKU, up to 100 characters.</summary>
+    /// <example>SKU-TOTE-BAG</example>
+    public string? Sku { get; set; }
+    /// <summary>custom: a JSON object passed to your systems as is, up to 4 KiB.</summary>
+    public JsonElement? Payload { get; set; }
+    /// <summary>Days from issue until the reward expires, 1 to 3650.</summary>
+    /// <example>30</example>
+    public int? ExpiresInDays { get; set; }
+    /// <summary>immediate: usable at once. on_return: pending until the customer comes back. Default immediate.</summary>
+    /// <example>immediate</example>
+    public RewardGrant? Grant { get; set; }
+
+    public RewardSpec ToSpec() => new(Type!.Value,
+        Type == RewardType.AccountCredit ? new Money(Amount!.Value, Currency!) : null,
+        Percent, Type == RewardType.PercentDiscount ? Uses ?? 1 : null, Sku, Payload?.Clone(), ExpiresInDays!.Value, Grant ?? RewardGrant.Immediate);
+
+    public static RuleReward From(RewardSpec r) => new()
+    {
+        Type = r.Type, Amount = r.Credit?.Amount, Currency = r.Credit?.Currency, Percent = r.Percent, Uses = r.Uses, Sku = r.Sku,
+        Payload = r.Payload, ExpiresInDays = r.ExpiresInDays, Grant = r.Grant,
+    };
+}
+
+public sealed class RuleLimits
+{
+    /// <summary>Most credit the rule may ever issue, in the reward's currency. Only for account_credit rewards. Null: no limit.</summary>
+    public MoneyAmount? TotalBudget { get; set; }
+    /// <summary>Most credit per UTC day, in the reward's currency. Only for account_credit rewards. Null: no limit.</summary>
+    public MoneyAmount? DailyBudget { get; set; }
+    /// <summary>Most rewards one customer may get from this rule, 1 to 100. Null: no limit.</summary>
+    /// <example>1</example>
+    public int? MaxRewardsPerCustomer { get; set; }
+    /// <summary>Days after any win-back reward during which the customer gets no other, 0 to 3650. Null: none.</summary>
+    /// <example>180</example>
+    public int? CooldownDays { get; set; }
+
+    public Limits ToLimits() => new(TotalBudget?.ToMoney(), DailyBudget?.ToMoney(), MaxRewardsPerCustomer, CooldownDays);
+
+    public static RuleLimits From(Limits l) => new()
+    {
+        TotalBudget = MoneyAmount.From(l.TotalBudget), DailyBudget = MoneyAmount.From(l.DailyBudget),
+        MaxRewardsPerCustomer = l.MaxRewardsPerCustomer, CooldownDays = l.CooldownDays,
+    };
+}
+
+public sealed class RuleExperiment
+{
+    /// <summary>Percent of eligible customers who get no reward, for comparison, 0 to 50.</summary>
+    /// <example>10</example>
+    public int? HoldoutPercent { get; set; }
+    /// <summary>1 to 10 variants sharing the rest by weight. Leave out for one arm with the rule's reward.</summary>
+    public List<RuleVariant>? Variants { get; set; }
+
+    public Experiment ToExperiment() => new(HoldoutPercent ?? 0, Variants?.Select(v => v.ToVariant()).ToList() ?? []);
+
+    public static RuleExperiment From(Experiment e) => new() { HoldoutPercent = e.HoldoutPercent, Variants = e.Variants.Select(RuleVariant.From).ToList() };
+}
+
+public sealed class RuleVariant
+{
+    /// <summary>Unique within the rule, up to 40 letters, digits, '-' or '_'; "holdout" and "default" are reserved.</summary>
+    /// <example>B</example>
+    public string? Name { get; set; }
+    /// <summary>Relative share of the non-held-out customers, 1 to 1000.</summary>
+    /// <example>50</example>
+    public int? Weight { get; set; }
+    /// <summary>Replaces the rule's reward for this variant.</summary>
+    public RuleReward? Reward { get; set; }
+    /// <summary>Replaces the rule's trigger days for this variant (only days can change).</summary>
+    public RuleVariantTrigger? Trigger { get; set; }
+    /// <summary>Replaces the rule's message for this variant.</summary>
+    public RuleMessage? Message { get; set; }
+
+    public Variant ToVariant() => new(Name!, Weight!.Value, Reward?.ToSpec(), Trigger?.Days, Message?.ToMessage());
+
+    public static RuleVariant From(Variant v) => new()
+    {
+        Name = v.Name, Weight = v.Weight, Reward = v.Reward is { } r ? RuleReward.From(r) : null,
+        Trigger = v.TriggerDays is { } days ? new RuleVariantTrigger { Days = days } : null,
+        Message = v.Message is { } m ? RuleMessage.From(m) : null,
+    };
+}
+
+public sealed class RuleVariantTrigger
+{
+    /// <summary>The variant's window in days, 1 to 3650.</summary>
+    /// <example>60</example>
+    public int? Days { get; set; }
+}
+
+public sealed class RuleMessage
+{
+    /// <summary>Up to 200 characters. Placeholders: {{customer.id}}, {{customer.email}}, {{reward.id}}, {{reward.type}}, {{reward.amount}}, {{reward.currency}}, {{reward.percent}}, {{reward.uses}}, {{reward.sku}}, {{reward.expiresAt}}, {{rule.name}}.</summary>
+    /// <example>We miss you, {{customer.id}}</example>
+    public string? Subject { get; set; }
+    /// <summary>Up to 5000 characters, with the same placeholders as the subject.</summary>
+    /// <example>Here is {{reward.amount}} until {{reward.expiresAt}}</example>
+    public string? Body { get; set; }
+
+    public Message ToMessage() => new(Subject!, Body!);
+
+    public static RuleMessage From(Message m) => new() { Subject = m.Subject, Body = m.Body };
+}
+
+/// <summary>An amount in integer minor units (cents) of an ISO 4217 currency.</summary>
+public sealed class MoneyAmount
+{
+    /// <summary>Minor units, 0 or more.</summary>
+    /// <example>5000</example>
+    public long? Amount { get; set; }
+    /// <summary>ISO 4217 currency code, lower case.</summary>
+    /// <example>eur</example>
+    public string? Currency { get; set; }
+
+    public Money ToMoney() => new(Amount!.Value, Currency!);
+
+    public static MoneyAmount? From(Money? m) => m is null ? null : new MoneyAmount { Amount = m.Amount, Currency = m.Currency };
+}

@@ -1,0 +1,185 @@
+using System.Text.RegularExpressions;
+using FluentValidation;
+using WinBack.Domain.Common;
+using WinBack.Domain.Rules;
+
+namespace WinBack.Api.Features.Rules;
+
+/// <summary>Every rule a definition must meet; each failure names its field by its JSON path.</summary>
+public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
+{
+    public const int MaxDays = 3650;
+
+    public RuleFieldsValidator()
+    {
+        RuleFor(x => x.Name).NotEmpty().MaximumLength(100);
+        RuleFor(x => x.Priority).InclusiveBetween(0, 1000);
+        RuleFor(x => x.Trigger!).NotNull().SetValidator(new TriggerValidator());
+        RuleFor(x => x.Eligibility!).SetValidator(new EligibilityValidator());
+        RuleFor(x => x.Reward!).NotNull().SetValidator(new RewardValidator());
+        RuleFor(x => x.Limits!).SetValidator(new LimitsValidator());
+        RuleFor(x => x.Experiment!).SetValidator(new ExperimentValidator());
+        RuleFor(x => x.Message!).SetValidator(new MessageValidator());
+        RuleFor(x => x.AttributionDays).InclusiveBetween(1, 365);
+        RuleFor(x => x).Custom(BudgetsMatchTheRewards);
+    }
+
+    // A budget counts credit, so every arm must issue account credit in the budget's currency.
+    private static void BudgetsMatchTheRewards(RuleFields rule, ValidationContext<RuleFields> context)
+    {
+        var rewards = new List<RuleReward?> { rule.Reward };
+        rewards.AddRange(rule.Experiment?.Variants?.Select(v => v?.Reward).Where(r => r is not null) ?? []);
+        foreach (var (budget, path) in new[] { (rule.Limits?.TotalBudget, "Limits.TotalBudget"), (rule.Limits?.DailyBudget, "Limits.DailyBudget") })
+        {
+            if (budget?.Currency is not { } currency || !Money.IsCurrencyCode(currency))
+                continue;
+            if (rewards.Any(r => r is not null && r.Type is not null && r.Type != RewardType.AccountCredit))
+                context.AddFailure($"{path}", "A budget counts account credit; it is only for rules whose rewards (variants included) are all account_credit.");
+            else if (rewards.Any(r => r?.Currency is { } c && !string.Equals(c, currency, StringComparison.OrdinalIgnoreCase)))
+                context.AddFailure($"{path}.Currency", "A budget must be in the reward's currency (variants included).");
+        }
+        if (rule.Limits is { TotalBudget: { Amount: { } total, Currency: { } tc }, DailyBudget: { Amount: { } daily, Currency: { } dc } }
+            && string.Equals(tc, dc, StringComparison.OrdinalIgnoreCase) && daily > total)
+            context.AddFailure("Limits.DailyBudget.Amount", "'dailyBudget' cannot be more than 'totalBudget'.");
+    }
+
+    private sealed class TriggerValidator : AbstractValidator<RuleTrigger>
+    {
+        public TriggerValidator()
+        {
+            RuleFor(x => x.Type).NotNull();
+            RuleFor(x => x.Days).NotNull().InclusiveBetween(1, MaxDays);
+            RuleFor(x => x.ActivityTypes).Null().When(x => x.Type is TriggerType.Cancellation or TriggerType.NeverPurchased)
+                .WithMessage("'activityTypes' is only for the inactivity trigger.");
+        }
+    }
+
+    private sealed class EligibilityValidator : AbstractValidator<RuleEligibility>
+    {
+        public EligibilityValidator()
+        {
+            RuleFor(x => x.MinLifetimeValue!).SetValidator(new MoneyValidator(minimum: 0));
+            RuleFor(x => x.MaxLifetimeValue!).SetValidator(new MoneyValidator(minimum: 0));
+            RuleFor(x => x.MaxLifetimeValue!.Amount)
+                .Must((e, max) => max >= e.MinLifetimeValue!.Amount)
+                .When(e => e.MinLifetimeValue?.Amount is not null && e.MaxLifetimeValue?.Amount is not null
+                           && string.Equals(e.MinLifetimeValue.Currency, e.MaxLifetimeValue.Currency, StringComparison.OrdinalIgnoreCase))
+                .WithMessage("'maxLifetimeValue' cannot be less than 'minLifetimeValue'.");
+            RuleFor(x => x.MinOrderCount).InclusiveBetween(0, 1_000_000);
+            RuleFor(x => x.Attributes).Must(a => a!.Count <= 20).When(x => x.Attributes is not null)
+                .WithMessage("'attributes' takes up to 20 filters.");
+            RuleForEach(x => x.Attributes).Must(a => a.Key.Length is > 0 and <= 100 && a.Value.Length <= 500)
+                .WithMessage("Attribute names are 1 to 100 characters, values up to 500.");
+        }
+    }
+
+    internal sealed class RewardValidator : AbstractValidator<RuleReward>
+    {
+        public RewardValidator()
+        {
+            RuleFor(x => x.Type).NotNull();
+            RuleFor(x => x.ExpiresInDays).NotNull().InclusiveBetween(1, MaxDays);
+            When(x => x.Type == RewardType.AccountCredit, () =>
+            {
+                RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required for account_credit.").InclusiveBetween(1, 100_000_000);
+                RuleFor(x => x.Currency).NotNull().WithMessage("'currency' is required for account_credit.")
+                    .Must(Money.IsCurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
+            }).Otherwise(() =>
+            {
+                RuleFor(x => x.Amount).Null().WithMessage("'amount' is only for account_credit.");
+                RuleFor(x => x.Currency).Null().WithMessage("'currency' is only for account_credit.");
+            });
+            When(x => x.Type == RewardType.PercentDiscount, () =>
+            {
+                RuleFor(x => x.Percent).NotNull().WithMessage("'percent' is required for percent_discount.").InclusiveBetween(1, 100);
+                RuleFor(x => x.Uses).InclusiveBetween(1, 100);
+            }).Otherwise(() =>
+            {
+                RuleFor(x => x.Percent).Null().WithMessage("'percent' is only for percent_discount.");
+                RuleFor(x => x.Uses).Null().WithMessage("'uses' is only for percent_discount.");
+            });
+            When(x => x.Type == RewardType.FreeProduct, () =>
+                    RuleFor(x => x.Sku).NotEmpty().WithMessage("'sku' is required for free_product.").MaximumLength(100))
+                .Otherwise(() => RuleFor(x => x.Sku).Null().WithMessage("'sku' is only for free_product."));
+            When(x => x.Type == RewardType.Custom, () =>
+                    RuleFor(x => x.Payload).NotNull().WithMessage("'payload' is required for custom.")
+                        .Must(p => p!.Value.ValueKind == System.Text.Json.JsonValueKind.Object).WithMessage("'payload' must be a JSON object.")
+                        .Must(p => p!.Value.GetRawText().Length <= 4096).WithMessage("'payload' must be at most 4 KiB of JSON."))
+                .Otherwise(() => RuleFor(x => x.Payload).Null().WithMessage("'payload' is only for custom."));
+        }
+    }
+
+    private sealed class LimitsValidator : AbstractValidator<RuleLimits>
+    {
+        public LimitsValidator()
+        {
+            RuleFor(x => x.TotalBudget!).SetValidator(new MoneyValidator(minimum: 1));
+            RuleFor(x => x.DailyBudget!).SetValidator(new MoneyValidator(minimum: 1));
+            RuleFor(x => x.MaxRewardsPerCustomer).InclusiveBetween(1, 100);
+            RuleFor(x => x.CooldownDays).InclusiveBetween(0, MaxDays);
+        }
+    }
+
+    private sealed class ExperimentValidator : AbstractValidator<RuleExperiment>
+    {
+        public ExperimentValidator()
+        {
+            RuleFor(x => x.HoldoutPercent).InclusiveBetween(0, 50);
+            RuleFor(x => x.Variants).Must(v => v!.Count is >= 1 and <= 10).When(x => x.Variants is not null)
+                .WithMessage("'variants' takes 1 to 10 variants; leave it out for a single arm.")
+                .Must(v => v!.Where(x => x?.Name is not null).GroupBy(x => x.Name!, StringComparer.OrdinalIgnoreCase).All(g => g.Count() == 1))
+                .When(x => x.Variants is not null)
+                .WithMessage("Variant names must be unique.");
+            RuleForEach(x => x.Variants).NotNull().SetValidator(new VariantValidator());
+        }
+    }
+
+    private sealed partial class VariantValidator : AbstractValidator<RuleVariant>
+    {
+        public VariantValidator()
+        {
+            RuleFor(x => x.Name).NotEmpty().MaximumLength(40)
+                .Matches(VariantName()).WithMessage("'name' may hold only letters, digits, '-' and '_'.")
+                .Must(n => !string.Equals(n, Variant.Holdout, StringComparison.OrdinalIgnoreCase)
+                           && !string.Equals(n, Variant.Default, StringComparison.OrdinalIgnoreCase))
+                .WithMessage("'holdout' and 'default' are reserved names.");
+            RuleFor(x => x.Weight).NotNull().GreaterThan(0).LessThanOrEqualTo(1000);
+            RuleFor(x => x.Reward!).SetValidator(new RewardValidator());
+            RuleFor(x => x.Trigger!.Days).NotNull().InclusiveBetween(1, MaxDays).When(x => x.Trigger is not null);
+            RuleFor(x => x.Message!).SetValidator(new MessageValidator());
+        }
+
+        [GeneratedRegex("^[A-Za-z0-9_-]+$")]
+        private static partial Regex VariantName();
+    }
+
+    private sealed partial class MessageValidator : AbstractValidator<RuleMessage>
+    {
+        public MessageValidator()
+        {
+            RuleFor(x => x.Subject).NotEmpty().MaximumLength(200).Must(KnownPlaceholders).WithMessage(UnknownPlaceholders);
+            RuleFor(x => x.Body).NotEmpty().MaximumLength(5000).Must(KnownPlaceholders).WithMessage(UnknownPlaceholders);
+        }
+
+        private static bool KnownPlaceholders(string? text) => Unknown(text).Count == 0;
+
+        private static string UnknownPlaceholders(RuleMessage message, string? text) =>
+            $"Unknown placeholder {string.Join(", ", Unknown(text).Select(p => "{{" + p + "}}"))}; " +
+            $"known: {string.Join(", ", Message.Placeholders.Select(p => "{{" + p + "}}"))}.";
+
+        private static List<string> Unknown(string? text) =>
+            text is null ? [] : Placeholder().Matches(text).Select(m => m.Groups[1].Value.Trim()).Where(p => !Message.Placeholders.Contains(p)).ToList();
+
+        [GeneratedRegex(@"\{\{([^{}]*)\}\}")]
+        private static partial Regex Placeholder();
+    }
+
+    private sealed class MoneyValidator : AbstractValidator<MoneyAmount>
+    {
+        public MoneyValidator(long minimum)
+        {
+            RuleFor(x => x.Amount).NotNull().InclusiveBetween(minimum, 1_000_000_000_000);
+            RuleFor(x => x.Currency).NotNull().Must(Money.IsCurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
+        }
+    }
+}

@@ -1,0 +1,21 @@
+using JasperFx.Events;
+using Marten.Events.Aggregation;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Rules;
+
+namespace WinBack.Api.Features.Rules;
+
+/// <summary>Read model of one rule, kept by an inline projection in the same transaction as its events.</summary>
+public sealed class RuleSummary : IHasId
+{
+    public required string Id { get; init; }
+    public required Rule State { get; init; }
+}
+
+public sealed class RuleSummaryProjection : SingleStreamProjection<RuleSummary, string>
+{
+    public RuleSummaryProjection() => IncludeType<IRuleEvent>();
+
+    public override RuleSummary Evolve(RuleSummary? snapshot, string id, IEvent e) =>
+        new() { Id = id, State = Rule.Evolve(snapshot?.State, e.Data) };
+}

@@ -1,0 +1,98 @@
+using System.Text.Json.Serialization;
+using FastEndpoints;
+using WinBack.Api.Infrastructure.Errors;
+using WinBack.Domain.Common;
+using WinBack.Domain.Customers;
+using WinBack.Domain.Rules;
+
+namespace WinBack.Api.Features.Rules;
+
+/// <summary>A rule: its current version's definition, with defaults filled in, and its status.</summary>
+public sealed class RuleView : RuleFields
+{
+    /// <summary>The rule's id.</summary>
+    /// <example>rule_01jdq3w5x8k2m9v4r7t6y1z0ae</example>
+    [JsonPropertyOrder(-3)]
+    public string Id { get; init; } = "";
+    /// <summary>The definition's version: 1 when created, +1 per revision. Send it back in If-Match to revise.</summary>
+    /// <example>1</example>
+    [JsonPropertyOrder(-2)]
+    public int Version { get; init; }
+    /// <summary>draft (not running), active (the sweep applies it), paused, or archived (read-only).</summary>
+    /// <example>draft</example>
+    [JsonPropertyOrder(-1)]
+    public RuleStatus Status { get; init; }
+    /// <summary>When the rule was created.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When the definition or the status last changed.</summary>
+    public DateTimeOffset UpdatedAt { get; init; }
+    /// <summary>When the rule was last activated; null while it never was.</summary>
+    public DateTimeOffset? ActivatedAt { get; init; }
+
+    public static RuleView Of(Rule rule)
+    {
+        var view = new RuleView
+        {
+            Id = rule.Id, Version = rule.Version, Status = rule.Status, CreatedAt = rule.CreatedAt, UpdatedAt = rule.UpdatedAt,
+            ActivatedAt = rule.ActivatedAt,
+        };
+        view.CopyFrom(rule.Definition);
+        return view;
+    }
+
+    public static RuleView Example => RuleExamples.View;
+
+    /// <summary>The version in an If-Match value: "3", W/"3" or a bare 3; null when it is not one.</summary>
+    public static int? ParseETag(string? value)
+    {
+        var text = value?.Trim();
+        if (text is null) return null;
+        if (text.StartsWith("W/", StringComparison.Ordinal)) text = text[2..];
+        if (text.Length >= 2 && text[0] == '"' && text[^1] == '"') text = text[1..^1];
+        return int.TryParse(text, System.Globalization.NumberStyles.None, null, out var version) && version > 0 ? version : null;
+    }
+
+    public static ApiProblem ArchivedProblem(string verb) => ProblemMapping.FromException(RuleDecider.Archived(verb));
+
+    public static readonly ApiProblem OverlapProblem = ProblemMapping.FromException(
+        RuleWriter.Overlap("rule_01jdq3w5x8k2m9v4r7t6y1z0ae", "rule_01jdq2a7c3e5g7j9k1m3n5p7qr", 10));
+}
+
+/// <summary>The example rule that the API reference shows (and that a test validates).</summary>
+public static class RuleExamples
+{
+    public static readonly RuleDefinition Definition = new(
+        "90-day win-back", 10,
+        new Trigger(TriggerType.Inactivity, 90, [ActivityType.Purchase]),
+        new Eligibility(new Money(5000, "eur"), null, 2, [ChurnReason.TooExpensive], new Dictionary<string, string> { ["channel"] = "web" }),
+        Credit(1000),
+        new Limits(new Money(1_000_000, "eur"), null, 1, 180),
+        new Experiment(10, [new Variant("A", 50, null, null, null), new Variant("B", 50, Credit(2000), null, null)]),
+        new Message("We miss you, {{customer.id}}", "Here is {{reward.amount}} until {{reward.expiresAt}}"),
+        90);
+
+    public static readonly RuleView View = RuleView.Of(new Rule
+    {
+        Id = "rule_01jdq3w5x8k2m9v4r7t6y1z0ae", Definition = Definition,
+        CreatedAt = DateTimeOffset.Parse("2026-11-24T09:30:00Z"), UpdatedAt = DateTimeOffset.Parse("2026-11-24T09:30:00Z"),
+    });
+
+    public static T Fill<T>(T request) where T : RuleFields
+    {
+        request.CopyFrom(Definition);
+        return request;
+    }
+
+    private static RewardSpec Credit(long amount) =>
+        new(RewardType.AccountCredit, new Money(amount, "eur"), null, null, null, null, 30, RewardGrant.Immediate);
+}
+
+public static class RuleResponses
+{
+    /// <summary>Sends the rule with its version as the ETag, which a revision sends back in If-Match.</summary>
+    public static Task RuleAsync(this IResponseSender send, Rule rule, int status, CancellationToken ct)
+    {
+        send.HttpContext.Response.Headers.ETag = $"\"{rule.Version}\"";
+        return send.HttpContext.Response.SendAsync(RuleView.Of(rule), status, cancellation: ct);
+    }
+}

@@ -1,0 +1,74 @@
+using JasperFx;
+using Marten;
+using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Errors;
+using WinBack.Domain.Common;
+using WinBack.Domain.Rules;
+
+namespace WinBack.Api.Features.Rules;
+
+/// <summary>
+/// The one way rule streams change: load, decide, append, in one transaction. A tenant's rule writes take
+/// turns on a transaction-scoped lock, so that two rules can never both become active past the overlap check.
+/// </summary>
+public sealed class RuleWriter(IDocumentStore store, IHttpContextAccessor http)
+{
+    public const string OverlapCode = "rule_overlap";
+
+    public async Task<Rule> CreateAsync(RuleCreated created, CancellationToken ct)
+    {
+        await using var session = await OpenLockedAsync(ct);
+        session.Events.StartStream(created.RuleId, created);
+        await session.SaveChangesAsync(ct);
+        return Rule.Evolve(null, created);
+    }
+
+    /// <summary>Applies a decision to the current state of the rule; a decision with no events writes nothing.</summary>
+    public async Task<Rule> ChangeAsync(string ruleId, Func<Rule, IReadOnlyList<IRuleEvent>> decide, CancellationToken ct)
+    {
+        await using var session = await OpenLockedAsync(ct);
+        var stream = await session.Events.FetchForWriting<RuleSummary>(ruleId, ct);
+        var current = stream.Aggregate?.State ?? throw ApiException.NotFound("rule", ruleId);
+        var events = decide(current);
+        if (events.Count == 0)
+            return current;
+        var next = events.Aggregate(current, (state, e) => Rule.Evolve(state, e));
+        if (next.Status == RuleStatus.Active)
+            await EnsureNoOverlapAsync(session, next, ct);
+        stream.AppendMany(events.Cast<object>().ToArray());
+        await session.SaveChangesAsync(ct);
+        return next;
+    }
+
+    private async Task EnsureNoOverlapAsync(IDocumentSession session, Rule rule, CancellationToken ct)
+    {
+        var priority = rule.Definition.Priority;
+        var rivals = await session.Query<RuleSummary>()
+            .Where(r => r.State.Status == RuleStatus.Active && r.State.Definition.Priority == priority && r.Id != rule.Id)
+            .ToListAsync(ct);
+        if (rivals.FirstOrDefault(r => RuleOverlap.Overlaps(rule.Definition, r.State.Definition)) is { } rival)
+            throw Overlap(rule.Id, rival.Id, priority);
+    }
+
+    public static DomainRuleViolated Overlap(string ruleId, string activeRuleId, int priority) => DomainRuleViolated.Conflict(OverlapCode,
+        $"Rule {ruleId} cannot be active together with active rule {activeRuleId}: both have priority {priority} and a customer " +
+        "could match both, so which one rewards them would be left to chance. Give one of them another priority, or make their " +
+        "eligibility exclusive (different churn reasons, attribute values or lifetime value ranges).");
+
+    private async Task<IDocumentSession> OpenLockedAsync(CancellationToken ct)
+    {
+        var tenantId = http.HttpContext!.Caller().RequireTenant();
+        var session = store.LightweightSession(tenantId);
+        try
+        {
+            await session.BeginTransactionAsync(ct);
+            await session.QueryAsync<int>("select 1 from pg_advisory_xact_lock(hashtextextended(?, 0))", ct, $"rules/{tenantId}");
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+    }
+}
