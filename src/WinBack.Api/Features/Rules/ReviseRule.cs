@@ -13,7 +13,9 @@ public sealed class ReviseRuleRequest : RuleFields
     public string Id { get; set; } = "";
 
     /// <summary>Required: the version you edited, as the rule's ETag gave it ("3"). If the rule has changed since, the answer is 412.</summary>
+    // Checked by the endpoint, which answers 428 (not 400) when it is missing; [Required] documents it as required.
     [FromHeader("If-Match", isRequired: false)]
+    [System.ComponentModel.DataAnnotations.Required]
     public string? IfMatch { get; set; }
 }
 

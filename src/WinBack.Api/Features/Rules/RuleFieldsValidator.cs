@@ -35,7 +35,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
                 continue;
             if (rewards.Any(r => r is not null && r.Type is not null && r.Type != RewardType.AccountCredit))
                 context.AddFailure($"{path}", "A budget counts account credit; it is only for rules whose rewards (variants included) are all account_credit.");
-            else if (rewards.Any(r => r?.Currency is { } c && !string.Equals(c, currency, StringComparison.OrdinalIgnoreCase)))
+            else if (rewards.Any(r => r?.Currency is { } c && Money.IsCurrencyCode(c) && !string.Equals(c, currency, StringComparison.OrdinalIgnoreCase)))
                 context.AddFailure($"{path}.Currency", "A budget must be in the reward's currency (variants included).");
         }
         if (rule.Limits is { TotalBudget: { Amount: { } total, Currency: { } tc }, DailyBudget: { Amount: { } daily, Currency: { } dc } }

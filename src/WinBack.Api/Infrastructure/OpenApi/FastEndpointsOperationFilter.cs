@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -80,7 +81,7 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
                 case RequestBinding.Source.Header:
                     var header = property.GetCustomAttribute<FromHeaderAttribute>()!;
                     parameters.Add(Parameter(header.HeaderName ?? property.Name, ParameterLocation.Header, property.PropertyType, context,
-                        description, required: header.IsRequired));
+                        description, required: header.IsRequired || property.GetCustomAttribute<RequiredAttribute>() is not null));
                     break;
                 case RequestBinding.Source.Query:
                     parameters.Add(Parameter(name, ParameterLocation.Query, property.PropertyType, context, description));

@@ -32,6 +32,9 @@ public static class SwaggerSetup
             options.SchemaFilter<EnumSchemaFilter>();
             options.SchemaFilter<RequestBodySchemaFilter>();
             options.DocumentFilter<UnusedRequestSchemaFilter>();
+            options.DocumentFilter<SortedPathsFilter>();
+            // OpenAPI 3.0 ignores a description beside a $ref; wrapping the $ref in allOf keeps each field's description.
+            options.UseAllOfToExtendReferenceSchemas();
             options.NonNullableReferenceTypesAsRequired();
             options.SupportNonNullableReferenceTypes();
             options.CustomSchemaIds(type => type.IsGenericType
