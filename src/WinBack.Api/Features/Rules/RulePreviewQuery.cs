@@ -7,8 +7,8 @@ namespace WinBack.Api.Features.Rules;
 
 /// <summary>
 /// Feeds a rule preview from the customer summaries, reading only the customers the rule's trigger can catch
-/// by asOf: by last activity, cancellation time or first sight, through the (tenant, status, last activity)
-/// index where the trigger allows. Nothing is written.
+/// by asOf. Inactivity over all types is a range scan of the (tenant, status, last activity) index; the other
+/// triggers use the index's (tenant, status) prefix and filter. Nothing is written.
 /// </summary>
 public static class RulePreviewQuery
 {
@@ -24,29 +24,29 @@ public static class RulePreviewQuery
             .Select(r => (r.Id, r.State.Definition)).ToList();
         // No rule has issued a reward before the win-back engine exists, so nothing of a budget is spent yet.
         var preview = new RulePreview(tenantId, ruleId, rule, higher, asOf);
-        await foreach (var summary in Candidates(session, rule, asOf).ToAsyncEnumerable(ct))
-            preview.Add(summary.State);
+        // One query per status: an equality on the index's status column makes the time condition a range scan.
+        foreach (var status in rule.Trigger.Type == TriggerType.Cancellation ? [CustomerStatus.Cancelled] : CanLapse)
+        {
+            await foreach (var summary in Candidates(session, rule, status, asOf).ToAsyncEnumerable(ct))
+                preview.Add(summary.State);
+        }
         return preview.Result();
     }
 
-    private static IQueryable<CustomerSummary> Candidates(IQuerySession session, RuleDefinition rule, DateTimeOffset asOf)
+    private static IQueryable<CustomerSummary> Candidates(IQuerySession session, RuleDefinition rule, CustomerStatus status, DateTimeOffset asOf)
     {
         // The shortest window of any arm (the holdout uses the rule's own) bounds who can have crossed by asOf.
         var shortest = rule.Arms.Select(a => rule.TriggerDaysOf(a)).Append(rule.Trigger.Days).Min();
         var cutoff = asOf.AddDays(-shortest);
-        var query = session.Query<CustomerSummary>();
+        var query = session.Query<CustomerSummary>().Where(c => c.State.Status == status);
         return rule.Trigger switch
         {
-            { Type: TriggerType.Cancellation } =>
-                query.Where(c => c.State.Status == CustomerStatus.Cancelled && c.State.StatusChangedAt <= cutoff),
-            { Type: TriggerType.NeverPurchased } =>
-                query.Where(c => CanLapse.Contains(c.State.Status) && c.State.FirstSeenAt <= cutoff && c.State.LastPurchaseAt == null),
-            { ActivityTypes.Count: 0 } =>
-                query.Where(c => CanLapse.Contains(c.State.Status) && c.State.LastActivityAt <= cutoff),
-            { ActivityTypes: [ActivityType.Purchase] } =>
-                query.Where(c => CanLapse.Contains(c.State.Status) && c.State.LastPurchaseAt <= cutoff),
+            { Type: TriggerType.Cancellation } => query.Where(c => c.State.StatusChangedAt <= cutoff),
+            { Type: TriggerType.NeverPurchased } => query.Where(c => c.State.FirstSeenAt <= cutoff && c.State.LastPurchaseAt == null),
+            { ActivityTypes.Count: 0 } => query.Where(c => c.State.LastActivityAt <= cutoff),
+            { ActivityTypes: [ActivityType.Purchase] } => query.Where(c => c.State.LastPurchaseAt <= cutoff),
             // Other subsets of activity types have no column of their own; the domain check sorts these out.
-            _ => query.Where(c => CanLapse.Contains(c.State.Status)),
+            _ => query,
         };
     }
 }
