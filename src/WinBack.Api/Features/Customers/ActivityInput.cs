@@ -1,4 +1,5 @@
 using FluentValidation;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 
@@ -72,10 +73,12 @@ public sealed class ActivityInputValidator : AbstractValidator<ActivityInput>
 /// <summary>The customer ids WinBack accepts: the tenant's own, 1 to 200 visible characters, no slash.</summary>
 public static class CustomerIds
 {
-    public const string Rule = "'customerId' must be 1 to 200 characters: letters, digits and . _ - : @ +";
+    public const string Rule = "'customerId' must be 1 to 200 characters: letters, digits and . _ - : @ +, and not a WinBack rule id (rule_…)";
 
+    // Rule streams share the event store's string stream ids with customers, so a rule's id is never a customer's.
     public static bool IsValid(string? id) =>
-        id is { Length: > 0 and <= 200 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':' or '@' or '+');
+        id is { Length: > 0 and <= 200 } && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or ':' or '@' or '+')
+        && !Ids.HasPrefix(id, "rule");
 }
 
 /// <summary>An activity as WinBack recorded it.</summary>

@@ -126,4 +126,17 @@ public sealed class RuleLifecycleTests(WinBackApp app) : IClassFixture<WinBackAp
         page.GetProperty("hasMore").GetBoolean().ShouldBeTrue();
         await (await tenant.Admin.GetAsync("/v1/rules?status=sleeping")).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
     }
+
+    [Fact]
+    public async Task A_rule_id_is_never_taken_for_a_customer_id()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var id = (await tenant.CreateAsync(Simple())).GetProperty("id").GetString()!;
+
+        var problem = await (await tenant.Ingest.PostAsync($"/v1/customers/{id}/activities", Json(new System.Text.Json.Nodes.JsonObject { ["type"] = "login" })))
+            .ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed");
+
+        problem.FieldErrors("customerId").ShouldHaveSingleItem().ShouldContain("rule id");
+        (await tenant.Admin.GetJsonAsync($"/v1/rules/{id}/versions")).GetProperty("data").GetArrayLength().ShouldBe(1);
+    }
 }
