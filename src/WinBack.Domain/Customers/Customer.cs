@@ -1,4 +1,5 @@
 using WinBack.Domain.Common;
+using WinBack.Domain.Rules;
 
 namespace WinBack.Domain.Customers;
 
@@ -36,6 +37,21 @@ public sealed record Customer
     public DateTimeOffset? LastRewardedAt { get; init; }
     /// <summary>Win-back rewards received, per rule id; a rule's maxRewardsPerCustomer caps this.</summary>
     public IReadOnlyDictionary<string, int> RewardsByRule { get; init; } = new Dictionary<string, int>();
+    /// <summary>The lapse episode the customer is in, if any; at most one is open.</summary>
+    public OpenEpisode? Episode { get; init; }
+    /// <summary>Every reward ever issued to the customer, oldest first.</summary>
+    public IReadOnlyList<RewardState> Rewards { get; init; } = [];
+
+    /// <summary>
+    /// Unused credit per currency of every credit that is not pending (used-up, expired and revoked ones count 0).
+    /// Never negative: redemptions are checked against it.
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Balance => Rewards
+        .Where(r => r.IsCredit && r.Status != RewardStatus.Pending && r.Issued.Currency is not null)
+        .GroupBy(r => r.Issued.Currency!)
+        .ToDictionary(g => g.Key, g => g.Sum(r => r.Remaining));
+
+    public RewardState? Reward(string rewardId) => Rewards.FirstOrDefault(r => r.Id == rewardId);
 
     public static Customer Evolve(Customer? state, object @event) => @event switch
     {
@@ -45,8 +61,40 @@ public sealed record Customer
             Email = e.Email, StripeCustomerId = e.StripeCustomerId, Attributes = e.Attributes,
         },
         CustomerImported e => Apply(state ?? FirstSeen(e.CustomerId, e.FirstSeenAt), e),
+        CustomerLapsed e => Existing(state, e) with
+        {
+            Status = CustomerStatus.Lapsed, StatusChangedAt = e.LapsedAt,
+            Episode = new OpenEpisode(e.EpisodeId, e.RuleId, e.RuleVersion, e.Variant, e.LapsedAt, e.ReturnTypes),
+        },
+        CustomerReactivated e => Existing(state, e) with
+        {
+            Status = CustomerStatus.WonBack, StatusChangedAt = e.ReactivatedAt, Episode = null,
+            // An on_return reward unlocks when its episode closes.
+            Rewards = state!.Rewards.Select(r => r.Status == RewardStatus.Pending && r.Issued.EpisodeId == e.EpisodeId
+                ? r with { Status = RewardStatus.Available } : r).ToList(),
+        },
+        RewardIssued e => Apply(Existing(state, e), e),
+        RewardWithheld e => Existing(state, e),
+        RewardRedeemed e => WithReward(Existing(state, e), e.RewardId, r => r.Apply(e)),
+        RewardRedemptionReversed e => WithReward(Existing(state, e), e.RewardId, r => r.Apply(e)),
+        RewardExpired e => WithReward(Existing(state, e), e.RewardId, r => r with { Status = RewardStatus.Expired, Remaining = 0 }),
+        RewardRevoked e => WithReward(Existing(state, e), e.RewardId, r => r with { Status = RewardStatus.Revoked, Remaining = 0 }),
         _ => state ?? throw new InvalidOperationException($"A customer stream cannot start with {@event.GetType().Name}."),
     };
+
+    private static Customer Existing(Customer? state, object @event) =>
+        state ?? throw new InvalidOperationException($"A customer stream cannot start with {@event.GetType().Name}.");
+
+    private static Customer Apply(Customer state, RewardIssued e) => state with
+    {
+        // On return: pending while the episode it answers is open.
+        Rewards = [.. state.Rewards, RewardState.Of(e, pending: e.Grant == RewardGrant.OnReturn && state.Episode?.EpisodeId is { } open && open == e.EpisodeId)],
+        LastRewardedAt = e.RuleId is null ? state.LastRewardedAt : e.IssuedAt,
+        RewardsByRule = e.RuleId is { } rule ? With(state.RewardsByRule, rule, state.RewardsByRule.GetValueOrDefault(rule) + 1) : state.RewardsByRule,
+    };
+
+    private static Customer WithReward(Customer state, string rewardId, Func<RewardState, RewardState> change) =>
+        state with { Rewards = state.Rewards.Select(r => r.Id == rewardId ? change(r) : r).ToList() };
 
     private static Customer FirstSeen(string id, DateTimeOffset at) =>
         new() { Id = id, FirstSeenAt = at, LastActivityAt = at };
@@ -92,6 +140,11 @@ public sealed record Customer
     private static Customer ChangeStatus(Customer state, CustomerStatus status, DateTimeOffset at, ChurnReason? reason = null)
     {
         if (state.StatusChangedAt is { } changed && changed > at)
+            return state;
+        // The engine owns lapsed (until the episode closes) and won_back (until the customer cancels again).
+        if (state.Episode is not null)
+            return status == CustomerStatus.Cancelled ? state with { ChurnReason = reason } : state;
+        if (state.Status == CustomerStatus.WonBack && status == CustomerStatus.Active)
             return state;
         return state with
         {

@@ -1,0 +1,53 @@
+using WinBack.Domain.Rules;
+
+namespace WinBack.Domain.Customers;
+
+public enum RewardStatus { Pending, Available, Redeemed, Expired, Revoked }
+
+/// <summary>One use of a reward; a reversed one gave its value back.</summary>
+public sealed record Redemption(string Id, string OrderId, long? Amount, DateTimeOffset RedeemedAt, bool Reversed);
+
+/// <summary>
+/// A reward as the ledger stands: what was issued, its status, and what is left: credit in minor units for
+/// account credit, uses for the other types (a free product or a custom reward is one use).
+/// </summary>
+public sealed record RewardState(RewardIssued Issued, RewardStatus Status, long Remaining, IReadOnlyList<Redemption> Redemptions)
+{
+    public string Id => Issued.RewardId;
+    public bool IsCredit => Issued.Type == RewardType.AccountCredit;
+    /// <summary>Pending and available rewards can still be used (once available) or expire.</summary>
+    public bool IsOpen => Status is RewardStatus.Pending or RewardStatus.Available;
+
+    public static RewardState Of(RewardIssued issued, bool pending) => new(issued,
+        pending ? RewardStatus.Pending : RewardStatus.Available,
+        issued.Type switch { RewardType.AccountCredit => issued.Amount ?? 0, RewardType.PercentDiscount => issued.Uses ?? 1, _ => 1 },
+        []);
+
+    public RewardState Apply(RewardRedeemed e)
+    {
+        var left = Remaining - (IsCredit ? e.Amount ?? 0 : 1);
+        return this with
+        {
+            Remaining = left,
+            Status = left == 0 ? RewardStatus.Redeemed : Status,
+            Redemptions = [.. Redemptions, new Redemption(e.RedemptionId, e.OrderId, e.Amount, e.RedeemedAt, false)],
+        };
+    }
+
+    // A reversal gives the value back; a reward that has expired or been revoked since stays so (the decider
+    // then expires the returned value again, so that it never comes back to the balance).
+    public RewardState Apply(RewardRedemptionReversed e)
+    {
+        var redemption = Redemptions.Single(r => r.Id == e.RedemptionId);
+        return this with
+        {
+            Remaining = Remaining + (IsCredit ? redemption.Amount ?? 0 : 1),
+            Status = Status == RewardStatus.Redeemed ? RewardStatus.Available : Status,
+            Redemptions = Redemptions.Select(r => r.Id == e.RedemptionId ? r with { Reversed = true } : r).ToList(),
+        };
+    }
+}
+
+/// <summary>The lapse episode a customer is in: opened by <see cref="CustomerLapsed"/>, closed by <see cref="CustomerReactivated"/>.</summary>
+public sealed record OpenEpisode(string EpisodeId, string RuleId, int RuleVersion, string Variant, DateTimeOffset LapsedAt,
+    IReadOnlyList<ActivityType> ReturnTypes);

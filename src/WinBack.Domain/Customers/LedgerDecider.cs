@@ -1,0 +1,107 @@
+using WinBack.Domain.Common;
+using WinBack.Domain.Rules;
+
+namespace WinBack.Domain.Customers;
+
+public sealed record RedeemReward(string RewardId, string RedemptionId, string OrderId, Money? Amount, DateTimeOffset Now);
+
+public sealed record ReverseRedemption(string RewardId, string RedemptionId, DateTimeOffset Now);
+
+public sealed record RevokeReward(string RewardId, string Reason, DateTimeOffset Now);
+
+/// <summary>
+/// The reward ledger's rules, on the customer stream. The balance never goes negative, a redemption is
+/// idempotent per order, and value that expired or was revoked never returns to the balance.
+/// </summary>
+public static class LedgerDecider
+{
+    public const string InsufficientBalance = "insufficient_balance";
+    public const string RewardExpiredCode = "reward_expired";
+    public const string RewardRevokedCode = "reward_revoked";
+    public const string RewardPending = "reward_pending";
+    public const string RewardUsedUp = "reward_redeemed";
+    public const string CurrencyMismatch = "currency_mismatch";
+    public const string AmountMismatch = "amount_mismatch";
+
+    /// <summary>A use at checkout. The same order redeeming the same reward again has no further effect.</summary>
+    public static IReadOnlyList<ICustomerEvent> Decide(RedeemReward command, Customer customer, RewardState reward)
+    {
+        if (reward.Redemptions.Any(r => r.OrderId == command.OrderId && !r.Reversed))
+            return [];
+        var expiry = DueExpiry(customer, reward, command.Now);
+        if (expiry is not null || reward.Status == RewardStatus.Expired)
+            throw new DomainRuleViolated(RewardExpiredCode, $"The reward expired at {reward.Issued.ExpiresAt:yyyy-MM-ddTHH:mm:ssZ}.");
+        switch (reward.Status)
+        {
+            case RewardStatus.Revoked:
+                throw new DomainRuleViolated(RewardRevokedCode, "The reward was revoked.");
+            case RewardStatus.Pending:
+                throw new DomainRuleViolated(RewardPending, "The reward unlocks when the customer comes back; it cannot be used before.");
+        }
+        if (reward.IsCredit)
+        {
+            if (command.Amount is not { } amount)
+                throw new DomainRuleViolated(AmountMismatch, "Redeeming account credit takes an amount and currency.");
+            if (amount.Currency != reward.Issued.Currency)
+                throw new DomainRuleViolated(CurrencyMismatch, $"The reward is in {reward.Issued.Currency}, not {amount.Currency}.");
+            if (amount.Amount <= 0)
+                throw new DomainRuleViolated(AmountMismatch, "The amount must be positive.");
+            if (amount.Amount > reward.Remaining)
+                throw new DomainRuleViolated(InsufficientBalance,
+                    $"The reward has {reward.Remaining} {reward.Issued.Currency} left; {amount.Amount} was asked for.");
+        }
+        else
+        {
+            if (command.Amount is not null)
+                throw new DomainRuleViolated(AmountMismatch, "Only account credit is redeemed by amount; a discount or product is redeemed by use.");
+            if (reward.Remaining == 0)
+                throw new DomainRuleViolated(InsufficientBalance, "The reward has no uses left.");
+        }
+        return [new RewardRedeemed(customer.Id, reward.Id, command.RedemptionId, command.OrderId, command.Amount?.Amount,
+            command.Amount?.Currency, command.Now)];
+    }
+
+    /// <summary>The order was refunded: the value goes back, unless the reward has expired or been revoked since.</summary>
+    public static IReadOnlyList<ICustomerEvent> Decide(ReverseRedemption command, Customer customer, RewardState reward)
+    {
+        var redemption = reward.Redemptions.Single(r => r.Id == command.RedemptionId);
+        if (redemption.Reversed)
+            return [];
+        var reversed = new RewardRedemptionReversed(customer.Id, reward.Id, redemption.Id, command.Now);
+        if (reward.IsOpen || reward.Status == RewardStatus.Redeemed && command.Now < reward.Issued.ExpiresAt)
+            return [reversed];
+        // Past its life: the value comes back and leaves again at once, so the ledger shows both and the balance neither.
+        var amount = reward.IsCredit ? redemption.Amount : null;
+        ICustomerEvent gone = reward.Status == RewardStatus.Revoked
+            ? new RewardRevoked(customer.Id, reward.Id, "Redemption reversed after the reward was revoked.", amount, reward.Issued.Currency, command.Now)
+            : new RewardExpired(customer.Id, reward.Id, amount, reward.Issued.Currency, command.Now);
+        return [reversed, gone];
+    }
+
+    public static IReadOnlyList<ICustomerEvent> Decide(RevokeReward command, Customer customer, RewardState reward)
+    {
+        if (reward.Status == RewardStatus.Revoked)
+            return [];
+        if (!reward.IsOpen)
+            throw DomainRuleViolated.Conflict(reward.Status == RewardStatus.Expired ? RewardExpiredCode : RewardUsedUp,
+                $"The reward is {reward.Status.ToString().ToLowerInvariant()}; there is nothing left to revoke.");
+        return [new RewardRevoked(customer.Id, reward.Id, command.Reason, reward.IsCredit ? reward.Remaining : null, reward.Issued.Currency, command.Now)];
+    }
+
+    /// <summary>Every open reward whose expiry has come by <paramref name="now"/>, expired with its unused credit.</summary>
+    public static IReadOnlyList<ICustomerEvent> Expire(Customer customer, DateTimeOffset now) =>
+        customer.Rewards.Select(r => DueExpiry(customer, r, now)).OfType<ICustomerEvent>().ToList();
+
+    /// <summary>The first activity of the episode's return types after the lapse closes the episode.</summary>
+    public static IReadOnlyList<ICustomerEvent> Reactivation(Customer customer, ActivityRecorded activity)
+    {
+        if (customer.Episode is not { } episode || activity.OccurredAt < episode.LapsedAt || !episode.ReturnTypes.Contains(activity.Type))
+            return [];
+        return [new CustomerReactivated(customer.Id, episode.EpisodeId, activity.ActivityId, activity.OccurredAt)];
+    }
+
+    private static RewardExpired? DueExpiry(Customer customer, RewardState reward, DateTimeOffset now) =>
+        reward.IsOpen && now >= reward.Issued.ExpiresAt
+            ? new RewardExpired(customer.Id, reward.Id, reward.IsCredit ? reward.Remaining : null, reward.Issued.Currency, reward.Issued.ExpiresAt)
+            : null;
+}

@@ -1,0 +1,42 @@
+using System.Text.Json;
+using WinBack.Domain.Rules;
+
+namespace WinBack.Domain.Customers;
+
+/// <summary>Why a lapsed customer got no reward; recorded so that reports can count it.</summary>
+public enum WithheldReason { Holdout, Budget, Cooldown, PerCustomerCap, Ineligible }
+
+/// <summary>
+/// Opens a lapse episode: the customer crossed a rule's window at <paramref name="LapsedAt"/> (the crossing moment,
+/// not the sweep's). <paramref name="Variant"/> is the arm, or "holdout".
+/// </summary>
+/// <param name="ReturnTypes">The activity types whose next occurrence counts as the customer's return.</param>
+public sealed record CustomerLapsed(
+    string CustomerId, string EpisodeId, string RuleId, int RuleVersion, string Variant,
+    DateTimeOffset? LastActivityAt, DateTimeOffset LapsedAt, DateTimeOffset DetectedAt,
+    IReadOnlyList<ActivityType> ReturnTypes, ChurnReason? ChurnReason, IReadOnlyDictionary<string, string> Attributes) : ICustomerEvent;
+
+/// <summary>Closes the open episode: the first qualifying activity after the lapse.</summary>
+public sealed record CustomerReactivated(string CustomerId, string EpisodeId, string ActivityId, DateTimeOffset ReactivatedAt) : ICustomerEvent;
+
+/// <summary>A reward in the ledger. Rule fields are null for a manual reward, which carries a note instead.</summary>
+public sealed record RewardIssued(
+    string CustomerId, string RewardId, string? EpisodeId, string? RuleId, int? RuleVersion, string? Variant,
+    RewardType Type, long? Amount, string? Currency, int? Percent, int? Uses, string? Sku, JsonElement? Payload,
+    DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, RewardGrant Grant, string? Note) : ICustomerEvent;
+
+public sealed record RewardWithheld(string CustomerId, string EpisodeId, string RuleId, WithheldReason Reason, DateTimeOffset WithheldAt) : ICustomerEvent;
+
+/// <summary>A use of a reward at checkout; <paramref name="Amount"/> is set for credits (partial allowed), null for one use of a discount.</summary>
+public sealed record RewardRedeemed(
+    string CustomerId, string RewardId, string RedemptionId, string OrderId, long? Amount, string? Currency, DateTimeOffset RedeemedAt) : ICustomerEvent;
+
+/// <summary>The order that redeemed the reward was refunded: the value (or use) goes back to the reward.</summary>
+public sealed record RewardRedemptionReversed(string CustomerId, string RewardId, string RedemptionId, DateTimeOffset ReversedAt) : ICustomerEvent;
+
+/// <summary>The reward reached its expiry; its unused credit (if any) leaves the balance.</summary>
+public sealed record RewardExpired(string CustomerId, string RewardId, long? UnusedAmount, string? Currency, DateTimeOffset ExpiredAt) : ICustomerEvent;
+
+/// <summary>An admin took the reward back; its unused credit (if any) leaves the balance.</summary>
+public sealed record RewardRevoked(
+    string CustomerId, string RewardId, string Reason, long? UnusedAmount, string? Currency, DateTimeOffset RevokedAt) : ICustomerEvent;
