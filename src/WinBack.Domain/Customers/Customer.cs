@@ -66,29 +66,32 @@ public sealed record Customer
             Status = CustomerStatus.Lapsed, StatusChangedAt = e.LapsedAt,
             Episode = new OpenEpisode(e.EpisodeId, e.RuleId, e.RuleVersion, e.Variant, e.LapsedAt, e.ReturnTypes),
         },
-        CustomerReactivated e => Existing(state, e) with
-        {
-            Status = CustomerStatus.WonBack, StatusChangedAt = e.ReactivatedAt, Episode = null,
-            // An on_return reward unlocks when its episode closes.
-            Rewards = state!.Rewards.Select(r => r.Status == RewardStatus.Pending && r.Issued.EpisodeId == e.EpisodeId
-                ? r with { Status = RewardStatus.Available } : r).ToList(),
-        },
+        CustomerReactivated e => Apply(Existing(state, e), e),
         RewardIssued e => Apply(Existing(state, e), e),
         RewardWithheld e => Existing(state, e),
         RewardRedeemed e => WithReward(Existing(state, e), e.RewardId, r => r.Apply(e)),
         RewardRedemptionReversed e => WithReward(Existing(state, e), e.RewardId, r => r.Apply(e)),
         RewardExpired e => WithReward(Existing(state, e), e.RewardId, r => r with { Status = RewardStatus.Expired, Remaining = 0 }),
         RewardRevoked e => WithReward(Existing(state, e), e.RewardId, r => r with { Status = RewardStatus.Revoked, Remaining = 0 }),
-        _ => state ?? throw new InvalidOperationException($"A customer stream cannot start with {@event.GetType().Name}."),
+        _ => Existing(state, @event),
     };
 
     private static Customer Existing(Customer? state, object @event) =>
         state ?? throw new InvalidOperationException($"A customer stream cannot start with {@event.GetType().Name}.");
 
+    private static Customer Apply(Customer state, CustomerReactivated e) => state with
+    {
+        Status = CustomerStatus.WonBack, StatusChangedAt = e.ReactivatedAt, Episode = null,
+        // An on_return reward unlocks when its episode closes.
+        Rewards = state.Rewards.Select(r => r.Status == RewardStatus.Pending && r.Issued.EpisodeId == e.EpisodeId
+            ? r with { Status = RewardStatus.Available } : r).ToList(),
+    };
+
+    // An on_return reward is pending while the episode it answers is open.
     private static Customer Apply(Customer state, RewardIssued e) => state with
     {
-        // On return: pending while the episode it answers is open.
-        Rewards = [.. state.Rewards, RewardState.Of(e, pending: e.Grant == RewardGrant.OnReturn && state.Episode?.EpisodeId is { } open && open == e.EpisodeId)],
+        Rewards = [.. state.Rewards, RewardState.Of(e, pending: e.Grant == RewardGrant.OnReturn && e.EpisodeId is not null
+                                                                && state.Episode?.EpisodeId == e.EpisodeId)],
         LastRewardedAt = e.RuleId is null ? state.LastRewardedAt : e.IssuedAt,
         RewardsByRule = e.RuleId is { } rule ? With(state.RewardsByRule, rule, state.RewardsByRule.GetValueOrDefault(rule) + 1) : state.RewardsByRule,
     };

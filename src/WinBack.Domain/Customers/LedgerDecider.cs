@@ -28,8 +28,7 @@ public static class LedgerDecider
     {
         if (reward.Redemptions.Any(r => r.OrderId == command.OrderId && !r.Reversed))
             return [];
-        var expiry = DueExpiry(customer, reward, command.Now);
-        if (expiry is not null || reward.Status == RewardStatus.Expired)
+        if (reward.Status == RewardStatus.Expired || DueExpiry(customer, reward, command.Now) is not null)
             throw new DomainRuleViolated(RewardExpiredCode, $"The reward expired at {reward.Issued.ExpiresAt:yyyy-MM-ddTHH:mm:ssZ}.");
         switch (reward.Status)
         {

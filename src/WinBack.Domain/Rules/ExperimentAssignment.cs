@@ -29,8 +29,12 @@ public static class ExperimentAssignment
         return arms[^1].Name;
     }
 
-    public static Variant? ArmOf(RuleDefinition definition, string assignment) =>
-        definition.Arms.FirstOrDefault(a => a.Name == assignment);
+    /// <summary>The customer's arm, or null for the holdout.</summary>
+    public static Variant? ArmFor(string tenantId, string ruleId, string customerId, RuleDefinition definition)
+    {
+        var assignment = Assign(tenantId, ruleId, customerId, definition);
+        return definition.Arms.FirstOrDefault(a => a.Name == assignment);
+    }
 
     private static double Point(string tenantId, string ruleId, string customerId)
     {

@@ -24,17 +24,16 @@ public sealed record RuleDefinition(
 {
     public const int DefaultAttributionDays = 90;
 
+    private static readonly IReadOnlyList<Variant> DefaultArms = [new Variant(Variant.Default, 1, null, null, null)];
+
     /// <summary>The arms a customer can be assigned to: the variants, or the one default arm without an experiment.</summary>
-    public IReadOnlyList<Variant> Arms =>
-        Experiment is { Variants.Count: > 0 } experiment ? experiment.Variants : [new Variant(Variant.Default, 1, null, null, null)];
+    public IReadOnlyList<Variant> Arms => Experiment is { Variants.Count: > 0 } experiment ? experiment.Variants : DefaultArms;
 
     public int HoldoutPercent => Experiment?.HoldoutPercent ?? 0;
 
     public RewardSpec RewardOf(Variant arm) => arm.Reward ?? Reward;
 
     public int TriggerDaysOf(Variant? arm) => arm?.TriggerDays ?? Trigger.Days;
-
-    public Message? MessageOf(Variant arm) => arm.Message ?? Message;
 }
 
 /// <param name="ActivityTypes">For inactivity: the activity types that count; empty means all.</param>

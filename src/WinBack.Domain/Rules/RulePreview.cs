@@ -48,10 +48,10 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
     /// <summary>Counts one customer; customers the trigger does not catch are skipped.</summary>
     public void Add(Customer customer)
     {
-        var assignment = ExperimentAssignment.Assign(tenantId, ruleId, customer.Id, rule);
-        var arm = ExperimentAssignment.ArmOf(rule, assignment);
-        if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer) is not { } crossing || crossing > asOf
-            || customer.Status == CustomerStatus.Lapsed)
+        if (customer.Status == CustomerStatus.Lapsed)
+            return;
+        var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
+        if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer) is not { } crossing || crossing > asOf)
             return;
         _lapsed++;
         if (higherPriorityRules.Any(r => IsEligible(tenantId, r.Id, r.Definition, customer, asOf)))
@@ -101,7 +101,7 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
 
     private static bool IsEligible(string tenantId, string ruleId, RuleDefinition rule, Customer customer, DateTimeOffset asOf)
     {
-        var arm = ExperimentAssignment.ArmOf(rule, ExperimentAssignment.Assign(tenantId, ruleId, customer.Id, rule));
+        var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
         return RuleAudience.HasLapsed(rule.Trigger, rule.TriggerDaysOf(arm), customer, asOf)
                && RuleAudience.Check(rule.Eligibility, customer) is null;
     }
@@ -110,11 +110,10 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
     private sealed class BudgetMeter(Limits limits, Money? spent, Money? spentToday)
     {
         private readonly string? _currency = (limits.TotalBudget ?? limits.DailyBudget)?.Currency;
-        private long _spent = spent?.Amount ?? 0;
-        private long _spentToday = spentToday?.Amount ?? 0;
-        private long _needed;
-        private readonly long _spentBefore = spent?.Amount ?? 0;
-        private readonly long _spentTodayBefore = spentToday?.Amount ?? 0;
+        private readonly long _spent = spent?.Amount ?? 0;
+        private readonly long _spentToday = spentToday?.Amount ?? 0;
+        // Credit this preview grants; it counts against both budgets, since a preview's rewards are all issued today.
+        private long _granted, _needed;
         public int Refused { get; private set; }
 
         public bool TrySpend(Money? credit)
@@ -122,20 +121,20 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
             if (_currency is null || credit is null)
                 return true;
             _needed += credit.Amount;
-            if (_spent + credit.Amount > (limits.TotalBudget?.Amount ?? long.MaxValue)
-                || _spentToday + credit.Amount > (limits.DailyBudget?.Amount ?? long.MaxValue))
+            var granted = _granted + credit.Amount;
+            if (_spent + granted > (limits.TotalBudget?.Amount ?? long.MaxValue)
+                || _spentToday + granted > (limits.DailyBudget?.Amount ?? long.MaxValue))
             {
                 Refused++;
                 return false;
             }
-            _spent += credit.Amount;
-            _spentToday += credit.Amount;
+            _granted = granted;
             return true;
         }
 
         public BudgetPreview? Preview() => _currency is null
             ? null
-            : new BudgetPreview(limits.TotalBudget, limits.DailyBudget, new Money(_spentBefore, _currency),
-                new Money(_spentTodayBefore, _currency), new Money(_needed, _currency), Refused > 0);
+            : new BudgetPreview(limits.TotalBudget, limits.DailyBudget, new Money(_spent, _currency),
+                new Money(_spentToday, _currency), new Money(_needed, _currency), Refused > 0);
     }
 }
