@@ -8,16 +8,17 @@ using WinBack.Domain.Rules;
 namespace WinBack.Api.Features.Rules;
 
 /// <summary>
-/// The one way rule streams change: load, decide, append, in one transaction. A tenant's rule writes take
-/// turns on a transaction-scoped lock, so that two rules can never both become active past the overlap check.
+/// The one way rule streams are written: load, decide, append, in one transaction. Changes to a tenant's rules
+/// take turns on a transaction-scoped lock, so that two rules can never both become active past the overlap check.
 /// </summary>
 public sealed class RuleWriter(IDocumentStore store, IHttpContextAccessor http)
 {
     public const string OverlapCode = "rule_overlap";
 
+    // A new rule is a draft, which no overlap check concerns, so creating one needs no lock.
     public async Task<Rule> CreateAsync(RuleCreated created, CancellationToken ct)
     {
-        await using var session = await OpenLockedAsync(ct);
+        await using var session = store.LightweightSession(TenantId());
         session.Events.StartStream(created.RuleId, created);
         await session.SaveChangesAsync(ct);
         return Rule.Evolve(null, created);
@@ -57,7 +58,7 @@ public sealed class RuleWriter(IDocumentStore store, IHttpContextAccessor http)
 
     private async Task<IDocumentSession> OpenLockedAsync(CancellationToken ct)
     {
-        var tenantId = http.HttpContext!.Caller().RequireTenant();
+        var tenantId = TenantId();
         var session = store.LightweightSession(tenantId);
         try
         {
@@ -71,4 +72,6 @@ public sealed class RuleWriter(IDocumentStore store, IHttpContextAccessor http)
             throw;
         }
     }
+
+    private string TenantId() => http.HttpContext!.Caller().RequireTenant();
 }
