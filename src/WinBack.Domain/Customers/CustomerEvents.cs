@@ -6,7 +6,7 @@ public enum ActivityType { Purchase, Login, SubscriptionStarted, SubscriptionCan
 
 public enum ChurnReason { TooExpensive, BadExperience, TooComplex, Forgot, Switched, MissingFeatures, Other }
 
-/// <summary><c>lapsed</c> and <c>won_back</c> are set by the win-back engine (not built yet).</summary>
+/// <summary><c>lapsed</c> (an open lapse episode) and <c>won_back</c> (returned from one) are set by the win-back engine.</summary>
 public enum CustomerStatus { Active, Cancelled, Lapsed, WonBack }
 
 /// <summary>Marks the events of customer streams, so that projections pick exactly these.</summary>

@@ -9,6 +9,9 @@ public sealed record ReverseRedemption(string RewardId, string RedemptionId, Dat
 
 public sealed record RevokeReward(string RewardId, string Reason, DateTimeOffset Now);
 
+/// <summary>A reward outside any rule, given by an admin; it is usable at once and counts against no rule's limits.</summary>
+public sealed record IssueManualReward(string RewardId, RewardSpec Reward, string Note, DateTimeOffset Now);
+
 /// <summary>
 /// The reward ledger's rules, on the customer stream. The balance never goes negative, a redemption is
 /// idempotent per order, and value that expired or was revoked never returns to the balance.
@@ -87,14 +90,24 @@ public static class LedgerDecider
         return [new RewardRevoked(customer.Id, reward.Id, command.Reason, reward.IsCredit ? reward.Remaining : null, reward.Issued.Currency, command.Now)];
     }
 
+    public static IReadOnlyList<ICustomerEvent> Decide(IssueManualReward command, Customer customer)
+    {
+        if (command.Reward.Grant != RewardGrant.Immediate)
+            throw new DomainRuleViolated("grant_not_allowed", "A manual reward is usable at once; on_return needs a lapse episode to return from.");
+        var r = command.Reward;
+        return [new RewardIssued(customer.Id, command.RewardId, EpisodeId: null, RuleId: null, RuleVersion: null, Variant: null, r.Type,
+            r.Credit?.Amount, r.Credit?.Currency, r.Percent, r.Uses, r.Sku, r.Payload, command.Now, command.Now.AddDays(r.ExpiresInDays),
+            r.Grant, command.Note)];
+    }
+
     /// <summary>Every open reward whose expiry has come by <paramref name="now"/>, expired with its unused credit.</summary>
     public static IReadOnlyList<ICustomerEvent> Expire(Customer customer, DateTimeOffset now) =>
         customer.Rewards.Select(r => DueExpiry(customer, r, now)).OfType<ICustomerEvent>().ToList();
 
     /// <summary>The first activity of the episode's return types after the lapse closes the episode.</summary>
-    public static IReadOnlyList<ICustomerEvent> Reactivation(Customer customer, ActivityRecorded activity)
+    public static IReadOnlyList<ICustomerEvent> Reactivation(Customer? customer, ActivityRecorded activity)
     {
-        if (customer.Episode is not { } episode || activity.OccurredAt < episode.LapsedAt || !episode.ReturnTypes.Contains(activity.Type))
+        if (customer?.Episode is not { } episode || activity.OccurredAt < episode.LapsedAt || !episode.ReturnTypes.Contains(activity.Type))
             return [];
         return [new CustomerReactivated(customer.Id, episode.EpisodeId, activity.ActivityId, activity.OccurredAt)];
     }

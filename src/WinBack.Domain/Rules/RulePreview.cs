@@ -105,36 +105,4 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         return RuleAudience.HasLapsed(rule.Trigger, rule.TriggerDaysOf(arm), customer, asOf)
                && RuleAudience.Check(rule.Eligibility, customer) is null;
     }
-
-    /// <summary>Counts credit against the total and daily budgets, in the budget's currency.</summary>
-    private sealed class BudgetMeter(Limits limits, Money? spent, Money? spentToday)
-    {
-        private readonly string? _currency = (limits.TotalBudget ?? limits.DailyBudget)?.Currency;
-        private readonly long _spent = spent?.Amount ?? 0;
-        private readonly long _spentToday = spentToday?.Amount ?? 0;
-        // Credit this preview grants; it counts against both budgets, since a preview's rewards are all issued today.
-        private long _granted, _needed;
-        public int Refused { get; private set; }
-
-        public bool TrySpend(Money? credit)
-        {
-            if (_currency is null || credit is null)
-                return true;
-            _needed += credit.Amount;
-            var granted = _granted + credit.Amount;
-            if (_spent + granted > (limits.TotalBudget?.Amount ?? long.MaxValue)
-                || _spentToday + granted > (limits.DailyBudget?.Amount ?? long.MaxValue))
-            {
-                Refused++;
-                return false;
-            }
-            _granted = granted;
-            return true;
-        }
-
-        public BudgetPreview? Preview() => _currency is null
-            ? null
-            : new BudgetPreview(limits.TotalBudget, limits.DailyBudget, new Money(_spent, _currency),
-                new Money(_spentToday, _currency), new Money(_needed, _currency), Refused > 0);
-    }
 }

@@ -2,31 +2,50 @@ using System.Threading.Channels;
 using JasperFx;
 using Marten;
 using Npgsql;
+using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Customers;
 
-/// <summary>An event for one customer stream; <see cref="DedupeId"/> set when the sender gave an externalId.</summary>
-public sealed record CustomerEventWrite(string TenantId, string CustomerId, object Event, string? DedupeId = null)
+/// <summary>Decides a customer's next events from the stream's current state (null for a customer not seen yet).</summary>
+public delegate IReadOnlyList<ICustomerEvent> CustomerDecision(Customer? current);
+
+/// <summary>A decision for one customer stream; <see cref="DedupeId"/> set when the sender gave an activity an externalId.</summary>
+public sealed record CustomerEventWrite(string TenantId, string CustomerId, CustomerDecision Decide, string? DedupeId = null)
 {
-    /// <summary>An activity, deduplicated by its externalId when it has one.</summary>
+    /// <summary>
+    /// An activity, deduplicated by its externalId when it has one. It closes the customer's open lapse episode
+    /// when it is the first qualifying activity after the lapse.
+    /// </summary>
     public static CustomerEventWrite Of(string tenantId, ActivityRecorded activity) =>
-        new(tenantId, activity.CustomerId, activity,
+        new(tenantId, activity.CustomerId, current => [activity, .. LedgerDecider.Reactivation(current, activity)],
             activity.ExternalId is { } externalId ? ActivityDedupe.IdFor(tenantId, activity.CustomerId, externalId) : null);
+
+    /// <summary>An event that needs no prior state (a profile update, an import).</summary>
+    public static CustomerEventWrite Of(string tenantId, ICustomerEvent e) => new(tenantId, e.CustomerId, _ => [e]);
 }
 
-/// <summary>What happened to a write: appended, or a duplicate of <see cref="Original"/>.</summary>
-public sealed record CustomerEventWritten(object Event, bool Duplicate)
+/// <summary>
+/// What a write did: the events appended (none when the decision had nothing to do), the customer after them,
+/// or, for a duplicate activity, the original.
+/// </summary>
+public sealed record CustomerEventWritten(IReadOnlyList<ICustomerEvent> Events, Customer? Customer, ActivityRecorded? Original = null)
 {
-    public ActivityRecorded? Original => Duplicate ? Event as ActivityRecorded : null;
+    public bool Duplicate => Original is not null;
+
+    /// <summary>The activity of an activity write: the one appended, or the original of a duplicate.</summary>
+    public ActivityRecorded Activity => Original ?? Events.OfType<ActivityRecorded>().First();
 }
 
 /// <summary>
 /// The one way events reach customer streams: group commit. Concurrent writes queue here; a few loops
 /// commit whatever has gathered, one transaction per tenant, and only then acknowledge each write.
-/// A failed batch is retried item by item, so one bad write never fails the others. Each customer
-/// always goes to the same loop, so a stream is never in two in-flight transactions of this process,
-/// while the loops together keep more than one PostgreSQL core busy.
+/// Each decision runs inside that transaction, under the customer's lock, on the state the stream has
+/// then, and the append states the version it decided on (optimistic concurrency): two sweeps, or a
+/// sweep and a redemption, can never both act on the same state. A failed batch is retried item by
+/// item, so one bad write never fails the others; a decision that refuses (a domain rule) fails only
+/// its own write. Each customer always goes to the same loop, so a stream is never in two in-flight
+/// transactions of this process, while the loops together keep more than one PostgreSQL core busy.
 /// </summary>
 public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEventWriter> logger) : BackgroundService
 {
@@ -77,9 +96,14 @@ public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEv
     {
         try
         {
-            var results = await AppendAsync(tenantId, items);
+            var outcomes = await AppendAsync(tenantId, items);
             for (var i = 0; i < items.Count; i++)
-                items[i].Done.TrySetResult(results[i]);
+            {
+                if (outcomes[i].Refused is { } refused)
+                    items[i].Done.TrySetException(refused);
+                else
+                    items[i].Done.TrySetResult(outcomes[i].Written!);
+            }
         }
         catch (Exception e) when (items.Count > 1)
         {
@@ -98,46 +122,73 @@ public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEv
         }
     }
 
-    // A deadlock between two processes' locks, or a stream created by another process in the same instant.
+    // A deadlock between two processes' locks, or a stream changed by a writer that did not take the lock:
+    // the retry decides again on the state the stream has now.
     private static bool IsTransient(Exception e) =>
-        e is ConcurrencyException ||
+        e is ConcurrencyException or JasperFx.Events.EventStreamUnexpectedMaxEventIdException or Marten.Exceptions.ExistingStreamIdCollisionException ||
         (e as PostgresException ?? e.InnerException as PostgresException) is { SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DeadlockDetected };
 
-    private async Task<CustomerEventWritten[]> AppendAsync(string tenantId, List<Pending> items)
+    private async Task<Outcome[]> AppendAsync(string tenantId, List<Pending> items)
     {
         await using var session = store.LightweightSession(tenantId);
-        // Several API processes may write the same customer: a transaction-scoped lock per customer
-        // makes the second wait, then load the summary the first one wrote, so none of its events is lost.
+        // Several processes may write the same customer: a transaction-scoped lock per customer makes the
+        // second wait, then read the state the first one wrote, so none of its events is lost or decided twice.
         await session.BeginTransactionAsync(CancellationToken.None);
-        var lockKeys = items.Select(p => $"{tenantId}/{p.Write.CustomerId}").Distinct().Order(StringComparer.Ordinal).ToArray();
-        await session.QueryAsync<long>("select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from unnest(?) as k",
-            CancellationToken.None, [lockKeys]);
+        var customerIds = items.Select(p => p.Write.CustomerId).Distinct().Order(StringComparer.Ordinal).ToArray();
+        await session.QueryAsync<long>("select count(pg_advisory_xact_lock(hashtextextended(? || '/' || k, 0))) from unnest(?) as k",
+            CancellationToken.None, tenantId, customerIds);
+        var current = (await session.LoadManyAsync<CustomerSummary>(customerIds)).ToDictionary(c => c.Id);
         var dedupeIds = items.Select(p => p.Write.DedupeId).OfType<string>().Distinct().ToArray();
         var seen = dedupeIds.Length == 0
             ? new Dictionary<string, ActivityRecorded>()
             : (await session.LoadManyAsync<ActivityDedupe>(dedupeIds)).ToDictionary(d => d.Id, d => d.Activity);
 
-        var results = new CustomerEventWritten[items.Count];
+        var streams = new Dictionary<string, (Customer? State, long Version, List<ICustomerEvent> Events)>();
+        var outcomes = new Outcome[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             var write = items[i].Write;
-            if (write.DedupeId is { } dedupeId)
+            if (!streams.TryGetValue(write.CustomerId, out var stream))
+                stream = current.TryGetValue(write.CustomerId, out var summary) ? (summary.State, summary.Version, []) : (null, 0, []);
+            if (write.DedupeId is { } dedupeId && seen.TryGetValue(dedupeId, out var original))
             {
-                if (seen.TryGetValue(dedupeId, out var original))
-                {
-                    results[i] = new CustomerEventWritten(original, Duplicate: true);
-                    continue;
-                }
-                var activity = (ActivityRecorded)write.Event;
-                session.Insert(new ActivityDedupe { Id = dedupeId, Activity = activity });
-                seen[dedupeId] = activity;
+                outcomes[i] = new Outcome(new CustomerEventWritten([], stream.State, original), null);
+                continue;
             }
-            session.Events.Append(write.CustomerId, write.Event);
-            results[i] = new CustomerEventWritten(write.Event, Duplicate: false);
+            IReadOnlyList<ICustomerEvent> events;
+            try
+            {
+                events = write.Decide(stream.State);
+            }
+            catch (DomainRuleViolated refused)
+            {
+                outcomes[i] = new Outcome(null, refused);
+                continue;
+            }
+            if (write.DedupeId is { } newId)
+            {
+                var activity = events.OfType<ActivityRecorded>().First();
+                session.Insert(new ActivityDedupe { Id = newId, Activity = activity });
+                seen[newId] = activity;
+            }
+            var state = events.Aggregate(stream.State, (s, e) => Customer.Evolve(s, e));
+            streams[write.CustomerId] = (state, stream.Version, [.. stream.Events, .. events]);
+            outcomes[i] = new Outcome(new CustomerEventWritten(events, state), null);
+        }
+        foreach (var (customerId, stream) in streams.Where(s => s.Value.Events.Count > 0))
+        {
+            // The expected version after the append: a write that slipped past the lock fails the batch instead of interleaving.
+            if (stream.Version == 0)
+                session.Events.StartStream(customerId, stream.Events.Cast<object>().ToArray());
+            else
+                session.Events.Append(customerId, stream.Version + stream.Events.Count, stream.Events.Cast<object>().ToArray());
         }
         await session.SaveChangesAsync(CancellationToken.None);
-        return results;
+        return outcomes;
     }
+
+    /// <summary>A write's result: what it did, or the domain rule that refused it.</summary>
+    private sealed record Outcome(CustomerEventWritten? Written, DomainRuleViolated? Refused);
 
     private sealed record Pending(CustomerEventWrite Write)
     {

@@ -13,6 +13,8 @@ public sealed class CustomerSummary : IHasId
 {
     public required string Id { get; init; }
     public required Customer State { get; init; }
+    /// <summary>The stream version this state folds up to; writers append expecting it.</summary>
+    public long Version { get; init; }
 }
 
 public sealed class CustomerSummaryProjection : SingleStreamProjection<CustomerSummary, string>
@@ -20,5 +22,5 @@ public sealed class CustomerSummaryProjection : SingleStreamProjection<CustomerS
     public CustomerSummaryProjection() => IncludeType<ICustomerEvent>();
 
     public override CustomerSummary Evolve(CustomerSummary? snapshot, string id, IEvent e) =>
-        new() { Id = id, State = Customer.Evolve(snapshot?.State, e.Data) };
+        new() { Id = id, State = Customer.Evolve(snapshot?.State, e.Data), Version = e.Version };
 }

@@ -6,7 +6,8 @@ namespace WinBack.Api.Features.Customers;
 public sealed record MoneyView(long Amount, string Currency);
 
 /// <summary>A customer as WinBack sees them.</summary>
-/// <param name="Balance">Reward balance per currency. Always empty until the reward ledger is built.</param>
+/// <param name="Status">active, cancelled, lapsed (in an open lapse episode) or won_back (came back after a lapse).</param>
+/// <param name="Balance">Unused reward credit per currency, derived from the reward ledger; pending (on_return) credit is not in it.</param>
 public sealed record CustomerView(
     string Id,
     CustomerStatus Status,
@@ -23,10 +24,10 @@ public sealed record CustomerView(
 {
     public static CustomerView Of(Customer c) => new(c.Id, c.Status, c.FirstSeenAt, c.LastActivityAt, c.LastPurchaseAt, c.OrderCount,
         c.LifetimeValue.OrderBy(kv => kv.Key).Select(kv => new MoneyView(kv.Value, kv.Key)).ToList(), c.ChurnReason, c.Attributes,
-        c.Email, c.StripeCustomerId, []);
+        c.Email, c.StripeCustomerId, c.Balance.OrderBy(kv => kv.Key).Select(kv => new MoneyView(kv.Value, kv.Key)).ToList());
 
     public static readonly CustomerView Example = new("cus_4711", CustomerStatus.Active, DateTimeOffset.Parse("2025-03-02T10:00:00Z"),
         DateTimeOffset.Parse("2026-11-24T09:12:00Z"), DateTimeOffset.Parse("2026-11-24T09:12:00Z"), 12,
         [new MoneyView(59880, "eur")], null, new Dictionary<string, string> { ["channel"] = "web", ["segment"] = "vip" },
-        "ada@example.com", "cus_Q1w2E3r4T5y6U7", []);
+        "ada@example.com", "cus_Q1w2E3r4T5y6U7", [new MoneyView(700, "eur")]);
 }

@@ -22,8 +22,8 @@ public sealed class GetCustomerEndpoint(IQuerySession session) : Endpoint<GetCus
         Summary(s =>
         {
             s.Summary = "Get a customer";
-            s.Description = "Status, activity summary, lifetime value per currency, churn reason and profile. Status is active or " +
-                            "cancelled until the win-back engine (not built yet) also sets lapsed and won_back.";
+            s.Description = "Status (active, cancelled, lapsed, won_back), activity summary, lifetime value per currency, churn " +
+                            "reason, profile, and reward balance per currency.";
             s.Responses[200] = "The customer.";
             s.ResponseExamples[200] = CustomerView.Example;
         });

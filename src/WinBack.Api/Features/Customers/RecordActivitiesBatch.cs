@@ -1,5 +1,6 @@
 using FastEndpoints;
 using FluentValidation;
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
@@ -40,7 +41,7 @@ public sealed record BatchItemResult(int Index, BatchItemStatus Status, Activity
 
 public sealed record RecordActivitiesBatchResponse(IReadOnlyList<BatchItemResult> Results, int Created, int Duplicates, int Rejected);
 
-public sealed class RecordActivitiesBatchEndpoint(CustomerEventWriter writer, Ids ids, TimeProvider clock)
+public sealed class RecordActivitiesBatchEndpoint(CustomerEventWriter writer, Ids ids, TenantClock clock)
     : Endpoint<RecordActivitiesBatchRequest, RecordActivitiesBatchResponse>
 {
     public override void Configure()
@@ -76,8 +77,8 @@ public sealed class RecordActivitiesBatchEndpoint(CustomerEventWriter writer, Id
     public override async Task HandleAsync(RecordActivitiesBatchRequest request, CancellationToken ct)
     {
         var tenantId = HttpContext.Caller().RequireTenant();
-        var validator = new ActivityInputValidator(clock);
-        var now = clock.GetUtcNow();
+        var validator = new ActivityInputValidator();
+        var now = await clock.NowAsync(tenantId, ct);
         var results = new BatchItemResult[request.Activities!.Count];
         var accepted = new List<(int Index, CustomerEventWrite Write)>();
 
@@ -109,7 +110,7 @@ public sealed class RecordActivitiesBatchEndpoint(CustomerEventWriter writer, Id
             {
                 var w = await writer.WriteAsync(a.Write);
                 return new BatchItemResult(a.Index, w.Duplicate ? BatchItemStatus.Duplicate : BatchItemStatus.Created,
-                    ActivityView.Of((ActivityRecorded)w.Event, w.Duplicate), null);
+                    ActivityView.Of(w.Activity, w.Duplicate), null);
             }
             catch (Exception e)
             {

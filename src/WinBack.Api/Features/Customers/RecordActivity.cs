@@ -1,5 +1,6 @@
 using FastEndpoints;
 using FluentValidation;
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
@@ -15,14 +16,14 @@ public sealed class RecordActivityRequest : ActivityInput
 
 public sealed class RecordActivityValidator : Validator<RecordActivityRequest>
 {
-    public RecordActivityValidator(TimeProvider clock)
+    public RecordActivityValidator()
     {
         RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid).WithMessage(CustomerIds.Rule);
-        Include(new ActivityInputValidator(clock));
+        Include(new ActivityInputValidator());
     }
 }
 
-public sealed class RecordActivityEndpoint(CustomerEventWriter writer, Ids ids, TimeProvider clock)
+public sealed class RecordActivityEndpoint(CustomerEventWriter writer, Ids ids, TenantClock clock)
     : Endpoint<RecordActivityRequest, ActivityView>
 {
     public override void Configure()
@@ -51,10 +52,11 @@ public sealed class RecordActivityEndpoint(CustomerEventWriter writer, Ids ids, 
     public override async Task HandleAsync(RecordActivityRequest request, CancellationToken ct)
     {
         var tenantId = HttpContext.Caller().RequireTenant();
-        var activity = CustomerDecider.Decide(request.ToCommand(request.CustomerId, ids.New("act"), clock.GetUtcNow()));
+        var now = await clock.NowAsync(tenantId, ct);
+        var activity = CustomerDecider.Decide(request.ToCommand(request.CustomerId, ids.New("act"), now));
         var written = await writer.WriteAsync(CustomerEventWrite.Of(tenantId, activity));
 
-        var view = ActivityView.Of((ActivityRecorded)written.Event, written.Duplicate);
+        var view = ActivityView.Of(written.Activity, written.Duplicate);
         await Send.ResponseAsync(view, written.Duplicate ? StatusCodes.Status200OK : StatusCodes.Status201Created, ct);
     }
 }

@@ -1,6 +1,7 @@
 using FastEndpoints;
 using FluentValidation;
 using Marten;
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Domain.Customers;
 
@@ -28,7 +29,7 @@ public sealed class UpdateCustomerProfileValidator : Validator<UpdateCustomerPro
     }
 }
 
-public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQuerySession session, TimeProvider clock)
+public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQuerySession session, TenantClock clock)
     : Endpoint<UpdateCustomerProfileRequest, CustomerView>
 {
     public override void Configure()
@@ -55,8 +56,8 @@ public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQ
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         var updated = CustomerDecider.Decide(new UpdateProfile(request.CustomerId, request.Email, request.StripeCustomerId,
-            request.Attributes ?? new Dictionary<string, string>(), clock.GetUtcNow()));
-        await writer.WriteAsync(new CustomerEventWrite(tenantId, request.CustomerId, updated));
+            request.Attributes ?? new Dictionary<string, string>(), await clock.NowAsync(tenantId, ct)));
+        await writer.WriteAsync(CustomerEventWrite.Of(tenantId, updated));
         var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct);
         await Send.OkAsync(CustomerView.Of(summary!.State), ct);
     }

@@ -1,3 +1,4 @@
+using WinBack.Api.Features.TestClocks;
 using System.Text.Json;
 using System.Threading.Channels;
 using Marten;
@@ -16,7 +17,7 @@ public sealed record ImportWork(string TenantId, string ImportId, string FilePat
 /// are recorded with their line number and skipped.
 /// </summary>
 public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWriter writer, TimeProvider clock,
-    ILogger<CustomerImportRunner> logger) : BackgroundService
+    TenantClock tenantClock, ILogger<CustomerImportRunner> logger) : BackgroundService
 {
     private const int ChunkSize = 1000;
     private const int ChunksInFlight = 4;
@@ -66,7 +67,9 @@ public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWrit
         job.Status = ImportStatus.Running;
         await SaveAsync(session, job, ct);
 
-        var validator = new ImportLineValidator(clock);
+        // The customers' history is judged, and stamped, by the tenant's clock (a test tenant's may be far from the wall's).
+        var now = await tenantClock.NowAsync(work.TenantId, ct);
+        var validator = new ImportLineValidator(now);
         var chunk = new List<CustomerEventWrite>(ChunkSize);
         var inFlight = new Queue<Task<IReadOnlyList<CustomerEventWritten>>>();
         using var reader = new StreamReader(work.FilePath);
@@ -77,7 +80,7 @@ public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWrit
                 continue;
             if (Parse(text, job.LinesRead, job, validator) is not { } line)
                 continue;
-            chunk.Add(new CustomerEventWrite(work.TenantId, line.CustomerId!, line.ToEvent(job.Id, clock.GetUtcNow())));
+            chunk.Add(CustomerEventWrite.Of(work.TenantId, line.ToEvent(job.Id, now)));
             if (chunk.Count < ChunkSize)
                 continue;
             inFlight.Enqueue(writer.WriteAllAsync(chunk));

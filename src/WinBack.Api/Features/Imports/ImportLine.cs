@@ -41,7 +41,8 @@ public sealed class ImportLine
 
 public sealed class ImportLineValidator : AbstractValidator<ImportLine>
 {
-    public ImportLineValidator(TimeProvider clock)
+    /// <param name="now">The tenant's clock when the import runs.</param>
+    public ImportLineValidator(DateTimeOffset now)
     {
         RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid).WithMessage(CustomerIds.Rule);
         RuleFor(x => x.FirstSeenAt).NotNull();
@@ -49,7 +50,7 @@ public sealed class ImportLineValidator : AbstractValidator<ImportLine>
         RuleFor(x => x.LastActivityAt).Must((line, last) => last >= line.FirstSeenAt)
             .When(x => x.FirstSeenAt is not null && x.LastActivityAt is not null)
             .WithMessage("'lastActivityAt' cannot be before 'firstSeenAt'.");
-        RuleFor(x => x.LastActivityAt).Must(last => last <= clock.GetUtcNow() + CustomerDecider.FutureTolerance)
+        RuleFor(x => x.LastActivityAt).Must(last => last <= now + CustomerDecider.FutureTolerance)
             .When(x => x.LastActivityAt is not null).WithMessage("'lastActivityAt' is in the future.");
         RuleFor(x => x.OrderCount).NotNull();
         RuleFor(x => x.OrderCount).GreaterThanOrEqualTo(0).When(x => x.OrderCount is not null);

@@ -54,7 +54,6 @@ public sealed class ListRuleVersionsEndpoint(IQuerySession session) : Endpoint<L
         if (events.FirstOrDefault()?.Data is not RuleCreated)
             throw ApiException.NotFound("rule", request.Id);
         var after = request.StartingAfter is { } cursor ? int.Parse(cursor) : 0;
-        var limit = request.Limit ?? Paging.DefaultLimit;
         var versions = events.Select(e => e.Data switch
             {
                 RuleCreated c => new RuleVersionView(1, c.CreatedBy, c.CreatedAt, RuleFields.Of(c.Definition)),
@@ -62,8 +61,7 @@ public sealed class ListRuleVersionsEndpoint(IQuerySession session) : Endpoint<L
                 _ => null,
             })
             .OfType<RuleVersionView>()
-            .Where(v => v.Version > after)
-            .ToList();
-        await Send.OkAsync(new Page<RuleVersionView>(versions.Take(limit).ToList(), versions.Count > limit), ct);
+            .Where(v => v.Version > after);
+        await Send.OkAsync(Paging.PageOf(versions, request), ct);
     }
 }

@@ -1,3 +1,4 @@
+using WinBack.Api.Features.TestClocks;
 using FastEndpoints;
 using Marten;
 using WinBack.Api.Infrastructure.Auth;
@@ -16,7 +17,7 @@ public sealed class PreviewRuleRequest
     public DateTimeOffset? AsOf { get; set; }
 }
 
-public sealed class PreviewRuleEndpoint(IQuerySession session, TimeProvider clock) : Endpoint<PreviewRuleRequest, RulePreviewView>
+public sealed class PreviewRuleEndpoint(IQuerySession session, TenantClock clock) : Endpoint<PreviewRuleRequest, RulePreviewView>
 {
     public override void Configure()
     {
@@ -39,7 +40,7 @@ public sealed class PreviewRuleEndpoint(IQuerySession session, TimeProvider cloc
     {
         var rule = (await session.LoadAsync<RuleSummary>(request.Id, ct) ?? throw ApiException.NotFound("rule", request.Id)).State;
         var result = await RulePreviewQuery.RunAsync(session, HttpContext.Caller().RequireTenant(), rule.Id, rule.Definition,
-            request.AsOf ?? clock.GetUtcNow(), ct);
+            request.AsOf ?? await clock.NowAsync(HttpContext.Caller().RequireTenant(), ct), ct);
         await Send.OkAsync(RulePreviewView.Of(result, rule.Id, rule.Version), ct);
     }
 }

@@ -1,3 +1,4 @@
+using WinBack.Api.Features.TestClocks;
 using FastEndpoints;
 using Marten;
 using WinBack.Api.Infrastructure.Auth;
@@ -16,7 +17,7 @@ public sealed class PreviewRuleDefinitionValidator : Validator<PreviewRuleDefini
     public PreviewRuleDefinitionValidator() => Include(new RuleFieldsValidator());
 }
 
-public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TimeProvider clock)
+public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TenantClock clock)
     : Endpoint<PreviewRuleDefinitionRequest, RulePreviewView>
 {
     /// <summary>An inline definition is assigned to variants as a rule with this id would be.</summary>
@@ -42,7 +43,7 @@ public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TimePro
     public override async Task HandleAsync(PreviewRuleDefinitionRequest request, CancellationToken ct)
     {
         var result = await RulePreviewQuery.RunAsync(session, HttpContext.Caller().RequireTenant(), InlineRuleId, request.ToDefinition(),
-            request.AsOf ?? clock.GetUtcNow(), ct);
+            request.AsOf ?? await clock.NowAsync(HttpContext.Caller().RequireTenant(), ct), ct);
         await Send.OkAsync(RulePreviewView.Of(result, null, null), ct);
     }
 }

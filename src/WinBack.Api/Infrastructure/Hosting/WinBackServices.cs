@@ -2,7 +2,9 @@ using FastEndpoints;
 using FluentValidation;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.Imports;
+using WinBack.Api.Features.Rewards;
 using WinBack.Api.Features.Rules;
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Idempotency;
@@ -40,6 +42,7 @@ public static class WinBackServices
         services.AddSingleton(ResolvePlatformKey(options, builder.Environment));
         services.AddHttpContextAccessor();
         services.AddWinBackMarten(connectionString, options.Role);
+        services.AddSingleton<TenantClock>();
         services.AddSingleton<CustomerEventWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
@@ -60,6 +63,7 @@ public static class WinBackServices
             ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
                 member is null ? null : System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Name);
             services.AddScoped<RuleWriter>();
+            services.AddScoped<RewardLedger>();
             services.AddSingleton<CustomerImportRunner>();
             services.AddHostedService(sp => sp.GetRequiredService<CustomerImportRunner>());
             services.AddFastEndpoints();

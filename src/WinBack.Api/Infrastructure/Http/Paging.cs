@@ -44,6 +44,14 @@ public static class Paging
         return new Page<T>(rows.Take(limit).ToList(), rows.Count > limit);
     }
 
+    /// <summary>The first page of items already ordered and positioned after the cursor (lists held in memory).</summary>
+    public static Page<T> PageOf<T>(IEnumerable<T> itemsAfterCursor, PageRequest page)
+    {
+        var limit = page.Limit ?? DefaultLimit;
+        var rows = itemsAfterCursor.Take(limit + 1).ToList();
+        return new Page<T>(rows.Take(limit).ToList(), rows.Count > limit);
+    }
+
     public static void AddPagingRules<TRequest>(this AbstractValidator<TRequest> validator, string idPrefix)
         where TRequest : PageRequest =>
         validator.AddPagingRules(c => Ids.HasPrefix(c, idPrefix), $"an id starting with '{idPrefix}_'");

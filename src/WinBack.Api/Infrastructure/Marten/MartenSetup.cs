@@ -37,9 +37,12 @@ public static class MartenSetup
                 // Appends never read the stream first (recording needs no prior state): fewer round trips.
                 options.Events.AppendMode = EventAppendMode.Quick;
                 options.Events.AddEventTypes([typeof(ActivityRecorded), typeof(ProfileUpdated), typeof(CustomerImported)]);
+                options.Events.AddEventTypes([typeof(CustomerLapsed), typeof(CustomerReactivated), typeof(RewardIssued), typeof(RewardWithheld),
+                    typeof(RewardRedeemed), typeof(RewardRedemptionReversed), typeof(RewardExpired), typeof(RewardRevoked)]);
                 options.Events.AddEventTypes([typeof(RuleCreated), typeof(RuleRevised), typeof(RuleActivated), typeof(RulePaused), typeof(RuleArchived)]);
                 options.Projections.Add<CustomerSummaryProjection>(ProjectionLifecycle.Inline);
                 options.Projections.Add<RuleSummaryProjection>(ProjectionLifecycle.Inline);
+                Features.Rewards.RewardRecordProjection.Configure(options);
                 // One index, (tenant_id, status, last activity), for the lapse sweep and the list filters;
                 // every extra index would be written on each activity.
                 options.Schema.For<CustomerSummary>()
@@ -52,6 +55,7 @@ public static class MartenSetup
                     .Duplicate(x => x.CreatedAt);
                 options.Schema.For<ApiKey>().Duplicate(x => x.SecretHash);
                 options.Schema.For<ActivityDedupe>().SingleTenanted();
+                options.Schema.For<Features.TestClocks.TestClock>().SingleTenanted();
                 options.Schema.For<ImportJob>();
 
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
