@@ -46,7 +46,7 @@ public sealed class ListCustomerEventsEndpoint(IQuerySession session) : Endpoint
         Summary(s =>
         {
             s.Summary = "List a customer's events";
-            s.Description = "The customer's event stream, oldest first, as an audit trail: every activity and profile change as " +
+            s.Description = "The customer's event stream, oldest first, as an audit trail: every activity, profile change, lapse, return and reward ledger entry as " +
                             "WinBack stored it. Page with afterVersion (the last version of the previous page).";
             s.Responses[200] = "Events in stream order.";
             s.ResponseExamples[200] = new CustomerEventsPage(

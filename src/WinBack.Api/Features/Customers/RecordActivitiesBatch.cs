@@ -86,6 +86,8 @@ public sealed class RecordActivitiesBatchEndpoint(CustomerEventWriter writer, Id
         {
             var item = request.Activities[i];
             var failures = validator.Validate(item).Errors;
+            if (failures.Count == 0 && item.OccurredTooFarAhead(now) is { } tooFarAhead)
+                failures.Add(tooFarAhead);
             if (!CustomerIds.IsValid(item.CustomerId))
                 failures.Insert(0, new FluentValidation.Results.ValidationFailure(nameof(item.CustomerId), CustomerIds.Rule));
             if (failures.Count > 0)

@@ -2,6 +2,7 @@ using FastEndpoints;
 using FluentValidation;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
 
@@ -53,6 +54,8 @@ public sealed class RecordActivityEndpoint(CustomerEventWriter writer, Ids ids, 
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         var now = await clock.NowAsync(tenantId, ct);
+        if (request.OccurredTooFarAhead(now) is { } tooFarAhead)
+            throw new ApiException(ProblemMapping.FromValidation([tooFarAhead], StatusCodes.Status400BadRequest));
         var activity = CustomerDecider.Decide(request.ToCommand(request.CustomerId, ids.New("act"), now));
         var written = await writer.WriteAsync(CustomerEventWrite.Of(tenantId, activity));
 

@@ -14,7 +14,8 @@ public sealed class RewardRecord : IHasId
     public required string Id { get; init; }
     public required string CustomerId { get; init; }
     public string? RuleId { get; init; }
-    public long? Amount { get; init; }
+    /// <summary>Account credit issued, in minor units; 0 for rewards without a money value.</summary>
+    public long Amount { get; init; }
     public string? Currency { get; init; }
     public required DateTimeOffset IssuedAt { get; init; }
     public required DateTimeOffset ExpiresAt { get; init; }
@@ -33,7 +34,7 @@ public sealed partial class RewardRecordProjection : EventProjection
 {
     public void Project(RewardIssued e, IDocumentOperations ops) => ops.Store(new RewardRecord
     {
-        Id = e.RewardId, CustomerId = e.CustomerId, RuleId = e.RuleId, Amount = e.Amount, Currency = e.Currency,
+        Id = e.RewardId, CustomerId = e.CustomerId, RuleId = e.RuleId, Amount = e.Amount ?? 0, Currency = e.Currency,
         IssuedAt = e.IssuedAt, ExpiresAt = e.ExpiresAt,
     });
 
@@ -47,5 +48,6 @@ public sealed partial class RewardRecordProjection : EventProjection
             .Duplicate(x => x.ExpiresAt)
             .Duplicate(x => x.RuleId!);
         options.Schema.For<RedemptionRecord>();
+        options.Schema.For<ExpiryCursor>();
     }
 }

@@ -20,5 +20,6 @@ public static class ErrorCodes
     public const string RateLimited = "rate_limited";
     public const string ConcurrencyConflict = "concurrency_conflict";
     public const string PreconditionRequired = "precondition_required";
+    public const string TestModeOnly = "test_mode_only";
     public const string InternalError = "internal_error";
 }

@@ -19,6 +19,8 @@ public sealed class WinBackOptions
 
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    public EngineOptions Engine { get; set; } = new();
+
     /// <summary>How long an Idempotency-Key is remembered; the contract promises at least 24 hours.</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(48);
 
@@ -27,6 +29,15 @@ public sealed class WinBackOptions
 
     /// <summary>Largest upload (customer import file) accepted, in bytes.</summary>
     public long MaxUploadBytes { get; set; } = 1024L * 1024 * 1024;
+}
+
+public sealed class EngineOptions
+{
+    /// <summary>How often the worker sweeps live tenants for lapses (ticks fall on multiples of it since the Unix epoch).</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the worker expires due rewards of live tenants; expiry events carry the exact expiresAt regardless.</summary>
+    public TimeSpan ExpiryInterval { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 public enum WinBackRole { All, Api, Worker }

@@ -4,6 +4,7 @@ using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.Imports;
 using WinBack.Api.Features.Rewards;
 using WinBack.Api.Features.Rules;
+using WinBack.Api.Features.Sweeps;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
@@ -44,6 +45,9 @@ public static class WinBackServices
         services.AddWinBackMarten(connectionString, options.Role);
         services.AddSingleton<TenantClock>();
         services.AddSingleton<CustomerEventWriter>();
+        services.AddSingleton<LapseSweep>();
+        services.AddSingleton<RewardExpiry>();
+        services.AddSingleton<EngineSignal>();
         services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
 
@@ -64,6 +68,7 @@ public static class WinBackServices
                 member is null ? null : System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Name);
             services.AddScoped<RuleWriter>();
             services.AddScoped<RewardLedger>();
+            services.AddSingleton<TestClockRunner>();
             services.AddSingleton<CustomerImportRunner>();
             services.AddHostedService(sp => sp.GetRequiredService<CustomerImportRunner>());
             services.AddFastEndpoints();
@@ -73,7 +78,10 @@ public static class WinBackServices
         }
 
         if (options.Role.RunsWorker())
+        {
             services.AddHostedService<IdempotencyKeyPurge>();
+            services.AddHostedService<EngineWorker>();
+        }
 
         return builder;
     }

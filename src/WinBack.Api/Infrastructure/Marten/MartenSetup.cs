@@ -56,6 +56,7 @@ public static class MartenSetup
                 options.Schema.For<ApiKey>().Duplicate(x => x.SecretHash);
                 options.Schema.For<ActivityDedupe>().SingleTenanted();
                 options.Schema.For<Features.TestClocks.TestClock>().SingleTenanted();
+                options.Schema.For<Features.Sweeps.SweepJob>().SingleTenanted();
                 options.Schema.For<ImportJob>();
 
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;

@@ -1,0 +1,94 @@
+using Marten;
+using Microsoft.Extensions.Options;
+using WinBack.Api.Features.Rewards;
+using WinBack.Api.Features.Sweeps;
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.Marten;
+using WinBack.Domain.Common;
+using WinBack.Domain.Customers;
+using WinBack.Domain.Rules;
+
+namespace WinBack.Api.Features.TestClocks;
+
+/// <summary>
+/// Moves a test tenant's clock forward and runs, in time order, every sweep tick and expiry that a live deployment
+/// would have run in between. Ticks in which nothing can happen are skipped: the runner steps straight to the next
+/// tick at which some customer crosses a window, or to the next expiry, so a year costs the work done in it, not
+/// its 105,120 ticks. Advances of one tenant take turns.
+/// </summary>
+public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, TenantClock clock,
+    IOptions<WinBackOptions> options)
+{
+    public const string ClockWouldGoBack = "test_clock_backwards";
+
+    public async Task<DateTimeOffset> AdvanceAsync(string tenantId, DateTimeOffset to, CancellationToken ct)
+    {
+        await using var turn = await ExclusiveRun.AcquireAsync(store, $"clock/{tenantId}", ct);
+        var now = await clock.NowAsync(tenantId, ct);
+        if (to < now)
+            throw new DomainRuleViolated(ClockWouldGoBack, $"The test clock is at {now:yyyy-MM-ddTHH:mm:ssZ}; it never goes back.");
+        var cadence = options.Value.Engine.SweepInterval;
+        // Ticks at or before the clock's time have run (or, on a frozen clock, were never due).
+        var lastTick = now;
+        while (true)
+        {
+            await using var session = store.QuerySession(tenantId);
+            var nextExpiry = await RewardExpiry.NextAsync(session, to, ct);
+            var nextSweep = await NextSweepTickAsync(session, tenantId, lastTick, to, cadence, ct);
+            if (nextExpiry is { } e && (nextSweep is null || e <= nextSweep))
+            {
+                await expiry.RunAsync(tenantId, e, ct);
+                await SetAsync(tenantId, e, ct);
+            }
+            else if (nextSweep is { } tick)
+            {
+                await sweep.RunAsync(tenantId, tick, progress: null, ct);
+                lastTick = tick;
+                await SetAsync(tenantId, tick, ct);
+            }
+            else
+                break;
+        }
+        // Expiries due exactly at 'to' ran above; the rest of the interval had nothing to run.
+        await SetAsync(tenantId, to, ct);
+        return to;
+    }
+
+    /// <summary>The first sweep tick after <paramref name="lastTick"/>, up to <paramref name="to"/>, at which some customer has crossed an active rule's window.</summary>
+    private static async Task<DateTimeOffset?> NextSweepTickAsync(IQuerySession session, string tenantId, DateTimeOffset lastTick,
+        DateTimeOffset to, TimeSpan cadence, CancellationToken ct)
+    {
+        var rules = await LapseSweep.ActiveRulesAsync(session, to, ct);
+        DateTimeOffset? earliest = null;
+        foreach (var rule in rules)
+            foreach (var status in LapseCandidates.StatusesFor(rule.Definition))
+                await foreach (var summary in LapseCandidates.Query(session, rule.Definition, status, to).ToAsyncEnumerable(ct))
+                {
+                    var arm = ExperimentAssignment.ArmFor(tenantId, rule.Id, summary.Id, rule.Definition);
+                    if (RuleAudience.CrossingAt(rule.Definition.Trigger, rule.Definition.TriggerDaysOf(arm), summary.State) is { } crossing
+                        && (earliest is null || crossing < earliest))
+                        earliest = crossing;
+                }
+        if (earliest is not { } first)
+            return null;
+        var tick = Max(TickAtOrAfter(first, cadence), TickAtOrAfter(lastTick + TimeSpan.FromTicks(1), cadence));
+        return tick <= to ? tick : null;
+    }
+
+    // Live sweeps run on the cadence's multiples since the Unix epoch.
+    private static DateTimeOffset TickAtOrAfter(DateTimeOffset t, TimeSpan cadence)
+    {
+        var since = t - DateTimeOffset.UnixEpoch;
+        var ticks = (since.Ticks + cadence.Ticks - 1) / cadence.Ticks * cadence.Ticks;
+        return DateTimeOffset.UnixEpoch + TimeSpan.FromTicks(ticks);
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
+
+    private async Task SetAsync(string tenantId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        session.Store(new TestClock { Id = tenantId, Now = now });
+        await session.SaveChangesAsync(ct);
+    }
+}
