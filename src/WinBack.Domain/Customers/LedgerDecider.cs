@@ -70,23 +70,26 @@ public static class LedgerDecider
         if (redemption.Reversed)
             return [];
         var reversed = new RewardRedemptionReversed(customer.Id, reward.Id, redemption.Id, command.Now);
-        if (reward.IsOpen || reward.Status == RewardStatus.Redeemed && command.Now < reward.Issued.ExpiresAt)
+        // Past its expiry but not yet expired (the expiry run comes within a minute): expire what was left first, at
+        // its exact expiresAt, so that the ledger's dates stay in order and no past balance goes negative.
+        var due = DueExpiry(customer, reward, command.Now);
+        if (due is null && (reward.IsOpen || reward.Status == RewardStatus.Redeemed && command.Now < reward.Issued.ExpiresAt))
             return [reversed];
         // Past its life: the value comes back and leaves again at once, so the ledger shows both and the balance neither.
         var amount = reward.IsCredit ? redemption.Amount : null;
         ICustomerEvent gone = reward.Status == RewardStatus.Revoked
             ? new RewardRevoked(customer.Id, reward.Id, "Redemption reversed after the reward was revoked.", amount, reward.Issued.Currency, command.Now)
             : new RewardExpired(customer.Id, reward.Id, amount, reward.Issued.Currency, command.Now);
-        return [reversed, gone];
+        return due is null ? [reversed, gone] : [due, reversed, gone];
     }
 
     public static IReadOnlyList<ICustomerEvent> Decide(RevokeReward command, Customer customer, RewardState reward)
     {
         if (reward.Status == RewardStatus.Revoked)
             return [];
-        if (!reward.IsOpen)
-            throw DomainRuleViolated.Conflict(reward.Status == RewardStatus.Expired ? RewardExpiredCode : RewardUsedUp,
-                $"The reward is {reward.Status.ToString().ToLowerInvariant()}; there is nothing left to revoke.");
+        if (!reward.IsOpen || DueExpiry(customer, reward, command.Now) is not null)
+            throw DomainRuleViolated.Conflict(reward.Status == RewardStatus.Redeemed ? RewardUsedUp : RewardExpiredCode,
+                $"The reward is {(reward.Status == RewardStatus.Redeemed ? "used up" : "expired")}; there is nothing left to revoke.");
         return [new RewardRevoked(customer.Id, reward.Id, command.Reason, reward.IsCredit ? reward.Remaining : null, reward.Issued.Currency, command.Now)];
     }
 

@@ -22,9 +22,15 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Extra settings for a fixture, such as a tight rate limit.</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
 
+    /// <summary>The fixture's database; a second app on it plays a second process.</summary>
+    public string ConnectionString => _connectionString;
+
+    /// <summary>The database the app runs on: a fresh one, unless a fixture shares another's.</summary>
+    protected virtual Task<string> DatabaseAsync() => TestDatabaseServer.CreateDatabaseAsync();
+
     public async Task InitializeAsync()
     {
-        _connectionString = await TestDatabaseServer.CreateDatabaseAsync();
+        _connectionString = await DatabaseAsync();
         _ = Server; // boot now, so that schema creation is not timed inside a test
     }
 
@@ -68,6 +74,12 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public sealed record TenantCreated(string Id, string Name, string Mode, List<KeyCreated> ApiKeys);
     public sealed record KeyCreated(string Id, string Scope, string Secret, string Redacted);
+}
+
+/// <summary>Another process of the service on an existing app's database.</summary>
+public sealed class SecondProcess(string connectionString) : WinBackApp
+{
+    protected override Task<string> DatabaseAsync() => Task.FromResult(connectionString);
 }
 
 public sealed record TestTenant(string Id, HttpClient Admin, HttpClient Ingest, WinBackApp.KeyCreated AdminKey, WinBackApp.KeyCreated IngestKey);

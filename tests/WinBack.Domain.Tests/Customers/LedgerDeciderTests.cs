@@ -110,6 +110,32 @@ public sealed class LedgerDeciderTests
     }
 
     [Fact]
+    public void A_reversal_after_expiresAt_but_before_the_expiry_run_expires_the_rest_first_at_its_exact_time()
+    {
+        var customer = Given(FirstSeen, Lapsed, Credit(1000));
+        customer = Then(customer, Redeem(customer, "o1", 300));
+        var late = Expiry.AddSeconds(30);
+
+        var events = LedgerDecider.Decide(new ReverseRedemption("rwd_1", "red_o1", late), customer, customer.Reward("rwd_1")!);
+
+        events.ShouldBe([
+            new RewardExpired("c1", "rwd_1", 700, "eur", Expiry),
+            new RewardRedemptionReversed("c1", "rwd_1", "red_o1", late),
+            new RewardExpired("c1", "rwd_1", 300, "eur", late),
+        ]);
+        Then(customer, events).Balance.GetValueOrDefault("eur").ShouldBe(0);
+    }
+
+    [Fact]
+    public void Revoking_after_expiresAt_is_refused_as_expired_even_before_the_expiry_run()
+    {
+        var customer = Given(FirstSeen, Lapsed, Credit(1000));
+
+        Should.Throw<DomainRuleViolated>(() => LedgerDecider.Decide(new RevokeReward("rwd_1", "late", Expiry), customer, customer.Reward("rwd_1")!))
+            .Code.ShouldBe(LedgerDecider.RewardExpiredCode);
+    }
+
+    [Fact]
     public void Expiry_fires_at_expiresAt_with_the_unused_credit()
     {
         var customer = Given(FirstSeen, Lapsed, Credit(1000));

@@ -90,8 +90,10 @@ public sealed class GetCustomerLedgerEndpoint(IQuerySession session) : Endpoint<
                 yield return Entry(LedgerEntryType.RewardIssued, i.RewardId, i.IssuedAt);
                 break;
             case CustomerReactivated r:
+                // A return recorded late can predate the sweep tick that issued the reward; it unlocks no earlier than the issue.
                 foreach (var unlocked in after.Rewards.Where(x => before?.Reward(x.Id)?.Status == RewardStatus.Pending && x.Status != RewardStatus.Pending))
-                    yield return Entry(LedgerEntryType.RewardUnlocked, unlocked.Id, r.ReactivatedAt);
+                    yield return Entry(LedgerEntryType.RewardUnlocked, unlocked.Id,
+                        r.ReactivatedAt > unlocked.Issued.IssuedAt ? r.ReactivatedAt : unlocked.Issued.IssuedAt);
                 break;
             case RewardRedeemed d:
                 yield return Entry(LedgerEntryType.RewardRedeemed, d.RewardId, d.RedeemedAt, d.RedemptionId, d.OrderId);

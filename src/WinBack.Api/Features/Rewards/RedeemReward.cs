@@ -56,8 +56,8 @@ public sealed class RedeemRewardEndpoint(RewardLedger ledger, Ids ids) : Endpoin
             s.Responses[200] = "This order already redeemed the reward; nothing changed.";
             s.ResponseExamples[201] = RewardView.Example.Redemptions[0];
             s.ResponseExamples[200] = RewardView.Example.Redemptions[0];
-            s.Responses[422] = "The reward cannot cover it: insufficient_balance, reward_expired, reward_revoked, reward_pending, " +
-                               "reward_redeemed (no uses left), currency_mismatch or amount_mismatch.";
+            s.Responses[422] = "The reward cannot cover it: insufficient_balance (more than is left, or no uses left), reward_expired, " +
+                               "reward_revoked, reward_pending, currency_mismatch or amount_mismatch.";
             s.ResponseExamples[422] = ProblemMapping.FromException(new DomainRuleViolated(LedgerDecider.InsufficientBalance,
                 "The reward has 700 eur left; 1000 was asked for."));
         });

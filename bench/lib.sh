@@ -1,0 +1,54 @@
+# Shared by the benchmark scripts: a fresh PostgreSQL cluster (fsync on, as in production) and the API in Release.
+# Source it, then call start_postgres, start_api. Not part of CI.
+WORK=${WORK:-/tmp/winback-bench}
+PG_BIN=$(dirname "$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb | tail -1)")
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+cleanup() {
+  [ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null || true
+  [ -n "${BASE_PID:-}" ] && kill "$BASE_PID" 2>/dev/null || true
+  as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast -w stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+# start_postgres db...: creates the cluster and the databases named; sets PG_PORT.
+start_postgres() {
+  rm -rf "$WORK" && mkdir -p "$WORK/pg" && chmod 755 "$WORK"
+  [ "$(id -u)" = 0 ] && chown postgres:postgres "$WORK/pg"
+  as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust --no-instructions >/dev/null
+  PG_PORT=$(free_port)
+  as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c shared_buffers=512MB" start >/dev/null
+  for db in "$@"; do psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "create database $db" >/dev/null; done
+}
+
+# start_api: the Release build on database winback; sets API_PORT, API_PID, PLATFORM.
+start_api() {
+  API_PORT=$(free_port)
+  PLATFORM=wb_platform_bench_$(date +%s)
+  ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__WinBack="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
+    WinBack__PlatformKey=$PLATFORM WinBack__RateLimit__RequestsPerSecond=10000000 WinBack__RateLimit__Burst=10000000 \
+    Logging__LogLevel__Default=Warning \
+    dotnet src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
+  API_PID=$!
+  until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do sleep 0.5; done
+}
+
+# create_tenant mode scope: prints the new tenant's key of that scope.
+create_tenant() {
+  curl -s -X POST "http://127.0.0.1:$API_PORT/v1/tenants" -H "Authorization: Bearer $PLATFORM" -H 'Content-Type: application/json' \
+    -d "{\"name\":\"bench\",\"mode\":\"$1\"}" | python3 -c "import json,sys; print([k['secret'] for k in json.load(sys.stdin)['apiKeys'] if k['scope']=='$2'][0])"
+}
+
+# import_file key path: uploads an NDJSON import and waits for it; prints the job when done.
+import_file() {
+  local job status
+  job=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/customers/import" -H "Authorization: Bearer $1" \
+    -H 'Content-Type: application/x-ndjson' --data-binary @"$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  while :; do
+    status=$(curl -s "http://127.0.0.1:$API_PORT/v1/imports/$job" -H "Authorization: Bearer $1")
+    echo "$status" | grep -qE '"status":"(completed|failed)"' && break
+    sleep 1
+  done
+  echo "$status"
+}
