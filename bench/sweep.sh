@@ -33,14 +33,7 @@ sweep() {
     echo "$job" | grep -qE '"status":"(succeeded|failed)"' && break
     sleep 0.2
   done
-  echo "$job" | python3 -c '
-import json, sys
-from datetime import datetime
-j = json.load(sys.stdin)
-t = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
-secs = (t(j["completedAt"]) - t(j["startedAt"])).total_seconds()
-print(f"status {j[\"status\"]}: examined {j[\"examined\"]}, lapsed {j[\"lapsed\"]}, rewarded {j[\"rewarded\"]}, failed {j[\"failed\"]}, "
-      f"{secs:.3f} s" + (f", {j[\"rewarded\"] / secs:,.0f} rewards/s" if j["rewarded"] else ""))'
+  echo "$job" | python3 bench/sweep-result.py
 }
 
 echo "== sweep 1: $CROSSING customers cross"
