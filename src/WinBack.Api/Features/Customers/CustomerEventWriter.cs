@@ -130,7 +130,9 @@ public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEv
 
     private async Task<Outcome[]> AppendAsync(string tenantId, List<Pending> items)
     {
-        await using var session = store.LightweightSession(tenantId);
+        // An identity session: the inline projection then takes the summaries loaded below from the identity map
+        // instead of loading them a second time (checked by counting the session's commands).
+        await using var session = store.IdentitySession(tenantId);
         // Several processes may write the same customer: a transaction-scoped lock per customer makes the
         // second wait, then read the state the first one wrote, so none of its events is lost or decided twice.
         await session.BeginTransactionAsync(CancellationToken.None);

@@ -33,6 +33,14 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var engine = options.Value.Engine;
+        try
+        {
+            await FailInterruptedSweepsAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Could not mark interrupted sweeps as failed");
+        }
         var nextSweep = DateTimeOffset.MinValue;
         var nextExpiry = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
@@ -83,6 +91,20 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
                 logger.LogError(e, "Engine run for tenant {TenantId} failed; the next run tries again", tenantId);
             }
         }
+    }
+
+    // There is one worker: a sweep still marked running when it starts was cut off by a restart. What it wrote is kept.
+    private async Task FailInterruptedSweepsAsync(CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        foreach (var job in await session.Query<SweepJob>().Where(j => j.Status == SweepStatus.Running).ToListAsync(ct))
+        {
+            job.Status = SweepStatus.Failed;
+            job.Failure = "The worker restarted during the sweep; what it did is kept, and running another sweep is safe.";
+            job.CompletedAt = wall.GetUtcNow();
+            session.Store(job);
+        }
+        await session.SaveChangesAsync(ct);
     }
 
     private async Task RunQueuedSweepsAsync(CancellationToken ct)

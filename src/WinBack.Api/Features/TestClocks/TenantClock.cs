@@ -33,8 +33,6 @@ public sealed class TenantClock(IDocumentStore store, TimeProvider wall)
         return (await session.LoadAsync<TestClock>(tenantId, ct))?.Now ?? tenant.CreatedAt;
     }
 
-    public async Task<bool> IsTestAsync(string tenantId, CancellationToken ct) => (await TenantAsync(tenantId, ct)).Mode == TenantMode.Test;
-
     private async Task<Tenant> TenantAsync(string tenantId, CancellationToken ct)
     {
         if (_tenants.TryGetValue(tenantId, out var known))

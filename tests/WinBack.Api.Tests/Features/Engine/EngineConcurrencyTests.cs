@@ -51,7 +51,7 @@ public sealed class EngineConcurrencyTests(WinBackApp app) : IClassFixture<WinBa
         var counts = await Task.WhenAll(direct);
         await advance;
         foreach (var job in jobs)
-            await WaitForSweepAsync(tenant, (await EngineRequests.ReadAsync(job, 202)).GetProperty("id").GetString()!);
+            await tenant.WaitForSweepAsync((await EngineRequests.ReadAsync(job, 202)).GetProperty("id").GetString()!);
 
         counts.Sum(c => c.Rewarded).ShouldBeLessThanOrEqualTo(Customers);
         var rewards = new List<string>();
@@ -123,18 +123,5 @@ public sealed class EngineConcurrencyTests(WinBackApp app) : IClassFixture<WinBa
     {
         var body = new JsonObject { ["orderId"] = orderId, ["amount"] = amount, ["currency"] = "eur" };
         return (await tenant.Ingest.PostAsync($"/v1/rewards/{rewardId}/redemptions", RuleRequests.Json(body))).StatusCode;
-    }
-
-    private static async Task WaitForSweepAsync(TestTenant tenant, string sweepId)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            var job = await EngineRequests.ReadAsync(await tenant.Admin.GetAsync($"/v1/sweeps/{sweepId}"), 200);
-            if (job.GetProperty("status").GetString() is "succeeded")
-                return;
-            job.GetProperty("status").GetString().ShouldNotBe("failed");
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"Sweep {sweepId} did not finish.");
     }
 }

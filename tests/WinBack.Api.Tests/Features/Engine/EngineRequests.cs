@@ -67,6 +67,21 @@ internal static class EngineRequests
         return await ReadAsync(await tenant.Ingest.PostAsync($"/v1/rewards/{rewardId}/redemptions", RuleRequests.Json(body)), status);
     }
 
+    /// <summary>Polls a sweep job until it succeeds; fails the test if it fails or takes more than 10 s.</summary>
+    public static async Task<JsonElement> WaitForSweepAsync(this TestTenant tenant, string sweepId)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            var job = await ReadAsync(await tenant.Admin.GetAsync($"/v1/sweeps/{sweepId}"), 200);
+            var status = job.GetProperty("status").GetString();
+            status.ShouldNotBe("failed");
+            if (status == "succeeded")
+                return job;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"Sweep {sweepId} did not finish.");
+    }
+
     /// <summary>The balance in eur, 0 when the customer has none.</summary>
     public static long Eur(this JsonElement balanceHolder) =>
         balanceHolder.GetProperty("balance").EnumerateArray().Where(m => m.GetProperty("currency").GetString() == "eur")

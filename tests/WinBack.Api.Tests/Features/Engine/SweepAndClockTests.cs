@@ -27,7 +27,7 @@ public sealed class SweepAndClockTests(WinBackApp app) : IClassFixture<WinBackAp
         queued.GetProperty("asOf").GetDateTimeOffset().ShouldBe(T0.AddDays(40));
         var id = queued.GetProperty("id").GetString()!;
         id.ShouldStartWith("swp_");
-        var done = await WaitAsync(tenant, id);
+        var done = await tenant.WaitForSweepAsync(id);
 
         var holdout = 0;
         var rewarded = 0;
@@ -51,7 +51,7 @@ public sealed class SweepAndClockTests(WinBackApp app) : IClassFixture<WinBackAp
         done.GetProperty("failed").GetInt32().ShouldBe(0);
 
         // Nobody is left to lapse: a second sweep examines no one.
-        var again = await WaitAsync(tenant, (await EngineRequests.ReadAsync(await tenant.Admin.PostAsync("/v1/sweeps", null), 202))
+        var again = await tenant.WaitForSweepAsync((await EngineRequests.ReadAsync(await tenant.Admin.PostAsync("/v1/sweeps", null), 202))
             .GetProperty("id").GetString()!);
         again.GetProperty("examined").GetInt32().ShouldBe(0);
 
@@ -87,19 +87,5 @@ public sealed class SweepAndClockTests(WinBackApp app) : IClassFixture<WinBackAp
         var live = await app.CreateTenantAsync(mode: "live");
         await (await live.Admin.GetAsync("/v1/test-clock")).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "test_mode_only");
         await (await live.Admin.PostAsync("/v1/test-clock/advance", RuleRequests.Json(back))).ShouldBeProblemAsync(HttpStatusCode.Forbidden, "test_mode_only");
-    }
-
-    private static async Task<System.Text.Json.JsonElement> WaitAsync(TestTenant tenant, string sweepId)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            var job = await EngineRequests.ReadAsync(await tenant.Admin.GetAsync($"/v1/sweeps/{sweepId}"), 200);
-            var status = job.GetProperty("status").GetString();
-            status.ShouldNotBe("failed");
-            if (status == "succeeded")
-                return job;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"Sweep {sweepId} did not finish.");
     }
 }
