@@ -41,6 +41,8 @@ public sealed record Customer
     public OpenEpisode? Episode { get; init; }
     /// <summary>Every reward ever issued to the customer, oldest first.</summary>
     public IReadOnlyList<RewardState> Rewards { get; init; } = [];
+    /// <summary>Every lapse episode the customer has had, oldest first, with what reports measure about it.</summary>
+    public IReadOnlyList<EpisodeFacts> Episodes { get; init; } = [];
 
     /// <summary>
     /// Unused credit per currency of every credit that is not pending (used-up, expired and revoked ones count 0).
@@ -65,14 +67,18 @@ public sealed record Customer
         {
             Status = CustomerStatus.Lapsed, StatusChangedAt = e.LapsedAt,
             Episode = new OpenEpisode(e.EpisodeId, e.RuleId, e.RuleVersion, e.Variant, e.LapsedAt, e.ReturnTypes),
+            // A new episode is a relapse for the ones before it.
+            Episodes = [.. Existing(state, e).Episodes.Select(x => x.RelapsedAt is null ? x with { RelapsedAt = e.LapsedAt } : x), EpisodeFacts.Of(e)],
         },
-        CustomerReactivated e => Apply(Existing(state, e), e),
-        RewardIssued e => Apply(Existing(state, e), e),
-        RewardWithheld e => Existing(state, e),
+        CustomerReactivated e => WithEpisode(Apply(Existing(state, e), e), e.EpisodeId, x => x.Returned(e)),
+        RewardIssued e => WithEpisode(Apply(Existing(state, e), e), e.EpisodeId, x => x with { RewardId = e.RewardId }),
+        RewardWithheld e => WithEpisode(Existing(state, e), e.EpisodeId, x => x with { Withheld = e.Reason }),
         RewardRedeemed e => WithReward(Existing(state, e), e.RewardId, r => r.Apply(e)),
         RewardRedemptionReversed e => WithReward(Existing(state, e), e.RewardId, r => r.Apply(e)),
-        RewardExpired e => WithReward(Existing(state, e), e.RewardId, r => r with { Status = RewardStatus.Expired, Remaining = 0 }),
-        RewardRevoked e => WithReward(Existing(state, e), e.RewardId, r => r with { Status = RewardStatus.Revoked, Remaining = 0 }),
+        RewardExpired e => WithReward(Existing(state, e), e.RewardId,
+            r => r with { Status = RewardStatus.Expired, Remaining = 0, Expired = r.Expired + (e.UnusedAmount ?? 0) }),
+        RewardRevoked e => WithReward(Existing(state, e), e.RewardId,
+            r => r with { Status = RewardStatus.Revoked, Remaining = 0, Revoked = r.Revoked + (e.UnusedAmount ?? 0) }),
         _ => Existing(state, @event),
     };
 
@@ -96,6 +102,9 @@ public sealed record Customer
         RewardsByRule = e.RuleId is { } rule ? With(state.RewardsByRule, rule, state.RewardsByRule.GetValueOrDefault(rule) + 1) : state.RewardsByRule,
     };
 
+    private static Customer WithEpisode(Customer state, string? episodeId, Func<EpisodeFacts, EpisodeFacts> change) =>
+        episodeId is null ? state : state with { Episodes = state.Episodes.Select(x => x.EpisodeId == episodeId ? change(x) : x).ToList() };
+
     private static Customer WithReward(Customer state, string rewardId, Func<RewardState, RewardState> change) =>
         state with { Rewards = state.Rewards.Select(r => r.Id == rewardId ? change(r) : r).ToList() };
 
@@ -118,13 +127,22 @@ public sealed record Customer
                 RecordedOrderCount = next.RecordedOrderCount + 1,
                 LastPurchaseAt = Latest(next.LastPurchaseAt, e.OccurredAt),
                 RecordedLifetimeValue = AddValue(next.RecordedLifetimeValue, e.Amount, +1),
+                Episodes = Attributed(next.Episodes, e),
             }, CustomerStatus.Active, e.OccurredAt),
-            ActivityType.Refund => next with { RecordedLifetimeValue = AddValue(next.RecordedLifetimeValue, e.Amount, -1) },
+            ActivityType.Refund => next with
+            {
+                RecordedLifetimeValue = AddValue(next.RecordedLifetimeValue, e.Amount, -1),
+                Episodes = Attributed(next.Episodes, e),
+            },
             ActivityType.SubscriptionStarted => ChangeStatus(next, CustomerStatus.Active, e.OccurredAt),
             ActivityType.SubscriptionCancelled => ChangeStatus(next, CustomerStatus.Cancelled, e.OccurredAt, e.Reason ?? Customers.ChurnReason.Other),
             _ => next,
         };
     }
+
+    // Revenue after a return counts for every episode whose attribution window holds the activity.
+    private static IReadOnlyList<EpisodeFacts> Attributed(IReadOnlyList<EpisodeFacts> episodes, ActivityRecorded e) =>
+        episodes.Count == 0 ? episodes : episodes.Select(x => x.InWindow(e.OccurredAt) ? x.Count(e.Type, e.Amount) : x).ToList();
 
     // The imported history replaces the previous import instead of adding to it, so importing a file
     // twice (or a corrected file) never doubles orders or value.

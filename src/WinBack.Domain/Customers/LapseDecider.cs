@@ -48,7 +48,7 @@ public static class LapseDecider
         var lapsed = new CustomerLapsed(customer.Id, command.EpisodeId, crossed.Rule.Id, crossed.Rule.Version,
             crossed.Arm?.Name ?? Variant.Holdout,
             definition.Trigger.Type == TriggerType.NeverPurchased ? null : crossed.At - TimeSpan.FromDays(crossed.Days),
-            crossed.At, command.Now, ReturnTypes(definition.Trigger), customer.ChurnReason, customer.Attributes);
+            crossed.At, command.Now, ReturnTypes(definition.Trigger), customer.ChurnReason, customer.Attributes, definition.AttributionDays);
 
         var withheld = chosen is null ? WithheldReason.Ineligible : Withheld(command, customer, crossed);
         if (withheld is { } reason)

@@ -11,8 +11,14 @@ public sealed record Redemption(string Id, string OrderId, long? Amount, DateTim
 /// A reward as the ledger stands: what was issued, its status, and what is left: credit in minor units for
 /// account credit, uses for the other types (a free product or a custom reward is one use).
 /// </summary>
-public sealed record RewardState(RewardIssued Issued, RewardStatus Status, long Remaining, IReadOnlyList<Redemption> Redemptions)
+/// <param name="Expired">Credit that left the balance by expiry, in minor units.</param>
+/// <param name="Revoked">Credit that left the balance by revocation, in minor units.</param>
+public sealed record RewardState(RewardIssued Issued, RewardStatus Status, long Remaining, IReadOnlyList<Redemption> Redemptions,
+    long Expired = 0, long Revoked = 0)
 {
+    /// <summary>Credit used at checkout and not given back by a reversal.</summary>
+    public long Redeemed => IsCredit ? Redemptions.Where(r => !r.Reversed).Sum(r => r.Amount ?? 0) : 0;
+
     public string Id => Issued.RewardId;
     public bool IsCredit => Issued.Type == RewardType.AccountCredit;
     /// <summary>Pending and available rewards can still be used (once available) or expire.</summary>

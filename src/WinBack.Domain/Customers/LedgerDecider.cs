@@ -112,7 +112,7 @@ public static class LedgerDecider
     {
         if (customer?.Episode is not { } episode || activity.OccurredAt < episode.LapsedAt || !episode.ReturnTypes.Contains(activity.Type))
             return [];
-        return [new CustomerReactivated(customer.Id, episode.EpisodeId, activity.ActivityId, activity.OccurredAt)];
+        return [new CustomerReactivated(customer.Id, episode.EpisodeId, activity.ActivityId, activity.OccurredAt, activity.Type, activity.Amount)];
     }
 
     private static RewardExpired? DueExpiry(Customer customer, RewardState reward, DateTimeOffset now) =>

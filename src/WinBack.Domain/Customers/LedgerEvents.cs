@@ -11,13 +11,19 @@ public enum WithheldReason { Holdout, Budget, Cooldown, PerCustomerCap, Ineligib
 /// not the sweep's). <paramref name="Variant"/> is the arm, or "holdout".
 /// </summary>
 /// <param name="ReturnTypes">The activity types whose next occurrence counts as the customer's return.</param>
+/// <param name="AttributionDays">How long after the return the customer's revenue counts for this episode (the rule's).</param>
 public sealed record CustomerLapsed(
     string CustomerId, string EpisodeId, string RuleId, int RuleVersion, string Variant,
     DateTimeOffset? LastActivityAt, DateTimeOffset LapsedAt, DateTimeOffset DetectedAt,
-    IReadOnlyList<ActivityType> ReturnTypes, ChurnReason? ChurnReason, IReadOnlyDictionary<string, string> Attributes) : ICustomerEvent;
+    IReadOnlyList<ActivityType> ReturnTypes, ChurnReason? ChurnReason, IReadOnlyDictionary<string, string> Attributes,
+    int AttributionDays = RuleDefinition.DefaultAttributionDays) : ICustomerEvent;
 
-/// <summary>Closes the open episode: the first qualifying activity after the lapse.</summary>
-public sealed record CustomerReactivated(string CustomerId, string EpisodeId, string ActivityId, DateTimeOffset ReactivatedAt) : ICustomerEvent;
+/// <summary>
+/// Closes the open episode: the first qualifying activity after the lapse. It carries the activity's type and amount,
+/// because a returning purchase is the first revenue after the return.
+/// </summary>
+public sealed record CustomerReactivated(string CustomerId, string EpisodeId, string ActivityId, DateTimeOffset ReactivatedAt,
+    ActivityType ActivityType = ActivityType.Login, Common.Money? Amount = null) : ICustomerEvent;
 
 /// <summary>A reward in the ledger. Rule fields are null for a manual reward, which carries a note instead.</summary>
 public sealed record RewardIssued(

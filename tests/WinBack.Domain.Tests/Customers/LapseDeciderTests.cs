@@ -273,7 +273,7 @@ public sealed class LapseDeciderTests
         customer = Then(customer, [purchase]);
         customer.Status.ShouldBe(CustomerStatus.Lapsed);
         var back = LedgerDecider.Reactivation(customer, purchase);
-        back.ShouldBe([new CustomerReactivated("c1", "ep_1", purchase.ActivityId, Now.AddDays(2))]);
+        back.ShouldBe([new CustomerReactivated("c1", "ep_1", purchase.ActivityId, Now.AddDays(2), ActivityType.Purchase, purchase.Amount)]);
 
         customer = Then(customer, back);
         customer.Reward("rwd_1")!.Status.ShouldBe(RewardStatus.Available);

@@ -185,7 +185,7 @@ public sealed class LedgerDeciderTests
         var back = LedgerDecider.Reactivation(customer, purchase);
         customer = Then(customer, back);
 
-        back.ShouldBe([new CustomerReactivated("c1", "ep_1", "act_2", Now.AddDays(2))]);
+        back.ShouldBe([new CustomerReactivated("c1", "ep_1", "act_2", Now.AddDays(2), ActivityType.Purchase, new Money(900, "eur"))]);
         (customer.Status, customer.Episode).ShouldBe((CustomerStatus.WonBack, null));
         customer.Balance["eur"].ShouldBe(1000);
     }
