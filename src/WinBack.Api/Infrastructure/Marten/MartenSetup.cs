@@ -43,6 +43,9 @@ public static class MartenSetup
                 options.Projections.Add<CustomerSummaryProjection>(ProjectionLifecycle.Inline);
                 options.Projections.Add<RuleSummaryProjection>(ProjectionLifecycle.Inline);
                 Features.Rewards.RewardRecordProjection.Configure(options);
+                // The customer summary projection writes the report rows of lapse episodes as a side effect, inline.
+                options.Events.EnableSideEffectsOnInlineProjections = true;
+                Features.Reports.LapseEpisodeTable.Configure(options);
                 // One index, (tenant_id, status, last activity), for the lapse sweep and the list filters;
                 // every extra index would be written on each activity.
                 options.Schema.For<CustomerSummary>()

@@ -1,0 +1,95 @@
+using FastEndpoints;
+using FluentValidation;
+using Marten;
+using WinBack.Api.Features.TestClocks;
+using WinBack.Api.Infrastructure.Auth;
+using WinBack.Domain.Reports;
+
+namespace WinBack.Api.Features.Reports;
+
+public sealed class GetReactivationReportRequest
+{
+    /// <summary>Only this rule's episodes.</summary>
+    [QueryParam]
+    public string? RuleId { get; set; }
+    /// <summary>Only episodes that lapsed at or after this time (RFC 3339).</summary>
+    [QueryParam]
+    public DateTimeOffset? From { get; set; }
+    /// <summary>Only episodes that lapsed before this time (RFC 3339).</summary>
+    [QueryParam]
+    public DateTimeOffset? To { get; set; }
+    /// <summary>One row per rule (default), variant, lapseMonth (UTC, yyyy-MM) or churnReason.</summary>
+    [QueryParam]
+    public string? GroupBy { get; set; }
+}
+
+public sealed class GetReactivationReportValidator : Validator<GetReactivationReportRequest>
+{
+    public GetReactivationReportValidator()
+    {
+        RuleFor(x => x.GroupBy).Must(g => GetReactivationReportEndpoint.Groupings.ContainsKey(g!)).When(x => x.GroupBy is not null)
+            .WithMessage("'groupBy' must be one of rule, variant, lapseMonth, churnReason.");
+        RuleFor(x => x.To).GreaterThan(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' must be after 'from'.");
+    }
+}
+
+/// <param name="AsOf">The time the report stands at (a test tenant's clock): every event committed before the request is in it.</param>
+public sealed record ReactivationReportView(DateTimeOffset AsOf, string GroupBy, IReadOnlyList<ReactivationRow> Rows);
+
+public sealed class GetReactivationReportEndpoint(IDocumentStore store, TenantClock clock)
+    : Endpoint<GetReactivationReportRequest, ReactivationReportView>
+{
+    public static readonly IReadOnlyDictionary<string, ReportGrouping> Groupings = new Dictionary<string, ReportGrouping>
+    {
+        ["rule"] = ReportGrouping.Rule, ["variant"] = ReportGrouping.Variant, ["lapseMonth"] = ReportGrouping.LapseMonth,
+        ["churnReason"] = ReportGrouping.ChurnReason,
+    };
+
+    private static readonly EpisodeCounts NoHoldout = new(0, 0, 0, 0);
+
+    public override void Configure()
+    {
+        Get("/reports/reactivation");
+        Roles(ApiScopes.Admin);
+        Tags("Reports");
+        Description(b => b.Produces<ReactivationReportView>(200, "application/json", "text/csv"));
+        Summary(s =>
+        {
+            s.Summary = "Reactivation report";
+            s.Description =
+                "Did the program work? One row per group of lapse episodes: lapsed, rewarded, withheld by reason, reactivated; " +
+                "the reactivation rate of treated episodes against the holdout's, and the uplift (their difference) with a 95% " +
+                "confidence interval by Newcombe's hybrid score method (the Wilson score interval of each rate, combined; " +
+                "Newcombe 1998, method 10); median days to return; revenue after return (purchases minus refunds from the " +
+                "return to the rule's attributionDays after it) in total and per lapsed customer; reward cost issued, redeemed " +
+                "and expired, and the outstanding liability; incremental revenue ((treated revenue per treated episode − " +
+                "holdout revenue per held-out episode) × treated episodes) and ROI ((incremental revenue − redeemed cost) / " +
+                "redeemed cost); and won-back customers not lapsed again 30, 60 and 90 days after their return, counted over " +
+                "returns at least that old. With groupBy=variant, each arm's row is compared with the holdout's row. Money is " +
+                "per currency in minor units (averages rounded to a minor unit); rates are null, not 0, when their " +
+                "denominator is 0. Send Accept: text/csv for the same rows as CSV. The data is written in the same transaction " +
+                "as the events, so asOf is the time of the request.";
+            s.Responses[200] = "The report.";
+        });
+    }
+
+    public override async Task HandleAsync(GetReactivationReportRequest request, CancellationToken ct)
+    {
+        var tenantId = HttpContext.Caller().RequireTenant();
+        var asOf = await clock.NowAsync(tenantId, ct);
+        var groupBy = request.GroupBy ?? "rule";
+        var grouping = Groupings[groupBy];
+        var groups = await ReactivationQuery.RunAsync(store, tenantId, new ReportFilter(request.RuleId, request.From, request.To), grouping, asOf, ct);
+        // With groupBy=variant the holdout is a row of its own, and the arms are compared with it.
+        var holdout = groups.FirstOrDefault(g => g.Key == Domain.Rules.Variant.Holdout);
+        var rows = groups.Select(g => grouping != ReportGrouping.Variant
+            ? ReactivationRow.Of(grouping, g, g.Counts, g.Money)
+            : ReactivationRow.Of(grouping, g, holdout?.Counts ?? NoHoldout, holdout?.Money ?? new Dictionary<string, GroupMoney>())).ToList();
+        var report = new ReactivationReportView(asOf, groupBy, rows);
+
+        if (HttpContext.Request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
+            await Send.StringAsync(ReactivationCsv.Of(report), contentType: "text/csv; charset=utf-8", cancellation: ct);
+        else
+            await Send.OkAsync(report, ct);
+    }
+}

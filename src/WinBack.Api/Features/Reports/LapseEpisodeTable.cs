@@ -1,0 +1,94 @@
+using Marten;
+using Weasel.Postgresql.Tables;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Marten;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Api.Features.Reports;
+
+/// <summary>
+/// The <c>LapseEpisode</c> read model: one narrow row per episode in a plain table (and one per episode and currency
+/// for revenue after return), so that a report over a million episodes is a scan of narrow rows rather than of JSON
+/// documents. Rows are written by the customer summary projection (inline) from <see cref="EpisodeFacts"/>, in the
+/// same transaction as the events, so a report includes every event committed before it was asked.
+/// </summary>
+public static class LapseEpisodeTable
+{
+    public const string Episodes = MartenSetup.SchemaName + ".lapse_episode";
+    public const string Revenue = MartenSetup.SchemaName + ".lapse_episode_revenue";
+
+    public static void Configure(StoreOptions options)
+    {
+        var episodes = new Table(Episodes);
+        episodes.AddColumn<string>("tenant_id").AsPrimaryKey();
+        episodes.AddColumn<string>("episode_id").AsPrimaryKey();
+        episodes.AddColumn<string>("customer_id").NotNull();
+        episodes.AddColumn<string>("rule_id").NotNull();
+        episodes.AddColumn<int>("rule_version").NotNull();
+        episodes.AddColumn<string>("variant").NotNull();
+        episodes.AddColumn<DateTimeOffset>("lapsed_at").NotNull();
+        episodes.AddColumn<string>("lapse_month").NotNull();
+        episodes.AddColumn<string>("churn_reason");
+        episodes.AddColumn<string>("withheld");
+        episodes.AddColumn<string>("reward_id");
+        episodes.AddColumn<string>("reward_currency");
+        episodes.AddColumn<long>("reward_issued").NotNull().DefaultValue(0);
+        episodes.AddColumn<long>("reward_redeemed").NotNull().DefaultValue(0);
+        episodes.AddColumn<long>("reward_expired").NotNull().DefaultValue(0);
+        episodes.AddColumn<long>("reward_outstanding").NotNull().DefaultValue(0);
+        episodes.AddColumn<DateTimeOffset>("returned_at");
+        episodes.AddColumn<double>("days_to_return");
+        episodes.AddColumn<int>("orders_after_return").NotNull().DefaultValue(0);
+        episodes.AddColumn<DateTimeOffset>("relapsed_at");
+        episodes.Indexes.Add(new IndexDefinition("ix_lapse_episode_rule") { Columns = ["tenant_id", "rule_id", "lapsed_at"] });
+        episodes.Indexes.Add(new IndexDefinition("ix_lapse_episode_lapsed") { Columns = ["tenant_id", "lapsed_at"] });
+
+        var revenue = new Table(Revenue);
+        revenue.AddColumn<string>("tenant_id").AsPrimaryKey();
+        revenue.AddColumn<string>("episode_id").AsPrimaryKey();
+        revenue.AddColumn<string>("currency").AsPrimaryKey();
+        revenue.AddColumn<long>("amount").NotNull();
+
+        options.Storage.ExtendedSchemaObjects.Add(episodes);
+        options.Storage.ExtendedSchemaObjects.Add(revenue);
+    }
+
+    /// <summary>Queues the upsert of every episode of the customer, with its reward's figures, into the session's transaction.</summary>
+    public static void Write(IDocumentOperations operations, string tenantId, Customer customer)
+    {
+        foreach (var episode in customer.Episodes)
+        {
+            var reward = episode.RewardId is { } id ? customer.Reward(id) : null;
+            var credit = reward is { IsCredit: true };
+            operations.QueueSqlCommand(
+                $"""
+                 insert into {Episodes} (tenant_id, episode_id, customer_id, rule_id, rule_version, variant, lapsed_at, lapse_month,
+                   churn_reason, withheld, reward_id, reward_currency, reward_issued, reward_redeemed, reward_expired, reward_outstanding,
+                   returned_at, days_to_return, orders_after_return, relapsed_at)
+                 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                 on conflict (tenant_id, episode_id) do update set withheld = excluded.withheld, reward_id = excluded.reward_id,
+                   reward_currency = excluded.reward_currency, reward_issued = excluded.reward_issued,
+                   reward_redeemed = excluded.reward_redeemed, reward_expired = excluded.reward_expired,
+                   reward_outstanding = excluded.reward_outstanding, returned_at = excluded.returned_at,
+                   days_to_return = excluded.days_to_return, orders_after_return = excluded.orders_after_return,
+                   relapsed_at = excluded.relapsed_at
+                 """,
+                tenantId, episode.EpisodeId, customer.Id, episode.RuleId, episode.RuleVersion, episode.Variant, episode.LapsedAt,
+                episode.LapsedAt.UtcDateTime.ToString("yyyy-MM"), Snake(episode.ChurnReason), Snake(episode.Withheld),
+                (object?)reward?.Id ?? DBNull.Value, credit ? reward!.Issued.Currency! : DBNull.Value,
+                credit ? reward!.Issued.Amount ?? 0 : 0L, credit ? reward!.Redeemed : 0L, credit ? reward!.Expired : 0L,
+                credit && reward!.IsOpen ? reward.Remaining : 0L,
+                (object?)episode.ReturnedAt ?? DBNull.Value, (object?)episode.DaysToReturn ?? DBNull.Value, episode.OrdersAfterReturn,
+                (object?)episode.RelapsedAt ?? DBNull.Value);
+            foreach (var (currency, amount) in episode.RevenueAfterReturn)
+                operations.QueueSqlCommand(
+                    $"insert into {Revenue} (tenant_id, episode_id, currency, amount) values (?, ?, ?, ?) " +
+                    "on conflict (tenant_id, episode_id, currency) do update set amount = excluded.amount",
+                    tenantId, episode.EpisodeId, currency, amount);
+        }
+    }
+
+    // Stored as the API spells them, so that report rows can name them as they are.
+    private static object Snake<T>(T? value) where T : struct, Enum =>
+        value is { } v ? StrictEnumConverter.WireName(v) : DBNull.Value;
+}
