@@ -3,6 +3,7 @@ using FluentValidation;
 using Marten;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Reports;
 
 namespace WinBack.Api.Features.Reports;
@@ -47,12 +48,15 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, TenantCl
 
     private static readonly EpisodeCounts NoHoldout = new(0, 0, 0, 0);
 
+    private static readonly ReactivationReportView Example = new(DateTimeOffset.Parse("2026-11-24T09:30:00Z"), "rule",
+        [ReactivationRow.Example(ReportGrouping.Rule, "rule_01jdq3w5x8k2m9v4r7t6y1z0ae")]);
+
     public override void Configure()
     {
         Get("/reports/reactivation");
         Roles(ApiScopes.Admin);
         Tags("Reports");
-        Description(b => b.Produces<ReactivationReportView>(200, "application/json", "text/csv"));
+        Options(b => b.WithMetadata(new AlternateResponseBody("text/csv", ReactivationCsv.Of(Example))));
         Summary(s =>
         {
             s.Summary = "Reactivation report";
@@ -69,7 +73,8 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, TenantCl
                 "per currency in minor units (averages rounded to a minor unit); rates are null, not 0, when their " +
                 "denominator is 0. Send Accept: text/csv for the same rows as CSV. The data is written in the same transaction " +
                 "as the events, so asOf is the time of the request.";
-            s.Responses[200] = "The report.";
+            s.Responses[200] = "The report (JSON, or CSV with Accept: text/csv).";
+            s.ResponseExamples[200] = Example;
         });
     }
 

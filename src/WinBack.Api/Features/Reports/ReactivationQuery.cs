@@ -6,7 +6,8 @@ using WinBack.Domain.Reports;
 
 namespace WinBack.Api.Features.Reports;
 
-public enum ReportGrouping { Rule, Variant, LapseMonth, ChurnReason }
+/// <summary>How report rows are grouped; <see cref="All"/> makes one row of everything (the overview's totals).</summary>
+public enum ReportGrouping { Rule, Variant, LapseMonth, ChurnReason, All }
 
 /// <summary>Which episodes a report covers: one rule's, lapsed in [from, to).</summary>
 public sealed record ReportFilter(string? RuleId, DateTimeOffset? From, DateTimeOffset? To);
@@ -36,10 +37,10 @@ public static class ReactivationQuery
             ReportGrouping.Rule => "e.rule_id",
             ReportGrouping.Variant => "e.variant",
             ReportGrouping.LapseMonth => "e.lapse_month",
-            _ => "coalesce(e.churn_reason, 'none')",
+            ReportGrouping.ChurnReason => "coalesce(e.churn_reason, 'none')",
+            _ => "'all'",
         };
-        var where = "e.tenant_id = @tenant" + (filter.RuleId is null ? "" : " and e.rule_id = @rule")
-                    + (filter.From is null ? "" : " and e.lapsed_at >= @from") + (filter.To is null ? "" : " and e.lapsed_at < @to");
+        var where = Where(filter);
         await using var connection = store.Storage.Database.CreateConnection();
         await connection.OpenAsync(ct);
 
@@ -85,12 +86,18 @@ public static class ReactivationQuery
             .Select(g => g.Value.ToGroup(g.Key, money[g.Key])).ToList();
     }
 
+    /// <summary>The filter as a condition on the episode table aliased <c>e</c>; its parameters are set by <see cref="ReadAsync"/>.</summary>
+    public static string Where(ReportFilter filter) =>
+        "e.tenant_id = @tenant" + (filter.RuleId is null ? "" : " and e.rule_id = @rule")
+        + (filter.From is null ? "" : " and e.lapsed_at >= @from") + (filter.To is null ? "" : " and e.lapsed_at < @to");
+
     // Won back at least `days` before asOf, and not lapsed again within `days` of the return.
     private static string Retained(int days) =>
         $"count(*) filter (where e.returned_at <= @asof - interval '{days} days'), " +
         $"count(*) filter (where e.returned_at <= @asof - interval '{days} days' and (e.relapsed_at is null or e.relapsed_at > e.returned_at + interval '{days} days'))";
 
-    private static async Task ReadAsync(NpgsqlConnection connection, string sql, ReportFilter filter, string tenantId, DateTimeOffset asOf,
+    /// <summary>Runs one report query with the filter's parameters (@tenant, @asof, @rule, @from, @to), row by row.</summary>
+    public static async Task ReadAsync(NpgsqlConnection connection, string sql, ReportFilter filter, string tenantId, DateTimeOffset asOf,
         Action<DbDataReader> row, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(sql, connection);

@@ -98,5 +98,24 @@ public sealed class ReactivationRow
         };
     }
 
+    /// <summary>A made-up rule's row, computed by <see cref="Of"/> like a real one (documentation example).</summary>
+    public static ReactivationRow Example(ReportGrouping grouping, string key) => Of(grouping,
+        new ReportGroup(key, 1200, new EpisodeCounts(1080, 302, 120, 24), 1030,
+            new Dictionary<Domain.Customers.WithheldReason, long>
+            {
+                [Domain.Customers.WithheldReason.Holdout] = 120, [Domain.Customers.WithheldReason.Budget] = 30,
+                [Domain.Customers.WithheldReason.Cooldown] = 15, [Domain.Customers.WithheldReason.PerCustomerCap] = 5,
+                [Domain.Customers.WithheldReason.Ineligible] = 0,
+            },
+            326, 11.5, new Retention(300, 270), new Retention(250, 190), new Retention(180, 120),
+            new Dictionary<string, GroupMoney> { ["eur"] = new(1_842_000, 1_700_000, 142_000, 1_030_000, 412_000, 380_000, 238_000) }),
+        new EpisodeCounts(1080, 302, 120, 24), new Dictionary<string, GroupMoney> { ["eur"] = new(0, 0, 142_000, 0, 0, 0, 0) });
+
+    /// <summary>A row of no episodes.</summary>
+    public static ReactivationRow Empty => Of(ReportGrouping.All,
+        new ReportGroup("all", 0, new EpisodeCounts(0, 0, 0, 0), 0, Enum.GetValues<Domain.Customers.WithheldReason>().ToDictionary(r => r, _ => 0L), 0, null,
+            new Retention(0, 0), new Retention(0, 0), new Retention(0, 0), new Dictionary<string, GroupMoney>()),
+        new EpisodeCounts(0, 0, 0, 0), new Dictionary<string, GroupMoney>());
+
     private static RetentionView Retention(Retention r) => new(r.Known, r.Retained, ReactivationFigures.Rate(r.Retained, r.Known));
 }

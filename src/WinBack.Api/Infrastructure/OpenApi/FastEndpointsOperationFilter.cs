@@ -134,6 +134,7 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
         EndpointSummary? summary, string method, bool hasRouteParams, bool hasBody)
     {
         var responses = new OpenApiResponses();
+        var alternate = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<AlternateResponseBody>().FirstOrDefault();
         var successes = summary?.Responses.Where(r => r.Key < 400).ToList() ?? [];
         if (successes.Count == 0)
             successes = [new KeyValuePair<int, string>(200, "OK")];
@@ -151,6 +152,11 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
                     },
                 };
             }
+            if (status < 300 && alternate is not null && response.Content is not null)
+                response.Content[alternate.ContentType] = new OpenApiMediaType
+                {
+                    Schema = new OpenApiSchema { Type = JsonSchemaType.String }, Example = JsonValue.Create(alternate.Example),
+                };
             responses[status.ToString()] = response;
         }
 

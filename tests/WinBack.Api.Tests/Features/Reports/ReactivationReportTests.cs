@@ -50,8 +50,8 @@ public sealed class ReactivationReportTests(WinBackApp app) : IClassFixture<WinB
         }
         """)!.AsObject();
 
-    [Fact]
-    public async Task Every_number_of_the_report_follows_from_what_each_customer_did()
+    /// <summary>The scenario, played to day 120; returns each customer's plan and arm.</summary>
+    private async Task<(TestTenant Tenant, string RuleId, List<(string Id, Plan Plan)> Customers, Dictionary<string, string> Variants)> PlayAsync()
     {
         var tenant = await app.CreateTenantAsync();
         var ruleId = await tenant.CreateActiveAsync(Rule());
@@ -71,7 +71,13 @@ public sealed class ReactivationReportTests(WinBackApp app) : IClassFixture<WinB
                 await action.Run(tenant);
         }
         await tenant.AdvanceAsync(Day(End));
+        return (tenant, ruleId, customers, variants);
+    }
 
+    [Fact]
+    public async Task Every_number_of_the_report_follows_from_what_each_customer_did()
+    {
+        var (tenant, ruleId, customers, variants) = await PlayAsync();
         var report = await ReportAsync(tenant, $"?ruleId={ruleId}&groupBy=variant");
         report.GetProperty("asOf").GetDateTimeOffset().ShouldBe(Day(End));
         report.GetProperty("groupBy").GetString().ShouldBe("variant");
@@ -115,6 +121,38 @@ public sealed class ReactivationReportTests(WinBackApp app) : IClassFixture<WinB
         var aLine = lines.Single(l => l.StartsWith("A,")).Split(',');
         aLine[Array.IndexOf(header, "revenueAfterReturn_eur")].ShouldBe(
             rows["A"].GetProperty("revenueAfterReturn")[0].GetProperty("amount").GetInt64().ToString());
+    }
+
+    [Fact]
+    public async Task The_overview_totals_the_program_and_charts_it_by_day()
+    {
+        var (tenant, ruleId, customers, variants) = await PlayAsync();
+
+        var overview = await EngineRequests.ReadAsync(await tenant.Admin.GetAsync(
+            $"/v1/reports/overview?from={Uri.EscapeDataString(Day(0).ToString("O"))}&to={Uri.EscapeDataString(Day(End).ToString("O"))}"), 200);
+        overview.GetProperty("asOf").GetDateTimeOffset().ShouldBe(Day(End));
+        // The totals are the one-rule program's row, without its name.
+        var byRule = (await ReportAsync(tenant, "?groupBy=rule")).GetProperty("rows")[0];
+        var totals = JsonNode.Parse(overview.GetProperty("totals").GetRawText())!.AsObject();
+        var expected = JsonNode.Parse(byRule.GetRawText())!.AsObject();
+        expected.Remove("ruleId");
+        totals.ToJsonString().ShouldBe(expected.ToJsonString());
+
+        var daily = overview.GetProperty("daily").EnumerateArray().ToList();
+        daily.Count.ShouldBe(End + 1); // every UTC day that starts before 'to' (09:00 on day 120)
+        daily[0].GetProperty("date").GetString().ShouldBe("2026-11-24");
+        long Treated(Func<Plan, bool> which) => customers.Count(c => which(c.Plan) && variants[c.Id] != "holdout");
+        foreach (var day in daily)
+        {
+            var n = DateOnly.Parse(day.GetProperty("date").GetString()!).DayNumber - DateOnly.FromDateTime(T0.UtcDateTime).DayNumber;
+            var lapsedThatDay = customers.Count(c => n == 30 || c.Plan.RelapseDay == n);
+            day.GetProperty("lapsed").GetInt64().ShouldBe(lapsedThatDay, $"day {n}");
+            day.GetProperty("rewarded").GetInt64().ShouldBe(Treated(p => n == 30 || p.RelapseDay == n), $"day {n}");
+            var back = customers.Where(c => c.Plan.ReturnDay == n).ToList();
+            day.GetProperty("reactivated").GetInt64().ShouldBe(back.Count, $"day {n}");
+            var revenue = day.GetProperty("revenueAfterReturn").EnumerateArray().Select(m => m.GetProperty("amount").GetInt64()).SingleOrDefault();
+            revenue.ShouldBe(back.Sum(c => c.Plan.Revenue), $"day {n}");
+        }
     }
 
     [Fact]

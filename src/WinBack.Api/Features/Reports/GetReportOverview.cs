@@ -1,0 +1,69 @@
+using FastEndpoints;
+using FluentValidation;
+using Marten;
+using WinBack.Api.Features.TestClocks;
+using WinBack.Api.Infrastructure.Auth;
+
+namespace WinBack.Api.Features.Reports;
+
+public sealed class GetReportOverviewRequest
+{
+    /// <summary>First UTC day of the chart (RFC 3339 date or time). Default: 90 days before today.</summary>
+    [QueryParam]
+    public DateTimeOffset? From { get; set; }
+    /// <summary>End of the chart, exclusive. Default: the end of today (the tenant's clock).</summary>
+    [QueryParam]
+    public DateTimeOffset? To { get; set; }
+}
+
+public sealed class GetReportOverviewValidator : Validator<GetReportOverviewRequest>
+{
+    public GetReportOverviewValidator() =>
+        RuleFor(x => x.To).Must((request, to) => to > request.From && to - request.From <= TimeSpan.FromDays(400))
+            .When(x => x.From is not null && x.To is not null).WithMessage("'to' must be after 'from', and at most 400 days after it.");
+}
+
+/// <param name="AsOf">The time the overview stands at (a test tenant's clock).</param>
+/// <param name="Totals">The whole program, all time: the reactivation report's figures in one row.</param>
+/// <param name="Daily">Every UTC day from 'from' to 'to': lapsed, rewarded and reactivated episodes, and revenue after return.</param>
+public sealed record ReportOverviewView(DateTimeOffset AsOf, ReactivationRow Totals, IReadOnlyList<OverviewDay> Daily);
+
+public sealed class GetReportOverviewEndpoint(IDocumentStore store, TenantClock clock) : Endpoint<GetReportOverviewRequest, ReportOverviewView>
+{
+    public override void Configure()
+    {
+        Get("/reports/overview");
+        Roles(ApiScopes.Admin);
+        Tags("Reports");
+        Summary(s =>
+        {
+            s.Summary = "Program overview";
+            s.Description = "For a dashboard: the totals of the whole program (the reactivation report's figures over all rules, " +
+                            "all time, in one row, without a group name) and a daily series for a chart: episodes that lapsed each " +
+                            "UTC day and how many of them were rewarded, episodes whose customer came back that day, and the revenue " +
+                            "after return of those. Every day of the range is present, with zeros.";
+            s.Responses[200] = "The overview.";
+            s.ResponseExamples[200] = new ReportOverviewView(DateTimeOffset.Parse("2026-11-24T09:30:00Z"),
+                ReactivationRow.Example(ReportGrouping.All, "all"),
+                [
+                    new OverviewDay(new DateOnly(2026, 11, 23), 41, 36, 12, [new Customers.MoneyView(61_200, "eur")]),
+                    new OverviewDay(new DateOnly(2026, 11, 24), 38, 33, 15, [new Customers.MoneyView(74_950, "eur")]),
+                ]);
+        });
+    }
+
+    public override async Task HandleAsync(GetReportOverviewRequest request, CancellationToken ct)
+    {
+        var tenantId = HttpContext.Caller().RequireTenant();
+        var asOf = await clock.NowAsync(tenantId, ct);
+        var to = request.To ?? new DateTimeOffset(asOf.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
+        var from = request.From ?? to.AddDays(-90);
+        var all = (await ReactivationQuery.RunAsync(store, tenantId, new ReportFilter(null, null, null), ReportGrouping.All, asOf, ct))
+            .SingleOrDefault();
+        var totals = all is null
+            ? ReactivationRow.Empty
+            : ReactivationRow.Of(ReportGrouping.All, all, all.Counts, all.Money);
+        var daily = await OverviewQuery.DailyAsync(store, tenantId, from, to, asOf, ct);
+        await Send.OkAsync(new ReportOverviewView(asOf, totals, daily), ct);
+    }
+}
