@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The issue-6 report benchmark: 1,000,000 lapse episodes in one tenant (bench/report-seed.sql writes the report rows
+# directly), then REQUESTS (default 100) sequential GET /v1/reports/reactivation per grouping after 3 warm-up requests,
+# timed by curl end to end. Prints p50/p95/max per grouping. Not part of CI.
+#   bash bench/report.sh            REQUESTS=20 bash bench/report.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REQUESTS=${REQUESTS:-100}
+source bench/lib.sh
+
+echo "== build (Release)"
+dotnet build src/WinBack.Api -c Release -v q -nologo >/dev/null
+echo "== PostgreSQL (fsync on, as in production) and the API"
+start_postgres winback
+start_api
+CREATED=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/tenants" -H "Authorization: Bearer $PLATFORM" -H 'Content-Type: application/json' \
+  -d '{"name":"bench","mode":"live"}')
+TENANT=$(echo "$CREATED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+KEY=$(echo "$CREATED" | python3 -c 'import json,sys; print([k["secret"] for k in json.load(sys.stdin)["apiKeys"] if k["scope"]=="admin"][0])')
+
+echo "== seeding 1,000,000 episodes"
+START=$(date +%s)
+psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -v tenant="$TENANT" -f bench/report-seed.sql
+echo "seeded in $(( $(date +%s) - START )) s: $(psql -tA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -c "select count(*) from winback.lapse_episode") episodes"
+
+for query in "groupBy=rule" "groupBy=variant" "groupBy=lapseMonth" "groupBy=churnReason" "groupBy=variant&ruleId=rule_1" "overview"; do
+  url="http://127.0.0.1:$API_PORT/v1/reports/reactivation?$query"
+  [ "$query" = overview ] && url="http://127.0.0.1:$API_PORT/v1/reports/overview"
+  for _ in $(seq 3); do curl -sf -o /dev/null "$url" -H "Authorization: Bearer $KEY"; done
+  for _ in $(seq "$REQUESTS"); do curl -sf -o /dev/null -w '%{time_total}\n' "$url" -H "Authorization: Bearer $KEY"; done > "$WORK/times.txt"
+  python3 -c "
+import sys
+t = sorted(float(x) * 1000 for x in open('$WORK/times.txt'))
+at = lambda q: t[max(0, -(-len(t) * q // 100) - 1)]
+print(f'$query: p50 {at(50):.1f} ms, p95 {at(95):.1f} ms, max {t[-1]:.1f} ms ({len(t)} requests)')"
+done
