@@ -1,11 +1,11 @@
 -- 1,000,000 lapse episodes (and their revenue rows) for one tenant, spread like a real program: 4 rules, two arms and a
 -- 10% holdout, 12 lapse months, 8 churn reasons, about 40% returned, some lapsed again. Used by bench/report.sh.
-insert into winback.lapse_episode (tenant_id, episode_id, customer_id, rule_id, rule_version, variant, lapsed_at, lapse_month,
+insert into winback.lapse_episode (tenant_id, episode_id, customer_id, rule_id, rule_version, variant, lapsed_at, lapse_date,
   churn_reason, withheld, reward_id, reward_currency, reward_issued, reward_redeemed, reward_expired, reward_outstanding,
   returned_at, days_to_return, orders_after_return, relapsed_at)
 select :'tenant', 'lap_' || i, 'cus_' || (i % 700000), 'rule_' || (i % 4), 1, v.variant, l.lapsed_at,
-  to_char(l.lapsed_at at time zone 'UTC', 'YYYY-MM'),
-  (array['too_expensive','bad_experience','too_complex','forgot','switched','missing_features','other', null])[1 + i % 8],
+  (l.lapsed_at at time zone 'UTC')::date,
+  (array['too_expensive','bad_experience','too_complex','forgot','switched','missing_features','other', 'none'])[1 + i % 8],
   case when v.variant = 'holdout' then 'holdout' when i % 50 = 0 then 'budget' end,
   case when v.variant <> 'holdout' and i % 50 <> 0 then 'rwd_' || i end,
   case when v.variant <> 'holdout' and i % 50 <> 0 then 'eur' end,
@@ -25,6 +25,10 @@ cross join lateral (select (i * 7919) % 100 < case when i % 10 = 0 then 30 else 
 insert into winback.lapse_episode_revenue (tenant_id, episode_id, currency, amount)
 select tenant_id, episode_id, 'eur', orders_after_return * 2500 - (case when length(episode_id) % 3 = 0 then 500 else 0 end)
 from winback.lapse_episode where tenant_id = :'tenant' and returned_at is not null;
+
+-- Rows written here bypass the projection, so their report groups are marked for the rollup refresh by hand.
+insert into winback.report_dirty (tenant_id, rule_id, variant, lapse_date, churn_reason)
+select distinct tenant_id, rule_id, variant, lapse_date, churn_reason from winback.lapse_episode where tenant_id = :'tenant';
 
 analyze winback.lapse_episode;
 analyze winback.lapse_episode_revenue;

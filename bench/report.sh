@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The issue-6 report benchmark: 1,000,000 lapse episodes in one tenant (bench/report-seed.sql writes the report rows
-# directly), then REQUESTS (default 100) sequential GET /v1/reports/reactivation per grouping after 3 warm-up requests,
+# directly and marks their groups for the rollup refresh), one report to refresh every rollup, then REQUESTS (default 100) sequential GET /v1/reports/reactivation per grouping after 3 warm-up requests,
 # timed by curl end to end. Prints p50/p95/max per grouping. Not part of CI.
 #   bash bench/report.sh            REQUESTS=20 bash bench/report.sh
 set -euo pipefail
@@ -22,6 +22,10 @@ echo "== seeding 1,000,000 episodes"
 START=$(date +%s)
 psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -v tenant="$TENANT" -f bench/report-seed.sql
 echo "seeded in $(( $(date +%s) - START )) s: $(psql -tA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -c "select count(*) from winback.lapse_episode") episodes"
+
+echo "== first report: refreshes the rollups of every group (the worker may already have started)"
+curl -sf -o /dev/null -w 'first report: %{time_total} s\n' "http://127.0.0.1:$API_PORT/v1/reports/reactivation" -H "Authorization: Bearer $KEY"
+echo "rollup rows: $(psql -tA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -c "select count(*) from winback.report_rollup")"
 
 for query in "groupBy=rule" "groupBy=variant" "groupBy=lapseMonth" "groupBy=churnReason" "groupBy=variant&ruleId=rule_1" "overview"; do
   url="http://127.0.0.1:$API_PORT/v1/reports/reactivation?$query"

@@ -31,5 +31,25 @@ public static class ReactivationFigures
         return new CurrencyFigures(currency, lapsed == 0 ? 0 : Round((double)money.Revenue / lapsed), incremental, roi);
     }
 
+    /// <summary>The median of a histogram of whole days (as PostgreSQL's percentile_cont(0.5): the middle value, or the mean of the two middle ones).</summary>
+    public static double? Median(IEnumerable<(int Days, long Count)> histogram)
+    {
+        var buckets = histogram.Where(b => b.Count > 0).OrderBy(b => b.Days).ToList();
+        var total = buckets.Sum(b => b.Count);
+        if (total == 0)
+            return null;
+        int At(long position)
+        {
+            foreach (var (days, count) in buckets)
+            {
+                if (position < count)
+                    return days;
+                position -= count;
+            }
+            throw new InvalidOperationException("Position past the histogram.");
+        }
+        return (At((total - 1) / 2) + At(total / 2)) / 2.0;
+    }
+
     private static long Round(double value) => (long)Math.Round(value, MidpointRounding.AwayFromZero);
 }

@@ -13,12 +13,12 @@ public sealed class GetReactivationReportRequest
     /// <summary>Only this rule's episodes.</summary>
     [QueryParam]
     public string? RuleId { get; set; }
-    /// <summary>Only episodes that lapsed at or after this time (RFC 3339).</summary>
+    /// <summary>Only episodes that lapsed on or after this UTC day (YYYY-MM-DD).</summary>
     [QueryParam]
-    public DateTimeOffset? From { get; set; }
-    /// <summary>Only episodes that lapsed before this time (RFC 3339).</summary>
+    public DateOnly? From { get; set; }
+    /// <summary>Only episodes that lapsed on or before this UTC day (YYYY-MM-DD).</summary>
     [QueryParam]
-    public DateTimeOffset? To { get; set; }
+    public DateOnly? To { get; set; }
     /// <summary>One row per rule (default), variant, lapseMonth (UTC, yyyy-MM) or churnReason.</summary>
     [QueryParam]
     public string? GroupBy { get; set; }
@@ -30,11 +30,12 @@ public sealed class GetReactivationReportValidator : Validator<GetReactivationRe
     {
         RuleFor(x => x.GroupBy).Must(g => GetReactivationReportEndpoint.Groupings.ContainsKey(g!)).When(x => x.GroupBy is not null)
             .WithMessage("'groupBy' must be one of rule, variant, lapseMonth, churnReason.");
-        RuleFor(x => x.To).GreaterThan(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' must be after 'from'.");
+        RuleFor(x => x.To).GreaterThanOrEqualTo(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' cannot be before 'from'.");
     }
 }
 
-/// <param name="AsOf">The time the report stands at (a test tenant's clock): every event committed before the request is in it.</param>
+/// <param name="AsOf">The time the report stands at (a test tenant's clock): every event committed before the request is in it,
+/// and the 30/60/90-day retention marks are measured against it.</param>
 public sealed record ReactivationReportView(DateTimeOffset AsOf, string GroupBy, IReadOnlyList<ReactivationRow> Rows);
 
 public sealed class GetReactivationReportEndpoint(IDocumentStore store, TenantClock clock)
@@ -71,8 +72,8 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, TenantCl
                 "redeemed cost); and won-back customers not lapsed again 30, 60 and 90 days after their return, counted over " +
                 "returns at least that old. With groupBy=variant, each arm's row is compared with the holdout's row. Money is " +
                 "per currency in minor units (averages rounded to a minor unit); rates are null, not 0, when their " +
-                "denominator is 0. Send Accept: text/csv for the same rows as CSV. The data is written in the same transaction " +
-                "as the events, so asOf is the time of the request.";
+                "denominator is 0. Send Accept: text/csv for the same rows as CSV. Every event committed before the request " +
+                "is included; asOf is the time of the request. from and to are UTC days; retention counts returns by UTC day.";
             s.Responses[200] = "The report (JSON, or CSV with Accept: text/csv).";
             s.ResponseExamples[200] = Example;
         });

@@ -8,19 +8,19 @@ namespace WinBack.Api.Features.Reports;
 
 public sealed class GetReportOverviewRequest
 {
-    /// <summary>First UTC day of the chart (RFC 3339 date or time). Default: 90 days before today.</summary>
+    /// <summary>First UTC day of the chart (YYYY-MM-DD). Default: 89 days before 'to'.</summary>
     [QueryParam]
-    public DateTimeOffset? From { get; set; }
-    /// <summary>End of the chart, exclusive. Default: the end of today (the tenant's clock).</summary>
+    public DateOnly? From { get; set; }
+    /// <summary>Last UTC day of the chart (YYYY-MM-DD). Default: today (the tenant's clock).</summary>
     [QueryParam]
-    public DateTimeOffset? To { get; set; }
+    public DateOnly? To { get; set; }
 }
 
 public sealed class GetReportOverviewValidator : Validator<GetReportOverviewRequest>
 {
     public GetReportOverviewValidator() =>
-        RuleFor(x => x.To).Must((request, to) => to > request.From && to - request.From <= TimeSpan.FromDays(400))
-            .When(x => x.From is not null && x.To is not null).WithMessage("'to' must be after 'from', and at most 400 days after it.");
+        RuleFor(x => x.To).Must((request, to) => to >= request.From && to!.Value.DayNumber - request.From!.Value.DayNumber < 400)
+            .When(x => x.From is not null && x.To is not null).WithMessage("'to' cannot be before 'from', and the chart holds at most 400 days.");
 }
 
 /// <param name="AsOf">The time the overview stands at (a test tenant's clock).</param>
@@ -56,8 +56,8 @@ public sealed class GetReportOverviewEndpoint(IDocumentStore store, TenantClock 
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         var asOf = await clock.NowAsync(tenantId, ct);
-        var to = request.To ?? new DateTimeOffset(asOf.UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
-        var from = request.From ?? to.AddDays(-90);
+        var to = request.To ?? DateOnly.FromDateTime(asOf.UtcDateTime);
+        var from = request.From ?? to.AddDays(-89);
         var all = (await ReactivationQuery.RunAsync(store, tenantId, new ReportFilter(null, null, null), ReportGrouping.All, asOf, ct))
             .SingleOrDefault();
         var totals = all is null

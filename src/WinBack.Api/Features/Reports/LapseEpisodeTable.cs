@@ -8,9 +8,9 @@ namespace WinBack.Api.Features.Reports;
 
 /// <summary>
 /// The <c>LapseEpisode</c> read model: one narrow row per episode in a plain table (and one per episode and currency
-/// for revenue after return), so that a report over a million episodes is a scan of narrow rows rather than of JSON
-/// documents. Rows are written by the customer summary projection (inline) from <see cref="EpisodeFacts"/>, in the
-/// same transaction as the events, so a report includes every event committed before it was asked.
+/// for revenue after return). Rows are written by the customer summary projection (inline) from
+/// <see cref="EpisodeFacts"/>, in the same transaction as the events, and mark their report group dirty
+/// (<see cref="ReportRollups"/>), from which reports are summed.
 /// </summary>
 public static class LapseEpisodeTable
 {
@@ -27,8 +27,9 @@ public static class LapseEpisodeTable
         episodes.AddColumn<int>("rule_version").NotNull();
         episodes.AddColumn<string>("variant").NotNull();
         episodes.AddColumn<DateTimeOffset>("lapsed_at").NotNull();
-        episodes.AddColumn<string>("lapse_month").NotNull();
-        episodes.AddColumn<string>("churn_reason");
+        episodes.AddColumn<DateOnly>("lapse_date").NotNull();
+        // "none" when the customer had no churn reason, so that it can be part of a report group's key.
+        episodes.AddColumn<string>("churn_reason").NotNull();
         episodes.AddColumn<string>("withheld");
         episodes.AddColumn<string>("reward_id");
         episodes.AddColumn<string>("reward_currency");
@@ -40,8 +41,8 @@ public static class LapseEpisodeTable
         episodes.AddColumn<double>("days_to_return");
         episodes.AddColumn<int>("orders_after_return").NotNull().DefaultValue(0);
         episodes.AddColumn<DateTimeOffset>("relapsed_at");
-        episodes.Indexes.Add(new IndexDefinition("ix_lapse_episode_rule") { Columns = ["tenant_id", "rule_id", "lapsed_at"] });
-        episodes.Indexes.Add(new IndexDefinition("ix_lapse_episode_lapsed") { Columns = ["tenant_id", "lapsed_at"] });
+        // A report group's key: the rollup refresh reads a group's episodes through it.
+        episodes.Indexes.Add(new IndexDefinition("ix_lapse_episode_group") { Columns = ReportRollups.GroupKey });
 
         var revenue = new Table(Revenue);
         revenue.AddColumn<string>("tenant_id").AsPrimaryKey();
@@ -51,6 +52,7 @@ public static class LapseEpisodeTable
 
         options.Storage.ExtendedSchemaObjects.Add(episodes);
         options.Storage.ExtendedSchemaObjects.Add(revenue);
+        ReportRollups.Configure(options);
     }
 
     /// <summary>Queues the upsert of every episode of the customer, with its reward's figures, into the session's transaction.</summary>
@@ -62,7 +64,7 @@ public static class LapseEpisodeTable
             var credit = reward is { IsCredit: true };
             operations.QueueSqlCommand(
                 $"""
-                 insert into {Episodes} (tenant_id, episode_id, customer_id, rule_id, rule_version, variant, lapsed_at, lapse_month,
+                 insert into {Episodes} (tenant_id, episode_id, customer_id, rule_id, rule_version, variant, lapsed_at, lapse_date,
                    churn_reason, withheld, reward_id, reward_currency, reward_issued, reward_redeemed, reward_expired, reward_outstanding,
                    returned_at, days_to_return, orders_after_return, relapsed_at)
                  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -72,9 +74,16 @@ public static class LapseEpisodeTable
                    reward_outstanding = excluded.reward_outstanding, returned_at = excluded.returned_at,
                    days_to_return = excluded.days_to_return, orders_after_return = excluded.orders_after_return,
                    relapsed_at = excluded.relapsed_at
+                 where ({Episodes}.withheld, {Episodes}.reward_id, {Episodes}.reward_issued, {Episodes}.reward_redeemed,
+                   {Episodes}.reward_expired, {Episodes}.reward_outstanding, {Episodes}.returned_at, {Episodes}.orders_after_return,
+                   {Episodes}.relapsed_at)
+                   is distinct from (excluded.withheld, excluded.reward_id, excluded.reward_issued, excluded.reward_redeemed,
+                   excluded.reward_expired, excluded.reward_outstanding, excluded.returned_at, excluded.orders_after_return,
+                   excluded.relapsed_at)
                  """,
                 tenantId, episode.EpisodeId, customer.Id, episode.RuleId, episode.RuleVersion, episode.Variant, episode.LapsedAt,
-                episode.LapsedAt.UtcDateTime.ToString("yyyy-MM"), Snake(episode.ChurnReason), Snake(episode.Withheld),
+                DateOnly.FromDateTime(episode.LapsedAt.UtcDateTime), Snake(episode.ChurnReason, ReportRollups.NoChurnReason),
+                Snake(episode.Withheld, DBNull.Value),
                 (object?)reward?.Id ?? DBNull.Value, credit ? reward!.Issued.Currency! : DBNull.Value,
                 credit ? reward!.Issued.Amount ?? 0 : 0L, credit ? reward!.Redeemed : 0L, credit ? reward!.Expired : 0L,
                 credit && reward!.IsOpen ? reward.Remaining : 0L,
@@ -85,10 +94,14 @@ public static class LapseEpisodeTable
                     $"insert into {Revenue} (tenant_id, episode_id, currency, amount) values (?, ?, ?, ?) " +
                     "on conflict (tenant_id, episode_id, currency) do update set amount = excluded.amount",
                     tenantId, episode.EpisodeId, currency, amount);
+            ReportRollups.MarkDirty(operations, tenantId, episode);
         }
     }
 
     // Stored as the API spells them, so that report rows can name them as they are.
-    private static object Snake<T>(T? value) where T : struct, Enum =>
-        value is { } v ? StrictEnumConverter.WireName(v) : DBNull.Value;
+    private static object Snake<T>(T? value, object none) where T : struct, Enum =>
+        value is { } v ? StrictEnumConverter.WireName(v) : none;
+
+    /// <summary>The churn reason as a report group names it.</summary>
+    public static string ChurnReasonKey(ChurnReason? reason) => (string)Snake(reason, ReportRollups.NoChurnReason);
 }

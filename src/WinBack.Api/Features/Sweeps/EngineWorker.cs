@@ -1,5 +1,6 @@
 using Marten;
 using Microsoft.Extensions.Options;
+using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.Rewards;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Hosting;
@@ -48,6 +49,8 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
             try
             {
                 await RunQueuedSweepsAsync(stoppingToken);
+                // Keeps the report rollups close behind the episodes, so that a report's own refresh has little to do.
+                await ReportRollups.RefreshAllAsync(store, stoppingToken);
                 var now = wall.GetUtcNow();
                 if (now >= nextExpiry)
                 {

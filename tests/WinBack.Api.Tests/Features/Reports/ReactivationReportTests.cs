@@ -103,10 +103,10 @@ public sealed class ReactivationReportTests(WinBackApp app) : IClassFixture<WinB
         months.ShouldBe([("2026-12", 40L), ("2027-02", 20L)]);
         (await ReportAsync(tenant, "?groupBy=churnReason")).GetProperty("rows").EnumerateArray().Single().GetProperty("churnReason")
             .GetString().ShouldBe("none");
-        // The lapse time filter: [from, to).
-        (await ReportAsync(tenant, $"?from={Uri.EscapeDataString(Day(31).ToString("O"))}")).GetProperty("rows").EnumerateArray().Single()
-            .GetProperty("lapsed").GetInt64().ShouldBe(20);
-        (await ReportAsync(tenant, $"?to={Uri.EscapeDataString(Day(30).ToString("O"))}")).GetProperty("rows").GetArrayLength().ShouldBe(0);
+        // The lapse day filter, both ends included: the relapses only, then the first lapses only, then nothing.
+        (await ReportAsync(tenant, "?from=2026-12-25")).GetProperty("rows").EnumerateArray().Single().GetProperty("lapsed").GetInt64().ShouldBe(20);
+        (await ReportAsync(tenant, "?from=2026-12-24&to=2026-12-24")).GetProperty("rows")[0].GetProperty("lapsed").GetInt64().ShouldBe(40);
+        (await ReportAsync(tenant, "?to=2026-12-23")).GetProperty("rows").GetArrayLength().ShouldBe(0);
 
         // The same report as CSV.
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/v1/reports/reactivation?ruleId={ruleId}&groupBy=variant");
@@ -128,8 +128,7 @@ public sealed class ReactivationReportTests(WinBackApp app) : IClassFixture<WinB
     {
         var (tenant, ruleId, customers, variants) = await PlayAsync();
 
-        var overview = await EngineRequests.ReadAsync(await tenant.Admin.GetAsync(
-            $"/v1/reports/overview?from={Uri.EscapeDataString(Day(0).ToString("O"))}&to={Uri.EscapeDataString(Day(End).ToString("O"))}"), 200);
+        var overview = await EngineRequests.ReadAsync(await tenant.Admin.GetAsync("/v1/reports/overview?from=2026-11-24&to=2027-03-24"), 200);
         overview.GetProperty("asOf").GetDateTimeOffset().ShouldBe(Day(End));
         // The totals are the one-rule program's row, without its name.
         var byRule = (await ReportAsync(tenant, "?groupBy=rule")).GetProperty("rows")[0];
@@ -139,7 +138,7 @@ public sealed class ReactivationReportTests(WinBackApp app) : IClassFixture<WinB
         totals.ToJsonString().ShouldBe(expected.ToJsonString());
 
         var daily = overview.GetProperty("daily").EnumerateArray().ToList();
-        daily.Count.ShouldBe(End + 1); // every UTC day that starts before 'to' (09:00 on day 120)
+        daily.Count.ShouldBe(End + 1); // both ends included
         daily[0].GetProperty("date").GetString().ShouldBe("2026-11-24");
         long Treated(Func<Plan, bool> which) => customers.Count(c => which(c.Plan) && variants[c.Id] != "holdout");
         foreach (var day in daily)

@@ -1,0 +1,155 @@
+using Marten;
+using Npgsql;
+using Weasel.Postgresql.Tables;
+using WinBack.Api.Infrastructure.Marten;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Api.Features.Reports;
+
+/// <summary>
+/// Pre-aggregated report figures per group of episodes (tenant, rule, variant, lapse day, churn reason), so that a
+/// report sums a few thousand rows instead of a million episodes. Episode writes only mark their group dirty (an
+/// insert that does nothing when the mark exists: no lock held on a hot row in the write path); a refresh recomputes
+/// the dirty groups from the episode rows. The worker refreshes every few seconds, and every report refreshes its
+/// tenant first, so a report still includes every event committed before it was asked. Refreshes of one tenant take
+/// turns on a transaction-scoped lock, so a slower refresh can never overwrite a newer one.
+/// </summary>
+public static class ReportRollups
+{
+    public const string NoChurnReason = "none";
+    public static readonly string[] GroupKey = ["tenant_id", "rule_id", "variant", "lapse_date", "churn_reason"];
+    private const string Schema = MartenSetup.SchemaName;
+    public const string Dirty = Schema + ".report_dirty";
+    public const string Counts = Schema + ".report_rollup";
+    public const string Money = Schema + ".report_rollup_money";
+    public const string Days = Schema + ".report_rollup_days";
+    public const string Returns = Schema + ".report_rollup_returns";
+    public const string ReturnRevenue = Schema + ".report_rollup_return_revenue";
+
+    public static void Configure(StoreOptions options)
+    {
+        options.Storage.ExtendedSchemaObjects.Add(Keyed(Dirty));
+        options.Storage.ExtendedSchemaObjects.Add(Keyed(Counts, "episodes", "treated", "treated_returned", "held_out", "held_out_returned",
+            "rewarded", "returned", "withheld_holdout", "withheld_budget", "withheld_cooldown", "withheld_per_customer_cap", "withheld_ineligible"));
+        options.Storage.ExtendedSchemaObjects.Add(Keyed(Money, [("currency", typeof(string))], "revenue", "treated_revenue", "held_out_revenue", "issued",
+            "redeemed", "expired", "outstanding"));
+        // Whole days from lapse to return, for the median.
+        options.Storage.ExtendedSchemaObjects.Add(Keyed(Days, [("days", typeof(int))], "returned"));
+        // Returns per UTC day, and how many of them had not lapsed again 30, 60 and 90 days later.
+        options.Storage.ExtendedSchemaObjects.Add(Keyed(Returns, [("return_date", typeof(DateOnly))], "returned", "kept_30", "kept_60", "kept_90"));
+        options.Storage.ExtendedSchemaObjects.Add(Keyed(ReturnRevenue, [("return_date", typeof(DateOnly)), ("currency", typeof(string))], "revenue"));
+    }
+
+    /// <summary>Marks the episode's group for the next refresh, in the episode write's transaction.</summary>
+    public static void MarkDirty(IDocumentOperations operations, string tenantId, EpisodeFacts episode) =>
+        operations.QueueSqlCommand($"insert into {Dirty} (tenant_id, rule_id, variant, lapse_date, churn_reason) values (?, ?, ?, ?, ?) on conflict do nothing",
+            tenantId, episode.RuleId, episode.Variant, DateOnly.FromDateTime(episode.LapsedAt.UtcDateTime), LapseEpisodeTable.ChurnReasonKey(episode.ChurnReason));
+
+    /// <summary>Recomputes the tenant's dirty groups; returns how many there were.</summary>
+    public static async Task<int> RefreshAsync(NpgsqlConnection connection, string tenantId, CancellationToken ct)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await ExecuteAsync(connection, "select pg_advisory_xact_lock(hashtextextended('reports/' || @tenant, 0))", tenantId, ct);
+        // The marks go first: a group written after this statement is marked again and refreshed next time.
+        await ExecuteAsync(connection, $"""
+            create temp table refreshing on commit drop as
+            with taken as (delete from {Dirty} where tenant_id = @tenant returning rule_id, variant, lapse_date, churn_reason)
+            select * from taken
+            """, tenantId, ct);
+        await using var count = new NpgsqlCommand("select count(*) from refreshing", connection);
+        var groups = Convert.ToInt32(await count.ExecuteScalarAsync(ct));
+        if (groups > 0)
+        {
+            const string group = "g.rule_id = e.rule_id and g.variant = e.variant and g.lapse_date = e.lapse_date and g.churn_reason = e.churn_reason";
+            const string keys = "e.tenant_id, e.rule_id, e.variant, e.lapse_date, e.churn_reason";
+            const string treated = "e.variant <> 'holdout'";
+            foreach (var table in new[] { Counts, Money, Days, Returns, ReturnRevenue })
+                await ExecuteAsync(connection, $"""
+                    delete from {table} r using refreshing g where r.tenant_id = @tenant and g.rule_id = r.rule_id and g.variant = r.variant
+                      and g.lapse_date = r.lapse_date and g.churn_reason = r.churn_reason
+                    """, tenantId, ct);
+            var from = $"from refreshing g join {LapseEpisodeTable.Episodes} e on e.tenant_id = @tenant and {group}";
+            await ExecuteAsync(connection, $"""
+                insert into {Counts} select {keys}, count(*), count(*) filter (where {treated}),
+                  count(*) filter (where {treated} and e.returned_at is not null), count(*) filter (where not {treated}),
+                  count(*) filter (where not {treated} and e.returned_at is not null), count(e.reward_id), count(e.returned_at),
+                  count(*) filter (where e.withheld = 'holdout'), count(*) filter (where e.withheld = 'budget'),
+                  count(*) filter (where e.withheld = 'cooldown'), count(*) filter (where e.withheld = 'per_customer_cap'),
+                  count(*) filter (where e.withheld = 'ineligible')
+                {from} group by {keys}
+                """, tenantId, ct);
+            await ExecuteAsync(connection, $"""
+                insert into {Money}
+                select tenant_id, rule_id, variant, lapse_date, churn_reason, currency, sum(revenue),
+                  coalesce(sum(revenue) filter (where variant <> 'holdout'), 0), coalesce(sum(revenue) filter (where variant = 'holdout'), 0),
+                  sum(issued), sum(redeemed), sum(expired), sum(outstanding)
+                from (
+                  select {keys}, e.reward_currency as currency, 0::bigint as revenue, e.reward_issued as issued,
+                    e.reward_redeemed as redeemed, e.reward_expired as expired, e.reward_outstanding as outstanding
+                  {from} where e.reward_currency is not null
+                  union all
+                  select {keys}, v.currency, v.amount, 0, 0, 0, 0
+                  {from} join {LapseEpisodeTable.Revenue} v on v.tenant_id = e.tenant_id and v.episode_id = e.episode_id
+                ) m
+                group by 1, 2, 3, 4, 5, 6
+                """, tenantId, ct);
+            await ExecuteAsync(connection, $"""
+                insert into {Days} select {keys}, floor(e.days_to_return)::int, count(*)
+                {from} where e.returned_at is not null group by {keys}, 6
+                """, tenantId, ct);
+            await ExecuteAsync(connection, $"""
+                insert into {Returns} select {keys}, (e.returned_at at time zone 'UTC')::date, count(*),
+                  {Kept(30)}, {Kept(60)}, {Kept(90)}
+                {from} where e.returned_at is not null group by {keys}, 6
+                """, tenantId, ct);
+            await ExecuteAsync(connection, $"""
+                insert into {ReturnRevenue} select {keys}, (e.returned_at at time zone 'UTC')::date, v.currency, sum(v.amount)
+                {from} join {LapseEpisodeTable.Revenue} v on v.tenant_id = e.tenant_id and v.episode_id = e.episode_id
+                where e.returned_at is not null group by {keys}, 6, 7
+                """, tenantId, ct);
+        }
+        await transaction.CommitAsync(ct);
+        return groups;
+    }
+
+    /// <summary>Refreshes every tenant that has dirty groups (the worker's periodic run).</summary>
+    public static async Task RefreshAllAsync(IDocumentStore store, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        var tenants = new List<string>();
+        await using (var command = new NpgsqlCommand($"select distinct tenant_id from {Dirty}", connection))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                tenants.Add(reader.GetString(0));
+        foreach (var tenantId in tenants)
+            await RefreshAsync(connection, tenantId, ct);
+    }
+
+    private static string Kept(int days) =>
+        $"count(*) filter (where e.relapsed_at is null or e.relapsed_at > e.returned_at + interval '{days} days')";
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, string tenantId, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("tenant", tenantId);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static Table Keyed(string name, params string[] counters) => Keyed(name, Array.Empty<(string, Type)>(), counters);
+
+    private static Table Keyed(string name, (string Name, Type Type)[] extraKeys, params string[] counters)
+    {
+        var table = new Table(name);
+        table.AddColumn<string>("tenant_id").AsPrimaryKey();
+        table.AddColumn<string>("rule_id").AsPrimaryKey();
+        table.AddColumn<string>("variant").AsPrimaryKey();
+        table.AddColumn<DateOnly>("lapse_date").AsPrimaryKey();
+        table.AddColumn<string>("churn_reason").AsPrimaryKey();
+        foreach (var (column, type) in extraKeys)
+            table.AddColumn(column, Weasel.Postgresql.PostgresqlProvider.Instance.GetDatabaseType(type, Weasel.Core.EnumStorage.AsString)).AsPrimaryKey();
+        foreach (var counter in counters)
+            table.AddColumn<long>(counter).NotNull().DefaultValue(0);
+        return table;
+    }
+}
