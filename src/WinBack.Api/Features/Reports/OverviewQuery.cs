@@ -21,25 +21,24 @@ public static class OverviewQuery
         var revenue = new Dictionary<DateOnly, List<MoneyView>>();
         var all = new ReportFilter(null, null, null);
         var range = new ReportFilter(null, from, to);
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
-        await ReportRollups.RefreshAsync(connection, tenantId, ct);
-        await ReactivationQuery.ReadAsync(connection,
-            $"select e.lapse_date, sum(episodes), sum(rewarded) from {ReportRollups.Counts} e where {ReactivationQuery.Where(range)} group by 1",
-            range, tenantId, asOf, r => lapsed[r.GetFieldValue<DateOnly>(0)] = (Convert.ToInt64(r.GetValue(1)), Convert.ToInt64(r.GetValue(2))), ct);
-        // Returns in the range, whenever their episode lapsed.
-        await ReactivationQuery.ReadAsync(connection, $"""
-            select e.return_date, sum(returned) from {ReportRollups.Returns} e
-            where {ReactivationQuery.Where(all)} and e.return_date between @from and @to group by 1
-            """, range, tenantId, asOf, r => returned[r.GetFieldValue<DateOnly>(0)] = Convert.ToInt64(r.GetValue(1)), ct);
-        await ReactivationQuery.ReadAsync(connection, $"""
-            select e.return_date, e.currency, sum(revenue) from {ReportRollups.ReturnRevenue} e
-            where {ReactivationQuery.Where(all)} and e.return_date between @from and @to group by 1, 2 order by 2
-            """, range, tenantId, asOf, r =>
-        {
-            var day = r.GetFieldValue<DateOnly>(0);
-            (revenue.TryGetValue(day, out var list) ? list : revenue[day] = []).Add(new MoneyView(Convert.ToInt64(r.GetValue(2)), r.GetString(1)));
-        }, ct);
+        // The caller's report has just refreshed the tenant's rollups; the three sums run at once.
+        await Task.WhenAll(
+            ReactivationQuery.ReadAsync(store,
+                $"select e.lapse_date, sum(episodes), sum(rewarded) from {ReportRollups.Counts} e where {ReactivationQuery.Where(range)} group by 1",
+                range, tenantId, asOf, r => lapsed[r.GetFieldValue<DateOnly>(0)] = (Convert.ToInt64(r.GetValue(1)), Convert.ToInt64(r.GetValue(2))), ct),
+            // Returns in the range, whenever their episode lapsed.
+            ReactivationQuery.ReadAsync(store, $"""
+                select e.return_date, sum(returned) from {ReportRollups.Returns} e
+                where {ReactivationQuery.Where(all)} and e.return_date between @from and @to group by 1
+                """, range, tenantId, asOf, r => returned[r.GetFieldValue<DateOnly>(0)] = Convert.ToInt64(r.GetValue(1)), ct),
+            ReactivationQuery.ReadAsync(store, $"""
+                select e.return_date, e.currency, sum(revenue) from {ReportRollups.ReturnRevenue} e
+                where {ReactivationQuery.Where(all)} and e.return_date between @from and @to group by 1, 2 order by 2
+                """, range, tenantId, asOf, r =>
+            {
+                var day = r.GetFieldValue<DateOnly>(0);
+                (revenue.TryGetValue(day, out var list) ? list : revenue[day] = []).Add(new MoneyView(Convert.ToInt64(r.GetValue(2)), r.GetString(1)));
+            }, ct));
 
         var days = new List<OverviewDay>();
         for (var day = from; day <= to; day = day.AddDays(1))

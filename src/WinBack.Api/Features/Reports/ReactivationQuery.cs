@@ -39,62 +39,80 @@ public static class ReactivationQuery
             _ => "'all'",
         };
         var where = Where(filter);
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
-        await ReportRollups.RefreshAsync(connection, tenantId, ct);
-
-        var counts = new Dictionary<string, long[]>();
-        await ReadAsync(connection, $"""
-            select {key}, sum(episodes), sum(treated), sum(treated_returned), sum(held_out), sum(held_out_returned), sum(rewarded),
-              sum(returned), sum(withheld_holdout), sum(withheld_budget), sum(withheld_cooldown), sum(withheld_per_customer_cap),
-              sum(withheld_ineligible)
-            from {ReportRollups.Counts} e where {where} group by 1
-            """, filter, tenantId, asOf, r => counts[r.GetString(0)] = Enumerable.Range(1, 12).Select(i => Convert.ToInt64(r.GetValue(i))).ToArray(), ct);
-
-        var money = counts.Keys.ToDictionary(k => k, _ => new Dictionary<string, GroupMoney>());
-        await ReadAsync(connection, $"""
-            select {key}, currency, sum(revenue), sum(treated_revenue), sum(held_out_revenue), sum(issued), sum(redeemed), sum(expired),
-              sum(outstanding)
-            from {ReportRollups.Money} e where {where} group by 1, 2
-            """, filter, tenantId, asOf, r =>
+        await using (var connection = store.Storage.Database.CreateConnection())
         {
-            long At(int i) => Convert.ToInt64(r.GetValue(i));
-            money[r.GetString(0)][r.GetString(1)] = new GroupMoney(At(2), At(3), At(4), At(5), At(6), At(7), At(8));
-        }, ct);
+            await connection.OpenAsync(ct);
+            await ReportRollups.RefreshAsync(connection, tenantId, ct);
+        }
 
-        var days = counts.Keys.ToDictionary(k => k, _ => new List<(int, long)>());
-        await ReadAsync(connection, $"select {key}, days, sum(returned) from {ReportRollups.Days} e where {where} group by 1, 2",
-            filter, tenantId, asOf, r => days[r.GetString(0)].Add((r.GetInt32(1), Convert.ToInt64(r.GetValue(2)))), ct);
-
-        var retention = new Dictionary<string, long[]>();
-        await ReadAsync(connection, $"""
-            select {key}, {Retained(30)}, {Retained(60)}, {Retained(90)} from {ReportRollups.Returns} e where {where} group by 1
-            """, filter, tenantId, asOf, r => retention[r.GetString(0)] = Enumerable.Range(1, 6).Select(i => Convert.ToInt64(r.GetValue(i))).ToArray(), ct);
+        // Four independent sums, each on a connection of its own, at once.
+        var counts = new Dictionary<string, long[]>();
+        var money = new Dictionary<string, Dictionary<string, GroupMoney>>();
+        var days = new Dictionary<string, List<(int, long)>>();
+        var recent = new Dictionary<string, long[]>();
+        await Task.WhenAll(
+            ReadAsync(store, $"""
+                select {key}, sum(episodes), sum(treated), sum(treated_returned), sum(held_out), sum(held_out_returned), sum(rewarded),
+                  sum(returned), sum(withheld_holdout), sum(withheld_budget), sum(withheld_cooldown), sum(withheld_per_customer_cap),
+                  sum(withheld_ineligible), sum(kept_30), sum(kept_60), sum(kept_90)
+                from {ReportRollups.Counts} e where {where} group by 1
+                """, filter, tenantId, asOf, r => counts[r.GetString(0)] = Longs(r, 15), ct),
+            ReadAsync(store, $"""
+                select {key}, currency, sum(revenue), sum(treated_revenue), sum(held_out_revenue), sum(issued), sum(redeemed), sum(expired),
+                  sum(outstanding)
+                from {ReportRollups.Money} e where {where} group by 1, 2
+                """, filter, tenantId, asOf, r =>
+            {
+                var m = Longs(r, 7, from: 2);
+                (money.TryGetValue(r.GetString(0), out var byCurrency) ? byCurrency : money[r.GetString(0)] = [])[r.GetString(1)] =
+                    new GroupMoney(m[0], m[1], m[2], m[3], m[4], m[5], m[6]);
+            }, ct),
+            ReadAsync(store, $"select {key}, days, sum(returned) from {ReportRollups.Days} e where {where} group by 1, 2",
+                filter, tenantId, asOf,
+                r => (days.TryGetValue(r.GetString(0), out var list) ? list : days[r.GetString(0)] = []).Add((r.GetInt32(1), Convert.ToInt64(r.GetValue(2)))), ct),
+            // Returns too recent to count at 30, 60 or 90 days: only the last 90 days of returns are read.
+            ReadAsync(store, $"""
+                select {key}, {Recent(30)}, {Recent(60)}, {Recent(90)}
+                from {ReportRollups.Returns} e where {where} and e.return_date > (@asof - interval '90 days')::date group by 1
+                """, filter, tenantId, asOf, r => recent[r.GetString(0)] = Longs(r, 6), ct));
 
         return counts.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var c = g.Value;
-            var kept = retention.GetValueOrDefault(g.Key) ?? new long[6];
+            var young = recent.GetValueOrDefault(g.Key) ?? new long[6];
+            Retention At(int i) => new(c[6] - young[2 * i], c[12 + i] - young[2 * i + 1]);
             return new ReportGroup(g.Key, c[0], new EpisodeCounts(c[1], c[2], c[3], c[4]), c[5],
                 new Dictionary<WithheldReason, long>
                 {
                     [WithheldReason.Holdout] = c[7], [WithheldReason.Budget] = c[8], [WithheldReason.Cooldown] = c[9],
                     [WithheldReason.PerCustomerCap] = c[10], [WithheldReason.Ineligible] = c[11],
                 },
-                c[6], ReactivationFigures.Median(days[g.Key]), new Retention(kept[0], kept[1]), new Retention(kept[2], kept[3]),
-                new Retention(kept[4], kept[5]), money[g.Key]);
+                c[6], ReactivationFigures.Median(days.GetValueOrDefault(g.Key) ?? []), At(0), At(1), At(2),
+                money.GetValueOrDefault(g.Key) ?? new Dictionary<string, GroupMoney>());
         }).ToList();
     }
 
-    /// <summary>The filter as a condition on a rollup table aliased <c>e</c>; its parameters are set by <see cref="ReadAsync"/>.</summary>
+    private static long[] Longs(DbDataReader r, int count, int from = 1) =>
+        Enumerable.Range(from, count).Select(i => r.IsDBNull(i) ? 0 : Convert.ToInt64(r.GetValue(i))).ToArray();
+
+    // Returns after the UTC day `days` before asOf's: not yet known at that mark (all, and those not lapsed again).
+    private static string Recent(int days) =>
+        $"sum(returned) filter (where return_date > (@asof - interval '{days} days')::date), " +
+        $"sum(kept_{days}) filter (where return_date > (@asof - interval '{days} days')::date)";
+
+    /// <summary>Runs one report query on a connection of its own, so that several can run at once.</summary>
+    public static async Task ReadAsync(IDocumentStore store, string sql, ReportFilter filter, string tenantId, DateTimeOffset asOf,
+        Action<DbDataReader> row, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await ReadAsync(connection, sql, filter, tenantId, asOf, row, ct);
+    }
+
+    /// <summary>The filter as a condition on a rollup table aliased <c>e</c>; its parameters are bound by ReadAsync.</summary>
     public static string Where(ReportFilter filter) =>
         "e.tenant_id = @tenant" + (filter.RuleId is null ? "" : " and e.rule_id = @rule")
         + (filter.From is null ? "" : " and e.lapse_date >= @from") + (filter.To is null ? "" : " and e.lapse_date <= @to");
-
-    // Returns on a UTC day at least `days` before asOf's, and of those the ones not lapsed again within `days` of the return.
-    private static string Retained(int days) =>
-        $"coalesce(sum(returned) filter (where return_date <= (@asof - interval '{days} days')::date), 0), " +
-        $"coalesce(sum(kept_{days}) filter (where return_date <= (@asof - interval '{days} days')::date), 0)";
 
     /// <summary>Runs one report query with the filter's parameters (@tenant, @asof, @rule, @from, @to), row by row.</summary>
     public static async Task ReadAsync(NpgsqlConnection connection, string sql, ReportFilter filter, string tenantId, DateTimeOffset asOf,

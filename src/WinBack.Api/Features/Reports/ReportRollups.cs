@@ -30,14 +30,20 @@ public static class ReportRollups
     {
         options.Storage.ExtendedSchemaObjects.Add(Keyed(Dirty));
         options.Storage.ExtendedSchemaObjects.Add(Keyed(Counts, "episodes", "treated", "treated_returned", "held_out", "held_out_returned",
-            "rewarded", "returned", "withheld_holdout", "withheld_budget", "withheld_cooldown", "withheld_per_customer_cap", "withheld_ineligible"));
+            "rewarded", "returned", "withheld_holdout", "withheld_budget", "withheld_cooldown", "withheld_per_customer_cap", "withheld_ineligible",
+            "kept_30", "kept_60", "kept_90"));
         options.Storage.ExtendedSchemaObjects.Add(Keyed(Money, [("currency", typeof(string))], "revenue", "treated_revenue", "held_out_revenue", "issued",
             "redeemed", "expired", "outstanding"));
         // Whole days from lapse to return, for the median.
         options.Storage.ExtendedSchemaObjects.Add(Keyed(Days, [("days", typeof(int))], "returned"));
-        // Returns per UTC day, and how many of them had not lapsed again 30, 60 and 90 days later.
-        options.Storage.ExtendedSchemaObjects.Add(Keyed(Returns, [("return_date", typeof(DateOnly))], "returned", "kept_30", "kept_60", "kept_90"));
-        options.Storage.ExtendedSchemaObjects.Add(Keyed(ReturnRevenue, [("return_date", typeof(DateOnly)), ("currency", typeof(string))], "revenue"));
+        // Returns per UTC day, and how many of them had not lapsed again 30, 60 and 90 days later. Reports read only the
+        // last 90 days of it (by the return-day index) and subtract them from the all-time counts in the main rollup.
+        var returns = Keyed(Returns, [("return_date", typeof(DateOnly))], "returned", "kept_30", "kept_60", "kept_90");
+        returns.Indexes.Add(new IndexDefinition("ix_report_rollup_returns_day") { Columns = ["tenant_id", "return_date"] });
+        options.Storage.ExtendedSchemaObjects.Add(returns);
+        var returnRevenue = Keyed(ReturnRevenue, [("return_date", typeof(DateOnly)), ("currency", typeof(string))], "revenue");
+        returnRevenue.Indexes.Add(new IndexDefinition("ix_report_rollup_return_revenue_day") { Columns = ["tenant_id", "return_date"] });
+        options.Storage.ExtendedSchemaObjects.Add(returnRevenue);
     }
 
     /// <summary>Marks the episode's group for the next refresh, in the episode write's transaction.</summary>
@@ -51,34 +57,45 @@ public static class ReportRollups
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await ExecuteAsync(connection, "select pg_advisory_xact_lock(hashtextextended('reports/' || @tenant, 0))", tenantId, ct);
         // The marks go first: a group written after this statement is marked again and refreshed next time.
-        await ExecuteAsync(connection, $"""
-            create temp table refreshing on commit drop as
-            with taken as (delete from {Dirty} where tenant_id = @tenant returning rule_id, variant, lapse_date, churn_reason)
-            select * from taken
-            """, tenantId, ct);
-        await using var count = new NpgsqlCommand("select count(*) from refreshing", connection);
-        var groups = Convert.ToInt32(await count.ExecuteScalarAsync(ct));
+        var taken = new NpgsqlCommand(
+            $"delete from {Dirty} where tenant_id = @tenant returning rule_id, variant, lapse_date, churn_reason", connection);
+        taken.Parameters.AddWithValue("tenant", tenantId);
+        var (rules, variants, dates, reasons) = (new List<string>(), new List<string>(), new List<DateOnly>(), new List<string>());
+        await using (taken)
+        await using (var reader = await taken.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+            {
+                rules.Add(reader.GetString(0));
+                variants.Add(reader.GetString(1));
+                dates.Add(reader.GetFieldValue<DateOnly>(2));
+                reasons.Add(reader.GetString(3));
+            }
+        var groups = rules.Count;
+        // The groups, as a table for the statements below.
+        const string refreshing = "unnest(@rules, @variants, @dates, @reasons) as g(rule_id, variant, lapse_date, churn_reason)";
+        Task<int> Execute(string sql) => ExecuteAsync(connection, sql, tenantId, ct,
+            ("rules", rules.ToArray()), ("variants", variants.ToArray()), ("dates", dates.ToArray()), ("reasons", reasons.ToArray()));
         if (groups > 0)
         {
             const string group = "g.rule_id = e.rule_id and g.variant = e.variant and g.lapse_date = e.lapse_date and g.churn_reason = e.churn_reason";
             const string keys = "e.tenant_id, e.rule_id, e.variant, e.lapse_date, e.churn_reason";
             const string treated = "e.variant <> 'holdout'";
             foreach (var table in new[] { Counts, Money, Days, Returns, ReturnRevenue })
-                await ExecuteAsync(connection, $"""
-                    delete from {table} r using refreshing g where r.tenant_id = @tenant and g.rule_id = r.rule_id and g.variant = r.variant
+                await Execute($"""
+                    delete from {table} r using {refreshing} where r.tenant_id = @tenant and g.rule_id = r.rule_id and g.variant = r.variant
                       and g.lapse_date = r.lapse_date and g.churn_reason = r.churn_reason
-                    """, tenantId, ct);
-            var from = $"from refreshing g join {LapseEpisodeTable.Episodes} e on e.tenant_id = @tenant and {group}";
-            await ExecuteAsync(connection, $"""
+                    """);
+            var from = $"from {refreshing} join {LapseEpisodeTable.Episodes} e on e.tenant_id = @tenant and {group}";
+            await Execute($"""
                 insert into {Counts} select {keys}, count(*), count(*) filter (where {treated}),
                   count(*) filter (where {treated} and e.returned_at is not null), count(*) filter (where not {treated}),
                   count(*) filter (where not {treated} and e.returned_at is not null), count(e.reward_id), count(e.returned_at),
                   count(*) filter (where e.withheld = 'holdout'), count(*) filter (where e.withheld = 'budget'),
                   count(*) filter (where e.withheld = 'cooldown'), count(*) filter (where e.withheld = 'per_customer_cap'),
-                  count(*) filter (where e.withheld = 'ineligible')
+                  count(*) filter (where e.withheld = 'ineligible'), {Kept(30)}, {Kept(60)}, {Kept(90)}
                 {from} group by {keys}
-                """, tenantId, ct);
-            await ExecuteAsync(connection, $"""
+                """);
+            await Execute($"""
                 insert into {Money}
                 select tenant_id, rule_id, variant, lapse_date, churn_reason, currency, sum(revenue),
                   coalesce(sum(revenue) filter (where variant <> 'holdout'), 0), coalesce(sum(revenue) filter (where variant = 'holdout'), 0),
@@ -92,21 +109,21 @@ public static class ReportRollups
                   {from} join {LapseEpisodeTable.Revenue} v on v.tenant_id = e.tenant_id and v.episode_id = e.episode_id
                 ) m
                 group by 1, 2, 3, 4, 5, 6
-                """, tenantId, ct);
-            await ExecuteAsync(connection, $"""
+                """);
+            await Execute($"""
                 insert into {Days} select {keys}, floor(e.days_to_return)::int, count(*)
                 {from} where e.returned_at is not null group by {keys}, 6
-                """, tenantId, ct);
-            await ExecuteAsync(connection, $"""
+                """);
+            await Execute($"""
                 insert into {Returns} select {keys}, (e.returned_at at time zone 'UTC')::date, count(*),
                   {Kept(30)}, {Kept(60)}, {Kept(90)}
                 {from} where e.returned_at is not null group by {keys}, 6
-                """, tenantId, ct);
-            await ExecuteAsync(connection, $"""
+                """);
+            await Execute($"""
                 insert into {ReturnRevenue} select {keys}, (e.returned_at at time zone 'UTC')::date, v.currency, sum(v.amount)
                 {from} join {LapseEpisodeTable.Revenue} v on v.tenant_id = e.tenant_id and v.episode_id = e.episode_id
                 where e.returned_at is not null group by {keys}, 6, 7
-                """, tenantId, ct);
+                """);
         }
         await transaction.CommitAsync(ct);
         return groups;
@@ -126,13 +143,17 @@ public static class ReportRollups
             await RefreshAsync(connection, tenantId, ct);
     }
 
+    // Returned, and not lapsed again within `days` of the return.
     private static string Kept(int days) =>
-        $"count(*) filter (where e.relapsed_at is null or e.relapsed_at > e.returned_at + interval '{days} days')";
+        $"count(*) filter (where e.returned_at is not null and (e.relapsed_at is null or e.relapsed_at > e.returned_at + interval '{days} days'))";
 
-    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, string tenantId, CancellationToken ct)
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, string tenantId, CancellationToken ct,
+        params (string Name, object Value)[] parameters)
     {
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.AddWithValue("tenant", tenantId);
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
