@@ -1,12 +1,13 @@
 -- 1,000,000 lapse episodes (and their revenue rows) for one tenant, spread like a real program: 4 rules, two arms and a
 -- 10% holdout, 365 lapse days, 8 churn reasons (rule and reason drawn independently, so nearly every combination
--- occurs: about 35,000 report groups), about 40% returned, some lapsed again. Used by bench/report.sh.
+-- occurs: 23,360 report groups), about 40% returned, some lapsed again. Used by bench/report.sh.
 insert into winback.lapse_episode (tenant_id, episode_id, customer_id, rule_id, rule_version, variant, lapsed_at, lapse_date,
-  churn_reason, withheld, reward_id, reward_currency, reward_issued, reward_redeemed, reward_expired, reward_outstanding,
+  churn_reason, attributes, withheld, reward_id, reward_currency, reward_issued, reward_redeemed, reward_expired, reward_outstanding,
   returned_at, days_to_return, orders_after_return, relapsed_at)
 select :'tenant', 'lap_' || i, 'cus_' || (i % 700000), 'rule_' || (abs(hashint8(i)) % 4), 1, v.variant, l.lapsed_at,
   (l.lapsed_at at time zone 'UTC')::date,
   (array['too_expensive','bad_experience','too_complex','forgot','switched','missing_features','other', 'none'])[1 + abs(hashint8(i + 1)) % 8],
+  jsonb_build_object('channel', (array['web','ios','android','store'])[1 + i % 4]),
   case when v.variant = 'holdout' then 'holdout' when i % 50 = 0 then 'budget' end,
   case when v.variant <> 'holdout' and i % 50 <> 0 then 'rwd_' || i end,
   case when v.variant <> 'holdout' and i % 50 <> 0 then 'eur' end,

@@ -30,6 +30,8 @@ public static class LapseEpisodeTable
         episodes.AddColumn<DateOnly>("lapse_date").NotNull();
         // "none" when the customer had no churn reason, so that it can be part of a report group's key.
         episodes.AddColumn<string>("churn_reason").NotNull();
+        // The customer's attributes at lapse time (acquisition channel, segment tags), for reports to come.
+        episodes.AddColumn("attributes", "jsonb");
         episodes.AddColumn<string>("withheld");
         episodes.AddColumn<string>("reward_id");
         episodes.AddColumn<string>("reward_currency");
@@ -65,9 +67,9 @@ public static class LapseEpisodeTable
             operations.QueueSqlCommand(
                 $"""
                  insert into {Episodes} (tenant_id, episode_id, customer_id, rule_id, rule_version, variant, lapsed_at, lapse_date,
-                   churn_reason, withheld, reward_id, reward_currency, reward_issued, reward_redeemed, reward_expired, reward_outstanding,
-                   returned_at, days_to_return, orders_after_return, relapsed_at)
-                 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                   churn_reason, attributes, withheld, reward_id, reward_currency, reward_issued, reward_redeemed, reward_expired,
+                   reward_outstanding, returned_at, days_to_return, orders_after_return, relapsed_at)
+                 values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                  on conflict (tenant_id, episode_id) do update set withheld = excluded.withheld, reward_id = excluded.reward_id,
                    reward_currency = excluded.reward_currency, reward_issued = excluded.reward_issued,
                    reward_redeemed = excluded.reward_redeemed, reward_expired = excluded.reward_expired,
@@ -83,7 +85,7 @@ public static class LapseEpisodeTable
                  """,
                 tenantId, episode.EpisodeId, customer.Id, episode.RuleId, episode.RuleVersion, episode.Variant, episode.LapsedAt,
                 DateOnly.FromDateTime(episode.LapsedAt.UtcDateTime), Snake(episode.ChurnReason, ReportRollups.NoChurnReason),
-                Snake(episode.Withheld, DBNull.Value),
+                System.Text.Json.JsonSerializer.Serialize(episode.Attributes), Snake(episode.Withheld, DBNull.Value),
                 (object?)reward?.Id ?? DBNull.Value, credit ? reward!.Issued.Currency! : DBNull.Value,
                 credit ? reward!.Issued.Amount ?? 0 : 0L, credit ? reward!.Redeemed : 0L, credit ? reward!.Expired : 0L,
                 credit && reward!.IsOpen ? reward.Remaining : 0L,
