@@ -29,8 +29,8 @@ select tenant_id, episode_id, 'eur', orders_after_return * 2500 - (case when len
 from winback.lapse_episode where tenant_id = :'tenant' and returned_at is not null;
 
 -- Rows written here bypass the projection, so their report groups are marked for the rollup refresh by hand.
-insert into winback.report_dirty (tenant_id, rule_id, variant, lapse_date, churn_reason)
-select distinct tenant_id, rule_id, variant, lapse_date, churn_reason from winback.lapse_episode where tenant_id = :'tenant';
+insert into winback.report_dirty (tenant_id, rule_id, variant, lapse_date, churn_reason, shard)
+select distinct tenant_id, rule_id, variant, lapse_date, churn_reason, 0 from winback.lapse_episode where tenant_id = :'tenant';
 
 analyze winback.lapse_episode;
 analyze winback.lapse_episode_revenue;

@@ -28,7 +28,10 @@ public static class ReportRollups
 
     public static void Configure(StoreOptions options)
     {
-        options.Storage.ExtendedSchemaObjects.Add(Keyed(Dirty));
+        // A mark per group and shard: two writers marking the same group at once pick different shards, so neither
+        // waits for the other's commit on the unique key.
+        var dirty = Keyed(Dirty, [("shard", typeof(int))]);
+        options.Storage.ExtendedSchemaObjects.Add(dirty);
         options.Storage.ExtendedSchemaObjects.Add(Keyed(Counts, "episodes", "treated", "treated_returned", "held_out", "held_out_returned",
             "rewarded", "returned", "withheld_holdout", "withheld_budget", "withheld_cooldown", "withheld_per_customer_cap", "withheld_ineligible",
             "kept_30", "kept_60", "kept_90"));
@@ -46,10 +49,22 @@ public static class ReportRollups
         options.Storage.ExtendedSchemaObjects.Add(returnRevenue);
     }
 
-    /// <summary>Marks the episode's group for the next refresh, in the episode write's transaction.</summary>
+    /// <summary>
+    /// Marks the episode's group for the next refresh, in the episode write's transaction. A group already marked (the
+    /// common case while a sweep writes) is left alone without touching its row.
+    /// </summary>
     public static void MarkDirty(IDocumentOperations operations, string tenantId, EpisodeFacts episode) =>
-        operations.QueueSqlCommand($"insert into {Dirty} (tenant_id, rule_id, variant, lapse_date, churn_reason) values (?, ?, ?, ?, ?) on conflict do nothing",
-            tenantId, episode.RuleId, episode.Variant, DateOnly.FromDateTime(episode.LapsedAt.UtcDateTime), LapseEpisodeTable.ChurnReasonKey(episode.ChurnReason));
+        operations.QueueSqlCommand(
+            $"""
+             insert into {Dirty} (tenant_id, rule_id, variant, lapse_date, churn_reason, shard)
+             select ?, ?, ?, ?, ?, ? where not exists (select 1 from {Dirty} d where d.tenant_id = ? and d.rule_id = ? and d.variant = ?
+               and d.lapse_date = ? and d.churn_reason = ?)
+             on conflict do nothing
+             """,
+            [.. Group(tenantId, episode), Random.Shared.Next(16), .. Group(tenantId, episode)]);
+
+    private static object[] Group(string tenantId, EpisodeFacts episode) =>
+        [tenantId, episode.RuleId, episode.Variant, DateOnly.FromDateTime(episode.LapsedAt.UtcDateTime), LapseEpisodeTable.ChurnReasonKey(episode.ChurnReason)];
 
     /// <summary>Recomputes the tenant's dirty groups; returns how many there were.</summary>
     public static async Task<int> RefreshAsync(NpgsqlConnection connection, string tenantId, CancellationToken ct)
@@ -58,7 +73,10 @@ public static class ReportRollups
         await ExecuteAsync(connection, "select pg_advisory_xact_lock(hashtextextended('reports/' || @tenant, 0))", tenantId, ct);
         // The marks go first: a group written after this statement is marked again and refreshed next time.
         var taken = new NpgsqlCommand(
-            $"delete from {Dirty} where tenant_id = @tenant returning rule_id, variant, lapse_date, churn_reason", connection);
+            $"""
+             with taken as (delete from {Dirty} where tenant_id = @tenant returning rule_id, variant, lapse_date, churn_reason)
+             select distinct * from taken
+             """, connection);
         taken.Parameters.AddWithValue("tenant", tenantId);
         var (rules, variants, dates, reasons) = (new List<string>(), new List<string>(), new List<DateOnly>(), new List<string>());
         await using (taken)

@@ -44,14 +44,19 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
         }
         var nextSweep = DateTimeOffset.MinValue;
         var nextExpiry = DateTimeOffset.MinValue;
+        var nextRefresh = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await RunQueuedSweepsAsync(stoppingToken);
-                // Keeps the report rollups close behind the episodes, so that a report's own refresh has little to do.
-                await ReportRollups.RefreshAllAsync(store, stoppingToken);
                 var now = wall.GetUtcNow();
+                // Keeps the report rollups close behind the episodes, so that a report's own refresh has little to do.
+                if (now >= nextRefresh)
+                {
+                    await ReportRollups.RefreshAllAsync(store, stoppingToken);
+                    nextRefresh = now + engine.ReportRefreshInterval;
+                }
                 if (now >= nextExpiry)
                 {
                     await ForEachLiveTenantAsync(tenantId => expiry.RunAsync(tenantId, now, stoppingToken), stoppingToken);

@@ -38,6 +38,12 @@ public sealed class EngineOptions
 
     /// <summary>How often the worker expires due rewards of live tenants; expiry events carry the exact expiresAt regardless.</summary>
     public TimeSpan ExpiryInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// How often the worker recomputes the report rollups of groups that changed. A report refreshes its own tenant
+    /// first anyway; refreshing less often while a sweep writes leaves the database to the sweep.
+    /// </summary>
+    public TimeSpan ReportRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 public enum WinBackRole { All, Api, Worker }
