@@ -179,11 +179,16 @@ public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEv
         }
         foreach (var (customerId, stream) in streams.Where(s => s.Value.Events.Count > 0))
         {
-            // The expected version after the append: a write that slipped past the lock fails the batch instead of interleaving.
-            if (stream.Version == 0)
-                session.Events.StartStream(customerId, stream.Events.Cast<object>().ToArray());
+            var events = stream.Events.Cast<object>().ToArray();
+            if (!current.ContainsKey(customerId))
+                session.Events.StartStream(customerId, events);
+            else if (stream.Version > 0)
+                // The expected version after the append: a write that slipped past the lock fails the batch instead of interleaving.
+                session.Events.Append(customerId, stream.Version + stream.Events.Count, events);
             else
-                session.Events.Append(customerId, stream.Version + stream.Events.Count, stream.Events.Cast<object>().ToArray());
+                // A summary stored before summaries recorded their version: the lock alone guards this one write,
+                // after which the summary carries its version.
+                session.Events.Append(customerId, events);
         }
         await session.SaveChangesAsync(CancellationToken.None);
         return outcomes;

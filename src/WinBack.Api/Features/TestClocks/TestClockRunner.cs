@@ -42,7 +42,11 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
             }
             else if (nextSweep is { } tick)
             {
-                await sweep.RunAsync(tenantId, tick, progress: null, ct);
+                var counts = await sweep.RunAsync(tenantId, tick, progress: null, ct);
+                // Customers that could not be decided would be tried again at every later tick: stop at the first.
+                if (counts.Failed > 0)
+                    throw new InvalidOperationException(
+                        $"The sweep at {tick:yyyy-MM-ddTHH:mm:ssZ} could not decide {counts.Failed} customers; the clock stays at the last tick that ran.");
                 lastTick = tick;
                 await SetAsync(tenantId, tick, ct);
             }
