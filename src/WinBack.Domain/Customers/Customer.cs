@@ -51,7 +51,7 @@ public sealed record Customer
     public IReadOnlyDictionary<string, long> Balance => Rewards
         .Where(r => r.IsCredit && r.Status != RewardStatus.Pending && r.Issued.Currency is not null)
         .GroupBy(r => r.Issued.Currency!)
-        .ToDictionary(g => g.Key, g => g.Sum(r => r.Remaining));
+        .ToDictionary(g => g.Key, g => g.Sum(r => r.InBalance));
 
     public RewardState? Reward(string rewardId) => Rewards.FirstOrDefault(r => r.Id == rewardId);
 

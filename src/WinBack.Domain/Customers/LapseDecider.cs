@@ -34,10 +34,11 @@ public static class LapseDecider
             var days = rule.Definition.TriggerDaysOf(arm);
             if (RuleAudience.CrossingAt(rule.Definition.Trigger, days, customer) is not { } crossing || crossing > command.Now)
                 continue;
-            first ??= new Crossed(rule, arm, crossing, days);
+            var candidate = new Crossed(rule, arm, crossing, days);
+            first ??= candidate;
             if (RuleAudience.Check(rule.Definition.Eligibility, customer) is null)
             {
-                chosen = new Crossed(rule, arm, crossing, days);
+                chosen = candidate;
                 break;
             }
         }

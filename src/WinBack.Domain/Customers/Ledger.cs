@@ -21,6 +21,9 @@ public sealed record RewardState(RewardIssued Issued, RewardStatus Status, long 
 
     public string Id => Issued.RewardId;
     public bool IsCredit => Issued.Type == RewardType.AccountCredit;
+    /// <summary>What the reward adds to the customer's balance: its unused credit, unless it is pending (used-up, expired and revoked ones have none).</summary>
+    public long InBalance => IsCredit && Status != RewardStatus.Pending ? Remaining : 0;
+
     /// <summary>Pending and available rewards can still be used (once available) or expire.</summary>
     public bool IsOpen => Status is RewardStatus.Pending or RewardStatus.Available;
 

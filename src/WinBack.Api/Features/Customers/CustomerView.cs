@@ -3,7 +3,12 @@ using WinBack.Domain.Customers;
 namespace WinBack.Api.Features.Customers;
 
 /// <summary>An amount in minor units of a currency.</summary>
-public sealed record MoneyView(long Amount, string Currency);
+public sealed record MoneyView(long Amount, string Currency)
+{
+    /// <summary>Amounts per currency as a list, in currency order.</summary>
+    public static IReadOnlyList<MoneyView> ListOf(IReadOnlyDictionary<string, long> amounts) =>
+        amounts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new MoneyView(kv.Value, kv.Key)).ToList();
+}
 
 /// <summary>A customer as WinBack sees them.</summary>
 /// <param name="Status">active, cancelled, lapsed (in an open lapse episode) or won_back (came back after a lapse).</param>
@@ -23,8 +28,7 @@ public sealed record CustomerView(
     IReadOnlyList<MoneyView> Balance)
 {
     public static CustomerView Of(Customer c) => new(c.Id, c.Status, c.FirstSeenAt, c.LastActivityAt, c.LastPurchaseAt, c.OrderCount,
-        c.LifetimeValue.OrderBy(kv => kv.Key).Select(kv => new MoneyView(kv.Value, kv.Key)).ToList(), c.ChurnReason, c.Attributes,
-        c.Email, c.StripeCustomerId, c.Balance.OrderBy(kv => kv.Key).Select(kv => new MoneyView(kv.Value, kv.Key)).ToList());
+        MoneyView.ListOf(c.LifetimeValue), c.ChurnReason, c.Attributes, c.Email, c.StripeCustomerId, MoneyView.ListOf(c.Balance));
 
     public static readonly CustomerView Example = new("cus_4711", CustomerStatus.Active, DateTimeOffset.Parse("2025-03-02T10:00:00Z"),
         DateTimeOffset.Parse("2026-11-24T09:12:00Z"), DateTimeOffset.Parse("2026-11-24T09:12:00Z"), 12,

@@ -53,7 +53,7 @@ public sealed class GetCustomerLedgerEndpoint(IQuerySession session) : Endpoint<
         if (events.FirstOrDefault()?.Data is not ICustomerEvent)
             throw ApiException.NotFound("customer", request.CustomerId);
 
-        var balance = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        var balance = new Dictionary<string, long>();
         var entries = new List<LedgerEntryView>();
         Customer? state = null;
         foreach (var e in events)
@@ -66,10 +66,10 @@ public sealed class GetCustomerLedgerEndpoint(IQuerySession session) : Endpoint<
                     continue;
                 if (entry is { Amount: { } amount, Currency: { } currency })
                     balance[currency] = balance.GetValueOrDefault(currency) + amount;
-                entries.Add(entry with { Balance = Snapshot(balance) });
+                entries.Add(entry with { Balance = MoneyView.ListOf(balance) });
             }
         }
-        await Send.OkAsync(new LedgerView(request.CustomerId, request.AsOf, Snapshot(balance), entries), ct);
+        await Send.OkAsync(new LedgerView(request.CustomerId, request.AsOf, MoneyView.ListOf(balance), entries), ct);
     }
 
     // The balance change of an entry is read off the state before and after it, so the ledger can never disagree
@@ -80,7 +80,7 @@ public sealed class GetCustomerLedgerEndpoint(IQuerySession session) : Endpoint<
             string? reason = null)
         {
             var reward = after.Reward(rewardId)!;
-            long? change = reward.IsCredit ? Credit(after, rewardId) - Credit(before, rewardId) : null;
+            long? change = reward.IsCredit ? reward.InBalance - (before?.Reward(rewardId)?.InBalance ?? 0) : null;
             return new LedgerEntryView(at, type, rewardId, change, reward.IsCredit ? reward.Issued.Currency : null, redemptionId, orderId, reason, []);
         }
 
@@ -111,12 +111,6 @@ public sealed class GetCustomerLedgerEndpoint(IQuerySession session) : Endpoint<
         }
     }
 
-    // What a reward adds to the balance: its unused credit once it is neither pending, expired nor revoked.
-    private static long Credit(Customer? customer, string rewardId) =>
-        customer?.Reward(rewardId) is { IsCredit: true, Status: not RewardStatus.Pending } r ? r.Remaining : 0;
-
-    private static IReadOnlyList<MoneyView> Snapshot(IDictionary<string, long> balance) =>
-        balance.Select(kv => new MoneyView(kv.Value, kv.Key)).ToList();
 
     private static readonly LedgerView Example = new("cus_4711", null, [new MoneyView(700, "eur")],
     [

@@ -57,13 +57,18 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
     /// <summary>The tenant's active rules, highest priority first, each with its budget as spent so far.</summary>
     public static async Task<IReadOnlyList<ActiveRule>> ActiveRulesAsync(IQuerySession session, DateTimeOffset asOf, CancellationToken ct)
     {
-        var summaries = await session.Query<RuleSummary>().Where(r => r.State.Status == RuleStatus.Active).ToListAsync(ct);
         var rules = new List<ActiveRule>();
-        // Equal priorities cannot overlap (the rules' overlap check), so the id only makes the order stable.
-        foreach (var r in summaries.OrderByDescending(r => r.State.Definition.Priority).ThenBy(r => r.Id, StringComparer.Ordinal))
-            rules.Add(new ActiveRule(r.Id, r.State.Version, r.State.Definition,
-                await RuleSpend.MeterAsync(session, r.Id, r.State.Definition.Limits, asOf, ct)));
+        foreach (var r in await ByPriorityAsync(session, ct))
+            rules.Add(new ActiveRule(r.Id, r.Version, r.Definition, await RuleSpend.MeterAsync(session, r.Id, r.Definition.Limits, asOf, ct)));
         return rules;
+    }
+
+    /// <summary>The tenant's active rules, highest priority first.</summary>
+    public static async Task<IReadOnlyList<Rule>> ByPriorityAsync(IQuerySession session, CancellationToken ct)
+    {
+        var summaries = await session.Query<RuleSummary>().Where(r => r.State.Status == RuleStatus.Active).ToListAsync(ct);
+        // Equal priorities cannot overlap (the rules' overlap check), so the id only makes the order stable.
+        return summaries.OrderByDescending(r => r.State.Definition.Priority).ThenBy(r => r.Id, StringComparer.Ordinal).Select(r => r.State).ToList();
     }
 
     private async Task<SweepCounts> DecideAsync(string tenantId, IReadOnlyList<ActiveRule> rules, IEnumerable<string> customerIds, DateTimeOffset asOf)

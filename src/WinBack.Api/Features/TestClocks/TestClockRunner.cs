@@ -62,7 +62,7 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
     private static async Task<DateTimeOffset?> NextSweepTickAsync(IQuerySession session, string tenantId, DateTimeOffset lastTick,
         DateTimeOffset to, TimeSpan cadence, CancellationToken ct)
     {
-        var rules = await LapseSweep.ActiveRulesAsync(session, to, ct);
+        var rules = await LapseSweep.ByPriorityAsync(session, ct);
         DateTimeOffset? earliest = null;
         foreach (var rule in rules)
             foreach (var status in LapseCandidates.StatusesFor(rule.Definition))
