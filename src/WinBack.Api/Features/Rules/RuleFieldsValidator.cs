@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using FluentValidation;
 using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
+using WinBack.Domain.Webhooks;
 
 namespace WinBack.Api.Features.Rules;
 
@@ -153,7 +154,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         private static partial Regex VariantName();
     }
 
-    private sealed partial class MessageValidator : AbstractValidator<RuleMessage>
+    private sealed class MessageValidator : AbstractValidator<RuleMessage>
     {
         public MessageValidator()
         {
@@ -168,10 +169,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
             $"known: {string.Join(", ", Message.Placeholders.Select(p => "{{" + p + "}}"))}.";
 
         private static List<string> Unknown(string? text) =>
-            text is null ? [] : Placeholder().Matches(text).Select(m => m.Groups[1].Value.Trim()).Where(p => !Message.Placeholders.Contains(p)).ToList();
-
-        [GeneratedRegex(@"\{\{([^{}]*)\}\}")]
-        private static partial Regex Placeholder();
+            text is null ? [] : MessageTemplate.PlaceholdersIn(text).Where(p => !Message.Placeholders.Contains(p)).ToList();
     }
 
     private sealed class MoneyValidator : AbstractValidator<MoneyAmount>

@@ -8,18 +8,7 @@ using WinBack.Api.Infrastructure.Hosting;
 namespace WinBack.Api.Features.Sweeps;
 
 /// <summary>Wakes the engine worker early, when a sweep was just asked for in this process.</summary>
-public sealed class EngineSignal
-{
-    private readonly SemaphoreSlim _wake = new(0, 1);
-
-    public void Wake()
-    {
-        try { _wake.Release(); }
-        catch (SemaphoreFullException) { /* already awake */ }
-    }
-
-    public Task WaitAsync(TimeSpan timeout, CancellationToken ct) => _wake.WaitAsync(timeout, ct);
-}
+public sealed class EngineSignal : WakeSignal;
 
 /// <summary>
 /// The worker's engine loop (role worker, exactly one process): runs queued sweeps, sweeps every live tenant on

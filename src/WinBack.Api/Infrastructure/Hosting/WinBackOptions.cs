@@ -21,6 +21,8 @@ public sealed class WinBackOptions
 
     public EngineOptions Engine { get; set; } = new();
 
+    public WebhookOptions Webhooks { get; set; } = new();
+
     /// <summary>How long an Idempotency-Key is remembered; the contract promises at least 24 hours.</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(48);
 
@@ -44,6 +46,26 @@ public sealed class EngineOptions
     /// first anyway; refreshing less often while a sweep writes leaves the database to the sweep.
     /// </summary>
     public TimeSpan ReportRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+}
+
+public sealed class WebhookOptions
+{
+    /// <summary>
+    /// Whether webhook URLs may point at loopback, link-local or private addresses. Off in production (a tenant must not
+    /// reach the service's own network); on in Development and tests, whose receivers run on 127.0.0.1.
+    /// </summary>
+    public bool AllowPrivateTargets { get; set; }
+
+    /// <summary>How long one delivery attempt may take before it counts as failed.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long the previous secret keeps signing after a rotation.</summary>
+    public TimeSpan SecretRotationOverlap { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Attempts in flight at once across all endpoints, and per endpoint.</summary>
+    public int MaxInFlight { get; set; } = 128;
+
+    public int MaxInFlightPerEndpoint { get; set; } = 32;
 }
 
 public enum WinBackRole { All, Api, Worker }

@@ -6,6 +6,7 @@ using WinBack.Api.Features.Rewards;
 using WinBack.Api.Features.Rules;
 using WinBack.Api.Features.Sweeps;
 using WinBack.Api.Features.TestClocks;
+using WinBack.Api.Features.Webhooks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Idempotency;
@@ -48,6 +49,9 @@ public static class WinBackServices
         services.AddSingleton<LapseSweep>();
         services.AddSingleton<RewardExpiry>();
         services.AddSingleton<EngineSignal>();
+        services.AddSingleton<WebhookSignal>();
+        services.AddSingleton(new WebhookTarget(options.Webhooks.AllowPrivateTargets));
+        services.AddSingleton<WebhookEndpoints>();
         services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
 
@@ -81,6 +85,9 @@ public static class WinBackServices
         {
             services.AddHostedService<IdempotencyKeyPurge>();
             services.AddHostedService<EngineWorker>();
+            services.AddSingleton<WebhookQueue>();
+            services.AddSingleton<WebhookSender>();
+            services.AddHostedService<WebhookDispatcher>();
         }
 
         return builder;

@@ -46,6 +46,7 @@ public static class MartenSetup
                 // The customer summary projection writes the report rows of lapse episodes as a side effect, inline.
                 options.Events.EnableSideEffectsOnInlineProjections = true;
                 Features.Reports.LapseEpisodeTable.Configure(options);
+                Features.Webhooks.WebhookTables.Configure(options);
                 // One index, (tenant_id, status, last activity), for the lapse sweep and the list filters;
                 // every extra index would be written on each activity.
                 options.Schema.For<CustomerSummary>()
@@ -67,6 +68,9 @@ public static class MartenSetup
             .UseLightweightSessions()
             .BuildSessionsWith<TenantSessionFactory>()
             .ApplyAllDatabaseChangesOnStartup();
+
+        // The webhook outbox is filled by a subscription, which the async daemon runs in the worker.
+        marten.AddSubscriptionWithServices<Features.Webhooks.WebhookOutbox>(ServiceLifetime.Singleton);
 
         // Solo: exactly one worker process runs projections. HotCold needs the DistributedLock fork (packages/README.md).
         if (role.RunsWorker())

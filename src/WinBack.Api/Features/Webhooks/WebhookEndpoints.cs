@@ -1,0 +1,94 @@
+using Marten;
+using Npgsql;
+using static WinBack.Api.Features.Webhooks.WebhookTables;
+
+namespace WinBack.Api.Features.Webhooks;
+
+/// <summary>Reads and writes a tenant's webhook endpoints; every statement is scoped to the tenant.</summary>
+public sealed class WebhookEndpoints(IDocumentStore store)
+{
+    public async Task InsertAsync(string tenantId, WebhookEndpoint e, CancellationToken ct) =>
+        await ExecuteAsync($"""
+            insert into {Endpoints} (tenant_id, id, url, description, events, enabled, secret, created_at, updated_at)
+            values (@tenant, @id, @url, @description, @events, true, @secret, @now, @now)
+            """, ct, ("tenant", tenantId), ("id", e.Id), ("url", e.Url), ("description", (object?)e.Description ?? DBNull.Value),
+            ("events", e.Events.ToArray()), ("secret", e.Secret), ("now", e.CreatedAt));
+
+    public async Task<WebhookEndpoint?> FindAsync(string tenantId, string id, CancellationToken ct) =>
+        (await QueryAsync($"select {WebhookEndpoint.Columns} from {Endpoints} where tenant_id = @tenant and id = @id", ct,
+            ("tenant", tenantId), ("id", id))).SingleOrDefault();
+
+    /// <summary>Newest first (ids are time-ordered), after the cursor.</summary>
+    public async Task<IReadOnlyList<WebhookEndpoint>> ListAsync(string tenantId, string? startingAfter, int take, CancellationToken ct) =>
+        await QueryAsync($"""
+            select {WebhookEndpoint.Columns} from {Endpoints}
+            where tenant_id = @tenant and (@after::text is null or id < @after) order by id desc limit @take
+            """, ct, ("tenant", tenantId), ("after", (object?)startingAfter ?? DBNull.Value), ("take", take));
+
+    /// <summary>Changes what was given; enabling again clears the failure record and the reason it was disabled.</summary>
+    public async Task<WebhookEndpoint?> UpdateAsync(string tenantId, string id, string? url, IReadOnlyList<string>? events, string? description,
+        bool? enabled, DateTimeOffset now, CancellationToken ct) =>
+        (await QueryAsync($"""
+            update {Endpoints} set url = coalesce(@url, url), events = coalesce(@events, events),
+              description = coalesce(@description, description), updated_at = @now,
+              enabled = coalesce(@enabled, enabled),
+              failing_since = case when @enabled then null else failing_since end,
+              disabled_at = case when @enabled then null when @enabled = false and enabled then @now else disabled_at end,
+              disabled_reason = case when @enabled then null when @enabled = false and enabled then 'Disabled by an admin.' else disabled_reason end
+            where tenant_id = @tenant and id = @id
+            returning {WebhookEndpoint.Columns}
+            """, ct, ("tenant", tenantId), ("id", id), ("url", (object?)url ?? DBNull.Value),
+            ("events", (object?)events?.ToArray() ?? DBNull.Value), ("description", (object?)description ?? DBNull.Value),
+            ("enabled", (object?)enabled ?? DBNull.Value), ("now", now))).SingleOrDefault();
+
+    /// <summary>A new current secret; the old one keeps signing until <paramref name="previousExpiresAt"/>.</summary>
+    public async Task<WebhookEndpoint?> RotateAsync(string tenantId, string id, string secret, DateTimeOffset previousExpiresAt,
+        DateTimeOffset now, CancellationToken ct) =>
+        (await QueryAsync($"""
+            update {Endpoints} set previous_secret = secret, previous_expires_at = @expires, secret = @secret, updated_at = @now
+            where tenant_id = @tenant and id = @id
+            returning {WebhookEndpoint.Columns}
+            """, ct, ("tenant", tenantId), ("id", id), ("secret", secret), ("expires", previousExpiresAt), ("now", now))).SingleOrDefault();
+
+    /// <summary>Deletes the endpoint with its deliveries and their attempts; false when there was none.</summary>
+    public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = Command(connection, $"""
+            with gone as (delete from {Endpoints} where tenant_id = @tenant and id = @id returning id),
+                 deliveries as (delete from {Deliveries} where tenant_id = @tenant and endpoint_id in (select id from gone) returning id),
+                 attempts as (delete from {Attempts} where tenant_id = @tenant and delivery_id in (select id from deliveries) returning 1)
+            select count(*) from gone
+            """, ("tenant", tenantId), ("id", id));
+        return (long)(await command.ExecuteScalarAsync(ct))! > 0;
+    }
+
+    private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = Command(connection, sql, parameters);
+        return await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task<List<WebhookEndpoint>> QueryAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = Command(connection, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<WebhookEndpoint>();
+        while (await reader.ReadAsync(ct))
+            rows.Add(WebhookEndpoint.Read(reader));
+        return rows;
+    }
+
+    public static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+            command.Parameters.AddWithValue(name, value);
+        return command;
+    }
+}

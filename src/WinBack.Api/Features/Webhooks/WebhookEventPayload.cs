@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using JasperFx.Events;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Customers;
+using WinBack.Domain.Rules;
+using WinBack.Domain.Webhooks;
+
+namespace WinBack.Api.Features.Webhooks;
+
+/// <summary>Turns a stored event into the published one: who it is about, when it happened, and its data.</summary>
+public static class WebhookEventPayload
+{
+    /// <summary>The chain a delivery belongs to: the events of one customer (or rule) go out one after the other.</summary>
+    public static string Chain(string? customerId, string? ruleId, string eventId) =>
+        customerId is not null ? "c:" + customerId : ruleId is not null ? "r:" + ruleId : "e:" + eventId;
+
+    /// <summary>The customer (or rule) the event is about, and when it happened in the tenant's time.</summary>
+    public static (string? CustomerId, string? RuleId, DateTimeOffset At) Subject(object data) => data switch
+    {
+        CustomerLapsed e => (e.CustomerId, null, e.DetectedAt),
+        RewardIssued e => (e.CustomerId, null, e.IssuedAt),
+        RewardRedeemed e => (e.CustomerId, null, e.RedeemedAt),
+        RewardExpired e => (e.CustomerId, null, e.ExpiredAt),
+        RewardRevoked e => (e.CustomerId, null, e.RevokedAt),
+        CustomerReactivated e => (e.CustomerId, null, e.ReactivatedAt),
+        RuleCreated e => (null, e.RuleId, e.CreatedAt),
+        RuleRevised e => (null, e.RuleId, e.RevisedAt),
+        RuleActivated e => (null, e.RuleId, e.ActivatedAt),
+        RulePaused e => (null, e.RuleId, e.PausedAt),
+        RuleArchived e => (null, e.RuleId, e.ArchivedAt),
+        _ => throw new ArgumentException($"{data.GetType().Name} is not published."),
+    };
+
+    /// <summary>The body sent for <paramref name="e"/>; <paramref name="message"/> is the rendered message of a reward.issued.</summary>
+    public static string Body(string id, string type, string tenantId, IEvent e, Message? message)
+    {
+        var (customerId, _, at) = Subject(e.Data);
+        var view = new WebhookEventView(id, type, at, tenantId, customerId, e.Version, Data(e.Data, message));
+        return JsonSerializer.Serialize(view, WinBackJson.Options);
+    }
+
+    public static string PingBody(string id, string tenantId, string endpointId, DateTimeOffset at) =>
+        JsonSerializer.Serialize(new WebhookEventView(id, WebhookEventTypes.Ping, at, tenantId, null, 0,
+            JsonSerializer.SerializeToElement(new { endpointId }, WinBackJson.Options)), WinBackJson.Options);
+
+    private static JsonElement Data(object data, Message? message)
+    {
+        if (data is IRuleEvent)
+            return JsonSerializer.SerializeToElement(RuleChange(data), WinBackJson.Options);
+        var node = JsonSerializer.SerializeToNode(data, data.GetType(), WinBackJson.Options)!.AsObject();
+        if (data is RewardIssued)
+            node["message"] = message is null ? null : new JsonObject { ["subject"] = message.Subject, ["body"] = message.Body };
+        return JsonSerializer.SerializeToElement(node, WinBackJson.Options);
+    }
+
+    // A rule's change without its whole definition: consumers read the rule with GET /v1/rules/{id}.
+    private static object RuleChange(object data) => data switch
+    {
+        RuleCreated e => new { e.RuleId, Change = "created", Version = 1, By = e.CreatedBy },
+        RuleRevised e => new { e.RuleId, Change = "revised", e.Version, By = e.RevisedBy },
+        RuleActivated e => new { e.RuleId, Change = "activated", Version = (int?)null, By = e.ActivatedBy },
+        RulePaused e => new { e.RuleId, Change = "paused", Version = (int?)null, By = e.PausedBy },
+        RuleArchived e => new { e.RuleId, Change = "archived", Version = (int?)null, By = e.ArchivedBy },
+        _ => throw new ArgumentException($"{data.GetType().Name} is not a rule event."),
+    };
+}

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Services;
+using Marten.Subscriptions;
+using WinBack.Api.Features.Customers;
+using WinBack.Api.Features.Tenants;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Customers;
+using WinBack.Domain.Rules;
+using WinBack.Domain.Webhooks;
+using static WinBack.Api.Features.Webhooks.WebhookTables;
+
+namespace WinBack.Api.Features.Webhooks;
+
+/// <summary>Wakes the webhook dispatcher when the outbox just got deliveries.</summary>
+public sealed class WebhookSignal : Infrastructure.Hosting.WakeSignal;
+
+/// <summary>
+/// Fills the webhook outbox from the event store (a Marten subscription, run by the worker's async daemon): each
+/// published event once into <see cref="WebhookTables.Events"/>, and a delivery for every enabled endpoint that wants
+/// it. The rows are written in the same transaction as the subscription's progress, so an event is queued exactly
+/// once even across crashes, and a re-run inserts nothing twice (the event store sequence is unique).
+/// </summary>
+public sealed class WebhookOutbox : SubscriptionBase
+{
+    public const string SubscriptionName = "webhook_outbox";
+    private readonly Ids _ids;
+    private readonly WebhookSignal _signal;
+    private readonly ConcurrentDictionary<string, bool> _testTenants = new();
+    private readonly ConcurrentDictionary<(string Tenant, string Rule, int Version), RuleDefinition> _ruleVersions = new();
+
+    public WebhookOutbox(Ids ids, WebhookSignal signal)
+    {
+        _ids = ids;
+        _signal = signal;
+        Name = SubscriptionName;
+        IncludeType<CustomerLapsed>();
+        IncludeType<RewardIssued>();
+        IncludeType<RewardRedeemed>();
+        IncludeType<RewardExpired>();
+        IncludeType<RewardRevoked>();
+        IncludeType<CustomerReactivated>();
+        IncludeType<IRuleEvent>();
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
+        IDocumentOperations operations, CancellationToken ct)
+    {
+        foreach (var e in page.Events)
+        {
+            if (WebhookEventTypes.Of(e.Data) is not { } type)
+                continue;
+            var tenantId = e.TenantId;
+            var message = e.Data is RewardIssued issued ? await MessageAsync(operations, tenantId, issued, ct) : null;
+            var id = _ids.New("evt");
+            var (customerId, ruleId, at) = WebhookEventPayload.Subject(e.Data);
+            operations.QueueSqlCommand(
+                $"""
+                 with ev as (
+                   insert into {Events} (id, tenant_id, seq, type, customer_id, created_at, payload) values (?, ?, ?, ?, ?, ?, ?)
+                   on conflict (seq) do nothing returning id, tenant_id, seq, type)
+                 insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at,
+                   test_clock, created_at)
+                 select 'wd_' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, w.id, ev.id, ev.seq, ?, 'pending', 0,
+                   '-infinity', ?, now()
+                 from ev join {Endpoints} w on w.tenant_id = ev.tenant_id and w.enabled and w.events && array[ev.type, '*']
+                 """,
+                id, tenantId, e.Sequence, type, (object?)customerId ?? DBNull.Value, at,
+                WebhookEventPayload.Body(id, type, tenantId, e, message),
+                WebhookEventPayload.Chain(customerId, ruleId, id), await IsTestAsync(operations, tenantId, ct));
+        }
+        return new WakeAfterCommit(_signal);
+    }
+
+    private async Task<Message?> MessageAsync(IDocumentOperations operations, string tenantId, RewardIssued issued, CancellationToken ct)
+    {
+        if (issued.RuleId is not { } ruleId || issued.RuleVersion is not { } version)
+            return null; // a manual reward has no rule, hence no message
+        var tenant = operations.ForTenant(tenantId);
+        if (!_ruleVersions.TryGetValue((tenantId, ruleId, version), out var rule))
+        {
+            // Versions never change, so each is read once: fold the rule's stream up to the revision that made it.
+            Rule? state = null;
+            foreach (var e in await tenant.Events.FetchStreamAsync(ruleId, token: ct))
+            {
+                if (e.Data is RuleRevised revised && revised.Version > version)
+                    break;
+                state = Rule.Evolve(state, e.Data);
+            }
+            if (state is null)
+                return null;
+            rule = _ruleVersions.GetOrAdd((tenantId, ruleId, version), state.Definition);
+        }
+        var customer = await tenant.LoadAsync<CustomerSummary>(issued.CustomerId, ct);
+        return RewardMessage.Render(rule, issued, customer?.State.Email);
+    }
+
+    private async Task<bool> IsTestAsync(IDocumentOperations operations, string tenantId, CancellationToken ct)
+    {
+        if (_testTenants.TryGetValue(tenantId, out var test))
+            return test;
+        var tenant = await operations.LoadAsync<Tenant>(tenantId, ct);
+        return _testTenants.GetOrAdd(tenantId, tenant?.Mode == TenantMode.Test);
+    }
+
+    private sealed class WakeAfterCommit(WebhookSignal signal) : IChangeListener
+    {
+        public Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+        {
+            signal.Wake();
+            return Task.CompletedTask;
+        }
+
+        public Task BeforeCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token) => Task.CompletedTask;
+    }
+}

@@ -1,0 +1,133 @@
+using Marten;
+using Npgsql;
+using WinBack.Api.Infrastructure.Marten;
+using WinBack.Domain.Webhooks;
+using static WinBack.Api.Features.Webhooks.WebhookTables;
+
+namespace WinBack.Api.Features.Webhooks;
+
+/// <summary>A finished attempt, ready to be recorded.</summary>
+public sealed record AttemptRecord(DueDelivery Delivery, AttemptOutcome Outcome, DateTimeOffset AttemptedAt, double Jitter);
+
+/// <summary>The dispatcher's SQL: which deliveries are due, and recording what their attempts came to.</summary>
+public sealed class WebhookQueue(IDocumentStore store)
+{
+    private const string TestClocks = MartenSetup.SchemaName + ".mt_doc_testclock";
+    private const string Tenants = MartenSetup.SchemaName + ".mt_doc_tenant";
+
+    /// <summary>
+    /// Due deliveries that head their chain: nothing earlier of the same customer is still pending for that endpoint,
+    /// so a failing event holds back the customer's later ones on that endpoint, and nobody else's. A test tenant's
+    /// retries fall due by its test clock (a clock never advanced stands at the tenant's creation).
+    /// </summary>
+    public async Task<IReadOnlyList<DueDelivery>> DueAsync(DateTimeOffset wallNow, IReadOnlyCollection<string> inFlight, int limit, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var command = WebhookEndpoints.Command(connection, $"""
+            select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, d.next_attempt_at, d.test_clock,
+              case when d.test_clock then coalesce((c.data ->> 'now')::timestamptz, (t.data ->> 'createdAt')::timestamptz) else @wall end,
+              ev.payload, w.url, w.secret, w.previous_secret, w.previous_expires_at
+            from {Deliveries} d
+            join {Endpoints} w on w.tenant_id = d.tenant_id and w.id = d.endpoint_id and w.enabled
+            join {Events} ev on ev.id = d.event_id
+            left join {TestClocks} c on d.test_clock and c.id = d.tenant_id
+            left join {Tenants} t on d.test_clock and t.id = d.tenant_id
+            where d.status = 'pending' and not (d.id = any(@inflight))
+              and d.next_attempt_at <= case when d.test_clock
+                then coalesce((c.data ->> 'now')::timestamptz, (t.data ->> 'createdAt')::timestamptz, '-infinity') else @wall end
+              and not exists (select 1 from {Deliveries} p
+                where p.status = 'pending' and p.endpoint_id = d.endpoint_id and p.chain = d.chain and p.event_seq < d.event_seq)
+            order by d.next_attempt_at, d.event_seq
+            limit @limit
+            """, ("wall", wallNow), ("inflight", inFlight.ToArray()), ("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var due = new List<DueDelivery>();
+        while (await reader.ReadAsync(ct))
+            due.Add(new DueDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
+                reader.GetFieldValue<DateTimeOffset>(5), reader.GetBoolean(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetString(8),
+                reader.GetString(9), reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12)));
+        return due;
+    }
+
+    /// <summary>
+    /// Records a batch of attempts in one transaction: the log, each delivery's next step (succeeded, retry at, or failed
+    /// after the last attempt), and each endpoint's health, disabling an endpoint that has failed for 5 days.
+    /// </summary>
+    public async Task RecordAsync(IReadOnlyList<AttemptRecord> attempts, CancellationToken ct)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var log = WebhookEndpoints.Command(connection, $"""
+            insert into {Attempts} (tenant_id, delivery_id, attempted_at, sent_at, status_code, latency_ms, response_body, error, succeeded)
+            select * from unnest(@tenant::text[], @delivery::text[], @attempted::timestamptz[], @sent::timestamptz[], @code::int[],
+              @latency::int[], @body::text[], @error::text[], @ok::bool[])
+            """,
+            ("tenant", attempts.Select(a => a.Delivery.TenantId).ToArray()), ("delivery", attempts.Select(a => a.Delivery.Id).ToArray()),
+            ("attempted", attempts.Select(a => a.AttemptedAt).ToArray()), ("sent", attempts.Select(a => a.Outcome.SentAt).ToArray()),
+            ("code", attempts.Select(a => a.Outcome.StatusCode).ToArray()), ("latency", attempts.Select(a => a.Outcome.LatencyMs).ToArray()),
+            ("body", attempts.Select(a => a.Outcome.ResponseBody).ToArray()), ("error", attempts.Select(a => a.Outcome.Error).ToArray()),
+            ("ok", attempts.Select(a => a.Outcome.Succeeded).ToArray())))
+            await log.ExecuteNonQueryAsync(ct);
+
+        var next = attempts.Select(a => a.Outcome.Succeeded ? null
+            : RetrySchedule.Next(a.Delivery.Attempts + 1, a.AttemptedAt, a.Jitter)).ToArray();
+        await using (var deliveries = WebhookEndpoints.Command(connection, $"""
+            update {Deliveries} d set status = u.status, attempts = u.attempts, next_attempt_at = coalesce(u.next, d.next_attempt_at),
+              last_attempt_at = u.attempted, last_status_code = u.code, last_error = u.error
+            from unnest(@id::text[], @status::text[], @attempts::int[], @next::timestamptz[], @attempted::timestamptz[], @code::int[], @error::text[])
+              as u(id, status, attempts, next, attempted, code, error)
+            where d.id = u.id
+            """,
+            ("id", attempts.Select(a => a.Delivery.Id).ToArray()),
+            ("status", attempts.Select((a, i) => a.Outcome.Succeeded ? "succeeded" : next[i] is null ? "failed" : "pending").ToArray()),
+            ("attempts", attempts.Select(a => a.Delivery.Attempts + 1).ToArray()), ("next", next),
+            ("attempted", attempts.Select(a => a.AttemptedAt).ToArray()), ("code", attempts.Select(a => a.Outcome.StatusCode).ToArray()),
+            ("error", attempts.Select(a => a.Outcome.Error ?? (a.Outcome.Succeeded ? null : $"HTTP {a.Outcome.StatusCode}")).ToArray())))
+            await deliveries.ExecuteNonQueryAsync(ct);
+
+        await RecordHealthAsync(connection, attempts, ct);
+        await tx.CommitAsync(ct);
+    }
+
+    // Per endpoint, from its attempts in time order: healthy when the last one succeeded; otherwise failing since the
+    // first failure after its last success (or since before this batch).
+    private static async Task RecordHealthAsync(NpgsqlConnection connection, IReadOnlyList<AttemptRecord> attempts, CancellationToken ct)
+    {
+        var endpoints = attempts.GroupBy(a => (a.Delivery.TenantId, a.Delivery.EndpointId)).Select(g =>
+        {
+            var ordered = g.OrderBy(a => a.AttemptedAt).ToList();
+            var lastSuccess = ordered.FindLastIndex(a => a.Outcome.Succeeded);
+            var failures = ordered.Skip(lastSuccess + 1).ToList();
+            return (g.Key.TenantId, g.Key.EndpointId, Recovered: lastSuccess >= 0,
+                FirstFailure: failures.FirstOrDefault()?.AttemptedAt, LastFailure: failures.LastOrDefault());
+        }).ToList();
+        await using var health = WebhookEndpoints.Command(connection, $"""
+            update {Endpoints} w set failing_since = case when u.recovered then u.first_failure else coalesce(w.failing_since, u.first_failure) end
+            from unnest(@tenant::text[], @endpoint::text[], @recovered::bool[], @first::timestamptz[]) as u(tenant, endpoint, recovered, first)
+            where w.tenant_id = u.tenant and w.id = u.endpoint
+            returning w.tenant_id, w.id, w.failing_since
+            """,
+            ("tenant", endpoints.Select(e => e.TenantId).ToArray()), ("endpoint", endpoints.Select(e => e.EndpointId).ToArray()),
+            ("recovered", endpoints.Select(e => e.Recovered).ToArray()), ("first", endpoints.Select(e => e.FirstFailure).ToArray()));
+        var failingSince = new Dictionary<(string, string), DateTimeOffset>();
+        await using (var reader = await health.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                if (!reader.IsDBNull(2))
+                    failingSince[(reader.GetString(0), reader.GetString(1))] = reader.GetFieldValue<DateTimeOffset>(2);
+
+        foreach (var (tenantId, endpointId, _, _, last) in endpoints)
+        {
+            if (last is null || !failingSince.TryGetValue((tenantId, endpointId), out var since) || !EndpointHealth.ShouldDisable(since, last.AttemptedAt))
+                continue;
+            await using var disable = WebhookEndpoints.Command(connection, $"""
+                update {Endpoints} set enabled = false, disabled_at = @at, disabled_reason = @reason
+                where tenant_id = @tenant and id = @id and enabled
+                """, ("tenant", tenantId), ("id", endpointId), ("at", last.AttemptedAt),
+                ("reason", EndpointHealth.DisabledReason(since, last.Outcome.Error ?? $"HTTP {last.Outcome.StatusCode}")));
+            await disable.ExecuteNonQueryAsync(ct);
+        }
+    }
+}
