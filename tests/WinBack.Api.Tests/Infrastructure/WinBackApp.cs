@@ -41,6 +41,8 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("WinBack:PlatformKey", PlatformKey);
         builder.UseSetting("WinBack:RateLimit:RequestsPerSecond", "10000");
         builder.UseSetting("WinBack:RateLimit:Burst", "10000");
+        // Test receivers listen on 127.0.0.1.
+        builder.UseSetting("WinBack:Webhooks:AllowPrivateTargets", "true");
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
         builder.ConfigureServices(services =>

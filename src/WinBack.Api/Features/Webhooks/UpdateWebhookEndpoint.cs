@@ -27,7 +27,7 @@ public sealed class UpdateWebhookEndpointValidator : Validator<UpdateWebhookEndp
 {
     public UpdateWebhookEndpointValidator()
     {
-        RuleFor(x => x.Url).UrlRules();
+        RuleFor(x => x.Url).UrlRules().When(x => x.Url is not null);
         RuleFor(x => x.Events).EventRules().When(x => x.Events is not null);
         RuleFor(x => x.Description).MaximumLength(200);
     }

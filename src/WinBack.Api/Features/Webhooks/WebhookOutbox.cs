@@ -60,17 +60,16 @@ public sealed class WebhookOutbox : SubscriptionBase
             operations.QueueSqlCommand(
                 $"""
                  with ev as (
-                   insert into {Events} (id, tenant_id, seq, type, customer_id, created_at, payload) values (?, ?, ?, ?, ?, ?, ?)
-                   on conflict (seq) do nothing returning id, tenant_id, seq, type)
+                   insert into {Events} (id, tenant_id, seq, type, customer_id, chain, created_at, payload) values (?, ?, ?, ?, ?, ?, ?, ?)
+                   on conflict (seq) do nothing returning id, tenant_id, seq, type, chain)
                  insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at,
                    test_clock, created_at)
-                 select 'wd_' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, w.id, ev.id, ev.seq, ?, 'pending', 0,
+                 select '{WebhookDeliveries.IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, w.id, ev.id, ev.seq, ev.chain, 'pending', 0,
                    '-infinity', ?, now()
-                 from ev join {Endpoints} w on w.tenant_id = ev.tenant_id and w.enabled and w.events && array[ev.type, '*']
+                 from ev join {Endpoints} w on w.tenant_id = ev.tenant_id and w.enabled and w.events && array[ev.type::text, '*']
                  """,
-                id, tenantId, e.Sequence, type, (object?)customerId ?? DBNull.Value, at,
-                WebhookEventPayload.Body(id, type, tenantId, e, message),
-                WebhookEventPayload.Chain(customerId, ruleId, id), await IsTestAsync(operations, tenantId, ct));
+                id, tenantId, e.Sequence, type, (object?)customerId ?? DBNull.Value, WebhookEventPayload.Chain(customerId, ruleId, id), at,
+                WebhookEventPayload.Body(id, type, tenantId, e, message), await IsTestAsync(operations, tenantId, ct));
         }
         return new WakeAfterCommit(_signal);
     }

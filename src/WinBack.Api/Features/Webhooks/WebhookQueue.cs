@@ -105,7 +105,7 @@ public sealed class WebhookQueue(IDocumentStore store)
                 FirstFailure: failures.FirstOrDefault()?.AttemptedAt, LastFailure: failures.LastOrDefault());
         }).ToList();
         await using var health = WebhookEndpoints.Command(connection, $"""
-            update {Endpoints} w set failing_since = case when u.recovered then u.first_failure else coalesce(w.failing_since, u.first_failure) end
+            update {Endpoints} w set failing_since = case when u.recovered then u.first else coalesce(w.failing_since, u.first) end
             from unnest(@tenant::text[], @endpoint::text[], @recovered::bool[], @first::timestamptz[]) as u(tenant, endpoint, recovered, first)
             where w.tenant_id = u.tenant and w.id = u.endpoint
             returning w.tenant_id, w.id, w.failing_since

@@ -49,11 +49,14 @@ public static class WebhookTables
         events.AddColumn<long>("seq");
         events.AddColumn<string>("type").NotNull();
         events.AddColumn<string>("customer_id");
+        // The customer's (or rule's) chain: its deliveries go out one after the other.
+        events.AddColumn<string>("chain").NotNull();
         events.AddColumn<DateTimeOffset>("created_at").NotNull();
         // Text, not jsonb: the body is sent byte for byte as it was first written.
         events.AddColumn<string>("payload").NotNull();
         events.Indexes.Add(new IndexDefinition("ux_webhook_event_seq") { Columns = ["seq"], IsUnique = true });
         events.Indexes.Add(new IndexDefinition("ix_webhook_event_tenant") { Columns = ["tenant_id", "seq"] });
+        events.Indexes.Add(new IndexDefinition("ix_webhook_event_customer") { Columns = ["tenant_id", "customer_id", "seq"] });
 
         var deliveries = new Table(Deliveries);
         deliveries.AddColumn<long>("n").AsPrimaryKey().BigAutoIncrement();

@@ -52,6 +52,7 @@ public static class WinBackServices
         services.AddSingleton<WebhookSignal>();
         services.AddSingleton(new WebhookTarget(options.Webhooks.AllowPrivateTargets));
         services.AddSingleton<WebhookEndpoints>();
+        services.AddSingleton<WebhookDeliveries>();
         services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
 

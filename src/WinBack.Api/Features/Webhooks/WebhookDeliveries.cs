@@ -1,0 +1,125 @@
+using Marten;
+using Npgsql;
+using WinBack.Domain.Webhooks;
+using static WinBack.Api.Features.Webhooks.WebhookTables;
+
+namespace WinBack.Api.Features.Webhooks;
+
+/// <summary>What admins do with deliveries: read the log, retry one, replay events, ping an endpoint. Tenant-scoped.</summary>
+public sealed class WebhookDeliveries(IDocumentStore store)
+{
+    public const string IdPrefix = "wd_";
+
+    public static bool IsId(string? id) => id is { Length: 35 } && id.StartsWith(IdPrefix, StringComparison.Ordinal);
+
+    private const string ViewColumns =
+        "d.id, d.endpoint_id, d.event_id, ev.type, ev.customer_id, d.status, d.attempts, d.next_attempt_at, d.last_attempt_at, " +
+        "d.last_status_code, d.last_error, d.created_at";
+
+    /// <summary>An endpoint's deliveries, newest first, with their attempts.</summary>
+    public async Task<IReadOnlyList<WebhookDeliveryView>> ListAsync(string tenantId, string endpointId, string? status, string? startingAfter,
+        int take, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        return await ReadAsync(connection, $"""
+            select {ViewColumns} from {Deliveries} d join {Events} ev on ev.id = d.event_id
+            where d.tenant_id = @tenant and d.endpoint_id = @endpoint and (@status::text is null or d.status = @status)
+              and (@after::text is null or d.n < (select n from {Deliveries} where tenant_id = @tenant and id = @after))
+            order by d.n desc limit @take
+            """, ct, ("tenant", tenantId), ("endpoint", endpointId), ("status", (object?)status ?? DBNull.Value),
+            ("after", (object?)startingAfter ?? DBNull.Value), ("take", take));
+    }
+
+    /// <summary>
+    /// Sends the delivery again as soon as the dispatcher gets to it (tenant time <paramref name="now"/>), whatever its status.
+    /// A failed one gets one more attempt; a pending one has its next attempt moved to now.
+    /// </summary>
+    public async Task<WebhookDeliveryView?> RetryAsync(string tenantId, string deliveryId, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using (var retry = WebhookEndpoints.Command(connection,
+                         $"update {Deliveries} set status = 'pending', next_attempt_at = @now where tenant_id = @tenant and id = @id",
+                         ("tenant", tenantId), ("id", deliveryId), ("now", now)))
+            if (await retry.ExecuteNonQueryAsync(ct) == 0)
+                return null;
+        return (await ReadAsync(connection, $"""
+            select {ViewColumns} from {Deliveries} d join {Events} ev on ev.id = d.event_id where d.tenant_id = @tenant and d.id = @id
+            """, ct, ("tenant", tenantId), ("id", deliveryId))).Single();
+    }
+
+    /// <summary>Queues the tenant's events since <paramref name="since"/> (their time) that the endpoint wants, again; returns how many.</summary>
+    public async Task<int> ReplayAsync(string tenantId, WebhookEndpoint endpoint, DateTimeOffset since, bool testClock, CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var replay = WebhookEndpoints.Command(connection, $"""
+            insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, test_clock, created_at)
+            select '{IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, @endpoint, ev.id, ev.seq, ev.chain,
+              'pending', 0, '-infinity', @test, now()
+            from {Events} ev
+            where ev.tenant_id = @tenant and ev.seq is not null and ev.created_at >= @since and (@events && array[ev.type::text, '*'])
+            order by ev.seq
+            """, ("tenant", tenantId), ("endpoint", endpoint.Id), ("test", testClock), ("since", since), ("events", endpoint.Events.ToArray()));
+        return await replay.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Queues a ping event for one endpoint.</summary>
+    public async Task<WebhookDeliveryView> PingAsync(string tenantId, string endpointId, string eventId, DateTimeOffset at, bool testClock,
+        CancellationToken ct)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using (var ping = WebhookEndpoints.Command(connection, $"""
+            with ev as (insert into {Events} (id, tenant_id, seq, type, customer_id, chain, created_at, payload)
+                        values (@event, @tenant, null, @type, null, @chain, @at, @payload) returning id, chain)
+            insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, test_clock, created_at)
+            select '{IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), @tenant, @endpoint, ev.id, 0, ev.chain, 'pending', 0,
+              '-infinity', @test, now()
+            from ev
+            """, ("event", eventId), ("tenant", tenantId), ("type", WebhookEventTypes.Ping), ("at", at),
+            ("chain", WebhookEventPayload.Chain(null, null, eventId)),
+            ("payload", WebhookEventPayload.PingBody(eventId, tenantId, endpointId, at)), ("endpoint", endpointId), ("test", testClock)))
+            await ping.ExecuteNonQueryAsync(ct);
+        return (await ReadAsync(connection, $"""
+            select {ViewColumns} from {Deliveries} d join {Events} ev on ev.id = d.event_id where d.tenant_id = @tenant and d.event_id = @event
+            """, ct, ("tenant", tenantId), ("event", eventId))).Single();
+    }
+
+    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
+    {
+        var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync(ct);
+        return connection;
+    }
+
+    private static async Task<List<WebhookDeliveryView>> ReadAsync(NpgsqlConnection connection, string sql, CancellationToken ct,
+        params (string, object)[] parameters)
+    {
+        var rows = new List<WebhookDeliveryView>();
+        await using (var command = WebhookEndpoints.Command(connection, sql, parameters))
+        await using (var r = await command.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+            {
+                var status = r.GetString(5);
+                var next = r.GetFieldValue<DateTimeOffset>(7);
+                rows.Add(new WebhookDeliveryView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                    status, r.GetInt32(6), status == "pending" && next != DateTimeOffset.MinValue ? next : null,
+                    r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetInt32(9),
+                    r.IsDBNull(10) ? null : r.GetString(10), r.GetFieldValue<DateTimeOffset>(11), []));
+            }
+        if (rows.Count == 0)
+            return rows;
+        var attempts = new Dictionary<string, List<WebhookAttemptView>>();
+        await using (var command = WebhookEndpoints.Command(connection, $"""
+            select delivery_id, attempted_at, sent_at, status_code, latency_ms, response_body, error, succeeded
+            from {Attempts} where delivery_id = any(@ids) order by n
+            """, ("ids", rows.Select(d => d.Id).ToArray())))
+        await using (var r = await command.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+            {
+                if (!attempts.TryGetValue(r.GetString(0), out var list))
+                    attempts[r.GetString(0)] = list = [];
+                list.Add(new WebhookAttemptView(r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2), r.IsDBNull(3) ? null : r.GetInt32(3),
+                    r.GetInt32(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetBoolean(7)));
+            }
+        return rows.Select(d => d with { AttemptLog = attempts.GetValueOrDefault(d.Id) ?? [] }).ToList();
+    }
+}

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using WinBack.Api.Tests.Features.Engine;
+using WinBack.Api.Tests.Features.Rules;
+using WinBack.Api.Tests.Infrastructure;
+
+namespace WinBack.Api.Tests.Features.Webhooks;
+
+/// <summary>Calls the webhook tests share, and a verifier written from the Standard Webhooks specification alone.</summary>
+internal static class WebhookRequests
+{
+    public static async Task<JsonElement> CreateEndpointAsync(this TestTenant tenant, string url, params string[] events)
+    {
+        var body = new JsonObject { ["url"] = url, ["events"] = new JsonArray(events.Select(e => (JsonNode)e).ToArray()) };
+        return await EngineRequests.ReadAsync(await tenant.Admin.PostAsync("/v1/webhook-endpoints", RuleRequests.Json(body)), 201);
+    }
+
+    /// <summary>Records a login (so that the customer exists), issues a manual credit (a reward.issued event) and returns the reward's id.</summary>
+    public static async Task<string> IssueCreditAsync(this TestTenant tenant, string customerId, long amount = 1000)
+    {
+        await tenant.ActivityAsync(customerId, "login");
+        var body = new JsonObject
+        {
+            ["reward"] = new JsonObject { ["type"] = "account_credit", ["amount"] = amount, ["currency"] = "eur", ["expiresInDays"] = 30 },
+            ["note"] = "goodwill",
+        };
+        var reward = await EngineRequests.ReadAsync(await tenant.Admin.PostAsync($"/v1/customers/{customerId}/rewards", RuleRequests.Json(body)), 201);
+        return reward.GetProperty("id").GetString()!;
+    }
+
+    public static async Task<JsonElement[]> DeliveriesAsync(this TestTenant tenant, string endpointId, string query = "") =>
+        (await EngineRequests.ReadAsync(await tenant.Admin.GetAsync($"/v1/webhook-endpoints/{endpointId}/deliveries?limit=100{query}"), 200))
+        .GetProperty("data").EnumerateArray().ToArray();
+
+    public static async Task<JsonElement> EndpointAsync(this TestTenant tenant, string endpointId) =>
+        await EngineRequests.ReadAsync(await tenant.Admin.GetAsync($"/v1/webhook-endpoints/{endpointId}"), 200);
+
+    /// <summary>Waits until the customer's latest event of a type is listed in GET /v1/events (the outbox has it).</summary>
+    public static async Task WaitForEventAsync(this TestTenant tenant, string customerId, string type)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            var page = await EngineRequests.ReadAsync(await tenant.Admin.GetAsync($"/v1/events?customerId={customerId}&type={type}"), 200);
+            if (page.GetProperty("data").GetArrayLength() > 0)
+                return;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"No {type} event for {customerId} was listed.");
+    }
+
+    /// <summary>Polls the endpoint's deliveries until the condition holds (15 s at most).</summary>
+    public static async Task<JsonElement[]> WaitForDeliveriesAsync(this TestTenant tenant, string endpointId, Func<JsonElement[], bool> condition,
+        string what)
+    {
+        JsonElement[] deliveries = [];
+        for (var i = 0; i < 300; i++)
+        {
+            deliveries = await tenant.DeliveriesAsync(endpointId);
+            if (condition(deliveries))
+                return deliveries;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"Deliveries never showed {what}: {string.Join(", ", deliveries.Select(d =>
+            $"{d.GetProperty("eventType")}/{d.GetProperty("status")}/{d.GetProperty("attempts")}"))}");
+    }
+
+    /// <summary>
+    /// Verifies as a receiver would, from the specification only: the key is the base64 after "whsec_", the signed content is
+    /// "{id}.{timestamp}.{body}", the header holds space-separated "v1,&lt;base64 HMAC-SHA256&gt;", and the timestamp must be
+    /// within 5 minutes of the receiver's clock.
+    /// </summary>
+    public static bool Verifies(ReceivedWebhook webhook, string secret, DateTimeOffset receiverNow)
+    {
+        if (Math.Abs(long.Parse(webhook.Timestamp) - receiverNow.ToUnixTimeSeconds()) > 300)
+            return false;
+        using var hmac = new HMACSHA256(Convert.FromBase64String(secret["whsec_".Length..]));
+        var expected = "v1," + Convert.ToBase64String(hmac.ComputeHash(Encoding.UTF8.GetBytes($"{webhook.Id}.{webhook.Timestamp}.{webhook.Body}")));
+        return webhook.Signature.Split(' ').Contains(expected);
+    }
+}
+
+internal static class DeliveryJson
+{
+    public static string Status(this JsonElement d) => d.GetProperty("status").GetString()!;
+    public static int Attempts(this JsonElement d) => d.GetProperty("attempts").GetInt32();
+    public static string EventId(this JsonElement d) => d.GetProperty("eventId").GetString()!;
+    public static string? Customer(this JsonElement d) => d.GetProperty("customerId").GetString();
+    public static DateTimeOffset[] AttemptTimes(this JsonElement d) =>
+        d.GetProperty("attemptLog").EnumerateArray().Select(a => a.GetProperty("attemptedAt").GetDateTimeOffset()).ToArray();
+}
