@@ -77,6 +77,7 @@ public sealed record Customer
         RewardRedemptionReversed e => WithReward(Existing(state, e), e.RewardId, r => r.Apply(e)),
         RewardExpired e => WithReward(Existing(state, e), e.RewardId,
             r => r with { Status = RewardStatus.Expired, Remaining = 0, Expired = r.Expired + (e.UnusedAmount ?? 0) }),
+        RewardExpiryApproached e => WithReward(Existing(state, e), e.RewardId, r => r with { ExpiryNoticed = true }),
         RewardRevoked e => WithReward(Existing(state, e), e.RewardId,
             r => r with { Status = RewardStatus.Revoked, Remaining = 0, Revoked = r.Revoked + (e.UnusedAmount ?? 0) }),
         _ => Existing(state, @event),

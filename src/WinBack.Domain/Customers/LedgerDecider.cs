@@ -107,6 +107,18 @@ public static class LedgerDecider
     public static IReadOnlyList<ICustomerEvent> Expire(Customer customer, DateTimeOffset now) =>
         customer.Rewards.Select(r => DueExpiry(customer, r, now)).OfType<ICustomerEvent>().ToList();
 
+    /// <summary>
+    /// Every open reward whose expiry is <paramref name="lead"/> or less away at <paramref name="now"/> and was not noticed yet,
+    /// noticed at the moment it came that near (or at issue, for a reward that never had that long).
+    /// </summary>
+    public static IReadOnlyList<ICustomerEvent> NoticeExpiries(Customer customer, DateTimeOffset now, TimeSpan lead) =>
+        customer.Rewards.Where(r => r.IsOpen && !r.ExpiryNoticed && now >= r.Issued.ExpiresAt - lead)
+            .Select(r => new RewardExpiryApproached(customer.Id, r.Id, r.Remaining, r.Issued.Currency, r.Issued.ExpiresAt,
+                Max(r.Issued.ExpiresAt - lead, r.Issued.IssuedAt)))
+            .ToList<ICustomerEvent>();
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
     /// <summary>The first activity of the episode's return types after the lapse closes the episode.</summary>
     public static IReadOnlyList<ICustomerEvent> Reactivation(Customer? customer, ActivityRecorded activity)
     {

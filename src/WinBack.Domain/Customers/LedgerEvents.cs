@@ -40,6 +40,13 @@ public sealed record RewardRedeemed(
 /// <summary>The order that redeemed the reward was refunded: the value (or use) goes back to the reward.</summary>
 public sealed record RewardRedemptionReversed(string CustomerId, string RewardId, string RedemptionId, DateTimeOffset ReversedAt) : ICustomerEvent;
 
+/// <summary>
+/// The reward's expiry is near (a configurable lead before expiresAt) and it is still open: recorded once per reward, so
+/// the reward.expiring_soon webhook can remind the customer. <paramref name="Remaining"/> is credit for account_credit, uses otherwise.
+/// </summary>
+public sealed record RewardExpiryApproached(string CustomerId, string RewardId, long Remaining, string? Currency, DateTimeOffset ExpiresAt,
+    DateTimeOffset NoticedAt) : ICustomerEvent;
+
 /// <summary>The reward reached its expiry; its unused credit (if any) leaves the balance.</summary>
 public sealed record RewardExpired(string CustomerId, string RewardId, long? UnusedAmount, string? Currency, DateTimeOffset ExpiredAt) : ICustomerEvent;
 

@@ -26,6 +26,7 @@ public static class WebhookEventTypes
         Customers.CustomerLapsed => CustomerLapsed,
         Customers.RewardIssued => RewardIssued,
         RewardRedeemed => RewardRedeemed,
+        RewardExpiryApproached => RewardExpiringSoon,
         Customers.RewardExpired => RewardExpired,
         Customers.RewardRevoked => RewardRevoked,
         Customers.CustomerReactivated => CustomerReactivated,

@@ -214,4 +214,29 @@ public sealed class LedgerDeciderTests
         customer.RewardsByRule.ShouldBe(new Dictionary<string, int> { ["rule_1"] = 1 });
         customer.Balance["eur"].ShouldBe(1500);
     }
+
+    [Fact]
+    public void An_open_reward_is_noticed_once_when_its_expiry_comes_within_the_lead()
+    {
+        var lead = TimeSpan.FromDays(3);
+        var customer = Given(FirstSeen, Lapsed, Credit(1000));
+        LedgerDecider.NoticeExpiries(customer, Expiry - lead - TimeSpan.FromSeconds(1), lead).ShouldBeEmpty();
+        customer = Then(customer, Redeem(customer, "A-1", 400));
+
+        var noticed = LedgerDecider.NoticeExpiries(customer, Expiry - TimeSpan.FromDays(1), lead);
+        noticed.ShouldBe([new RewardExpiryApproached("c1", "rwd_1", 600, "eur", Expiry, Expiry - lead)]);
+        LedgerDecider.NoticeExpiries(Then(customer, noticed), Expiry - TimeSpan.FromHours(1), lead).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void A_reward_issued_with_less_than_the_lead_left_is_noticed_at_issue_and_a_closed_one_never()
+    {
+        var lead = TimeSpan.FromDays(3);
+        var shortLived = Credit(1000) with { ExpiresAt = Now.AddDays(1) };
+        LedgerDecider.NoticeExpiries(Given(FirstSeen, Lapsed, shortLived), Now, lead).Cast<RewardExpiryApproached>().Single().NoticedAt.ShouldBe(Now);
+
+        var customer = Given(FirstSeen, Lapsed, Credit(1000));
+        var usedUp = Then(customer, Redeem(customer, "A-1", 1000));
+        LedgerDecider.NoticeExpiries(usedUp, Expiry, lead).ShouldBeEmpty();
+    }
 }

@@ -1,50 +1,79 @@
 using Marten;
+using Microsoft.Extensions.Options;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Rewards;
 
-/// <summary>How far a tenant's expiry run has got: every reward expiring at or before <see cref="Through"/> was handled.</summary>
+/// <summary>
+/// How far a tenant's expiry run has got: every reward expiring at or before <see cref="Through"/> was handled, and every
+/// reward whose expiry notice was due at or before <see cref="NoticedThrough"/> was noticed.
+/// </summary>
 public sealed class ExpiryCursor
 {
     public const string TheId = "expiry";
     public string Id { get; init; } = TheId;
     public DateTimeOffset Through { get; set; }
+    public DateTimeOffset NoticedThrough { get; set; }
 }
 
 /// <summary>
-/// Expires the rewards whose expiry falls in (cursor, through]: each customer's due rewards leave the balance
-/// with <see cref="RewardExpired"/> at their exact expiresAt. The cost follows the rewards expiring, not all rewards;
-/// the cursor only moves once every one of them is written, so a failed run is simply run again.
+/// Notices and expires rewards up to a time: rewards whose expiry is within the lead (3 days by default) get
+/// <see cref="RewardExpiryApproached"/> (the reward.expiring_soon webhook), and rewards whose expiry has come leave the
+/// balance with <see cref="RewardExpired"/> at their exact expiresAt. The cost follows the rewards concerned, not all
+/// rewards; the cursor only moves once every one of them is written, so a failed run is simply run again.
 /// </summary>
-public sealed class RewardExpiry(IDocumentStore store, CustomerEventWriter writer)
+public sealed class RewardExpiry(IDocumentStore store, CustomerEventWriter writer, IOptions<WinBackOptions> options)
 {
-    /// <returns>The number of rewards expired.</returns>
+    private TimeSpan Lead => options.Value.Engine.ExpiringSoonLead;
+
+    /// <returns>The number of events written (notices and expiries).</returns>
     public async Task<int> RunAsync(string tenantId, DateTimeOffset through, CancellationToken ct)
     {
         await using var session = store.LightweightSession(tenantId);
         var cursor = await session.LoadAsync<ExpiryCursor>(ExpiryCursor.TheId, ct) ?? new ExpiryCursor { Through = DateTimeOffset.MinValue };
-        if (through <= cursor.Through)
+        if (through <= cursor.Through && through <= cursor.NoticedThrough)
             return 0;
-        var from = cursor.Through;
-        var customers = await session.Query<RewardRecord>()
-            .Where(r => r.ExpiresAt > from && r.ExpiresAt <= through)
-            .Select(r => r.CustomerId).Distinct().ToListAsync(ct);
-        var written = await writer.WriteAllAsync(customers.Select(customerId =>
-            new CustomerEventWrite(tenantId, customerId, current => LedgerDecider.Expire(current!, through))));
-        cursor.Through = through;
+        var (expiredFrom, noticedFrom, lead) = (cursor.Through, cursor.NoticedThrough, Lead);
+        var expiring = await CustomersAsync(session, expiredFrom, through, ct);
+        var noticed = await CustomersAsync(session, noticedFrom + lead, through + lead, ct);
+        // Notices first: a run that covers both moments records them in the order they happened.
+        var written = await writer.WriteAllAsync(expiring.Union(noticed).Select(customerId =>
+            new CustomerEventWrite(tenantId, customerId, current =>
+                [..LedgerDecider.NoticeExpiries(current!, through, lead), ..LedgerDecider.Expire(current!, through)])));
+        cursor.Through = Max(cursor.Through, through);
+        cursor.NoticedThrough = Max(cursor.NoticedThrough, through);
         session.Store(cursor);
         await session.SaveChangesAsync(ct);
         return written.Sum(w => w.Events.Count);
     }
 
-    /// <summary>The earliest expiry after the cursor and no later than <paramref name="until"/>, if any (test clocks step to it).</summary>
-    public static async Task<DateTimeOffset?> NextAsync(IQuerySession session, DateTimeOffset until, CancellationToken ct)
+    /// <summary>
+    /// The earliest expiry or expiry notice after the cursor and no later than <paramref name="until"/>, but not before
+    /// <paramref name="from"/> (a reward issued with less than the lead left is noticed at once). Test clocks step to it.
+    /// </summary>
+    public async Task<DateTimeOffset?> NextAsync(IQuerySession session, DateTimeOffset from, DateTimeOffset until, CancellationToken ct)
     {
         var cursor = await session.LoadAsync<ExpiryCursor>(ExpiryCursor.TheId, ct);
-        var from = cursor?.Through ?? DateTimeOffset.MinValue;
-        var next = await session.Query<RewardRecord>().Where(r => r.ExpiresAt > from && r.ExpiresAt <= until)
-            .OrderBy(r => r.ExpiresAt).Select(r => r.ExpiresAt).FirstOrDefaultAsync(ct);
-        return next == default ? null : next;
+        var expiry = await FirstExpiryAsync(session, cursor?.Through ?? DateTimeOffset.MinValue, until, ct);
+        var notice = await FirstExpiryAsync(session, (cursor?.NoticedThrough ?? DateTimeOffset.MinValue) + Lead, until + Lead, ct) - Lead;
+        DateTimeOffset? next = expiry is null ? notice : notice is null ? expiry : expiry < notice ? expiry : notice;
+        return next is { } t ? Max(t, from) : null;
     }
+
+    private static async Task<IReadOnlyList<string>> CustomersAsync(IQuerySession session, DateTimeOffset after, DateTimeOffset through,
+        CancellationToken ct) =>
+        await session.Query<RewardRecord>().Where(r => r.ExpiresAt > after && r.ExpiresAt <= through)
+            .Select(r => r.CustomerId).Distinct().ToListAsync(ct);
+
+    private static async Task<DateTimeOffset?> FirstExpiryAsync(IQuerySession session, DateTimeOffset after, DateTimeOffset through,
+        CancellationToken ct)
+    {
+        var first = await session.Query<RewardRecord>().Where(r => r.ExpiresAt > after && r.ExpiresAt <= through)
+            .OrderBy(r => r.ExpiresAt).Select(r => r.ExpiresAt).FirstOrDefaultAsync(ct);
+        return first == default ? null : first;
+    }
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 }

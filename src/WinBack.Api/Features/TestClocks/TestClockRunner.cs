@@ -30,15 +30,16 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
         var cadence = options.Value.Engine.SweepInterval;
         // Ticks at or before the clock's time have run (or, on a frozen clock, were never due).
         var lastTick = now;
+        var current = now;
         while (true)
         {
             await using var session = store.QuerySession(tenantId);
-            var nextExpiry = await RewardExpiry.NextAsync(session, to, ct);
+            var nextExpiry = await expiry.NextAsync(session, current, to, ct);
             var nextSweep = await NextSweepTickAsync(session, tenantId, lastTick, to, cadence, ct);
             if (nextExpiry is { } e && (nextSweep is null || e <= nextSweep))
             {
                 await expiry.RunAsync(tenantId, e, ct);
-                await SetAsync(tenantId, e, ct);
+                await SetAsync(tenantId, current = e, ct);
             }
             else if (nextSweep is { } tick)
             {
@@ -47,7 +48,7 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
                 if (counts.Failed > 0)
                     throw new InvalidOperationException(
                         $"The sweep at {tick:yyyy-MM-ddTHH:mm:ssZ} could not decide {counts.Failed} customers; the clock stays at the last tick that ran.");
-                lastTick = tick;
+                lastTick = current = tick;
                 await SetAsync(tenantId, tick, ct);
             }
             else

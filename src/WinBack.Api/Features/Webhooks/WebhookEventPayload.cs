@@ -21,6 +21,7 @@ public static class WebhookEventPayload
         CustomerLapsed e => (e.CustomerId, null, e.DetectedAt),
         RewardIssued e => (e.CustomerId, null, e.IssuedAt),
         RewardRedeemed e => (e.CustomerId, null, e.RedeemedAt),
+        RewardExpiryApproached e => (e.CustomerId, null, e.NoticedAt),
         RewardExpired e => (e.CustomerId, null, e.ExpiredAt),
         RewardRevoked e => (e.CustomerId, null, e.RevokedAt),
         CustomerReactivated e => (e.CustomerId, null, e.ReactivatedAt),

@@ -40,6 +40,7 @@ public sealed class WebhookOutbox : SubscriptionBase
         IncludeType<CustomerLapsed>();
         IncludeType<RewardIssued>();
         IncludeType<RewardRedeemed>();
+        IncludeType<RewardExpiryApproached>();
         IncludeType<RewardExpired>();
         IncludeType<RewardRevoked>();
         IncludeType<CustomerReactivated>();

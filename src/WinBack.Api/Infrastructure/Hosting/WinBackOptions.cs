@@ -46,6 +46,9 @@ public sealed class EngineOptions
     /// first anyway; refreshing less often while a sweep writes leaves the database to the sweep.
     /// </summary>
     public TimeSpan ReportRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long before a reward expires the reward.expiring_soon webhook goes out (RewardExpiryApproached).</summary>
+    public TimeSpan ExpiringSoonLead { get; set; } = TimeSpan.FromDays(3);
 }
 
 public sealed class WebhookOptions

@@ -52,4 +52,30 @@ public sealed class WebhookDeliveryTests(WinBackApp app) : IClassFixture<WinBack
         var forCustomer = await EngineRequests.ReadAsync(await tenant.Admin.GetAsync("/v1/events?customerId=cus_mail&type=reward.issued"), 200);
         forCustomer.GetProperty("data").GetArrayLength().ShouldBe(1);
     }
+
+    [Fact]
+    public async Task An_unused_reward_is_announced_three_days_before_it_expires_then_expires()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await app.CreateTenantAsync();
+        await tenant.CreateEndpointAsync(receiver.Url, "reward.issued", "reward.expiring_soon", "reward.expired");
+        var start = await tenant.ReadClockAsync();
+        var rewardId = await tenant.IssueCreditAsync("cus_soon", 700);
+        await tenant.RedeemAsync(rewardId, "A-1", 200);
+
+        await tenant.AdvanceAsync(start.AddDays(28));
+        var soon = (await receiver.WaitForAsync(r => r.Count == 2, "reward.expiring_soon"))[1];
+        soon.Type.ShouldBe("reward.expiring_soon");
+        soon.Json.GetProperty("createdAt").GetDateTimeOffset().ShouldBe(start.AddDays(27));
+        var data = soon.Json.GetProperty("data");
+        data.GetProperty("rewardId").GetString().ShouldBe(rewardId);
+        data.GetProperty("remaining").GetInt64().ShouldBe(500);
+        data.GetProperty("expiresAt").GetDateTimeOffset().ShouldBe(start.AddDays(30));
+
+        await tenant.AdvanceAsync(start.AddDays(31));
+        var received = await receiver.WaitForAsync(r => r.Count == 3, "reward.expired");
+        received.Select(r => r.Type).ShouldBe(["reward.issued", "reward.expiring_soon", "reward.expired"]);
+        received.Select(r => r.Sequence).ShouldBeInOrder();
+        received[2].Json.GetProperty("data").GetProperty("unusedAmount").GetInt64().ShouldBe(500);
+    }
 }
