@@ -40,7 +40,6 @@ public sealed class WebhookDispatcher(IDocumentStore store, WebhookQueue queue, 
         var webhooks = options.Value.Webhooks;
         while (!stop.IsCancellationRequested)
         {
-            var full = false;
             try
             {
                 var free = webhooks.MaxInFlight - _inFlight.Count;
@@ -57,7 +56,6 @@ public sealed class WebhookDispatcher(IDocumentStore store, WebhookQueue queue, 
                         _inFlight[delivery.Id] = delivery.EndpointId;
                         _ = SendAsync(delivery, stop);
                     }
-                    full = due.Count == free;
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -66,9 +64,9 @@ public sealed class WebhookDispatcher(IDocumentStore store, WebhookQueue queue, 
             }
             try
             {
-                // More may be due and there is room: look again shortly. Otherwise wait for a new event, a recorded
-                // outcome (the next of its chain may be due) or the poll.
-                await signal.WaitAsync(full && _inFlight.Count < webhooks.MaxInFlight ? TimeSpan.FromMilliseconds(10) : Poll, stop);
+                // Whatever was left behind (no free slot, its endpoint busy, the next of its chain) waits for a recorded
+                // outcome, which wakes this loop; new deliveries wake it too, and retries falling due are found by the poll.
+                await signal.WaitAsync(Poll, stop);
             }
             catch (OperationCanceledException)
             {

@@ -66,9 +66,9 @@ public sealed class WebhookOptions
     public TimeSpan SecretRotationOverlap { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>Attempts in flight at once across all endpoints, and per endpoint.</summary>
-    public int MaxInFlight { get; set; } = 128;
+    public int MaxInFlight { get; set; } = 256;
 
-    public int MaxInFlightPerEndpoint { get; set; } = 32;
+    public int MaxInFlightPerEndpoint { get; set; } = 128;
 }
 
 public enum WinBackRole { All, Api, Worker }

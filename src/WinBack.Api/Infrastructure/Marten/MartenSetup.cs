@@ -63,6 +63,11 @@ public static class MartenSetup
                 options.Schema.For<Features.Sweeps.SweepJob>().SingleTenanted();
                 options.Schema.For<ImportJob>();
 
+                // The webhook outbox's subscription notices new events within this; the default (1 s when quiet) alone
+                // would use half of the 2 s that a webhook may take from commit to delivery.
+                options.Projections.SlowPollingTime = TimeSpan.FromMilliseconds(100);
+                options.Projections.FastPollingTime = TimeSpan.FromMilliseconds(100);
+
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
             })
             .UseLightweightSessions()
