@@ -35,7 +35,7 @@ public sealed class RewardExpiry(IDocumentStore store, CustomerEventWriter write
         var cursor = await session.LoadAsync<ExpiryCursor>(ExpiryCursor.TheId, ct) ?? new ExpiryCursor { Through = DateTimeOffset.MinValue };
         if (through <= cursor.Through && through <= cursor.NoticedThrough)
             return 0;
-        var (expiredFrom, noticedFrom, lead) = (cursor.Through, cursor.NoticedThrough, Lead);
+        var (expiredFrom, noticedFrom, lead) = (cursor.Through, NoticedFrom(cursor), Lead);
         var expiring = await CustomersAsync(session, expiredFrom, through, ct);
         var noticed = await CustomersAsync(session, noticedFrom + lead, through + lead, ct);
         // Notices first: a run that covers both moments records them in the order they happened.
@@ -57,10 +57,17 @@ public sealed class RewardExpiry(IDocumentStore store, CustomerEventWriter write
     {
         var cursor = await session.LoadAsync<ExpiryCursor>(ExpiryCursor.TheId, ct);
         var expiry = await FirstExpiryAsync(session, cursor?.Through ?? DateTimeOffset.MinValue, until, ct);
-        var notice = await FirstExpiryAsync(session, (cursor?.NoticedThrough ?? DateTimeOffset.MinValue) + Lead, until + Lead, ct) - Lead;
+        var notice = await FirstExpiryAsync(session, NoticedFrom(cursor) + Lead, until + Lead, ct) - Lead;
         DateTimeOffset? next = expiry is null ? notice : notice is null ? expiry : expiry < notice ? expiry : notice;
         return next is { } t ? Max(t, from) : null;
     }
+
+    // A cursor from before expiry notices existed: rewards that expired before its Through are closed already, so
+    // notices start with those expiring after it, instead of reading every reward ever issued.
+    private DateTimeOffset NoticedFrom(ExpiryCursor? cursor) =>
+        cursor is null ? DateTimeOffset.MinValue
+        : cursor.NoticedThrough != default ? cursor.NoticedThrough
+        : cursor.Through == DateTimeOffset.MinValue ? DateTimeOffset.MinValue : cursor.Through - Lead;
 
     private static async Task<IReadOnlyList<string>> CustomersAsync(IQuerySession session, DateTimeOffset after, DateTimeOffset through,
         CancellationToken ct) =>

@@ -62,8 +62,9 @@ public sealed class WebhookQueue(IDocumentStore store)
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var log = WebhookEndpoints.Command(connection, $"""
             insert into {Attempts} (tenant_id, delivery_id, attempted_at, sent_at, status_code, latency_ms, response_body, error, succeeded)
-            select * from unnest(@tenant::text[], @delivery::text[], @attempted::timestamptz[], @sent::timestamptz[], @code::int[],
-              @latency::int[], @body::text[], @error::text[], @ok::bool[])
+            select u.* from unnest(@tenant::text[], @delivery::text[], @attempted::timestamptz[], @sent::timestamptz[], @code::int[],
+              @latency::int[], @body::text[], @error::text[], @ok::bool[]) as u(tenant, delivery)
+            where exists (select 1 from {Deliveries} d where d.id = u.delivery) -- not for an endpoint deleted meanwhile
             """,
             ("tenant", attempts.Select(a => a.Delivery.TenantId).ToArray()), ("delivery", attempts.Select(a => a.Delivery.Id).ToArray()),
             ("attempted", attempts.Select(a => a.AttemptedAt).ToArray()), ("sent", attempts.Select(a => a.Outcome.SentAt).ToArray()),
