@@ -5,6 +5,7 @@ using Marten;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Webhooks;
+using WinBack.Api.Infrastructure.Postgres;
 using static WinBack.Api.Features.Webhooks.WebhookTables;
 
 namespace WinBack.Api.Features.Webhooks;
@@ -53,9 +54,8 @@ public sealed class ListEventsEndpoint(IDocumentStore store) : Endpoint<ListEven
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         var limit = request.Limit ?? Paging.DefaultLimit;
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
-        await using var command = WebhookEndpoints.Command(connection, $"""
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"""
             select payload from {Events}
             where tenant_id = @tenant and seq is not null and (@type::text is null or type = @type)
               and (@customer::text is null or customer_id = @customer)

@@ -1,6 +1,7 @@
 using Marten;
 using Npgsql;
 using WinBack.Domain.Webhooks;
+using WinBack.Api.Infrastructure.Postgres;
 using static WinBack.Api.Features.Webhooks.WebhookTables;
 
 namespace WinBack.Api.Features.Webhooks;
@@ -20,7 +21,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     public async Task<IReadOnlyList<WebhookDeliveryView>> ListAsync(string tenantId, string endpointId, string? status, string? startingAfter,
         int take, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
+        await using var connection = await Sql.OpenAsync(store, ct);
         return await ReadAsync(connection, $"""
             select {ViewColumns} from {Deliveries} d join {Events} ev on ev.id = d.event_id
             where d.tenant_id = @tenant and d.endpoint_id = @endpoint and (@status::text is null or d.status = @status)
@@ -36,8 +37,8 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     /// </summary>
     public async Task<WebhookDeliveryView?> RetryAsync(string tenantId, string deliveryId, DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
-        await using (var retry = WebhookEndpoints.Command(connection,
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using (var retry = Sql.Command(connection,
                          $"update {Deliveries} set status = 'pending', next_attempt_at = @now where tenant_id = @tenant and id = @id",
                          ("tenant", tenantId), ("id", deliveryId), ("now", now)))
             if (await retry.ExecuteNonQueryAsync(ct) == 0)
@@ -50,8 +51,8 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     /// <summary>Queues the tenant's events since <paramref name="since"/> (their time) that the endpoint wants, again; returns how many.</summary>
     public async Task<int> ReplayAsync(string tenantId, WebhookEndpoint endpoint, DateTimeOffset since, bool testClock, CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
-        await using var replay = WebhookEndpoints.Command(connection, $"""
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var replay = Sql.Command(connection, $"""
             insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, test_clock, created_at)
             select '{IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, @endpoint, ev.id, ev.seq, ev.chain,
               'pending', 0, '-infinity', @test, now()
@@ -66,8 +67,8 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     public async Task<WebhookDeliveryView> PingAsync(string tenantId, string endpointId, string eventId, DateTimeOffset at, bool testClock,
         CancellationToken ct)
     {
-        await using var connection = await OpenAsync(ct);
-        await using (var ping = WebhookEndpoints.Command(connection, $"""
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using (var ping = Sql.Command(connection, $"""
             with ev as (insert into {Events} (id, tenant_id, seq, type, customer_id, chain, created_at, payload)
                         values (@event, @tenant, null, @type, null, @chain, @at, @payload) returning id, chain)
             insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, test_clock, created_at)
@@ -83,18 +84,12 @@ public sealed class WebhookDeliveries(IDocumentStore store)
             """, ct, ("tenant", tenantId), ("event", eventId))).Single();
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(CancellationToken ct)
-    {
-        var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
-        return connection;
-    }
 
     private static async Task<List<WebhookDeliveryView>> ReadAsync(NpgsqlConnection connection, string sql, CancellationToken ct,
         params (string, object)[] parameters)
     {
         var rows = new List<WebhookDeliveryView>();
-        await using (var command = WebhookEndpoints.Command(connection, sql, parameters))
+        await using (var command = Sql.Command(connection, sql, parameters))
         await using (var r = await command.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
             {
@@ -108,7 +103,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
         if (rows.Count == 0)
             return rows;
         var attempts = new Dictionary<string, List<WebhookAttemptView>>();
-        await using (var command = WebhookEndpoints.Command(connection, $"""
+        await using (var command = Sql.Command(connection, $"""
             select delivery_id, attempted_at, sent_at, status_code, latency_ms, response_body, error, succeeded
             from {Attempts} where delivery_id = any(@ids) order by n
             """, ("ids", rows.Select(d => d.Id).ToArray())))

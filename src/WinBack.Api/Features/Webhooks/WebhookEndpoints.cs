@@ -1,5 +1,6 @@
 using Marten;
 using Npgsql;
+using WinBack.Api.Infrastructure.Postgres;
 using static WinBack.Api.Features.Webhooks.WebhookTables;
 
 namespace WinBack.Api.Features.Webhooks;
@@ -53,9 +54,8 @@ public sealed class WebhookEndpoints(IDocumentStore store)
     /// <summary>Deletes the endpoint with its deliveries and their attempts; false when there was none.</summary>
     public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
-        await using var command = Command(connection, $"""
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"""
             with gone as (delete from {Endpoints} where tenant_id = @tenant and id = @id returning id),
                  deliveries as (delete from {Deliveries} where tenant_id = @tenant and endpoint_id in (select id from gone) returning id),
                  attempts as (delete from {Attempts} where tenant_id = @tenant and delivery_id in (select id from deliveries) returning 1)
@@ -66,17 +66,15 @@ public sealed class WebhookEndpoints(IDocumentStore store)
 
     private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
-        await using var command = Command(connection, sql, parameters);
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, sql, parameters);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
     private async Task<List<WebhookEndpoint>> QueryAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
-        await using var command = Command(connection, sql, parameters);
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<WebhookEndpoint>();
         while (await reader.ReadAsync(ct))
@@ -84,11 +82,4 @@ public sealed class WebhookEndpoints(IDocumentStore store)
         return rows;
     }
 
-    public static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)
-    {
-        var command = new NpgsqlCommand(sql, connection);
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value);
-        return command;
-    }
 }

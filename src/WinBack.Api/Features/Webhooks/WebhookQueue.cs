@@ -2,6 +2,7 @@ using Marten;
 using Npgsql;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Webhooks;
+using WinBack.Api.Infrastructure.Postgres;
 using static WinBack.Api.Features.Webhooks.WebhookTables;
 
 namespace WinBack.Api.Features.Webhooks;
@@ -22,9 +23,8 @@ public sealed class WebhookQueue(IDocumentStore store)
     /// </summary>
     public async Task<IReadOnlyList<DueDelivery>> DueAsync(DateTimeOffset wallNow, IReadOnlyCollection<string> inFlight, int limit, CancellationToken ct)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
-        await using var command = WebhookEndpoints.Command(connection, $"""
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"""
             select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, d.next_attempt_at, d.test_clock,
               case when d.test_clock then coalesce((c.data ->> 'now')::timestamptz, (t.data ->> 'createdAt')::timestamptz) else @wall end,
               ev.payload, w.url, w.secret, w.previous_secret, w.previous_expires_at
@@ -57,10 +57,9 @@ public sealed class WebhookQueue(IDocumentStore store)
     /// </summary>
     public async Task RecordAsync(IReadOnlyList<AttemptRecord> attempts, CancellationToken ct)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
+        await using var connection = await Sql.OpenAsync(store, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        await using (var log = WebhookEndpoints.Command(connection, $"""
+        await using (var log = Sql.Command(connection, $"""
             insert into {Attempts} (tenant_id, delivery_id, attempted_at, sent_at, status_code, latency_ms, response_body, error, succeeded)
             select u.* from unnest(@tenant::text[], @delivery::text[], @attempted::timestamptz[], @sent::timestamptz[], @code::int[],
               @latency::int[], @body::text[], @error::text[], @ok::bool[]) as u(tenant, delivery)
@@ -75,7 +74,7 @@ public sealed class WebhookQueue(IDocumentStore store)
 
         var next = attempts.Select(a => a.Outcome.Succeeded ? null
             : RetrySchedule.Next(a.Delivery.Attempts + 1, a.AttemptedAt, a.Jitter)).ToArray();
-        await using (var deliveries = WebhookEndpoints.Command(connection, $"""
+        await using (var deliveries = Sql.Command(connection, $"""
             update {Deliveries} d set status = u.status, attempts = u.attempts, next_attempt_at = coalesce(u.next, d.next_attempt_at),
               last_attempt_at = u.attempted, last_status_code = u.code, last_error = u.error
             from unnest(@id::text[], @status::text[], @attempts::int[], @next::timestamptz[], @attempted::timestamptz[], @code::int[], @error::text[])
@@ -105,7 +104,7 @@ public sealed class WebhookQueue(IDocumentStore store)
             return (g.Key.TenantId, g.Key.EndpointId, Recovered: lastSuccess >= 0,
                 FirstFailure: failures.FirstOrDefault()?.AttemptedAt, LastFailure: failures.LastOrDefault());
         }).ToList();
-        await using var health = WebhookEndpoints.Command(connection, $"""
+        await using var health = Sql.Command(connection, $"""
             update {Endpoints} w set failing_since = case when u.recovered then u.first else coalesce(w.failing_since, u.first) end
             from unnest(@tenant::text[], @endpoint::text[], @recovered::bool[], @first::timestamptz[]) as u(tenant, endpoint, recovered, first)
             where w.tenant_id = u.tenant and w.id = u.endpoint
@@ -123,7 +122,7 @@ public sealed class WebhookQueue(IDocumentStore store)
         {
             if (last is null || !failingSince.TryGetValue((tenantId, endpointId), out var since) || !EndpointHealth.ShouldDisable(since, last.AttemptedAt))
                 continue;
-            await using var disable = WebhookEndpoints.Command(connection, $"""
+            await using var disable = Sql.Command(connection, $"""
                 update {Endpoints} set enabled = false, disabled_at = @at, disabled_reason = @reason
                 where tenant_id = @tenant and id = @id and enabled
                 """, ("tenant", tenantId), ("id", endpointId), ("at", last.AttemptedAt),
