@@ -78,6 +78,7 @@ public sealed record Customer
         RewardExpired e => WithReward(Existing(state, e), e.RewardId,
             r => r with { Status = RewardStatus.Expired, Remaining = 0, Expired = r.Expired + (e.UnusedAmount ?? 0) }),
         RewardExpiryApproached e => WithReward(Existing(state, e), e.RewardId, r => r with { ExpiryNoticed = true }),
+        RewardSyncedToStripe e => WithReward(Existing(state, e), e.RewardId, r => r with { StripeSyncs = [..r.StripeSyncs ?? [], e] }),
         RewardRevoked e => WithReward(Existing(state, e), e.RewardId,
             r => r with { Status = RewardStatus.Revoked, Remaining = 0, Revoked = r.Revoked + (e.UnusedAmount ?? 0) }),
         _ => Existing(state, @event),

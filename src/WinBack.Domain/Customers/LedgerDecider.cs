@@ -117,6 +117,10 @@ public static class LedgerDecider
                 Max(r.Issued.ExpiresAt - lead, r.Issued.IssuedAt)))
             .ToList<ICustomerEvent>();
 
+    /// <summary>Records what reached Stripe for the reward, once per action: recording it again (a retry after a crash) changes nothing.</summary>
+    public static IReadOnlyList<ICustomerEvent> RecordStripeSync(Customer customer, RewardSyncedToStripe synced) =>
+        customer.Reward(synced.RewardId) is { } reward && (reward.StripeSyncs ?? []).All(s => s.Action != synced.Action) ? [synced] : [];
+
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     /// <summary>The first activity of the episode's return types after the lapse closes the episode.</summary>

@@ -47,6 +47,16 @@ public sealed record RewardRedemptionReversed(string CustomerId, string RewardId
 public sealed record RewardExpiryApproached(string CustomerId, string RewardId, long Remaining, string? Currency, DateTimeOffset ExpiresAt,
     DateTimeOffset NoticedAt) : ICustomerEvent;
 
+/// <summary>What WinBack did to a reward in the customer's Stripe account.</summary>
+public enum StripeSyncAction { Credit, Reversal, Discount }
+
+/// <summary>
+/// A reward reached the customer's Stripe account: a balance credit (<paramref name="StripeObjectId"/> is the customer
+/// balance transaction), the reversal of its unused part, or a coupon with a promotion code restricted to the customer.
+/// </summary>
+public sealed record RewardSyncedToStripe(string CustomerId, string RewardId, StripeSyncAction Action, string StripeObjectId,
+    string? PromotionCode, DateTimeOffset SyncedAt) : ICustomerEvent;
+
 /// <summary>The reward reached its expiry; its unused credit (if any) leaves the balance.</summary>
 public sealed record RewardExpired(string CustomerId, string RewardId, long? UnusedAmount, string? Currency, DateTimeOffset ExpiredAt) : ICustomerEvent;
 

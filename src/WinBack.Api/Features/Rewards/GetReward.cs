@@ -1,3 +1,5 @@
+using WinBack.Api.Features.Stripe;
+using Marten;
 using FastEndpoints;
 using WinBack.Api.Infrastructure.Auth;
 
@@ -10,7 +12,7 @@ public sealed class GetRewardRequest
     public string RewardId { get; set; } = "";
 }
 
-public sealed class GetRewardEndpoint(RewardLedger ledger) : Endpoint<GetRewardRequest, RewardView>
+public sealed class GetRewardEndpoint(RewardLedger ledger, IDocumentStore store) : Endpoint<GetRewardRequest, RewardView>
 {
     public override void Configure()
     {
@@ -26,6 +28,10 @@ public sealed class GetRewardEndpoint(RewardLedger ledger) : Endpoint<GetRewardR
         });
     }
 
-    public override async Task HandleAsync(GetRewardRequest request, CancellationToken ct) =>
-        await Send.OkAsync(RewardView.Of(await ledger.FindAsync(request.RewardId, ct)), ct);
+    public override async Task HandleAsync(GetRewardRequest request, CancellationToken ct)
+    {
+        var reward = await ledger.FindAsync(request.RewardId, ct);
+        var sync = await StripeSyncView.ForAsync(store, HttpContext.Caller().RequireTenant(), [reward], ct);
+        await Send.OkAsync(RewardView.Of(reward) with { StripeSync = sync.GetValueOrDefault(reward.Id) }, ct);
+    }
 }

@@ -1,3 +1,4 @@
+using WinBack.Api.Features.Stripe;
 using FastEndpoints;
 using Marten;
 using WinBack.Api.Features.Customers;
@@ -23,7 +24,7 @@ public sealed class ListCustomerRewardsValidator : Validator<ListCustomerRewards
     public ListCustomerRewardsValidator() => this.AddPagingRules("rwd");
 }
 
-public sealed class ListCustomerRewardsEndpoint(IQuerySession session) : Endpoint<ListCustomerRewardsRequest, Page<RewardView>>
+public sealed class ListCustomerRewardsEndpoint(IQuerySession session, IDocumentStore store) : Endpoint<ListCustomerRewardsRequest, Page<RewardView>>
 {
     public override void Configure()
     {
@@ -50,6 +51,9 @@ public sealed class ListCustomerRewardsEndpoint(IQuerySession session) : Endpoin
             .OrderByDescending(r => r.Id, StringComparer.Ordinal)
             .SkipWhile(r => request.StartingAfter is { } after && string.CompareOrdinal(r.Id, after) >= 0)
             .Select(RewardView.Of);
-        await Send.OkAsync(Paging.PageOf(rewards, request), ct);
+        var page = Paging.PageOf(rewards, request);
+        var sync = await StripeSyncView.ForAsync(store, HttpContext.Caller().RequireTenant(),
+            page.Data.Select(r => customer.State.Reward(r.Id)!).ToList(), ct);
+        await Send.OkAsync(page with { Data = page.Data.Select(r => r with { StripeSync = sync.GetValueOrDefault(r.Id) }).ToList() }, ct);
     }
 }

@@ -24,11 +24,12 @@ public sealed record RedemptionView(string Id, string RewardId, string CustomerI
 /// <param name="Status">pending (on_return, until the customer comes back), available, redeemed (used up), expired or revoked.</param>
 /// <param name="Remaining">What is left: credit in minor units for account_credit, uses for the other types.</param>
 /// <param name="Note">Why an admin issued it (manual rewards).</param>
+/// <param name="StripeSync">Where it stands in the customer's Stripe account (GET responses; null when it does not go to Stripe).</param>
 public sealed record RewardView(
     string Id, string CustomerId, string? EpisodeId, string? RuleId, int? RuleVersion, string? Variant, RewardType Type,
     long? Amount, string? Currency, int? Percent, int? Uses, string? Sku, JsonElement? Payload, RewardGrant Grant,
     DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, RewardStatus Status, long Remaining, string? Note,
-    IReadOnlyList<RedemptionView> Redemptions)
+    IReadOnlyList<RedemptionView> Redemptions, Stripe.StripeSyncView? StripeSync = null)
 {
     public static RewardView Of(RewardState r)
     {

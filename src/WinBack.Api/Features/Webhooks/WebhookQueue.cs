@@ -1,3 +1,4 @@
+using WinBack.Domain.Common;
 using Marten;
 using Npgsql;
 using WinBack.Api.Infrastructure.Marten;
@@ -73,7 +74,7 @@ public sealed class WebhookQueue(IDocumentStore store)
             await log.ExecuteNonQueryAsync(ct);
 
         var next = attempts.Select(a => a.Outcome.Succeeded ? null
-            : RetrySchedule.Next(a.Delivery.Attempts + 1, a.AttemptedAt, a.Jitter)).ToArray();
+            : RetrySchedule.Webhooks.Next(a.Delivery.Attempts + 1, a.AttemptedAt, a.Jitter)).ToArray();
         await using (var deliveries = Sql.Command(connection, $"""
             update {Deliveries} d set status = u.status, attempts = u.attempts, next_attempt_at = coalesce(u.next, d.next_attempt_at),
               last_attempt_at = u.attempted, last_status_code = u.code, last_error = u.error

@@ -21,5 +21,8 @@ public static class ErrorCodes
     public const string ConcurrencyConflict = "concurrency_conflict";
     public const string PreconditionRequired = "precondition_required";
     public const string TestModeOnly = "test_mode_only";
+    public const string StripeKeyRejected = "stripe_key_rejected";
+    public const string StripeUnavailable = "stripe_unavailable";
+    public const string StripeSignatureInvalid = "stripe_signature_invalid";
     public const string InternalError = "internal_error";
 }

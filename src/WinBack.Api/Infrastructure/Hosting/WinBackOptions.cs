@@ -23,6 +23,8 @@ public sealed class WinBackOptions
 
     public WebhookOptions Webhooks { get; set; } = new();
 
+    public StripeOptions Stripe { get; set; } = new();
+
     /// <summary>How long an Idempotency-Key is remembered; the contract promises at least 24 hours.</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(48);
 
@@ -69,6 +71,15 @@ public sealed class WebhookOptions
     public int MaxInFlight { get; set; } = 256;
 
     public int MaxInFlightPerEndpoint { get; set; } = 128;
+}
+
+public sealed class StripeOptions
+{
+    /// <summary>Where Stripe's API is; unset means Stripe's own (https://api.stripe.com). Tests point it at a local fake.</summary>
+    public string? ApiBase { get; set; }
+
+    /// <summary>How long one Stripe call may take before it counts as failed (and is retried).</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
 }
 
 public enum WinBackRole { All, Api, Worker }

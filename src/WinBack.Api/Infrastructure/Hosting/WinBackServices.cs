@@ -6,7 +6,9 @@ using WinBack.Api.Features.Rewards;
 using WinBack.Api.Features.Rules;
 using WinBack.Api.Features.Sweeps;
 using WinBack.Api.Features.TestClocks;
+using WinBack.Api.Features.Stripe;
 using WinBack.Api.Features.Webhooks;
+using Microsoft.AspNetCore.DataProtection;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Idempotency;
@@ -53,6 +55,12 @@ public static class WinBackServices
         services.AddSingleton(new WebhookTarget(options.Webhooks.AllowPrivateTargets));
         services.AddSingleton<WebhookEndpoints>();
         services.AddSingleton<WebhookDeliveries>();
+        // Stripe secrets are encrypted with Data Protection; its key ring lives in PostgreSQL, shared by every process.
+        services.AddDataProtection().SetApplicationName("WinBack");
+        services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o =>
+            o.XmlRepository = new PostgresXmlRepository(connectionString));
+        services.AddSingleton<StripeSecrets>();
+        services.AddSingleton<StripeClients>();
         services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
 
@@ -89,6 +97,7 @@ public static class WinBackServices
             services.AddSingleton<WebhookQueue>();
             services.AddSingleton<WebhookSender>();
             services.AddHostedService<WebhookDispatcher>();
+            services.AddHostedService<StripeSyncWorker>();
         }
 
         return builder;

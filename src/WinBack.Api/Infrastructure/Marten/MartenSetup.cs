@@ -38,7 +38,7 @@ public static class MartenSetup
                 options.Events.AppendMode = EventAppendMode.Quick;
                 options.Events.AddEventTypes([typeof(ActivityRecorded), typeof(ProfileUpdated), typeof(CustomerImported)]);
                 options.Events.AddEventTypes([typeof(CustomerLapsed), typeof(CustomerReactivated), typeof(RewardIssued), typeof(RewardWithheld),
-                    typeof(RewardRedeemed), typeof(RewardRedemptionReversed), typeof(RewardExpired), typeof(RewardRevoked), typeof(RewardExpiryApproached)]);
+                    typeof(RewardRedeemed), typeof(RewardRedemptionReversed), typeof(RewardExpired), typeof(RewardRevoked), typeof(RewardExpiryApproached), typeof(RewardSyncedToStripe)]);
                 options.Events.AddEventTypes([typeof(RuleCreated), typeof(RuleRevised), typeof(RuleActivated), typeof(RulePaused), typeof(RuleArchived)]);
                 options.Projections.Add<CustomerSummaryProjection>(ProjectionLifecycle.Inline);
                 options.Projections.Add<RuleSummaryProjection>(ProjectionLifecycle.Inline);
@@ -47,6 +47,9 @@ public static class MartenSetup
                 options.Events.EnableSideEffectsOnInlineProjections = true;
                 Features.Reports.LapseEpisodeTable.Configure(options);
                 Features.Webhooks.WebhookTables.Configure(options);
+                options.Storage.ExtendedSchemaObjects.Add(Postgres.PostgresXmlRepository.Table());
+                options.Schema.For<Features.Stripe.StripeConnection>();
+                Features.Stripe.StripeTables.Configure(options);
                 // One index, (tenant_id, status, last activity), for the lapse sweep and the list filters;
                 // every extra index would be written on each activity.
                 options.Schema.For<CustomerSummary>()
@@ -76,6 +79,7 @@ public static class MartenSetup
 
         // The webhook outbox is filled by a subscription, which the async daemon runs in the worker.
         marten.AddSubscriptionWithServices<Features.Webhooks.WebhookOutbox>(ServiceLifetime.Singleton);
+        marten.AddSubscriptionWithServices<Features.Stripe.StripeOutbox>(ServiceLifetime.Singleton);
 
         // Solo: exactly one worker process runs projections. HotCold needs the DistributedLock fork (packages/README.md).
         if (role.RunsWorker())

@@ -1,3 +1,4 @@
+using WinBack.Domain.Common;
 using System.Text.Json.Nodes;
 using WinBack.Api.Tests.Features.Engine;
 using WinBack.Api.Tests.Features.Rules;
@@ -71,8 +72,8 @@ public sealed class WebhookRetryTests(WinBackApp app) : IClassFixture<WinBackApp
             for (var k = 1; k < times.Length; k++)
             {
                 var gap = times[k] - times[k - 1];
-                gap.ShouldBeGreaterThanOrEqualTo(RetrySchedule.Delays[k - 1]);
-                gap.ShouldBeLessThanOrEqualTo(RetrySchedule.Delays[k - 1] * 1.1);
+                gap.ShouldBeGreaterThanOrEqualTo(RetrySchedule.Webhooks.Delays[k - 1]);
+                gap.ShouldBeLessThanOrEqualTo(RetrySchedule.Webhooks.Delays[k - 1] * 1.1);
             }
             times[^1].ShouldBeLessThan(start.AddHours(6));
             head.Status().ShouldBe("pending");
@@ -106,7 +107,7 @@ public sealed class WebhookRetryTests(WinBackApp app) : IClassFixture<WinBackApp
         await tenant.WaitForDeliveriesAsync(endpointId, ds => ds.Length == 1 && ds[0].Attempts() == 1, "the first attempt");
         await tenant.AdvanceAsync(start.AddDays(2));
         var early = await tenant.WaitForDeliveriesAsync(endpointId, ds => ds.Length == 1 && ds[0].Status() == "failed", "all 8 attempts failed");
-        early.Single().Attempts().ShouldBe(RetrySchedule.MaxAttempts);
+        early.Single().Attempts().ShouldBe(RetrySchedule.Webhooks.MaxAttempts);
         (await tenant.EndpointAsync(endpointId)).GetProperty("enabled").GetBoolean().ShouldBeTrue(); // failing for about 28 h only
 
         await tenant.AdvanceAsync(start.AddDays(5).AddHours(1));

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.DataProtection;
+
+namespace WinBack.Api.Features.Stripe;
+
+/// <summary>
+/// A tenant's Stripe account as WinBack holds it: both secrets encrypted with Data Protection (key ring in PostgreSQL),
+/// and their masked forms for display. One per tenant.
+/// </summary>
+public sealed class StripeConnection
+{
+    public const string TheId = "stripe";
+    public string Id { get; init; } = TheId;
+    public required string EncryptedSecretKey { get; init; }
+    public required string EncryptedWebhookSecret { get; init; }
+    public required string MaskedSecretKey { get; init; }
+    public required string MaskedWebhookSecret { get; init; }
+    public required bool Livemode { get; init; }
+    public required DateTimeOffset ConnectedAt { get; init; }
+
+    /// <summary>Masks a secret for display: its kind (sk_test_, rk_live_, whsec_ …) and its last four characters.</summary>
+    public static string Mask(string secret) => $"{secret[..(secret.LastIndexOf('_', Math.Min(secret.Length - 1, 8)) + 1)]}…{secret[^4..]}";
+}
+
+/// <summary>The one place that encrypts and decrypts Stripe secrets.</summary>
+public sealed class StripeSecrets(IDataProtectionProvider provider)
+{
+    private readonly IDataProtector _protector = provider.CreateProtector("WinBack.Stripe.Secrets.v1");
+
+    public string Protect(string secret) => _protector.Protect(secret);
+
+    public string Unprotect(string encrypted) => _protector.Unprotect(encrypted);
+}

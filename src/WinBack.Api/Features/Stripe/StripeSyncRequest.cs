@@ -1,0 +1,36 @@
+using WinBack.Domain.Customers;
+using WinBack.Domain.Rules;
+
+namespace WinBack.Api.Features.Stripe;
+
+/// <summary>
+/// What one Stripe sync sends, fixed when it is queued (stored as jsonb), so every retry sends the very same parameters:
+/// Stripe answers a reused Idempotency-Key with other parameters with an error.
+/// </summary>
+/// <param name="Amount">Balance transactions: negative credits the customer, positive takes the credit back.</param>
+/// <param name="PercentOff">Discounts: the coupon's percent; <paramref name="Uses"/> becomes the promotion code's max_redemptions.</param>
+public sealed record StripeSyncRequest(
+    long? Amount, string? Currency, string Description, Dictionary<string, string> Metadata,
+    int? PercentOff = null, int? Uses = null, long? ExpiresAt = null)
+{
+    public static string IdempotencyKey(string rewardId, StripeSyncAction action) => $"winback_{rewardId}_{action.ToString().ToLowerInvariant()}";
+
+    private static Dictionary<string, string> MetadataOf(RewardIssued r) => new()
+    {
+        ["rewardId"] = r.RewardId, ["ruleId"] = r.RuleId ?? "", ["episodeId"] = r.EpisodeId ?? "",
+    };
+
+    /// <summary>The request for a reward that reaches Stripe when issued (or unlocked): a credit or a discount; null for other types.</summary>
+    public static (StripeSyncAction Action, StripeSyncRequest Request)? ForIssue(RewardIssued r) => r.Type switch
+    {
+        RewardType.AccountCredit => (StripeSyncAction.Credit,
+            new StripeSyncRequest(-r.Amount!.Value, r.Currency, $"WinBack reward {r.RewardId}", MetadataOf(r))),
+        RewardType.PercentDiscount => (StripeSyncAction.Discount,
+            new StripeSyncRequest(null, null, $"WinBack reward {r.RewardId}", MetadataOf(r), r.Percent, r.Uses ?? 1, r.ExpiresAt.ToUnixTimeSeconds())),
+        _ => null,
+    };
+
+    /// <summary>Takes back the unused part of a credit that expired or was revoked.</summary>
+    public static StripeSyncRequest Reversal(RewardIssued r, long unused, string why) =>
+        new(unused, r.Currency, $"WinBack reward {r.RewardId} {why}: unused credit reversed", MetadataOf(r));
+}

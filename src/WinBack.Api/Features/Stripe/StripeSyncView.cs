@@ -1,0 +1,45 @@
+using Marten;
+using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Domain.Customers;
+using static WinBack.Api.Features.Stripe.StripeTables;
+
+namespace WinBack.Api.Features.Stripe;
+
+/// <summary>Where a reward stands in the customer's Stripe account.</summary>
+/// <param name="Status">pending (queued or being retried), synced (every action reached Stripe) or failed (see lastError).</param>
+/// <param name="Attempts">Calls made so far, over all of the reward's actions.</param>
+/// <param name="CreditTransactionId">The customer balance transaction that credited it (account_credit).</param>
+/// <param name="ReversalTransactionId">The balance transaction that took the unused credit back (after expiry or revoke).</param>
+/// <param name="PromotionCode">The code the customer enters at checkout (percent_discount), restricted to them.</param>
+public sealed record StripeSyncView(string Status, int Attempts, string? LastError, string? CreditTransactionId, string? ReversalTransactionId,
+    string? PromotionCode)
+{
+    public static readonly StripeSyncView Example = new("synced", 1, null, "cbtxn_1Pgc75B7WZ01zgkWgM0DfYYl", null, null);
+
+    private sealed record Row(string RewardId, string Status, int Attempts, string? LastError);
+
+    /// <summary>The sync state of each of these rewards that has one (rewards of customers without Stripe ids have none).</summary>
+    public static async Task<IReadOnlyDictionary<string, StripeSyncView>> ForAsync(IDocumentStore store, string tenantId,
+        IReadOnlyList<RewardState> rewards, CancellationToken ct)
+    {
+        if (rewards.Count == 0)
+            return new Dictionary<string, StripeSyncView>();
+        var rows = new List<Row>();
+        await using (var connection = await Sql.OpenAsync(store, ct))
+        await using (var command = Sql.Command(connection,
+                         $"select reward_id, status, attempts, last_error from {Sync} where tenant_id = @tenant and reward_id = any(@rewards) order by n",
+                         ("tenant", tenantId), ("rewards", rewards.Select(r => r.Id).ToArray())))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                rows.Add(new Row(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+        return rows.GroupBy(r => r.RewardId).ToDictionary(g => g.Key, g =>
+        {
+            var synced = rewards.First(r => r.Id == g.Key).StripeSyncs ?? [];
+            var status = g.Any(r => r.Status == "failed") ? "failed" : g.Any(r => r.Status == "pending") ? "pending" : "synced";
+            return new StripeSyncView(status, g.Sum(r => r.Attempts), g.LastOrDefault(r => r.LastError is not null)?.LastError,
+                synced.FirstOrDefault(s => s.Action == StripeSyncAction.Credit)?.StripeObjectId,
+                synced.FirstOrDefault(s => s.Action == StripeSyncAction.Reversal)?.StripeObjectId,
+                synced.FirstOrDefault(s => s.Action == StripeSyncAction.Discount)?.PromotionCode);
+        });
+    }
+}

@@ -1,0 +1,162 @@
+using System.Text.Json;
+using Marten;
+using Stripe;
+using WinBack.Api.Features.Customers;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Marten;
+using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Domain.Common;
+using WinBack.Domain.Customers;
+using static WinBack.Api.Features.Stripe.StripeTables;
+
+namespace WinBack.Api.Features.Stripe;
+
+/// <summary>
+/// Sends the Stripe outbox (worker role). Each call carries the row's Idempotency-Key; 5xx, 429 and timeouts are retried
+/// on <see cref="RetrySchedule.Stripe"/>, other refusals fail at once with Stripe's message. On success the Stripe object is
+/// recorded on the customer stream (<see cref="RewardSyncedToStripe"/>, once per action) and then the row is closed, so a
+/// crash anywhere means one more call that Stripe answers from its idempotency cache: the credit lands exactly once.
+/// </summary>
+public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients, StripeSecrets secrets, CustomerEventWriter writer,
+    TimeProvider wall, ILogger<StripeSyncWorker> logger) : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    private sealed record Due(long N, string TenantId, string RewardId, string CustomerId, string StripeCustomerId, StripeSyncAction Action,
+        string IdempotencyKey, StripeSyncRequest Request, int Attempts, string? CreditStatus);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // One sender at a time across processes, so two workers never race on the same row.
+        await using var leader = await ExclusiveRun.AcquireAsync(store, "stripe-sync", stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var due in await DueAsync(stoppingToken))
+                    await SyncAsync(due, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "The Stripe outbox loop failed; it tries again");
+            }
+            try { await Task.Delay(Poll, stoppingToken); }
+            catch (OperationCanceledException) { return; }
+        }
+    }
+
+    // A reversal waits until its credit is settled: sent, or failed for good.
+    private async Task<IReadOnlyList<Due>> DueAsync(CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"""
+            select s.n, s.tenant_id, s.reward_id, s.customer_id, s.stripe_customer_id, s.action, s.idempotency_key, s.request::text, s.attempts,
+              (select c.status from {Sync} c where c.tenant_id = s.tenant_id and c.reward_id = s.reward_id and c.action = 'credit')
+            from {Sync} s
+            where s.status = 'pending' and s.next_attempt_at <= @now
+              and not (s.action = 'reversal' and exists (select 1 from {Sync} c
+                where c.tenant_id = s.tenant_id and c.reward_id = s.reward_id and c.action = 'credit' and c.status = 'pending'))
+            order by s.next_attempt_at, s.n limit 50
+            """, ("now", wall.GetUtcNow()));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var due = new List<Due>();
+        while (await reader.ReadAsync(ct))
+            due.Add(new Due(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                Enum.Parse<StripeSyncAction>(reader.GetString(5), ignoreCase: true), reader.GetString(6),
+                JsonSerializer.Deserialize<StripeSyncRequest>(reader.GetString(7), WinBackJson.Options)!, reader.GetInt32(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9)));
+        return due;
+    }
+
+    private async Task SyncAsync(Due due, CancellationToken ct)
+    {
+        if (due.Action == StripeSyncAction.Reversal && due.CreditStatus != "succeeded")
+        {
+            await CloseAsync(due, "failed", null, "The credit never reached Stripe; there is nothing to reverse.", ct);
+            return;
+        }
+        StripeConnection? connection;
+        await using (var session = store.QuerySession(due.TenantId))
+            connection = await session.LoadAsync<StripeConnection>(StripeConnection.TheId, ct);
+        if (connection is null)
+        {
+            await CloseAsync(due, "failed", null, "Stripe is not connected for this tenant.", ct);
+            return;
+        }
+        try
+        {
+            var (objectId, code) = await CallAsync(clients.For(secrets.Unprotect(connection.EncryptedSecretKey)), due, ct);
+            var synced = new RewardSyncedToStripe(due.CustomerId, due.RewardId, due.Action, objectId, code, wall.GetUtcNow());
+            await writer.WriteAsync(new CustomerEventWrite(due.TenantId, due.CustomerId, current => LedgerDecider.RecordStripeSync(current!, synced)));
+            await CloseAsync(due, "succeeded", objectId, null, ct);
+        }
+        catch (Exception e) when (Transient(e, ct))
+        {
+            var next = RetrySchedule.Stripe.Next(due.Attempts + 1, wall.GetUtcNow(), Random.Shared.NextDouble());
+            await RecordFailureAsync(due, next, Describe(e), ct);
+        }
+        catch (StripeException e)
+        {
+            await CloseAsync(due, "failed", null, Describe(e), ct);
+        }
+    }
+
+    private static async Task<(string ObjectId, string? PromotionCode)> CallAsync(IStripeClient client, Due due, CancellationToken ct)
+    {
+        var r = due.Request;
+        if (due.Action != StripeSyncAction.Discount)
+        {
+            var transaction = await new CustomerBalanceTransactionService(client).CreateAsync(due.StripeCustomerId,
+                new CustomerBalanceTransactionCreateOptions { Amount = r.Amount, Currency = r.Currency, Description = r.Description, Metadata = r.Metadata },
+                new RequestOptions { IdempotencyKey = due.IdempotencyKey }, ct);
+            return (transaction.Id, null);
+        }
+        // One use: the next invoice; several: a coupon that repeats, capped by the promotion code's redemptions.
+        var coupon = await new CouponService(client).CreateAsync(new CouponCreateOptions
+        {
+            PercentOff = r.PercentOff, Duration = r.Uses > 1 ? "repeating" : "once", DurationInMonths = r.Uses > 1 ? r.Uses : null,
+            Name = r.Description, Metadata = r.Metadata,
+        }, new RequestOptions { IdempotencyKey = due.IdempotencyKey + "_coupon" }, ct);
+        var promotion = await new PromotionCodeService(client).CreateAsync(new PromotionCodeCreateOptions
+        {
+            Promotion = new PromotionCodePromotionOptions { Type = "coupon", Coupon = coupon.Id }, Customer = due.StripeCustomerId,
+            ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(r.ExpiresAt!.Value).UtcDateTime, MaxRedemptions = r.Uses, Metadata = r.Metadata,
+        }, new RequestOptions { IdempotencyKey = due.IdempotencyKey + "_promotion_code" }, ct);
+        return (promotion.Id, promotion.Code);
+    }
+
+    private static bool Transient(Exception e, CancellationToken ct) => e switch
+    {
+        StripeException s => (int)s.HttpStatusCode >= 500 || (int)s.HttpStatusCode == 429 || s.HttpStatusCode == 0,
+        HttpRequestException => true,
+        TaskCanceledException or OperationCanceledException => !ct.IsCancellationRequested,
+        _ => false,
+    };
+
+    private static string Describe(Exception e) => e switch
+    {
+        StripeException s when (int)s.HttpStatusCode > 0 => $"Stripe answered {(int)s.HttpStatusCode}: {s.StripeError?.Message ?? s.Message}",
+        TaskCanceledException or OperationCanceledException => "Stripe did not answer in time.",
+        _ => $"Stripe could not be reached: {e.Message}",
+    };
+
+    private async Task RecordFailureAsync(Due due, DateTimeOffset? next, string error, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"""
+            update {Sync} set attempts = attempts + 1, last_error = @error, status = case when @next::timestamptz is null then 'failed' else 'pending' end,
+              next_attempt_at = coalesce(@next::timestamptz, next_attempt_at)
+            where n = @n
+            """, ("n", due.N), ("error", error), ("next", (object?)next ?? DBNull.Value));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private async Task CloseAsync(Due due, string status, string? objectId, string? error, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"""
+            update {Sync} set status = @status, attempts = attempts + 1, stripe_object_id = @object, last_error = @error where n = @n
+            """, ("n", due.N), ("status", status), ("object", (object?)objectId ?? DBNull.Value), ("error", (object?)error ?? DBNull.Value));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}

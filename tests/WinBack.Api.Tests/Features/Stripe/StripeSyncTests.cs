@@ -1,0 +1,139 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using Npgsql;
+using WinBack.Api.Tests.Features.Engine;
+using WinBack.Api.Tests.Features.Rules;
+using WinBack.Api.Tests.Features.Webhooks;
+using WinBack.Api.Tests.Infrastructure;
+
+namespace WinBack.Api.Tests.Features.Stripe;
+
+public sealed class StripeSyncTests
+{
+    [Fact]
+    public async Task A_credit_lands_in_stripe_exactly_once_through_three_failures_and_a_worker_restart()
+    {
+        await using var fake = await StripeFake.StartAsync();
+        var first = new StripeApp(fake);
+        await first.InitializeAsync();
+        var tenant = await first.CreateTenantAsync();
+        await StripeApp.ConnectAsync(tenant);
+        await first.CustomerAsync(tenant, "cus_credit", "cus_Stripe001");
+        fake.FailNext(1, StripeFailure.ServerError);
+        fake.FailNext(1, StripeFailure.RateLimited);
+        fake.FailNext(1, StripeFailure.Timeout);
+        var rewardId = await tenant.IssueCreditAsync("cus_credit", 1500);
+
+        // The clock moves only once each failure is recorded, so that the retry is due by it.
+        await WaitForAsync(() => AttemptsAsync(tenant, rewardId), a => a == 1);
+        first.Clock.Advance(TimeSpan.FromSeconds(6));
+        await WaitForAsync(() => AttemptsAsync(tenant, rewardId), a => a == 2);
+        await first.DisposeAsync(); // the worker stops between retries
+
+        await using var second = new StripeApp(fake, first.ConnectionString);
+        await second.InitializeAsync();
+        var again = tenant with { Ingest = second.ClientWithKey(tenant.IngestKey.Secret) };
+        second.Clock.Advance(TimeSpan.FromMinutes(2));
+        await WaitForAsync(() => AttemptsAsync(again, rewardId), a => a == 3); // done by Stripe, answered too late
+        second.Clock.Advance(TimeSpan.FromMinutes(10));
+        await WaitAsync(() => BalanceCalls(fake).Count == 4, "the fourth attempt");
+
+        var transaction = fake.BalanceTransactions.ShouldHaveSingleItem();
+        ((long)transaction["amount"]!).ShouldBe(-1500);
+        ((string)transaction["currency"]!).ShouldBe("eur");
+        ((string)transaction["customer"]!).ShouldBe("cus_Stripe001");
+        ((string)transaction["metadata"]!["rewardId"]!).ShouldBe(rewardId);
+        fake.Balance("cus_Stripe001").ShouldBe(-1500);
+        BalanceCalls(fake).Select(c => c.IdempotencyKey).Distinct().ShouldBe([$"winback_{rewardId}_credit"]);
+
+        var synced = await WaitForAsync(() => again.EventsAsync("cus_credit", "reward_synced_to_stripe"), e => e.Length == 1);
+        synced.Single().GetProperty("stripeObjectId").GetString().ShouldBe((string)transaction["id"]!);
+        var reward = await EngineRequests.ReadAsync(await again.Ingest.GetAsync($"/v1/rewards/{rewardId}"), 200);
+        var sync = reward.GetProperty("stripeSync");
+        sync.GetProperty("status").GetString().ShouldBe("synced");
+        sync.GetProperty("attempts").GetInt32().ShouldBe(4);
+        sync.GetProperty("creditTransactionId").GetString().ShouldBe((string)transaction["id"]!);
+    }
+
+    [Fact]
+    public async Task When_an_unused_credit_expires_only_its_unused_part_is_reversed()
+    {
+        await using var app = new StripeApp();
+        await app.InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        await StripeApp.ConnectAsync(tenant);
+        await app.CustomerAsync(tenant, "cus_expiry", "cus_Stripe002");
+        var start = await tenant.ReadClockAsync();
+        var rewardId = await tenant.IssueCreditAsync("cus_expiry", 1000);
+        await WaitAsync(() => app.Fake.BalanceTransactions.Count == 1, "the credit");
+        await tenant.RedeemAsync(rewardId, "A-1", 300);
+
+        await tenant.AdvanceAsync(start.AddDays(31));
+        await WaitAsync(() => app.Fake.BalanceTransactions.Count == 2, "the reversal");
+        var reversal = app.Fake.BalanceTransactions[1];
+        ((long)reversal["amount"]!).ShouldBe(700);
+        app.Fake.Balance("cus_Stripe002").ShouldBe(-300);
+        BalanceCalls(app.Fake).Select(c => c.IdempotencyKey).ShouldBe([$"winback_{rewardId}_credit", $"winback_{rewardId}_reversal"]);
+    }
+
+    [Fact]
+    public async Task A_discount_becomes_a_coupon_and_a_promotion_code_restricted_to_the_customer()
+    {
+        await using var app = new StripeApp();
+        await app.InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        await StripeApp.ConnectAsync(tenant);
+        await app.CustomerAsync(tenant, "cus_discount", "cus_Stripe003");
+        await tenant.ActivityAsync("cus_discount", "login");
+        var reward = await EngineRequests.ReadAsync(await tenant.Admin.PostAsync("/v1/customers/cus_discount/rewards", RuleRequests.Json(new JsonObject
+        {
+            ["reward"] = new JsonObject { ["type"] = "percent_discount", ["percent"] = 20, ["uses"] = 3, ["expiresInDays"] = 14 }, ["note"] = "sorry",
+        })), 201);
+        var rewardId = reward.GetProperty("id").GetString()!;
+        await WaitAsync(() => app.Fake.PromotionCodes.Count == 1, "the promotion code");
+
+        var coupon = app.Fake.Coupons.ShouldHaveSingleItem();
+        ((decimal)coupon["percent_off"]!).ShouldBe(20m);
+        ((string)coupon["duration"]!).ShouldBe("repeating");
+        var code = app.Fake.PromotionCodes.Single();
+        ((string)code["customer"]!).ShouldBe("cus_Stripe003");
+        ((string)code["promotion"]!["coupon"]!).ShouldBe((string)coupon["id"]!);
+        ((int)code["max_redemptions"]!).ShouldBe(3);
+        ((long)code["expires_at"]!).ShouldBe(reward.GetProperty("expiresAt").GetDateTimeOffset().ToUnixTimeSeconds());
+        var synced = await WaitForAsync(() => EngineRequests.ReadAsync(tenant.Ingest.GetAsync($"/v1/rewards/{rewardId}").Result, 200),
+            r => r.GetProperty("stripeSync").GetProperty("status").GetString() == "synced");
+        synced.GetProperty("stripeSync").GetProperty("promotionCode").GetString().ShouldBe((string)code["code"]!);
+    }
+
+    private static async Task<int> AttemptsAsync(TestTenant tenant, string rewardId)
+    {
+        var reward = await EngineRequests.ReadAsync(await tenant.Ingest.GetAsync($"/v1/rewards/{rewardId}"), 200);
+        return reward.GetProperty("stripeSync") is { ValueKind: System.Text.Json.JsonValueKind.Object } sync ? sync.GetProperty("attempts").GetInt32() : 0;
+    }
+
+    private static List<StripeCall> BalanceCalls(StripeFake fake) =>
+        fake.Calls.Where(c => c.Path.EndsWith("/balance_transactions")).ToList();
+
+    private static async Task WaitAsync(Func<bool> condition, string what)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            if (condition())
+                return;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException($"Never saw {what}.");
+    }
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            var value = await read();
+            if (done(value))
+                return value;
+            await Task.Delay(50);
+        }
+        throw new TimeoutException("The condition never held.");
+    }
+}
