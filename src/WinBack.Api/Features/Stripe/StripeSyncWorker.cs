@@ -18,7 +18,7 @@ namespace WinBack.Api.Features.Stripe;
 /// crash anywhere means one more call that Stripe answers from its idempotency cache: the credit lands exactly once.
 /// </summary>
 public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients, StripeSecrets secrets, CustomerEventWriter writer,
-    TimeProvider wall, ILogger<StripeSyncWorker> logger) : BackgroundService
+    StripeInbound inbound, TimeProvider wall, ILogger<StripeSyncWorker> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
@@ -35,6 +35,7 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
             {
                 foreach (var due in await DueAsync(stoppingToken))
                     await SyncAsync(due, stoppingToken);
+                await inbound.RetryUnmatchedAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

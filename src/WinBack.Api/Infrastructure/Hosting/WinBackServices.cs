@@ -61,6 +61,7 @@ public static class WinBackServices
             o.XmlRepository = new PostgresXmlRepository(connectionString));
         services.AddSingleton<StripeSecrets>();
         services.AddSingleton<StripeClients>();
+        services.AddSingleton<StripeInbound>();
         services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
 

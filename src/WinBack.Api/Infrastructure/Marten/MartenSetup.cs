@@ -54,7 +54,9 @@ public static class MartenSetup
                 // every extra index would be written on each activity.
                 options.Schema.For<CustomerSummary>()
                     .StartIndexesByTenantId()
-                    .Index([x => x.State.Status, x => x.State.LastActivityAt]);
+                    .Index([x => x.State.Status, x => x.State.LastActivityAt])
+                    // Stripe's events name the customer by their Stripe id.
+                    .Index(x => x.State.StripeCustomerId!);
 
                 // Platform-level documents: tenants, and idempotency records (whose id carries the owner).
                 options.Schema.For<Features.Tenants.Tenant>().SingleTenanted();

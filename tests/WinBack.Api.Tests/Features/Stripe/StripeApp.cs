@@ -17,8 +17,10 @@ public class StripeApp : WinBackApp
 
     public StripeApp() => _ownsFake = true;
 
+    private StripeApp(StripeFake fake, string? connectionString) => (Fake, _connectionString) = (fake, connectionString);
+
     /// <summary>An app on a fake the caller owns; with a connection string, a second process on an existing app's database.</summary>
-    public StripeApp(StripeFake fake, string? connectionString = null) => (Fake, _connectionString) = (fake, connectionString);
+    public static StripeApp On(StripeFake fake, string? connectionString = null) => new(fake, connectionString);
 
     public StripeFake Fake { get; private set; } = null!;
     public ConcurrentQueue<string> Logs { get; } = new();

@@ -14,7 +14,7 @@ public sealed class StripeSyncTests
     public async Task A_credit_lands_in_stripe_exactly_once_through_three_failures_and_a_worker_restart()
     {
         await using var fake = await StripeFake.StartAsync();
-        var first = new StripeApp(fake);
+        var first = StripeApp.On(fake);
         await first.InitializeAsync();
         var tenant = await first.CreateTenantAsync();
         await StripeApp.ConnectAsync(tenant);
@@ -30,7 +30,7 @@ public sealed class StripeSyncTests
         await WaitForAsync(() => AttemptsAsync(tenant, rewardId), a => a == 2);
         await first.DisposeAsync(); // the worker stops between retries
 
-        await using var second = new StripeApp(fake, first.ConnectionString);
+        await using var second = StripeApp.On(fake, first.ConnectionString);
         await second.InitializeAsync();
         var again = tenant with { Ingest = second.ClientWithKey(tenant.IngestKey.Secret) };
         second.Clock.Advance(TimeSpan.FromMinutes(2));

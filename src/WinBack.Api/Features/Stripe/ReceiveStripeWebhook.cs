@@ -1,0 +1,90 @@
+using FastEndpoints;
+using Marten;
+using Stripe;
+using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Postgres;
+using static WinBack.Api.Features.Stripe.StripeTables;
+
+namespace WinBack.Api.Features.Stripe;
+
+/// <summary>What WinBack did with a Stripe event.</summary>
+/// <param name="Status">applied, ignored (a type WinBack does not use), unmatched (kept until a customer gets that Stripe id).</param>
+/// <param name="Duplicate">True when this event id was received before; nothing happened again.</param>
+public sealed record StripeWebhookReceipt(string EventId, string Type, string Status, bool Duplicate);
+
+/// <summary>The shape of what Stripe posts (documentation only; the body is read as Stripe sent it, to verify its signature).</summary>
+public sealed record StripeEventBody(string Id, string Object, string Type, long Created, string ApiVersion, object Data);
+
+public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSecrets secrets, StripeInbound inbound, TimeProvider wall)
+    : EndpointWithoutRequest<StripeWebhookReceipt>
+{
+    public override void Configure()
+    {
+        Post("/integrations/stripe/webhooks/{tenantId}");
+        AllowAnonymous();
+        Tags("Stripe");
+        Options(b => b.WithMetadata(new RawRequestBody("application/json", typeof(StripeEventBody),
+            """{"id":"evt_1Pgc76B7WZ01zgkWwyRHS12y","object":"event","type":"invoice.paid","created":1795510800,"api_version":"2026-10-28.endive","data":{"object":{"object":"invoice","id":"in_1Pgc75B7WZ01zgkW","customer":"cus_Q1w2E3r4T5y6U7","amount_paid":4200,"currency":"eur"}}}""",
+            "A Stripe event, exactly as Stripe sends it, signed in the Stripe-Signature header.")));
+        Summary(s =>
+        {
+            s.Summary = "Receive a Stripe event";
+            s.Description = "Register this URL (with the tenant's id) in the Stripe dashboard. No API key: the Stripe-Signature header is " +
+                            "verified with the tenant's webhook signing secret (5 minutes of tolerance); a bad or missing signature " +
+                            "gets 400 and nothing is recorded. Events are deduplicated by id. invoice.paid becomes a purchase (amount_paid), " +
+                            "charge.refunded a refund (amount_refunded), customer.subscription.created subscription_started, " +
+                            "customer.subscription.deleted subscription_cancelled with cancellation_details.feedback as the churn reason, " +
+                            "and customer.balance_transaction.created of type applied_to_invoice a redemption of the customer's credits " +
+                            "that WinBack pushed to Stripe. Other types get 200 and are ignored. An event for a Stripe customer no " +
+                            "WinBack customer has yet is kept and applied once one gets that stripeCustomerId.";
+            s.Responses[200] = "Received.";
+            s.ResponseExamples[200] = new StripeWebhookReceipt("evt_1Pgc76B7WZ01zgkWwyRHS12y", "invoice.paid", StripeInbound.Applied, false);
+            s.Responses[400] = "A bad signature (stripe_signature_invalid), or a tenant that is not connected (stripe_not_connected).";
+            s.ResponseExamples[400] = ApiProblem.Of(400, ErrorCodes.StripeSignatureInvalid, "Bad signature",
+                "The Stripe-Signature header does not match this body and the tenant's webhook signing secret.");
+        });
+    }
+
+    public override async Task HandleAsync(CancellationToken ct)
+    {
+        var tenantId = Route<string>("tenantId")!;
+        StripeConnection? connection;
+        await using (var session = store.QuerySession(tenantId))
+            connection = await session.LoadAsync<StripeConnection>(StripeConnection.TheId, ct);
+        if (connection is null)
+            throw new ApiException(ApiProblem.Of(400, ErrorCodes.StripeNotConnected, "Not connected",
+                "This tenant is not connected to Stripe (PUT /v1/integrations/stripe), so its events cannot be verified."));
+        using var reader = new StreamReader(HttpContext.Request.Body);
+        var payload = await reader.ReadToEndAsync(ct);
+        Event stripeEvent;
+        try
+        {
+            stripeEvent = EventUtility.ConstructEvent(payload, HttpContext.Request.Headers["Stripe-Signature"].ToString(),
+                secrets.Unprotect(connection.EncryptedWebhookSecret), tolerance: 300, utcNow: wall.GetUtcNow().ToUnixTimeSeconds(),
+                throwOnApiVersionMismatch: false);
+        }
+        catch (StripeException e)
+        {
+            throw new ApiException(ApiProblem.Of(400, ErrorCodes.StripeSignatureInvalid, "Bad signature", e.Message));
+        }
+
+        await using var db = await Sql.OpenAsync(store, ct);
+        await using (var seen = Sql.Command(db, $"select status from {Inbound} where tenant_id = @tenant and event_id = @id",
+                         ("tenant", tenantId), ("id", stripeEvent.Id)))
+            if (await seen.ExecuteScalarAsync(ct) is string known)
+            {
+                await Send.OkAsync(new StripeWebhookReceipt(stripeEvent.Id, stripeEvent.Type, known, Duplicate: true), ct);
+                return;
+            }
+        // Applied first, recorded after: every effect is idempotent, so a crash in between only means Stripe's retry does nothing new.
+        var status = await inbound.ApplyAsync(tenantId, stripeEvent, ct);
+        await using (var record = Sql.Command(db, $"""
+            insert into {Inbound} (tenant_id, event_id, type, stripe_customer_id, status, payload, received_at)
+            values (@tenant, @id, @type, @customer, @status, @payload, @at) on conflict do nothing
+            """, ("tenant", tenantId), ("id", stripeEvent.Id), ("type", stripeEvent.Type),
+            ("customer", (object?)StripeInbound.CustomerOf(stripeEvent) ?? DBNull.Value), ("status", status), ("payload", payload), ("at", wall.GetUtcNow())))
+            await record.ExecuteNonQueryAsync(ct);
+        await Send.OkAsync(new StripeWebhookReceipt(stripeEvent.Id, stripeEvent.Type, status, Duplicate: false), ct);
+    }
+}

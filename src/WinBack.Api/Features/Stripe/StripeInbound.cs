@@ -1,0 +1,114 @@
+using Marten;
+using Stripe;
+using WinBack.Api.Features.Customers;
+using WinBack.Api.Features.TestClocks;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Domain.Common;
+using WinBack.Domain.Customers;
+using static WinBack.Api.Features.Stripe.StripeTables;
+using Customer = WinBack.Domain.Customers.Customer;
+
+namespace WinBack.Api.Features.Stripe;
+
+/// <summary>
+/// Turns a verified Stripe event into what it means for the customer with that stripeCustomerId: invoice.paid → a purchase,
+/// charge.refunded → a refund, customer.subscription.created/deleted → subscription started/cancelled (feedback → churn
+/// reason), customer.balance_transaction.created of type applied_to_invoice → a redemption of the customer's synced credits.
+/// Every effect is idempotent (activities carry externalId "stripe:{event id}", redemptions the invoice as order id), so a
+/// redelivered or re-tried event changes nothing twice.
+/// </summary>
+public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writer, TenantClock clock, Ids ids)
+{
+    public const string Applied = "applied", Ignored = "ignored", Unmatched = "unmatched";
+
+    /// <summary>The Stripe customer an event is about, if it names one.</summary>
+    public static string? CustomerOf(Event stripeEvent) => stripeEvent.Data.Object switch
+    {
+        Invoice i => i.CustomerId,
+        Charge c => c.CustomerId,
+        Subscription s => s.CustomerId,
+        CustomerBalanceTransaction t => t.CustomerId,
+        _ => null,
+    };
+
+    /// <returns>applied, ignored (a type WinBack does not use) or unmatched (no customer has that Stripe id yet).</returns>
+    public async Task<string> ApplyAsync(string tenantId, Event stripeEvent, CancellationToken ct)
+    {
+        // What the event means: whose it is, the activity it records (none for a redemption), and its amount, churn reason or balance transaction.
+        (string? StripeCustomerId, ActivityType? Activity, object? Detail) meaning = stripeEvent.Data.Object switch
+        {
+            Invoice i when stripeEvent.Type == "invoice.paid" && i.AmountPaid > 0 => (i.CustomerId, ActivityType.Purchase, new Money(i.AmountPaid, i.Currency)),
+            Charge c when stripeEvent.Type == "charge.refunded" && c.AmountRefunded > 0 => (c.CustomerId, ActivityType.Refund, new Money(c.AmountRefunded, c.Currency)),
+            Subscription s when stripeEvent.Type == "customer.subscription.created" => (s.CustomerId, ActivityType.SubscriptionStarted, null),
+            Subscription s when stripeEvent.Type == "customer.subscription.deleted" =>
+                (s.CustomerId, ActivityType.SubscriptionCancelled, StripeChurnReasons.Of(s.CancellationDetails?.Feedback)),
+            CustomerBalanceTransaction t when stripeEvent.Type == "customer.balance_transaction.created" && t.Type == "applied_to_invoice" =>
+                (t.CustomerId, null, t),
+            _ => (null, null, null),
+        };
+        var (stripeCustomerId, activity, reason) = meaning;
+        if (stripeCustomerId is null)
+            return Ignored;
+        string? customerId;
+        await using (var session = store.QuerySession(tenantId))
+            customerId = await session.Query<CustomerSummary>().Where(c => c.State.StripeCustomerId == stripeCustomerId)
+                .Select(c => c.Id).FirstOrDefaultAsync(ct);
+        if (customerId is null)
+            return Unmatched;
+        var now = await clock.NowAsync(tenantId, ct);
+        // Dated when Stripe created it, but never ahead of the tenant's clock (a test tenant's may stand in the past).
+        var at = new DateTimeOffset(stripeEvent.Created, TimeSpan.Zero) is var created && created < now ? created : now;
+        if (reason is CustomerBalanceTransaction applied)
+        {
+            await writer.WriteAsync(new CustomerEventWrite(tenantId, customerId, current => RedeemCredits(current!, applied, ids, at)));
+            return Applied;
+        }
+        var record = new RecordActivity(customerId, ids.New("act"), activity!.Value, at, reason as Money, reason as ChurnReason?, null, null,
+            $"stripe:{stripeEvent.Id}", now);
+        await writer.WriteAsync(CustomerEventWrite.Of(tenantId, CustomerDecider.Decide(record)));
+        return Applied;
+    }
+
+    // Credit Stripe applied to an invoice uses the customer's credits that went to Stripe, the soonest to expire first.
+    private static IReadOnlyList<ICustomerEvent> RedeemCredits(Customer customer, CustomerBalanceTransaction applied, Ids ids, DateTimeOffset at)
+    {
+        var left = Math.Abs(applied.Amount);
+        var orderId = applied.InvoiceId ?? applied.Id;
+        var events = new List<ICustomerEvent>();
+        foreach (var reward in customer.Rewards
+                     .Where(r => r is { IsCredit: true, Status: RewardStatus.Available } && r.Issued.Currency == applied.Currency
+                                 && (r.StripeSyncs ?? []).Any(s => s.Action == StripeSyncAction.Credit))
+                     .OrderBy(r => r.Issued.ExpiresAt))
+        {
+            if (left == 0)
+                break;
+            var amount = Math.Min(left, reward.Remaining);
+            events.AddRange(LedgerDecider.Decide(new RedeemReward(reward.Id, ids.New("red"), orderId, new Money(amount, applied.Currency), at),
+                customer, reward));
+            left -= amount;
+        }
+        return events;
+    }
+
+    /// <summary>Tries again the events that named a Stripe customer nobody had yet (the worker calls it regularly).</summary>
+    public async Task RetryUnmatchedAsync(CancellationToken ct)
+    {
+        var rows = new List<(string Tenant, string Id, string Payload)>();
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using (var command = Sql.Command(connection,
+                         $"select tenant_id, event_id, payload from {Inbound} where status = '{Unmatched}' order by received_at limit 100"))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        foreach (var (tenant, id, payload) in rows)
+        {
+            var status = await ApplyAsync(tenant, EventUtility.ParseEvent(payload, throwOnApiVersionMismatch: false), ct);
+            if (status == Unmatched)
+                continue;
+            await using var update = Sql.Command(connection, $"update {Inbound} set status = @status where tenant_id = @tenant and event_id = @id",
+                ("status", status), ("tenant", tenant), ("id", id));
+            await update.ExecuteNonQueryAsync(ct);
+        }
+    }
+}
