@@ -79,6 +79,7 @@ public sealed record Customer
             r => r with { Status = RewardStatus.Expired, Remaining = 0, Expired = r.Expired + (e.UnusedAmount ?? 0) }),
         RewardExpiryApproached e => WithReward(Existing(state, e), e.RewardId, r => r with { ExpiryNoticed = true }),
         RewardSyncedToStripe e => WithReward(Existing(state, e), e.RewardId, r => r with { StripeSyncs = [..r.StripeSyncs ?? [], e] }),
+        RewardStripeSyncFailed e => WithReward(Existing(state, e), e.RewardId, r => r with { StripeSyncsFailed = [..r.StripeSyncsFailed ?? [], e.Action] }),
         RewardRevoked e => WithReward(Existing(state, e), e.RewardId,
             r => r with { Status = RewardStatus.Revoked, Remaining = 0, Revoked = r.Revoked + (e.UnusedAmount ?? 0) }),
         _ => Existing(state, @event),

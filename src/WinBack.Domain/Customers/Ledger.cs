@@ -14,7 +14,8 @@ public sealed record Redemption(string Id, string OrderId, long? Amount, DateTim
 /// <param name="Expired">Credit that left the balance by expiry, in minor units.</param>
 /// <param name="Revoked">Credit that left the balance by revocation, in minor units.</param>
 public sealed record RewardState(RewardIssued Issued, RewardStatus Status, long Remaining, IReadOnlyList<Redemption> Redemptions,
-    long Expired = 0, long Revoked = 0, bool ExpiryNoticed = false, IReadOnlyList<RewardSyncedToStripe>? StripeSyncs = null)
+    long Expired = 0, long Revoked = 0, bool ExpiryNoticed = false, IReadOnlyList<RewardSyncedToStripe>? StripeSyncs = null,
+    IReadOnlyList<StripeSyncAction>? StripeSyncsFailed = null)
 {
     /// <summary>Credit used at checkout and not given back by a reversal.</summary>
     public long Redeemed => IsCredit ? Redemptions.Where(r => !r.Reversed).Sum(r => r.Amount ?? 0) : 0;

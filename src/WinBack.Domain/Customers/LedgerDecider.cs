@@ -121,6 +121,13 @@ public static class LedgerDecider
     public static IReadOnlyList<ICustomerEvent> RecordStripeSync(Customer customer, RewardSyncedToStripe synced) =>
         customer.Reward(synced.RewardId) is { } reward && (reward.StripeSyncs ?? []).All(s => s.Action != synced.Action) ? [synced] : [];
 
+    /// <summary>Records that a push to Stripe was given up, once per action, and never after it succeeded.</summary>
+    public static IReadOnlyList<ICustomerEvent> RecordStripeSyncFailure(Customer customer, RewardStripeSyncFailed failed) =>
+        customer.Reward(failed.RewardId) is { } reward && (reward.StripeSyncs ?? []).All(s => s.Action != failed.Action)
+                                                       && !(reward.StripeSyncsFailed ?? []).Contains(failed.Action)
+            ? [failed]
+            : [];
+
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     /// <summary>The first activity of the episode's return types after the lapse closes the episode.</summary>

@@ -57,6 +57,10 @@ public enum StripeSyncAction { Credit, Reversal, Discount }
 public sealed record RewardSyncedToStripe(string CustomerId, string RewardId, StripeSyncAction Action, string StripeObjectId,
     string? PromotionCode, DateTimeOffset SyncedAt) : ICustomerEvent;
 
+/// <summary>WinBack gave up pushing the reward to Stripe (Stripe refused it, or every retry failed); the reward stays in WinBack's ledger.</summary>
+public sealed record RewardStripeSyncFailed(string CustomerId, string RewardId, StripeSyncAction Action, string Error, DateTimeOffset FailedAt)
+    : ICustomerEvent;
+
 /// <summary>The reward reached its expiry; its unused credit (if any) leaves the balance.</summary>
 public sealed record RewardExpired(string CustomerId, string RewardId, long? UnusedAmount, string? Currency, DateTimeOffset ExpiredAt) : ICustomerEvent;
 

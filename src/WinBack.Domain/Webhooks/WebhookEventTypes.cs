@@ -27,6 +27,8 @@ public static class WebhookEventTypes
         Customers.RewardIssued => RewardIssued,
         RewardRedeemed => RewardRedeemed,
         RewardExpiryApproached => RewardExpiringSoon,
+        // A discount pushed to Stripe is announced once its promotion code exists (or once the push was given up).
+        RewardSyncedToStripe { Action: StripeSyncAction.Discount } or RewardStripeSyncFailed { Action: StripeSyncAction.Discount } => RewardIssued,
         Customers.RewardExpired => RewardExpired,
         Customers.RewardRevoked => RewardRevoked,
         Customers.CustomerReactivated => CustomerReactivated,

@@ -53,6 +53,10 @@ public sealed class StripeOutbox : SubscriptionBase
         return Marten.NullChangeListener.Instance;
     }
 
+    /// <summary>Whether a reward goes to Stripe when it is issued (for a connected tenant): immediate credits and discounts of customers with a Stripe id.</summary>
+    public static bool SyncsAtIssue(RewardIssued issued, string? stripeCustomerId) =>
+        stripeCustomerId is not null && issued.Grant == RewardGrant.Immediate && StripeSyncRequest.ForIssue(issued) is not null;
+
     private static IEnumerable<(string RewardId, StripeSyncAction Action, StripeSyncRequest Request)> Syncs(object data, Customer customer)
     {
         switch (data)

@@ -81,7 +81,7 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
             connection = await session.LoadAsync<StripeConnection>(StripeConnection.TheId, ct);
         if (connection is null)
         {
-            await CloseAsync(due, "failed", null, "Stripe is not connected for this tenant.", ct);
+            await GiveUpAsync(due, "Stripe is not connected for this tenant.", ct);
             return;
         }
         try
@@ -94,11 +94,14 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         catch (Exception e) when (Transient(e, ct))
         {
             var next = RetrySchedule.Stripe.Next(due.Attempts + 1, wall.GetUtcNow(), Random.Shared.NextDouble());
-            await RecordFailureAsync(due, next, Describe(e), ct);
+            if (next is null)
+                await GiveUpAsync(due, Describe(e), ct);
+            else
+                await RecordFailureAsync(due, next.Value, Describe(e), ct);
         }
         catch (StripeException e)
         {
-            await CloseAsync(due, "failed", null, Describe(e), ct);
+            await GiveUpAsync(due, Describe(e), ct);
         }
     }
 
@@ -141,15 +144,21 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         _ => $"Stripe could not be reached: {e.Message}",
     };
 
-    private async Task RecordFailureAsync(Due due, DateTimeOffset? next, string error, CancellationToken ct)
+    private async Task RecordFailureAsync(Due due, DateTimeOffset next, string error, CancellationToken ct)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
-        await using var command = Sql.Command(connection, $"""
-            update {Sync} set attempts = attempts + 1, last_error = @error, status = case when @next::timestamptz is null then 'failed' else 'pending' end,
-              next_attempt_at = coalesce(@next::timestamptz, next_attempt_at)
-            where n = @n
-            """, ("n", due.N), ("error", error), ("next", (object?)next ?? DBNull.Value));
+        await using var command = Sql.Command(connection,
+            $"update {Sync} set attempts = attempts + 1, last_error = @error, next_attempt_at = @next where n = @n",
+            ("n", due.N), ("error", error), ("next", next));
         await command.ExecuteNonQueryAsync(ct);
+    }
+
+    // Recorded on the customer stream too (once), which also lets a discount's reward.issued go out without a code.
+    private async Task GiveUpAsync(Due due, string error, CancellationToken ct)
+    {
+        var failed = new RewardStripeSyncFailed(due.CustomerId, due.RewardId, due.Action, error, wall.GetUtcNow());
+        await writer.WriteAsync(new CustomerEventWrite(due.TenantId, due.CustomerId, current => LedgerDecider.RecordStripeSyncFailure(current!, failed)));
+        await CloseAsync(due, "failed", null, error, ct);
     }
 
     private async Task CloseAsync(Due due, string status, string? objectId, string? error, CancellationToken ct)

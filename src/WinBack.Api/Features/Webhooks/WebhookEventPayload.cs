@@ -15,13 +15,16 @@ public static class WebhookEventPayload
     public static string Chain(string? customerId, string? ruleId, string eventId) =>
         customerId is not null ? "c:" + customerId : ruleId is not null ? "r:" + ruleId : "e:" + eventId;
 
-    /// <summary>The customer (or rule) the event is about, and when it happened in the tenant's time.</summary>
+    /// <summary>The customer (or rule) the event is about, and when it happened in the tenant's time (for a discount announced
+    /// after its Stripe push, the outbox dates it at issue instead).</summary>
     public static (string? CustomerId, string? RuleId, DateTimeOffset At) Subject(object data) => data switch
     {
         CustomerLapsed e => (e.CustomerId, null, e.DetectedAt),
         RewardIssued e => (e.CustomerId, null, e.IssuedAt),
         RewardRedeemed e => (e.CustomerId, null, e.RedeemedAt),
         RewardExpiryApproached e => (e.CustomerId, null, e.NoticedAt),
+        RewardSyncedToStripe e => (e.CustomerId, null, e.SyncedAt),
+        RewardStripeSyncFailed e => (e.CustomerId, null, e.FailedAt),
         RewardExpired e => (e.CustomerId, null, e.ExpiredAt),
         RewardRevoked e => (e.CustomerId, null, e.RevokedAt),
         CustomerReactivated e => (e.CustomerId, null, e.ReactivatedAt),
@@ -33,25 +36,30 @@ public static class WebhookEventPayload
         _ => throw new ArgumentException($"{data.GetType().Name} is not published."),
     };
 
-    /// <summary>The body sent for <paramref name="e"/>; <paramref name="message"/> is the rendered message of a reward.issued.</summary>
-    public static string Body(string id, string type, string tenantId, IEvent e, Message? message)
-    {
-        var (customerId, _, at) = Subject(e.Data);
-        var view = new WebhookEventView(id, type, at, tenantId, customerId, e.Version, Data(e.Data, message));
-        return JsonSerializer.Serialize(view, WinBackJson.Options);
-    }
+    /// <summary>
+    /// The body sent for an event about <paramref name="data"/> (the stored event's record, or for reward.issued the reward as
+    /// issued); <paramref name="message"/> and <paramref name="promotionCode"/> complete a reward.issued.
+    /// </summary>
+    public static string Body(string id, string type, string tenantId, string? customerId, long sequence, DateTimeOffset at, object data,
+        Message? message, string? promotionCode) =>
+        JsonSerializer.Serialize(new WebhookEventView(id, type, at, tenantId, customerId, sequence, Data(data, message, promotionCode)),
+            WinBackJson.Options);
 
     public static string PingBody(string id, string tenantId, string endpointId, DateTimeOffset at) =>
         JsonSerializer.Serialize(new WebhookEventView(id, WebhookEventTypes.Ping, at, tenantId, null, 0,
             JsonSerializer.SerializeToElement(new { endpointId }, WinBackJson.Options)), WinBackJson.Options);
 
-    private static JsonElement Data(object data, Message? message)
+    private static JsonElement Data(object data, Message? message, string? promotionCode)
     {
         if (data is IRuleEvent)
             return JsonSerializer.SerializeToElement(RuleChange(data), WinBackJson.Options);
         var node = JsonSerializer.SerializeToNode(data, data.GetType(), WinBackJson.Options)!.AsObject();
-        if (data is RewardIssued)
+        if (data is RewardIssued issued)
+        {
             node["message"] = message is null ? null : new JsonObject { ["subject"] = message.Subject, ["body"] = message.Body };
+            if (issued.Type == RewardType.PercentDiscount)
+                node["promotionCode"] = promotionCode;
+        }
         return JsonSerializer.SerializeToElement(node, WinBackJson.Options);
     }
 

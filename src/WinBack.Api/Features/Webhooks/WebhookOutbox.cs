@@ -45,19 +45,23 @@ public sealed class WebhookOutbox : SubscriptionBase
         IncludeType<RewardRevoked>();
         IncludeType<CustomerReactivated>();
         IncludeType<IRuleEvent>();
+        IncludeType<RewardSyncedToStripe>();
+        IncludeType<RewardStripeSyncFailed>();
     }
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
         IDocumentOperations operations, CancellationToken ct)
     {
+        var stripeConnected = new Dictionary<string, bool>();
         foreach (var e in page.Events)
         {
             if (WebhookEventTypes.Of(e.Data) is not { } type)
                 continue;
             var tenantId = e.TenantId;
-            var message = e.Data is RewardIssued issued ? await MessageAsync(operations, tenantId, issued, ct) : null;
+            if (await PublishedAsync(operations, tenantId, e.Data, stripeConnected, ct) is not { } published)
+                continue;
             var id = _ids.New("evt");
-            var (customerId, ruleId, at) = WebhookEventPayload.Subject(e.Data);
+            var (customerId, ruleId, _) = WebhookEventPayload.Subject(e.Data);
             operations.QueueSqlCommand(
                 $"""
                  with ev as (
@@ -69,13 +73,56 @@ public sealed class WebhookOutbox : SubscriptionBase
                    '-infinity', ?, now()
                  from ev join {Endpoints} w on w.tenant_id = ev.tenant_id and w.enabled and w.events && array[ev.type::text, '*']
                  """,
-                id, tenantId, e.Sequence, type, (object?)customerId ?? DBNull.Value, WebhookEventPayload.Chain(customerId, ruleId, id), at,
-                WebhookEventPayload.Body(id, type, tenantId, e, message), await IsTestAsync(operations, tenantId, ct));
+                id, tenantId, e.Sequence, type, (object?)customerId ?? DBNull.Value, WebhookEventPayload.Chain(customerId, ruleId, id), published.At,
+                WebhookEventPayload.Body(id, type, tenantId, customerId, e.Version, published.At, published.Data, published.Message, published.PromotionCode),
+                await IsTestAsync(operations, tenantId, ct));
         }
         return new WakeAfterCommit(_signal);
     }
 
-    private async Task<Message?> MessageAsync(IDocumentOperations operations, string tenantId, RewardIssued issued, CancellationToken ct)
+    private sealed record Published(object Data, DateTimeOffset At, Message? Message = null, string? PromotionCode = null);
+
+    // What goes out for a stored event. A discount that will be pushed to Stripe is announced (reward.issued) when its
+    // promotion code exists, or when the push was given up, not when it is issued: null defers it.
+    private async Task<Published?> PublishedAsync(IDocumentOperations operations, string tenantId, object data,
+        Dictionary<string, bool> stripeConnected, CancellationToken ct)
+    {
+        switch (data)
+        {
+            case RewardIssued issued:
+                var customer = (await operations.ForTenant(tenantId).LoadAsync<CustomerSummary>(issued.CustomerId, ct))?.State;
+                if (issued.Type == RewardType.PercentDiscount && Stripe.StripeOutbox.SyncsAtIssue(issued, customer?.StripeCustomerId) &&
+                    await StripeConnectedAsync(operations, tenantId, stripeConnected, ct))
+                    return null;
+                return new Published(issued, issued.IssuedAt, await MessageAsync(operations, tenantId, issued, customer, ct));
+            case RewardSyncedToStripe synced:
+                return await DeferredIssueAsync(operations, tenantId, synced.CustomerId, synced.RewardId, synced.PromotionCode, ct);
+            case RewardStripeSyncFailed failed:
+                return await DeferredIssueAsync(operations, tenantId, failed.CustomerId, failed.RewardId, promotionCode: null, ct);
+            default:
+                return new Published(data, WebhookEventPayload.Subject(data).At);
+        }
+    }
+
+    private async Task<Published?> DeferredIssueAsync(IDocumentOperations operations, string tenantId, string customerId, string rewardId,
+        string? promotionCode, CancellationToken ct)
+    {
+        var customer = (await operations.ForTenant(tenantId).LoadAsync<CustomerSummary>(customerId, ct))?.State;
+        if (customer?.Reward(rewardId) is not { } reward)
+            return null;
+        return new Published(reward.Issued, reward.Issued.IssuedAt, await MessageAsync(operations, tenantId, reward.Issued, customer, ct), promotionCode);
+    }
+
+    private static async Task<bool> StripeConnectedAsync(IDocumentOperations operations, string tenantId, Dictionary<string, bool> known,
+        CancellationToken ct)
+    {
+        if (!known.TryGetValue(tenantId, out var connected))
+            known[tenantId] = connected = await operations.ForTenant(tenantId).LoadAsync<Stripe.StripeConnection>(Stripe.StripeConnection.TheId, ct) is not null;
+        return connected;
+    }
+
+    private async Task<Message?> MessageAsync(IDocumentOperations operations, string tenantId, RewardIssued issued, Customer? customer,
+        CancellationToken ct)
     {
         if (issued.RuleId is not { } ruleId || issued.RuleVersion is not { } version)
             return null; // a manual reward has no rule, hence no message
@@ -94,8 +141,7 @@ public sealed class WebhookOutbox : SubscriptionBase
                 return null;
             rule = _ruleVersions.GetOrAdd((tenantId, ruleId, version), state.Definition);
         }
-        var customer = await tenant.LoadAsync<CustomerSummary>(issued.CustomerId, ct);
-        return RewardMessage.Render(rule, issued, customer?.State.Email);
+        return RewardMessage.Render(rule, issued, customer?.Email);
     }
 
     private async Task<bool> IsTestAsync(IDocumentOperations operations, string tenantId, CancellationToken ct)

@@ -38,7 +38,7 @@ public static class MartenSetup
                 options.Events.AppendMode = EventAppendMode.Quick;
                 options.Events.AddEventTypes([typeof(ActivityRecorded), typeof(ProfileUpdated), typeof(CustomerImported)]);
                 options.Events.AddEventTypes([typeof(CustomerLapsed), typeof(CustomerReactivated), typeof(RewardIssued), typeof(RewardWithheld),
-                    typeof(RewardRedeemed), typeof(RewardRedemptionReversed), typeof(RewardExpired), typeof(RewardRevoked), typeof(RewardExpiryApproached), typeof(RewardSyncedToStripe)]);
+                    typeof(RewardRedeemed), typeof(RewardRedemptionReversed), typeof(RewardExpired), typeof(RewardRevoked), typeof(RewardExpiryApproached), typeof(RewardSyncedToStripe), typeof(RewardStripeSyncFailed)]);
                 options.Events.AddEventTypes([typeof(RuleCreated), typeof(RuleRevised), typeof(RuleActivated), typeof(RulePaused), typeof(RuleArchived)]);
                 options.Projections.Add<CustomerSummaryProjection>(ProjectionLifecycle.Inline);
                 options.Projections.Add<RuleSummaryProjection>(ProjectionLifecycle.Inline);

@@ -66,5 +66,7 @@ public sealed class StripeConnectionTests(StripeApp app) : IClassFixture<StripeA
         var reward = await EngineRequests.ReadAsync(await tenant.Ingest.GetAsync($"/v1/rewards/{rewardId}"), 200);
         reward.GetProperty("stripeSync").GetProperty("status").GetString().ShouldBe("failed");
         reward.GetProperty("status").GetString().ShouldBe("available"); // WinBack's own ledger is unaffected
+        (await tenant.EventsAsync("cus_ghost", "reward_stripe_sync_failed")).ShouldHaveSingleItem()
+            .GetProperty("error").GetString()!.ShouldContain("No such customer");
     }
 }

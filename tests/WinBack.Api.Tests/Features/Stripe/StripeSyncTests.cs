@@ -85,6 +85,8 @@ public sealed class StripeSyncTests
         await StripeApp.ConnectAsync(tenant);
         await app.CustomerAsync(tenant, "cus_discount", "cus_Stripe003");
         await tenant.ActivityAsync("cus_discount", "login");
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await tenant.CreateEndpointAsync(receiver.Url, "reward.issued");
         var reward = await EngineRequests.ReadAsync(await tenant.Admin.PostAsync("/v1/customers/cus_discount/rewards", RuleRequests.Json(new JsonObject
         {
             ["reward"] = new JsonObject { ["type"] = "percent_discount", ["percent"] = 20, ["uses"] = 3, ["expiresInDays"] = 14 }, ["note"] = "sorry",
@@ -103,6 +105,12 @@ public sealed class StripeSyncTests
         var synced = await WaitForAsync(() => EngineRequests.ReadAsync(tenant.Ingest.GetAsync($"/v1/rewards/{rewardId}").Result, 200),
             r => r.GetProperty("stripeSync").GetProperty("status").GetString() == "synced");
         synced.GetProperty("stripeSync").GetProperty("promotionCode").GetString().ShouldBe((string)code["code"]!);
+
+        // reward.issued waits for the code, then carries it.
+        var issued = (await receiver.WaitForAsync(r => r.Count == 1, "reward.issued")).Single().Json;
+        issued.GetProperty("data").GetProperty("rewardId").GetString().ShouldBe(rewardId);
+        issued.GetProperty("data").GetProperty("promotionCode").GetString().ShouldBe((string)code["code"]!);
+        issued.GetProperty("createdAt").GetDateTimeOffset().ShouldBe(reward.GetProperty("issuedAt").GetDateTimeOffset());
     }
 
     private static async Task<int> AttemptsAsync(TestTenant tenant, string rewardId)
