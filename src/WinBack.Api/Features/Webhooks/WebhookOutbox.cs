@@ -108,7 +108,8 @@ public sealed class WebhookOutbox : SubscriptionBase
         string? promotionCode, CancellationToken ct)
     {
         var customer = (await operations.ForTenant(tenantId).LoadAsync<CustomerSummary>(customerId, ct))?.State;
-        if (customer?.Reward(rewardId) is not { } reward)
+        // Only an immediate discount was held back; an on_return one was announced when issued and is not announced twice.
+        if (customer?.Reward(rewardId) is not { Issued.Grant: RewardGrant.Immediate } reward)
             return null;
         return new Published(reward.Issued, reward.Issued.IssuedAt, await MessageAsync(operations, tenantId, reward.Issued, customer, ct), promotionCode);
     }
