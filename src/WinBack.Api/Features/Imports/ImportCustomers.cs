@@ -18,7 +18,7 @@ public sealed class ImportCustomersEndpoint(IDocumentSession session, CustomerIm
         Roles(ApiScopes.Ingest, ApiScopes.Admin);
         Tags("Customers");
         Options(b => b.WithMetadata(new RawRequestBody(NdjsonContentType, typeof(ImportLine), ImportLine.Example,
-            "One customer per line (NDJSON), each an ImportLine. Up to 1 GiB by default (WinBack__MaxUploadBytes).")));
+            "One customer per line (NDJSON), each an ImportLine. Up to 1 GiB by default (WinBack__MaxUploadBytes).", Upload: true)));
         Summary(s =>
         {
             s.Summary = "Import customers";

@@ -1,7 +1,7 @@
 namespace WinBack.Api.Infrastructure.Http;
 
 /// <summary>
-/// Endpoint metadata for a body that is not one JSON document (such as NDJSON): the endpoint reads it
-/// itself, it may be larger than the JSON limit, and the OpenAPI filter documents it from here.
+/// Endpoint metadata for a body the endpoint reads itself (an NDJSON upload, a signed Stripe event), which the OpenAPI
+/// filter documents from here. Only an <paramref name="Upload"/> may be larger than the JSON limit.
 /// </summary>
-public sealed record RawRequestBody(string ContentType, Type LineSchema, string Example, string Description);
+public sealed record RawRequestBody(string ContentType, Type LineSchema, string Example, string Description, bool Upload = false);

@@ -8,13 +8,13 @@ namespace WinBack.Api.Infrastructure.Http;
 /// <summary>
 /// Refuses a declared Content-Length over the limit before anything reads the body, and sets the same
 /// limit on Kestrel, which stops chunked bodies that grow past it while being read. Endpoints with a
-/// <see cref="RawRequestBody"/> (file uploads) get the larger upload limit.
+/// <see cref="RawRequestBody"/> marked as uploads get the larger upload limit.
 /// </summary>
 public sealed class RequestSizeLimitMiddleware(RequestDelegate next, IOptions<WinBackOptions> options)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var limit = context.GetEndpoint()?.Metadata.GetMetadata<RawRequestBody>() is not null
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<RawRequestBody>() is { Upload: true }
             ? options.Value.MaxUploadBytes
             : options.Value.MaxRequestBodyBytes;
         if (context.Request.ContentLength > limit)

@@ -77,6 +77,25 @@ public sealed class StripeSyncTests
     }
 
     [Fact]
+    public async Task Revoking_a_credit_takes_its_unused_part_back_in_stripe()
+    {
+        await using var app = new StripeApp();
+        await app.InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        await StripeApp.ConnectAsync(tenant);
+        await app.CustomerAsync(tenant, "cus_revoke", "cus_Stripe004");
+        var rewardId = await tenant.IssueCreditAsync("cus_revoke", 800);
+        await tenant.RedeemAsync(rewardId, "A-9", 200);
+        await EngineRequests.ReadAsync(await tenant.Admin.PostAsync($"/v1/rewards/{rewardId}/revoke",
+            RuleRequests.Json(new JsonObject { ["reason"] = "issued by mistake" })), 200);
+
+        await WaitAsync(() => app.Fake.BalanceTransactions.Count == 2, "the credit, then its reversal");
+        app.Fake.BalanceTransactions.Select(t => (long)t["amount"]!).ShouldBe([-800, 600]);
+        ((string)app.Fake.BalanceTransactions[1]["description"]!).ShouldContain("revoked");
+        app.Fake.Balance("cus_Stripe004").ShouldBe(-200);
+    }
+
+    [Fact]
     public async Task A_discount_becomes_a_coupon_and_a_promotion_code_restricted_to_the_customer()
     {
         await using var app = new StripeApp();
