@@ -56,6 +56,14 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
                 .Select(c => c.Id).FirstOrDefaultAsync(ct);
         if (customerId is null)
             return Unmatched;
+        if (stripeEvent.Data.Object is Charge charge && reason is Money refunded)
+        {
+            // amount_refunded is the charge's running total: record only what this event adds (events may come out of order).
+            var before = await RefundedBeforeAsync(tenantId, charge.Id, ct);
+            if (refunded.Amount <= before)
+                return Applied;
+            reason = new Money(refunded.Amount - before, refunded.Currency);
+        }
         var now = await clock.NowAsync(tenantId, ct);
         // Dated when Stripe created it, but never ahead of the tenant's clock (a test tenant's may stand in the past).
         var at = new DateTimeOffset(stripeEvent.Created, TimeSpan.Zero) is var created && created < now ? created : now;
@@ -68,6 +76,16 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
             $"stripe:{stripeEvent.Id}", now);
         await writer.WriteAsync(CustomerEventWrite.Of(tenantId, CustomerDecider.Decide(record)));
         return Applied;
+    }
+
+    private async Task<long> RefundedBeforeAsync(string tenantId, string chargeId, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"""
+            select coalesce(max((payload::jsonb -> 'data' -> 'object' ->> 'amount_refunded')::bigint), 0) from {Inbound}
+            where tenant_id = @tenant and type = 'charge.refunded' and status = '{Applied}' and payload::jsonb -> 'data' -> 'object' ->> 'id' = @charge
+            """, ("tenant", tenantId), ("charge", chargeId));
+        return (long)(await command.ExecuteScalarAsync(ct))!;
     }
 
     // Credit Stripe applied to an invoice uses the customer's credits that went to Stripe, the soonest to expire first.

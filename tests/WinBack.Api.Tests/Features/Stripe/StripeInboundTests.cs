@@ -97,6 +97,25 @@ public sealed class StripeInboundTests(StripeApp app) : IClassFixture<StripeApp>
     }
 
     [Fact]
+    public async Task Refunds_of_one_charge_record_what_each_adds_to_its_running_total_in_any_order()
+    {
+        var tenant = await ConnectedTenantAsync();
+        await app.CustomerAsync(tenant, "cus_refund", "cus_StripeIn05");
+        var now = await tenant.ReadClockAsync();
+        JsonObject Charge(long refunded) => new()
+        {
+            ["id"] = "ch_test01", ["object"] = "charge", ["customer"] = "cus_StripeIn05", ["amount"] = 1000, ["amount_refunded"] = refunded,
+            ["currency"] = "eur", ["refunded"] = refunded == 1000,
+        };
+        foreach (var refunded in new long[] { 300, 1000, 500 }) // the third arrives late: it adds nothing
+            (await EngineRequests.ReadAsync(await PostAsync(tenant, Event("charge.refunded", Charge(refunded), now)), 200))
+                .GetProperty("status").GetString().ShouldBe("applied");
+        var refunds = (await tenant.EventsAsync("cus_refund", "activity_recorded")).Where(a => a.GetProperty("type").GetString() == "refund")
+            .Select(a => a.GetProperty("amount").GetProperty("amount").GetInt64()).ToList();
+        refunds.ShouldBe([300, 700]);
+    }
+
+    [Fact]
     public async Task A_bad_signature_is_refused_and_nothing_is_recorded()
     {
         var tenant = await ConnectedTenantAsync();
