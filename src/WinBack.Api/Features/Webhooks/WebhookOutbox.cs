@@ -90,7 +90,10 @@ public sealed class WebhookOutbox : SubscriptionBase
         switch (data)
         {
             case RewardIssued issued:
-                var customer = (await operations.ForTenant(tenantId).LoadAsync<CustomerSummary>(issued.CustomerId, ct))?.State;
+                // The customer is read only when needed: for a discount's Stripe id, or for a rule's message (their email).
+                var customer = issued.Type == RewardType.PercentDiscount || issued.RuleId is not null
+                    ? (await operations.ForTenant(tenantId).LoadAsync<CustomerSummary>(issued.CustomerId, ct))?.State
+                    : null;
                 if (issued.Type == RewardType.PercentDiscount && Stripe.StripeOutbox.SyncsAtIssue(issued, customer?.StripeCustomerId) &&
                     await StripeConnectedAsync(operations, tenantId, stripeConnected, ct))
                     return null;

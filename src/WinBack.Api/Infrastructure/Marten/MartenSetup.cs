@@ -55,8 +55,9 @@ public static class MartenSetup
                 options.Schema.For<CustomerSummary>()
                     .StartIndexesByTenantId()
                     .Index([x => x.State.Status, x => x.State.LastActivityAt])
-                    // Stripe's events name the customer by their Stripe id.
-                    .Index(x => x.State.StripeCustomerId!);
+                    // Stripe's events name the customer by their Stripe id. Partial: customers without one (most, in
+                    // tenants not on Stripe) add nothing to it on each write.
+                    .Index(x => x.State.StripeCustomerId!, index => index.Predicate = "(data -> 'state' ->> 'stripeCustomerId') is not null");
 
                 // Platform-level documents: tenants, and idempotency records (whose id carries the owner).
                 options.Schema.For<Features.Tenants.Tenant>().SingleTenanted();
