@@ -13,6 +13,8 @@ namespace WinBack.Api.Tests.Infrastructure;
 /// <summary>One request the receiver got.</summary>
 public sealed record ReceivedWebhook(string Id, string Timestamp, string Signature, string Body, int AnsweredWith)
 {
+    public override string ToString() => $"{Type}/{AnsweredWith}";
+
     public JsonElement Json => JsonDocument.Parse(Body).RootElement;
     public string Type => Json.GetProperty("type").GetString()!;
     public string? CustomerId => Json.GetProperty("customerId").GetString();
@@ -74,17 +76,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
     public IReadOnlyList<ReceivedWebhook> Accepted => _received.Where(r => r.AnsweredWith is >= 200 and < 300).ToList();
 
     /// <summary>Waits up to 15 s until the condition over what was answered holds.</summary>
-    public async Task<IReadOnlyList<ReceivedWebhook>> WaitForAsync(Func<IReadOnlyList<ReceivedWebhook>, bool> condition, string what)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var received = Received;
-            if (condition(received))
-                return received;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"The receiver did not get {what}; it got: {string.Join(", ", Received.Select(r => $"{r.Type}/{r.AnsweredWith}"))}");
-    }
+    public Task<IReadOnlyList<ReceivedWebhook>> WaitForAsync(Func<IReadOnlyList<ReceivedWebhook>, bool> condition, string what) =>
+        Eventually.ReadAsync(() => Task.FromResult(Received), condition, $"the receiver get {what}");
 
     public async ValueTask DisposeAsync()
     {

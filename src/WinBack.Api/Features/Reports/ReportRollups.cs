@@ -2,6 +2,7 @@ using Marten;
 using Npgsql;
 using Weasel.Postgresql.Tables;
 using WinBack.Api.Infrastructure.Marten;
+using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Reports;
@@ -168,10 +169,7 @@ public static class ReportRollups
     private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, string tenantId, CancellationToken ct,
         params (string Name, object Value)[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("tenant", tenantId);
-        foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value);
+        await using var command = Sql.Command(connection, sql, [("tenant", tenantId), ..parameters]);
         return await command.ExecuteNonQueryAsync(ct);
     }
 

@@ -17,6 +17,15 @@ public sealed class StripeConnection
     public required bool Livemode { get; init; }
     public required DateTimeOffset ConnectedAt { get; init; }
 
+    /// <summary>Whether the tenant is connected, read once per tenant for a page of events (the outbox subscriptions).</summary>
+    public static async Task<bool> IsConnectedAsync(Marten.IDocumentOperations operations, string tenantId, Dictionary<string, bool> known,
+        CancellationToken ct)
+    {
+        if (!known.TryGetValue(tenantId, out var connected))
+            known[tenantId] = connected = await operations.ForTenant(tenantId).LoadAsync<StripeConnection>(TheId, ct) is not null;
+        return connected;
+    }
+
     /// <summary>Masks a secret for display: its kind (sk_test_, rk_live_, whsec_ …) and its last four characters.</summary>
     public static string Mask(string secret) => $"{secret[..(secret.LastIndexOf('_', Math.Min(secret.Length - 1, 8)) + 1)]}…{secret[^4..]}";
 }

@@ -36,13 +36,10 @@ public sealed class StripeOutbox : SubscriptionBase
         var connected = new Dictionary<string, bool>();
         foreach (var e in page.Events)
         {
-            var tenant = operations.ForTenant(e.TenantId);
-            if (!connected.TryGetValue(e.TenantId, out var isConnected))
-                connected[e.TenantId] = isConnected = await tenant.LoadAsync<StripeConnection>(StripeConnection.TheId, ct) is not null;
-            if (!isConnected)
+            if (!await StripeConnection.IsConnectedAsync(operations, e.TenantId, connected, ct))
                 continue;
             var customerId = ((ICustomerEvent)e.Data).CustomerId;
-            var summary = await tenant.LoadAsync<CustomerSummary>(customerId, ct);
+            var summary = await operations.ForTenant(e.TenantId).LoadAsync<CustomerSummary>(customerId, ct);
             if (summary?.State.StripeCustomerId is not { } stripeCustomer)
                 continue;
             foreach (var (rewardId, action, request) in Syncs(e.Data, summary.State))

@@ -95,7 +95,7 @@ public sealed class WebhookOutbox : SubscriptionBase
                     ? (await operations.ForTenant(tenantId).LoadAsync<CustomerSummary>(issued.CustomerId, ct))?.State
                     : null;
                 if (issued.Type == RewardType.PercentDiscount && Stripe.StripeOutbox.SyncsAtIssue(issued, customer?.StripeCustomerId) &&
-                    await StripeConnectedAsync(operations, tenantId, stripeConnected, ct))
+                    await Stripe.StripeConnection.IsConnectedAsync(operations, tenantId, stripeConnected, ct))
                     return null;
                 return new Published(issued, issued.IssuedAt, await MessageAsync(operations, tenantId, issued, customer, ct));
             case RewardSyncedToStripe synced:
@@ -117,13 +117,6 @@ public sealed class WebhookOutbox : SubscriptionBase
         return new Published(reward.Issued, reward.Issued.IssuedAt, await MessageAsync(operations, tenantId, reward.Issued, customer, ct), promotionCode);
     }
 
-    private static async Task<bool> StripeConnectedAsync(IDocumentOperations operations, string tenantId, Dictionary<string, bool> known,
-        CancellationToken ct)
-    {
-        if (!known.TryGetValue(tenantId, out var connected))
-            known[tenantId] = connected = await operations.ForTenant(tenantId).LoadAsync<Stripe.StripeConnection>(Stripe.StripeConnection.TheId, ct) is not null;
-        return connected;
-    }
 
     private async Task<Message?> MessageAsync(IDocumentOperations operations, string tenantId, RewardIssued issued, Customer? customer,
         CancellationToken ct)

@@ -3,7 +3,7 @@ using Npgsql;
 
 namespace WinBack.Api.Infrastructure.Postgres;
 
-/// <summary>Plain SQL against the store's database, for the tables kept outside Marten's documents (webhooks).</summary>
+/// <summary>Plain SQL against the store's database, for the tables kept outside Marten's documents (reports, webhooks, Stripe).</summary>
 public static class Sql
 {
     public static async Task<NpgsqlConnection> OpenAsync(IDocumentStore store, CancellationToken ct)

@@ -56,10 +56,8 @@ public sealed class StripeConnectionTests(StripeApp app) : IClassFixture<StripeA
         await EngineRequests.ReadAsync(await tenant.Ingest.PutAsync("/v1/customers/cus_ghost", RuleRequests.Json(new JsonObject
             { ["stripeCustomerId"] = "cus_StripeGhost" })), 200);
         var rewardId = await tenant.IssueCreditAsync("cus_ghost");
-        JsonNode? failure = null;
-        for (var i = 0; i < 100 && failure is null; i++, await Task.Delay(100))
-            failure = JsonNode.Parse(await tenant.Admin.GetStringAsync("/v1/integrations/stripe/failures"))!["data"]!.AsArray().FirstOrDefault();
-        failure.ShouldNotBeNull();
+        var failure = (await Eventually.ReadAsync(async () => JsonNode.Parse(await tenant.Admin.GetStringAsync("/v1/integrations/stripe/failures"))!["data"]!.AsArray(),
+            failures => failures.Count > 0, "a failure listed"))[0]!;
         ((string)failure["rewardId"]!).ShouldBe(rewardId);
         ((string)failure["status"]!).ShouldBe("failed");
         ((string)failure["lastError"]!).ShouldContain("No such customer");

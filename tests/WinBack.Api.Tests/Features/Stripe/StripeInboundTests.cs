@@ -144,9 +144,8 @@ public sealed class StripeInboundTests(StripeApp app) : IClassFixture<StripeApp>
             await tenant.ReadClockAsync())), 200);
         unmatched.GetProperty("status").GetString().ShouldBe("unmatched");
         await app.CustomerAsync(tenant, "cus_later", "cus_StripeLater");
-        for (var i = 0; i < 100 && (await tenant.CustomerAsync("cus_later")).GetProperty("orderCount").GetInt32() == 0; i++)
-            await Task.Delay(100);
-        var customer = await tenant.CustomerAsync("cus_later");
+        var customer = await Eventually.ReadAsync(() => tenant.CustomerAsync("cus_later"), c => c.GetProperty("orderCount").GetInt32() > 0,
+            "the kept invoice applied");
         customer.GetProperty("orderCount").GetInt32().ShouldBe(1);
         customer.GetProperty("lifetimeValue").EnumerateArray().Single().GetProperty("amount").GetInt64().ShouldBe(1200);
     }
@@ -157,10 +156,7 @@ public sealed class StripeInboundTests(StripeApp app) : IClassFixture<StripeApp>
         var tenant = await ConnectedTenantAsync();
         await app.CustomerAsync(tenant, "cus_applied", "cus_StripeIn04");
         var rewardId = await tenant.IssueCreditAsync("cus_applied", 1000);
-        for (var i = 0; i < 100 && app.Fake.BalanceTransactions.All(t => (string)t["customer"]! != "cus_StripeIn04"); i++)
-            await Task.Delay(100);
-        for (var i = 0; i < 100 && (await tenant.EventsAsync("cus_applied", "reward_synced_to_stripe")).Length == 0; i++)
-            await Task.Delay(100);
+        await Eventually.ReadAsync(() => tenant.EventsAsync("cus_applied", "reward_synced_to_stripe"), e => e.Length == 1, "the credit in Stripe");
         var applied = new JsonObject
         {
             ["id"] = "cbtxn_applied01", ["object"] = "customer_balance_transaction", ["amount"] = 400, ["currency"] = "eur",

@@ -25,18 +25,18 @@ public sealed class StripeSyncTests
         var rewardId = await tenant.IssueCreditAsync("cus_credit", 1500);
 
         // The clock moves only once each failure is recorded, so that the retry is due by it.
-        await WaitForAsync(() => AttemptsAsync(tenant, rewardId), a => a == 1);
+        await Eventually.ReadAsync(() => AttemptsAsync(tenant, rewardId), a => a == 1, "attempt 1 recorded");
         first.Clock.Advance(TimeSpan.FromSeconds(6));
-        await WaitForAsync(() => AttemptsAsync(tenant, rewardId), a => a == 2);
+        await Eventually.ReadAsync(() => AttemptsAsync(tenant, rewardId), a => a == 2, "attempt 2 recorded");
         await first.DisposeAsync(); // the worker stops between retries
 
         await using var second = StripeApp.On(fake, first.ConnectionString);
         await second.InitializeAsync();
         var again = tenant with { Ingest = second.ClientWithKey(tenant.IngestKey.Secret) };
         second.Clock.Advance(TimeSpan.FromMinutes(2));
-        await WaitForAsync(() => AttemptsAsync(again, rewardId), a => a == 3); // done by Stripe, answered too late
+        await Eventually.ReadAsync(() => AttemptsAsync(again, rewardId), a => a == 3, "attempt 3 recorded"); // done by Stripe, answered too late
         second.Clock.Advance(TimeSpan.FromMinutes(10));
-        await WaitAsync(() => BalanceCalls(fake).Count == 4, "the fourth attempt");
+        await Eventually.TrueAsync(() => BalanceCalls(fake).Count == 4, "the fourth attempt");
 
         var transaction = fake.BalanceTransactions.ShouldHaveSingleItem();
         ((long)transaction["amount"]!).ShouldBe(-1500);
@@ -46,7 +46,7 @@ public sealed class StripeSyncTests
         fake.Balance("cus_Stripe001").ShouldBe(-1500);
         BalanceCalls(fake).Select(c => c.IdempotencyKey).Distinct().ShouldBe([$"winback_{rewardId}_credit"]);
 
-        var synced = await WaitForAsync(() => again.EventsAsync("cus_credit", "reward_synced_to_stripe"), e => e.Length == 1);
+        var synced = await Eventually.ReadAsync(() => again.EventsAsync("cus_credit", "reward_synced_to_stripe"), e => e.Length == 1, "RewardSyncedToStripe");
         synced.Single().GetProperty("stripeObjectId").GetString().ShouldBe((string)transaction["id"]!);
         var reward = await EngineRequests.ReadAsync(await again.Ingest.GetAsync($"/v1/rewards/{rewardId}"), 200);
         var sync = reward.GetProperty("stripeSync");
@@ -65,11 +65,11 @@ public sealed class StripeSyncTests
         await app.CustomerAsync(tenant, "cus_expiry", "cus_Stripe002");
         var start = await tenant.ReadClockAsync();
         var rewardId = await tenant.IssueCreditAsync("cus_expiry", 1000);
-        await WaitAsync(() => app.Fake.BalanceTransactions.Count == 1, "the credit");
+        await Eventually.TrueAsync(() => app.Fake.BalanceTransactions.Count == 1, "the credit");
         await tenant.RedeemAsync(rewardId, "A-1", 300);
 
         await tenant.AdvanceAsync(start.AddDays(31));
-        await WaitAsync(() => app.Fake.BalanceTransactions.Count == 2, "the reversal");
+        await Eventually.TrueAsync(() => app.Fake.BalanceTransactions.Count == 2, "the reversal");
         var reversal = app.Fake.BalanceTransactions[1];
         ((long)reversal["amount"]!).ShouldBe(700);
         app.Fake.Balance("cus_Stripe002").ShouldBe(-300);
@@ -89,7 +89,7 @@ public sealed class StripeSyncTests
         await EngineRequests.ReadAsync(await tenant.Admin.PostAsync($"/v1/rewards/{rewardId}/revoke",
             RuleRequests.Json(new JsonObject { ["reason"] = "issued by mistake" })), 200);
 
-        await WaitAsync(() => app.Fake.BalanceTransactions.Count == 2, "the credit, then its reversal");
+        await Eventually.TrueAsync(() => app.Fake.BalanceTransactions.Count == 2, "the credit, then its reversal");
         app.Fake.BalanceTransactions.Select(t => (long)t["amount"]!).ShouldBe([-800, 600]);
         ((string)app.Fake.BalanceTransactions[1]["description"]!).ShouldContain("revoked");
         app.Fake.Balance("cus_Stripe004").ShouldBe(-200);
@@ -111,7 +111,7 @@ public sealed class StripeSyncTests
             ["reward"] = new JsonObject { ["type"] = "percent_discount", ["percent"] = 20, ["uses"] = 3, ["expiresInDays"] = 14 }, ["note"] = "sorry",
         })), 201);
         var rewardId = reward.GetProperty("id").GetString()!;
-        await WaitAsync(() => app.Fake.PromotionCodes.Count == 1, "the promotion code");
+        await Eventually.TrueAsync(() => app.Fake.PromotionCodes.Count == 1, "the promotion code");
 
         var coupon = app.Fake.Coupons.ShouldHaveSingleItem();
         ((decimal)coupon["percent_off"]!).ShouldBe(20m);
@@ -121,8 +121,8 @@ public sealed class StripeSyncTests
         ((string)code["promotion"]!["coupon"]!).ShouldBe((string)coupon["id"]!);
         ((int)code["max_redemptions"]!).ShouldBe(3);
         ((long)code["expires_at"]!).ShouldBe(reward.GetProperty("expiresAt").GetDateTimeOffset().ToUnixTimeSeconds());
-        var synced = await WaitForAsync(() => EngineRequests.ReadAsync(tenant.Ingest.GetAsync($"/v1/rewards/{rewardId}").Result, 200),
-            r => r.GetProperty("stripeSync").GetProperty("status").GetString() == "synced");
+        var synced = await Eventually.ReadAsync(async () => await EngineRequests.ReadAsync(await tenant.Ingest.GetAsync($"/v1/rewards/{rewardId}"), 200),
+            r => r.GetProperty("stripeSync").GetProperty("status").GetString() == "synced", "the discount synced");
         synced.GetProperty("stripeSync").GetProperty("promotionCode").GetString().ShouldBe((string)code["code"]!);
 
         // reward.issued waits for the code, then carries it.
@@ -141,26 +141,5 @@ public sealed class StripeSyncTests
     private static List<StripeCall> BalanceCalls(StripeFake fake) =>
         fake.Calls.Where(c => c.Path.EndsWith("/balance_transactions")).ToList();
 
-    private static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            if (condition())
-                return;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"Never saw {what}.");
-    }
 
-    private static async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var value = await read();
-            if (done(value))
-                return value;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException("The condition never held.");
-    }
 }

@@ -38,33 +38,14 @@ internal static class WebhookRequests
         await EngineRequests.ReadAsync(await tenant.Admin.GetAsync($"/v1/webhook-endpoints/{endpointId}"), 200);
 
     /// <summary>Waits until the customer's latest event of a type is listed in GET /v1/events (the outbox has it).</summary>
-    public static async Task WaitForEventAsync(this TestTenant tenant, string customerId, string type)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var page = await EngineRequests.ReadAsync(await tenant.Admin.GetAsync($"/v1/events?customerId={customerId}&type={type}"), 200);
-            if (page.GetProperty("data").GetArrayLength() > 0)
-                return;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"No {type} event for {customerId} was listed.");
-    }
+    public static Task WaitForEventAsync(this TestTenant tenant, string customerId, string type) =>
+        Eventually.ReadAsync(async () => await EngineRequests.ReadAsync(await tenant.Admin.GetAsync($"/v1/events?customerId={customerId}&type={type}"), 200),
+            page => page.GetProperty("data").GetArrayLength() > 0, $"a {type} event for {customerId} listed");
 
     /// <summary>Polls the endpoint's deliveries until the condition holds (15 s at most).</summary>
-    public static async Task<JsonElement[]> WaitForDeliveriesAsync(this TestTenant tenant, string endpointId, Func<JsonElement[], bool> condition,
-        string what)
-    {
-        JsonElement[] deliveries = [];
-        for (var i = 0; i < 300; i++)
-        {
-            deliveries = await tenant.DeliveriesAsync(endpointId);
-            if (condition(deliveries))
-                return deliveries;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException($"Deliveries never showed {what}: {string.Join(", ", deliveries.Select(d =>
-            $"{d.GetProperty("eventType")}/{d.GetProperty("status")}/{d.GetProperty("attempts")}"))}");
-    }
+    public static Task<JsonElement[]> WaitForDeliveriesAsync(this TestTenant tenant, string endpointId, Func<JsonElement[], bool> condition,
+        string what) =>
+        Eventually.ReadAsync(() => tenant.DeliveriesAsync(endpointId), condition, $"deliveries with {what}");
 
     /// <summary>
     /// Verifies as a receiver would, from the specification only: the key is the base64 after "whsec_", the signed content is

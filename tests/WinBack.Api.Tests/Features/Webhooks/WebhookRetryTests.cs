@@ -112,7 +112,7 @@ public sealed class WebhookRetryTests(WinBackApp app) : IClassFixture<WinBackApp
 
         await tenant.AdvanceAsync(start.AddDays(5).AddHours(1));
         await tenant.IssueCreditAsync("cus_late");
-        var endpoint = await WaitAsync(async () => await tenant.EndpointAsync(endpointId), e => !e.GetProperty("enabled").GetBoolean());
+        var endpoint = await Eventually.ReadAsync(() => tenant.EndpointAsync(endpointId), e => !e.GetProperty("enabled").GetBoolean(), "the endpoint disabled");
         endpoint.GetProperty("failingSince").GetDateTimeOffset().ShouldBe(start);
         endpoint.GetProperty("disabledReason").GetString()!.ShouldContain("HTTP 500");
         endpoint.GetProperty("disabledAt").GetDateTimeOffset().ShouldBe(start.AddDays(5).AddHours(1));
@@ -139,15 +139,4 @@ public sealed class WebhookRetryTests(WinBackApp app) : IClassFixture<WinBackApp
         received.Where(r => r.CustomerId == "cus_late").Select(r => r.Id).Distinct().Count().ShouldBe(1);
     }
 
-    private static async Task<T> WaitAsync<T>(Func<Task<T>> read, Func<T, bool> done)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            var value = await read();
-            if (done(value))
-                return value;
-            await Task.Delay(50);
-        }
-        throw new TimeoutException("The condition never held.");
-    }
 }
