@@ -4,6 +4,8 @@ using Marten;
 using Npgsql;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
+using WinBack.Domain.Webhooks;
+using WinBack.Api.Infrastructure.Marten;
 
 namespace WinBack.Api.Features.Customers;
 
@@ -47,7 +49,7 @@ public sealed record CustomerEventWritten(IReadOnlyList<ICustomerEvent> Events, 
 /// its own write. Each customer always goes to the same loop, so a stream is never in two in-flight
 /// transactions of this process, while the loops together keep more than one PostgreSQL core busy.
 /// </summary>
-public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEventWriter> logger) : BackgroundService
+public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeup, ILogger<CustomerEventWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 1000;
     private const int MaxAttempts = 3;
@@ -191,6 +193,8 @@ public sealed class CustomerEventWriter(IDocumentStore store, ILogger<CustomerEv
                 session.Events.Append(customerId, events);
         }
         await session.SaveChangesAsync(CancellationToken.None);
+        if (streams.Values.Any(s => s.Events.Any(e => WebhookEventTypes.Of(e) is not null)))
+            wakeup.Wake(); // webhooks and Stripe pushes start now rather than at the daemon's next poll
         return outcomes;
     }
 

@@ -1,0 +1,17 @@
+using JasperFx.Events.Daemon.HighWater;
+using WinBack.Api.Infrastructure.Hosting;
+
+namespace WinBack.Api.Infrastructure.Marten;
+
+/// <summary>
+/// Wakes the async daemon's high-water agent as soon as this process commits an event that an outbox subscription publishes
+/// (a lapse, a reward change, ...), so webhooks and Stripe pushes start at once instead of at the next poll. Everything else
+/// (activities, imports) leaves the daemon on its default polling, which heavy writes need (docs/benchmarks.md). In a split
+/// deployment the API process's pulses reach nobody and the worker's daemon polls as usual.
+/// </summary>
+public sealed class OutboxWakeup : WakeSignal, IDaemonWakeup
+{
+    Task IDaemonWakeup.WaitAsync(TimeSpan timeout, CancellationToken token) => WaitAsync(timeout, token);
+
+    public void Dispose() { }
+}
