@@ -11,7 +11,14 @@ namespace WinBack.Api.Infrastructure.Marten;
 /// </summary>
 public sealed class OutboxWakeup : WakeSignal, IDaemonWakeup
 {
-    Task IDaemonWakeup.WaitAsync(TimeSpan timeout, CancellationToken token) => WaitAsync(timeout, token);
+    // A woken agent first lets the next few commits gather, so a busy writer wakes it at most 20 times a second.
+    private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(50);
+
+    async Task IDaemonWakeup.WaitAsync(TimeSpan timeout, CancellationToken token)
+    {
+        if (await WaitAsync(timeout, token))
+            await Task.Delay(Gather, token);
+    }
 
     public void Dispose() { }
 }
