@@ -105,7 +105,7 @@ public sealed class StripeSyncTests
         await app.CustomerAsync(tenant, "cus_discount", "cus_Stripe003");
         await tenant.ActivityAsync("cus_discount", "login");
         await using var receiver = await WebhookReceiver.StartAsync();
-        await tenant.CreateEndpointAsync(receiver.Url, "reward.issued");
+        var webhookSecret = (await tenant.CreateEndpointAsync(receiver.Url, "reward.issued")).GetProperty("secret").GetString()!;
         var reward = await EngineRequests.ReadAsync(await tenant.Admin.PostAsync("/v1/customers/cus_discount/rewards", RuleRequests.Json(new JsonObject
         {
             ["reward"] = new JsonObject { ["type"] = "percent_discount", ["percent"] = 20, ["uses"] = 3, ["expiresInDays"] = 14 }, ["note"] = "sorry",
@@ -130,6 +130,10 @@ public sealed class StripeSyncTests
         issued.GetProperty("data").GetProperty("rewardId").GetString().ShouldBe(rewardId);
         issued.GetProperty("data").GetProperty("promotionCode").GetString().ShouldBe((string)code["code"]!);
         issued.GetProperty("createdAt").GetDateTimeOffset().ShouldBe(reward.GetProperty("issuedAt").GetDateTimeOffset());
+        // Neither the webhook secret nor Stripe's key reach a log line, at any level.
+        app.Logs.ShouldNotBeEmpty();
+        var secretKey = webhookSecret.Substring("whsec_".Length);
+        app.Logs.ShouldNotContain(line => line.Contains(secretKey) || line.Contains(StripeFake.SecretKey));
     }
 
     private static async Task<int> AttemptsAsync(TestTenant tenant, string rewardId)
