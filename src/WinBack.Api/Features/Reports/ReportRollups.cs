@@ -167,7 +167,7 @@ public static class ReportRollups
         $"count(*) filter (where e.returned_at is not null and (e.relapsed_at is null or e.relapsed_at > e.returned_at + interval '{days} days'))";
 
     private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, string tenantId, CancellationToken ct,
-        params (string Name, object Value)[] parameters)
+        params (string Name, object? Value)[] parameters)
     {
         await using var command = Sql.Command(connection, sql, [("tenant", tenantId), ..parameters]);
         return await command.ExecuteNonQueryAsync(ct);

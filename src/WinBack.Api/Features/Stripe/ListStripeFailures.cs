@@ -48,12 +48,12 @@ public sealed class ListStripeFailuresEndpoint(IDocumentStore store) : Endpoint<
             where tenant_id = @tenant and (status = 'failed' or status = 'pending' and attempts > 0) and (@after::bigint is null or n < @after)
             order by n desc limit @take
             """, ("tenant", HttpContext.Caller().RequireTenant()),
-            ("after", request.StartingAfter is { } after ? long.Parse(after) : DBNull.Value), ("take", limit + 1));
+            ("after", request.StartingAfter is { } after ? long.Parse(after) : null), ("take", limit + 1));
         var rows = new List<StripeFailureView>();
         await using (var r = await command.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
                 rows.Add(new StripeFailureView(r.GetInt64(0).ToString(), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
-                    r.GetInt32(6), r.IsDBNull(7) ? null : r.GetString(7), r.GetString(5) == "pending" ? r.GetFieldValue<DateTimeOffset>(8) : null));
+                    r.GetInt32(6), r.StringOrNull(7), r.GetString(5) == "pending" ? r.GetFieldValue<DateTimeOffset>(8) : null));
         await Send.OkAsync(Paging.PageOf(rows, request), ct);
     }
 }

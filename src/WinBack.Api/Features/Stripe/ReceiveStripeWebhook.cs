@@ -83,7 +83,7 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
             insert into {Inbound} (tenant_id, event_id, type, stripe_customer_id, status, payload, received_at)
             values (@tenant, @id, @type, @customer, @status, @payload, @at) on conflict do nothing
             """, ("tenant", tenantId), ("id", stripeEvent.Id), ("type", stripeEvent.Type),
-            ("customer", (object?)StripeInbound.CustomerOf(stripeEvent) ?? DBNull.Value), ("status", status), ("payload", payload), ("at", wall.GetUtcNow())))
+            ("customer", StripeInbound.CustomerOf(stripeEvent)), ("status", status), ("payload", payload), ("at", wall.GetUtcNow())))
             await record.ExecuteNonQueryAsync(ct);
         await Send.OkAsync(new StripeWebhookReceipt(stripeEvent.Id, stripeEvent.Type, status, Duplicate: false), ct);
     }

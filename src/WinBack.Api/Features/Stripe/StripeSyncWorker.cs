@@ -33,8 +33,10 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         {
             try
             {
+                // One read and decryption of each tenant's key per batch, not per row.
+                var tenantClients = new Dictionary<string, IStripeClient?>();
                 foreach (var due in await DueAsync(stoppingToken))
-                    await SyncAsync(due, stoppingToken);
+                    await SyncAsync(due, await ClientAsync(due.TenantId, tenantClients, stoppingToken), stoppingToken);
                 await inbound.RetryUnmatchedAsync(stoppingToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -65,28 +67,35 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
             due.Add(new Due(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                 Enum.Parse<StripeSyncAction>(reader.GetString(5), ignoreCase: true), reader.GetString(6),
                 JsonSerializer.Deserialize<StripeSyncRequest>(reader.GetString(7), WinBackJson.Options)!, reader.GetInt32(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9)));
+                reader.StringOrNull(9)));
         return due;
     }
 
-    private async Task SyncAsync(Due due, CancellationToken ct)
+    /// <summary>The tenant's Stripe client, or null when it is not connected.</summary>
+    private async Task<IStripeClient?> ClientAsync(string tenantId, Dictionary<string, IStripeClient?> known, CancellationToken ct)
+    {
+        if (known.TryGetValue(tenantId, out var client))
+            return client;
+        await using var session = store.QuerySession(tenantId);
+        var connection = await session.LoadAsync<StripeConnection>(StripeConnection.TheId, ct);
+        return known[tenantId] = connection is null ? null : clients.For(secrets.Unprotect(connection.EncryptedSecretKey));
+    }
+
+    private async Task SyncAsync(Due due, IStripeClient? client, CancellationToken ct)
     {
         if (due.Action == StripeSyncAction.Reversal && due.CreditStatus != "succeeded")
         {
             await CloseAsync(due, "failed", null, "The credit never reached Stripe; there is nothing to reverse.", ct);
             return;
         }
-        StripeConnection? connection;
-        await using (var session = store.QuerySession(due.TenantId))
-            connection = await session.LoadAsync<StripeConnection>(StripeConnection.TheId, ct);
-        if (connection is null)
+        if (client is null)
         {
             await GiveUpAsync(due, "Stripe is not connected for this tenant.", ct);
             return;
         }
         try
         {
-            var (objectId, code) = await CallAsync(clients.For(secrets.Unprotect(connection.EncryptedSecretKey)), due, ct);
+            var (objectId, code) = await CallAsync(client, due, ct);
             var synced = new RewardSyncedToStripe(due.CustomerId, due.RewardId, due.Action, objectId, code, wall.GetUtcNow());
             await writer.WriteAsync(new CustomerEventWrite(due.TenantId, due.CustomerId, current => LedgerDecider.RecordStripeSync(current!, synced)));
             await CloseAsync(due, "succeeded", objectId, null, ct);
@@ -166,7 +175,7 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
             update {Sync} set status = @status, attempts = attempts + 1, stripe_object_id = @object, last_error = @error where n = @n
-            """, ("n", due.N), ("status", status), ("object", (object?)objectId ?? DBNull.Value), ("error", (object?)error ?? DBNull.Value));
+            """, ("n", due.N), ("status", status), ("object", objectId), ("error", error));
         await command.ExecuteNonQueryAsync(ct);
     }
 }

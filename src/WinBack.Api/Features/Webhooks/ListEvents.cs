@@ -61,8 +61,8 @@ public sealed class ListEventsEndpoint(IDocumentStore store) : Endpoint<ListEven
               and (@customer::text is null or customer_id = @customer)
               and (@after::text is null or seq > (select seq from {Events} where tenant_id = @tenant and id = @after))
             order by seq limit @take
-            """, ("tenant", tenantId), ("type", (object?)request.Type ?? DBNull.Value), ("customer", (object?)request.CustomerId ?? DBNull.Value),
-            ("after", (object?)request.StartingAfter ?? DBNull.Value), ("take", limit + 1));
+            """, ("tenant", tenantId), ("type", request.Type), ("customer", request.CustomerId),
+            ("after", request.StartingAfter), ("take", limit + 1));
         var events = new List<WebhookEventView>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))

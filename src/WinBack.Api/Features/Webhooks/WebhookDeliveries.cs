@@ -27,8 +27,8 @@ public sealed class WebhookDeliveries(IDocumentStore store)
             where d.tenant_id = @tenant and d.endpoint_id = @endpoint and (@status::text is null or d.status = @status)
               and (@after::text is null or d.n < (select n from {Deliveries} where tenant_id = @tenant and id = @after))
             order by d.n desc limit @take
-            """, ct, ("tenant", tenantId), ("endpoint", endpointId), ("status", (object?)status ?? DBNull.Value),
-            ("after", (object?)startingAfter ?? DBNull.Value), ("take", take));
+            """, ct, ("tenant", tenantId), ("endpoint", endpointId), ("status", status),
+            ("after", startingAfter), ("take", take));
     }
 
     /// <summary>
@@ -86,7 +86,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
 
 
     private static async Task<List<WebhookDeliveryView>> ReadAsync(NpgsqlConnection connection, string sql, CancellationToken ct,
-        params (string, object)[] parameters)
+        params (string, object?)[] parameters)
     {
         var rows = new List<WebhookDeliveryView>();
         await using (var command = Sql.Command(connection, sql, parameters))
@@ -95,10 +95,10 @@ public sealed class WebhookDeliveries(IDocumentStore store)
             {
                 var status = r.GetString(5);
                 var next = r.GetFieldValue<DateTimeOffset>(7);
-                rows.Add(new WebhookDeliveryView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                rows.Add(new WebhookDeliveryView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.StringOrNull(4),
                     status, r.GetInt32(6), status == "pending" && next != DateTimeOffset.MinValue ? next : null,
-                    r.IsDBNull(8) ? null : r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetInt32(9),
-                    r.IsDBNull(10) ? null : r.GetString(10), r.GetFieldValue<DateTimeOffset>(11), []));
+                    r.ValueOrNull<DateTimeOffset>(8), r.ValueOrNull<int>(9),
+                    r.StringOrNull(10), r.GetFieldValue<DateTimeOffset>(11), []));
             }
         if (rows.Count == 0)
             return rows;
@@ -112,8 +112,8 @@ public sealed class WebhookDeliveries(IDocumentStore store)
             {
                 if (!attempts.TryGetValue(r.GetString(0), out var list))
                     attempts[r.GetString(0)] = list = [];
-                list.Add(new WebhookAttemptView(r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2), r.IsDBNull(3) ? null : r.GetInt32(3),
-                    r.GetInt32(4), r.IsDBNull(5) ? null : r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), r.GetBoolean(7)));
+                list.Add(new WebhookAttemptView(r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2), r.ValueOrNull<int>(3),
+                    r.GetInt32(4), r.StringOrNull(5), r.StringOrNull(6), r.GetBoolean(7)));
             }
         return rows.Select(d => d with { AttemptLog = attempts.GetValueOrDefault(d.Id) ?? [] }).ToList();
     }

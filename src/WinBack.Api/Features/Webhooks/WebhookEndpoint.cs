@@ -1,4 +1,5 @@
 using Npgsql;
+using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.Webhooks;
 
@@ -13,9 +14,8 @@ public sealed record WebhookEndpoint(
         "disabled_at, disabled_reason";
 
     public static WebhookEndpoint Read(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetFieldValue<string[]>(3), r.GetBoolean(4),
-        r.GetString(5), r.IsDBNull(6) ? null : r.GetString(6), Time(r, 7), r.GetFieldValue<DateTimeOffset>(8),
-        r.GetFieldValue<DateTimeOffset>(9), Time(r, 10), Time(r, 11), r.IsDBNull(12) ? null : r.GetString(12));
+        r.GetString(0), r.GetString(1), r.StringOrNull(2), r.GetFieldValue<string[]>(3), r.GetBoolean(4),
+        r.GetString(5), r.StringOrNull(6), r.ValueOrNull<DateTimeOffset>(7), r.GetFieldValue<DateTimeOffset>(8),
+        r.GetFieldValue<DateTimeOffset>(9), r.ValueOrNull<DateTimeOffset>(10), r.ValueOrNull<DateTimeOffset>(11), r.StringOrNull(12));
 
-    private static DateTimeOffset? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
 }

@@ -12,7 +12,7 @@ public sealed class WebhookEndpoints(IDocumentStore store)
         await ExecuteAsync($"""
             insert into {Endpoints} (tenant_id, id, url, description, events, enabled, secret, created_at, updated_at)
             values (@tenant, @id, @url, @description, @events, true, @secret, @now, @now)
-            """, ct, ("tenant", tenantId), ("id", e.Id), ("url", e.Url), ("description", (object?)e.Description ?? DBNull.Value),
+            """, ct, ("tenant", tenantId), ("id", e.Id), ("url", e.Url), ("description", e.Description),
             ("events", e.Events.ToArray()), ("secret", e.Secret), ("now", e.CreatedAt));
 
     public async Task<WebhookEndpoint?> FindAsync(string tenantId, string id, CancellationToken ct) =>
@@ -24,7 +24,7 @@ public sealed class WebhookEndpoints(IDocumentStore store)
         await QueryAsync($"""
             select {WebhookEndpoint.Columns} from {Endpoints}
             where tenant_id = @tenant and (@after::text is null or id < @after) order by id desc limit @take
-            """, ct, ("tenant", tenantId), ("after", (object?)startingAfter ?? DBNull.Value), ("take", take));
+            """, ct, ("tenant", tenantId), ("after", startingAfter), ("take", take));
 
     /// <summary>Changes what was given; enabling again clears the failure record and the reason it was disabled.</summary>
     public async Task<WebhookEndpoint?> UpdateAsync(string tenantId, string id, string? url, IReadOnlyList<string>? events, string? description,
@@ -38,9 +38,9 @@ public sealed class WebhookEndpoints(IDocumentStore store)
               disabled_reason = case when @enabled then null when @enabled = false and enabled then 'Disabled by an admin.' else disabled_reason end
             where tenant_id = @tenant and id = @id
             returning {WebhookEndpoint.Columns}
-            """, ct, ("tenant", tenantId), ("id", id), ("url", (object?)url ?? DBNull.Value),
-            ("events", (object?)events?.ToArray() ?? DBNull.Value), ("description", (object?)description ?? DBNull.Value),
-            ("enabled", (object?)enabled ?? DBNull.Value), ("now", now))).SingleOrDefault();
+            """, ct, ("tenant", tenantId), ("id", id), ("url", url),
+            ("events", events?.ToArray()), ("description", description),
+            ("enabled", enabled), ("now", now))).SingleOrDefault();
 
     /// <summary>A new current secret; the old one keeps signing until <paramref name="previousExpiresAt"/>.</summary>
     public async Task<WebhookEndpoint?> RotateAsync(string tenantId, string id, string secret, DateTimeOffset previousExpiresAt,
@@ -64,14 +64,14 @@ public sealed class WebhookEndpoints(IDocumentStore store)
         return (long)(await command.ExecuteScalarAsync(ct))! > 0;
     }
 
-    private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, sql, parameters);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task<List<WebhookEndpoint>> QueryAsync(string sql, CancellationToken ct, params (string Name, object Value)[] parameters)
+    private async Task<List<WebhookEndpoint>> QueryAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, sql, parameters);

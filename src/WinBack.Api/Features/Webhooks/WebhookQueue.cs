@@ -47,8 +47,8 @@ public sealed class WebhookQueue(IDocumentStore store)
         while (await reader.ReadAsync(ct))
             due.Add(new DueDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
                 reader.GetFieldValue<DateTimeOffset>(5), reader.GetBoolean(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetString(8),
-                reader.GetString(9), reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12)));
+                reader.GetString(9), reader.GetString(10), reader.StringOrNull(11),
+                reader.ValueOrNull<DateTimeOffset>(12)));
         return due;
     }
 

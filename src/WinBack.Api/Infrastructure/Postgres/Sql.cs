@@ -13,12 +13,19 @@ public static class Sql
         return connection;
     }
 
-    /// <summary>A command with named parameters (<c>@name</c>); null values must be passed as <see cref="DBNull.Value"/>.</summary>
-    public static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params (string Name, object Value)[] parameters)
+    /// <summary>A command with named parameters (<c>@name</c>); a null value is sent as SQL null.</summary>
+    public static NpgsqlCommand Command(NpgsqlConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = new NpgsqlCommand(sql, connection);
         foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value);
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         return command;
     }
+
+    /// <summary>A column that may be SQL null, as a .NET null.</summary>
+    public static string? StringOrNull(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+
+    /// <inheritdoc cref="StringOrNull"/>
+    public static T? ValueOrNull<T>(this NpgsqlDataReader reader, int ordinal) where T : struct =>
+        reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal);
 }
