@@ -25,5 +25,7 @@ public static class ErrorCodes
     public const string StripeUnavailable = "stripe_unavailable";
     public const string StripeSignatureInvalid = "stripe_signature_invalid";
     public const string StripeNotConnected = "stripe_not_connected";
+    public const string DatabaseUnavailable = "database_unavailable";
+    public const string ApiKeyLimitReached = "api_key_limit_reached";
     public const string InternalError = "internal_error";
 }

@@ -15,7 +15,9 @@ public sealed class ProblemExceptionMiddleware(RequestDelegate next, ILogger<Pro
         catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             var problem = ProblemMapping.FromException(exception);
-            if (problem.Status >= 500)
+            if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+                logger.LogWarning("Database unavailable on {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, exception.Message);
+            else if (problem.Status >= 500)
                 logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
             context.Response.Clear();
             await ProblemMapping.WriteAsync(context, problem);

@@ -1,7 +1,9 @@
+using System.Net.Sockets;
 using System.Text.Json;
 using FluentValidation.Results;
 using JasperFx;
 using Microsoft.AspNetCore.WebUtilities;
+using Npgsql;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
 
@@ -10,8 +12,16 @@ namespace WinBack.Api.Infrastructure.Errors;
 /// <summary>The one place where failures become HTTP problems.</summary>
 public static class ProblemMapping
 {
+    /// <summary>How long a client is told to wait when the database is unavailable (a restart or fail-over takes seconds).</summary>
+    public const int DatabaseRetryAfterSeconds = 5;
+
+    public static readonly ApiProblem DatabaseUnavailable = ApiProblem.Of(StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.DatabaseUnavailable, "Service unavailable",
+        "The database is unavailable for a moment. This request was not acknowledged; retry it after the Retry-After delay (with the same Idempotency-Key, if it had one).");
+
     public static ApiProblem FromException(Exception exception) => exception switch
     {
+        _ when IsDatabaseUnavailable(exception) => DatabaseUnavailable,
         ApiException api => api.Problem,
         DomainRuleViolated { Kind: Violation.Conflict } rule => ApiProblem.Of(StatusCodes.Status409Conflict, rule.Code,
             "Conflicts with the current state", rule.Message),
@@ -26,6 +36,23 @@ public static class ProblemMapping
         _ => ApiProblem.Of(StatusCodes.Status500InternalServerError, ErrorCodes.InternalError,
             "Internal error", "Something went wrong on our side. The request may be retried with the same Idempotency-Key."),
     };
+
+    /// <summary>
+    /// The server refused, shut down, or is starting (57P01/57P02/57P03, 53300, class 08), the pool stayed exhausted past its
+    /// timeout, or the socket broke: looked for through Marten's wrappers. Deadlocks and serialization failures are not
+    /// outages, so PostgreSQL errors are matched by state rather than by IsTransient.
+    /// </summary>
+    public static bool IsDatabaseUnavailable(Exception exception) => exception switch
+    {
+        PostgresException pg => pg.SqlState is PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown
+            or PostgresErrorCodes.CannotConnectNow or PostgresErrorCodes.TooManyConnections || pg.SqlState.StartsWith("08", StringComparison.Ordinal),
+        NpgsqlException npgsql => npgsql.IsTransient || Unavailable(npgsql.InnerException),
+        SocketException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Any(IsDatabaseUnavailable),
+        _ => Unavailable(exception.InnerException),
+    };
+
+    private static bool Unavailable(Exception? exception) => exception is not null && IsDatabaseUnavailable(exception);
 
     /// <summary>For responses that ended with a bare status and no body (unknown route, wrong verb, ...).</summary>
     public static ApiProblem FromStatus(int status, string? detail = null) => status switch
@@ -60,6 +87,8 @@ public static class ProblemMapping
     public static async Task WriteAsync(HttpContext context, ApiProblem problem)
     {
         context.Response.StatusCode = problem.Status;
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+            context.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.Response.ContentType = ApiProblem.ContentType;
         await JsonSerializer.SerializeAsync(context.Response.Body, problem, WinBackJson.Options, context.RequestAborted);
     }

@@ -166,7 +166,7 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
         if (hasRouteParams) errors.Add(404);
         if (hasBody) errors.AddRange([413, 415]);
         if (HttpMethods.IsPost(method)) errors.AddRange([409, 422]);
-        errors.Add(429);
+        errors.AddRange([429, 503]);
         errors.AddRange(summary?.Responses.Keys.Where(k => k >= 400) ?? []);
 
         var problemSchema = context.SchemaGenerator.GenerateSchema(typeof(ApiProblem), context.SchemaRepository);

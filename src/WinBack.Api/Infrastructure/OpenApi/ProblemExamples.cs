@@ -25,8 +25,10 @@ internal static class ProblemExamples
             [415] = ("The body was not sent as application/json.", ProblemMapping.FromStatus(415)),
             [422] = ("The Idempotency-Key was used before with a different request (`idempotency_key_reused`).",
                 IdempotencyMiddleware.KeyReused),
-            [429] = ("Rate limit for this key exceeded; see the Retry-After header.",
+            [429] = ("Rate limit exceeded: this key's, its tenant's, or (before a key is known) the client address's; see the Retry-After header.",
                 ApiProblem.Of(429, ErrorCodes.RateLimited, "Too many requests",
                     "This key sent more than 100 requests per second (burst 200). Retry after 1 s.")),
+            [503] = ("The database is unavailable for a moment (`database_unavailable`); retry after the Retry-After header's seconds.",
+                ProblemMapping.DatabaseUnavailable),
         };
 }

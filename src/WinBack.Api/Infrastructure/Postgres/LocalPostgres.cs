@@ -66,7 +66,7 @@ public sealed class LocalPostgres : IAsyncDisposable
 
         for (var attempt = 1; ; attempt++)
         {
-            Port = FreeLoopbackPort();
+            Port = _options.Port ?? FreeLoopbackPort();
             var settings = $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200";
             if (!_options.Durable)
                 settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
@@ -78,7 +78,7 @@ public sealed class LocalPostgres : IAsyncDisposable
                 _running = true;
                 break;
             }
-            catch (LocalPostgresException) when (attempt < 3)
+            catch (LocalPostgresException) when (attempt < 3 && _options.Port is null)
             {
                 // Another process may have taken the port between probing and binding; try another.
             }
@@ -164,6 +164,9 @@ public sealed record LocalPostgresOptions(string DataDir, string Database = "win
 {
     /// <summary>Folder holding initdb and pg_ctl; found on PATH or under /usr/lib/postgresql when null.</summary>
     public string? BinDir { get; init; }
+
+    /// <summary>The port to listen on; a free one when null. A restart on the same port keeps connection strings valid.</summary>
+    public int? Port { get; init; }
 
     /// <summary>Throwaway test clusters turn fsync off; a developer's local data keeps it on.</summary>
     public bool Durable { get; init; } = true;
