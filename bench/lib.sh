@@ -28,6 +28,7 @@ start_api() {
   PLATFORM=wb_platform_bench_$(date +%s)
   ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__WinBack="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
     WinBack__PlatformKey=$PLATFORM WinBack__RateLimit__RequestsPerSecond=10000000 WinBack__RateLimit__Burst=10000000 \
+    WinBack__RateLimit__TenantRequestsPerSecond=10000000 WinBack__RateLimit__TenantBurst=10000000 \
     Logging__LogLevel__Default=Warning \
     dotnet src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
   API_PID=$!

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +42,10 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("WinBack:PlatformKey", PlatformKey);
         builder.UseSetting("WinBack:RateLimit:RequestsPerSecond", "10000");
         builder.UseSetting("WinBack:RateLimit:Burst", "10000");
+        builder.UseSetting("WinBack:RateLimit:TenantRequestsPerSecond", "10000");
+        builder.UseSetting("WinBack:RateLimit:TenantBurst", "10000");
+        builder.UseSetting("WinBack:RateLimit:UnauthenticatedRequestsPerSecond", "10000");
+        builder.UseSetting("WinBack:RateLimit:UnauthenticatedBurst", "10000");
         // Test receivers listen on 127.0.0.1.
         builder.UseSetting("WinBack:Webhooks:AllowPrivateTargets", "true");
         foreach (var (key, value) in Settings)
@@ -49,6 +54,7 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<IStartupFilter, TestRemoteAddress>();
         });
     }
 
@@ -76,6 +82,26 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
 
     public sealed record TenantCreated(string Id, string Name, string Mode, List<KeyCreated> ApiKeys);
     public sealed record KeyCreated(string Id, string Scope, string Secret, string Redacted);
+}
+
+/// <summary>
+/// The in-memory test server has no client address; a test names one with the <see cref="Header"/> header, as a
+/// connection from that address would have it.
+/// </summary>
+public sealed class TestRemoteAddress : IStartupFilter
+{
+    public const string Header = "X-Test-Remote-Address";
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        app.Use((context, following) =>
+        {
+            if (context.Request.Headers.Remove(Header, out var address))
+                context.Connection.RemoteIpAddress = System.Net.IPAddress.Parse(address.ToString());
+            return following(context);
+        });
+        next(app);
+    };
 }
 
 /// <summary>Another process of the service on an existing app's database.</summary>

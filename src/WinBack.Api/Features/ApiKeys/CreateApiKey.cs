@@ -2,7 +2,10 @@ using System.ComponentModel.DataAnnotations;
 using FastEndpoints;
 using FluentValidation;
 using Marten;
+using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.ApiKeys;
@@ -26,7 +29,7 @@ public sealed class CreateApiKeyValidator : Validator<CreateApiKeyRequest>
     }
 }
 
-public sealed class CreateApiKeyEndpoint(IDocumentSession session, Ids ids, TimeProvider clock)
+public sealed class CreateApiKeyEndpoint(IDocumentSession session, Ids ids, TimeProvider clock, IOptions<WinBackOptions> options)
     : Endpoint<CreateApiKeyRequest, NewApiKeyView>
 {
     public override void Configure()
@@ -38,20 +41,32 @@ public sealed class CreateApiKeyEndpoint(IDocumentSession session, Ids ids, Time
         {
             s.Summary = "Create an API key";
             s.Description = "Creates a key for this tenant with one scope. The secret is in this response only; " +
-                            "WinBack stores its hash. Live tenants get wb_live_ keys, test tenants wb_test_ keys.";
+                            "WinBack stores its hash. Live tenants get wb_live_ keys, test tenants wb_test_ keys. A tenant holds at " +
+                            "most 50 active keys (WinBack__MaxApiKeysPerTenant); revoke one to make room.";
             s.ExampleRequest = new CreateApiKeyRequest { Scope = ApiKeyScope.Ingest, Description = "checkout service" };
             s.Responses[201] = "The new key, with its secret.";
             s.ResponseExamples[201] = new NewApiKeyView("key_01jdq3w5x8k2m9v4r7t6y1z0ae", ApiKeyScope.Ingest, "wb_test_…c0de",
                 "checkout service", DateTimeOffset.Parse("2026-11-24T09:30:00Z"), "wb_test_5a8f…c0de");
+            s.Responses[409] = "The tenant already holds the most active keys allowed (api_key_limit_reached).";
+            s.ResponseExamples[409] = LimitReached(50);
         });
     }
 
     public override async Task HandleAsync(CreateApiKeyRequest request, CancellationToken ct)
     {
         var caller = HttpContext.Caller();
+        var limit = options.Value.MaxApiKeysPerTenant;
+        // Counted under a per-tenant lock, so that concurrent requests cannot pass the cap together.
+        await session.BeginTransactionAsync(ct);
+        await session.QueryAsync<int>("select 1 from pg_advisory_xact_lock(hashtextextended(?, 0))", ct, $"api-keys/{caller.RequireTenant()}");
+        if (await session.Query<ApiKey>().CountAsync(k => k.RevokedAt == null, ct) >= limit)
+            throw new ApiException(LimitReached(limit));
         var minted = MintedApiKey.Mint(ids, clock, caller.Mode!.Value, request.Scope!.Value, request.Description);
         session.Insert(minted.Key);
         await session.SaveChangesAsync(ct);
         await Send.ResponseAsync(NewApiKeyView.Of(minted), StatusCodes.Status201Created, ct);
     }
+
+    private static ApiProblem LimitReached(int limit) => ApiProblem.Of(StatusCodes.Status409Conflict, ErrorCodes.ApiKeyLimitReached,
+        "Too many API keys", $"This tenant already holds {limit} active API keys, the most allowed. Revoke one it no longer uses first.");
 }

@@ -25,13 +25,11 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string? header = Request.Headers.Authorization;
-        if (string.IsNullOrEmpty(header))
+        if (string.IsNullOrEmpty(Request.Headers.Authorization))
             return AuthenticateResult.NoResult();
-        if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        if (BearerSecret(Request) is not { } secret)
             return AuthenticateResult.Fail("The Authorization header must be 'Bearer <key>'.");
 
-        var secret = header[BearerPrefix.Length..].Trim();
         if (platformKey.Matches(secret))
             return Success(new Claim(WinBackClaims.KeyId, "platform"), new Claim(ClaimTypes.Role, ApiScopes.Platform));
         if (!ApiKeySecrets.LooksLikeKey(secret))
@@ -55,6 +53,13 @@ public sealed class ApiKeyAuthenticationHandler(
             new Claim(WinBackClaims.TenantId, key.TenantId!),
             new Claim(WinBackClaims.Mode, key.Mode.ToString()),
             new Claim(ClaimTypes.Role, ApiScopes.Of(key.Scope)));
+    }
+
+    /// <summary>The secret of an <c>Authorization: Bearer</c> header; null when there is none.</summary>
+    public static string? BearerSecret(HttpRequest request)
+    {
+        string? header = request.Headers.Authorization;
+        return header is not null && header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase) ? header[BearerPrefix.Length..].Trim() : null;
     }
 
     private AuthenticateResult Success(params Claim[] claims) =>

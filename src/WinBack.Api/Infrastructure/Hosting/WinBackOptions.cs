@@ -19,6 +19,11 @@ public sealed class WinBackOptions
 
     public RateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>Active (unrevoked) API keys a tenant may hold; creating one more is refused with 409 api_key_limit_reached.</summary>
+    public int MaxApiKeysPerTenant { get; set; } = 50;
+
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
+
     public EngineOptions Engine { get; set; } = new();
 
     public WebhookOptions Webhooks { get; set; } = new();
@@ -82,6 +87,15 @@ public sealed class StripeOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
 }
 
+public sealed class ForwardedHeadersSettings
+{
+    /// <summary>Comma-separated addresses of reverse proxies whose X-Forwarded-For/-Proto are believed; none by default.</summary>
+    public string? KnownProxies { get; set; }
+
+    /// <summary>Comma-separated networks (CIDR, e.g. 10.0.0.0/8) of such proxies; none by default.</summary>
+    public string? KnownNetworks { get; set; }
+}
+
 public enum WinBackRole { All, Api, Worker }
 
 public sealed class RateLimitOptions
@@ -91,6 +105,18 @@ public sealed class RateLimitOptions
 
     /// <summary>Requests a key may send at once above the sustained rate.</summary>
     public int Burst { get; set; } = 200;
+
+    /// <summary>Sustained requests per second per tenant, all its keys together.</summary>
+    public int TenantRequestsPerSecond { get; set; } = 300;
+
+    /// <summary>Requests a tenant's keys may send at once above the tenant's sustained rate.</summary>
+    public int TenantBurst { get; set; } = 600;
+
+    /// <summary>Sustained requests per second per client address without a verified key (checked before any database lookup).</summary>
+    public int UnauthenticatedRequestsPerSecond { get; set; } = 50;
+
+    /// <summary>Such requests a client address may send at once above that rate.</summary>
+    public int UnauthenticatedBurst { get; set; } = 100;
 }
 
 public static class WinBackRoleExtensions

@@ -4,6 +4,7 @@ using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Idempotency;
 using WinBack.Api.Infrastructure.OpenApi;
+using WinBack.Api.Infrastructure.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace WinBack.Api.Infrastructure.Hosting;
@@ -14,6 +15,7 @@ public static class WinBackPipeline
     {
         // Order matters: errors outermost; then who is calling, how fast, whether allowed;
         // idempotency wraps the endpoint and sees its final status (exceptions mapped innermost).
+        app.UseForwardedHeaders();
         app.UseMiddleware<ProblemExceptionMiddleware>();
         app.UseProblemForEmptyErrors();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
@@ -32,8 +34,9 @@ public static class WinBackPipeline
         });
         app.UseRouting();
         app.UseMiddleware<RequestSizeLimitMiddleware>();
+        app.UseMiddleware<ClientAddressRateLimitMiddleware>();
         app.UseAuthentication();
-        app.UseRateLimiter();
+        app.UseMiddleware<ApiKeyRateLimitMiddleware>();
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
         app.UseMiddleware<ProblemExceptionMiddleware>();

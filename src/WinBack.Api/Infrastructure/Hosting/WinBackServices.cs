@@ -28,7 +28,11 @@ public static class WinBackServices
         var services = builder.Services;
         services.Configure<WinBackOptions>(section);
         // The default; RequestSizeLimitMiddleware raises it per request for uploads.
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+            k.AddServerHeader = false; // no "Server: Kestrel" to fingerprint
+        });
 
         // Registered before anything that needs the database, so that it is stopped after them.
         var connectionString = builder.Configuration.GetConnectionString("WinBack");
@@ -73,7 +77,8 @@ public static class WinBackServices
                 .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(
                     ApiKeyAuthenticationHandler.SchemeName, null);
             services.AddAuthorization();
-            services.AddApiKeyRateLimiting(options.RateLimit);
+            services.AddSingleton(new RateLimits(options.RateLimit));
+            services.AddTrustedProxies(options.ForwardedHeaders);
             services.ConfigureHttpJsonOptions(json => WinBackJson.Configure(json.SerializerOptions));
             // One message per field: a field's later rules run only when its earlier ones pass.
             ValidatorOptions.Global.DefaultRuleLevelCascadeMode = CascadeMode.Stop;

@@ -94,6 +94,8 @@ public sealed class DurabilityTests
         start.Environment["WinBack__PlatformKey"] = WinBackApp.PlatformKey;
         start.Environment["WinBack__RateLimit__RequestsPerSecond"] = "100000";
         start.Environment["WinBack__RateLimit__Burst"] = "100000";
+        start.Environment["WinBack__RateLimit__TenantRequestsPerSecond"] = "100000";
+        start.Environment["WinBack__RateLimit__TenantBurst"] = "100000";
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
