@@ -72,10 +72,15 @@ public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWrit
         var validator = new ImportLineValidator(now);
         var chunk = new List<CustomerEventWrite>(ChunkSize);
         var inFlight = new Queue<Task<IReadOnlyList<CustomerEventWritten>>>();
-        using var reader = new StreamReader(work.FilePath);
-        while (await reader.ReadLineAsync(ct) is { } text)
+        await using var file = File.OpenRead(work.FilePath);
+        await foreach (var text in ImportLines.ReadAsync(file, ct))
         {
             job.LinesRead++;
+            if (text is null)
+            {
+                job.Reject(job.LinesRead, ImportLines.TooLong);
+                continue;
+            }
             if (string.IsNullOrWhiteSpace(text))
                 continue;
             if (Parse(text, job.LinesRead, job, validator) is not { } line)
