@@ -32,7 +32,7 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
     public async Task InitializeAsync()
     {
         _connectionString = await DatabaseAsync();
-        _ = Server; // boot now, so that schema creation is not timed inside a test
+        StartServer(); // boot now, so that schema creation is not timed inside a test
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -55,8 +55,13 @@ public static class ReactivationCsv
     {
         null => "",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
-        string s when s.IndexOfAny([',', '"', '\r', '\n']) >= 0 => $"\"{s.Replace("\"", "\"\"")}\"",
+        string s => Quoted(Neutralised(s)),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
+        _ => Quoted(Neutralised(value.ToString() ?? "")),
     };
+
+    private static string Quoted(string s) => s.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{s.Replace("\"", "\"\"")}\"" : s;
+
+    // A text cell a spreadsheet would run as a formula gets a leading quote; numbers are never text here, so -5 stays a number.
+    private static string Neutralised(string text) => text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r' ? "'" + text : text;
 }

@@ -16,6 +16,7 @@ public static class WinBackPipeline
         // Order matters: errors outermost; then who is calling, how fast, whether allowed;
         // idempotency wraps the endpoint and sees its final status (exceptions mapped innermost).
         app.UseForwardedHeaders();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<ProblemExceptionMiddleware>();
         app.UseProblemForEmptyErrors();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
