@@ -19,6 +19,10 @@ public sealed record StripeEventBody(string Id, string Object, string Type, long
 public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSecrets secrets, StripeInbound inbound, TimeProvider wall)
     : EndpointWithoutRequest<StripeWebhookReceipt>
 {
+    public static readonly ApiProblem Unverified = ApiProblem.Of(400, ErrorCodes.StripeSignatureInvalid, "Bad signature",
+        "The Stripe-Signature header could not be verified for this URL. Check the tenant id in the URL, that the tenant is " +
+        "connected to Stripe, and that its webhook signing secret is the endpoint's in the Stripe dashboard.");
+
     public override void Configure()
     {
         Post("/integrations/stripe/webhooks/{tenantId}");
@@ -32,7 +36,7 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
             s.Summary = "Receive a Stripe event";
             s.Description = "Register this URL (with the tenant's id) in the Stripe dashboard. No API key: the Stripe-Signature header is " +
                             "verified with the tenant's webhook signing secret (5 minutes of tolerance); a bad or missing signature " +
-                            "gets 400 and nothing is recorded. Events are deduplicated by id. invoice.paid becomes a purchase (amount_paid), " +
+                            "gets 400 and nothing is recorded, and so does an unknown or unconnected tenant, with the same answer. Events are deduplicated by id. invoice.paid becomes a purchase (amount_paid), " +
                             "charge.refunded a refund (amount_refunded), customer.subscription.created subscription_started, " +
                             "customer.subscription.deleted subscription_cancelled with cancellation_details.feedback as the churn reason, " +
                             "and customer.balance_transaction.created of type applied_to_invoice a redemption of the customer's credits " +
@@ -40,33 +44,31 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
                             "WinBack customer has yet is kept and applied once one gets that stripeCustomerId.";
             s.Responses[200] = "Received.";
             s.ResponseExamples[200] = new StripeWebhookReceipt("evt_1Pgc76B7WZ01zgkWwyRHS12y", "invoice.paid", StripeInbound.Applied, false);
-            s.Responses[400] = "A bad signature (stripe_signature_invalid), or a tenant that is not connected (stripe_not_connected).";
-            s.ResponseExamples[400] = ApiProblem.Of(400, ErrorCodes.StripeSignatureInvalid, "Bad signature",
-                "The Stripe-Signature header does not match this body and the tenant's webhook signing secret.");
+            s.Responses[400] = "The event could not be verified (stripe_signature_invalid): a bad, stale or missing signature, or a " +
+                               "tenant id that is unknown or not connected to Stripe; all get this same answer.";
+            s.ResponseExamples[400] = Unverified;
         });
     }
 
     public override async Task HandleAsync(CancellationToken ct)
     {
         var tenantId = Route<string>("tenantId")!;
+        using var reader = new StreamReader(HttpContext.Request.Body);
+        var payload = await reader.ReadToEndAsync(ct);
         StripeConnection? connection;
         await using (var session = store.QuerySession(tenantId))
             connection = await session.LoadAsync<StripeConnection>(StripeConnection.TheId, ct);
-        if (connection is null)
-            throw new ApiException(ApiProblem.Of(400, ErrorCodes.StripeNotConnected, "Not connected",
-                "This tenant is not connected to Stripe (PUT /v1/integrations/stripe), so its events cannot be verified."));
-        using var reader = new StreamReader(HttpContext.Request.Body);
-        var payload = await reader.ReadToEndAsync(ct);
         Event stripeEvent;
         try
         {
-            stripeEvent = EventUtility.ConstructEvent(payload, HttpContext.Request.Headers["Stripe-Signature"].ToString(),
-                secrets.Unprotect(connection.EncryptedWebhookSecret), tolerance: 300, utcNow: wall.GetUtcNow().ToUnixTimeSeconds(),
-                throwOnApiVersionMismatch: false);
+            // An unknown tenant, an unconnected one and a bad signature get the same answer: a stranger learns nothing.
+            stripeEvent = connection is null ? throw new StripeException("No connection.") : EventUtility.ConstructEvent(payload,
+                HttpContext.Request.Headers["Stripe-Signature"].ToString(), secrets.Unprotect(connection.EncryptedWebhookSecret),
+                tolerance: 300, utcNow: wall.GetUtcNow().ToUnixTimeSeconds(), throwOnApiVersionMismatch: false);
         }
-        catch (StripeException e)
+        catch (StripeException)
         {
-            throw new ApiException(ApiProblem.Of(400, ErrorCodes.StripeSignatureInvalid, "Bad signature", e.Message));
+            throw new ApiException(Unverified);
         }
 
         await using var db = await Sql.OpenAsync(store, ct);

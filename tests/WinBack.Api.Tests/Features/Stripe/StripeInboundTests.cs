@@ -128,8 +128,27 @@ public sealed class StripeInboundTests(StripeApp app) : IClassFixture<StripeApp>
 
         // The genuine one is then applied: the refusals recorded nothing that would make it a duplicate.
         (await EngineRequests.ReadAsync(await PostAsync(tenant, payload), 200)).GetProperty("duplicate").GetBoolean().ShouldBeFalse();
-        var other = await app.CreateTenantAsync(); // not connected
-        await (await PostAsync(other, payload)).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "stripe_not_connected");
+    }
+
+    [Fact]
+    public async Task An_unknown_tenant_an_unconnected_one_and_a_bad_signature_get_the_same_answer()
+    {
+        var connected = await ConnectedTenantAsync();
+        var unconnected = await app.CreateTenantAsync();
+        var unknown = unconnected with { Id = "ten_01jdq3w5x8k2m9v4r7t6y1z0zz" };
+        var payload = Event("invoice.paid", Invoice("cus_StripeIn04", 100), app.Clock.GetUtcNow());
+
+        var answers = new[]
+        {
+            await PostAsync(connected, payload, Sign(payload, app.Clock.GetUtcNow(), "whsec_someone_else")),
+            await PostAsync(unconnected, payload),
+            await PostAsync(unknown, payload),
+        };
+
+        foreach (var answer in answers)
+            await answer.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "stripe_signature_invalid");
+        var bodies = await Task.WhenAll(answers.Select(a => a.Content.ReadAsStringAsync()));
+        bodies.Distinct().Count().ShouldBe(1, string.Join("\n", bodies));
     }
 
     [Fact]
