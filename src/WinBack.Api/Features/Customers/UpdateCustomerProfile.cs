@@ -3,6 +3,7 @@ using FluentValidation;
 using Marten;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Errors;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Customers;
@@ -41,7 +42,9 @@ public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQ
         {
             s.Summary = "Set a customer's profile";
             s.Description = "Sets email, Stripe customer id and attributes, replacing what was there (a field left out becomes " +
-                            "null or empty). Creates the customer if WinBack has not seen them yet. A profile update is not an activity.";
+                            "null or empty). Creates the customer if WinBack has not seen them yet. A profile update is not an activity. " +
+                            "The Stripe customer id says where credits go: an ingest key may set it while the customer has none, " +
+                            "and must otherwise send it unchanged; changing or removing it takes an admin key (403 insufficient_scope).";
             s.ExampleRequest = new UpdateCustomerProfileRequest
             {
                 Email = "ada@example.com", StripeCustomerId = "cus_Q1w2E3r4T5y6U7",
@@ -49,16 +52,31 @@ public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQ
             };
             s.Responses[200] = "The customer after the update.";
             s.ResponseExamples[200] = CustomerView.Example;
+            s.Responses[403] = "The key's scope does not allow this, or an ingest key tried to change a Stripe customer id that is set.";
+            s.ResponseExamples[403] = StripeIdNeedsAdmin;
         });
     }
 
+    public static readonly ApiProblem StripeIdNeedsAdmin = ApiProblem.Of(403, ErrorCodes.InsufficientScope, "Insufficient scope",
+        "This customer's stripeCustomerId is set; changing or removing it takes a key with scope admin (it says where credits go). " +
+        "Send it unchanged to update the rest of the profile.");
+
     public override async Task HandleAsync(UpdateCustomerProfileRequest request, CancellationToken ct)
     {
-        var tenantId = HttpContext.Caller().RequireTenant();
+        var caller = HttpContext.Caller();
+        var tenantId = caller.RequireTenant();
         var updated = CustomerDecider.Decide(new UpdateProfile(request.CustomerId, request.Email, request.StripeCustomerId,
             request.Attributes ?? new Dictionary<string, string>(), await clock.NowAsync(tenantId, ct)));
-        await writer.WriteAsync(CustomerEventWrite.Of(tenantId, updated));
+        var mayRepoint = caller.Scope == ApiScopes.Admin;
+        if (!mayRepoint && Repoints((await session.LoadAsync<CustomerSummary>(request.CustomerId, ct))?.State, request.StripeCustomerId))
+            throw new ApiException(StripeIdNeedsAdmin);
+        // Checked again on the state the write decides on, so that two concurrent first settings cannot both pass.
+        await writer.WriteAsync(new CustomerEventWrite(tenantId, request.CustomerId,
+            current => mayRepoint || !Repoints(current, request.StripeCustomerId) ? [updated] : throw new ApiException(StripeIdNeedsAdmin)));
         var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct);
         await Send.OkAsync(CustomerView.Of(summary!.State), ct);
     }
+
+    private static bool Repoints(Customer? current, string? stripeCustomerId) =>
+        current?.StripeCustomerId is { } set && set != stripeCustomerId;
 }

@@ -23,7 +23,8 @@ public sealed class AdvanceTestClockEndpoint(TestClockRunner runner) : Endpoint<
     public override void Configure()
     {
         Post("/test-clock/advance");
-        Roles(ApiScopes.Ingest, ApiScopes.Admin);
+        // Moving time runs sweeps and expiries for the whole tenant: an admin's decision, not an integration's.
+        Roles(ApiScopes.Admin);
         Tags("Test clock");
         Summary(s =>
         {
@@ -39,7 +40,7 @@ public sealed class AdvanceTestClockEndpoint(TestClockRunner runner) : Endpoint<
             s.ExampleRequest = new AdvanceTestClockRequest { To = DateTimeOffset.Parse("2027-02-22T09:00:00Z") };
             s.Responses[200] = "The clock after the run.";
             s.ResponseExamples[200] = TestClockView.Example;
-            s.Responses[403] = "A live tenant's key (test_mode_only), or a key without the scope.";
+            s.Responses[403] = "A live tenant's key (test_mode_only), or a key without the admin scope (insufficient_scope).";
             s.ResponseExamples[403] = TestClockView.LiveTenant;
             s.Responses[422] = "'to' is before the clock's current time (test_clock_backwards).";
             s.ResponseExamples[422] = ProblemMapping.FromException(new DomainRuleViolated(TestClockRunner.ClockWouldGoBack,

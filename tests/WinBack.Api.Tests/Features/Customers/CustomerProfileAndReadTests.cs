@@ -17,7 +17,8 @@ public sealed class CustomerProfileAndReadTests(WinBackApp app) : IClassFixture<
             email = "ada@example.com", stripeCustomerId = "cus_Q1w2E3", attributes = new Dictionary<string, string> { ["channel"] = "web" },
         });
         created.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var replaced = await (await tenant.Ingest.PutAsJsonAsync("/v1/customers/cus_p", new { email = "ada@example.org" }))
+        // Removing a Stripe customer id that is set takes an admin key (AdminOnlyChangesTests).
+        var replaced = await (await tenant.Admin.PutAsJsonAsync("/v1/customers/cus_p", new { email = "ada@example.org" }))
             .Content.ReadFromJsonAsync<JsonElement>();
 
         replaced.GetProperty("email").GetString().ShouldBe("ada@example.org");
