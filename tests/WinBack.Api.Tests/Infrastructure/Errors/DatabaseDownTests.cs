@@ -40,6 +40,7 @@ public sealed class DatabaseDownTests
     private const int Writers = 8;
     private const int Customers = 30;
 
+    /// <summary>One answer; <paramref name="Phase"/> names when it was sent, or "down" only when it was sent and answered during the outage.</summary>
     private sealed record Answer(string Phase, string Kind, HttpStatusCode Status, string? RetryAfter, string Body);
 
     [Fact]
@@ -55,9 +56,11 @@ public sealed class DatabaseDownTests
 
         async Task Send(string kind, Func<Task<HttpResponseMessage>> call)
         {
-            var at = phase;
+            var sentAt = phase;
             using var response = await call();
             var body = await response.Content.ReadAsStringAsync();
+            // Marten retries a failed command for a while: a request sent during the outage may succeed after the restart.
+            var at = sentAt == "down" && phase != "down" ? "across the restart" : sentAt;
             answers.Add(new Answer(at, kind, response.StatusCode, response.Headers.RetryAfter?.ToString(), body));
             if (kind == "write" && response.IsSuccessStatusCode)
                 acknowledged.Add((JsonDocument.Parse(body).RootElement.GetProperty("customerId").GetString()!,
@@ -73,7 +76,7 @@ public sealed class DatabaseDownTests
                 await Send("write", () => tenant.Ingest.PostAsJsonAsync($"/v1/customers/{customer}/activities",
                     new { type = "purchase", amount = 100, currency = "eur", externalId = $"w{w}-{i}" }));
                 if (i % 4 == 0)
-                    await Send("read", () => tenant.Admin.GetAsync($"/v1/customers/{customer}"));
+                    await Send("read", () => tenant.Admin.GetAsync("/v1/customers?limit=5"));
                 if (i % 8 == 0)
                     await Send("unknown key", () => strangerKey.GetAsync("/v1/customers"));
             }
@@ -104,7 +107,7 @@ public sealed class DatabaseDownTests
             answer.RetryAfter.ShouldNotBeNull(answer.Body);
             JsonDocument.Parse(answer.Body).RootElement.GetProperty("code").GetString().ShouldBe("database_unavailable");
         }
-        down.ShouldAllBe(a => a.Status == HttpStatusCode.ServiceUnavailable);
+        down.ShouldAllBe(a => a.Status == HttpStatusCode.ServiceUnavailable, string.Join("; ", down.Where(a => a.Status != HttpStatusCode.ServiceUnavailable).Select(a => $"{a.Kind} {a.Status}")));
 
         foreach (var customer in acknowledged.GroupBy(a => a.Customer))
         {
