@@ -25,6 +25,8 @@ public sealed class WinBackOptions
 
     public StripeOptions Stripe { get; set; } = new();
 
+    public BackgroundOptions Background { get; set; } = new();
+
     /// <summary>How long an Idempotency-Key is remembered; the contract promises at least 24 hours.</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(48);
 
@@ -80,6 +82,19 @@ public sealed class StripeOptions
 
     /// <summary>How long one Stripe call may take before it counts as failed (and is retried).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
+}
+
+/// <summary>How background loops set aside a unit of work (a tenant's share of a pass, or one row) that keeps failing.</summary>
+public sealed class BackgroundOptions
+{
+    /// <summary>
+    /// Failures in a row after which a unit is parked (N): enough to ride out a passing fault over a few passes, few enough that a
+    /// poisoned unit stops costing every pass within minutes.
+    /// </summary>
+    public int ParkAfterFailures { get; set; } = 5;
+
+    /// <summary>How often a parked unit is tried again; a success unparks it.</summary>
+    public TimeSpan ParkedRetryInterval { get; set; } = TimeSpan.FromMinutes(30);
 }
 
 public enum WinBackRole { All, Api, Worker }
