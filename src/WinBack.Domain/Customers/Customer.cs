@@ -51,7 +51,7 @@ public sealed record Customer
     public IReadOnlyDictionary<string, long> Balance => Rewards
         .Where(r => r.IsCredit && r.Status != RewardStatus.Pending && r.Issued.Currency is not null)
         .GroupBy(r => r.Issued.Currency!)
-        .ToDictionary(g => g.Key, g => g.Sum(r => r.InBalance));
+        .ToDictionary(g => g.Key, g => Money.Sum(g.Select(r => r.InBalance)));
 
     public RewardState? Reward(string rewardId) => Rewards.FirstOrDefault(r => r.Id == rewardId);
 
@@ -76,12 +76,12 @@ public sealed record Customer
         RewardRedeemed e => WithReward(Existing(state, e), e.RewardId, r => r.Apply(e)),
         RewardRedemptionReversed e => WithReward(Existing(state, e), e.RewardId, r => r.Apply(e)),
         RewardExpired e => WithReward(Existing(state, e), e.RewardId,
-            r => r with { Status = RewardStatus.Expired, Remaining = 0, Expired = r.Expired + (e.UnusedAmount ?? 0) }),
+            r => r with { Status = RewardStatus.Expired, Remaining = 0, Expired = Money.Sum(r.Expired, e.UnusedAmount ?? 0) }),
         RewardExpiryApproached e => WithReward(Existing(state, e), e.RewardId, r => r with { ExpiryNoticed = true }),
         RewardSyncedToStripe e => WithReward(Existing(state, e), e.RewardId, r => r with { StripeSyncs = [..r.StripeSyncs ?? [], e] }),
         RewardStripeSyncFailed e => WithReward(Existing(state, e), e.RewardId, r => r with { StripeSyncsFailed = [..r.StripeSyncsFailed ?? [], e.Action] }),
         RewardRevoked e => WithReward(Existing(state, e), e.RewardId,
-            r => r with { Status = RewardStatus.Revoked, Remaining = 0, Revoked = r.Revoked + (e.UnusedAmount ?? 0) }),
+            r => r with { Status = RewardStatus.Revoked, Remaining = 0, Revoked = Money.Sum(r.Revoked, e.UnusedAmount ?? 0) }),
         _ => Existing(state, @event),
     };
 
@@ -183,7 +183,7 @@ public sealed record Customer
         if (amount is not { } money)
             return totals;
         var current = totals.GetValueOrDefault(money.Currency);
-        return With(totals, money.Currency, checked(current + sign * money.Amount));
+        return With(totals, money.Currency, Money.Sum(current, sign < 0 ? Money.Negate(money.Amount) : money.Amount));
     }
 
     private static IReadOnlyDictionary<TKey, TValue> With<TKey, TValue>(IReadOnlyDictionary<TKey, TValue> source, TKey key, TValue value)

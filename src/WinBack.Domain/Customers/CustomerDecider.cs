@@ -23,6 +23,8 @@ public static class CustomerDecider
     /// <summary>How far ahead of the tenant's clock an activity may claim to have happened (clock skew).</summary>
     public static readonly TimeSpan FutureTolerance = TimeSpan.FromMinutes(5);
 
+    public const string AmountTooLarge = "amount_too_large";
+
     public static ActivityRecorded Decide(RecordActivity command)
     {
         var occurredAt = command.OccurredAt ?? command.Now;
@@ -33,6 +35,8 @@ public static class CustomerDecider
             throw new DomainRuleViolated("amount_mismatch", "Purchases and refunds carry an amount; other activities do not.");
         if (command.Amount is { Amount: < 0 })
             throw new DomainRuleViolated("negative_amount", "Amounts are positive; a refund is its own activity type.");
+        if (command.Amount is { } amount && !Money.IsAmount(amount.Amount))
+            throw new DomainRuleViolated(AmountTooLarge, $"An amount is at most {Money.MaxAmount} minor units; {amount.Amount} was given.");
         if (command.Reason is not null && command.Type != ActivityType.SubscriptionCancelled)
             throw new DomainRuleViolated("reason_without_cancellation", "Only subscription_cancelled carries a churn reason.");
         if ((command.Type == ActivityType.Custom) != !string.IsNullOrEmpty(command.Name))

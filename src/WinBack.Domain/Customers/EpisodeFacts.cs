@@ -41,10 +41,10 @@ public sealed record EpisodeFacts(
             OrdersAfterReturn = OrdersAfterReturn + 1,
             RevenueAfterReturn = amount is { } paid ? Add(paid.Currency, paid.Amount) : RevenueAfterReturn,
         },
-        ActivityType.Refund when amount is { } refunded => this with { RevenueAfterReturn = Add(refunded.Currency, -refunded.Amount) },
+        ActivityType.Refund when amount is { } refunded => this with { RevenueAfterReturn = Add(refunded.Currency, Common.Money.Negate(refunded.Amount)) },
         _ => this,
     };
 
     private IReadOnlyDictionary<string, long> Add(string currency, long amount) =>
-        new Dictionary<string, long>(RevenueAfterReturn) { [currency] = RevenueAfterReturn.GetValueOrDefault(currency) + amount };
+        new Dictionary<string, long>(RevenueAfterReturn) { [currency] = Common.Money.Sum(RevenueAfterReturn.GetValueOrDefault(currency), amount) };
 }

@@ -1,3 +1,4 @@
+using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
 
 namespace WinBack.Domain.Customers;
@@ -18,7 +19,7 @@ public sealed record RewardState(RewardIssued Issued, RewardStatus Status, long 
     IReadOnlyList<StripeSyncAction>? StripeSyncsFailed = null)
 {
     /// <summary>Credit used at checkout and not given back by a reversal.</summary>
-    public long Redeemed => IsCredit ? Redemptions.Where(r => !r.Reversed).Sum(r => r.Amount ?? 0) : 0;
+    public long Redeemed => IsCredit ? Money.Sum(Redemptions.Where(r => !r.Reversed).Select(r => r.Amount ?? 0)) : 0;
 
     public string Id => Issued.RewardId;
     public bool IsCredit => Issued.Type == RewardType.AccountCredit;
@@ -35,7 +36,7 @@ public sealed record RewardState(RewardIssued Issued, RewardStatus Status, long 
 
     public RewardState Apply(RewardRedeemed e)
     {
-        var left = Remaining - (IsCredit ? e.Amount ?? 0 : 1);
+        var left = Money.Sum(Remaining, Money.Negate(IsCredit ? e.Amount ?? 0 : 1));
         return this with
         {
             Remaining = left,
@@ -51,7 +52,7 @@ public sealed record RewardState(RewardIssued Issued, RewardStatus Status, long 
         var redemption = Redemptions.Single(r => r.Id == e.RedemptionId);
         return this with
         {
-            Remaining = Remaining + (IsCredit ? redemption.Amount ?? 0 : 1),
+            Remaining = Money.Sum(Remaining, IsCredit ? redemption.Amount ?? 0 : 1),
             Status = Status == RewardStatus.Redeemed ? RewardStatus.Available : Status,
             Redemptions = Redemptions.Select(r => r.Id == e.RedemptionId ? r with { Reversed = true } : r).ToList(),
         };

@@ -25,10 +25,10 @@ public sealed class BudgetMeter(Limits limits, Money? spent, Money? spentToday)
             return true;
         lock (_lock)
         {
-            _needed += credit.Amount;
-            var granted = _granted + credit.Amount;
-            if (_spent + granted > (limits.TotalBudget?.Amount ?? long.MaxValue)
-                || _spentToday + granted > (limits.DailyBudget?.Amount ?? long.MaxValue))
+            _needed = Money.Sum(_needed, credit.Amount);
+            var granted = Money.Sum(_granted, credit.Amount);
+            if (Money.Sum(_spent, granted) > (limits.TotalBudget?.Amount ?? long.MaxValue)
+                || Money.Sum(_spentToday, granted) > (limits.DailyBudget?.Amount ?? long.MaxValue))
             {
                 Refused++;
                 return false;

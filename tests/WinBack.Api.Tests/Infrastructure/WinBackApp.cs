@@ -110,4 +110,8 @@ public sealed class SecondProcess(string connectionString) : WinBackApp
     protected override Task<string> DatabaseAsync() => Task.FromResult(connectionString);
 }
 
-public sealed record TestTenant(string Id, HttpClient Admin, HttpClient Ingest, WinBackApp.KeyCreated AdminKey, WinBackApp.KeyCreated IngestKey);
+public sealed record TestTenant(string Id, HttpClient Admin, HttpClient Ingest, WinBackApp.KeyCreated AdminKey, WinBackApp.KeyCreated IngestKey)
+{
+    /// <summary>The same tenant's keys on another app (a restarted process).</summary>
+    public TestTenant On(WinBackApp app) => this with { Admin = app.ClientWithKey(AdminKey.Secret), Ingest = app.ClientWithKey(IngestKey.Secret) };
+}

@@ -27,6 +27,15 @@ public sealed partial class CustomerDeciderTests
     }
 
     [Fact]
+    public void An_amount_past_the_bound_is_refused_by_every_path_not_only_the_validators()
+    {
+        CustomerDecider.Decide(Record(ActivityType.Purchase, amount: new Money(Money.MaxAmount, "eur"))).Amount!.Amount.ShouldBe(Money.MaxAmount);
+
+        Should.Throw<DomainRuleViolated>(() => CustomerDecider.Decide(Record(ActivityType.Purchase, amount: new Money(Money.MaxAmount + 1, "eur"))))
+            .Code.ShouldBe(CustomerDecider.AmountTooLarge);
+    }
+
+    [Fact]
     public void An_activity_further_in_the_future_is_refused()
     {
         Should.Throw<DomainRuleViolated>(() => CustomerDecider.Decide(Record(ActivityType.Login, Now.AddMinutes(6))))

@@ -29,6 +29,16 @@ public sealed class CustomerEvolveTests
     }
 
     [Fact]
+    public void A_lifetime_value_that_would_leave_the_64_bit_range_is_a_domain_error()
+    {
+        // Values this large only exist if stored before amounts were bounded; the next purchase is refused, not an OverflowException.
+        var customer = Given(Activity(ActivityType.Purchase, 1, long.MaxValue - 10));
+
+        Should.Throw<DomainRuleViolated>(() => Customer.Evolve(customer, Activity(ActivityType.Purchase, 2, 11))).Code.ShouldBe(Money.AmountOverflow);
+        Customer.Evolve(customer, Activity(ActivityType.Purchase, 2, 10)).LifetimeValue["eur"].ShouldBe(long.MaxValue);
+    }
+
+    [Fact]
     public void A_cancellation_sets_the_status_and_churn_reason_and_a_later_subscription_reactivates()
     {
         var cancelled = Given(Activity(ActivityType.Login, 1), Activity(ActivityType.SubscriptionCancelled, 2, reason: ChurnReason.TooExpensive));

@@ -13,7 +13,7 @@ public class ActivityInput
     public ActivityType? Type { get; set; }
     /// <summary>When it happened (RFC 3339). Default: now (a test tenant's clock). Past times are fine; more than 5 minutes ahead is refused.</summary>
     public DateTimeOffset? OccurredAt { get; set; }
-    /// <summary>Minor units (cents). Required for purchase and refund, and only for them.</summary>
+    /// <summary>Minor units (cents), 0 to 1,000,000,000,000. Required for purchase and refund, and only for them.</summary>
     public long? Amount { get; set; }
     /// <summary>ISO 4217 code such as "eur". Required with amount.</summary>
     public string? Currency { get; set; }
@@ -51,7 +51,7 @@ public sealed class ActivityInputValidator : AbstractValidator<ActivityInput>
         When(x => x.Type is ActivityType.Purchase or ActivityType.Refund, () =>
         {
             RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required for purchase and refund.")
-                .GreaterThanOrEqualTo(0);
+                .InclusiveBetween(0, Money.MaxAmount);
             RuleFor(x => x.Currency).NotEmpty().WithMessage("'currency' is required for purchase and refund.")
                 .Must(Money.IsCurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
         }).Otherwise(() =>

@@ -160,9 +160,12 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
                 continue;
             }
             IReadOnlyList<ICustomerEvent> events;
+            Customer? state;
             try
             {
                 events = write.Decide(stream.State);
+                // Folding refuses too: a sum that would leave the 64-bit range fails only this write.
+                state = events.Aggregate(stream.State, (s, e) => Customer.Evolve(s, e));
             }
             catch (DomainRuleViolated refused)
             {
@@ -175,7 +178,6 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
                 session.Insert(new ActivityDedupe { Id = newId, Activity = activity });
                 seen[newId] = activity;
             }
-            var state = events.Aggregate(stream.State, (s, e) => Customer.Evolve(s, e));
             streams[write.CustomerId] = (state, stream.Version, [.. stream.Events, .. events]);
             outcomes[i] = new Outcome(new CustomerEventWritten(events, state), null);
         }

@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Marten;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Imports;
@@ -13,12 +14,14 @@ public sealed record ImportWork(string TenantId, string ImportId, string FilePat
 
 /// <summary>
 /// Imports uploaded NDJSON files in the process that received them, one at a time. Lines go through the
-/// customer event writer in chunks, so imports and live activity never race on a customer. Bad lines
-/// are recorded with their line number and skipped.
+/// customer event writer in chunks, so imports and live activity never race on a customer. Bad lines, and lines whose
+/// write fails, are recorded with their line number and skipped; the counts say what was written. A job that stops on an
+/// internal error keeps its counts and says at which line it stopped.
 /// </summary>
-public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWriter writer, TimeProvider clock,
+public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWriter writer, BackgroundHealth health, TimeProvider clock,
     TenantClock tenantClock, ILogger<CustomerImportRunner> logger) : BackgroundService
 {
+    public const string Loop = "import";
     private const int ChunkSize = 1000;
     private const int ChunksInFlight = 4;
     private readonly Channel<ImportWork> _queue = Channel.CreateUnbounded<ImportWork>();
@@ -41,14 +44,44 @@ public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWrit
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "Import {ImportId} failed", work.ImportId);
-                await SaveAsync(work, job => { job.Status = ImportStatus.Failed; job.Failure = "The import stopped on an internal error; importing the file again is safe."; });
+                await FailAsync(work, e, stoppingToken);
             }
             finally
             {
-                File.Delete(work.FilePath);
+                try { File.Delete(work.FilePath); }
+                catch (IOException e) { logger.LogWarning(e, "Could not delete the file of import {ImportId}", work.ImportId); }
             }
         }
+    }
+
+    // The job keeps what it counted and says where it stopped; a failure to record that is logged, and the next import runs.
+    private async Task FailAsync(ImportWork work, Exception e, CancellationToken ct)
+    {
+        var stopped = e as ImportStoppedException;
+        var reason = $"The import stopped on an internal error{(stopped is null ? "" : $" after line {stopped.Job.LinesRead}")}; what was " +
+                     $"imported is kept, and importing the file again is safe. {BackgroundHealth.ReasonOf(stopped?.InnerException ?? e)}";
+        await health.ParkAsync(Loop, work.TenantId, work.ImportId, reason, ct);
+        try
+        {
+            await using var session = store.LightweightSession(work.TenantId);
+            var job = stopped?.Job ?? await session.LoadAsync<ImportJob>(work.ImportId, ct);
+            if (job is null)
+                return;
+            job.Status = ImportStatus.Failed;
+            job.Failure = reason;
+            job.CompletedAt = clock.GetUtcNow();
+            await SaveAsync(session, job, ct);
+        }
+        catch (Exception recording) when (recording is not OperationCanceledException)
+        {
+            logger.LogError(recording, "Could not record that import {ImportId} of tenant {TenantId} failed", work.ImportId, work.TenantId);
+        }
+    }
+
+    /// <summary>An import that stopped part-way, with its job as far as it got.</summary>
+    private sealed class ImportStoppedException(ImportJob job, Exception cause) : Exception(cause.Message, cause)
+    {
+        public ImportJob Job { get; } = job;
     }
 
     private async Task RunAsync(ImportWork work, CancellationToken ct)
@@ -70,37 +103,76 @@ public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWrit
         // The customers' history is judged, and stamped, by the tenant's clock (a test tenant's may be far from the wall's).
         var now = await tenantClock.NowAsync(work.TenantId, ct);
         var validator = new ImportLineValidator(now);
-        var chunk = new List<CustomerEventWrite>(ChunkSize);
-        var inFlight = new Queue<Task<IReadOnlyList<CustomerEventWritten>>>();
-        await using var file = File.OpenRead(work.FilePath);
-        await foreach (var text in ImportLines.ReadAsync(file, ct))
+        var chunk = new List<(long Line, CustomerEventWrite Write)>(ChunkSize);
+        var inFlight = new Queue<Task<(long Line, Exception? Failure)[]>>();
+        try
         {
-            job.LinesRead++;
-            if (text is null)
+            await using var file = File.OpenRead(work.FilePath);
+            await foreach (var text in ImportLines.ReadAsync(file, ct))
             {
-                job.Reject(job.LinesRead, ImportLines.TooLong);
-                continue;
+                job.LinesRead++;
+                if (text is null)
+                {
+                    job.Reject(job.LinesRead, ImportLines.TooLong);
+                    continue;
+                }
+                if (string.IsNullOrWhiteSpace(text))
+                    continue;
+                if (Parse(text, job.LinesRead, job, validator) is not { } line)
+                    continue;
+                chunk.Add((job.LinesRead, CustomerEventWrite.Of(work.TenantId, line.ToEvent(job.Id, now))));
+                if (chunk.Count < ChunkSize)
+                    continue;
+                inFlight.Enqueue(WriteAsync(chunk));
+                chunk = new List<(long, CustomerEventWrite)>(ChunkSize);
+                if (inFlight.Count >= ChunksInFlight)
+                {
+                    Count(job, await inFlight.Dequeue());
+                    await SaveAsync(session, job, ct);
+                }
             }
-            if (string.IsNullOrWhiteSpace(text))
-                continue;
-            if (Parse(text, job.LinesRead, job, validator) is not { } line)
-                continue;
-            chunk.Add(CustomerEventWrite.Of(work.TenantId, line.ToEvent(job.Id, now)));
-            if (chunk.Count < ChunkSize)
-                continue;
-            inFlight.Enqueue(writer.WriteAllAsync(chunk));
-            chunk = new List<CustomerEventWrite>(ChunkSize);
-            if (inFlight.Count >= ChunksInFlight)
-            {
-                job.Imported += (await inFlight.Dequeue()).Count;
-                await SaveAsync(session, job, ct);
-            }
+            if (chunk.Count > 0)
+                inFlight.Enqueue(WriteAsync(chunk));
         }
-        if (chunk.Count > 0)
-            inFlight.Enqueue(writer.WriteAllAsync(chunk));
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // What was written before the stop is counted, so the job stays honest.
+            foreach (var written in inFlight)
+                Count(job, await written);
+            throw new ImportStoppedException(job, e);
+        }
         while (inFlight.Count > 0)
-            job.Imported += (await inFlight.Dequeue()).Count;
+            Count(job, await inFlight.Dequeue());
         await FinishAsync(session, job, ct);
+    }
+
+    // Each line's write succeeds or fails on its own; a failure is that line's, by its number.
+    private async Task<(long Line, Exception? Failure)[]> WriteAsync(IReadOnlyList<(long Line, CustomerEventWrite Write)> chunk) =>
+        await Task.WhenAll(chunk.Select(async c =>
+        {
+            try
+            {
+                await writer.WriteAsync(c.Write);
+                return (c.Line, (Exception?)null);
+            }
+            catch (Exception e)
+            {
+                return (c.Line, e);
+            }
+        }));
+
+    private void Count(ImportJob job, (long Line, Exception? Failure)[] written)
+    {
+        foreach (var (line, failure) in written)
+        {
+            if (failure is null)
+            {
+                job.Imported++;
+                continue;
+            }
+            logger.LogWarning(failure, "Line {Line} of import {ImportId} could not be written", line, job.Id);
+            job.Reject(line, $"The line could not be written: {BackgroundHealth.ReasonOf(failure)}");
+        }
     }
 
     private static ImportLine? Parse(string text, long lineNumber, ImportJob job, ImportLineValidator validator)
@@ -130,6 +202,8 @@ public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWrit
 
     private async Task FinishAsync(IDocumentSession session, ImportJob job, CancellationToken ct)
     {
+        // Write failures are counted as their chunks finish; the report reads in line order.
+        job.Errors.Sort((a, b) => a.Line.CompareTo(b.Line));
         job.Status = ImportStatus.Completed;
         job.CompletedAt = clock.GetUtcNow();
         await SaveAsync(session, job, ct);
@@ -141,12 +215,4 @@ public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWrit
         await session.SaveChangesAsync(ct);
     }
 
-    private async Task SaveAsync(ImportWork work, Action<ImportJob> change)
-    {
-        await using var session = store.LightweightSession(work.TenantId);
-        if (await session.LoadAsync<ImportJob>(work.ImportId) is not { } job)
-            return;
-        change(job);
-        await SaveAsync(session, job, CancellationToken.None);
-    }
 }

@@ -9,6 +9,7 @@ namespace WinBack.Api.Features.Imports;
 /// <summary>An amount in minor units of a currency.</summary>
 public sealed class ImportMoney
 {
+    /// <summary>Minor units, 0 to 1,000,000,000,000.</summary>
     public long? Amount { get; set; }
     public string? Currency { get; set; }
 }
@@ -55,7 +56,7 @@ public sealed class ImportLineValidator : AbstractValidator<ImportLine>
         RuleFor(x => x.OrderCount).NotNull();
         RuleFor(x => x.OrderCount).GreaterThanOrEqualTo(0).When(x => x.OrderCount is not null);
         RuleFor(x => x.LifetimeValue).NotNull();
-        RuleFor(x => x.LifetimeValue!.Amount).NotNull().GreaterThanOrEqualTo(0).When(x => x.LifetimeValue is not null)
+        RuleFor(x => x.LifetimeValue!.Amount).NotNull().InclusiveBetween(0, Money.MaxAmount).When(x => x.LifetimeValue is not null)
             .OverridePropertyName("lifetimeValue.amount");
         RuleFor(x => x.LifetimeValue!.Currency).Must(Money.IsCurrencyCode).When(x => x.LifetimeValue is not null)
             .OverridePropertyName("lifetimeValue.currency")

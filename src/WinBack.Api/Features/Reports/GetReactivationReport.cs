@@ -3,6 +3,7 @@ using FluentValidation;
 using Marten;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Reports;
 
@@ -36,9 +37,10 @@ public sealed class GetReactivationReportValidator : Validator<GetReactivationRe
 
 /// <param name="AsOf">The time the report stands at (a test tenant's clock): every event committed before the request is in it,
 /// and the 30/60/90-day retention marks are measured against it.</param>
-public sealed record ReactivationReportView(DateTimeOffset AsOf, string GroupBy, IReadOnlyList<ReactivationRow> Rows);
+/// <param name="Parked">Groups of episodes within the filter that the rows leave out, because their money cannot be summed; usually none.</param>
+public sealed record ReactivationReportView(DateTimeOffset AsOf, string GroupBy, IReadOnlyList<ReactivationRow> Rows, IReadOnlyList<ParkedReportGroup> Parked);
 
-public sealed class GetReactivationReportEndpoint(IDocumentStore store, TenantClock clock)
+public sealed class GetReactivationReportEndpoint(IDocumentStore store, BackgroundHealth health, TenantClock clock)
     : Endpoint<GetReactivationReportRequest, ReactivationReportView>
 {
     public static readonly IReadOnlyDictionary<string, ReportGrouping> Groupings = new Dictionary<string, ReportGrouping>
@@ -50,7 +52,7 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, TenantCl
     private static readonly EpisodeCounts NoHoldout = new(0, 0, 0, 0);
 
     private static readonly ReactivationReportView Example = new(DateTimeOffset.Parse("2026-11-24T09:30:00Z"), "rule",
-        [ReactivationRow.Example(ReportGrouping.Rule, "rule_01jdq3w5x8k2m9v4r7t6y1z0ae")]);
+        [ReactivationRow.Example(ReportGrouping.Rule, "rule_01jdq3w5x8k2m9v4r7t6y1z0ae")], []);
 
     public override void Configure()
     {
@@ -73,9 +75,13 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, TenantCl
                 "returns at least that old. With groupBy=variant, each arm's row is compared with the holdout's row. Money is " +
                 "per currency in minor units (averages rounded to a minor unit); rates are null, not 0, when their " +
                 "denominator is 0. Send Accept: text/csv for the same rows as CSV. Every event committed before the request " +
-                "is included; asOf is the time of the request. from and to are UTC days; retention counts returns by UTC day.";
+                "is included; asOf is the time of the request. from and to are UTC days; retention counts returns by UTC day. " +
+                "A group of episodes (rule, arm, lapse day, churn reason) whose money sums past 9,223,372,036,854,775,807 minor units " +
+                "(only amounts stored before amounts were bounded to 10^12 get there) is left out of the rows and listed in parked, " +
+                "with its reason; it is summed again when its episodes change.";
             s.Responses[200] = "The report (JSON, or CSV with Accept: text/csv).";
             s.ResponseExamples[200] = Example;
+            s.Responses[422] = "A figure sums past the largest a report can show (report_sum_out_of_range): narrow it with ruleId, from and to.";
         });
     }
 
@@ -85,13 +91,14 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, TenantCl
         var asOf = await clock.NowAsync(tenantId, ct);
         var groupBy = request.GroupBy ?? "rule";
         var grouping = Groupings[groupBy];
-        var groups = await ReactivationQuery.RunAsync(store, tenantId, new ReportFilter(request.RuleId, request.From, request.To), grouping, asOf, ct);
+        var filter = new ReportFilter(request.RuleId, request.From, request.To);
+        var groups = await ReactivationQuery.RunAsync(store, health, tenantId, filter, grouping, asOf, ct);
         // With groupBy=variant the holdout is a row of its own, and the arms are compared with it.
         var holdout = groups.FirstOrDefault(g => g.Key == Domain.Rules.Variant.Holdout);
         var rows = groups.Select(g => grouping != ReportGrouping.Variant
             ? ReactivationRow.Of(grouping, g, g.Counts, g.Money)
             : ReactivationRow.Of(grouping, g, holdout?.Counts ?? NoHoldout, holdout?.Money ?? new Dictionary<string, GroupMoney>())).ToList();
-        var report = new ReactivationReportView(asOf, groupBy, rows);
+        var report = new ReactivationReportView(asOf, groupBy, rows, await ReactivationQuery.ParkedAsync(health, tenantId, filter, ct));
 
         if (HttpContext.Request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
             await Send.StringAsync(ReactivationCsv.Of(report), contentType: "text/csv; charset=utf-8", cancellation: ct);

@@ -3,6 +3,7 @@ using FluentValidation;
 using Marten;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Hosting;
 
 namespace WinBack.Api.Features.Reports;
 
@@ -26,9 +27,10 @@ public sealed class GetReportOverviewValidator : Validator<GetReportOverviewRequ
 /// <param name="AsOf">The time the overview stands at (a test tenant's clock).</param>
 /// <param name="Totals">The whole program, all time: the reactivation report's figures in one row.</param>
 /// <param name="Daily">Every UTC day from 'from' to 'to': lapsed, rewarded and reactivated episodes, and revenue after return.</param>
-public sealed record ReportOverviewView(DateTimeOffset AsOf, ReactivationRow Totals, IReadOnlyList<OverviewDay> Daily);
+/// <param name="Parked">Groups of episodes left out of the totals and the series, because their money cannot be summed; usually none.</param>
+public sealed record ReportOverviewView(DateTimeOffset AsOf, ReactivationRow Totals, IReadOnlyList<OverviewDay> Daily, IReadOnlyList<ParkedReportGroup> Parked);
 
-public sealed class GetReportOverviewEndpoint(IDocumentStore store, TenantClock clock) : Endpoint<GetReportOverviewRequest, ReportOverviewView>
+public sealed class GetReportOverviewEndpoint(IDocumentStore store, BackgroundHealth health, TenantClock clock) : Endpoint<GetReportOverviewRequest, ReportOverviewView>
 {
     public override void Configure()
     {
@@ -41,14 +43,16 @@ public sealed class GetReportOverviewEndpoint(IDocumentStore store, TenantClock 
             s.Description = "For a dashboard: the totals of the whole program (the reactivation report's figures over all rules, " +
                             "all time, in one row, without a group name) and a daily series for a chart: episodes that lapsed each " +
                             "UTC day and how many of them were rewarded, episodes whose customer came back that day, and the revenue " +
-                            "after return of those. Every day of the range is present, with zeros.";
+                            "after return of those. Every day of the range is present, with zeros. Groups of episodes whose money cannot be " +
+                            "summed are left out and listed in parked, as in the reactivation report.";
             s.Responses[200] = "The overview.";
             s.ResponseExamples[200] = new ReportOverviewView(DateTimeOffset.Parse("2026-11-24T09:30:00Z"),
                 ReactivationRow.Example(ReportGrouping.All, "all"),
                 [
                     new OverviewDay(new DateOnly(2026, 11, 23), 41, 36, 12, [new Customers.MoneyView(61_200, "eur")]),
                     new OverviewDay(new DateOnly(2026, 11, 24), 38, 33, 15, [new Customers.MoneyView(74_950, "eur")]),
-                ]);
+                ], []);
+            s.Responses[422] = "A figure sums past the largest a report can show (report_sum_out_of_range).";
         });
     }
 
@@ -58,12 +62,13 @@ public sealed class GetReportOverviewEndpoint(IDocumentStore store, TenantClock 
         var asOf = await clock.NowAsync(tenantId, ct);
         var to = request.To ?? DateOnly.FromDateTime(asOf.UtcDateTime);
         var from = request.From ?? to.AddDays(-89);
-        var all = (await ReactivationQuery.RunAsync(store, tenantId, new ReportFilter(null, null, null), ReportGrouping.All, asOf, ct))
+        var everything = new ReportFilter(null, null, null);
+        var all = (await ReactivationQuery.RunAsync(store, health, tenantId, everything, ReportGrouping.All, asOf, ct))
             .SingleOrDefault();
         var totals = all is null
             ? ReactivationRow.Empty
             : ReactivationRow.Of(ReportGrouping.All, all, all.Counts, all.Money);
         var daily = await OverviewQuery.DailyAsync(store, tenantId, from, to, asOf, ct);
-        await Send.OkAsync(new ReportOverviewView(asOf, totals, daily), ct);
+        await Send.OkAsync(new ReportOverviewView(asOf, totals, daily, await ReactivationQuery.ParkedAsync(health, tenantId, everything, ct)), ct);
     }
 }

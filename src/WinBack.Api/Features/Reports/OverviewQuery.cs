@@ -25,19 +25,19 @@ public static class OverviewQuery
         await Task.WhenAll(
             ReactivationQuery.ReadAsync(store,
                 $"select e.lapse_date, sum(episodes), sum(rewarded) from {ReportRollups.Counts} e where {ReactivationQuery.Where(range)} group by 1",
-                range, tenantId, asOf, r => lapsed[r.GetFieldValue<DateOnly>(0)] = (Convert.ToInt64(r.GetValue(1)), Convert.ToInt64(r.GetValue(2))), ct),
+                range, tenantId, asOf, r => lapsed[r.GetFieldValue<DateOnly>(0)] = (ReactivationQuery.Sum(r, 1), ReactivationQuery.Sum(r, 2)), ct),
             // Returns in the range, whenever their episode lapsed.
             ReactivationQuery.ReadAsync(store, $"""
                 select e.return_date, sum(returned) from {ReportRollups.Returns} e
                 where {ReactivationQuery.Where(all)} and e.return_date between @from and @to group by 1
-                """, range, tenantId, asOf, r => returned[r.GetFieldValue<DateOnly>(0)] = Convert.ToInt64(r.GetValue(1)), ct),
+                """, range, tenantId, asOf, r => returned[r.GetFieldValue<DateOnly>(0)] = ReactivationQuery.Sum(r, 1), ct),
             ReactivationQuery.ReadAsync(store, $"""
                 select e.return_date, e.currency, sum(revenue) from {ReportRollups.ReturnRevenue} e
                 where {ReactivationQuery.Where(all)} and e.return_date between @from and @to group by 1, 2 order by 2
                 """, range, tenantId, asOf, r =>
             {
                 var day = r.GetFieldValue<DateOnly>(0);
-                (revenue.TryGetValue(day, out var list) ? list : revenue[day] = []).Add(new MoneyView(Convert.ToInt64(r.GetValue(2)), r.GetString(1)));
+                (revenue.TryGetValue(day, out var list) ? list : revenue[day] = []).Add(new MoneyView(ReactivationQuery.Sum(r, 2), r.GetString(1)));
             }, ct));
 
         var days = new List<OverviewDay>();

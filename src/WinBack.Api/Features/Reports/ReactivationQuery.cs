@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Marten;
 using Npgsql;
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Reports;
 
@@ -15,6 +17,19 @@ public sealed record ReportFilter(string? RuleId, DateOnly? From, DateOnly? To);
 /// <summary>Won-back episodes old enough to know (returned at least <c>days</c> before asOf), and those not lapsed again by then.</summary>
 public sealed record Retention(long Known, long Retained);
 
+/// <summary>A report group left out of reports: its money cannot be summed (amounts stored before they were bounded).</summary>
+/// <param name="LapseDate">The UTC day its episodes lapsed.</param>
+/// <param name="ChurnReason">The churn reason at lapse time; "none" when there was none.</param>
+/// <param name="Reason">Which sum is too large, and what to do.</param>
+public sealed record ParkedReportGroup(string RuleId, string Variant, DateOnly LapseDate, string ChurnReason, string Reason, DateTimeOffset ParkedAt)
+{
+    public static ParkedReportGroup Of(UnitFailure unit)
+    {
+        var key = unit.UnitId.Split('/');
+        return new ParkedReportGroup(key[0], key[1], DateOnly.ParseExact(key[2], "yyyy-MM-dd"), key[3], unit.Reason, unit.ParkedAt!.Value);
+    }
+}
+
 /// <summary>One group's raw figures, summed from the report rollups.</summary>
 public sealed record ReportGroup(
     string Key, long Lapsed, EpisodeCounts Counts, long Rewarded, IReadOnlyDictionary<WithheldReason, long> Withheld, long Reactivated,
@@ -27,7 +42,7 @@ public sealed record ReportGroup(
 /// </summary>
 public static class ReactivationQuery
 {
-    public static async Task<IReadOnlyList<ReportGroup>> RunAsync(IDocumentStore store, string tenantId, ReportFilter filter,
+    public static async Task<IReadOnlyList<ReportGroup>> RunAsync(IDocumentStore store, BackgroundHealth health, string tenantId, ReportFilter filter,
         ReportGrouping grouping, DateTimeOffset asOf, CancellationToken ct)
     {
         var key = grouping switch
@@ -39,11 +54,7 @@ public static class ReactivationQuery
             _ => "'all'",
         };
         var where = Where(filter);
-        await using (var connection = store.Storage.Database.CreateConnection())
-        {
-            await connection.OpenAsync(ct);
-            await ReportRollups.RefreshAsync(connection, tenantId, ct);
-        }
+        await ReportRollups.RefreshAsync(store, health, tenantId, ct);
 
         // Four independent sums, each on a connection of its own, at once.
         var counts = new Dictionary<string, long[]>();
@@ -69,7 +80,7 @@ public static class ReactivationQuery
             }, ct),
             ReadAsync(store, $"select {key}, days, sum(returned) from {ReportRollups.Days} e where {where} group by 1, 2",
                 filter, tenantId, asOf,
-                r => (days.TryGetValue(r.GetString(0), out var list) ? list : days[r.GetString(0)] = []).Add((r.GetInt32(1), Convert.ToInt64(r.GetValue(2)))), ct),
+                r => (days.TryGetValue(r.GetString(0), out var list) ? list : days[r.GetString(0)] = []).Add((r.GetInt32(1), Sum(r, 2))), ct),
             // Returns too recent to count at 30, 60 or 90 days: only the last 90 days of returns are read.
             ReadAsync(store, $"""
                 select {key}, {Recent(30)}, {Recent(60)}, {Recent(90)}
@@ -93,7 +104,33 @@ public static class ReactivationQuery
     }
 
     private static long[] Longs(DbDataReader r, int count, int from = 1) =>
-        Enumerable.Range(from, count).Select(i => r.IsDBNull(i) ? 0 : Convert.ToInt64(r.GetValue(i))).ToArray();
+        Enumerable.Range(from, count).Select(i => Sum(r, i)).ToArray();
+
+    /// <summary>
+    /// A sum read from PostgreSQL (numeric, so it never overflows there), as the 64-bit integer a report shows; a sum past that
+    /// range (millions of maximal amounts in one row) is a 422 that says how to narrow the report, not an OverflowException.
+    /// </summary>
+    public static long Sum(DbDataReader r, int ordinal)
+    {
+        if (r.IsDBNull(ordinal))
+            return 0;
+        var value = r.GetDecimal(ordinal);
+        return value is >= long.MinValue and <= long.MaxValue
+            ? (long)value
+            : throw new DomainRuleViolated(SumOutOfRange, $"A figure of this report sums to {value}, past the largest it can show " +
+                                                          $"({long.MaxValue}); narrow it with ruleId, from and to.");
+    }
+
+    public const string SumOutOfRange = "report_sum_out_of_range";
+
+    /// <summary>The tenant's groups left out of reports because they cannot be summed, within the filter.</summary>
+    public static async Task<IReadOnlyList<ParkedReportGroup>> ParkedAsync(BackgroundHealth health, string tenantId, ReportFilter filter,
+        CancellationToken ct) =>
+        (await health.FailingAsync(ReportRollups.Loop, ct, tenantId)).All.Where(u => u.Parked)
+            .Select(ParkedReportGroup.Of)
+            .Where(g => (filter.RuleId is null || g.RuleId == filter.RuleId) && (filter.From is null || g.LapseDate >= filter.From)
+                        && (filter.To is null || g.LapseDate <= filter.To))
+            .OrderBy(g => g.LapseDate).ThenBy(g => g.RuleId, StringComparer.Ordinal).ToList();
 
     // Returns after the UTC day `days` before asOf's: not yet known at that mark (all, and those not lapsed again).
     private static string Recent(int days) =>

@@ -1,6 +1,7 @@
 using Marten;
 using Npgsql;
 using Weasel.Postgresql.Tables;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Customers;
@@ -13,11 +14,17 @@ namespace WinBack.Api.Features.Reports;
 /// insert that does nothing when the mark exists: no lock held on a hot row in the write path); a refresh recomputes
 /// the dirty groups from the episode rows. The worker refreshes every few seconds, and every report refreshes its
 /// tenant first, so a report still includes every event committed before it was asked. Refreshes of one tenant take
-/// turns on a transaction-scoped lock, so a slower refresh can never overwrite a newer one.
+/// turns on a transaction-scoped lock, so a slower refresh can never overwrite a newer one. Sums are taken in numeric; a
+/// group whose money sums past the 64-bit range (only amounts stored before they were bounded get there) is left out and
+/// parked with its reason (<see cref="Loop"/>), which reports list, instead of failing the refresh of everyone.
 /// </summary>
 public static class ReportRollups
 {
     public const string NoChurnReason = "none";
+    /// <summary>The loop name under which groups that cannot be summed are parked (unit: rule/variant/lapse day/churn reason).</summary>
+    public const string Loop = "report_group";
+    /// <summary>The loop name of the worker's refresh of one tenant.</summary>
+    public const string RefreshLoop = "report_refresh";
     public static readonly string[] GroupKey = ["tenant_id", "rule_id", "variant", "lapse_date", "churn_reason"];
     private const string Schema = MartenSetup.SchemaName;
     public const string Dirty = Schema + ".report_dirty";
@@ -68,7 +75,13 @@ public static class ReportRollups
         [tenantId, episode.RuleId, episode.Variant, DateOnly.FromDateTime(episode.LapsedAt.UtcDateTime), LapseEpisodeTable.ChurnReasonKey(episode.ChurnReason)];
 
     /// <summary>Recomputes the tenant's dirty groups; returns how many there were.</summary>
-    public static async Task<int> RefreshAsync(NpgsqlConnection connection, string tenantId, CancellationToken ct)
+    public static async Task<int> RefreshAsync(IDocumentStore store, BackgroundHealth health, string tenantId, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenAsync(store, ct);
+        return await RefreshAsync(connection, health, tenantId, ct);
+    }
+
+    private static async Task<int> RefreshAsync(NpgsqlConnection connection, BackgroundHealth health, string tenantId, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await ExecuteAsync(connection, "select pg_advisory_xact_lock(hashtextextended('reports/' || @tenant, 0))", tenantId, ct);
@@ -92,8 +105,13 @@ public static class ReportRollups
         var groups = rules.Count;
         // The groups, as a table for the statements below.
         const string refreshing = "unnest(@rules, @variants, @dates, @reasons) as g(rule_id, variant, lapse_date, churn_reason)";
-        Task<int> Execute(string sql) => ExecuteAsync(connection, sql, tenantId, ct,
+        NpgsqlCommand Command(string sql) => Sql.Command(connection, sql, ("tenant", tenantId),
             ("rules", rules.ToArray()), ("variants", variants.ToArray()), ("dates", dates.ToArray()), ("reasons", reasons.ToArray()));
+        async Task Execute(string sql)
+        {
+            await using var command = Command(sql);
+            await command.ExecuteNonQueryAsync(ct);
+        }
         if (groups > 0)
         {
             const string group = "g.rule_id = e.rule_id and g.variant = e.variant and g.lapse_date = e.lapse_date and g.churn_reason = e.churn_reason";
@@ -105,6 +123,17 @@ public static class ReportRollups
                       and g.lapse_date = r.lapse_date and g.churn_reason = r.churn_reason
                     """);
             var from = $"from {refreshing} join {LapseEpisodeTable.Episodes} e on e.tenant_id = @tenant and {group}";
+            // Groups whose money cannot be summed into the rollups are parked and left out; the others are unparked if they were.
+            await using (var check = Command(UnsummableSql(from)))
+            {
+                var unsummable = await UnsummableAsync(check, ct);
+                foreach (var (unit, reason) in unsummable)
+                    await health.ParkAsync(Loop, tenantId, unit, reason, ct, connection);
+                var keep = Enumerable.Range(0, rules.Count).Where(i => !unsummable.ContainsKey(UnitOf(rules[i], variants[i], dates[i], reasons[i]))).ToList();
+                (rules, variants, dates, reasons) = ([.. keep.Select(i => rules[i])], [.. keep.Select(i => variants[i])], [.. keep.Select(i => dates[i])],
+                    [.. keep.Select(i => reasons[i])]);
+            }
+            await health.ClearAsync(Loop, tenantId, rules.Select((r, i) => UnitOf(r, variants[i], dates[i], reasons[i])).ToList(), ct, connection);
             await Execute($"""
                 insert into {Counts} select {keys}, count(*), count(*) filter (where {treated}),
                   count(*) filter (where {treated} and e.returned_at is not null), count(*) filter (where not {treated}),
@@ -148,19 +177,56 @@ public static class ReportRollups
         return groups;
     }
 
-    /// <summary>Refreshes every tenant that has dirty groups (the worker's periodic run).</summary>
-    public static async Task RefreshAllAsync(IDocumentStore store, CancellationToken ct)
+    /// <summary>The tenants that have dirty groups; the worker refreshes each as a unit of its own.</summary>
+    public static async Task<IReadOnlyList<string>> DirtyTenantsAsync(IDocumentStore store, CancellationToken ct)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"select distinct tenant_id from {Dirty}");
         var tenants = new List<string>();
-        await using (var command = new NpgsqlCommand($"select distinct tenant_id from {Dirty}", connection))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-                tenants.Add(reader.GetString(0));
-        foreach (var tenantId in tenants)
-            await RefreshAsync(connection, tenantId, ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            tenants.Add(reader.GetString(0));
+        return tenants;
     }
+
+    /// <summary>A group as a parked unit's id: rule/variant/lapse day/churn reason (none of them holds a slash).</summary>
+    public static string UnitOf(string ruleId, string variant, DateOnly lapseDate, string churnReason) =>
+        $"{ruleId}/{variant}/{lapseDate:yyyy-MM-dd}/{churnReason}";
+
+    // Every money sum the rollups store, taken in numeric: the ones past bigint, with their group.
+    private static string UnsummableSql(string from)
+    {
+        const string groupKeys = "e.rule_id, e.variant, e.lapse_date, e.churn_reason";
+        const string revenue = $"join {LapseEpisodeTable.Revenue} v on v.tenant_id = e.tenant_id and v.episode_id = e.episode_id";
+        return $"""
+            select rule_id, variant, lapse_date, churn_reason, what, currency, total::text from (
+              select {groupKeys}, 'reward cost' as what, e.reward_currency as currency, greatest(abs(sum(e.reward_issued)),
+                abs(sum(e.reward_redeemed)), abs(sum(e.reward_expired)), abs(sum(e.reward_outstanding))) as total
+              {from} where e.reward_currency is not null group by {groupKeys}, e.reward_currency
+              union all
+              select {groupKeys}, 'revenue after return', v.currency, greatest(abs(sum(v.amount)),
+                abs(coalesce(sum(v.amount) filter (where e.variant <> 'holdout'), 0)), abs(coalesce(sum(v.amount) filter (where e.variant = 'holdout'), 0)))
+              {from} {revenue} group by {groupKeys}, v.currency
+              union all
+              select {groupKeys}, 'revenue after return on one day', v.currency, abs(sum(v.amount))
+              {from} {revenue} where e.returned_at is not null group by {groupKeys}, (e.returned_at at time zone 'UTC')::date, v.currency
+            ) sums where total > {long.MaxValue}
+            """;
+    }
+
+    /// <returns>Each group that cannot be summed, with the first sum that is too large.</returns>
+    private static async Task<Dictionary<string, string>> UnsummableAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        var found = new Dictionary<string, string>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            found.TryAdd(UnitOf(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.GetString(3)),
+                $"The {reader.GetString(4)} of this group in {reader.GetString(5)} sums to {reader.GetString(6)} minor units, past the largest " +
+                $"a report can hold ({long.MaxValue}); it holds amounts stored before amounts were bounded to {Domain.Common.Money.MaxAmount}. " +
+                "The group is left out of reports until its episodes change.");
+        return found;
+    }
+
 
     // Returned, and not lapsed again within `days` of the return.
     private static string Kept(int days) =>

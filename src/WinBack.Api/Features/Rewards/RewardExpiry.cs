@@ -22,10 +22,14 @@ public sealed class ExpiryCursor
 /// Notices and expires rewards up to a time: rewards whose expiry is within the lead (3 days by default) get
 /// <see cref="RewardExpiryApproached"/> (the reward.expiring_soon webhook), and rewards whose expiry has come leave the
 /// balance with <see cref="RewardExpired"/> at their exact expiresAt. The cost follows the rewards concerned, not all
-/// rewards; the cursor only moves once every one of them is written, so a failed run is simply run again.
+/// rewards; the cursor only moves once every one of them is written or recorded as failed, so a failed run is simply run
+/// again. A customer whose write fails does not hold up the others: it is recorded (<see cref="CustomerLoop"/>) and tried
+/// again by every later run, which expires everything due by then; after N failures in a row it is parked until its next try.
 /// </summary>
-public sealed class RewardExpiry(IDocumentStore store, CustomerEventWriter writer, IOptions<WinBackOptions> options)
+public sealed class RewardExpiry(IDocumentStore store, CustomerEventWriter writer, BackgroundHealth health, TimeProvider wall,
+    IOptions<WinBackOptions> options)
 {
+    public const string CustomerLoop = "expiry_customer";
     private TimeSpan Lead => options.Value.Engine.ExpiringSoonLead;
 
     /// <returns>The number of events written (notices and expiries).</returns>
@@ -38,15 +42,31 @@ public sealed class RewardExpiry(IDocumentStore store, CustomerEventWriter write
         var (expiredFrom, noticedFrom, lead) = (cursor.Through, NoticedFrom(cursor), Lead);
         var expiring = await CustomersAsync(session, expiredFrom, through, ct);
         var noticed = await CustomersAsync(session, noticedFrom + lead, through + lead, ct);
+        var failing = await health.FailingAsync(CustomerLoop, ct, tenantId);
+        var retried = failing.All.Where(u => !failing.Waiting(tenantId, u.UnitId, wall.GetUtcNow())).Select(u => u.UnitId);
         // Notices first: a run that covers both moments records them in the order they happened.
-        var written = await writer.WriteAllAsync(expiring.Union(noticed).Select(customerId =>
-            new CustomerEventWrite(tenantId, customerId, current =>
-                [..LedgerDecider.NoticeExpiries(current!, through, lead), ..LedgerDecider.Expire(current!, through)])));
+        var results = await Task.WhenAll(expiring.Union(noticed).Union(retried).Select(async customerId =>
+        {
+            try
+            {
+                var written = await writer.WriteAsync(new CustomerEventWrite(tenantId, customerId, current =>
+                    [..LedgerDecider.NoticeExpiries(current!, through, lead), ..LedgerDecider.Expire(current!, through)]));
+                return (customerId, written.Events.Count, Failure: (Exception?)null);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                return (customerId, 0, Failure: e);
+            }
+        }));
+        foreach (var (customerId, _, failure) in results.Where(r => r.Failure is not null))
+            await health.FailedAsync(CustomerLoop, tenantId, customerId, failure!, ct);
+        await health.ClearAsync(CustomerLoop, tenantId,
+            results.Where(r => r.Failure is null && failing[tenantId, r.customerId] is not null).Select(r => r.customerId).ToList(), ct);
         cursor.Through = Max(cursor.Through, through);
         cursor.NoticedThrough = Max(cursor.NoticedThrough, through);
         session.Store(cursor);
         await session.SaveChangesAsync(ct);
-        return written.Sum(w => w.Events.Count);
+        return results.Sum(r => r.Item2);
     }
 
     /// <summary>

@@ -11,6 +11,9 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
 {
     public const int MaxDays = 3650;
 
+    /// <summary>The largest account credit one reward may carry, in minor units (Stripe's limit for one amount).</summary>
+    public const long MaxRewardAmount = 100_000_000;
+
     public RuleFieldsValidator()
     {
         RuleFor(x => x.Name).NotEmpty().MaximumLength(100);
@@ -82,7 +85,8 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
             RuleFor(x => x.ExpiresInDays).NotNull().InclusiveBetween(1, MaxDays);
             When(x => x.Type == RewardType.AccountCredit, () =>
             {
-                RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required for account_credit.").InclusiveBetween(1, 100_000_000);
+                // One reward is a single Stripe credit, so it keeps Stripe's bound, well inside Money.MaxAmount.
+                RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required for account_credit.").InclusiveBetween(1, MaxRewardAmount);
                 RuleFor(x => x.Currency).NotNull().WithMessage("'currency' is required for account_credit.")
                     .Must(Money.IsCurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
             }).Otherwise(() =>
@@ -176,7 +180,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
     {
         public MoneyValidator(long minimum)
         {
-            RuleFor(x => x.Amount).NotNull().InclusiveBetween(minimum, 1_000_000_000_000);
+            RuleFor(x => x.Amount).NotNull().InclusiveBetween(minimum, Money.MaxAmount);
             RuleFor(x => x.Currency).NotNull().Must(Money.IsCurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
         }
     }

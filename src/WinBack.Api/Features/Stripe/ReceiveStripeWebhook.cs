@@ -9,9 +9,11 @@ using static WinBack.Api.Features.Stripe.StripeTables;
 namespace WinBack.Api.Features.Stripe;
 
 /// <summary>What WinBack did with a Stripe event.</summary>
-/// <param name="Status">applied, ignored (a type WinBack does not use), unmatched (kept until a customer gets that Stripe id).</param>
+/// <param name="Status">applied, ignored (a type WinBack does not use), unmatched (kept until a customer gets that Stripe id),
+/// rejected (a value WinBack does not take, such as an amount past 10^12 minor units; see reason) or parked (it kept failing).</param>
 /// <param name="Duplicate">True when this event id was received before; nothing happened again.</param>
-public sealed record StripeWebhookReceipt(string EventId, string Type, string Status, bool Duplicate);
+/// <param name="Reason">Why the event was rejected or parked; null otherwise.</param>
+public sealed record StripeWebhookReceipt(string EventId, string Type, string Status, bool Duplicate, string? Reason = null);
 
 /// <summary>The shape of what Stripe posts (documentation only; the body is read as Stripe sent it, to verify its signature).</summary>
 public sealed record StripeEventBody(string Id, string Object, string Type, long Created, string ApiVersion, object Data);
@@ -41,7 +43,8 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
                             "customer.subscription.deleted subscription_cancelled with cancellation_details.feedback as the churn reason, " +
                             "and customer.balance_transaction.created of type applied_to_invoice a redemption of the customer's credits " +
                             "that WinBack pushed to Stripe. Other types get 200 and are ignored. An event for a Stripe customer no " +
-                            "WinBack customer has yet is kept and applied once one gets that stripeCustomerId.";
+                            "WinBack customer has yet is kept and applied once one gets that stripeCustomerId. An amount past 10^12 minor " +
+                            "units is kept but rejected, with its reason (GET /v1/integrations/stripe/events lists them).";
             s.Responses[200] = "Received.";
             s.ResponseExamples[200] = new StripeWebhookReceipt("evt_1Pgc76B7WZ01zgkWwyRHS12y", "invoice.paid", StripeInbound.Applied, false);
             s.Responses[400] = "The event could not be verified (stripe_signature_invalid): a bad, stale or missing signature, or a " +
@@ -72,21 +75,23 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
         }
 
         await using var db = await Sql.OpenAsync(store, ct);
-        await using (var seen = Sql.Command(db, $"select status from {Inbound} where tenant_id = @tenant and event_id = @id",
+        await using (var seen = Sql.Command(db, $"select status, reason from {Inbound} where tenant_id = @tenant and event_id = @id",
                          ("tenant", tenantId), ("id", stripeEvent.Id)))
-            if (await seen.ExecuteScalarAsync(ct) is string known)
+        await using (var known = await seen.ExecuteReaderAsync(ct))
+            if (await known.ReadAsync(ct))
             {
-                await Send.OkAsync(new StripeWebhookReceipt(stripeEvent.Id, stripeEvent.Type, known, Duplicate: true), ct);
+                await Send.OkAsync(new StripeWebhookReceipt(stripeEvent.Id, stripeEvent.Type, known.GetString(0), Duplicate: true,
+                    known.StringOrNull(1)), ct);
                 return;
             }
         // Applied first, recorded after: every effect is idempotent, so a crash in between only means Stripe's retry does nothing new.
-        var status = await inbound.ApplyAsync(tenantId, stripeEvent, ct);
+        var outcome = await inbound.ApplyAsync(tenantId, stripeEvent, ct);
         await using (var record = Sql.Command(db, $"""
-            insert into {Inbound} (tenant_id, event_id, type, stripe_customer_id, status, payload, received_at)
-            values (@tenant, @id, @type, @customer, @status, @payload, @at) on conflict do nothing
-            """, ("tenant", tenantId), ("id", stripeEvent.Id), ("type", stripeEvent.Type),
-            ("customer", StripeInbound.CustomerOf(stripeEvent)), ("status", status), ("payload", payload), ("at", wall.GetUtcNow())))
+            insert into {Inbound} (tenant_id, event_id, type, stripe_customer_id, status, reason, payload, received_at)
+            values (@tenant, @id, @type, @customer, @status, @reason, @payload, @at) on conflict do nothing
+            """, ("tenant", tenantId), ("id", stripeEvent.Id), ("type", stripeEvent.Type), ("customer", StripeInbound.CustomerOf(stripeEvent)),
+            ("status", outcome.Status), ("reason", outcome.Reason), ("payload", payload), ("at", wall.GetUtcNow())))
             await record.ExecuteNonQueryAsync(ct);
-        await Send.OkAsync(new StripeWebhookReceipt(stripeEvent.Id, stripeEvent.Type, status, Duplicate: false), ct);
+        await Send.OkAsync(new StripeWebhookReceipt(stripeEvent.Id, stripeEvent.Type, outcome.Status, Duplicate: false, outcome.Reason), ct);
     }
 }

@@ -2,6 +2,7 @@ using Marten;
 using Stripe;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.TestClocks;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Common;
@@ -16,11 +17,14 @@ namespace WinBack.Api.Features.Stripe;
 /// charge.refunded → a refund, customer.subscription.created/deleted → subscription started/cancelled (feedback → churn
 /// reason), customer.balance_transaction.created of type applied_to_invoice → a redemption of the customer's synced credits.
 /// Every effect is idempotent (activities carry externalId "stripe:{event id}", redemptions the invoice as order id), so a
-/// redelivered or re-tried event changes nothing twice.
+/// redelivered or re-tried event changes nothing twice. A signed event is still the tenant's input: an amount past the bound
+/// (or a change the ledger refuses) is recorded as rejected with its reason, never thrown in a loop.
 /// </summary>
-public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writer, TenantClock clock, Ids ids)
+public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writer, TenantClock clock, Ids ids, BackgroundHealth health,
+    TimeProvider wall)
 {
-    public const string Applied = "applied", Ignored = "ignored", Unmatched = "unmatched";
+    public const string Applied = "applied", Ignored = "ignored", Unmatched = "unmatched", Rejected = "rejected", Parked = "parked";
+    public const string Loop = "stripe_inbound";
 
     /// <summary>The Stripe customer an event is about, if it names one.</summary>
     public static string? CustomerOf(Event stripeEvent) => stripeEvent.Data.Object switch
@@ -32,8 +36,8 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
         _ => null,
     };
 
-    /// <returns>applied, ignored (a type WinBack does not use) or unmatched (no customer has that Stripe id yet).</returns>
-    public async Task<string> ApplyAsync(string tenantId, Event stripeEvent, CancellationToken ct)
+    /// <returns>applied, ignored (a type WinBack does not use), unmatched (no customer has that Stripe id yet) or rejected, with why.</returns>
+    public async Task<InboundOutcome> ApplyAsync(string tenantId, Event stripeEvent, CancellationToken ct)
     {
         // What the event means: whose it is, the activity it records (none for a redemption), and its amount, churn reason or balance transaction.
         (string? StripeCustomerId, ActivityType? Activity, object? Detail) meaning = stripeEvent.Data.Object switch
@@ -49,19 +53,34 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
         };
         var (stripeCustomerId, activity, reason) = meaning;
         if (stripeCustomerId is null)
-            return Ignored;
+            return new InboundOutcome(Ignored);
+        if (OutOfBound(stripeEvent.Data.Object) is { } refused)
+            return new InboundOutcome(Rejected, refused);
         string? customerId;
         await using (var session = store.QuerySession(tenantId))
             customerId = await session.Query<CustomerSummary>().Where(c => c.State.StripeCustomerId == stripeCustomerId)
                 .Select(c => c.Id).FirstOrDefaultAsync(ct);
         if (customerId is null)
-            return Unmatched;
+            return new InboundOutcome(Unmatched);
+        try
+        {
+            await ApplyAsync(tenantId, customerId, stripeEvent, activity, reason, ct);
+        }
+        catch (DomainRuleViolated e)
+        {
+            return new InboundOutcome(Rejected, e.Message);
+        }
+        return new InboundOutcome(Applied);
+    }
+
+    private async Task ApplyAsync(string tenantId, string customerId, Event stripeEvent, ActivityType? activity, object? reason, CancellationToken ct)
+    {
         if (stripeEvent.Data.Object is Charge charge && reason is Money refunded)
         {
             // amount_refunded is the charge's running total: record only what this event adds (events may come out of order).
             var before = await RefundedBeforeAsync(tenantId, charge.Id, ct);
             if (refunded.Amount <= before)
-                return Applied;
+                return;
             reason = new Money(refunded.Amount - before, refunded.Currency);
         }
         var now = await clock.NowAsync(tenantId, ct);
@@ -70,13 +89,24 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
         if (reason is CustomerBalanceTransaction applied)
         {
             await writer.WriteAsync(new CustomerEventWrite(tenantId, customerId, current => RedeemCredits(current!, applied, ids, at)));
-            return Applied;
+            return;
         }
         var record = new RecordActivity(customerId, ids.New("act"), activity!.Value, at, reason as Money, reason as ChurnReason?, null, null,
             $"stripe:{stripeEvent.Id}", now);
         await writer.WriteAsync(CustomerEventWrite.Of(tenantId, CustomerDecider.Decide(record)));
-        return Applied;
     }
+
+    // The same bound as every other money input (Money.MaxAmount).
+    private static string? OutOfBound(object stripeObject) => stripeObject switch
+    {
+        Invoice i when !Money.IsAmount(i.AmountPaid) => Refuse("amount_paid", i.AmountPaid),
+        Charge c when !Money.IsAmount(c.AmountRefunded) => Refuse("amount_refunded", c.AmountRefunded),
+        CustomerBalanceTransaction t when t.Amount is < -Money.MaxAmount or > Money.MaxAmount => Refuse("amount", t.Amount),
+        _ => null,
+    };
+
+    private static string Refuse(string field, long value) =>
+        $"'{field}' is {value}; WinBack records amounts from 0 to {Money.MaxAmount} minor units, so the event is kept but not applied.";
 
     private async Task<long> RefundedBeforeAsync(string tenantId, string chargeId, CancellationToken ct)
     {
@@ -109,24 +139,62 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
         return events;
     }
 
-    /// <summary>Tries again the events that named a Stripe customer nobody had yet (the worker calls it regularly).</summary>
+    /// <summary>
+    /// Tries again the events that named a Stripe customer nobody had yet (the worker calls it every second), the least
+    /// recently tried first, so that no tenant's backlog keeps another's events from their turn. Each event is a unit of its
+    /// own: one that fails is recorded with its reason and, after N failures in a row, parked (tried again when due).
+    /// </summary>
     public async Task RetryUnmatchedAsync(CancellationToken ct)
     {
         var rows = new List<(string Tenant, string Id, string Payload)>();
-        await using var connection = await Sql.OpenAsync(store, ct);
-        await using (var command = Sql.Command(connection,
-                         $"select tenant_id, event_id, payload from {Inbound} where status = '{Unmatched}' order by received_at limit 100"))
+        await using (var connection = await Sql.OpenAsync(store, ct))
+        await using (var command = Sql.Command(connection, $"""
+                         select i.tenant_id, i.event_id, i.payload from {Inbound} i
+                         where i.status = '{Unmatched}' or i.status = '{Parked}' and exists (select 1 from {BackgroundHealth.TableName} u
+                           where u.loop = @loop and u.tenant_id = i.tenant_id and u.unit_id = i.event_id and u.retry_at <= @now)
+                         order by i.tried_at nulls first, i.received_at limit 100
+                         """, ("loop", Loop), ("now", wall.GetUtcNow())))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
                 rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+        var failing = await health.FailingAsync(Loop, ct);
         foreach (var (tenant, id, payload) in rows)
         {
-            var status = await ApplyAsync(tenant, EventUtility.ParseEvent(payload, throwOnApiVersionMismatch: false), ct);
-            if (status == Unmatched)
-                continue;
-            await using var update = Sql.Command(connection, $"update {Inbound} set status = @status where tenant_id = @tenant and event_id = @id",
-                ("status", status), ("tenant", tenant), ("id", id));
-            await update.ExecuteNonQueryAsync(ct);
+            InboundOutcome outcome;
+            try
+            {
+                outcome = await ApplyAsync(tenant, EventUtility.ParseEvent(payload, throwOnApiVersionMismatch: false), ct);
+                if (failing[tenant, id] is not null)
+                    await health.ClearAsync(Loop, tenant, [id], ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                var failure = await health.FailedAsync(Loop, tenant, id, e, ct);
+                var reason = BackgroundHealth.ReasonOf(e);
+                outcome = failure is { Parked: true }
+                    ? new InboundOutcome(Parked, $"Applying it failed {failure.Failures} times in a row; it is tried again from time to time. {reason}")
+                    : new InboundOutcome(Unmatched, $"The last try failed: {reason}");
+            }
+            try
+            {
+                await RecordAsync(tenant, id, outcome, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                await health.FailedAsync(Loop, tenant, id, e, ct);
+            }
         }
     }
+
+    private async Task RecordAsync(string tenantId, string eventId, InboundOutcome outcome, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var update = Sql.Command(connection, $"""
+            update {Inbound} set status = @status, reason = @reason, tried_at = clock_timestamp() where tenant_id = @tenant and event_id = @id
+            """, ("status", outcome.Status), ("reason", outcome.Reason), ("tenant", tenantId), ("id", eventId));
+        await update.ExecuteNonQueryAsync(ct);
+    }
 }
+
+/// <summary>What became of a Stripe event: applied, ignored, unmatched, rejected or parked, and why when it was not applied.</summary>
+public sealed record InboundOutcome(string Status, string? Reason = null);

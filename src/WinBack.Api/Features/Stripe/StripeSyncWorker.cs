@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Marten;
 using Stripe;
+using Microsoft.Extensions.Options;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
@@ -16,14 +18,24 @@ namespace WinBack.Api.Features.Stripe;
 /// on <see cref="RetrySchedule.Stripe"/>, other refusals fail at once with Stripe's message. On success the Stripe object is
 /// recorded on the customer stream (<see cref="RewardSyncedToStripe"/>, once per action) and then the row is closed, so a
 /// crash anywhere means one more call that Stripe answers from its idempotency cache: the credit lands exactly once.
+/// Each row is a unit of its own: anything else that goes wrong with one (a request that cannot be read, a key that cannot
+/// be decrypted, a ledger that refuses) is retried on the same schedule and given up after N such failures, with its reason
+/// in the failures listing; it never stops the rows behind it. The outbox and the inbound retry each have their own try/catch.
 /// </summary>
 public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients, StripeSecrets secrets, CustomerEventWriter writer,
-    StripeInbound inbound, TimeProvider wall, ILogger<StripeSyncWorker> logger) : BackgroundService
+    StripeInbound inbound, BackgroundHealth health, TimeProvider wall, IOptions<WinBackOptions> options, ILogger<StripeSyncWorker> logger)
+    : BackgroundService
 {
+    public const string Loop = "stripe_sync";
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
-    private sealed record Due(long N, string TenantId, string RewardId, string CustomerId, string StripeCustomerId, StripeSyncAction Action,
-        string IdempotencyKey, StripeSyncRequest Request, int Attempts, string? CreditStatus);
+    // Read as stored; a row whose action or request cannot be read fails alone, when it is sent.
+    private sealed record Due(long N, string TenantId, string RewardId, string CustomerId, string StripeCustomerId, string ActionName,
+        string IdempotencyKey, string RequestJson, int Attempts, string? CreditStatus)
+    {
+        public StripeSyncAction Action => Enum.Parse<StripeSyncAction>(ActionName, ignoreCase: true);
+        public StripeSyncRequest Request => JsonSerializer.Deserialize<StripeSyncRequest>(RequestJson, WinBackJson.Options)!;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,20 +43,63 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         await using var leader = await ExclusiveRun.AcquireAsync(store, "stripe-sync", stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
-            {
-                // One read and decryption of each tenant's key per batch, not per row.
-                var tenantClients = new Dictionary<string, IStripeClient?>();
-                foreach (var due in await DueAsync(stoppingToken))
-                    await SyncAsync(due, await ClientAsync(due.TenantId, tenantClients, stoppingToken), stoppingToken);
-                await inbound.RetryUnmatchedAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "The Stripe outbox loop failed; it tries again");
-            }
+            await StepAsync("send the Stripe outbox", () => SendDueAsync(stoppingToken));
+            await StepAsync("retry unmatched Stripe events", () => inbound.RetryUnmatchedAsync(stoppingToken));
             try { await Task.Delay(Poll, stoppingToken); }
             catch (OperationCanceledException) { return; }
+        }
+    }
+
+    private async Task StepAsync(string what, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Could not {Step}; it tries again in a second", what);
+        }
+    }
+
+    private async Task SendDueAsync(CancellationToken ct)
+    {
+        // One read and decryption of each tenant's key per batch, not per row.
+        var tenantClients = new Dictionary<string, IStripeClient?>();
+        foreach (var due in await DueAsync(ct))
+        {
+            try
+            {
+                await SyncAsync(due, await ClientAsync(due.TenantId, tenantClients, ct), ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                await FailedAsync(due, e, ct);
+            }
+        }
+    }
+
+    // Not Stripe's answer but something about this row: retried on the schedule, given up after N failures, never blocking others.
+    private async Task FailedAsync(Due due, Exception e, CancellationToken ct)
+    {
+        try
+        {
+            var reason = $"WinBack could not send it: {BackgroundHealth.ReasonOf(e)}";
+            var next = RetrySchedule.Stripe.Next(due.Attempts + 1, wall.GetUtcNow(), Random.Shared.NextDouble());
+            if (next is null || due.Attempts + 1 >= options.Value.Background.ParkAfterFailures)
+            {
+                await health.ParkAsync(Loop, due.TenantId, due.N.ToString(), reason, ct);
+                await CloseAsync(due, "failed", null, reason, ct);
+            }
+            else
+            {
+                await health.FailedAsync(Loop, due.TenantId, due.N.ToString(), e, ct);
+                await RecordFailureAsync(due, next.Value, reason, ct);
+            }
+        }
+        catch (Exception recording) when (!ct.IsCancellationRequested)
+        {
+            logger.LogError(recording, "Could not record the failure of Stripe push {N} of tenant {TenantId}", due.N, due.TenantId);
         }
     }
 
@@ -65,9 +120,7 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         var due = new List<Due>();
         while (await reader.ReadAsync(ct))
             due.Add(new Due(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                Enum.Parse<StripeSyncAction>(reader.GetString(5), ignoreCase: true), reader.GetString(6),
-                JsonSerializer.Deserialize<StripeSyncRequest>(reader.GetString(7), WinBackJson.Options)!, reader.GetInt32(8),
-                reader.StringOrNull(9)));
+                reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetInt32(8), reader.StringOrNull(9)));
         return due;
     }
 
@@ -99,6 +152,8 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
             var synced = new RewardSyncedToStripe(due.CustomerId, due.RewardId, due.Action, objectId, code, wall.GetUtcNow());
             await writer.WriteAsync(new CustomerEventWrite(due.TenantId, due.CustomerId, current => LedgerDecider.RecordStripeSync(current!, synced)));
             await CloseAsync(due, "succeeded", objectId, null, ct);
+            if (due.Attempts > 0)
+                await health.ClearAsync(Loop, due.TenantId, [due.N.ToString()], ct);
         }
         catch (Exception e) when (Transient(e, ct))
         {
@@ -162,11 +217,20 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    // Recorded on the customer stream too (once), which also lets a discount's reward.issued go out without a code.
+    // Recorded on the customer stream too (once), which also lets a discount's reward.issued go out without a code. A stream
+    // that refuses the record does not keep the row open.
     private async Task GiveUpAsync(Due due, string error, CancellationToken ct)
     {
         var failed = new RewardStripeSyncFailed(due.CustomerId, due.RewardId, due.Action, error, wall.GetUtcNow());
-        await writer.WriteAsync(new CustomerEventWrite(due.TenantId, due.CustomerId, current => LedgerDecider.RecordStripeSyncFailure(current!, failed)));
+        try
+        {
+            await writer.WriteAsync(new CustomerEventWrite(due.TenantId, due.CustomerId, current => LedgerDecider.RecordStripeSyncFailure(current!, failed)));
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogError(e, "Could not record on customer {CustomerId} of tenant {TenantId} that Stripe push {N} was given up", due.CustomerId,
+                due.TenantId, due.N);
+        }
         await CloseAsync(due, "failed", null, error, ct);
     }
 

@@ -41,10 +41,15 @@ public static class StripeTables
         inbound.AddColumn<string>("event_id").AsPrimaryKey();
         inbound.AddColumn<string>("type").NotNull();
         inbound.AddColumn<string>("stripe_customer_id");
-        // applied, ignored (a type WinBack does not use) or unmatched (no customer with that Stripe id yet; tried again later).
+        // applied, ignored (a type WinBack does not use), unmatched (no customer with that Stripe id yet; tried again later),
+        // rejected (a value WinBack does not take, such as an amount past the bound) or parked (it kept failing).
         inbound.AddColumn<string>("status").NotNull();
         inbound.AddColumn<string>("payload").NotNull();
         inbound.AddColumn<DateTimeOffset>("received_at").NotNull();
+        // Why it was rejected or parked, or why its last try failed.
+        inbound.AddColumn<string>("reason");
+        // When an unmatched event was last tried (the database's clock): the retry takes the least recently tried first, in turn.
+        inbound.AddColumn<DateTimeOffset>("tried_at");
         inbound.Indexes.Add(new IndexDefinition("ix_stripe_inbound_unmatched") { Columns = ["tenant_id", "received_at"], Predicate = "status = 'unmatched'" });
 
         options.Storage.ExtendedSchemaObjects.Add(sync);

@@ -11,55 +11,52 @@ namespace WinBack.Api.Features.Sweeps;
 public sealed class EngineSignal : WakeSignal;
 
 /// <summary>
-/// The worker's engine loop (role worker, exactly one process): runs queued sweeps, sweeps every live tenant on
-/// the sweep cadence, and expires due rewards of live tenants on the expiry cadence. Test tenants are frozen in
-/// time; their sweeps and expiries run when their clock is advanced, or when a sweep is asked for.
+/// The worker's engine loop (role worker, exactly one process): runs queued sweeps, refreshes report rollups, sweeps every
+/// live tenant on the sweep cadence, and expires due rewards of live tenants on the expiry cadence. Test tenants are frozen
+/// in time; their sweeps and expiries run when their clock is advanced, or when a sweep is asked for.
+/// Every unit (a queued sweep, a tenant's refresh, expiry or sweep) runs on its own through <see cref="BackgroundHealth"/>:
+/// a failure is recorded and logged with tenant and id, and a unit that keeps failing is parked, so one tenant's failure
+/// never stops or delays another's work by more than its own attempt. Each step of a pass has its own try/catch too.
+/// Two workers: the role runs one worker process. Half-done work: a sweep, an expiry run and a refresh are each safe to run
+/// again (exactly once per lapse, a cursor that moves only after the writes, dirty marks taken in the refresh's transaction).
+/// Take-over: the next pass of the restarted worker, within a second of its start.
 /// </summary>
-public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, EngineSignal signal, TimeProvider wall,
-    IOptions<WinBackOptions> options, ILogger<EngineWorker> logger) : BackgroundService
+public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, BackgroundHealth health, EngineSignal signal,
+    TimeProvider wall, IOptions<WinBackOptions> options, ILogger<EngineWorker> logger) : BackgroundService
 {
+    public const string SweepJobLoop = "sweep_job", SweepLoop = "sweep", ExpiryLoop = "expiry";
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var engine = options.Value.Engine;
-        try
-        {
-            await FailInterruptedSweepsAsync(stoppingToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Could not mark interrupted sweeps as failed");
-        }
+        await StepAsync("mark interrupted sweeps as failed", () => FailInterruptedSweepsAsync(stoppingToken));
         var nextSweep = DateTimeOffset.MinValue;
         var nextExpiry = DateTimeOffset.MinValue;
         var nextRefresh = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            try
+            await StepAsync("run queued sweeps", () => RunQueuedSweepsAsync(stoppingToken));
+            var now = wall.GetUtcNow();
+            // Keeps the report rollups close behind the episodes, so that a report's own refresh has little to do.
+            if (now >= nextRefresh)
             {
-                await RunQueuedSweepsAsync(stoppingToken);
-                var now = wall.GetUtcNow();
-                // Keeps the report rollups close behind the episodes, so that a report's own refresh has little to do.
-                if (now >= nextRefresh)
-                {
-                    await ReportRollups.RefreshAllAsync(store, stoppingToken);
-                    nextRefresh = now + engine.ReportRefreshInterval;
-                }
-                if (now >= nextExpiry)
-                {
-                    await ForEachLiveTenantAsync(tenantId => expiry.RunAsync(tenantId, now, stoppingToken), stoppingToken);
-                    nextExpiry = now + engine.ExpiryInterval;
-                }
-                if (now >= nextSweep)
-                {
-                    await ForEachLiveTenantAsync(tenantId => sweep.RunAsync(tenantId, now, progress: null, stoppingToken), stoppingToken);
-                    nextSweep = now + engine.SweepInterval;
-                }
+                await StepAsync("refresh reports", async () => await ForEachTenantAsync(ReportRollups.RefreshLoop,
+                    await ReportRollups.DirtyTenantsAsync(store, stoppingToken),
+                    tenantId => ReportRollups.RefreshAsync(store, health, tenantId, stoppingToken), stoppingToken));
+                nextRefresh = now + engine.ReportRefreshInterval;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            if (now >= nextExpiry)
             {
-                logger.LogError(e, "The engine loop failed; it tries again");
+                await StepAsync("expire rewards", async () => await ForEachTenantAsync(ExpiryLoop, await LiveTenantsAsync(stoppingToken),
+                    tenantId => expiry.RunAsync(tenantId, now, stoppingToken), stoppingToken));
+                nextExpiry = now + engine.ExpiryInterval;
+            }
+            if (now >= nextSweep)
+            {
+                await StepAsync("sweep", async () => await ForEachTenantAsync(SweepLoop, await LiveTenantsAsync(stoppingToken),
+                    tenantId => sweep.RunAsync(tenantId, now, progress: null, stoppingToken), stoppingToken));
+                nextSweep = now + engine.SweepInterval;
             }
             try
             {
@@ -72,22 +69,30 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
         }
     }
 
-    private async Task ForEachLiveTenantAsync(Func<string, Task> run, CancellationToken ct)
+    // A step that cannot even start (the database is away) is logged and skipped; the other steps of the pass still run.
+    private async Task StepAsync(string what, Func<Task> step)
     {
-        IReadOnlyList<string> tenants;
-        await using (var session = store.QuerySession())
-            tenants = await session.Query<Tenant>().Where(t => t.Mode == TenantMode.Live).Select(t => t.Id).ToListAsync(ct);
-        foreach (var tenantId in tenants)
+        try
         {
-            try
-            {
-                await run(tenantId);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Engine run for tenant {TenantId} failed; the next run tries again", tenantId);
-            }
+            await step();
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "The engine could not {Step}; it tries again on its next pass", what);
+        }
+    }
+
+    private async Task ForEachTenantAsync(string loop, IReadOnlyList<string> tenants, Func<string, Task> run, CancellationToken ct)
+    {
+        var failing = await health.FailingAsync(loop, ct);
+        foreach (var tenantId in tenants)
+            await health.RunAsync(loop, tenantId, BackgroundHealth.WholeTenant, failing, () => run(tenantId), ct);
+    }
+
+    private async Task<IReadOnlyList<string>> LiveTenantsAsync(CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.Query<Tenant>().Where(t => t.Mode == TenantMode.Live).Select(t => t.Id).ToListAsync(ct);
     }
 
     // There is one worker: a sweep still marked running when it starts was cut off by a restart. What it wrote is kept.
@@ -104,32 +109,56 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
         await session.SaveChangesAsync(ct);
     }
 
+    // The oldest queued sweep of each tenant: a tenant's queue of sweeps holds up another tenant's by one sweep at most.
     private async Task RunQueuedSweepsAsync(CancellationToken ct)
     {
+        IReadOnlyList<SweepJob> queued;
+        await using (var session = store.QuerySession())
+            queued = await session.Query<SweepJob>().Where(j => j.Status == SweepStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct);
+        foreach (var job in queued.GroupBy(j => j.TenantId).Select(g => g.First()))
+            await RunQueuedSweepAsync(job, ct);
+    }
+
+    // A failed sweep goes back to the queue with its reason, and is given up after N attempts; running it again is safe.
+    private async Task RunQueuedSweepAsync(SweepJob job, CancellationToken ct)
+    {
         await using var session = store.LightweightSession();
-        var queued = await session.Query<SweepJob>().Where(j => j.Status == SweepStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct);
-        foreach (var job in queued)
+        try
         {
             job.Status = SweepStatus.Running;
-            job.StartedAt = wall.GetUtcNow();
+            job.StartedAt ??= wall.GetUtcNow();
             await SaveAsync(session, job, ct);
-            try
+            job.Counts = await sweep.RunAsync(job.TenantId, job.AsOf, async counts =>
             {
-                job.Counts = await sweep.RunAsync(job.TenantId, job.AsOf, async counts =>
-                {
-                    job.Counts = counts;
-                    await SaveAsync(session, job, ct);
-                }, ct);
-                job.Status = SweepStatus.Succeeded;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Sweep {SweepId} failed", job.Id);
-                job.Status = SweepStatus.Failed;
-                job.Failure = "The sweep stopped on an internal error; what it did is kept, and running another sweep is safe.";
-            }
-            job.CompletedAt = wall.GetUtcNow();
-            await SaveAsync(session, job, ct);
+                job.Counts = counts;
+                await SaveAsync(session, job, ct);
+            }, ct);
+            job.Status = SweepStatus.Succeeded;
+            job.Failure = LapseSweep.Describe(job.Counts);
+            if (job.Attempts > 0)
+                await health.ClearAsync(SweepJobLoop, job.TenantId, [job.Id], ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            job.Attempts++;
+            var failure = await health.FailedAsync(SweepJobLoop, job.TenantId, job.Id, e, ct);
+            var reason = BackgroundHealth.ReasonOf(e);
+            var givenUp = failure?.Parked ?? job.Attempts >= options.Value.Background.ParkAfterFailures;
+            job.Status = givenUp ? SweepStatus.Failed : SweepStatus.Queued;
+            job.Failure = givenUp
+                ? $"The sweep failed {job.Attempts} times and was given up: {reason} What it did is kept, and running another sweep is safe."
+                : $"Attempt {job.Attempts} failed: {reason} It is tried again.";
+        }
+        job.CompletedAt = job.Status == SweepStatus.Queued ? null : wall.GetUtcNow();
+        try
+        {
+            // A fresh session: the first may hold the failed write.
+            await using var outcome = store.LightweightSession();
+            await SaveAsync(outcome, job, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogError(e, "Could not record the outcome of sweep {SweepId} of tenant {TenantId}", job.Id, job.TenantId);
         }
     }
 

@@ -12,12 +12,15 @@ public enum SweepStatus { Queued, Running, Succeeded, Failed }
 /// <param name="Failed">Customers whose write failed; the next sweep tries them again.</param>
 public sealed record SweepCounts(int Examined, int Lapsed, int Rewarded, IReadOnlyDictionary<WithheldReason, int> Withheld, int Failed)
 {
+    /// <summary>The first failed customer and why, when some failed.</summary>
+    public string? FirstFailure { get; init; }
+
     public static readonly SweepCounts None = new(0, 0, 0, new Dictionary<WithheldReason, int>(), 0);
 
     public SweepCounts Add(SweepCounts other) => new(Examined + other.Examined, Lapsed + other.Lapsed, Rewarded + other.Rewarded,
         Enum.GetValues<WithheldReason>().Where(r => Withheld.ContainsKey(r) || other.Withheld.ContainsKey(r))
             .ToDictionary(r => r, r => Withheld.GetValueOrDefault(r) + other.Withheld.GetValueOrDefault(r)),
-        Failed + other.Failed);
+        Failed + other.Failed) { FirstFailure = FirstFailure ?? other.FirstFailure };
 }
 
 /// <summary>A sweep asked for through the API; the worker runs it. Platform-level, so the worker finds queued jobs of all tenants.</summary>
@@ -32,5 +35,8 @@ public sealed class SweepJob : IHasId
     public DateTimeOffset? StartedAt { get; set; }
     public DateTimeOffset? CompletedAt { get; set; }
     public SweepCounts Counts { get; set; } = SweepCounts.None;
+    /// <summary>Why the sweep, or some of its customers, failed.</summary>
     public string? Failure { get; set; }
+    /// <summary>Attempts that failed; the sweep is given up after the configured number (WinBack__Background__ParkAfterFailures).</summary>
+    public int Attempts { get; set; }
 }

@@ -12,7 +12,9 @@ public sealed record WithheldView(int Holdout, int Budget, int Cooldown, int Per
 /// <param name="Examined">Customers near or past a window that the sweep decided on.</param>
 /// <param name="Lapsed">Lapse episodes opened.</param>
 /// <param name="Rewarded">Rewards issued.</param>
-/// <param name="Failed">Customers whose write failed; the next sweep tries them again.</param>
+/// <param name="Failed">Customers whose write failed; the next sweep tries them again, and one that failed 5 times in a row is set aside
+/// for a while (its reason is in failure).</param>
+/// <param name="Failure">Why the sweep failed (it is retried, then given up after 5 attempts), or why some of its customers did.</param>
 public sealed record SweepJobView(
     string Id, SweepStatus Status, DateTimeOffset AsOf, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt,
     int Examined, int Lapsed, int Rewarded, WithheldView Withheld, int Failed, string? Failure)

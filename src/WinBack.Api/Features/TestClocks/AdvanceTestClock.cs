@@ -42,6 +42,8 @@ public sealed class AdvanceTestClockEndpoint(TestClockRunner runner) : Endpoint<
             s.ResponseExamples[200] = TestClockView.Example;
             s.Responses[403] = "A live tenant's key (test_mode_only), or a key without the admin scope (insufficient_scope).";
             s.ResponseExamples[403] = TestClockView.LiveTenant;
+            s.Responses[409] = "The sweep at some tick could not decide a customer (test_clock_blocked, with the reason); the clock stays at the " +
+                               "last tick that ran. A customer that fails 5 times in a row is set aside, and the clock then moves on.";
             s.Responses[422] = "'to' is before the clock's current time (test_clock_backwards).";
             s.ResponseExamples[422] = ProblemMapping.FromException(new DomainRuleViolated(TestClockRunner.ClockWouldGoBack,
                 "The test clock is at 2027-02-22T09:00:00Z; it never goes back."));

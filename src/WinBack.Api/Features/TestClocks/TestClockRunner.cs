@@ -14,12 +14,15 @@ namespace WinBack.Api.Features.TestClocks;
 /// Moves a test tenant's clock forward and runs, in time order, every sweep tick and expiry that a live deployment
 /// would have run in between. Ticks in which nothing can happen are skipped: the runner steps straight to the next
 /// tick at which some customer crosses a window, or to the next expiry, so a year costs the work done in it, not
-/// its 105,120 ticks. Advances of one tenant take turns.
+/// its 105,120 ticks. Advances of one tenant take turns. A customer the sweep cannot decide stops the clock at the last
+/// tick that ran (409 test_clock_blocked, with the reason); once it has failed N times in a row it is parked, and the
+/// clock moves on without it.
 /// </summary>
-public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, TenantClock clock,
-    IOptions<WinBackOptions> options)
+public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, TenantClock clock, BackgroundHealth health,
+    TimeProvider wall, IOptions<WinBackOptions> options)
 {
     public const string ClockWouldGoBack = "test_clock_backwards";
+    public const string ClockBlocked = "test_clock_blocked";
 
     public async Task<DateTimeOffset> AdvanceAsync(string tenantId, DateTimeOffset to, CancellationToken ct)
     {
@@ -31,11 +34,12 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
         // Ticks at or before the clock's time have run (or, on a frozen clock, were never due).
         var lastTick = now;
         var current = now;
+        var parked = await health.FailingAsync(LapseSweep.CustomerLoop, ct, tenantId);
         while (true)
         {
             await using var session = store.QuerySession(tenantId);
             var nextExpiry = await expiry.NextAsync(session, current, to, ct);
-            var nextSweep = await NextSweepTickAsync(session, tenantId, lastTick, to, cadence, ct);
+            var nextSweep = await NextSweepTickAsync(session, tenantId, lastTick, to, cadence, id => parked.Waiting(tenantId, id, wall.GetUtcNow()), ct);
             if (nextExpiry is { } e && (nextSweep is null || e <= nextSweep))
             {
                 await expiry.RunAsync(tenantId, e, ct);
@@ -46,8 +50,10 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
                 var counts = await sweep.RunAsync(tenantId, tick, progress: null, ct);
                 // Customers that could not be decided would be tried again at every later tick: stop at the first.
                 if (counts.Failed > 0)
-                    throw new InvalidOperationException(
-                        $"The sweep at {tick:yyyy-MM-ddTHH:mm:ssZ} could not decide {counts.Failed} customers; the clock stays at the last tick that ran.");
+                    throw DomainRuleViolated.Conflict(ClockBlocked,
+                        $"The sweep at {tick:yyyy-MM-ddTHH:mm:ssZ} could not decide {counts.Failed} customers (first: {counts.FirstFailure}); the " +
+                        $"clock stays at the last tick that ran. Advancing again retries them; a customer that fails " +
+                        $"{options.Value.Background.ParkAfterFailures} times in a row is set aside and the clock moves on without it.");
                 lastTick = current = tick;
                 await SetAsync(tenantId, tick, ct);
             }
@@ -61,7 +67,7 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
 
     /// <summary>The first sweep tick after <paramref name="lastTick"/>, up to <paramref name="to"/>, at which some customer has crossed an active rule's window.</summary>
     private static async Task<DateTimeOffset?> NextSweepTickAsync(IQuerySession session, string tenantId, DateTimeOffset lastTick,
-        DateTimeOffset to, TimeSpan cadence, CancellationToken ct)
+        DateTimeOffset to, TimeSpan cadence, Func<string, bool> parked, CancellationToken ct)
     {
         var rules = await LapseSweep.ByPriorityAsync(session, ct);
         DateTimeOffset? earliest = null;
@@ -69,6 +75,9 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
             foreach (var status in LapseCandidates.StatusesFor(rule.Definition))
                 await foreach (var summary in LapseCandidates.Query(session, rule.Definition, status, to).ToAsyncEnumerable(ct))
                 {
+                    // A parked customer would make every tick one with work to do.
+                    if (parked(summary.Id))
+                        continue;
                     var arm = ExperimentAssignment.ArmFor(tenantId, rule.Id, summary.Id, rule.Definition);
                     if (RuleAudience.CrossingAt(rule.Definition.Trigger, rule.Definition.TriggerDaysOf(arm), summary.State) is { } crossing
                         && (earliest is null || crossing < earliest))

@@ -30,6 +30,8 @@ public sealed class WinBackOptions
 
     public StripeOptions Stripe { get; set; } = new();
 
+    public BackgroundOptions Background { get; set; } = new();
+
     /// <summary>How long an Idempotency-Key is remembered; the contract promises at least 24 hours.</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(48);
 
@@ -94,6 +96,19 @@ public sealed class ForwardedHeadersSettings
 
     /// <summary>Comma-separated networks (CIDR, e.g. 10.0.0.0/8) of such proxies; none by default.</summary>
     public string? KnownNetworks { get; set; }
+}
+
+/// <summary>How background loops set aside a unit of work (a tenant's share of a pass, or one row) that keeps failing.</summary>
+public sealed class BackgroundOptions
+{
+    /// <summary>
+    /// Failures in a row after which a unit is parked (N): enough to ride out a passing fault over a few passes, few enough that a
+    /// poisoned unit stops costing every pass within minutes.
+    /// </summary>
+    public int ParkAfterFailures { get; set; } = 5;
+
+    /// <summary>How often a parked unit is tried again; a success unparks it.</summary>
+    public TimeSpan ParkedRetryInterval { get; set; } = TimeSpan.FromMinutes(30);
 }
 
 public enum WinBackRole { All, Api, Worker }

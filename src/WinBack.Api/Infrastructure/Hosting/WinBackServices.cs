@@ -50,6 +50,7 @@ public static class WinBackServices
         services.AddSingleton(ResolvePlatformKey(options, builder.Environment));
         services.AddHttpContextAccessor();
         services.AddWinBackMarten(connectionString, options.Role);
+        services.AddSingleton<BackgroundHealth>();
         services.AddSingleton<TenantClock>();
         services.AddSingleton<CustomerEventWriter>();
         services.AddSingleton<LapseSweep>();

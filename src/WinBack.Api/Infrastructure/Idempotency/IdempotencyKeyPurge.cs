@@ -1,13 +1,20 @@
 using Marten;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Infrastructure.Idempotency;
 
-/// <summary>Worker job: forgets Idempotency-Keys once they are older than the configured retention.</summary>
-public sealed class IdempotencyKeyPurge(IDocumentStore store, TimeProvider clock, IOptions<WinBackOptions> options,
-    ILogger<IdempotencyKeyPurge> logger) : BackgroundService
+/// <summary>
+/// Worker job: forgets Idempotency-Keys once they are older than the configured retention, in batches of its own
+/// transaction each, so a large backlog is never one long transaction and what was purged stays purged if a batch fails.
+/// A failed purge is recorded (<see cref="Loop"/>) and runs again at the next hour.
+/// </summary>
+public sealed class IdempotencyKeyPurge(IDocumentStore store, BackgroundHealth health, TimeProvider clock, IOptions<WinBackOptions> options)
+    : BackgroundService
 {
+    public const string Loop = "idempotency_purge";
+    private const int Batch = 10_000;
     private static readonly TimeSpan Interval = TimeSpan.FromHours(1);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -15,22 +22,34 @@ public sealed class IdempotencyKeyPurge(IDocumentStore store, TimeProvider clock
         using var timer = new PeriodicTimer(Interval, clock);
         do
         {
+            // One unit for all tenants; it holds nobody's work up, so it simply runs every hour, failed or not.
             try
             {
                 await PurgeAsync(stoppingToken);
+                await health.ClearAsync(Loop, BackgroundHealth.Platform, [BackgroundHealth.WholeTenant], stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning(e, "Idempotency-Key purge failed; it runs again in {Interval}", Interval);
+                await health.FailedAsync(Loop, BackgroundHealth.Platform, BackgroundHealth.WholeTenant, e, stoppingToken);
             }
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    public async Task PurgeAsync(CancellationToken ct)
+    /// <returns>The number of keys forgotten.</returns>
+    public async Task<long> PurgeAsync(CancellationToken ct)
     {
         var cutoff = clock.GetUtcNow() - options.Value.IdempotencyRetention;
-        await using var session = store.LightweightSession();
-        session.DeleteWhere<IdempotencyRecord>(r => r.CreatedAt < cutoff);
-        await session.SaveChangesAsync(ct);
+        var table = store.Options.FindOrResolveDocumentType(typeof(IdempotencyRecord)).TableName.QualifiedName;
+        await using var connection = await Sql.OpenAsync(store, ct);
+        long purged = 0;
+        while (true)
+        {
+            await using var command = Sql.Command(connection,
+                $"delete from {table} where id in (select id from {table} where created_at < @cutoff limit {Batch})", ("cutoff", cutoff));
+            var deleted = await command.ExecuteNonQueryAsync(ct);
+            purged += deleted;
+            if (deleted < Batch)
+                return purged;
+        }
     }
 }

@@ -50,6 +50,7 @@ public static class MartenSetup
                 Features.Reports.LapseEpisodeTable.Configure(options);
                 Features.Webhooks.WebhookTables.Configure(options);
                 options.Storage.ExtendedSchemaObjects.Add(Postgres.PostgresXmlRepository.Table());
+                options.Storage.ExtendedSchemaObjects.Add(BackgroundHealth.Table());
                 options.Schema.For<Features.Stripe.StripeConnection>();
                 Features.Stripe.StripeTables.Configure(options);
                 // One index, (tenant_id, status, last activity), for the lapse sweep and the list filters;

@@ -82,6 +82,10 @@ internal static class EngineRequests
         throw new TimeoutException($"Sweep {sweepId} did not finish.");
     }
 
+    /// <summary>A reward's status: available, redeemed, expired, ...</summary>
+    public static async Task<string> RewardStatusAsync(this TestTenant tenant, string rewardId) =>
+        (await ReadAsync(await tenant.Ingest.GetAsync($"/v1/rewards/{rewardId}"), 200)).GetProperty("status").GetString()!;
+
     /// <summary>The balance in eur, 0 when the customer has none.</summary>
     public static long Eur(this JsonElement balanceHolder) =>
         balanceHolder.GetProperty("balance").EnumerateArray().Where(m => m.GetProperty("currency").GetString() == "eur")

@@ -16,7 +16,7 @@ public sealed class ReactivationCsvTests
     [InlineData("fast-lane", "fast-lane")]
     public void Text_cells_that_start_like_a_formula_get_a_leading_quote(string variant, string cell)
     {
-        var csv = ReactivationCsv.Of(new ReactivationReportView(DateTimeOffset.Parse("2026-11-24T09:00:00Z"), "variant", [Row(variant)]));
+        var csv = ReactivationCsv.Of(new ReactivationReportView(DateTimeOffset.Parse("2026-11-24T09:00:00Z"), "variant", [Row(variant)], []));
 
         var line = csv.Split("\r\n")[1];
         line.ShouldStartWith(cell + ",");
@@ -25,7 +25,7 @@ public sealed class ReactivationCsvTests
     [Fact]
     public void Negative_numbers_stay_numbers()
     {
-        var csv = ReactivationCsv.Of(new ReactivationReportView(DateTimeOffset.Parse("2026-11-24T09:00:00Z"), "variant", [Row("a")]));
+        var csv = ReactivationCsv.Of(new ReactivationReportView(DateTimeOffset.Parse("2026-11-24T09:00:00Z"), "variant", [Row("a")], []));
 
         var lines = csv.Split("\r\n");
         var header = lines[0].Split(',');

@@ -1,43 +1,17 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using WinBack.Api.Tests.Features.Engine;
 using WinBack.Api.Tests.Features.Rules;
 using WinBack.Api.Tests.Features.Webhooks;
 using WinBack.Api.Tests.Infrastructure;
+using static WinBack.Api.Tests.Features.Stripe.StripeEvents;
 
 namespace WinBack.Api.Tests.Features.Stripe;
 
 public sealed class StripeInboundTests(StripeApp app) : IClassFixture<StripeApp>
 {
-    private static int _events;
-
-    /// <summary>A Stripe event as Stripe posts it, for the object given.</summary>
-    private static string Event(string type, JsonObject data, DateTimeOffset created, string? id = null) => new JsonObject
-    {
-        ["id"] = id ?? $"evt_test{Interlocked.Increment(ref _events):D6}", ["object"] = "event", ["api_version"] = "2026-10-28.endive",
-        ["created"] = created.ToUnixTimeSeconds(), ["type"] = type, ["livemode"] = false, ["pending_webhooks"] = 1,
-        ["request"] = new JsonObject { ["id"] = null, ["idempotency_key"] = null }, ["data"] = new JsonObject { ["object"] = data },
-    }.ToJsonString();
-
-    /// <summary>Stripe's signature scheme, from its documentation: t=..., v1=hex HMAC-SHA256 of "t.payload" keyed by the whole secret.</summary>
-    private static string Sign(string payload, DateTimeOffset at, string secret = StripeSigning.Secret)
-    {
-        var t = at.ToUnixTimeSeconds();
-        var hash = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes($"{t}.{payload}"));
-        return $"t={t},v1={Convert.ToHexStringLower(hash)}";
-    }
-
-    private async Task<HttpResponseMessage> PostAsync(TestTenant tenant, string payload, string? signature = null)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/integrations/stripe/webhooks/{tenant.Id}")
-        {
-            Content = new StringContent(payload, Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Add("Stripe-Signature", signature ?? Sign(payload, app.Clock.GetUtcNow()));
-        return await app.CreateClient().SendAsync(request);
-    }
+    private Task<HttpResponseMessage> PostAsync(TestTenant tenant, string payload, string? signature = null) =>
+        StripeEvents.PostAsync(app, tenant, payload, signature);
 
     private async Task<TestTenant> ConnectedTenantAsync()
     {
@@ -45,12 +19,6 @@ public sealed class StripeInboundTests(StripeApp app) : IClassFixture<StripeApp>
         await StripeApp.ConnectAsync(tenant);
         return tenant;
     }
-
-    private static JsonObject Invoice(string customer, long paid) => new()
-    {
-        ["id"] = $"in_test{Interlocked.Increment(ref _events):D6}", ["object"] = "invoice", ["customer"] = customer, ["amount_paid"] = paid,
-        ["currency"] = "eur", ["status"] = "paid",
-    };
 
     [Fact]
     public async Task A_paid_invoice_after_a_lapse_is_the_return_and_counts_as_revenue_after_return_in_the_report()

@@ -18,12 +18,12 @@ internal static class WebhookRequests
     }
 
     /// <summary>Records a login (so that the customer exists), issues a manual credit (a reward.issued event) and returns the reward's id.</summary>
-    public static async Task<string> IssueCreditAsync(this TestTenant tenant, string customerId, long amount = 1000)
+    public static async Task<string> IssueCreditAsync(this TestTenant tenant, string customerId, long amount = 1000, int expiresInDays = 30)
     {
         await tenant.ActivityAsync(customerId, "login");
         var body = new JsonObject
         {
-            ["reward"] = new JsonObject { ["type"] = "account_credit", ["amount"] = amount, ["currency"] = "eur", ["expiresInDays"] = 30 },
+            ["reward"] = new JsonObject { ["type"] = "account_credit", ["amount"] = amount, ["currency"] = "eur", ["expiresInDays"] = expiresInDays },
             ["note"] = "goodwill",
         };
         var reward = await EngineRequests.ReadAsync(await tenant.Admin.PostAsync($"/v1/customers/{customerId}/rewards", RuleRequests.Json(body)), 201);
