@@ -25,6 +25,8 @@ public sealed class WinBackOptions
 
     public StripeOptions Stripe { get; set; } = new();
 
+    public DataProtectionCertificateOptions DataProtection { get; set; } = new();
+
     /// <summary>How long an Idempotency-Key is remembered; the contract promises at least 24 hours.</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(48);
 
@@ -80,6 +82,20 @@ public sealed class StripeOptions
 
     /// <summary>How long one Stripe call may take before it counts as failed (and is retried).</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(20);
+}
+
+public sealed class DataProtectionCertificateOptions
+{
+    /// <summary>
+    /// The RSA certificate (a PFX file's path, or the PFX in base64) that encrypts the Data Protection key ring at rest.
+    /// Every process of a deployment needs the same one. Required outside Development.
+    /// </summary>
+    public string? Certificate { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Where Development keeps the self-signed certificate it makes when none is configured.</summary>
+    public string LocalCertificatePath { get; set; } = ".winback/data-protection.pfx";
 }
 
 public enum WinBackRole { All, Api, Worker }

@@ -31,6 +31,7 @@ public static class WinBackPipeline
             ui.EnablePersistAuthorization();
         });
         app.UseRouting();
+        CarriesSecret.UseNoStoreForSecrets(app);
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseAuthentication();
         app.UseRateLimiter();
