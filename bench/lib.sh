@@ -26,9 +26,14 @@ start_postgres() {
 start_api() {
   API_PORT=$(free_port)
   PLATFORM=wb_platform_bench_$(date +%s)
+  # The key ring certificate that Production requires, made as the service's start-up message says.
+  [ -f "$WORK/dp.pfx" ] || { openssl req -x509 -newkey rsa:3072 -sha256 -days 30 -nodes -subj /CN=winback-bench \
+      -keyout "$WORK/dp.key" -out "$WORK/dp.crt" 2>/dev/null && openssl pkcs12 -export -inkey "$WORK/dp.key" -in "$WORK/dp.crt" \
+      -out "$WORK/dp.pfx" -passout pass:bench; }
   ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__WinBack="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
     WinBack__PlatformKey=$PLATFORM WinBack__RateLimit__RequestsPerSecond=10000000 WinBack__RateLimit__Burst=10000000 \
     WinBack__RateLimit__TenantRequestsPerSecond=10000000 WinBack__RateLimit__TenantBurst=10000000 \
+    WinBack__DataProtection__Certificate="$WORK/dp.pfx" WinBack__DataProtection__CertificatePassword=bench \
     Logging__LogLevel__Default=Warning \
     dotnet src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
   API_PID=$!

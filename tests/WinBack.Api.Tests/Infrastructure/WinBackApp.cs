@@ -48,6 +48,8 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("WinBack:RateLimit:UnauthenticatedBurst", "10000");
         // Test receivers listen on 127.0.0.1.
         builder.UseSetting("WinBack:Webhooks:AllowPrivateTargets", "true");
+        builder.UseSetting("WinBack:DataProtection:Certificate", TestKeyRingCertificate.Base64);
+        builder.UseSetting("WinBack:DataProtection:CertificatePassword", TestKeyRingCertificate.Password);
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
         builder.ConfigureServices(services =>

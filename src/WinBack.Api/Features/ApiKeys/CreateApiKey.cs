@@ -35,6 +35,7 @@ public sealed class CreateApiKeyEndpoint(IDocumentSession session, Ids ids, Time
     public override void Configure()
     {
         Post("/api-keys");
+        Options(b => b.WithMetadata(CarriesSecret.Metadata));
         Roles(ApiScopes.Admin);
         Tags("API keys");
         Summary(s =>

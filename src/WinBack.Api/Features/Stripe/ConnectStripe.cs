@@ -4,6 +4,7 @@ using Marten;
 using Stripe;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Errors;
 
 namespace WinBack.Api.Features.Stripe;
@@ -36,6 +37,7 @@ public sealed class ConnectStripeEndpoint(IDocumentSession session, StripeClient
     public override void Configure()
     {
         Put("/integrations/stripe");
+        Options(b => b.WithMetadata(CarriesSecret.Metadata));
         Roles(ApiScopes.Admin);
         Tags("Stripe");
         Summary(s =>

@@ -1,9 +1,10 @@
 using Microsoft.AspNetCore.DataProtection;
+using WinBack.Api.Infrastructure.Secrets;
 
 namespace WinBack.Api.Features.Stripe;
 
 /// <summary>
-/// A tenant's Stripe account as WinBack holds it: both secrets encrypted with Data Protection (key ring in PostgreSQL),
+/// A tenant's Stripe account as WinBack holds it: both secrets encrypted (<see cref="StripeSecrets"/>),
 /// and their masked forms for display. One per tenant.
 /// </summary>
 public sealed class StripeConnection
@@ -30,12 +31,5 @@ public sealed class StripeConnection
     public static string Mask(string secret) => $"{secret[..(secret.LastIndexOf('_', Math.Min(secret.Length - 1, 8)) + 1)]}…{secret[^4..]}";
 }
 
-/// <summary>The one place that encrypts and decrypts Stripe secrets.</summary>
-public sealed class StripeSecrets(IDataProtectionProvider provider)
-{
-    private readonly IDataProtector _protector = provider.CreateProtector("WinBack.Stripe.Secrets.v1");
-
-    public string Protect(string secret) => _protector.Protect(secret);
-
-    public string Unprotect(string encrypted) => _protector.Unprotect(encrypted);
-}
+/// <summary>Encrypts and decrypts Stripe secrets (the purpose string is the one stored ciphertexts were made with).</summary>
+public sealed class StripeSecrets(IDataProtectionProvider provider) : SecretProtector(provider, "WinBack.Stripe.Secrets.v1");

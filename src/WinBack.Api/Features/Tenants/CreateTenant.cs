@@ -34,6 +34,7 @@ public sealed class CreateTenantEndpoint(IDocumentSession session, Ids ids, Time
     public override void Configure()
     {
         Post("/tenants");
+        Options(b => b.WithMetadata(CarriesSecret.Metadata));
         Roles(ApiScopes.Platform);
         Tags("Tenants");
         Summary(s =>

@@ -29,12 +29,13 @@ public sealed class CreateWebhookEndpointValidator : Validator<CreateWebhookEndp
     }
 }
 
-public sealed class CreateWebhookEndpointEndpoint(WebhookEndpoints endpoints, WebhookTarget target, Ids ids, TimeProvider wall)
+public sealed class CreateWebhookEndpointEndpoint(WebhookEndpoints endpoints, WebhookSecrets secrets, WebhookTarget target, Ids ids, TimeProvider wall)
     : Endpoint<CreateWebhookEndpointRequest, WebhookEndpointWithSecretView>
 {
     public override void Configure()
     {
         Post("/webhook-endpoints");
+        Options(b => b.WithMetadata(CarriesSecret.Metadata));
         Roles(ApiScopes.Admin);
         Tags("Webhooks");
         Summary(s =>
@@ -58,9 +59,10 @@ public sealed class CreateWebhookEndpointEndpoint(WebhookEndpoints endpoints, We
         if (await target.CheckAsync(request.Url!, caller.Mode == TenantMode.Live, ct) is { } refused)
             throw new ApiException(ProblemMapping.FromValidation([refused], StatusCodes.Status400BadRequest));
         var now = wall.GetUtcNow();
+        var secret = WebhookSignature.NewSecret();
         var endpoint = new WebhookEndpoint(ids.New("we"), request.Url!, request.Description, request.Events!.Distinct().ToList(), true,
-            WebhookSignature.NewSecret(), null, null, now, now, null, null, null);
+            secrets.Protect(secret), null, null, now, now, null, null, null);
         await endpoints.InsertAsync(caller.RequireTenant(), endpoint, ct);
-        await Send.ResponseAsync(WebhookEndpointWithSecretView.Of(endpoint), StatusCodes.Status201Created, ct);
+        await Send.ResponseAsync(WebhookEndpointWithSecretView.Of(endpoint, secret), StatusCodes.Status201Created, ct);
     }
 }

@@ -6,7 +6,8 @@ namespace WinBack.Api.Features.Webhooks;
 /// <param name="ClockNow">The tenant's time now: the wall clock for live tenants, the test clock for test tenants.</param>
 public sealed record DueDelivery(
     string Id, string TenantId, string EndpointId, string EventId, int Attempts, DateTimeOffset NextAttemptAt, bool TestClock,
-    DateTimeOffset ClockNow, string Payload, string Url, string Secret, string? PreviousSecret, DateTimeOffset? PreviousExpiresAt)
+    DateTimeOffset ClockNow, string Payload, string Url, string EncryptedSecret, string? EncryptedPreviousSecret,
+    DateTimeOffset? PreviousExpiresAt)
 {
     /// <summary>
     /// When the attempt counts as made, in tenant time. On a test clock it is when it was due, as a live deployment
@@ -15,8 +16,9 @@ public sealed record DueDelivery(
     public DateTimeOffset AttemptedAt(DateTimeOffset wallNow) =>
         !TestClock ? wallNow : NextAttemptAt == DateTimeOffset.MinValue ? ClockNow : NextAttemptAt;
 
-    public IReadOnlyList<string> SigningSecrets(DateTimeOffset wallNow) =>
-        PreviousSecret is { } previous && PreviousExpiresAt > wallNow ? [Secret, previous] : [Secret];
+    /// <summary>The secrets that sign now, as stored: the current one, and the previous one until its overlap ends.</summary>
+    public IReadOnlyList<string> EncryptedSigningSecrets(DateTimeOffset wallNow) =>
+        EncryptedPreviousSecret is { } previous && PreviousExpiresAt > wallNow ? [EncryptedSecret, previous] : [EncryptedSecret];
 }
 
 /// <summary>What one attempt came to.</summary>

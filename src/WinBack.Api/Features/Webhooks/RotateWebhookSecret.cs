@@ -1,18 +1,21 @@
 using FastEndpoints;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Webhooks;
 
 namespace WinBack.Api.Features.Webhooks;
 
-public sealed class RotateWebhookSecretEndpoint(WebhookEndpoints endpoints, IOptions<WinBackOptions> options, TimeProvider wall)
+public sealed class RotateWebhookSecretEndpoint(WebhookEndpoints endpoints, WebhookSecrets secrets, IOptions<WinBackOptions> options,
+    TimeProvider wall)
     : Endpoint<WebhookEndpointIdRequest, WebhookEndpointWithSecretView>
 {
     public override void Configure()
     {
         Post("/webhook-endpoints/{id}/rotate-secret");
+        Options(b => b.WithMetadata(CarriesSecret.Metadata));
         Roles(ApiScopes.Admin);
         Tags("Webhooks");
         Summary(s =>
@@ -32,9 +35,10 @@ public sealed class RotateWebhookSecretEndpoint(WebhookEndpoints endpoints, IOpt
     public override async Task HandleAsync(WebhookEndpointIdRequest request, CancellationToken ct)
     {
         var now = wall.GetUtcNow();
-        var rotated = await endpoints.RotateAsync(HttpContext.Caller().RequireTenant(), request.Id, WebhookSignature.NewSecret(),
+        var secret = WebhookSignature.NewSecret();
+        var rotated = await endpoints.RotateAsync(HttpContext.Caller().RequireTenant(), request.Id, secrets.Protect(secret),
                           now + options.Value.Webhooks.SecretRotationOverlap, now, ct)
                       ?? throw ApiException.NotFound("webhook endpoint", request.Id);
-        await Send.OkAsync(WebhookEndpointWithSecretView.Of(rotated), ct);
+        await Send.OkAsync(WebhookEndpointWithSecretView.Of(rotated, secret), ct);
     }
 }

@@ -3,9 +3,9 @@ using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.Webhooks;
 
-/// <summary>A tenant's webhook receiver as stored (<see cref="WebhookTables.Endpoints"/>).</summary>
+/// <summary>A tenant's webhook receiver as stored (<see cref="WebhookTables.Endpoints"/>); its secrets encrypted (<see cref="WebhookSecrets"/>).</summary>
 public sealed record WebhookEndpoint(
-    string Id, string Url, string? Description, IReadOnlyList<string> Events, bool Enabled, string Secret, string? PreviousSecret,
+    string Id, string Url, string? Description, IReadOnlyList<string> Events, bool Enabled, string EncryptedSecret, string? EncryptedPreviousSecret,
     DateTimeOffset? PreviousExpiresAt, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? FailingSince,
     DateTimeOffset? DisabledAt, string? DisabledReason)
 {

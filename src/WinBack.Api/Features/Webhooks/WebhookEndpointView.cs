@@ -12,7 +12,7 @@ public sealed record WebhookEndpointView(
     DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason, DateTimeOffset? PreviousSecretExpiresAt)
 {
     public static WebhookEndpointView Of(WebhookEndpoint e) => new(e.Id, e.Url, e.Description, e.Events, e.Enabled, e.CreatedAt, e.UpdatedAt,
-        e.FailingSince, e.DisabledAt, e.DisabledReason, e.PreviousSecret is null ? null : e.PreviousExpiresAt);
+        e.FailingSince, e.DisabledAt, e.DisabledReason, e.EncryptedPreviousSecret is null ? null : e.PreviousExpiresAt);
 
     public static readonly WebhookEndpointView Example = new("we_01jdq3w5x8k2m9v4r7t6y1z0ae", "https://mail.example.com/hooks/winback",
         "win-back mails", ["reward.issued", "reward.expiring_soon"], true, DateTimeOffset.Parse("2026-11-24T09:30:00Z"),
@@ -25,8 +25,9 @@ public sealed record WebhookEndpointWithSecretView(
     string Id, string Url, string? Description, IReadOnlyList<string> Events, bool Enabled, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     DateTimeOffset? PreviousSecretExpiresAt, string Secret)
 {
-    public static WebhookEndpointWithSecretView Of(WebhookEndpoint e) => new(e.Id, e.Url, e.Description, e.Events, e.Enabled, e.CreatedAt,
-        e.UpdatedAt, e.PreviousSecret is null ? null : e.PreviousExpiresAt, e.Secret);
+    /// <param name="secret">The plain secret just made: the stored one is encrypted.</param>
+    public static WebhookEndpointWithSecretView Of(WebhookEndpoint e, string secret) => new(e.Id, e.Url, e.Description, e.Events, e.Enabled,
+        e.CreatedAt, e.UpdatedAt, e.EncryptedPreviousSecret is null ? null : e.PreviousExpiresAt, secret);
 
     public static readonly WebhookEndpointWithSecretView Example = new("we_01jdq3w5x8k2m9v4r7t6y1z0ae", "https://mail.example.com/hooks/winback",
         "win-back mails", ["reward.issued", "reward.expiring_soon"], true, DateTimeOffset.Parse("2026-11-24T09:30:00Z"),

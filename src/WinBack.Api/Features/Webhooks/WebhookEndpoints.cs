@@ -13,7 +13,7 @@ public sealed class WebhookEndpoints(IDocumentStore store)
             insert into {Endpoints} (tenant_id, id, url, description, events, enabled, secret, created_at, updated_at)
             values (@tenant, @id, @url, @description, @events, true, @secret, @now, @now)
             """, ct, ("tenant", tenantId), ("id", e.Id), ("url", e.Url), ("description", e.Description),
-            ("events", e.Events.ToArray()), ("secret", e.Secret), ("now", e.CreatedAt));
+            ("events", e.Events.ToArray()), ("secret", e.EncryptedSecret), ("now", e.CreatedAt));
 
     public async Task<WebhookEndpoint?> FindAsync(string tenantId, string id, CancellationToken ct) =>
         (await QueryAsync($"select {WebhookEndpoint.Columns} from {Endpoints} where tenant_id = @tenant and id = @id", ct,
@@ -42,14 +42,38 @@ public sealed class WebhookEndpoints(IDocumentStore store)
             ("events", events?.ToArray()), ("description", description),
             ("enabled", enabled), ("now", now))).SingleOrDefault();
 
-    /// <summary>A new current secret; the old one keeps signing until <paramref name="previousExpiresAt"/>.</summary>
-    public async Task<WebhookEndpoint?> RotateAsync(string tenantId, string id, string secret, DateTimeOffset previousExpiresAt,
+    /// <summary>A new current secret (encrypted); the old one keeps signing until <paramref name="previousExpiresAt"/>.</summary>
+    public async Task<WebhookEndpoint?> RotateAsync(string tenantId, string id, string encryptedSecret, DateTimeOffset previousExpiresAt,
         DateTimeOffset now, CancellationToken ct) =>
         (await QueryAsync($"""
             update {Endpoints} set previous_secret = secret, previous_expires_at = @expires, secret = @secret, updated_at = @now
             where tenant_id = @tenant and id = @id
             returning {WebhookEndpoint.Columns}
-            """, ct, ("tenant", tenantId), ("id", id), ("secret", secret), ("expires", previousExpiresAt), ("now", now))).SingleOrDefault();
+            """, ct, ("tenant", tenantId), ("id", id), ("secret", encryptedSecret), ("expires", previousExpiresAt), ("now", now)))
+            .SingleOrDefault();
+
+    /// <summary>Passes every stored secret that is still plain text (<c>whsec_…</c>) through <paramref name="seal"/>, unless it changed meanwhile.</summary>
+    public async Task<int> SealPlaintextSecretsAsync(Func<string, string> seal, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenAsync(store, ct);
+        var plain = new List<(string Tenant, string Id, string Secret, string? Previous)>();
+        await using (var select = Sql.Command(connection,
+            $@"select tenant_id, id, secret, previous_secret from {Endpoints} where secret like 'whsec\_%' or previous_secret like 'whsec\_%'"))
+        await using (var reader = await select.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                plain.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.StringOrNull(3)));
+        foreach (var (tenant, id, secret, previous) in plain)
+        {
+            await using var update = Sql.Command(connection, $"""
+                update {Endpoints} set secret = case when secret = @secret then @sealedSecret else secret end,
+                  previous_secret = case when previous_secret = @previous then @sealedPrevious else previous_secret end
+                where tenant_id = @tenant and id = @id
+                """, ("tenant", tenant), ("id", id), ("secret", secret), ("sealedSecret", seal(secret)),
+                ("previous", previous), ("sealedPrevious", previous is null ? null : seal(previous)));
+            await update.ExecuteNonQueryAsync(ct);
+        }
+        return plain.Count;
+    }
 
     /// <summary>Deletes the endpoint with its deliveries and their attempts; false when there was none.</summary>
     public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)

@@ -18,8 +18,11 @@ public sealed class WebhookSender : IDisposable
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _wall;
 
-    public WebhookSender(IOptions<WinBackOptions> options, TimeProvider wall)
+    private readonly WebhookSecrets _secrets;
+
+    public WebhookSender(IOptions<WinBackOptions> options, TimeProvider wall, WebhookSecrets secrets)
     {
+        _secrets = secrets;
         var webhooks = options.Value.Webhooks;
         var target = new WebhookTarget(webhooks.AllowPrivateTargets);
         _timeout = webhooks.Timeout;
@@ -47,7 +50,8 @@ public sealed class WebhookSender : IDisposable
         };
         request.Headers.Add("webhook-id", delivery.EventId);
         request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.Add("webhook-signature", WebhookSignature.Header(delivery.SigningSecrets(sentAt), delivery.EventId, timestamp, delivery.Payload));
+        request.Headers.Add("webhook-signature", WebhookSignature.Header(
+            delivery.EncryptedSigningSecrets(sentAt).Select(_secrets.Open), delivery.EventId, timestamp, delivery.Payload));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(_timeout);
         var watch = Stopwatch.StartNew();

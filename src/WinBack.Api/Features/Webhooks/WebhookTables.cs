@@ -31,6 +31,7 @@ public static class WebhookTables
         endpoints.AddColumn<string>("description");
         endpoints.AddColumn("events", "text[]").NotNull();
         endpoints.AddColumn<bool>("enabled").NotNull();
+        // Both secrets encrypted with Data Protection (WebhookSecrets); the signer opens them.
         endpoints.AddColumn<string>("secret").NotNull();
         // The secret before the last rotation, which keeps signing until previous_expires_at.
         endpoints.AddColumn<string>("previous_secret");

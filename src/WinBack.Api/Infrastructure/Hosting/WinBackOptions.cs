@@ -31,6 +31,7 @@ public sealed class WinBackOptions
     public StripeOptions Stripe { get; set; } = new();
 
     public BackgroundOptions Background { get; set; } = new();
+    public DataProtectionCertificateOptions DataProtection { get; set; } = new();
 
     /// <summary>How long an Idempotency-Key is remembered; the contract promises at least 24 hours.</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(48);
@@ -109,6 +110,20 @@ public sealed class BackgroundOptions
 
     /// <summary>How often a parked unit is tried again; a success unparks it.</summary>
     public TimeSpan ParkedRetryInterval { get; set; } = TimeSpan.FromMinutes(30);
+}
+
+public sealed class DataProtectionCertificateOptions
+{
+    /// <summary>
+    /// The RSA certificate (a PFX file's path, or the PFX in base64) that encrypts the Data Protection key ring at rest.
+    /// Every process of a deployment needs the same one. Required outside Development.
+    /// </summary>
+    public string? Certificate { get; set; }
+
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>Where Development keeps the self-signed certificate it makes when none is configured.</summary>
+    public string LocalCertificatePath { get; set; } = ".winback/data-protection.pfx";
 }
 
 public enum WinBackRole { All, Api, Worker }

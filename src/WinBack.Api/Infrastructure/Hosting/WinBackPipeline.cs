@@ -34,6 +34,7 @@ public static class WinBackPipeline
             ui.EnablePersistAuthorization();
         });
         app.UseRouting();
+        CarriesSecret.UseNoStoreForSecrets(app);
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseMiddleware<ClientAddressRateLimitMiddleware>();
         app.UseAuthentication();

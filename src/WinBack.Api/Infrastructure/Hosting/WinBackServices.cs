@@ -8,7 +8,6 @@ using WinBack.Api.Features.Sweeps;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Features.Stripe;
 using WinBack.Api.Features.Webhooks;
-using Microsoft.AspNetCore.DataProtection;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Idempotency;
@@ -16,6 +15,7 @@ using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.OpenApi;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Api.Infrastructure.RateLimiting;
+using WinBack.Api.Infrastructure.Secrets;
 
 namespace WinBack.Api.Infrastructure.Hosting;
 
@@ -33,6 +33,9 @@ public static class WinBackServices
             k.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
             k.AddServerHeader = false; // no "Server: Kestrel" to fingerprint
         });
+
+        // Before the local cluster starts, so that a missing certificate stops start-up with nothing left running.
+        var keyRing = KeyRingCertificate.Resolve(options.DataProtection, builder.Environment);
 
         // Registered before anything that needs the database, so that it is stopped after them.
         var connectionString = builder.Configuration.GetConnectionString("WinBack");
@@ -60,11 +63,11 @@ public static class WinBackServices
         services.AddSingleton(new WebhookTarget(options.Webhooks.AllowPrivateTargets));
         services.AddSingleton<WebhookEndpoints>();
         services.AddSingleton<WebhookDeliveries>();
-        // Stripe secrets are encrypted with Data Protection; its key ring lives in PostgreSQL, shared by every process.
-        services.AddDataProtection().SetApplicationName("WinBack");
-        services.Configure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(o =>
-            o.XmlRepository = new PostgresXmlRepository(connectionString));
-        services.AddSingleton<StripeSecrets>();
+        // Stored secrets are encrypted with Data Protection; its key ring lives in PostgreSQL, encrypted with the configured certificate.
+        services.AddWinBackDataProtection(keyRing, connectionString);
+        services.AddSecretProtector<StripeSecrets>();
+        services.AddSecretProtector<WebhookSecrets>();
+        services.AddSecretProtector<IdempotencyBodies>();
         services.AddSingleton<StripeClients>();
         services.AddSingleton<StripeInbound>();
         services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
@@ -99,6 +102,7 @@ public static class WinBackServices
 
         if (options.Role.RunsWorker())
         {
+            services.AddHostedService<PlaintextSecretSealing>();
             services.AddHostedService<IdempotencyKeyPurge>();
             services.AddHostedService<EngineWorker>();
             services.AddSingleton<WebhookQueue>();

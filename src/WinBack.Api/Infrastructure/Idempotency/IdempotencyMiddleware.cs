@@ -10,9 +10,10 @@ namespace WinBack.Api.Infrastructure.Idempotency;
 /// <summary>
 /// The one idempotency mechanism, for every POST. The first request with a key claims it (a primary-key
 /// insert); later ones replay the stored response, get 422 if their body differs, or 409 while the first
-/// is still running. Server errors release the key so that the client can retry.
+/// is still running. Server errors release the key so that the client can retry. Stored bodies are encrypted.
 /// </summary>
-public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore store, TimeProvider clock, ILogger<IdempotencyMiddleware> logger)
+public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore store, IdempotencyBodies bodies, TimeProvider clock,
+    ILogger<IdempotencyMiddleware> logger)
 {
     public const string HeaderName = "Idempotency-Key";
     public const string ReplayedHeader = "Idempotent-Replayed";
@@ -79,7 +80,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
         return new IdempotencyRecord { Id = id, RequestHash = requestHash, CreatedAt = clock.GetUtcNow() };
     }
 
-    private static async Task AnswerDuplicateAsync(HttpContext context, IdempotencyRecord existing, string requestHash)
+    private async Task AnswerDuplicateAsync(HttpContext context, IdempotencyRecord existing, string requestHash)
     {
         if (existing.RequestHash != requestHash)
         {
@@ -97,7 +98,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
         context.Response.Headers[ReplayedHeader] = "true";
         if (existing.ContentType is not null) context.Response.ContentType = existing.ContentType;
         if (existing.Location is not null) context.Response.Headers.Location = existing.Location;
-        if (existing.Body is not null) await context.Response.WriteAsync(existing.Body, context.RequestAborted);
+        if (bodies.Open(existing) is { } body) await context.Response.WriteAsync(body, context.RequestAborted);
     }
 
     private async Task RunAndStoreAsync(HttpContext context, string id)
@@ -135,7 +136,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
         record.StatusCode = response.StatusCode;
         record.ContentType = response.ContentType;
         record.Location = response.Headers.Location;
-        record.Body = body;
+        record.EncryptedBody = bodies.Protect(body);
         session.Update(record);
         await session.SaveChangesAsync(CancellationToken.None);
     }

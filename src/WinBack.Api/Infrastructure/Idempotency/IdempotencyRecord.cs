@@ -11,6 +11,9 @@ public sealed class IdempotencyRecord
     public int StatusCode { get; set; }
     public string? ContentType { get; set; }
     public string? Location { get; set; }
+    /// <summary>The response body, encrypted (<see cref="IdempotencyBodies"/>).</summary>
+    public string? EncryptedBody { get; set; }
+    /// <summary>The body in plain text, as versions before encryption stored it; the worker's start seals it into <see cref="EncryptedBody"/>.</summary>
     public string? Body { get; set; }
 
     public bool InFlight => CompletedAt is null;

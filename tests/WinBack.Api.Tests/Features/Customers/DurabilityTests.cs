@@ -92,6 +92,8 @@ public sealed class DurabilityTests
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
         start.Environment["ConnectionStrings__WinBack"] = connectionString;
         start.Environment["WinBack__PlatformKey"] = WinBackApp.PlatformKey;
+        start.Environment["WinBack__DataProtection__Certificate"] = TestKeyRingCertificate.Base64;
+        start.Environment["WinBack__DataProtection__CertificatePassword"] = TestKeyRingCertificate.Password;
         start.Environment["WinBack__RateLimit__RequestsPerSecond"] = "100000";
         start.Environment["WinBack__RateLimit__Burst"] = "100000";
         start.Environment["WinBack__RateLimit__TenantRequestsPerSecond"] = "100000";
