@@ -92,48 +92,19 @@ public static class ReportRollups
              select distinct * from taken
              """, connection);
         taken.Parameters.AddWithValue("tenant", tenantId);
-        var (rules, variants, dates, reasons) = (new List<string>(), new List<string>(), new List<DateOnly>(), new List<string>());
+        var groups = new Groups([], [], [], []);
         await using (taken)
         await using (var reader = await taken.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-            {
-                rules.Add(reader.GetString(0));
-                variants.Add(reader.GetString(1));
-                dates.Add(reader.GetFieldValue<DateOnly>(2));
-                reasons.Add(reader.GetString(3));
-            }
-        var groups = rules.Count;
-        // The groups, as a table for the statements below.
-        const string refreshing = "unnest(@rules, @variants, @dates, @reasons) as g(rule_id, variant, lapse_date, churn_reason)";
-        NpgsqlCommand Command(string sql) => Sql.Command(connection, sql, ("tenant", tenantId),
-            ("rules", rules.ToArray()), ("variants", variants.ToArray()), ("dates", dates.ToArray()), ("reasons", reasons.ToArray()));
-        async Task Execute(string sql)
+                groups.Add(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.GetString(3));
+        if (groups.Count > 0)
         {
-            await using var command = Command(sql);
-            await command.ExecuteNonQueryAsync(ct);
-        }
-        if (groups > 0)
-        {
+            Task Execute(string sql) => ExecuteAsync(connection, sql, tenantId, ct, groups.Parameters);
+            await DeleteRollupsAsync(connection, tenantId, groups, ct);
             const string group = "g.rule_id = e.rule_id and g.variant = e.variant and g.lapse_date = e.lapse_date and g.churn_reason = e.churn_reason";
             const string keys = "e.tenant_id, e.rule_id, e.variant, e.lapse_date, e.churn_reason";
             const string treated = "e.variant <> 'holdout'";
-            foreach (var table in new[] { Counts, Money, Days, Returns, ReturnRevenue })
-                await Execute($"""
-                    delete from {table} r using {refreshing} where r.tenant_id = @tenant and g.rule_id = r.rule_id and g.variant = r.variant
-                      and g.lapse_date = r.lapse_date and g.churn_reason = r.churn_reason
-                    """);
-            var from = $"from {refreshing} join {LapseEpisodeTable.Episodes} e on e.tenant_id = @tenant and {group}";
-            // Groups whose money cannot be summed into the rollups are parked and left out; the others are unparked if they were.
-            await using (var check = Command(UnsummableSql(from)))
-            {
-                var unsummable = await UnsummableAsync(check, ct);
-                foreach (var (unit, reason) in unsummable)
-                    await health.ParkAsync(Loop, tenantId, unit, reason, ct, connection);
-                var keep = Enumerable.Range(0, rules.Count).Where(i => !unsummable.ContainsKey(UnitOf(rules[i], variants[i], dates[i], reasons[i]))).ToList();
-                (rules, variants, dates, reasons) = ([.. keep.Select(i => rules[i])], [.. keep.Select(i => variants[i])], [.. keep.Select(i => dates[i])],
-                    [.. keep.Select(i => reasons[i])]);
-            }
-            await health.ClearAsync(Loop, tenantId, rules.Select((r, i) => UnitOf(r, variants[i], dates[i], reasons[i])).ToList(), ct, connection);
+            var from = $"from {Refreshing} join {LapseEpisodeTable.Episodes} e on e.tenant_id = @tenant and {group}";
             await Execute($"""
                 insert into {Counts} select {keys}, count(*), count(*) filter (where {treated}),
                   count(*) filter (where {treated} and e.returned_at is not null), count(*) filter (where not {treated}),
@@ -143,21 +114,36 @@ public static class ReportRollups
                   count(*) filter (where e.withheld = 'ineligible'), {Kept(30)}, {Kept(60)}, {Kept(90)}
                 {from} group by {keys}
                 """);
-            await Execute($"""
-                insert into {Money}
-                select tenant_id, rule_id, variant, lapse_date, churn_reason, currency, sum(revenue),
-                  coalesce(sum(revenue) filter (where variant <> 'holdout'), 0), coalesce(sum(revenue) filter (where variant = 'holdout'), 0),
-                  sum(issued), sum(redeemed), sum(expired), sum(outstanding)
-                from (
-                  select {keys}, e.reward_currency as currency, 0::bigint as revenue, e.reward_issued as issued,
-                    e.reward_redeemed as redeemed, e.reward_expired as expired, e.reward_outstanding as outstanding
-                  {from} where e.reward_currency is not null
-                  union all
-                  select {keys}, v.currency, v.amount, 0, 0, 0, 0
-                  {from} join {LapseEpisodeTable.Revenue} v on v.tenant_id = e.tenant_id and v.episode_id = e.episode_id
-                ) m
-                group by 1, 2, 3, 4, 5, 6
-                """);
+            // Money is summed in numeric; sums within bigint are stored, and the groups of any other are collected.
+            var unsummable = new Dictionary<string, string>();
+            await CollectUnsummableAsync(connection, tenantId, groups, unsummable, $"""
+                with sums as (
+                  select tenant_id, rule_id, variant, lapse_date, churn_reason, currency, sum(revenue) as revenue,
+                    coalesce(sum(revenue) filter (where variant <> 'holdout'), 0) as treated_revenue,
+                    coalesce(sum(revenue) filter (where variant = 'holdout'), 0) as held_out_revenue,
+                    sum(issued) as issued, sum(redeemed) as redeemed, sum(expired) as expired, sum(outstanding) as outstanding
+                  from (
+                    select {keys}, e.reward_currency as currency, 0::bigint as revenue, e.reward_issued as issued,
+                      e.reward_redeemed as redeemed, e.reward_expired as expired, e.reward_outstanding as outstanding
+                    {from} where e.reward_currency is not null
+                    union all
+                    select {keys}, v.currency, v.amount, 0, 0, 0, 0
+                    {from} join {LapseEpisodeTable.Revenue} v on v.tenant_id = e.tenant_id and v.episode_id = e.episode_id
+                  ) m
+                  group by 1, 2, 3, 4, 5, 6
+                ), checked as (
+                  select *, greatest(abs(revenue), abs(treated_revenue), abs(held_out_revenue)) as revenue_size,
+                    greatest(abs(issued), abs(redeemed), abs(expired), abs(outstanding)) as cost_size from sums
+                ), stored as (
+                  insert into {Money} select tenant_id, rule_id, variant, lapse_date, churn_reason, currency, revenue, treated_revenue,
+                    held_out_revenue, issued, redeemed, expired, outstanding
+                  from checked where revenue_size <= {long.MaxValue} and cost_size <= {long.MaxValue} returning 1
+                )
+                select rule_id, variant, lapse_date, churn_reason, currency,
+                  case when revenue_size > {long.MaxValue} then 'revenue after return' else 'reward cost' end,
+                  greatest(revenue_size, cost_size)::text
+                from checked where revenue_size > {long.MaxValue} or cost_size > {long.MaxValue}
+                """, ct);
             await Execute($"""
                 insert into {Days} select {keys}, floor(e.days_to_return)::int, count(*)
                 {from} where e.returned_at is not null group by {keys}, 6
@@ -167,14 +153,26 @@ public static class ReportRollups
                   {Kept(30)}, {Kept(60)}, {Kept(90)}
                 {from} where e.returned_at is not null group by {keys}, 6
                 """);
-            await Execute($"""
-                insert into {ReturnRevenue} select {keys}, (e.returned_at at time zone 'UTC')::date, v.currency, sum(v.amount)
-                {from} join {LapseEpisodeTable.Revenue} v on v.tenant_id = e.tenant_id and v.episode_id = e.episode_id
-                where e.returned_at is not null group by {keys}, 6, 7
-                """);
+            await CollectUnsummableAsync(connection, tenantId, groups, unsummable, $"""
+                with sums as (
+                  select {keys}, (e.returned_at at time zone 'UTC')::date as return_date, v.currency, sum(v.amount) as revenue
+                  {from} join {LapseEpisodeTable.Revenue} v on v.tenant_id = e.tenant_id and v.episode_id = e.episode_id
+                  where e.returned_at is not null group by {keys}, 6, 7
+                ), stored as (
+                  insert into {ReturnRevenue} select * from sums where abs(revenue) <= {long.MaxValue} returning 1
+                )
+                select rule_id, variant, lapse_date, churn_reason, currency, 'revenue after return on one day', abs(revenue)::text
+                from sums where abs(revenue) > {long.MaxValue}
+                """, ct);
+            // A group that cannot be summed is left out whole, and parked with its reason; the others are unparked if they were.
+            if (unsummable.Count > 0)
+                await DeleteRollupsAsync(connection, tenantId, groups.Where(unsummable.ContainsKey), ct);
+            foreach (var (unit, reason) in unsummable)
+                await health.ParkAsync(Loop, tenantId, unit, reason, ct, connection);
+            await health.ClearAsync(Loop, tenantId, groups.Units.Where(u => !unsummable.ContainsKey(u)).ToList(), ct, connection);
         }
         await transaction.CommitAsync(ct);
-        return groups;
+        return groups.Count;
     }
 
     /// <summary>The tenants that have dirty groups; the worker refreshes each as a unit of its own.</summary>
@@ -193,40 +191,58 @@ public static class ReportRollups
     public static string UnitOf(string ruleId, string variant, DateOnly lapseDate, string churnReason) =>
         $"{ruleId}/{variant}/{lapseDate:yyyy-MM-dd}/{churnReason}";
 
-    // Every money sum the rollups store, taken in numeric: the ones past bigint, with their group.
-    private static string UnsummableSql(string from)
+    // The groups, as a table for the statements of a refresh.
+    private const string Refreshing = "unnest(@rules, @variants, @dates, @reasons) as g(rule_id, variant, lapse_date, churn_reason)";
+
+    private static async Task DeleteRollupsAsync(NpgsqlConnection connection, string tenantId, Groups groups, CancellationToken ct)
     {
-        const string groupKeys = "e.rule_id, e.variant, e.lapse_date, e.churn_reason";
-        const string revenue = $"join {LapseEpisodeTable.Revenue} v on v.tenant_id = e.tenant_id and v.episode_id = e.episode_id";
-        return $"""
-            select rule_id, variant, lapse_date, churn_reason, what, currency, total::text from (
-              select {groupKeys}, 'reward cost' as what, e.reward_currency as currency, greatest(abs(sum(e.reward_issued)),
-                abs(sum(e.reward_redeemed)), abs(sum(e.reward_expired)), abs(sum(e.reward_outstanding))) as total
-              {from} where e.reward_currency is not null group by {groupKeys}, e.reward_currency
-              union all
-              select {groupKeys}, 'revenue after return', v.currency, greatest(abs(sum(v.amount)),
-                abs(coalesce(sum(v.amount) filter (where e.variant <> 'holdout'), 0)), abs(coalesce(sum(v.amount) filter (where e.variant = 'holdout'), 0)))
-              {from} {revenue} group by {groupKeys}, v.currency
-              union all
-              select {groupKeys}, 'revenue after return on one day', v.currency, abs(sum(v.amount))
-              {from} {revenue} where e.returned_at is not null group by {groupKeys}, (e.returned_at at time zone 'UTC')::date, v.currency
-            ) sums where total > {long.MaxValue}
-            """;
+        foreach (var table in new[] { Counts, Money, Days, Returns, ReturnRevenue })
+            await ExecuteAsync(connection, $"""
+                delete from {table} r using {Refreshing} where r.tenant_id = @tenant and g.rule_id = r.rule_id and g.variant = r.variant
+                  and g.lapse_date = r.lapse_date and g.churn_reason = r.churn_reason
+                """, tenantId, ct, groups.Parameters);
     }
 
-    /// <returns>Each group that cannot be summed, with the first sum that is too large.</returns>
-    private static async Task<Dictionary<string, string>> UnsummableAsync(NpgsqlCommand command, CancellationToken ct)
+    // Runs a statement that stores what it can and answers the sums it could not: group, currency, which sum, its value.
+    private static async Task CollectUnsummableAsync(NpgsqlConnection connection, string tenantId, Groups groups, Dictionary<string, string> found,
+        string sql, CancellationToken ct)
     {
-        var found = new Dictionary<string, string>();
+        await using var command = Sql.Command(connection, sql, [("tenant", tenantId), .. groups.Parameters]);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             found.TryAdd(UnitOf(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.GetString(3)),
-                $"The {reader.GetString(4)} of this group in {reader.GetString(5)} sums to {reader.GetString(6)} minor units, past the largest " +
+                $"The {reader.GetString(5)} of this group in {reader.GetString(4)} sums to {reader.GetString(6)} minor units, past the largest " +
                 $"a report can hold ({long.MaxValue}); it holds amounts stored before amounts were bounded to {Domain.Common.Money.MaxAmount}. " +
                 "The group is left out of reports until its episodes change.");
-        return found;
     }
 
+    /// <summary>Report groups as parallel lists, bound as arrays for <see cref="Refreshing"/>.</summary>
+    private sealed record Groups(List<string> Rules, List<string> Variants, List<DateOnly> Dates, List<string> Reasons)
+    {
+        public int Count => Rules.Count;
+
+        public IEnumerable<string> Units => Rules.Select((r, i) => UnitOf(r, Variants[i], Dates[i], Reasons[i]));
+
+        public (string, object?)[] Parameters =>
+            [("rules", Rules.ToArray()), ("variants", Variants.ToArray()), ("dates", Dates.ToArray()), ("reasons", Reasons.ToArray())];
+
+        public void Add(string rule, string variant, DateOnly date, string reason)
+        {
+            Rules.Add(rule);
+            Variants.Add(variant);
+            Dates.Add(date);
+            Reasons.Add(reason);
+        }
+
+        public Groups Where(Func<string, bool> unit)
+        {
+            var kept = new Groups([], [], [], []);
+            for (var i = 0; i < Count; i++)
+                if (unit(UnitOf(Rules[i], Variants[i], Dates[i], Reasons[i])))
+                    kept.Add(Rules[i], Variants[i], Dates[i], Reasons[i]);
+            return kept;
+        }
+    }
 
     // Returned, and not lapsed again within `days` of the return.
     private static string Kept(int days) =>

@@ -140,9 +140,10 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
     }
 
     /// <summary>
-    /// Tries again the events that named a Stripe customer nobody had yet (the worker calls it every second), the least
-    /// recently tried first, so that no tenant's backlog keeps another's events from their turn. Each event is a unit of its
-    /// own: one that fails is recorded with its reason and, after N failures in a row, parked (tried again when due).
+    /// Tries again the events that named a Stripe customer nobody had yet (the worker calls it every second; an event still
+    /// unmatched waits 5 s for its next try), the least recently tried first, so that no tenant's backlog keeps another's
+    /// events from their turn. Each event is a unit of its own: one that fails is recorded with its reason and, after N
+    /// failures in a row, parked (tried again when due).
     /// </summary>
     public async Task RetryUnmatchedAsync(CancellationToken ct)
     {
@@ -150,8 +151,9 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
         await using (var connection = await Sql.OpenAsync(store, ct))
         await using (var command = Sql.Command(connection, $"""
                          select i.tenant_id, i.event_id, i.payload from {Inbound} i
-                         where i.status = '{Unmatched}' or i.status = '{Parked}' and exists (select 1 from {BackgroundHealth.TableName} u
-                           where u.loop = @loop and u.tenant_id = i.tenant_id and u.unit_id = i.event_id and u.retry_at <= @now)
+                         where i.status = '{Unmatched}' and (i.tried_at is null or i.reason is not null or i.tried_at < clock_timestamp() - interval '5 seconds')
+                           or i.status = '{Parked}' and exists (select 1 from {BackgroundHealth.TableName} u
+                             where u.loop = @loop and u.tenant_id = i.tenant_id and u.unit_id = i.event_id and u.retry_at <= @now)
                          order by i.tried_at nulls first, i.received_at limit 100
                          """, ("loop", Loop), ("now", wall.GetUtcNow())))
         await using (var reader = await command.ExecuteReaderAsync(ct))

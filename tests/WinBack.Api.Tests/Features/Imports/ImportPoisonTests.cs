@@ -2,18 +2,19 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using WinBack.Api.Tests.Features.Engine;
 using WinBack.Api.Tests.Infrastructure;
 
 namespace WinBack.Api.Tests.Features.Imports;
 
 /// <summary>
-/// A line that cannot be stored fails alone, by its number: the job completes with honest counts, the next tenant's import
+/// A line that cannot be written fails alone, by its number: the job completes with honest counts, the next tenant's import
 /// runs right after it, and a restart changes neither.
 /// </summary>
 public sealed class ImportPoisonTests
 {
-    private static string Line(string id, string attribute = "web") =>
-        $$$"""{"customerId":"{{{id}}}","firstSeenAt":"2025-01-01T00:00:00Z","lastActivityAt":"2026-05-01T00:00:00Z","orderCount":1,"lifetimeValue":{"amount":100,"currency":"eur"},"attributes":{"channel":"{{{attribute}}}"}}""";
+    private static string Line(string id) =>
+        $$$"""{"customerId":"{{{id}}}","firstSeenAt":"2025-01-01T00:00:00Z","lastActivityAt":"2026-05-01T00:00:00Z","orderCount":1,"lifetimeValue":{"amount":100,"currency":"eur"}}""";
 
     [Fact]
     public async Task A_line_that_cannot_be_stored_is_rejected_by_number_and_the_rest_of_its_file_and_the_next_import_go_on()
@@ -23,9 +24,13 @@ public sealed class ImportPoisonTests
         var a = await first.CreateTenantAsync(name: "poisoned");
         var b = await first.CreateTenantAsync(name: "bystander");
 
-        // PostgreSQL cannot store U+0000 in jsonb: the line passes the JSON reader and fails where it is written (or, once
-        // refused at the edge, is rejected there); either way it is line 2's failure alone.
-        var poisoned = await StartAsync(a, Line("n1"), Line("n2", attribute: "\\u0000"), Line("n3"));
+        // n2 holds a recorded value stored before amounts were bounded: adding the imported value to it cannot be summed, so
+        // line 2 passes every check and fails where it is written, alone.
+        await a.ActivityAsync("n2", "purchase", amount: 100);
+        await Db.ExecuteAsync(first.ConnectionString,
+            "update winback.mt_doc_customersummary set data = jsonb_set(data, '{state,recordedLifetimeValue,eur}', '9223372036854775800') where tenant_id = @tenant and id = 'n2'",
+            a.Id);
+        var poisoned = await StartAsync(a, Line("n1"), Line("n2"), Line("n3"));
         var fine = await StartAsync(b, Line("m1"), Line("m2"));
         var jobA = await WaitAsync(a, poisoned);
         var jobB = await WaitAsync(b, fine);
@@ -36,9 +41,9 @@ public sealed class ImportPoisonTests
         jobA.GetProperty("rejected").GetInt64().ShouldBe(1);
         var error = jobA.GetProperty("errors").EnumerateArray().Single();
         error.GetProperty("line").GetInt64().ShouldBe(2);
-        error.GetProperty("message").GetString().ShouldNotBeNullOrWhiteSpace();
+        error.GetProperty("message").GetString()!.ShouldStartWith("The line could not be written: A sum of amounts");
         jobB.GetProperty("status").GetString().ShouldBe("completed");
-        jobB.GetProperty("imported").GetInt64().ShouldBe(2);
+        jobB.GetProperty("imported").GetInt64().ShouldBe(2, jobB.ToString());
         await CustomersAreAsImportedAsync(a, b);
         await first.DisposeAsync();
 
@@ -53,8 +58,7 @@ public sealed class ImportPoisonTests
     private static async Task CustomersAreAsImportedAsync(TestTenant a, TestTenant b)
     {
         foreach (var (tenant, id) in new[] { (a, "n1"), (a, "n3"), (b, "m1"), (b, "m2") })
-            (await tenant.Ingest.GetAsync($"/v1/customers/{id}")).StatusCode.ShouldBe(HttpStatusCode.OK, id);
-        (await a.Ingest.GetAsync("/v1/customers/n2")).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+            (await tenant.CustomerAsync(id)).GetProperty("orderCount").GetInt32().ShouldBe(1, id);
     }
 
     private static async Task<string> StartAsync(TestTenant tenant, params string[] lines)
