@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FastEndpoints;
 using Marten;
 using Stripe;
@@ -40,7 +41,7 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
                             "WinBack customer has yet is kept and applied once one gets that stripeCustomerId.";
             s.Responses[200] = "Received.";
             s.ResponseExamples[200] = new StripeWebhookReceipt("evt_1Pgc76B7WZ01zgkWwyRHS12y", "invoice.paid", StripeInbound.Applied, false);
-            s.Responses[400] = "A bad signature (stripe_signature_invalid), or a tenant that is not connected (stripe_not_connected).";
+            s.Responses[400] = "A bad signature (stripe_signature_invalid), a tenant that is not connected (stripe_not_connected), or an event holding text PostgreSQL cannot store (validation_failed).";
             s.ResponseExamples[400] = ApiProblem.Of(400, ErrorCodes.StripeSignatureInvalid, "Bad signature",
                 "The Stripe-Signature header does not match this body and the tenant's webhook signing secret.");
         });
@@ -68,6 +69,8 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
         {
             throw new ApiException(ApiProblem.Of(400, ErrorCodes.StripeSignatureInvalid, "Bad signature", e.Message));
         }
+        // A tenant signs its own events: their text (ids looked up in queries, too) must be storable like any other input.
+        JsonSerializer.Deserialize<JsonElement>(payload, WinBackJson.Options);
 
         await using var db = await Sql.OpenAsync(store, ct);
         await using (var seen = Sql.Command(db, $"select status from {Inbound} where tenant_id = @tenant and event_id = @id",

@@ -12,11 +12,15 @@ public static partial class JsonErrors
     public const string MessageKey = "winback.message";
     /// <summary>Set (true) by converters whose error is about a well-formed value, not the JSON: it is then validation_failed.</summary>
     public const string ValueKey = "winback.value";
+    /// <summary>The entry of a map the error is about, which the exception's path (the map's) does not name.</summary>
+    public const string EntryKey = "winback.entry";
 
     public static ValidationFailure Describe(JsonException exception)
     {
         var (message, aboutField) = MessageFor(exception);
         var field = !aboutField || string.IsNullOrEmpty(exception.Path) || exception.Path == "$" ? BodyField : FieldPath(exception.Path);
+        if (aboutField && exception.Data[EntryKey] is string entry)
+            field = field == BodyField ? entry : $"{field}.{entry}";
         return new ValidationFailure(field, message) { ErrorCode = exception.Data[ValueKey] is true ? ErrorCodes.ValidationFailed : ErrorCodes.InvalidJson };
     }
 

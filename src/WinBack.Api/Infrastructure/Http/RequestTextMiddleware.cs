@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using FastEndpoints;
 using FluentValidation.Results;
@@ -29,10 +30,7 @@ public sealed class RequestTextMiddleware(RequestDelegate next)
     private static List<ValidationFailure> Check(HttpRequest request, EndpointDefinition definition)
     {
         var failures = new List<ValidationFailure>();
-        var properties = RequestBinding.Properties(definition);
-        var query = properties.Where(p => RequestBinding.SourceOf(p, request.Method) == RequestBinding.Source.Query)
-            .ToDictionary(RequestBinding.WireName, StringComparer.OrdinalIgnoreCase);
-
+        var binding = Bindings.GetOrAdd((definition, request.Method), key => Binding.Of(key.Definition, key.Method));
         foreach (var (name, values) in request.Query)
         {
             if (!StorableText.IsStorable(name))
@@ -44,24 +42,40 @@ public sealed class RequestTextMiddleware(RequestDelegate next)
             {
                 if (!StorableText.IsStorable(value))
                     failures.Add(new ValidationFailure(name, $"'{name}' {StorableText.Rule}."));
-                else if (!query.TryGetValue(name, out var property))
+                else if (!binding.Query.TryGetValue(name, out var allowed))
                     continue;
                 else if (string.IsNullOrWhiteSpace(value))
                     failures.Add(new ValidationFailure(name, $"'{name}' is empty: give a value, or leave the parameter out."));
-                else if ((Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType) is { IsEnum: true } enumType
-                         && !StrictEnumConverter.WireNames(enumType).Contains(value))
-                    failures.Add(new ValidationFailure(name, $"'{value}' is not allowed; use one of: {string.Join(", ", StrictEnumConverter.WireNames(enumType))}."));
+                else if (allowed is not null && !allowed.Contains(value))
+                    failures.Add(new ValidationFailure(name, $"'{value}' is not allowed; use one of: {string.Join(", ", allowed)}."));
             }
         }
         foreach (var (name, value) in request.RouteValues)
             if (value is string text && !StorableText.IsStorable(text))
                 failures.Add(new ValidationFailure(name, $"'{name}' {StorableText.Rule}."));
-        foreach (var property in properties.Where(p => p.GetCustomAttribute<FromHeaderAttribute>() is not null))
-        {
-            var header = property.GetCustomAttribute<FromHeaderAttribute>()!.HeaderName ?? property.Name;
+        foreach (var (header, field) in binding.Headers)
             if (request.Headers[header].Any(v => v is not null && !StorableText.IsStorable(v)))
-                failures.Add(new ValidationFailure(RequestBinding.WireName(property), $"'{header}' {StorableText.Rule}."));
-        }
+                failures.Add(new ValidationFailure(field, $"'{header}' {StorableText.Rule}."));
         return failures;
+    }
+
+    // Read once per endpoint and verb, not on every request.
+    private static readonly ConcurrentDictionary<(EndpointDefinition Definition, string Method), Binding> Bindings = new();
+
+    /// <param name="Query">The endpoint's query parameters by name, each with its allowed values when it is an enum.</param>
+    /// <param name="Headers">The headers the endpoint binds, with the field each binds to.</param>
+    private sealed record Binding(IReadOnlyDictionary<string, IReadOnlyList<string>?> Query, IReadOnlyList<(string Header, string Field)> Headers)
+    {
+        public static Binding Of(EndpointDefinition definition, string method)
+        {
+            var properties = RequestBinding.Properties(definition);
+            var query = properties.Where(p => RequestBinding.SourceOf(p, method) == RequestBinding.Source.Query).ToDictionary(
+                RequestBinding.WireName,
+                p => (Nullable.GetUnderlyingType(p.PropertyType) ?? p.PropertyType) is { IsEnum: true } type ? StrictEnumConverter.WireNames(type) : null,
+                StringComparer.OrdinalIgnoreCase);
+            var headers = properties.Where(p => p.GetCustomAttribute<FromHeaderAttribute>() is not null)
+                .Select(p => (p.GetCustomAttribute<FromHeaderAttribute>()!.HeaderName ?? p.Name, RequestBinding.WireName(p))).ToList();
+            return new Binding(query, headers);
+        }
     }
 }

@@ -81,9 +81,15 @@ public static class StorableTextConverters
             {
                 var key = StorableTextConverters.Read(ref reader, "A key");
                 reader.Read();
-                if (reader.TokenType != JsonTokenType.String)
-                    throw Shape($"a string for '{key}'");
-                map[key] = StorableTextConverters.Read(ref reader, $"The value of '{key}'");
+                try
+                {
+                    map[key] = reader.TokenType == JsonTokenType.String ? StorableTextConverters.Read(ref reader) : throw Shape("a string");
+                }
+                catch (JsonException e)
+                {
+                    e.Data[JsonErrors.EntryKey] = key;
+                    throw;
+                }
             }
             return map;
         }
