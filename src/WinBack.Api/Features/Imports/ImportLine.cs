@@ -49,10 +49,10 @@ public sealed class ImportLineValidator : AbstractValidator<ImportLine>
         RuleFor(x => x.FirstSeenAt).NotNull().WithinDateRange();
         RuleFor(x => x.LastActivityAt).NotNull().WithinDateRange();
         RuleFor(x => x.LastPurchaseAt).WithinDateRange();
-        RuleFor(x => x.LastActivityAt).Must((line, last) => last >= line.FirstSeenAt)
+        RuleFor(x => x.LastActivityAt).Must((line, last) => last >= line.FirstSeenAt, new SchemaFacts(Description: "Not before firstSeenAt."))
             .When(x => x.FirstSeenAt is not null && x.LastActivityAt is not null)
             .WithMessage("'lastActivityAt' cannot be before 'firstSeenAt'.");
-        RuleFor(x => x.LastActivityAt).Must(last => last <= now + CustomerDecider.FutureTolerance)
+        RuleFor(x => x.LastActivityAt).Must(last => last <= now + CustomerDecider.FutureTolerance, new SchemaFacts(Description: "Not in the future."))
             .When(x => x.LastActivityAt is not null).WithMessage("'lastActivityAt' is in the future.");
         RuleFor(x => x.OrderCount).NotNull();
         RuleFor(x => x.OrderCount).GreaterThanOrEqualTo(0).When(x => x.OrderCount is not null);
