@@ -36,6 +36,25 @@ public static class Sql
                 StorableText.Require(item, $"SQL parameter @{name}");
     }
 
+    /// <summary>
+    /// Runs a statement again when PostgreSQL broke a deadlock or a serialization conflict by failing it (40P01, 40001): the
+    /// statement was rolled back whole, and a second run meets the other transaction finished. Up to three runs.
+    /// </summary>
+    public static async Task<T> RetryingAsync<T>(Func<Task<T>> run)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await run();
+            }
+            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            {
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt));
+            }
+        }
+    }
+
     /// <summary>A column that may be SQL null, as a .NET null.</summary>
     public static string? StringOrNull(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
