@@ -47,13 +47,14 @@ public sealed class ActivityInputValidator : AbstractValidator<ActivityInput>
     public ActivityInputValidator()
     {
         RuleFor(x => x.Type).NotNull();
+        RuleFor(x => x.OccurredAt).WithinDateRange();
 
         When(x => x.Type is ActivityType.Purchase or ActivityType.Refund, () =>
         {
             RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required for purchase and refund.")
                 .InclusiveBetween(0, Money.MaxAmount);
             RuleFor(x => x.Currency).NotEmpty().WithMessage("'currency' is required for purchase and refund.")
-                .Must(Money.IsCurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
+                .Must(Money.IsCurrencyCode, DocumentedRules.CurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
         }).Otherwise(() =>
         {
             RuleFor(x => x.Amount).Null().WithMessage("'amount' is only for purchase and refund.");
@@ -66,7 +67,7 @@ public sealed class ActivityInputValidator : AbstractValidator<ActivityInput>
             .WithMessage("'name' is required for custom activities (at most 100 characters).");
         RuleFor(x => x.Name).Null().When(x => x.Type is not ActivityType.Custom)
             .WithMessage("'name' is only for custom activities.");
-        RuleFor(x => x.Properties).Must(p => p!.Count <= MaxProperties).When(x => x.Properties is not null)
+        RuleFor(x => x.Properties).Must(p => p!.Count <= MaxProperties, DocumentedRules.Map(MaxProperties, 50, 500)).When(x => x.Properties is not null)
             .WithMessage($"'properties' holds at most {MaxProperties} entries.");
         RuleFor(x => x.Properties).Must(p => p!.All(kv => kv.Key.Length is > 0 and <= 50 && kv.Value.Length <= 500))
             .When(x => x.Properties is not null)

@@ -27,7 +27,12 @@ public sealed class ListCustomersRequest : PageRequest
 
 public sealed class ListCustomersValidator : Validator<ListCustomersRequest>
 {
-    public ListCustomersValidator() => this.AddPagingRules(CustomerIds.IsValid, "a customer id");
+    public ListCustomersValidator()
+    {
+        this.AddPagingRules(CustomerIds.IsValid, "a customer id", DocumentedRules.CustomerId);
+        RuleFor(x => x.LastActivityBefore).WithinDateRange();
+        RuleFor(x => x.LastActivityAfter).WithinDateRange();
+    }
 }
 
 public sealed class ListCustomersEndpoint(IQuerySession session) : Endpoint<ListCustomersRequest, Page<CustomerView>>

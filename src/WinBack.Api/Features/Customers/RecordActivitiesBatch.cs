@@ -28,9 +28,19 @@ public sealed class RecordActivitiesBatchValidator : Validator<RecordActivitiesB
     public RecordActivitiesBatchValidator()
     {
         RuleFor(x => x.Activities).NotNull();
-        RuleFor(x => x.Activities).Must(a => a!.Count is > 0 and <= MaxItems).When(x => x.Activities is not null)
+        RuleFor(x => x.Activities).Must(a => a!.Count is > 0 and <= MaxItems, DocumentedRules.Items(1, MaxItems)).When(x => x.Activities is not null)
             .WithMessage($"'activities' holds 1 to {MaxItems} items.");
         RuleForEach(x => x.Activities).NotNull().WithMessage("An item of 'activities' is null.");
+    }
+}
+
+/// <summary>One item of a batch, checked on its own: a bad item is rejected in its result, never the whole request.</summary>
+public sealed class BatchActivityValidator : AbstractValidator<BatchActivity>
+{
+    public BatchActivityValidator()
+    {
+        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid, DocumentedRules.CustomerId).WithMessage(CustomerIds.Rule);
+        Include(new ActivityInputValidator());
     }
 }
 
@@ -77,7 +87,7 @@ public sealed class RecordActivitiesBatchEndpoint(CustomerEventWriter writer, Id
     public override async Task HandleAsync(RecordActivitiesBatchRequest request, CancellationToken ct)
     {
         var tenantId = HttpContext.Caller().RequireTenant();
-        var validator = new ActivityInputValidator();
+        var validator = new BatchActivityValidator();
         var now = await clock.NowAsync(tenantId, ct);
         var results = new BatchItemResult[request.Activities!.Count];
         var accepted = new List<(int Index, CustomerEventWrite Write)>();
@@ -88,8 +98,6 @@ public sealed class RecordActivitiesBatchEndpoint(CustomerEventWriter writer, Id
             var failures = validator.Validate(item).Errors;
             if (failures.Count == 0 && item.OccurredTooFarAhead(now) is { } tooFarAhead)
                 failures.Add(tooFarAhead);
-            if (!CustomerIds.IsValid(item.CustomerId))
-                failures.Insert(0, new FluentValidation.Results.ValidationFailure(nameof(item.CustomerId), CustomerIds.Rule));
             if (failures.Count > 0)
             {
                 results[i] = new BatchItemResult(i, BatchItemStatus.Rejected, null, ProblemMapping.FromValidation(failures, 400));

@@ -19,7 +19,7 @@ public sealed class RecordActivityValidator : Validator<RecordActivityRequest>
 {
     public RecordActivityValidator()
     {
-        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid).WithMessage(CustomerIds.Rule);
+        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid, DocumentedRules.CustomerId).WithMessage(CustomerIds.Rule);
         Include(new ActivityInputValidator());
     }
 }

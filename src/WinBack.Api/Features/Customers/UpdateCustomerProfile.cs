@@ -5,6 +5,7 @@ using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Domain.Customers;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Customers;
 
@@ -25,7 +26,7 @@ public sealed class UpdateCustomerProfileValidator : Validator<UpdateCustomerPro
 {
     public UpdateCustomerProfileValidator()
     {
-        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid).WithMessage(CustomerIds.Rule);
+        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid, DocumentedRules.CustomerId).WithMessage(CustomerIds.Rule);
         this.AddProfileRules(x => x.Email, x => x.StripeCustomerId, x => x.Attributes);
     }
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using FluentValidation;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 
@@ -45,20 +46,21 @@ public sealed class ImportLineValidator : AbstractValidator<ImportLine>
     /// <param name="now">The tenant's clock when the import runs.</param>
     public ImportLineValidator(DateTimeOffset now)
     {
-        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid).WithMessage(CustomerIds.Rule);
-        RuleFor(x => x.FirstSeenAt).NotNull();
-        RuleFor(x => x.LastActivityAt).NotNull();
-        RuleFor(x => x.LastActivityAt).Must((line, last) => last >= line.FirstSeenAt)
+        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid, DocumentedRules.CustomerId).WithMessage(CustomerIds.Rule);
+        RuleFor(x => x.FirstSeenAt).NotNull().WithinDateRange();
+        RuleFor(x => x.LastActivityAt).NotNull().WithinDateRange();
+        RuleFor(x => x.LastPurchaseAt).WithinDateRange();
+        RuleFor(x => x.LastActivityAt).Must((line, last) => last >= line.FirstSeenAt, new SchemaFacts(Description: "Not before firstSeenAt."))
             .When(x => x.FirstSeenAt is not null && x.LastActivityAt is not null)
             .WithMessage("'lastActivityAt' cannot be before 'firstSeenAt'.");
-        RuleFor(x => x.LastActivityAt).Must(last => last <= now + CustomerDecider.FutureTolerance)
+        RuleFor(x => x.LastActivityAt).Must(last => last <= now + CustomerDecider.FutureTolerance, new SchemaFacts(Description: "Not in the future."))
             .When(x => x.LastActivityAt is not null).WithMessage("'lastActivityAt' is in the future.");
         RuleFor(x => x.OrderCount).NotNull();
         RuleFor(x => x.OrderCount).GreaterThanOrEqualTo(0).When(x => x.OrderCount is not null);
         RuleFor(x => x.LifetimeValue).NotNull();
         RuleFor(x => x.LifetimeValue!.Amount).NotNull().InclusiveBetween(0, Money.MaxAmount).When(x => x.LifetimeValue is not null)
             .OverridePropertyName("lifetimeValue.amount");
-        RuleFor(x => x.LifetimeValue!.Currency).Must(Money.IsCurrencyCode).When(x => x.LifetimeValue is not null)
+        RuleFor(x => x.LifetimeValue!.Currency).Must(Money.IsCurrencyCode, DocumentedRules.CurrencyCode).When(x => x.LifetimeValue is not null)
             .OverridePropertyName("lifetimeValue.currency")
             .WithMessage($"'currency' {Money.CurrencyRule}");
         this.AddProfileRules(x => x.Email, x => x.StripeCustomerId, x => x.Attributes);

@@ -2,14 +2,17 @@ using FastEndpoints;
 using FluentValidation;
 using Marten;
 using WinBack.Api.Features.TestClocks;
+using FluentValidation.Results;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Reports;
 
 public sealed class GetReportOverviewRequest
 {
-    /// <summary>First UTC day of the chart (YYYY-MM-DD). Default: 89 days before 'to'.</summary>
+    /// <summary>First UTC day of the chart (YYYY-MM-DD). Default: 89 days before 'to'. The chart holds at most 400 days.</summary>
     [QueryParam]
     public DateOnly? From { get; set; }
     /// <summary>Last UTC day of the chart (YYYY-MM-DD). Default: today (the tenant's clock).</summary>
@@ -19,9 +22,20 @@ public sealed class GetReportOverviewRequest
 
 public sealed class GetReportOverviewValidator : Validator<GetReportOverviewRequest>
 {
-    public GetReportOverviewValidator() =>
-        RuleFor(x => x.To).Must((request, to) => to >= request.From && to!.Value.DayNumber - request.From!.Value.DayNumber < 400)
-            .When(x => x.From is not null && x.To is not null).WithMessage("'to' cannot be before 'from', and the chart holds at most 400 days.");
+    public const int MaxDays = 400;
+
+    public GetReportOverviewValidator()
+    {
+        RuleFor(x => x.From).WithinDateRange();
+        RuleFor(x => x.To).WithinDateRange();
+    }
+
+    /// <summary>The chart's span, once 'to' defaults to the tenant's today; names 'to' when it was given, else 'from'.</summary>
+    public static ValidationFailure? SpanProblem(GetReportOverviewRequest request, DateOnly from, DateOnly to) =>
+        to >= from && to.DayNumber - from.DayNumber < MaxDays
+            ? null
+            : new ValidationFailure(request.To is not null ? "to" : "from",
+                $"'to' ({to:yyyy-MM-dd}) cannot be before 'from' ({from:yyyy-MM-dd}), and the chart holds at most {MaxDays} days.");
 }
 
 /// <param name="AsOf">The time the overview stands at (a test tenant's clock).</param>
@@ -62,6 +76,8 @@ public sealed class GetReportOverviewEndpoint(IDocumentStore store, BackgroundHe
         var asOf = await clock.NowAsync(tenantId, ct);
         var to = request.To ?? DateOnly.FromDateTime(asOf.UtcDateTime);
         var from = request.From ?? to.AddDays(-89);
+        if (GetReportOverviewValidator.SpanProblem(request, from, to) is { } span)
+            throw new ApiException(ProblemMapping.FromValidation([span], StatusCodes.Status400BadRequest));
         var everything = new ReportFilter(null, null, null);
         var all = (await ReactivationQuery.RunAsync(store, health, tenantId, everything, ReportGrouping.All, asOf, ct))
             .SingleOrDefault();

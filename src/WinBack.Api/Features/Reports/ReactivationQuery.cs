@@ -3,6 +3,7 @@ using Marten;
 using Npgsql;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Common;
+using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Reports;
 
@@ -155,12 +156,11 @@ public static class ReactivationQuery
     public static async Task ReadAsync(NpgsqlConnection connection, string sql, ReportFilter filter, string tenantId, DateTimeOffset asOf,
         Action<DbDataReader> row, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("tenant", tenantId);
-        command.Parameters.AddWithValue("asof", asOf.UtcDateTime);
-        if (filter.RuleId is { } rule) command.Parameters.AddWithValue("rule", rule);
-        if (filter.From is { } from) command.Parameters.AddWithValue("from", from);
-        if (filter.To is { } to) command.Parameters.AddWithValue("to", to);
+        var parameters = new List<(string, object?)> { ("tenant", tenantId), ("asof", asOf.UtcDateTime) };
+        if (filter.RuleId is { } rule) parameters.Add(("rule", rule));
+        if (filter.From is { } from) parameters.Add(("from", from));
+        if (filter.To is { } to) parameters.Add(("to", to));
+        await using var command = Sql.Command(connection, sql, [.. parameters]);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             row(reader);

@@ -3,6 +3,7 @@ using Marten;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Rewards;
@@ -15,6 +16,11 @@ public sealed class GetCustomerLedgerRequest
     /// <summary>Only entries up to this time (RFC 3339), and the balance as it was then. Default: everything.</summary>
     [QueryParam]
     public DateTimeOffset? AsOf { get; set; }
+}
+
+public sealed class GetCustomerLedgerValidator : Validator<GetCustomerLedgerRequest>
+{
+    public GetCustomerLedgerValidator() => RuleFor(x => x.AsOf).WithinDateRange();
 }
 
 public enum LedgerEntryType { RewardIssued, RewardUnlocked, RewardRedeemed, RedemptionReversed, RewardExpired, RewardRevoked }

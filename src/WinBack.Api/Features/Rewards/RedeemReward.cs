@@ -31,7 +31,7 @@ public sealed class RedeemRewardValidator : Validator<RedeemRewardRequest>
         RuleFor(x => x.OrderId).NotEmpty().MaximumLength(200);
         RuleFor(x => x.Amount).InclusiveBetween(1, Money.MaxAmount).When(x => x.Amount is not null);
         RuleFor(x => x.Currency).NotEmpty().WithMessage("'currency' is required with 'amount'.").When(x => x.Amount is not null);
-        RuleFor(x => x.Currency).Must(Money.IsCurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}").When(x => x.Currency is not null);
+        RuleFor(x => x.Currency).Must(Money.IsCurrencyCode, DocumentedRules.CurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}").When(x => x.Currency is not null);
         RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required with 'currency'.").When(x => x.Currency is not null);
     }
 }

@@ -18,7 +18,7 @@ public sealed class ListRuleVersionsRequest : PageRequest
 public sealed class ListRuleVersionsValidator : Validator<ListRuleVersionsRequest>
 {
     public ListRuleVersionsValidator() =>
-        this.AddPagingRules(c => int.TryParse(c, out var version) && version > 0, "a version number");
+        this.AddPagingRules(c => int.TryParse(c, out var version) && version > 0, "a version number", new SchemaFacts(Pattern: "^[0-9]+$"));
 }
 
 /// <summary>One immutable version of a rule's definition.</summary>

@@ -3,6 +3,7 @@ using FastEndpoints;
 using Marten;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Rules;
 
@@ -15,6 +16,11 @@ public sealed class PreviewRuleRequest
     /// <summary>Measure the windows to this moment instead of now (RFC 3339), e.g. to see what next week's sweeps would find. Customer data is today's.</summary>
     [QueryParam]
     public DateTimeOffset? AsOf { get; set; }
+}
+
+public sealed class PreviewRuleValidator : Validator<PreviewRuleRequest>
+{
+    public PreviewRuleValidator() => RuleFor(x => x.AsOf).WithinDateRange();
 }
 
 public sealed class PreviewRuleEndpoint(IQuerySession session, TenantClock clock) : Endpoint<PreviewRuleRequest, RulePreviewView>

@@ -2,6 +2,7 @@ using WinBack.Api.Features.TestClocks;
 using FastEndpoints;
 using Marten;
 using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Rules;
 
@@ -14,7 +15,11 @@ public sealed class PreviewRuleDefinitionRequest : RuleFields
 
 public sealed class PreviewRuleDefinitionValidator : Validator<PreviewRuleDefinitionRequest>
 {
-    public PreviewRuleDefinitionValidator() => Include(new RuleFieldsValidator());
+    public PreviewRuleDefinitionValidator()
+    {
+        RuleFor(x => x.AsOf).WithinDateRange();
+        Include(new RuleFieldsValidator());
+    }
 }
 
 public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TenantClock clock)

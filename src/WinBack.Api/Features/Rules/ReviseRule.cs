@@ -3,6 +3,7 @@ using FluentValidation;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Domain.Rules;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Rules;
 
@@ -23,7 +24,8 @@ public sealed class ReviseRuleValidator : Validator<ReviseRuleRequest>
 {
     public ReviseRuleValidator()
     {
-        RuleFor(x => x.IfMatch).Must(v => RuleView.ParseETag(v) is not null).When(x => x.IfMatch is not null)
+        RuleFor(x => x.IfMatch).Must(v => RuleView.ParseETag(v) is not null, new SchemaFacts(Pattern: "^\\s*(W/)?(\"[0-9]+\"|[0-9]+)\\s*$"))
+            .When(x => x.IfMatch is not null)
             .WithMessage("'If-Match' must be the rule's version as its ETag gives it, such as \"3\".");
         Include(new RuleFieldsValidator());
     }

@@ -3,6 +3,7 @@ using FluentValidation;
 using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
 using WinBack.Domain.Webhooks;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Rules;
 
@@ -70,7 +71,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
                            && string.Equals(e.MinLifetimeValue.Currency, e.MaxLifetimeValue.Currency, StringComparison.OrdinalIgnoreCase))
                 .WithMessage("'maxLifetimeValue' cannot be less than 'minLifetimeValue'.");
             RuleFor(x => x.MinOrderCount).InclusiveBetween(0, 1_000_000);
-            RuleFor(x => x.Attributes).Must(a => a!.Count <= 20).When(x => x.Attributes is not null)
+            RuleFor(x => x.Attributes).Must(a => a!.Count <= 20, DocumentedRules.Map(20, 100, 500)).When(x => x.Attributes is not null)
                 .WithMessage("'attributes' takes up to 20 filters.");
             RuleForEach(x => x.Attributes).Must(a => a.Key.Length is > 0 and <= 100 && a.Value.Length <= 500)
                 .WithMessage("Attribute names are 1 to 100 characters, values up to 500.");
@@ -88,7 +89,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
                 // One reward is a single Stripe credit, so it keeps Stripe's bound, well inside Money.MaxAmount.
                 RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required for account_credit.").InclusiveBetween(1, MaxRewardAmount);
                 RuleFor(x => x.Currency).NotNull().WithMessage("'currency' is required for account_credit.")
-                    .Must(Money.IsCurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
+                    .Must(Money.IsCurrencyCode, DocumentedRules.CurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
             }).Otherwise(() =>
             {
                 RuleFor(x => x.Amount).Null().WithMessage("'amount' is only for account_credit.");
@@ -130,7 +131,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         public ExperimentValidator()
         {
             RuleFor(x => x.HoldoutPercent).InclusiveBetween(0, 50);
-            RuleFor(x => x.Variants).Must(v => v!.Count is >= 1 and <= 10).When(x => x.Variants is not null)
+            RuleFor(x => x.Variants).Must(v => v!.Count is >= 1 and <= 10, DocumentedRules.Items(1, 10)).When(x => x.Variants is not null)
                 .WithMessage("'variants' takes 1 to 10 variants; leave it out for a single arm.")
                 .Must(v => v!.Where(x => x?.Name is not null).GroupBy(x => x.Name!, StringComparer.OrdinalIgnoreCase).All(g => g.Count() == 1))
                 .When(x => x.Variants is not null)
@@ -181,7 +182,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         public MoneyValidator(long minimum)
         {
             RuleFor(x => x.Amount).NotNull().InclusiveBetween(minimum, Money.MaxAmount);
-            RuleFor(x => x.Currency).NotNull().Must(Money.IsCurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
+            RuleFor(x => x.Currency).NotNull().Must(Money.IsCurrencyCode, DocumentedRules.CurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
         }
     }
 }

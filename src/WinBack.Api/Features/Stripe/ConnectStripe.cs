@@ -12,22 +12,26 @@ namespace WinBack.Api.Features.Stripe;
 public sealed class ConnectStripeRequest
 {
     /// <summary>A secret (sk_…) or restricted (rk_…) key; test keys for test tenants, live keys for live tenants.</summary>
-    /// <example>sk_test_51Hx…</example>
+    /// <example>sk_test_51HxExampleOnly0000000000</example>
     public string? SecretKey { get; set; }
     /// <summary>The signing secret of the webhook endpoint you created in the Stripe dashboard for this tenant's URL.</summary>
-    /// <example>whsec_…</example>
+    /// <example>whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw</example>
     public string? WebhookSigningSecret { get; set; }
 }
 
 public sealed class ConnectStripeValidator : Validator<ConnectStripeRequest>
 {
+    // Checked before any call to Stripe: a key Stripe.net cannot even put in a header (a space, a non-ASCII character)
+    // would otherwise fail inside the client. Letters, digits and '_' after the prefix, as Stripe's keys have.
+    public const string SecretKeyPattern = "^(sk|rk)_(test|live)_[A-Za-z0-9_]{8,247}$";
+    public const string WebhookSecretPattern = "^whsec_[A-Za-z0-9_+/=]{8,249}$";
+
     public ConnectStripeValidator()
     {
-        RuleFor(x => x.SecretKey).NotEmpty().MaximumLength(500)
-            .Must(k => k!.StartsWith("sk_test_") || k.StartsWith("sk_live_") || k.StartsWith("rk_test_") || k.StartsWith("rk_live_"))
-            .WithMessage("'secretKey' must be a Stripe secret or restricted key (sk_test_, sk_live_, rk_test_ or rk_live_).");
-        RuleFor(x => x.WebhookSigningSecret).NotEmpty().MaximumLength(500)
-            .Must(s => s!.StartsWith("whsec_")).WithMessage("'webhookSigningSecret' must start with whsec_.");
+        RuleFor(x => x.SecretKey).NotEmpty().MaximumLength(255).Matches(SecretKeyPattern)
+            .WithMessage("'secretKey' must be a Stripe secret or restricted key: sk_test_, sk_live_, rk_test_ or rk_live_, then 8 to 247 letters, digits or '_'.");
+        RuleFor(x => x.WebhookSigningSecret).NotEmpty().MaximumLength(255).Matches(WebhookSecretPattern)
+            .WithMessage("'webhookSigningSecret' must be a Stripe webhook signing secret: whsec_, then 8 to 249 letters, digits or _ + / =.");
     }
 }
 
@@ -46,7 +50,7 @@ public sealed class ConnectStripeEndpoint(IDocumentSession session, StripeClient
             s.Description = "Checks the key with one harmless call (reading the account's balance), then stores both secrets encrypted. " +
                             "Connecting again replaces them. From then on, account_credit rewards of customers with a stripeCustomerId " +
                             "become Stripe customer balance credits, and Stripe's events posted to webhookUrl feed WinBack.";
-            s.ExampleRequest = new ConnectStripeRequest { SecretKey = "sk_test_51Hx…", WebhookSigningSecret = "whsec_…" };
+            s.ExampleRequest = new ConnectStripeRequest { SecretKey = "sk_test_51HxExampleOnly0000000000", WebhookSigningSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" };
             s.Responses[200] = "Connected; the secrets masked.";
             s.ResponseExamples[200] = StripeConnectionView.Example;
             s.Responses[422] = "Stripe refused the key (stripe_key_rejected).";

@@ -28,8 +28,9 @@ public sealed class ListStripeEventsValidator : Validator<ListStripeEventsReques
 
     public ListStripeEventsValidator()
     {
-        this.AddPagingRules(c => c is { Length: <= 255 } && c.StartsWith("evt_", StringComparison.Ordinal), "a Stripe event id (evt_…)");
-        RuleFor(x => x.Status).Must(s => Statuses.Contains(s)).When(x => x.Status is not null)
+        this.AddPagingRules(c => c is { Length: <= 255 } && c.StartsWith("evt_", StringComparison.Ordinal), "a Stripe event id (evt_…)",
+            new SchemaFacts(MaxLength: 255, Pattern: "^evt_"));
+        RuleFor(x => x.Status).Must(s => Statuses.Contains(s), new SchemaFacts(Enum: Statuses)).When(x => x.Status is not null)
             .WithMessage($"'status' must be one of {string.Join(", ", Statuses)}.");
     }
 }

@@ -18,7 +18,8 @@ public sealed class ListStripeFailuresRequest : PageRequest;
 
 public sealed class ListStripeFailuresValidator : Validator<ListStripeFailuresRequest>
 {
-    public ListStripeFailuresValidator() => this.AddPagingRules(c => long.TryParse(c, out var n) && n > 0, "the id of a failure from a previous page");
+    public ListStripeFailuresValidator() => this.AddPagingRules(c => long.TryParse(c, out var n) && n > 0, "the id of a failure from a previous page",
+        new SchemaFacts(Pattern: "^[0-9]+$"));
 }
 
 public sealed class ListStripeFailuresEndpoint(IDocumentStore store) : Endpoint<ListStripeFailuresRequest, Page<StripeFailureView>>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using FastEndpoints;
 using Marten;
 using Stripe;
@@ -48,7 +49,8 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
             s.Responses[200] = "Received.";
             s.ResponseExamples[200] = new StripeWebhookReceipt("evt_1Pgc76B7WZ01zgkWwyRHS12y", "invoice.paid", StripeInbound.Applied, false);
             s.Responses[400] = "The event could not be verified (stripe_signature_invalid): a bad, stale or missing signature, or a " +
-                               "tenant id that is unknown or not connected to Stripe; all get this same answer.";
+                               "tenant id that is unknown or not connected to Stripe; all get this same answer. A verified event holding " +
+                               "text PostgreSQL cannot store gets validation_failed.";
             s.ResponseExamples[400] = Unverified;
         });
     }
@@ -73,6 +75,8 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
         {
             throw new ApiException(Unverified);
         }
+        // A tenant signs its own events: their text (ids looked up in queries, too) must be storable like any other input.
+        JsonSerializer.Deserialize<JsonElement>(payload, WinBackJson.Options);
 
         await using var db = await Sql.OpenAsync(store, ct);
         await using (var seen = Sql.Command(db, $"select status, reason from {Inbound} where tenant_id = @tenant and event_id = @id",

@@ -2,6 +2,7 @@ using FastEndpoints;
 using FluentValidation;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
 
 namespace WinBack.Api.Features.TestClocks;
@@ -15,7 +16,7 @@ public sealed class AdvanceTestClockRequest
 
 public sealed class AdvanceTestClockValidator : Validator<AdvanceTestClockRequest>
 {
-    public AdvanceTestClockValidator() => RuleFor(x => x.To).NotNull();
+    public AdvanceTestClockValidator() => RuleFor(x => x.To).NotNull().WithinDateRange();
 }
 
 public sealed class AdvanceTestClockEndpoint(TestClockRunner runner) : Endpoint<AdvanceTestClockRequest, TestClockView>

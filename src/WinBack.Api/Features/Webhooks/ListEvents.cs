@@ -26,7 +26,7 @@ public sealed class ListEventsValidator : Validator<ListEventsRequest>
     public ListEventsValidator()
     {
         this.AddPagingRules("evt");
-        RuleFor(x => x.Type).Must(t => WebhookEventTypes.Subscribable.Contains(t!)).When(x => x.Type is not null)
+        RuleFor(x => x.Type).Must(t => WebhookEventTypes.Subscribable.Contains(t!), DocumentedRules.EventType).When(x => x.Type is not null)
             .WithMessage($"'type' must be one of: {string.Join(", ", WebhookEventTypes.Subscribable)}.");
         RuleFor(x => x.CustomerId).MaximumLength(200);
     }

@@ -21,8 +21,9 @@ public sealed class ListWebhookDeliveriesValidator : Validator<ListWebhookDelive
 {
     public ListWebhookDeliveriesValidator()
     {
-        this.AddPagingRules(WebhookDeliveries.IsId, $"a delivery id ({WebhookDeliveries.IdPrefix}…)");
-        RuleFor(x => x.Status).Must(s => s is "pending" or "succeeded" or "failed").When(x => x.Status is not null)
+        this.AddPagingRules(WebhookDeliveries.IsId, $"a delivery id ({WebhookDeliveries.IdPrefix}…)", new SchemaFacts(Pattern: "^wd_[0-9a-f]{32}$"));
+        RuleFor(x => x.Status).Must(s => s is "pending" or "succeeded" or "failed", DocumentedRules.OneOf(["pending", "succeeded", "failed"]))
+            .When(x => x.Status is not null)
             .WithMessage("'status' must be pending, succeeded or failed.");
     }
 }

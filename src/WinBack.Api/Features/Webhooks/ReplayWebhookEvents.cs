@@ -3,6 +3,7 @@ using FluentValidation;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Webhooks;
 
@@ -18,7 +19,7 @@ public sealed class ReplayWebhookEventsRequest
 
 public sealed class ReplayWebhookEventsValidator : Validator<ReplayWebhookEventsRequest>
 {
-    public ReplayWebhookEventsValidator() => RuleFor(x => x.Since).NotNull();
+    public ReplayWebhookEventsValidator() => RuleFor(x => x.Since).NotNull().WithinDateRange();
 }
 
 /// <param name="Replayed">How many events were queued again for the endpoint.</param>

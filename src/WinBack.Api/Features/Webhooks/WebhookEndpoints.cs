@@ -75,8 +75,14 @@ public sealed class WebhookEndpoints(IDocumentStore store)
         return plain.Count;
     }
 
-    /// <summary>Deletes the endpoint with its deliveries and their attempts; false when there was none.</summary>
-    public async Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct)
+    /// <summary>
+    /// Deletes the endpoint with its deliveries and their attempts; false when there was none. The dispatcher, recording
+    /// attempts, locks deliveries and then their endpoint: a delete running meanwhile can deadlock with it, and runs again.
+    /// </summary>
+    public Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct) =>
+        Sql.RetryingAsync(() => DeleteOnceAsync(tenantId, id, ct));
+
+    private async Task<bool> DeleteOnceAsync(string tenantId, string id, CancellationToken ct)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, $"""

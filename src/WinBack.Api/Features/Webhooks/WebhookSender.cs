@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Webhooks;
+using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.Webhooks;
 
@@ -80,7 +81,8 @@ public sealed class WebhookSender : IDisposable
         int n;
         while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct)) > 0)
             read += n;
-        return Encoding.UTF8.GetString(buffer, 0, read);
+        // Recorded as it came, but storable: a receiver's NUL byte would otherwise fail the whole batch of attempts.
+        return StorableText.Storable(Encoding.UTF8.GetString(buffer, 0, read));
     }
 
     private static int Elapsed(Stopwatch watch) => (int)Math.Min(int.MaxValue, watch.ElapsedMilliseconds);

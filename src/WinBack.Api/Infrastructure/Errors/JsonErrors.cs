@@ -8,12 +8,20 @@ namespace WinBack.Api.Infrastructure.Errors;
 public static partial class JsonErrors
 {
     public const string BodyField = "body";
+    /// <summary>Converters put their own message for the client under this key of a JsonException's Data.</summary>
+    public const string MessageKey = "winback.message";
+    /// <summary>Set (true) by converters whose error is about a well-formed value, not the JSON: it is then validation_failed.</summary>
+    public const string ValueKey = "winback.value";
+    /// <summary>The entry of a map the error is about, which the exception's path (the map's) does not name.</summary>
+    public const string EntryKey = "winback.entry";
 
     public static ValidationFailure Describe(JsonException exception)
     {
         var (message, aboutField) = MessageFor(exception);
         var field = !aboutField || string.IsNullOrEmpty(exception.Path) || exception.Path == "$" ? BodyField : FieldPath(exception.Path);
-        return new ValidationFailure(field, message) { ErrorCode = ErrorCodes.InvalidJson };
+        if (aboutField && exception.Data[EntryKey] is string entry)
+            field = field == BodyField ? entry : $"{field}.{entry}";
+        return new ValidationFailure(field, message) { ErrorCode = exception.Data[ValueKey] is true ? ErrorCodes.ValidationFailed : ErrorCodes.InvalidJson };
     }
 
     /// <summary>"$.apiKeys[0].Scope" or "ApiKeys[0].Scope" becomes "apiKeys[0].scope".</summary>
@@ -27,8 +35,8 @@ public static partial class JsonErrors
     /// <summary>The message, and whether it is about one field (else about the body's syntax).</summary>
     private static (string Message, bool AboutField) MessageFor(JsonException exception)
     {
-        if (exception.Data[Http.StrictEnumConverter.MessageKey] is string enumMessage)
-            return (enumMessage, true);
+        if (exception.Data[MessageKey] is string converterMessage)
+            return (converterMessage, true);
         var message = exception.InnerException is InvalidOperationException or FormatException
             ? exception.InnerException.Message
             : exception.Message;

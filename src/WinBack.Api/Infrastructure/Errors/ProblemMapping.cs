@@ -5,6 +5,7 @@ using JasperFx;
 using Microsoft.AspNetCore.WebUtilities;
 using Npgsql;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Common;
 
 namespace WinBack.Api.Infrastructure.Errors;
@@ -33,6 +34,9 @@ public static class ProblemMapping
             "Concurrent update", "Another request changed this object at the same time. Retry the request."),
         BadHttpRequestException bad => FromStatus(bad.StatusCode, bad.Message),
         JsonException json => FromJsonError(JsonErrors.Describe(json)),
+        // Input that passed the edge checks yet holds text PostgreSQL cannot store; stopped before it was sent.
+        UnstorableTextException => ApiProblem.Of(
+            StatusCodes.Status400BadRequest, ErrorCodes.ValidationFailed, "Invalid request", $"A text value {StorableText.Rule}."),
         _ => ApiProblem.Of(StatusCodes.Status500InternalServerError, ErrorCodes.InternalError,
             "Internal error", "Something went wrong on our side. The request may be retried with the same Idempotency-Key."),
     };

@@ -42,6 +42,7 @@ public static class WinBackPipeline
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
         app.UseMiddleware<ProblemExceptionMiddleware>();
+        app.UseMiddleware<RequestTextMiddleware>();
         app.UseMiddleware<JsonBodyRequiredMiddleware>();
         app.UseFastEndpoints(config =>
         {

@@ -54,14 +54,15 @@ public static class Paging
 
     public static void AddPagingRules<TRequest>(this AbstractValidator<TRequest> validator, string idPrefix)
         where TRequest : PageRequest =>
-        validator.AddPagingRules(c => Ids.HasPrefix(c, idPrefix), $"an id starting with '{idPrefix}_'");
+        validator.AddPagingRules(c => Ids.HasPrefix(c, idPrefix), $"an id starting with '{idPrefix}_'", DocumentedRules.PrefixedId(idPrefix));
 
-    public static void AddPagingRules<TRequest>(this AbstractValidator<TRequest> validator, Func<string?, bool> isCursor, string cursorIs)
-        where TRequest : PageRequest
+    /// <param name="cursor">What a cursor looks like, for the OpenAPI document.</param>
+    public static void AddPagingRules<TRequest>(this AbstractValidator<TRequest> validator, Func<string?, bool> isCursor, string cursorIs,
+        SchemaFacts cursor) where TRequest : PageRequest
     {
         validator.RuleFor(x => x.Limit).InclusiveBetween(1, MaxLimit).When(x => x.Limit is not null)
             .WithMessage($"limit must be between 1 and {MaxLimit}.");
-        validator.RuleFor(x => x.StartingAfter).Must(isCursor).When(x => x.StartingAfter is not null)
+        validator.RuleFor(x => x.StartingAfter).Must(isCursor, cursor).When(x => x.StartingAfter is not null)
             .WithMessage($"startingAfter must be {cursorIs} from a previous page.");
     }
 }

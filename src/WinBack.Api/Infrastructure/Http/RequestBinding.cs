@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using FastEndpoints;
 
 namespace WinBack.Api.Infrastructure.Http;
@@ -18,6 +19,10 @@ public static class RequestBinding
 
     /// <summary>True for properties that never come from the JSON body, whatever the verb.</summary>
     public static bool IsOutsideBody(PropertyInfo property) => SourceOf(property, HttpMethods.Post) != Source.Body;
+
+    /// <summary>The name a property has on the wire: its [BindFrom] name, else its camelCase name.</summary>
+    public static string WireName(PropertyInfo property) =>
+        property.GetCustomAttribute<BindFromAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
 
     public static bool IsBodyless(string method) =>
         HttpMethods.IsGet(method) || HttpMethods.IsDelete(method) || HttpMethods.IsHead(method);

@@ -9,8 +9,6 @@ namespace WinBack.Api.Infrastructure.Http;
 /// </summary>
 public sealed class StrictEnumConverter : JsonConverterFactory
 {
-    public const string MessageKey = "winback.enum";
-
     public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
 
     public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
@@ -33,7 +31,7 @@ public sealed class StrictEnumConverter : JsonConverterFactory
                 return value;
             var shown = text is null ? $"a {reader.TokenType.ToString().ToLowerInvariant()}" : $"'{text}'";
             var message = $"{shown} is not allowed; use one of: {string.Join(", ", ByName.Keys)}.";
-            throw new JsonException(message) { Data = { [MessageKey] = message } };
+            throw new JsonException(message) { Data = { [Errors.JsonErrors.MessageKey] = message } };
         }
 
         public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>

@@ -19,6 +19,7 @@ public static class WinBackJson
         options.NumberHandling = JsonNumberHandling.Strict;
         options.Converters.Add(new StrictEnumConverter());
         options.Converters.Add(new UtcTimestampConverter());
+        StorableTextConverters.AddTo(options, requests: true);
         return options;
     }
 }

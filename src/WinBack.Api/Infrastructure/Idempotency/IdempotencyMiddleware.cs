@@ -22,22 +22,26 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
         "This Idempotency-Key was already used with a different request. Use a new key for a new request.");
     public static readonly ApiProblem KeyInUse = ApiProblem.Of(409, ErrorCodes.IdempotencyKeyInUse, "Request in progress",
         "A request with this Idempotency-Key is still being processed. Retry shortly to get its result.");
+    /// <summary>What a key may hold, as the OpenAPI document states it: 1 to 255 printable ASCII characters, not all spaces.</summary>
+    public const string KeyPattern = "^[\\x20-\\x7E]*[\\x21-\\x7E][\\x20-\\x7E]*$";
+    public static readonly ApiProblem InvalidKey = ApiProblem.Of(400, ErrorCodes.InvalidIdempotencyKey, "Invalid Idempotency-Key",
+        $"The Idempotency-Key header must be 1 to {MaxKeyLength} printable ASCII characters, not all spaces; a UUID is a good choice.");
     // A claim older than this belongs to a process that died mid-request; it may be taken over.
     private static readonly TimeSpan AbandonedAfter = TimeSpan.FromMinutes(2);
 
     public async Task InvokeAsync(HttpContext context)
     {
-        string? key = context.Request.Headers[HeaderName];
+        // A header sent empty is a key, and not a valid one (StringValues would read it as absent).
+        string? key = context.Request.Headers.TryGetValue(HeaderName, out var values) ? values.ToString() : null;
         var caller = Caller.From(context.User);
         if (!HttpMethods.IsPost(context.Request.Method) || key is null || caller is null)
         {
             await next(context);
             return;
         }
-        if (key.Length is 0 or > MaxKeyLength)
+        if (!IsValidKey(key))
         {
-            await ProblemMapping.WriteAsync(context, ApiProblem.Of(400, ErrorCodes.InvalidIdempotencyKey, "Invalid Idempotency-Key",
-                $"The Idempotency-Key header must be 1 to {MaxKeyLength} characters; a UUID is a good choice."));
+            await ProblemMapping.WriteAsync(context, InvalidKey);
             return;
         }
 
@@ -52,6 +56,9 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
 
         await RunAndStoreAsync(context, id);
     }
+
+    public static bool IsValidKey(string key) =>
+        key.Length <= MaxKeyLength && key.All(c => c is >= ' ' and <= '~') && !string.IsNullOrWhiteSpace(key);
 
     /// <summary>Returns null when this request now owns the key, else the record that holds it.</summary>
     private async Task<IdempotencyRecord?> ClaimAsync(string id, string requestHash, CancellationToken ct)

@@ -29,7 +29,8 @@ public static class MartenSetup
             {
                 options.Connection(Tuned(connectionString));
                 options.DatabaseSchemaName = SchemaName;
-                options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+                // Refuses text PostgreSQL cannot store before it reaches a jsonb parameter (UnstorableTextException says why).
+                options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json => Http.StorableTextConverters.AddTo(json));
 
                 // Every tenant's documents and events share tables, separated by a tenant_id column.
                 options.Policies.AllDocumentsAreMultiTenanted();

@@ -18,7 +18,7 @@ namespace WinBack.Api.Infrastructure.OpenApi;
 /// FastEndpoints' own <see cref="EndpointDefinition"/>: where each request property binds, the
 /// summary, the success and error responses, and their examples.
 /// </summary>
-public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOperationFilter
+public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs, ValidationSchemas validation) : IOperationFilter
 {
     public const string SecurityScheme = "bearer";
 
@@ -68,32 +68,36 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
 
         foreach (var property in properties)
         {
-            var name = WireName(property);
+            var name = RequestBinding.WireName(property);
             var description = summary?.Params.GetValueOrDefault(name) ?? xmlDocs.For(property);
             var routeName = routeParams.FirstOrDefault(r => Matches(property, r));
-            if (routeName is not null)
-            {
-                parameters.Add(Parameter(routeName, ParameterLocation.Path, property.PropertyType, context, description));
+            var parameter = routeName is not null
+                ? Parameter(routeName, ParameterLocation.Path, property.PropertyType, context, description)
+                : RequestBinding.SourceOf(property, method) switch
+                {
+                    RequestBinding.Source.Header => Parameter(property.GetCustomAttribute<FromHeaderAttribute>()!.HeaderName ?? property.Name,
+                        ParameterLocation.Header, property.PropertyType, context, description,
+                        required: property.GetCustomAttribute<FromHeaderAttribute>()!.IsRequired || property.GetCustomAttribute<RequiredAttribute>() is not null),
+                    RequestBinding.Source.Query => Parameter(name, ParameterLocation.Query, property.PropertyType, context, description),
+                    _ => null,
+                };
+            if (parameter is null)
                 continue;
-            }
-            switch (RequestBinding.SourceOf(property, method))
-            {
-                case RequestBinding.Source.Header:
-                    var header = property.GetCustomAttribute<FromHeaderAttribute>()!;
-                    parameters.Add(Parameter(header.HeaderName ?? property.Name, ParameterLocation.Header, property.PropertyType, context,
-                        description, required: header.IsRequired || property.GetCustomAttribute<RequiredAttribute>() is not null));
-                    break;
-                case RequestBinding.Source.Query:
-                    parameters.Add(Parameter(name, ParameterLocation.Query, property.PropertyType, context, description));
-                    break;
-            }
+            if (validation.ForParameter(definition.ReqDtoType!, property) is { } rules)
+                Constrain(parameter, rules);
+            parameters.Add(parameter);
         }
 
         if (HttpMethods.IsPost(method))
-            parameters.Add(Parameter(IdempotencyMiddleware.HeaderName, ParameterLocation.Header, typeof(string), context,
+        {
+            var idempotencyKey = Parameter(IdempotencyMiddleware.HeaderName, ParameterLocation.Header, typeof(string), context,
                 "Makes the request safe to retry: the same key with the same body returns the first response (header " +
-                $"{IdempotencyMiddleware.ReplayedHeader}: true); with another body it gets 422. Keys are kept at least 24 hours. A UUID is a good choice.",
-                example: "5f1c9a8e-3b7d-4e2a-9c61-0d4f8b2e7a13"));
+                $"{IdempotencyMiddleware.ReplayedHeader}: true); with another body it gets 422. Keys are kept at least 24 hours. A UUID is a good choice. " +
+                $"1 to {IdempotencyMiddleware.MaxKeyLength} printable ASCII characters, not all spaces (else 400 invalid_idempotency_key).",
+                example: "5f1c9a8e-3b7d-4e2a-9c61-0d4f8b2e7a13");
+            Constrain(idempotencyKey, new FieldRules { MinLength = 1, MaxLength = IdempotencyMiddleware.MaxKeyLength, Pattern = IdempotencyMiddleware.KeyPattern });
+            parameters.Add(idempotencyKey);
+        }
 
         operation.Parameters = parameters;
         return RequestBinding.TakesJsonBody(definition, method);
@@ -112,7 +116,17 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
         foreach (var key in body.Content.Keys.Where(k => k != "application/json").ToList())
             body.Content.Remove(key);
         if (summary?.ExampleRequest is { } example && body.Content.TryGetValue("application/json", out var media) && media is OpenApiMediaType json)
-            json.Example = ToNode(example);
+            json.Example = BodyOf(example);
+    }
+
+    // The example is the whole request object; its path, query and header properties are not part of the body.
+    private static JsonNode? BodyOf(object example)
+    {
+        var node = ToNode(example);
+        if (node is JsonObject body)
+            foreach (var property in example.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(RequestBinding.IsOutsideBody))
+                body.Remove(JsonNamingPolicy.CamelCase.ConvertName(property.Name));
+        return node;
     }
 
     private static void DocumentRawBody(OpenApiOperation operation, OperationFilterContext context, RawRequestBody raw) =>
@@ -161,7 +175,8 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
         }
 
         var errors = new List<int>();
-        if (definition.ReqDtoType is { } dto && dto != typeof(EmptyRequest)) errors.Add(400);
+        // Bad input: the request's fields, its path and query text, or (on a POST) its Idempotency-Key.
+        if (definition.ReqDtoType is { } dto && dto != typeof(EmptyRequest) || hasRouteParams || HttpMethods.IsPost(method)) errors.Add(400);
         if (definition.AnonymousVerbs is not { Length: > 0 }) errors.AddRange([401, 403]);
         if (hasRouteParams) errors.Add(404);
         if (hasBody) errors.AddRange([413, 415]);
@@ -178,6 +193,8 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
             // An endpoint's own text and example win; on a POST, the idempotency meaning of 409 and 422 stays beside them.
             if (summary?.Responses.GetValueOrDefault(status) is { } custom)
                 description = HttpMethods.IsPost(method) && status is 409 or 422 ? $"{custom} Also: {description}" : custom;
+            if (HttpMethods.IsPost(method) && status == 400)
+                description += " Also: an Idempotency-Key that is empty, longer than 255 characters or not printable ASCII (`invalid_idempotency_key`).";
             if (summary?.ResponseExamples.GetValueOrDefault(status) is ApiProblem endpointExample)
                 example = endpointExample;
             responses[status.ToString()] = new OpenApiResponse
@@ -213,11 +230,15 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs) : IOpe
         return parameter;
     }
 
+    private static void Constrain(OpenApiParameter parameter, FieldRules rules)
+    {
+        parameter.Required |= rules.Required;
+        if (parameter.Schema is OpenApiSchema schema)
+            rules.ApplyTo(schema, text => parameter.Description = ValidationSchemaFilter.Describe(parameter.Description, text));
+    }
+
     private static bool Matches(PropertyInfo property, string routeParam) =>
         string.Equals(property.GetCustomAttribute<BindFromAttribute>()?.Name ?? property.Name, routeParam, StringComparison.OrdinalIgnoreCase);
-
-    private static string WireName(PropertyInfo property) =>
-        property.GetCustomAttribute<BindFromAttribute>()?.Name ?? JsonNamingPolicy.CamelCase.ConvertName(property.Name);
 
     private static List<string> RouteParameters(string relativePath) =>
         RouteParameter().Matches(relativePath).Select(m => m.Groups["name"].Value).ToList();

@@ -9,7 +9,8 @@ internal static class ProblemExamples
     public static readonly IReadOnlyDictionary<int, (string Description, ApiProblem Example)> ByStatus =
         new Dictionary<int, (string, ApiProblem)>
         {
-            [400] = ("Invalid input: validation failed or the JSON is malformed. `errors` names each field.",
+            [400] = ("Invalid input: validation failed, the JSON is malformed, a query parameter is given empty (`?to=`), or a text " +
+                     "holds NUL or an unpaired UTF-16 surrogate (PostgreSQL cannot store them). `errors` names each field.",
                 ApiProblem.Of(400, ErrorCodes.ValidationFailed, "Invalid request", "name: 'name' must not be empty.",
                     new Dictionary<string, string[]> { ["name"] = ["'name' must not be empty."] })),
             [401] = ("No API key, or a key that is unknown or revoked.",

@@ -10,6 +10,7 @@ public static class SwaggerSetup
     public static IServiceCollection AddWinBackOpenApi(this IServiceCollection services)
     {
         services.AddSingleton(XmlDocs.Load());
+        services.AddSingleton(ValidationSchemas.Load(typeof(SwaggerSetup).Assembly));
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(options =>
         {
@@ -31,6 +32,7 @@ public static class SwaggerSetup
             options.OperationFilter<FastEndpointsOperationFilter>();
             options.SchemaFilter<EnumSchemaFilter>();
             options.SchemaFilter<RequestBodySchemaFilter>();
+            options.SchemaFilter<ValidationSchemaFilter>();
             options.DocumentFilter<UnusedRequestSchemaFilter>();
             options.DocumentFilter<SortedPathsFilter>();
             // OpenAPI 3.0 ignores a description beside a $ref; wrapping the $ref in allOf keeps each field's description.
