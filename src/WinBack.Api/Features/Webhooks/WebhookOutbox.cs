@@ -6,7 +6,6 @@ using Marten;
 using Marten.Services;
 using Marten.Subscriptions;
 using WinBack.Api.Features.Customers;
-using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
@@ -29,7 +28,6 @@ public sealed class WebhookOutbox : SubscriptionBase
     public const string SubscriptionName = "webhook_outbox";
     private readonly Ids _ids;
     private readonly WebhookSignal _signal;
-    private readonly ConcurrentDictionary<string, bool> _testTenants = new();
     private readonly ConcurrentDictionary<(string Tenant, string Rule, int Version), RuleDefinition> _ruleVersions = new();
 
     public WebhookOutbox(Ids ids, WebhookSignal signal)
@@ -62,20 +60,20 @@ public sealed class WebhookOutbox : SubscriptionBase
                 continue;
             var id = _ids.New("evt");
             var (customerId, ruleId, _) = WebhookEventPayload.Subject(e.Data);
+            // "for key share": an endpoint being deleted is waited for, and then gets nothing (no delivery left without its endpoint).
             operations.QueueSqlCommand(
                 $"""
                  with ev as (
                    insert into {Events} (id, tenant_id, seq, type, customer_id, chain, created_at, payload) values (?, ?, ?, ?, ?, ?, ?, ?)
                    on conflict (seq) do nothing returning id, tenant_id, seq, type, chain)
-                 insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at,
-                   test_clock, created_at)
+                 insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, created_at)
                  select '{WebhookDeliveries.IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, w.id, ev.id, ev.seq, ev.chain, 'pending', 0,
-                   '-infinity', ?, now()
+                   '-infinity', now()
                  from ev join {Endpoints} w on w.tenant_id = ev.tenant_id and w.enabled and w.events && array[ev.type::text, '*']
+                 for key share of w
                  """,
                 id, tenantId, e.Sequence, type, (object?)customerId ?? DBNull.Value, WebhookEventPayload.Chain(customerId, ruleId, id), published.At,
-                WebhookEventPayload.Body(id, type, tenantId, customerId, e.Version, published.At, published.Data, published.Message, published.PromotionCode),
-                await IsTestAsync(operations, tenantId, ct));
+                WebhookEventPayload.Body(id, type, tenantId, customerId, e.Version, published.At, published.Data, published.Message, published.PromotionCode));
         }
         return new WakeAfterCommit(_signal);
     }
@@ -139,14 +137,6 @@ public sealed class WebhookOutbox : SubscriptionBase
             rule = _ruleVersions.GetOrAdd((tenantId, ruleId, version), state.Definition);
         }
         return RewardMessage.Render(rule, issued, customer?.Email);
-    }
-
-    private async Task<bool> IsTestAsync(IDocumentOperations operations, string tenantId, CancellationToken ct)
-    {
-        if (_testTenants.TryGetValue(tenantId, out var test))
-            return test;
-        var tenant = await operations.LoadAsync<Tenant>(tenantId, ct);
-        return _testTenants.GetOrAdd(tenantId, tenant?.Mode == TenantMode.Test);
     }
 
     private sealed class WakeAfterCommit(WebhookSignal signal) : IChangeListener

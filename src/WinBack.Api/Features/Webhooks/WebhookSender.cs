@@ -18,10 +18,9 @@ public sealed class WebhookSender : IDisposable
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _wall;
 
-    public WebhookSender(IOptions<WinBackOptions> options, TimeProvider wall)
+    public WebhookSender(IOptions<WinBackOptions> options, WebhookTarget target, TimeProvider wall)
     {
         var webhooks = options.Value.Webhooks;
-        var target = new WebhookTarget(webhooks.AllowPrivateTargets);
         _timeout = webhooks.Timeout;
         _wall = wall;
         _client = new HttpClient(new SocketsHttpHandler
@@ -36,7 +35,10 @@ public sealed class WebhookSender : IDisposable
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("WinBack-Webhooks/1.0");
     }
 
-    /// <summary>Sends, and says what came of it. Throws only when <paramref name="stopping"/> is cancelled (the process stops).</summary>
+    /// <summary>
+    /// Sends, and says what came of it: an answer, a timeout, or a connection that failed or was refused. Anything else
+    /// (a row that cannot be signed or sent) throws, and so does <paramref name="stopping"/> being cancelled (the process stops).
+    /// </summary>
     public async Task<AttemptOutcome> SendAsync(DueDelivery delivery, CancellationToken stopping)
     {
         var sentAt = _wall.GetUtcNow();
@@ -61,10 +63,10 @@ public sealed class WebhookSender : IDisposable
         {
             return new AttemptOutcome(null, Elapsed(watch), null, $"No response within {_timeout.TotalSeconds:0} s.", sentAt);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException) // IOException: the answer broke off while being read
         {
             var refused = e.InnerException as WebhookTargetRefused;
-            return new AttemptOutcome(null, Elapsed(watch), null, refused is not null ? $"Refused: {refused.Message}." : e.Message, sentAt);
+            return new AttemptOutcome(null, Elapsed(watch), null, refused is not null ? $"Refused: {refused.Message}." : Storable(e.Message), sentAt);
         }
     }
 
@@ -76,8 +78,11 @@ public sealed class WebhookSender : IDisposable
         int n;
         while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), ct)) > 0)
             read += n;
-        return Encoding.UTF8.GetString(buffer, 0, read);
+        return Storable(Encoding.UTF8.GetString(buffer, 0, read));
     }
+
+    // PostgreSQL text cannot hold NUL, which a receiver may send: it would make the attempt impossible to record.
+    private static string Storable(string text) => text.Replace('\0', '\uFFFD');
 
     private static int Elapsed(Stopwatch watch) => (int)Math.Min(int.MaxValue, watch.ElapsedMilliseconds);
 

@@ -67,10 +67,17 @@ public sealed class WebhookOptions
     /// <summary>How long the previous secret keeps signing after a rotation.</summary>
     public TimeSpan SecretRotationOverlap { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Attempts in flight at once across all endpoints, and per endpoint.</summary>
+    /// <summary>Attempts in flight at once across all tenants.</summary>
     public int MaxInFlight { get; set; } = 256;
 
-    public int MaxInFlightPerEndpoint { get; set; } = 128;
+    /// <summary>
+    /// Attempts in flight at once for one tenant: a tenant whose receivers are slow holds at most this many of
+    /// <see cref="MaxInFlight"/>, and the rest go round the other tenants.
+    /// </summary>
+    public int MaxInFlightPerTenant { get; set; } = 64;
+
+    /// <summary>Attempts in flight at once for one endpoint, so that a tenant's slow receiver leaves room for its others.</summary>
+    public int MaxInFlightPerEndpoint { get; set; } = 32;
 }
 
 public sealed class StripeOptions

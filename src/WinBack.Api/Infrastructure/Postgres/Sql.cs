@@ -22,6 +22,25 @@ public static class Sql
         return command;
     }
 
+    /// <summary>
+    /// Runs a write again when PostgreSQL chose it as a deadlock victim (40P01) or could not serialize it (40001): both
+    /// mean "try again", and the caller should never see them. Up to 5 tries, a few random milliseconds apart.
+    /// </summary>
+    public static async Task<T> RetryOnConflictAsync<T>(Func<Task<T>> write, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await write();
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 5)
+            {
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
+            }
+        }
+    }
+
     /// <summary>A column that may be SQL null, as a .NET null.</summary>
     public static string? StringOrNull(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
