@@ -29,7 +29,7 @@ start_api() {
   ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__WinBack="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
     WinBack__PlatformKey=$PLATFORM WinBack__RateLimit__RequestsPerSecond=10000000 WinBack__RateLimit__Burst=10000000 \
     Logging__LogLevel__Default=Warning \
-    dotnet src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
+    dotnet "${API_DLL:-src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll}" --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
   API_PID=$!
   until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do sleep 0.5; done
 }

@@ -18,7 +18,8 @@ public sealed class TestWebhookEndpointEndpoint(WebhookDeliveries deliveries, Te
         {
             s.Summary = "Send a ping to a webhook endpoint";
             s.Description = "Queues a signed ping event ({\"endpointId\": …} as data) for this endpoint and answers at once; the worker " +
-                            "sends it within a second. Follow its outcome in GET /v1/webhook-endpoints/{id}/deliveries. Pings are " +
+                            "sends it within a second, ahead of this tenant's other queued deliveries (not of other tenants'). Follow its " +
+                            "outcome in GET /v1/webhook-endpoints/{id}/deliveries. Pings are " +
                             "not listed in GET /v1/events.";
             s.Responses[202] = "The ping's delivery, queued.";
             s.ResponseExamples[202] = WebhookDeliveryView.Example with

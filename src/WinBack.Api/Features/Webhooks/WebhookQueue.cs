@@ -38,24 +38,29 @@ public sealed class WebhookQueue(IDocumentStore store)
               select p.tenant_id, @per_tenant - coalesce(b.busy, 0) as free
               from pending p left join unnest(@busy_tenant::text[], @busy_count::int[]) as b(tenant_id, busy) on b.tenant_id = p.tenant_id
               where p.tenant_id is not null
+            ),
+            picked as (
+              select x.*
+              from shares s cross join lateral (
+                select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, row_number() over (order by d.next_attempt_at, d.event_seq) as turn
+                from {Deliveries} d
+                where d.tenant_id = s.tenant_id and d.status = 'pending' and d.next_attempt_at <= @wall
+                  and not (d.id = any(@in_flight)) and not (d.endpoint_id = any(@full))
+                  and exists (select 1 from {Endpoints} e where e.tenant_id = d.tenant_id and e.id = d.endpoint_id and e.enabled)
+                  and not exists (select 1 from {Deliveries} p
+                    where p.status = 'pending' and p.endpoint_id = d.endpoint_id and p.chain = d.chain and p.event_seq < d.event_seq)
+                order by d.next_attempt_at, d.event_seq
+                limit s.free
+              ) x
+              where s.free > 0
+              order by x.turn, x.tenant_id <= @after, x.tenant_id
+              limit @limit
             )
             select x.id, x.tenant_id, x.endpoint_id, x.event_id, x.attempts, ev.payload, w.url, w.secret, w.previous_secret, w.previous_expires_at
-            from shares s cross join lateral (
-              select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, row_number() over (order by d.next_attempt_at, d.event_seq) as turn
-              from {Deliveries} d
-              where d.tenant_id = s.tenant_id and d.status = 'pending' and d.next_attempt_at <= @wall
-                and not (d.id = any(@in_flight)) and not (d.endpoint_id = any(@full))
-                and exists (select 1 from {Endpoints} e where e.tenant_id = d.tenant_id and e.id = d.endpoint_id and e.enabled)
-                and not exists (select 1 from {Deliveries} p
-                  where p.status = 'pending' and p.endpoint_id = d.endpoint_id and p.chain = d.chain and p.event_seq < d.event_seq)
-              order by d.next_attempt_at, d.event_seq
-              limit s.free
-            ) x
+            from picked x
             join {Endpoints} w on w.tenant_id = x.tenant_id and w.id = x.endpoint_id
             join {Events} ev on ev.id = x.event_id
-            where s.free > 0
             order by x.turn, x.tenant_id <= @after, x.tenant_id
-            limit @limit
             """, ("wall", wallNow), ("per_tenant", share.PerTenant), ("busy_tenant", share.BusyTenants.Keys.ToArray()),
             ("busy_count", share.BusyTenants.Values.ToArray()), ("in_flight", share.InFlight.ToArray()), ("full", share.FullEndpoints.ToArray()),
             ("after", share.After ?? ""), ("limit", limit));
