@@ -137,7 +137,7 @@ public sealed class WebhookDispatcher(IDocumentStore store, WebhookQueue queue, 
             await queue.RecordAsync(batch, stop);
             return batch.Select(a => a.Delivery.Id).ToHashSet();
         }
-        catch (PostgresException e) when (batch.Count > 1)
+        catch (PostgresException e)
         {
             logger.LogWarning(e, "Recording {Count} webhook attempts together failed; recording them one by one", batch.Count);
         }

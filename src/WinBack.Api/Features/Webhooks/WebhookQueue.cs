@@ -1,7 +1,6 @@
 using WinBack.Domain.Common;
 using Marten;
 using Npgsql;
-using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Webhooks;
 using WinBack.Api.Infrastructure.Postgres;
 using static WinBack.Api.Features.Webhooks.WebhookTables;
