@@ -2,9 +2,10 @@ namespace WinBack.Api.Features.Webhooks;
 
 /// <summary>A delivery whose attempt is due, with everything needed to send it.</summary>
 /// <param name="Attempts">Attempts made before this one.</param>
+/// <param name="Chain">The customer's (or rule's) chain, whose later deliveries wait for this one.</param>
 public sealed record DueDelivery(
-    string Id, string TenantId, string EndpointId, string EventId, int Attempts, string Payload, string Url, string Secret,
-    string? PreviousSecret, DateTimeOffset? PreviousExpiresAt)
+    string Id, string TenantId, string EndpointId, string EventId, string Chain, long EventSeq, int Attempts, string Payload, string Url,
+    string Secret, string? PreviousSecret, DateTimeOffset? PreviousExpiresAt)
 {
     public IReadOnlyList<string> SigningSecrets(DateTimeOffset wallNow) =>
         PreviousSecret is { } previous && PreviousExpiresAt > wallNow ? [Secret, previous] : [Secret];

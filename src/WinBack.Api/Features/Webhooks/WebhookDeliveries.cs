@@ -52,17 +52,24 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     public async Task<int> ReplayAsync(string tenantId, WebhookEndpoint endpoint, DateTimeOffset since, CancellationToken ct)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
-        // "for key share": an endpoint being deleted is waited for, and then gets nothing.
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        // Locked first, as the outbox does: an endpoint being deleted is waited for, and then gets nothing; an attempt being
+        // recorded is committed before the chains are read. Deliveries behind one that will be retried wait for that retry.
+        await using (var endpointLock = Sql.Command(connection, $"select 1 from {Endpoints} where tenant_id = @tenant and id = @endpoint for share",
+                         ("tenant", tenantId), ("endpoint", endpoint.Id)))
+            await endpointLock.ExecuteNonQueryAsync(ct);
         await using var replay = Sql.Command(connection, $"""
             insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, created_at)
-            select '{IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, w.id, ev.id, ev.seq, ev.chain,
-              'pending', 0, '-infinity', now()
+            select '{IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, w.id, ev.id, ev.seq, ev.chain, 'pending', 0,
+              coalesce((select max(p.next_attempt_at) from {Deliveries} p where p.status = 'pending' and p.endpoint_id = w.id and p.chain = ev.chain),
+                '-infinity'), now()
             from {Events} ev join {Endpoints} w on w.tenant_id = ev.tenant_id and w.id = @endpoint
             where ev.tenant_id = @tenant and ev.seq is not null and ev.created_at >= @since and (@events && array[ev.type::text, '*'])
             order by ev.seq
-            for key share of w
             """, ("tenant", tenantId), ("endpoint", endpoint.Id), ("since", since), ("events", endpoint.Events.ToArray()));
-        return await replay.ExecuteNonQueryAsync(ct);
+        var replayed = await replay.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return replayed;
     }
 
     /// <summary>Queues a ping event for one endpoint; null when the tenant has no such endpoint.</summary>

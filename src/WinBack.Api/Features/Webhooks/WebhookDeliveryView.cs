@@ -11,7 +11,8 @@ public sealed record WebhookAttemptView(DateTimeOffset AttemptedAt, DateTimeOffs
 /// <summary>An event on its way to one endpoint.</summary>
 /// <param name="Id">The delivery's id (<c>wd_…</c>).</param>
 /// <param name="Status">pending (waiting for its turn or its next attempt), succeeded, or failed (every attempt failed; lastError says why).</param>
-/// <param name="NextAttemptAt">When a pending delivery is tried next (wall clock); null when it is due now or finished.</param>
+/// <param name="NextAttemptAt">When a pending delivery is tried next (wall clock): its retry, or for one waiting behind a failing
+/// event of the same customer, that event's retry; null when it is due now or finished.</param>
 /// <param name="AttemptLog">Every attempt, oldest first.</param>
 public sealed record WebhookDeliveryView(
     string Id, string EndpointId, string EventId, string EventType, string? CustomerId, string Status, int Attempts, DateTimeOffset? NextAttemptAt,

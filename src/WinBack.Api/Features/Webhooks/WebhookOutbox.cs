@@ -51,6 +51,10 @@ public sealed class WebhookOutbox : SubscriptionBase
         IDocumentOperations operations, CancellationToken ct)
     {
         var stripeConnected = new Dictionary<string, bool>();
+        // The page's endpoints are locked first, in the dispatcher's order, so that an attempt being recorded (which may free
+        // the deliveries waiting behind it) is either committed before this page reads the chains or waits for it.
+        operations.QueueSqlCommand($"select 1 from {Endpoints} where tenant_id = any(?::text[]) order by tenant_id, id for share",
+            (object)page.Events.Select(e => e.TenantId).Distinct().ToArray()); // one argument, not spread over the params array
         foreach (var e in page.Events)
         {
             if (WebhookEventTypes.Of(e.Data) is not { } type)
@@ -60,7 +64,7 @@ public sealed class WebhookOutbox : SubscriptionBase
                 continue;
             var id = _ids.New("evt");
             var (customerId, ruleId, _) = WebhookEventPayload.Subject(e.Data);
-            // "for key share": an endpoint being deleted is waited for, and then gets nothing (no delivery left without its endpoint).
+            // A delivery queued behind one that will be retried waits for that retry, like the others behind it (WebhookQueue.RecordAsync).
             operations.QueueSqlCommand(
                 $"""
                  with ev as (
@@ -68,9 +72,9 @@ public sealed class WebhookOutbox : SubscriptionBase
                    on conflict (seq) do nothing returning id, tenant_id, seq, type, chain)
                  insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, created_at)
                  select '{WebhookDeliveries.IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, w.id, ev.id, ev.seq, ev.chain, 'pending', 0,
-                   '-infinity', now()
+                   coalesce((select max(p.next_attempt_at) from {Deliveries} p where p.status = 'pending' and p.endpoint_id = w.id and p.chain = ev.chain),
+                     '-infinity'), now()
                  from ev join {Endpoints} w on w.tenant_id = ev.tenant_id and w.enabled and w.events && array[ev.type::text, '*']
-                 for key share of w
                  """,
                 id, tenantId, e.Sequence, type, (object?)customerId ?? DBNull.Value, WebhookEventPayload.Chain(customerId, ruleId, id), published.At,
                 WebhookEventPayload.Body(id, type, tenantId, customerId, e.Version, published.At, published.Data, published.Message, published.PromotionCode));

@@ -21,7 +21,8 @@ public sealed class WebhookQueue(IDocumentStore store)
     /// the tenant's free share, starting after the tenant served last. Within a tenant they come in due order (a ping,
     /// due at once and first of its own chain, leads its tenant's queue and no one else's). Only deliveries that head their
     /// chain are due: nothing earlier of the same customer is still pending for that endpoint, so a failing event holds
-    /// back the customer's later ones on that endpoint, and nobody else's. Retries fall due by the wall clock, for every tenant.
+    /// back the customer's later ones on that endpoint, and nobody else's (they carry its retry time, so no round reads them
+    /// before then). Retries fall due by the wall clock, for every tenant.
     /// </summary>
     public async Task<IReadOnlyList<DueDelivery>> DueAsync(DateTimeOffset wallNow, FairShare share, int limit, CancellationToken ct)
     {
@@ -41,7 +42,8 @@ public sealed class WebhookQueue(IDocumentStore store)
             picked as (
               select x.*
               from shares s cross join lateral (
-                select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, row_number() over (order by d.next_attempt_at, d.event_seq) as turn
+                select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.chain, d.event_seq, d.attempts,
+                  row_number() over (order by d.next_attempt_at, d.event_seq) as turn
                 from {Deliveries} d
                 where d.tenant_id = s.tenant_id and d.status = 'pending' and d.next_attempt_at <= @wall
                   and not (d.id = any(@in_flight)) and not (d.endpoint_id = any(@full))
@@ -55,7 +57,8 @@ public sealed class WebhookQueue(IDocumentStore store)
               order by x.turn, x.tenant_id <= @after, x.tenant_id
               limit @limit
             )
-            select x.id, x.tenant_id, x.endpoint_id, x.event_id, x.attempts, ev.payload, w.url, w.secret, w.previous_secret, w.previous_expires_at
+            select x.id, x.tenant_id, x.endpoint_id, x.event_id, x.chain, x.event_seq, x.attempts, ev.payload, w.url, w.secret, w.previous_secret,
+              w.previous_expires_at
             from picked x
             join {Endpoints} w on w.tenant_id = x.tenant_id and w.id = x.endpoint_id
             join {Events} ev on ev.id = x.event_id
@@ -66,8 +69,9 @@ public sealed class WebhookQueue(IDocumentStore store)
         await using var reader = await command.ExecuteReaderAsync(ct);
         var due = new List<DueDelivery>();
         while (await reader.ReadAsync(ct))
-            due.Add(new DueDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
-                reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.StringOrNull(8), reader.ValueOrNull<DateTimeOffset>(9)));
+            due.Add(new DueDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetInt64(5), reader.GetInt32(6), reader.GetString(7), reader.GetString(8), reader.GetString(9), reader.StringOrNull(10),
+                reader.ValueOrNull<DateTimeOffset>(11)));
         return due;
     }
 
@@ -115,6 +119,19 @@ public sealed class WebhookQueue(IDocumentStore store)
             ("attempted", attempts.Select(a => a.AttemptedAt).ToArray()), ("code", attempts.Select(a => a.Outcome.StatusCode).ToArray()),
             ("error", attempts.Select(a => a.Outcome.Error ?? (a.Outcome.Succeeded ? null : $"HTTP {a.Outcome.StatusCode}")).ToArray())))
             await deliveries.ExecuteNonQueryAsync(ct);
+
+        // The deliveries waiting behind each one (its endpoint and chain, never attempted): while it will be retried they wait
+        // for its retry, out of every round until then (a backlog behind a failing event costs the rounds nothing); once it
+        // is done, they are due at once. The outbox queues new ones behind it the same way (WebhookOutbox).
+        await using (var waiting = Sql.Command(connection, $"""
+            update {Deliveries} d set next_attempt_at = coalesce(u.next, '-infinity')
+            from unnest(@endpoint::text[], @chain::text[], @seq::bigint[], @next::timestamptz[]) as u(endpoint, chain, seq, next)
+            where d.status = 'pending' and d.endpoint_id = u.endpoint and d.chain = u.chain and d.event_seq > u.seq and d.attempts = 0
+              and (d.next_attempt_at < u.next or u.next is null and d.next_attempt_at > '-infinity')
+            """,
+            ("endpoint", attempts.Select(a => a.Delivery.EndpointId).ToArray()), ("chain", attempts.Select(a => a.Delivery.Chain).ToArray()),
+            ("seq", attempts.Select(a => a.Delivery.EventSeq).ToArray()), ("next", next)))
+            await waiting.ExecuteNonQueryAsync(ct);
 
         await RecordHealthAsync(connection, attempts, ct);
         await tx.CommitAsync(ct);

@@ -12,7 +12,7 @@ namespace WinBack.Api.Tests.Features.Webhooks;
 public sealed class WebhookRetryTests(WinBackApp app) : IClassFixture<WinBackApp>
 {
     [Fact]
-    public async Task A_failing_event_holds_back_that_customers_later_events_only_until_a_manual_retry_gets_it_through()
+    public async Task A_failing_event_holds_back_that_customers_later_events_until_its_retry_or_a_manual_retry_gets_it_through()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Answer = body => body.GetProperty("customerId").GetString() == "cus_a" ? 503 : 200;
@@ -33,15 +33,21 @@ public sealed class WebhookRetryTests(WinBackApp app) : IClassFixture<WinBackApp
         a[1].Attempts().ShouldBe(0); // held back behind the first
         receiver.Accepted.Select(r => r.CustomerId).ShouldBe(["cus_b"]);
 
+        // What waits behind it waits for its retry (so no dispatcher round reads it before then), and so does what comes later.
+        a[1].NextAttemptAt().ShouldBe(a[0].NextAttemptAt());
+        var third = await tenant.IssueCreditAsync("cus_a", 250);
+        var queued = await tenant.WaitForDeliveriesAsync(endpointId, ds => ds.Length == 4, "cus_a's third queued");
+        queued.Where(d => d.Customer() == "cus_a").MaxBy(d => d.EventId(), StringComparer.Ordinal)!.NextAttemptAt().ShouldBe(a[0].NextAttemptAt());
+
         // Its retry is 5 s after the attempt on the wall clock, which in these tests does not move by itself; the admin retries now.
         await Task.Delay(300);
         (await tenant.DeliveriesAsync(endpointId)).Where(d => d.Customer() == "cus_a").Sum(d => d.Attempts()).ShouldBe(1);
         receiver.Answer = _ => 200;
         var retried = await EngineRequests.ReadAsync(await tenant.Admin.PostAsync($"/v1/webhook-deliveries/{a[0].GetProperty("id").GetString()}/retry", null), 202);
         retried.Status().ShouldBe("pending");
-        await receiver.WaitForAsync(r => r.Count(w => w.AnsweredWith == 200) == 3, "both of cus_a's rewards");
+        await receiver.WaitForAsync(r => r.Count(w => w.AnsweredWith == 200) == 4, "cus_a's three rewards, at once and in order");
         receiver.Accepted.Where(r => r.CustomerId == "cus_a")
-            .Select(r => r.Json.GetProperty("data").GetProperty("rewardId").GetString()).ShouldBe([first, second]);
+            .Select(r => r.Json.GetProperty("data").GetProperty("rewardId").GetString()).ShouldBe([first, second, third]);
     }
 
     [Fact]
