@@ -35,7 +35,7 @@ start_api() {
     WinBack__RateLimit__TenantRequestsPerSecond=10000000 WinBack__RateLimit__TenantBurst=10000000 \
     WinBack__DataProtection__Certificate="$WORK/dp.pfx" WinBack__DataProtection__CertificatePassword=bench \
     Logging__LogLevel__Default=Warning \
-    dotnet src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
+    dotnet "${API_DLL:-src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll}" --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
   API_PID=$!
   until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do sleep 0.5; done
 }

@@ -25,7 +25,8 @@ public static class WebhookEventTypes
     {
         Customers.CustomerLapsed => CustomerLapsed,
         Customers.RewardIssued => RewardIssued,
-        RewardRedeemed => RewardRedeemed,
+        // Qualified: the bare name is this class's string constant, which would make the arm a constant pattern.
+        Customers.RewardRedeemed => RewardRedeemed,
         RewardExpiryApproached => RewardExpiringSoon,
         // A discount pushed to Stripe is announced once its promotion code exists (or once the push was given up).
         RewardSyncedToStripe { Action: StripeSyncAction.Discount } or RewardStripeSyncFailed { Action: StripeSyncAction.Discount } => RewardIssued,
@@ -35,8 +36,4 @@ public static class WebhookEventTypes
         RuleCreated or RuleRevised or RuleActivated or RulePaused or RuleArchived => RuleUpdated,
         _ => null,
     };
-
-    /// <summary>Whether an endpoint subscribed to <paramref name="subscribed"/> wants events of <paramref name="type"/>.</summary>
-    public static bool Wants(IReadOnlyCollection<string> subscribed, string type) =>
-        type == Ping || subscribed.Contains(All) || subscribed.Contains(type);
 }

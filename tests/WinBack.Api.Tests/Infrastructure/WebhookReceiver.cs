@@ -33,6 +33,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>The status to answer a request with; may look at the parsed body.</summary>
     public Func<JsonElement, int> Answer { get; set; } = _ => 200;
 
+    /// <summary>The body to answer with; "ok" for a 200 and "not now" otherwise by default.</summary>
+    public string? AnswerBody { get; set; }
+
     /// <summary>When set, each request waits for it before being recorded as answered.</summary>
     public TaskCompletionSource? Hold { get; set; }
 
@@ -61,7 +64,7 @@ public sealed class WebhookReceiver : IAsyncDisposable
             var status = receiver.Answer(JsonDocument.Parse(body).RootElement);
             receiver._received.Enqueue(new ReceivedWebhook(id, context.Request.Headers["webhook-timestamp"].ToString(),
                 context.Request.Headers["webhook-signature"].ToString(), body, status));
-            return Results.Text(status == 200 ? "ok" : "not now", statusCode: status);
+            return Results.Text(receiver.AnswerBody ?? (status == 200 ? "ok" : "not now"), statusCode: status);
         });
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();

@@ -33,8 +33,8 @@ public sealed class AdvanceTestClockEndpoint(TestClockRunner runner) : Endpoint<
             s.Description = "Moves a test tenant's clock forward to 'to' and, before answering, runs in time order every lapse " +
                             "sweep tick (every 5 minutes on the clock) and reward expiry that a live deployment would have run in " +
                             "between: customers lapse at the moment they cross a window, rewards are issued at the next tick and " +
-                            "expire at their exact expiresAt (reward.expiring_soon 3 days before). Webhook retries fall due by this " +
-                            "clock too; the worker sends them within a second of the advance. Months take seconds: only ticks with work " +
+                            "expire at their exact expiresAt (reward.expiring_soon 3 days before). The webhooks these events cause go out " +
+                            "within a second; their retries follow the wall clock, not this one. Months take seconds: only ticks with work " +
                             "to do are run. The clock " +
                             "never goes back (422 test_clock_backwards); advancing to the current time changes nothing. Advances of " +
                             "one tenant take turns.";

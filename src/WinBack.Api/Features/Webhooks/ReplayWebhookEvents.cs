@@ -1,6 +1,5 @@
 using FastEndpoints;
 using FluentValidation;
-using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
@@ -47,10 +46,9 @@ public sealed class ReplayWebhookEventsEndpoint(WebhookEndpoints endpoints, Webh
 
     public override async Task HandleAsync(ReplayWebhookEventsRequest request, CancellationToken ct)
     {
-        var caller = HttpContext.Caller();
-        var tenantId = caller.RequireTenant();
+        var tenantId = HttpContext.Caller().RequireTenant();
         var endpoint = await endpoints.FindAsync(tenantId, request.Id, ct) ?? throw ApiException.NotFound("webhook endpoint", request.Id);
-        var replayed = await deliveries.ReplayAsync(tenantId, endpoint, request.Since!.Value, caller.Mode == TenantMode.Test, ct);
+        var replayed = await deliveries.ReplayAsync(tenantId, endpoint, request.Since!.Value, ct);
         signal.Wake();
         await Send.ResponseAsync(new ReplayView(endpoint.Id, request.Since.Value, replayed), StatusCodes.Status202Accepted, ct);
     }

@@ -1,5 +1,4 @@
 using FastEndpoints;
-using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 
@@ -12,7 +11,7 @@ public sealed class RetryWebhookDeliveryRequest
     public string Id { get; set; } = "";
 }
 
-public sealed class RetryWebhookDeliveryEndpoint(WebhookDeliveries deliveries, TenantClock clock, WebhookSignal signal)
+public sealed class RetryWebhookDeliveryEndpoint(WebhookDeliveries deliveries, TimeProvider wall, WebhookSignal signal)
     : Endpoint<RetryWebhookDeliveryRequest, WebhookDeliveryView>
 {
     public override void Configure()
@@ -35,7 +34,7 @@ public sealed class RetryWebhookDeliveryEndpoint(WebhookDeliveries deliveries, T
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         var delivery = WebhookDeliveries.IsId(request.Id)
-            ? await deliveries.RetryAsync(tenantId, request.Id, await clock.NowAsync(tenantId, ct), ct)
+            ? await deliveries.RetryAsync(tenantId, request.Id, wall.GetUtcNow(), ct)
             : null;
         if (delivery is null)
             throw ApiException.NotFound("webhook delivery", request.Id);

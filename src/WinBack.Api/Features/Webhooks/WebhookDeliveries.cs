@@ -32,7 +32,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     }
 
     /// <summary>
-    /// Sends the delivery again as soon as the dispatcher gets to it (tenant time <paramref name="now"/>), whatever its status.
+    /// Sends the delivery again as soon as the dispatcher gets to it (wall clock <paramref name="now"/>), whatever its status.
     /// A failed one gets one more attempt; a pending one has its next attempt moved to now.
     /// </summary>
     public async Task<WebhookDeliveryView?> RetryAsync(string tenantId, string deliveryId, DateTimeOffset now, CancellationToken ct)
@@ -49,41 +49,50 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     }
 
     /// <summary>Queues the tenant's events since <paramref name="since"/> (their time) that the endpoint wants, again; returns how many.</summary>
-    public async Task<int> ReplayAsync(string tenantId, WebhookEndpoint endpoint, DateTimeOffset since, bool testClock, CancellationToken ct)
+    public async Task<int> ReplayAsync(string tenantId, WebhookEndpoint endpoint, DateTimeOffset since, CancellationToken ct)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        // Locked first, as the outbox does: an endpoint being deleted is waited for, and then gets nothing; an attempt being
+        // recorded is committed before the chains are read. Deliveries behind one that will be retried wait for that retry.
+        await using (var endpointLock = Sql.Command(connection, $"select 1 from {Endpoints} where tenant_id = @tenant and id = @endpoint for share",
+                         ("tenant", tenantId), ("endpoint", endpoint.Id)))
+            await endpointLock.ExecuteNonQueryAsync(ct);
         await using var replay = Sql.Command(connection, $"""
-            insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, test_clock, created_at)
-            select '{IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, @endpoint, ev.id, ev.seq, ev.chain,
-              'pending', 0, '-infinity', @test, now()
-            from {Events} ev
+            insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, created_at)
+            select '{IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, w.id, ev.id, ev.seq, ev.chain, 'pending', 0,
+              coalesce((select max(p.next_attempt_at) from {Deliveries} p where p.status = 'pending' and p.endpoint_id = w.id and p.chain = ev.chain),
+                '-infinity'), now()
+            from {Events} ev join {Endpoints} w on w.tenant_id = ev.tenant_id and w.id = @endpoint
             where ev.tenant_id = @tenant and ev.seq is not null and ev.created_at >= @since and (@events && array[ev.type::text, '*'])
             order by ev.seq
-            """, ("tenant", tenantId), ("endpoint", endpoint.Id), ("test", testClock), ("since", since), ("events", endpoint.Events.ToArray()));
-        return await replay.ExecuteNonQueryAsync(ct);
+            """, ("tenant", tenantId), ("endpoint", endpoint.Id), ("since", since), ("events", endpoint.Events.ToArray()));
+        var replayed = await replay.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return replayed;
     }
 
-    /// <summary>Queues a ping event for one endpoint.</summary>
-    public async Task<WebhookDeliveryView> PingAsync(string tenantId, string endpointId, string eventId, DateTimeOffset at, bool testClock,
-        CancellationToken ct)
+    /// <summary>Queues a ping event for one endpoint; null when the tenant has no such endpoint.</summary>
+    public async Task<WebhookDeliveryView?> PingAsync(string tenantId, string endpointId, string eventId, DateTimeOffset at, CancellationToken ct)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
         await using (var ping = Sql.Command(connection, $"""
-            with ev as (insert into {Events} (id, tenant_id, seq, type, customer_id, chain, created_at, payload)
-                        values (@event, @tenant, null, @type, null, @chain, @at, @payload) returning id, chain)
-            insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, test_clock, created_at)
+            with w as (select id from {Endpoints} where tenant_id = @tenant and id = @endpoint for key share), -- not deleted meanwhile
+                 ev as (insert into {Events} (id, tenant_id, seq, type, customer_id, chain, created_at, payload)
+                        select @event, @tenant, null, @type, null, @chain, @at, @payload from w returning id, chain)
+            insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, created_at)
             select '{IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), @tenant, @endpoint, ev.id, 0, ev.chain, 'pending', 0,
-              '-infinity', @test, now()
+              '-infinity', now()
             from ev
             """, ("event", eventId), ("tenant", tenantId), ("type", WebhookEventTypes.Ping), ("at", at),
             ("chain", WebhookEventPayload.Chain(null, null, eventId)),
-            ("payload", WebhookEventPayload.PingBody(eventId, tenantId, endpointId, at)), ("endpoint", endpointId), ("test", testClock)))
-            await ping.ExecuteNonQueryAsync(ct);
+            ("payload", WebhookEventPayload.PingBody(eventId, tenantId, endpointId, at)), ("endpoint", endpointId)))
+            if (await ping.ExecuteNonQueryAsync(ct) == 0)
+                return null;
         return (await ReadAsync(connection, $"""
             select {ViewColumns} from {Deliveries} d join {Events} ev on ev.id = d.event_id where d.tenant_id = @tenant and d.event_id = @event
             """, ct, ("tenant", tenantId), ("event", eventId))).Single();
     }
-
 
     private static async Task<List<WebhookDeliveryView>> ReadAsync(NpgsqlConnection connection, string sql, CancellationToken ct,
         params (string, object?)[] parameters)

@@ -1,8 +1,8 @@
 namespace WinBack.Api.Features.Webhooks;
 
 /// <summary>One attempt to deliver: when, what the receiver answered, and how long it took.</summary>
-/// <param name="AttemptedAt">When the attempt counts as made, in the tenant's time (a test tenant's clock).</param>
-/// <param name="SentAt">The wall-clock send time, which is also the signed webhook-timestamp.</param>
+/// <param name="AttemptedAt">When the attempt was made (the wall clock, for test tenants too: retries do not follow a test clock).</param>
+/// <param name="SentAt">The send time, which is also the signed webhook-timestamp; the same as attemptedAt.</param>
 /// <param name="StatusCode">The receiver's HTTP status; null when it did not answer (timeout, refused, unreachable).</param>
 /// <param name="ResponseBody">The first 1 KiB of the receiver's answer.</param>
 public sealed record WebhookAttemptView(DateTimeOffset AttemptedAt, DateTimeOffset SentAt, int? StatusCode, int LatencyMs, string? ResponseBody,
@@ -10,8 +10,9 @@ public sealed record WebhookAttemptView(DateTimeOffset AttemptedAt, DateTimeOffs
 
 /// <summary>An event on its way to one endpoint.</summary>
 /// <param name="Id">The delivery's id (<c>wd_…</c>).</param>
-/// <param name="Status">pending (waiting for its turn or its next attempt), succeeded, or failed (every attempt failed).</param>
-/// <param name="NextAttemptAt">When a pending delivery is tried next (tenant time); null when it is due now or finished.</param>
+/// <param name="Status">pending (waiting for its turn or its next attempt), succeeded, or failed (every attempt failed; lastError says why).</param>
+/// <param name="NextAttemptAt">When a pending delivery is tried next (wall clock): its retry, or for one waiting behind a failing
+/// event of the same customer, that event's retry; null when it is due now or finished.</param>
 /// <param name="AttemptLog">Every attempt, oldest first.</param>
 public sealed record WebhookDeliveryView(
     string Id, string EndpointId, string EventId, string EventType, string? CustomerId, string Status, int Attempts, DateTimeOffset? NextAttemptAt,

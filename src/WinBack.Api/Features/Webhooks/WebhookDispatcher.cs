@@ -1,24 +1,28 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Marten;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
 
 namespace WinBack.Api.Features.Webhooks;
 
 /// <summary>
-/// Sends the outbox (worker role). It picks due deliveries that head their chain, sends up to MaxInFlight at once
-/// (MaxInFlightPerEndpoint per endpoint, so one slow receiver cannot hold up the others), and records the outcomes in
-/// batches. A delivery stays pending in the database until its outcome is recorded: a crash between the send and the
-/// record means it is sent again (the same webhook-id), never lost. One dispatcher runs at a time across processes.
+/// Sends the outbox (worker role). Each round deals due deliveries round the tenants, each up to its share
+/// (MaxInFlightPerTenant, and MaxInFlightPerEndpoint per endpoint) of MaxInFlight attempts at once, so that a tenant
+/// whose receivers are slow or flooded holds only its own share. Each delivery is its own unit: whatever its attempt
+/// comes to, a timeout, a refusal or an exception of WinBack's own, is recorded as that delivery's attempt (retried on
+/// the schedule, then failed with its reason) and never stops the loop. Outcomes are recorded in batches.
+/// Two workers: one dispatcher runs at a time across processes (an advisory lock). Half-done work: a delivery stays
+/// pending until its outcome is recorded, so a crash between the send and the record means it is sent again (the same
+/// webhook-id), never lost. Take-over: as soon as the lock is released, by a clean stop or the dead process's session ending.
 /// </summary>
 public sealed class WebhookDispatcher(IDocumentStore store, WebhookQueue queue, WebhookSender sender, WebhookSignal signal, TimeProvider wall,
     IOptions<WinBackOptions> options, ILogger<WebhookDispatcher> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private const int MaxRecordBatch = 500;
-    private readonly ConcurrentDictionary<string, string> _inFlight = new(); // delivery id → endpoint id
+    private readonly InFlightDeliveries _inFlight = new();
     private readonly Channel<AttemptRecord> _finished = Channel.CreateUnbounded<AttemptRecord>();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -37,24 +41,27 @@ public sealed class WebhookDispatcher(IDocumentStore store, WebhookQueue queue, 
 
     private async Task DispatchLoopAsync(CancellationToken stop)
     {
-        var webhooks = options.Value.Webhooks;
+        var limits = options.Value.Webhooks;
+        string? servedLast = null;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                var free = webhooks.MaxInFlight - _inFlight.Count;
+                var free = limits.MaxInFlight - _inFlight.Count;
                 if (free > 0)
                 {
-                    var due = await queue.DueAsync(wall.GetUtcNow(), _inFlight.Keys.ToList(), free, stop);
-                    var perEndpoint = _inFlight.Values.GroupBy(e => e).ToDictionary(g => g.Key, g => g.Count());
-                    foreach (var delivery in due)
+                    var share = _inFlight.Share(limits, servedLast);
+                    var perEndpoint = share.BusyEndpoints.ToDictionary();
+                    foreach (var delivery in await queue.DueAsync(wall.GetUtcNow(), share, free, stop))
                     {
+                        // The query keeps each tenant to its share; an endpoint's cap is kept here, the rest wait for the next round.
                         var busy = perEndpoint.GetValueOrDefault(delivery.EndpointId);
-                        if (busy >= webhooks.MaxInFlightPerEndpoint)
+                        if (busy >= limits.MaxInFlightPerEndpoint)
                             continue;
                         perEndpoint[delivery.EndpointId] = busy + 1;
-                        _inFlight[delivery.Id] = delivery.EndpointId;
-                        _ = SendAsync(delivery, stop);
+                        _inFlight.Add(delivery);
+                        servedLast = delivery.TenantId;
+                        _ = AttemptAsync(delivery, stop);
                     }
                 }
             }
@@ -64,8 +71,8 @@ public sealed class WebhookDispatcher(IDocumentStore store, WebhookQueue queue, 
             }
             try
             {
-                // Whatever was left behind (no free slot, its endpoint busy, the next of its chain) waits for a recorded
-                // outcome, which wakes this loop; new deliveries wake it too, and retries falling due are found by the poll.
+                // Whatever was left behind (no free slot, its tenant or endpoint at its share, the next of its chain) waits for a
+                // recorded outcome, which wakes this loop; new deliveries wake it too, and retries falling due are found by the poll.
                 await signal.WaitAsync(Poll, stop);
             }
             catch (OperationCanceledException)
@@ -75,23 +82,24 @@ public sealed class WebhookDispatcher(IDocumentStore store, WebhookQueue queue, 
         }
     }
 
-    private async Task SendAsync(DueDelivery delivery, CancellationToken stop)
+    private async Task AttemptAsync(DueDelivery delivery, CancellationToken stop)
     {
+        AttemptOutcome outcome;
         try
         {
-            var attemptedAt = delivery.AttemptedAt(wall.GetUtcNow());
-            var outcome = await sender.SendAsync(delivery, stop);
-            _finished.Writer.TryWrite(new AttemptRecord(delivery, outcome, attemptedAt, Random.Shared.NextDouble()));
+            outcome = await sender.SendAsync(delivery, stop);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Stopping: the delivery stays pending and is sent again by the next dispatcher.
+            return; // stopping: the delivery stays pending and is sent again by the next dispatcher
         }
         catch (Exception e)
         {
-            logger.LogError(e, "Sending webhook delivery {DeliveryId} failed unexpectedly; it stays pending", delivery.Id);
-            _inFlight.TryRemove(delivery.Id, out _);
+            logger.LogError(e, "Webhook delivery {DeliveryId} of tenant {TenantId} could not be attempted; recorded as a failed attempt",
+                delivery.Id, delivery.TenantId);
+            outcome = AttemptOutcome.Broken(e, wall.GetUtcNow());
         }
+        _finished.Writer.TryWrite(new AttemptRecord(delivery, outcome, Random.Shared.NextDouble()));
     }
 
     private async Task RecordLoopAsync(CancellationToken stop)
@@ -105,23 +113,64 @@ public sealed class WebhookDispatcher(IDocumentStore store, WebhookQueue queue, 
                     return;
                 while (batch.Count < MaxRecordBatch && _finished.Reader.TryRead(out var finished))
                     batch.Add(finished);
-                await queue.RecordAsync(batch, stop);
-                foreach (var recorded in batch)
-                    _inFlight.TryRemove(recorded.Delivery.Id, out _);
-                batch.Clear();
+                var recorded = await RecordAsync(batch, stop);
+                foreach (var id in recorded)
+                    _inFlight.Remove(id);
+                batch.RemoveAll(a => recorded.Contains(a.Delivery.Id));
                 signal.Wake();
+                if (batch.Count > 0)
+                    await Task.Delay(Poll, stop); // the rest are kept and recorded on the next turn; they stay in flight until then
             }
             catch (OperationCanceledException)
             {
                 return;
             }
-            catch (Exception e)
-            {
-                // The outcomes are kept and recorded on the next turn; their deliveries stay in flight until then.
-                logger.LogError(e, "Recording {Count} webhook attempts failed; trying again", batch.Count);
-                try { await Task.Delay(Poll, stop); }
-                catch (OperationCanceledException) { return; }
-            }
+        }
+    }
+
+    // The batch in one transaction. When the database refuses it (rather than being out of reach), each attempt alone, so
+    // that one outcome that cannot be stored holds back no other; such an outcome is stored without the receiver's answer.
+    private async Task<HashSet<string>> RecordAsync(List<AttemptRecord> batch, CancellationToken stop)
+    {
+        try
+        {
+            await queue.RecordAsync(batch, stop);
+            return batch.Select(a => a.Delivery.Id).ToHashSet();
+        }
+        catch (PostgresException e)
+        {
+            logger.LogWarning(e, "Recording {Count} webhook attempts together failed; recording them one by one", batch.Count);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Recording {Count} webhook attempts failed; trying again", batch.Count);
+            return [];
+        }
+        var recorded = new HashSet<string>();
+        foreach (var attempt in batch)
+        {
+            var failure = await TryRecordAsync(attempt, stop);
+            // A value the database cannot store (class 22, data exception): the attempt is stored without the receiver's answer.
+            if (failure is PostgresException data && data.SqlState.StartsWith("22", StringComparison.Ordinal))
+                failure = await TryRecordAsync(attempt with { Outcome = attempt.Outcome.WithoutBody() }, stop);
+            if (failure is null)
+                recorded.Add(attempt.Delivery.Id);
+        }
+        return recorded;
+    }
+
+    private async Task<Exception?> TryRecordAsync(AttemptRecord attempt, CancellationToken stop)
+    {
+        try
+        {
+            await queue.RecordAsync([attempt], stop);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Recording the attempt of webhook delivery {DeliveryId} of tenant {TenantId} failed", attempt.Delivery.Id,
+                attempt.Delivery.TenantId);
+            return e;
         }
     }
 }

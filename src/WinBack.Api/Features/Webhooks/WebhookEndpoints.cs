@@ -76,32 +76,41 @@ public sealed class WebhookEndpoints(IDocumentStore store)
     }
 
     /// <summary>
-    /// Deletes the endpoint with its deliveries and their attempts; false when there was none. The dispatcher, recording
-    /// attempts, locks deliveries and then their endpoint: a delete running meanwhile can deadlock with it, and runs again.
+    /// Deletes the endpoint with its deliveries and their attempts; false when there was none. The endpoint is locked
+    /// first, then its deliveries, the order in which the dispatcher records attempts: the two never deadlock.
     /// </summary>
-    public Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct) =>
-        Sql.RetryingAsync(() => DeleteOnceAsync(tenantId, id, ct));
-
-    private async Task<bool> DeleteOnceAsync(string tenantId, string id, CancellationToken ct)
+    public Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct) => Sql.RetryOnConflictAsync(async () =>
     {
         await using var connection = await Sql.OpenAsync(store, ct);
-        await using var command = Sql.Command(connection, $"""
-            with gone as (delete from {Endpoints} where tenant_id = @tenant and id = @id returning id),
-                 deliveries as (delete from {Deliveries} where tenant_id = @tenant and endpoint_id in (select id from gone) returning id),
-                 attempts as (delete from {Attempts} where tenant_id = @tenant and delivery_id in (select id from deliveries) returning 1)
-            select count(*) from gone
-            """, ("tenant", tenantId), ("id", id));
-        return (long)(await command.ExecuteScalarAsync(ct))! > 0;
-    }
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using (var endpoint = Sql.Command(connection, $"delete from {Endpoints} where tenant_id = @tenant and id = @id",
+                         ("tenant", tenantId), ("id", id)))
+            if (await endpoint.ExecuteNonQueryAsync(ct) == 0)
+                return false;
+        await using (var deliveries = Sql.Command(connection, $"""
+            with deliveries as (delete from {Deliveries} where tenant_id = @tenant and endpoint_id = @id returning id)
+            delete from {Attempts} where tenant_id = @tenant and delivery_id in (select id from deliveries)
+            """, ("tenant", tenantId), ("id", id)))
+            await deliveries.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return true;
+    }, ct);
 
-    private async Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    // Writes run again on a deadlock or serialization failure (Sql.RetryOnConflictAsync), never reaching the caller as a 500.
+    private Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
+        Sql.RetryOnConflictAsync(() => ExecuteOnceAsync(sql, ct, parameters), ct);
+
+    private Task<List<WebhookEndpoint>> QueryAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
+        Sql.RetryOnConflictAsync(() => QueryOnceAsync(sql, ct, parameters), ct);
+
+    private async Task<int> ExecuteOnceAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, sql, parameters);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task<List<WebhookEndpoint>> QueryAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    private async Task<List<WebhookEndpoint>> QueryOnceAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, sql, parameters);

@@ -6,7 +6,6 @@ using Marten;
 using Marten.Services;
 using Marten.Subscriptions;
 using WinBack.Api.Features.Customers;
-using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
@@ -29,7 +28,6 @@ public sealed class WebhookOutbox : SubscriptionBase
     public const string SubscriptionName = "webhook_outbox";
     private readonly Ids _ids;
     private readonly WebhookSignal _signal;
-    private readonly ConcurrentDictionary<string, bool> _testTenants = new();
     private readonly ConcurrentDictionary<(string Tenant, string Rule, int Version), RuleDefinition> _ruleVersions = new();
 
     public WebhookOutbox(Ids ids, WebhookSignal signal)
@@ -53,6 +51,10 @@ public sealed class WebhookOutbox : SubscriptionBase
         IDocumentOperations operations, CancellationToken ct)
     {
         var stripeConnected = new Dictionary<string, bool>();
+        // The page's endpoints are locked first, in the dispatcher's order, so that an attempt being recorded (which may free
+        // the deliveries waiting behind it) is either committed before this page reads the chains or waits for it.
+        operations.QueueSqlCommand($"select 1 from {Endpoints} where tenant_id = any(?::text[]) order by tenant_id, id for share",
+            (object)page.Events.Select(e => e.TenantId).Distinct().ToArray()); // one argument, not spread over the params array
         foreach (var e in page.Events)
         {
             if (WebhookEventTypes.Of(e.Data) is not { } type)
@@ -62,20 +64,20 @@ public sealed class WebhookOutbox : SubscriptionBase
                 continue;
             var id = _ids.New("evt");
             var (customerId, ruleId, _) = WebhookEventPayload.Subject(e.Data);
+            // A delivery queued behind one that will be retried waits for that retry, like the others behind it (WebhookQueue.RecordAsync).
             operations.QueueSqlCommand(
                 $"""
                  with ev as (
                    insert into {Events} (id, tenant_id, seq, type, customer_id, chain, created_at, payload) values (?, ?, ?, ?, ?, ?, ?, ?)
                    on conflict (seq) do nothing returning id, tenant_id, seq, type, chain)
-                 insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at,
-                   test_clock, created_at)
+                 insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, created_at)
                  select '{WebhookDeliveries.IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, w.id, ev.id, ev.seq, ev.chain, 'pending', 0,
-                   '-infinity', ?, now()
+                   coalesce((select max(p.next_attempt_at) from {Deliveries} p where p.status = 'pending' and p.endpoint_id = w.id and p.chain = ev.chain),
+                     '-infinity'), now()
                  from ev join {Endpoints} w on w.tenant_id = ev.tenant_id and w.enabled and w.events && array[ev.type::text, '*']
                  """,
                 id, tenantId, e.Sequence, type, (object?)customerId ?? DBNull.Value, WebhookEventPayload.Chain(customerId, ruleId, id), published.At,
-                WebhookEventPayload.Body(id, type, tenantId, customerId, e.Version, published.At, published.Data, published.Message, published.PromotionCode),
-                await IsTestAsync(operations, tenantId, ct));
+                WebhookEventPayload.Body(id, type, tenantId, customerId, e.Version, published.At, published.Data, published.Message, published.PromotionCode));
         }
         return new WakeAfterCommit(_signal);
     }
@@ -139,14 +141,6 @@ public sealed class WebhookOutbox : SubscriptionBase
             rule = _ruleVersions.GetOrAdd((tenantId, ruleId, version), state.Definition);
         }
         return RewardMessage.Render(rule, issued, customer?.Email);
-    }
-
-    private async Task<bool> IsTestAsync(IDocumentOperations operations, string tenantId, CancellationToken ct)
-    {
-        if (_testTenants.TryGetValue(tenantId, out var test))
-            return test;
-        var tenant = await operations.LoadAsync<Tenant>(tenantId, ct);
-        return _testTenants.GetOrAdd(tenantId, tenant?.Mode == TenantMode.Test);
     }
 
     private sealed class WakeAfterCommit(WebhookSignal signal) : IChangeListener

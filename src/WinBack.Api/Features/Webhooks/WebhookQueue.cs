@@ -1,7 +1,6 @@
 using WinBack.Domain.Common;
 using Marten;
 using Npgsql;
-using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Webhooks;
 using WinBack.Api.Infrastructure.Postgres;
 using static WinBack.Api.Features.Webhooks.WebhookTables;
@@ -9,57 +8,89 @@ using static WinBack.Api.Features.Webhooks.WebhookTables;
 namespace WinBack.Api.Features.Webhooks;
 
 /// <summary>A finished attempt, ready to be recorded.</summary>
-public sealed record AttemptRecord(DueDelivery Delivery, AttemptOutcome Outcome, DateTimeOffset AttemptedAt, double Jitter);
+public sealed record AttemptRecord(DueDelivery Delivery, AttemptOutcome Outcome, double Jitter)
+{
+    public DateTimeOffset AttemptedAt => Outcome.SentAt;
+}
 
 /// <summary>The dispatcher's SQL: which deliveries are due, and recording what their attempts came to.</summary>
 public sealed class WebhookQueue(IDocumentStore store)
 {
-    private const string TestClocks = MartenSetup.SchemaName + ".mt_doc_testclock";
-    private const string Tenants = MartenSetup.SchemaName + ".mt_doc_tenant";
-
     /// <summary>
-    /// Due deliveries that head their chain: nothing earlier of the same customer is still pending for that endpoint,
-    /// so a failing event holds back the customer's later ones on that endpoint, and nobody else's. A test tenant's
-    /// retries fall due by its test clock (a clock never advanced stands at the tenant's creation).
+    /// Due deliveries, dealt round the tenants: each tenant's first due delivery, then each one's second, and so on, up to
+    /// the tenant's free share, starting after the tenant served last. Within a tenant they come in due order (a ping,
+    /// due at once and first of its own chain, leads its tenant's queue and no one else's). Only deliveries that head their
+    /// chain are due: nothing earlier of the same customer is still pending for that endpoint, so a failing event holds
+    /// back the customer's later ones on that endpoint, and nobody else's (they carry its retry time, so no round reads them
+    /// before then). Retries fall due by the wall clock, for every tenant.
     /// </summary>
-    public async Task<IReadOnlyList<DueDelivery>> DueAsync(DateTimeOffset wallNow, IReadOnlyCollection<string> inFlight, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<DueDelivery>> DueAsync(DateTimeOffset wallNow, FairShare share, int limit, CancellationToken ct)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
-            select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.attempts, d.next_attempt_at, d.test_clock,
-              case when d.test_clock then coalesce((c.data ->> 'now')::timestamptz, (t.data ->> 'createdAt')::timestamptz) else @wall end,
-              ev.payload, w.url, w.secret, w.previous_secret, w.previous_expires_at
-            from {Deliveries} d
-            join {Endpoints} w on w.tenant_id = d.tenant_id and w.id = d.endpoint_id and w.enabled
-            join {Events} ev on ev.id = d.event_id
-            left join {TestClocks} c on d.test_clock and c.id = d.tenant_id
-            left join {Tenants} t on d.test_clock and t.id = d.tenant_id
-            where d.status = 'pending' and not (d.id = any(@inflight))
-              and d.next_attempt_at <= case when d.test_clock
-                then coalesce((c.data ->> 'now')::timestamptz, (t.data ->> 'createdAt')::timestamptz, '-infinity') else @wall end
-              and not exists (select 1 from {Deliveries} p
-                where p.status = 'pending' and p.endpoint_id = d.endpoint_id and p.chain = d.chain and p.event_seq < d.event_seq)
-            order by d.next_attempt_at, d.event_seq
-            limit @limit
-            """, ("wall", wallNow), ("inflight", inFlight.ToArray()), ("limit", limit));
+            with recursive pending(tenant_id) as (
+              (select tenant_id from {Deliveries} where status = 'pending' order by tenant_id limit 1)
+              union all
+              select (select d.tenant_id from {Deliveries} d where d.status = 'pending' and d.tenant_id > p.tenant_id order by d.tenant_id limit 1)
+              from pending p where p.tenant_id is not null
+            ),
+            shares as (
+              select p.tenant_id, @per_tenant - coalesce(b.busy, 0) as free
+              from pending p left join unnest(@busy_tenant::text[], @busy_count::int[]) as b(tenant_id, busy) on b.tenant_id = p.tenant_id
+              where p.tenant_id is not null
+            ),
+            picked as (
+              select x.*
+              from shares s cross join lateral (
+                select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.chain, d.event_seq, d.attempts,
+                  row_number() over (order by d.next_attempt_at, d.event_seq) as turn
+                from {Deliveries} d
+                where d.tenant_id = s.tenant_id and d.status = 'pending' and d.next_attempt_at <= @wall
+                  and not (d.id = any(@in_flight)) and not (d.endpoint_id = any(@full))
+                  and exists (select 1 from {Endpoints} e where e.tenant_id = d.tenant_id and e.id = d.endpoint_id and e.enabled)
+                  and not exists (select 1 from {Deliveries} p
+                    where p.status = 'pending' and p.endpoint_id = d.endpoint_id and p.chain = d.chain and p.event_seq < d.event_seq)
+                order by d.next_attempt_at, d.event_seq
+                limit s.free
+              ) x
+              where s.free > 0
+              order by x.turn, x.tenant_id <= @after, x.tenant_id
+              limit @limit
+            )
+            select x.id, x.tenant_id, x.endpoint_id, x.event_id, x.chain, x.event_seq, x.attempts, ev.payload, w.url, w.secret, w.previous_secret,
+              w.previous_expires_at
+            from picked x
+            join {Endpoints} w on w.tenant_id = x.tenant_id and w.id = x.endpoint_id
+            join {Events} ev on ev.id = x.event_id
+            order by x.turn, x.tenant_id <= @after, x.tenant_id
+            """, ("wall", wallNow), ("per_tenant", share.PerTenant), ("busy_tenant", share.BusyTenants.Keys.ToArray()),
+            ("busy_count", share.BusyTenants.Values.ToArray()), ("in_flight", share.InFlight.ToArray()), ("full", share.FullEndpoints.ToArray()),
+            ("after", share.After ?? ""), ("limit", limit));
         await using var reader = await command.ExecuteReaderAsync(ct);
         var due = new List<DueDelivery>();
         while (await reader.ReadAsync(ct))
-            due.Add(new DueDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
-                reader.GetFieldValue<DateTimeOffset>(5), reader.GetBoolean(6), reader.GetFieldValue<DateTimeOffset>(7), reader.GetString(8),
-                reader.GetString(9), reader.GetString(10), reader.StringOrNull(11),
-                reader.ValueOrNull<DateTimeOffset>(12)));
+            due.Add(new DueDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
+                reader.GetInt64(5), reader.GetInt32(6), reader.GetString(7), reader.GetString(8), reader.GetString(9), reader.StringOrNull(10),
+                reader.ValueOrNull<DateTimeOffset>(11)));
         return due;
     }
 
     /// <summary>
     /// Records a batch of attempts in one transaction: the log, each delivery's next step (succeeded, retry at, or failed
-    /// after the last attempt), and each endpoint's health, disabling an endpoint that has failed for 5 days.
+    /// after the last attempt), and each endpoint's health, disabling an endpoint that has failed for 5 days. It locks the
+    /// endpoints first, in key order, then their deliveries, as deleting an endpoint does: the two never wait on each other in a circle.
     /// </summary>
     public async Task RecordAsync(IReadOnlyList<AttemptRecord> attempts, CancellationToken ct)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        var endpoints = attempts.Select(a => (a.Delivery.TenantId, a.Delivery.EndpointId)).Distinct().ToList();
+        await using (var lockEndpoints = Sql.Command(connection, $"""
+            select 1 from {Endpoints} w join unnest(@tenant::text[], @endpoint::text[]) as u(tenant, endpoint) on w.tenant_id = u.tenant and w.id = u.endpoint
+            order by w.tenant_id, w.id
+            for no key update of w
+            """, ("tenant", endpoints.Select(e => e.TenantId).ToArray()), ("endpoint", endpoints.Select(e => e.EndpointId).ToArray())))
+            await lockEndpoints.ExecuteNonQueryAsync(ct);
         await using (var log = Sql.Command(connection, $"""
             insert into {Attempts} (tenant_id, delivery_id, attempted_at, sent_at, status_code, latency_ms, response_body, error, succeeded)
             select u.* from unnest(@tenant::text[], @delivery::text[], @attempted::timestamptz[], @sent::timestamptz[], @code::int[],
@@ -88,6 +119,19 @@ public sealed class WebhookQueue(IDocumentStore store)
             ("attempted", attempts.Select(a => a.AttemptedAt).ToArray()), ("code", attempts.Select(a => a.Outcome.StatusCode).ToArray()),
             ("error", attempts.Select(a => a.Outcome.Error ?? (a.Outcome.Succeeded ? null : $"HTTP {a.Outcome.StatusCode}")).ToArray())))
             await deliveries.ExecuteNonQueryAsync(ct);
+
+        // The deliveries waiting behind each one (its endpoint and chain, never attempted): while it will be retried they wait
+        // for its retry, out of every round until then (a backlog behind a failing event costs the rounds nothing); once it
+        // is done, they are due at once. The outbox queues new ones behind it the same way (WebhookOutbox).
+        await using (var waiting = Sql.Command(connection, $"""
+            update {Deliveries} d set next_attempt_at = coalesce(u.next, '-infinity')
+            from unnest(@endpoint::text[], @chain::text[], @seq::bigint[], @next::timestamptz[]) as u(endpoint, chain, seq, next)
+            where d.status = 'pending' and d.endpoint_id = u.endpoint and d.chain = u.chain and d.event_seq > u.seq and d.attempts = 0
+              and (d.next_attempt_at < u.next or u.next is null and d.next_attempt_at > '-infinity')
+            """,
+            ("endpoint", attempts.Select(a => a.Delivery.EndpointId).ToArray()), ("chain", attempts.Select(a => a.Delivery.Chain).ToArray()),
+            ("seq", attempts.Select(a => a.Delivery.EventSeq).ToArray()), ("next", next)))
+            await waiting.ExecuteNonQueryAsync(ct);
 
         await RecordHealthAsync(connection, attempts, ct);
         await tx.CommitAsync(ct);

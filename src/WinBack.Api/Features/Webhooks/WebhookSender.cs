@@ -21,11 +21,10 @@ public sealed class WebhookSender : IDisposable
 
     private readonly WebhookSecrets _secrets;
 
-    public WebhookSender(IOptions<WinBackOptions> options, TimeProvider wall, WebhookSecrets secrets)
+    public WebhookSender(IOptions<WinBackOptions> options, WebhookTarget target, TimeProvider wall, WebhookSecrets secrets)
     {
         _secrets = secrets;
         var webhooks = options.Value.Webhooks;
-        var target = new WebhookTarget(webhooks.AllowPrivateTargets);
         _timeout = webhooks.Timeout;
         _wall = wall;
         _client = new HttpClient(new SocketsHttpHandler
@@ -40,7 +39,10 @@ public sealed class WebhookSender : IDisposable
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("WinBack-Webhooks/1.0");
     }
 
-    /// <summary>Sends, and says what came of it. Throws only when <paramref name="stopping"/> is cancelled (the process stops).</summary>
+    /// <summary>
+    /// Sends, and says what came of it: an answer, a timeout, or a connection that failed or was refused. Anything else
+    /// (a row that cannot be signed or sent) throws, and so does <paramref name="stopping"/> being cancelled (the process stops).
+    /// </summary>
     public async Task<AttemptOutcome> SendAsync(DueDelivery delivery, CancellationToken stopping)
     {
         var sentAt = _wall.GetUtcNow();
@@ -66,10 +68,10 @@ public sealed class WebhookSender : IDisposable
         {
             return new AttemptOutcome(null, Elapsed(watch), null, $"No response within {_timeout.TotalSeconds:0} s.", sentAt);
         }
-        catch (HttpRequestException e)
+        catch (Exception e) when (e is HttpRequestException or IOException) // IOException: the answer broke off while being read
         {
             var refused = e.InnerException as WebhookTargetRefused;
-            return new AttemptOutcome(null, Elapsed(watch), null, refused is not null ? $"Refused: {refused.Message}." : e.Message, sentAt);
+            return new AttemptOutcome(null, Elapsed(watch), null, refused is not null ? $"Refused: {refused.Message}." : StorableText.Storable(e.Message), sentAt);
         }
     }
 

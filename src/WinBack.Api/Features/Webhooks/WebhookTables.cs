@@ -38,7 +38,7 @@ public static class WebhookTables
         endpoints.AddColumn<DateTimeOffset>("previous_expires_at");
         endpoints.AddColumn<DateTimeOffset>("created_at").NotNull();
         endpoints.AddColumn<DateTimeOffset>("updated_at").NotNull();
-        // The first failed attempt since the last success (tenant time); null while healthy.
+        // The first failed attempt since the last success (wall clock); null while healthy.
         endpoints.AddColumn<DateTimeOffset>("failing_since");
         endpoints.AddColumn<DateTimeOffset>("disabled_at");
         endpoints.AddColumn<string>("disabled_reason");
@@ -70,15 +70,16 @@ public static class WebhookTables
         deliveries.AddColumn<string>("chain").NotNull();
         deliveries.AddColumn<string>("status").NotNull();
         deliveries.AddColumn<int>("attempts").NotNull();
-        // Tenant time: the wall clock for live tenants, the test clock for test tenants.
+        // Wall clock, for every tenant: a test clock drives a tenant's events, not their transport. -infinity: due at once.
         deliveries.AddColumn<DateTimeOffset>("next_attempt_at").NotNull();
-        deliveries.AddColumn<bool>("test_clock").NotNull();
         deliveries.AddColumn<DateTimeOffset>("created_at").NotNull();
         deliveries.AddColumn<DateTimeOffset>("last_attempt_at");
         deliveries.AddColumn<int>("last_status_code");
         deliveries.AddColumn<string>("last_error");
         deliveries.Indexes.Add(new IndexDefinition("ux_webhook_delivery_id") { Columns = ["id"], IsUnique = true });
-        deliveries.Indexes.Add(new IndexDefinition("ix_webhook_delivery_due") { Columns = ["next_attempt_at", "event_seq"], Predicate = "status = 'pending'" });
+        // The dispatcher's round: the tenants with pending deliveries (a skip scan on its first column), then each one's due ones in order.
+        deliveries.Indexes.Add(new IndexDefinition("ix_webhook_delivery_tenant_due")
+            { Columns = ["tenant_id", "next_attempt_at", "event_seq"], Predicate = "status = 'pending'" });
         deliveries.Indexes.Add(new IndexDefinition("ix_webhook_delivery_chain") { Columns = ["endpoint_id", "chain", "event_seq"], Predicate = "status = 'pending'" });
         deliveries.Indexes.Add(new IndexDefinition("ix_webhook_delivery_endpoint") { Columns = ["tenant_id", "endpoint_id", "n"] });
 

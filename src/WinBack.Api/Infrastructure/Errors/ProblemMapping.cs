@@ -30,8 +30,9 @@ public static class ProblemMapping
             "Changed since you read it", rule.Message),
         DomainRuleViolated rule => ApiProblem.Of(StatusCodes.Status422UnprocessableEntity, rule.Code,
             "Request violates a business rule", rule.Message),
-        ConcurrencyException => ApiProblem.Of(StatusCodes.Status409Conflict, ErrorCodes.ConcurrencyConflict,
-            "Concurrent update", "Another request changed this object at the same time. Retry the request."),
+        ConcurrencyException or Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.DeadlockDetected or Npgsql.PostgresErrorCodes.SerializationFailure }
+            => ApiProblem.Of(StatusCodes.Status409Conflict, ErrorCodes.ConcurrencyConflict,
+                "Concurrent update", "Another request changed this object at the same time. Retry the request."),
         BadHttpRequestException bad => FromStatus(bad.StatusCode, bad.Message),
         JsonException json => FromJsonError(JsonErrors.Describe(json)),
         // Input that passed the edge checks yet holds text PostgreSQL cannot store; stopped before it was sent.

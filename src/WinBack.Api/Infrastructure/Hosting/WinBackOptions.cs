@@ -75,9 +75,19 @@ public sealed class WebhookOptions
     /// <summary>How long the previous secret keeps signing after a rotation.</summary>
     public TimeSpan SecretRotationOverlap { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Attempts in flight at once across all endpoints, and per endpoint.</summary>
-    public int MaxInFlight { get; set; } = 256;
+    /// <summary>Attempts in flight at once across all tenants.</summary>
+    public int MaxInFlight { get; set; } = 512;
 
+    /// <summary>
+    /// Attempts in flight at once for one tenant: a tenant whose receivers are slow holds at most this many of
+    /// <see cref="MaxInFlight"/> (a quarter by default), and the rest go round the other tenants.
+    /// </summary>
+    public int MaxInFlightPerTenant { get; set; } = 128;
+
+    /// <summary>
+    /// Attempts in flight at once for one endpoint. Below the tenant's share, a tenant's slow receiver leaves room for its
+    /// others, at a cost in one endpoint's throughput (64 drained about a third less than 128, docs/benchmarks.md).
+    /// </summary>
     public int MaxInFlightPerEndpoint { get; set; } = 128;
 }
 

@@ -37,20 +37,20 @@ public static class Sql
     }
 
     /// <summary>
-    /// Runs a statement again when PostgreSQL broke a deadlock or a serialization conflict by failing it (40P01, 40001): the
-    /// statement was rolled back whole, and a second run meets the other transaction finished. Up to three runs.
+    /// Runs a write again when PostgreSQL chose it as a deadlock victim (40P01) or could not serialize it (40001): both
+    /// mean "try again", and the caller should never see them. Up to 5 tries, a few random milliseconds apart.
     /// </summary>
-    public static async Task<T> RetryingAsync<T>(Func<Task<T>> run)
+    public static async Task<T> RetryOnConflictAsync<T>(Func<Task<T>> write, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await run();
+                return await write();
             }
-            catch (PostgresException e) when (attempt < 3 && e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure)
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure && attempt < 5)
             {
-                await Task.Delay(Random.Shared.Next(5, 20 * attempt));
+                await Task.Delay(Random.Shared.Next(5, 20 * attempt), ct);
             }
         }
     }

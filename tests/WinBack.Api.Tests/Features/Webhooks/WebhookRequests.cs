@@ -47,6 +47,27 @@ internal static class WebhookRequests
         string what) =>
         Eventually.ReadAsync(() => tenant.DeliveriesAsync(endpointId), condition, $"deliveries with {what}");
 
+    /// <summary>Queues a ping for the endpoint and returns its delivery.</summary>
+    public static async Task<JsonElement> PingAsync(this TestTenant tenant, string endpointId) =>
+        await EngineRequests.ReadAsync(await tenant.Admin.PostAsync($"/v1/webhook-endpoints/{endpointId}/test", null), 202);
+
+    /// <summary>
+    /// Lets time pass on the wall clock (the app's fake one, which retries follow for every tenant) up to the moment the
+    /// endpoints' pending retries are all due, and waits until each was attempted (those waiting behind them are not retries).
+    /// </summary>
+    public static async Task RunDueRetriesAsync(this TestTenant tenant, WinBackApp app, params string[] endpointIds)
+    {
+        var waiting = new List<(string Endpoint, JsonElement Delivery)>();
+        foreach (var endpointId in endpointIds)
+            waiting.AddRange((await tenant.DeliveriesAsync(endpointId)).Where(d => d.Status() == "pending" && d.Attempts() > 0)
+                .Select(d => (endpointId, d)));
+        waiting.ShouldNotBeEmpty("a retry to wait for");
+        app.Clock.SetUtcNow(waiting.Max(w => w.Delivery.NextAttemptAt()!.Value));
+        foreach (var group in waiting.GroupBy(w => w.Endpoint))
+            await tenant.WaitForDeliveriesAsync(group.Key,
+                ds => group.All(w => ds.Single(d => d.Id() == w.Delivery.Id()).Attempts() > w.Delivery.Attempts()), "the retries that fell due attempted");
+    }
+
     /// <summary>
     /// Verifies as a receiver would, from the specification only: the key is the base64 after "whsec_", the signed content is
     /// "{id}.{timestamp}.{body}", the header holds space-separated "v1,&lt;base64 HMAC-SHA256&gt;", and the timestamp must be
@@ -64,7 +85,11 @@ internal static class WebhookRequests
 
 internal static class DeliveryJson
 {
+    public static string Id(this JsonElement d) => d.GetProperty("id").GetString()!;
     public static string Status(this JsonElement d) => d.GetProperty("status").GetString()!;
+    public static DateTimeOffset? NextAttemptAt(this JsonElement d) =>
+        d.GetProperty("nextAttemptAt").ValueKind == JsonValueKind.Null ? null : d.GetProperty("nextAttemptAt").GetDateTimeOffset();
+    public static string? LastError(this JsonElement d) => d.GetProperty("lastError").GetString();
     public static int Attempts(this JsonElement d) => d.GetProperty("attempts").GetInt32();
     public static string EventId(this JsonElement d) => d.GetProperty("eventId").GetString()!;
     public static string? Customer(this JsonElement d) => d.GetProperty("customerId").GetString();

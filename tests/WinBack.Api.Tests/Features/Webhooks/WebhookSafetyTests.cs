@@ -25,7 +25,12 @@ public sealed class WebhookSafetyTests(StrictWebhookApp app) : IClassFixture<Str
     [InlineData("http://10.1.2.3/hook", "10.1.2.3")]
     [InlineData("http://[::1]/hook", "::1")]
     [InlineData("http://192.168.0.10/hook", "192.168.0.10")]
-    public async Task Loopback_link_local_and_private_targets_are_refused(string url, string address)
+    [InlineData("http://[::a9fe:a9fe]/hook", "::169.254.169.254")]
+    [InlineData("http://[::ffff:0:a00:1]/hook", "::ffff:0:10.0.0.1")]
+    [InlineData("http://[64:ff9b::a9fe:a9fe]/hook", "64:ff9b::a9fe:a9fe")]
+    [InlineData("http://[2002:7f00:1::1]/hook", "2002:7f00:1::1")]
+    [InlineData("http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hook", "2001:0:4136:e378:8000:63bf:f5ff:fffe")]
+    public async Task Loopback_link_local_and_private_targets_are_refused_in_any_IPv6_spelling(string url, string address)
     {
         var tenant = await app.CreateTenantAsync();
         var problem = await (await tenant.Admin.PostAsync("/v1/webhook-endpoints", RuleRequests.Json(new JsonObject

@@ -1,0 +1,65 @@
+using System.Text.Json.Nodes;
+using WinBack.Api.Tests.Features.Engine;
+using WinBack.Api.Tests.Features.Rules;
+using WinBack.Api.Tests.Infrastructure;
+using WinBack.Domain.Webhooks;
+
+namespace WinBack.Api.Tests.Features.Webhooks;
+
+/// <summary>
+/// A test tenant's life through the real API, once for the whole table: a rule, a lapse and its reward, a return, a
+/// redemption, a revoked reward, a reward that nears its expiry and expires. One endpoint subscribes to every type by name.
+/// </summary>
+public sealed class EveryTypeScenario : IAsyncLifetime
+{
+    private readonly WinBackApp _app = new();
+    private WebhookReceiver? _receiver;
+
+    public IReadOnlyList<ReceivedWebhook> Received { get; private set; } = [];
+
+    public async Task InitializeAsync()
+    {
+        await _app.InitializeAsync();
+        _receiver = await WebhookReceiver.StartAsync();
+        var tenant = await _app.CreateTenantAsync();
+        await tenant.CreateEndpointAsync(_receiver.Url, [.. WebhookEventTypes.Subscribable]);
+        var start = await tenant.ReadClockAsync();
+
+        await tenant.CreateActiveAsync(RuleRequests.Simple());                     // rule.updated
+        await tenant.ActivityAsync("cus_back", "purchase", start, amount: 2500);
+        await tenant.AdvanceAsync(start.AddDays(90).AddMinutes(10));             // customer.lapsed, reward.issued
+        var won = (await tenant.RewardsAsync("cus_back")).Single().GetProperty("id").GetString()!;
+        await tenant.ActivityAsync("cus_back", "purchase", amount: 1500);        // customer.reactivated
+        await tenant.RedeemAsync(won, "order-1", 400);                           // reward.redeemed
+        var mistaken = await tenant.IssueCreditAsync("cus_mistake");
+        (await tenant.Admin.PostAsync($"/v1/rewards/{mistaken}/revoke",
+            RuleRequests.Json(new JsonObject { ["reason"] = "Issued by mistake." }))).EnsureSuccessStatusCode(); // reward.revoked
+        await tenant.AdvanceAsync(start.AddDays(90 + 31));                       // reward.expiring_soon, reward.expired
+
+        try
+        {
+            Received = await _receiver.WaitForAsync(r => WebhookEventTypes.Subscribable.All(t => r.Any(w => w.Type == t)), "every type");
+        }
+        catch (TimeoutException)
+        {
+            Received = _receiver.Received; // each missing type fails its own row below
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_receiver is not null)
+            await _receiver.DisposeAsync();
+        await _app.DisposeAsync();
+    }
+}
+
+public sealed class WebhookEveryTypeTests(EveryTypeScenario scenario) : IClassFixture<EveryTypeScenario>
+{
+    public static TheoryData<string> SubscribableTypes => new(WebhookEventTypes.Subscribable);
+
+    [Theory]
+    [MemberData(nameof(SubscribableTypes))]
+    public void Every_subscribable_type_is_produced_by_the_product_and_delivered_to_an_endpoint_that_subscribed_to_it(string type) =>
+        scenario.Received.Select(r => r.Type).ShouldContain(type);
+}
