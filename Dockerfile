@@ -3,7 +3,6 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY global.json nuget.config Directory.Build.props Directory.Packages.props WinBack.sln ./
-COPY packages/ packages/
 COPY src/WinBack.Domain/WinBack.Domain.csproj src/WinBack.Domain/
 COPY src/WinBack.Api/WinBack.Api.csproj src/WinBack.Api/
 RUN dotnet restore src/WinBack.Api/WinBack.Api.csproj

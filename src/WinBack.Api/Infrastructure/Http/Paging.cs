@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using FastEndpoints;
 using FluentValidation;
 using Marten;
@@ -38,10 +39,28 @@ public static class Paging
     {
         var limit = page.Limit ?? DefaultLimit;
         if (page.StartingAfter is { } cursor)
-            query = descending ? query.Where(x => x.Id.CompareTo(cursor) < 0) : query.Where(x => x.Id.CompareTo(cursor) > 0);
-        query = descending ? query.OrderByDescending(x => x.Id) : query.OrderBy(x => x.Id);
+            query = query.Where(IdBeyond<T>(cursor, descending));
+        query = descending ? query.OrderByDescending(IdOf<T>()) : query.OrderBy(IdOf<T>());
         var rows = await query.Take(limit + 1).ToListAsync(ct);
         return new Page<T>(rows.Take(limit).ToList(), rows.Count > limit);
+    }
+
+    // Marten 9.62 cannot translate a member read through the interface (x => ((IHasId)x).Id), which is what a
+    // lambda over the generic T compiles to; these read the document's own Id property instead.
+    private static Expression<Func<T, string>> IdOf<T>()
+    {
+        var x = Expression.Parameter(typeof(T), "x");
+        return Expression.Lambda<Func<T, string>>(Expression.Property(x, typeof(T), nameof(IHasId.Id)), x);
+    }
+
+    private static Expression<Func<T, bool>> IdBeyond<T>(string cursor, bool descending)
+    {
+        var id = IdOf<T>();
+        var compare = Expression.Call(id.Body, typeof(string).GetMethod(nameof(string.CompareTo), [typeof(string)])!,
+            Expression.Constant(cursor));
+        var zero = Expression.Constant(0);
+        Expression test = descending ? Expression.LessThan(compare, zero) : Expression.GreaterThan(compare, zero);
+        return Expression.Lambda<Func<T, bool>>(test, id.Parameters);
     }
 
     /// <summary>The first page of items already ordered and positioned after the cursor (lists held in memory).</summary>

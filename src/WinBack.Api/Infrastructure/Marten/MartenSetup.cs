@@ -88,9 +88,10 @@ public static class MartenSetup
         marten.AddSubscriptionWithServices<Features.Webhooks.WebhookOutbox>(ServiceLifetime.Singleton);
         marten.AddSubscriptionWithServices<Features.Stripe.StripeOutbox>(ServiceLifetime.Singleton);
 
-        // Solo: exactly one worker process runs projections. HotCold needs the DistributedLock fork (packages/README.md).
+        // HotCold: every worker process runs the daemon, one of them (the holder of Marten's advisory lock) leads and runs
+        // the subscriptions; when it dies its connection and lock go with it, and another takes over on its next poll.
         if (role.RunsWorker())
-            marten.AddAsyncDaemon(DaemonMode.Solo);
+            marten.AddAsyncDaemon(DaemonMode.HotCold);
 
         return services;
     }
