@@ -1,7 +1,9 @@
 using System.ComponentModel.DataAnnotations;
 using System.Linq.Expressions;
 using FluentValidation;
+using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Customers;
 
@@ -9,6 +11,14 @@ namespace WinBack.Api.Features.Customers;
 public static class ProfileRules
 {
     public const int MaxAttributes = 50;
+
+    /// <summary>Whether <paramref name="requested"/> changes a Stripe customer id that is set: where credits go, so only an admin key may.</summary>
+    public static bool RepointsStripeCustomer(Customer? current, string? requested) =>
+        current?.StripeCustomerId is { } set && set != requested;
+
+    public static readonly ApiProblem StripeIdNeedsAdmin = ApiProblem.Of(403, ErrorCodes.InsufficientScope, "Insufficient scope",
+        "This customer's stripeCustomerId is set; changing or removing it takes a key with scope admin (it says where credits go). " +
+        "Send it unchanged to update the rest of the profile.");
 
     public static void AddProfileRules<T>(this AbstractValidator<T> validator, Expression<Func<T, string?>> email,
         Expression<Func<T, string?>> stripeCustomerId, Expression<Func<T, Dictionary<string, string>?>> attributes)

@@ -54,13 +54,9 @@ public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQ
             s.Responses[200] = "The customer after the update.";
             s.ResponseExamples[200] = CustomerView.Example;
             s.Responses[403] = "The key's scope does not allow this, or an ingest key tried to change a Stripe customer id that is set.";
-            s.ResponseExamples[403] = StripeIdNeedsAdmin;
+            s.ResponseExamples[403] = ProfileRules.StripeIdNeedsAdmin;
         });
     }
-
-    public static readonly ApiProblem StripeIdNeedsAdmin = ApiProblem.Of(403, ErrorCodes.InsufficientScope, "Insufficient scope",
-        "This customer's stripeCustomerId is set; changing or removing it takes a key with scope admin (it says where credits go). " +
-        "Send it unchanged to update the rest of the profile.");
 
     public override async Task HandleAsync(UpdateCustomerProfileRequest request, CancellationToken ct)
     {
@@ -69,15 +65,12 @@ public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQ
         var updated = CustomerDecider.Decide(new UpdateProfile(request.CustomerId, request.Email, request.StripeCustomerId,
             request.Attributes ?? new Dictionary<string, string>(), await clock.NowAsync(tenantId, ct)));
         var mayRepoint = caller.Scope == ApiScopes.Admin;
-        if (!mayRepoint && Repoints((await session.LoadAsync<CustomerSummary>(request.CustomerId, ct))?.State, request.StripeCustomerId))
-            throw new ApiException(StripeIdNeedsAdmin);
+        if (!mayRepoint && ProfileRules.RepointsStripeCustomer((await session.LoadAsync<CustomerSummary>(request.CustomerId, ct))?.State, request.StripeCustomerId))
+            throw new ApiException(ProfileRules.StripeIdNeedsAdmin);
         // Checked again on the state the write decides on, so that two concurrent first settings cannot both pass.
         await writer.WriteAsync(new CustomerEventWrite(tenantId, request.CustomerId,
-            current => mayRepoint || !Repoints(current, request.StripeCustomerId) ? [updated] : throw new ApiException(StripeIdNeedsAdmin)));
+            current => mayRepoint || !ProfileRules.RepointsStripeCustomer(current, request.StripeCustomerId) ? [updated] : throw new ApiException(ProfileRules.StripeIdNeedsAdmin)));
         var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct);
         await Send.OkAsync(CustomerView.Of(summary!.State), ct);
     }
-
-    private static bool Repoints(Customer? current, string? stripeCustomerId) =>
-        current?.StripeCustomerId is { } set && set != stripeCustomerId;
 }

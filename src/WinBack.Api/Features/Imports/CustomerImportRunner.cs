@@ -6,11 +6,13 @@ using WinBack.Api.Features.Customers;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Imports;
 
 /// <summary>An uploaded file waiting to be imported.</summary>
-public sealed record ImportWork(string TenantId, string ImportId, string FilePath);
+/// <param name="MayRepointStripe">Whether the uploader's key is an admin's: only it may change a Stripe customer id that is set.</param>
+public sealed record ImportWork(string TenantId, string ImportId, string FilePath, bool MayRepointStripe);
 
 /// <summary>
 /// Imports uploaded NDJSON files in the process that received them, one at a time. Lines go through the
@@ -120,7 +122,7 @@ public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWrit
                     continue;
                 if (Parse(text, job.LinesRead, job, validator) is not { } line)
                     continue;
-                chunk.Add((job.LinesRead, CustomerEventWrite.Of(work.TenantId, line.ToEvent(job.Id, now))));
+                chunk.Add((job.LinesRead, WriteOf(work, line.ToEvent(job.Id, now))));
                 if (chunk.Count < ChunkSize)
                     continue;
                 inFlight.Enqueue(WriteAsync(chunk));
@@ -145,6 +147,13 @@ public sealed class CustomerImportRunner(IDocumentStore store, CustomerEventWrit
             Count(job, await inFlight.Dequeue());
         await FinishAsync(session, job, ct);
     }
+
+    // An ingest key's line may name a Stripe customer where there is none, never re-point one (checked on the state written to).
+    private static CustomerEventWrite WriteOf(ImportWork work, CustomerImported imported) =>
+        new(work.TenantId, imported.CustomerId, current =>
+            work.MayRepointStripe || imported.StripeCustomerId is null || !ProfileRules.RepointsStripeCustomer(current, imported.StripeCustomerId)
+                ? [imported]
+                : throw new ApiException(ProfileRules.StripeIdNeedsAdmin));
 
     // Each line's write succeeds or fails on its own; a failure is that line's, by its number.
     private async Task<(long Line, Exception? Failure)[]> WriteAsync(IReadOnlyList<(long Line, CustomerEventWrite Write)> chunk) =>

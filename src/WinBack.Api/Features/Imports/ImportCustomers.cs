@@ -26,7 +26,8 @@ public sealed class ImportCustomersEndpoint(IDocumentSession session, CustomerIm
                             "history. The answer (202) is a job to poll at GET /v1/imports/{id}. Bad lines are reported by line " +
                             "number and never stop the good ones. Importing the same file again changes nothing: a completed " +
                             "identical file is skipped, and a customer's imported history replaces their previous import rather " +
-                            "than adding to it. The file is processed by the API process that received it; if that process " +
+                            "than adding to it. A line whose stripeCustomerId would change one that is set is refused, by its number, unless the " +
+                            "key is an admin's (it says where credits go). The file is processed by the API process that received it; if that process " +
                             "stops mid-import the job stays running, and uploading the file again is safe.";
             s.Responses[202] = "Accepted; the job is queued.";
             s.ResponseExamples[202] = ImportJobView.Example with
@@ -39,7 +40,8 @@ public sealed class ImportCustomersEndpoint(IDocumentSession session, CustomerIm
 
     public override async Task HandleAsync(CancellationToken ct)
     {
-        var tenantId = HttpContext.Caller().RequireTenant();
+        var caller = HttpContext.Caller();
+        var tenantId = caller.RequireTenant();
         if (!string.Equals(HttpContext.Request.ContentType?.Split(';')[0].Trim(), NdjsonContentType, StringComparison.OrdinalIgnoreCase))
             throw new ApiException(ProblemMapping.FromStatus(StatusCodes.Status415UnsupportedMediaType,
                 $"Send the file as {NdjsonContentType}: one JSON object per line."));
@@ -52,7 +54,7 @@ public sealed class ImportCustomersEndpoint(IDocumentSession session, CustomerIm
         var job = new ImportJob { Id = id, Status = ImportStatus.Queued, FileSha256 = sha256, Bytes = bytes, CreatedAt = clock.GetUtcNow() };
         session.Insert(job);
         await session.SaveChangesAsync(ct);
-        runner.Enqueue(new ImportWork(tenantId, id, path));
+        runner.Enqueue(new ImportWork(tenantId, id, path, MayRepointStripe: caller.Scope == ApiScopes.Admin));
 
         HttpContext.Response.Headers.Location = $"/v1/imports/{id}";
         await Send.ResponseAsync(ImportJobView.Of(job), StatusCodes.Status202Accepted, ct);

@@ -148,6 +148,7 @@ public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IO
     public static string ReasonOf(Exception e) => e switch
     {
         DomainRuleViolated rule => rule.Message,
+        Errors.ApiException refused => refused.Message,
         PostgresException db => $"PostgreSQL refused it: {db.MessageText} ({db.SqlState}).",
         _ when e.InnerException is PostgresException or DomainRuleViolated => ReasonOf(e.InnerException),
         _ => $"An internal error ({e.GetType().Name}); operators find the details in the log.",

@@ -50,6 +50,38 @@ public sealed class AdminOnlyChangesTests(WinBackApp app) : IClassFixture<WinBac
             .Distinct().ShouldBe([winner], "no ingest write replaced another's id");
     }
 
+    [Fact]
+    public async Task An_ingest_keys_import_cannot_re_point_a_stripe_customer_id_and_an_admin_keys_can()
+    {
+        var tenant = await app.CreateTenantAsync();
+        (await PutAsync(tenant.Ingest, "cus_i", "cus_StripeFirst", null)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        const string repoint = """{"customerId":"cus_i","stripeCustomerId":"cus_StripeAttacker","firstSeenAt":"2025-01-01T00:00:00Z","lastActivityAt":"2026-01-01T00:00:00Z","orderCount":1,"lifetimeValue":{"amount":100,"currency":"eur"}}""";
+        const string fresh = """{"customerId":"cus_j","stripeCustomerId":"cus_StripeNew","firstSeenAt":"2025-01-01T00:00:00Z","lastActivityAt":"2026-01-01T00:00:00Z","orderCount":1,"lifetimeValue":{"amount":100,"currency":"eur"}}""";
+
+        var byIngest = await ImportAsync(tenant.Ingest, repoint, fresh);
+
+        byIngest.GetProperty("imported").GetInt64().ShouldBe(1, byIngest.ToString());
+        var error = byIngest.GetProperty("errors").EnumerateArray().Single();
+        error.GetProperty("line").GetInt64().ShouldBe(1);
+        error.GetProperty("message").GetString()!.ShouldContain("admin");
+        (await StripeIdAsync(tenant, "cus_i")).ShouldBe("cus_StripeFirst");
+        (await StripeIdAsync(tenant, "cus_j")).ShouldBe("cus_StripeNew", "a first setting by import is allowed");
+
+        var byAdmin = await ImportAsync(tenant.Admin, repoint.Replace("Attacker", "Moved"));
+        byAdmin.GetProperty("imported").GetInt64().ShouldBe(1, byAdmin.ToString());
+        (await StripeIdAsync(tenant, "cus_i")).ShouldBe("cus_StripeMoved");
+    }
+
+    private static async Task<JsonElement> ImportAsync(HttpClient client, params string[] lines)
+    {
+        var response = await client.PostAsync("/v1/customers/import",
+            new StringContent(string.Join("\n", lines) + "\n", System.Text.Encoding.UTF8, "application/x-ndjson"));
+        response.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        return await Eventually.ReadAsync(() => client.GetFromJsonAsync<JsonElement>($"/v1/imports/{id}"),
+            job => job.GetProperty("status").GetString() is "completed" or "failed", $"import {id} finished");
+    }
+
     private static Task<HttpResponseMessage> PutAsync(HttpClient client, string customerId, string? stripeCustomerId, string? email) =>
         client.PutAsJsonAsync($"/v1/customers/{customerId}", new { email, stripeCustomerId });
 
