@@ -21,10 +21,12 @@ namespace WinBack.Api.Features.Stripe;
 /// Each row is a unit of its own: anything else that goes wrong with one (a request that cannot be read, a key that cannot
 /// be decrypted, a ledger that refuses) is retried on the same schedule and given up after N such failures, with its reason
 /// in the failures listing; it never stops the rows behind it. The outbox and the inbound retry each have their own try/catch.
+/// Two workers: one leads the sender at a time (<see cref="LeaderLoop"/>), so two never race on a row. Half-done work: see
+/// above (one more idempotent call). Take-over: see <see cref="LeaderLoop"/>.
 /// </summary>
 public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients, StripeSecrets secrets, CustomerEventWriter writer,
-    StripeInbound inbound, BackgroundHealth health, TimeProvider wall, IOptions<WinBackOptions> options, ILogger<StripeSyncWorker> logger)
-    : BackgroundService
+    StripeInbound inbound, BackgroundHealth health, TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<StripeSyncWorker> logger)
+    : LeaderLoop(leases, logger)
 {
     public const string Loop = "stripe_sync";
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
@@ -37,10 +39,10 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         public StripeSyncRequest Request => JsonSerializer.Deserialize<StripeSyncRequest>(RequestJson, WinBackJson.Options)!;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string LoopName => "stripe-sync";
+
+    protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
     {
-        // One sender at a time across processes, so two workers never race on the same row.
-        await using var leader = await ExclusiveRun.AcquireAsync(store, "stripe-sync", stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             await StepAsync("send the Stripe outbox", () => SendDueAsync(stoppingToken));

@@ -11,26 +11,28 @@ namespace WinBack.Api.Features.Sweeps;
 public sealed class EngineSignal : WakeSignal;
 
 /// <summary>
-/// The worker's engine loop (role worker, exactly one process): runs queued sweeps, refreshes report rollups, sweeps every
+/// The worker's engine loop (role worker, led by one worker process at a time): runs queued sweeps, refreshes report rollups, sweeps every
 /// live tenant on the sweep cadence, and expires due rewards of live tenants on the expiry cadence. Test tenants are frozen
 /// in time; their sweeps and expiries run when their clock is advanced, or when a sweep is asked for.
 /// Every unit (a queued sweep, a tenant's refresh, expiry or sweep) runs on its own through <see cref="BackgroundHealth"/>:
 /// a failure is recorded and logged with tenant and id, and a unit that keeps failing is parked, so one tenant's failure
 /// never stops or delays another's work by more than its own attempt. Each step of a pass has its own try/catch too.
-/// Two workers: the role runs one worker process. Half-done work: a sweep, an expiry run and a refresh are each safe to run
-/// again (exactly once per lapse, a cursor that moves only after the writes, dirty marks taken in the refresh's transaction).
-/// Take-over: the next pass of the restarted worker, within a second of its start.
+/// Two workers: one leads the engine at a time (<see cref="LeaderLoop"/>). Half-done work: a sweep, an expiry run and a refresh
+/// are each safe to run again (exactly once per lapse, a cursor that moves only after the writes, dirty marks taken in the
+/// refresh's transaction), and an interrupted queued sweep is queued again. Take-over: see <see cref="LeaderLoop"/> (5-25 s).
 /// </summary>
 public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, BackgroundHealth health, EngineSignal signal,
-    TimeProvider wall, IOptions<WinBackOptions> options, ILogger<EngineWorker> logger) : BackgroundService
+    TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<EngineWorker> logger) : LeaderLoop(leases, logger)
 {
     public const string SweepJobLoop = "sweep_job", SweepLoop = "sweep", ExpiryLoop = "expiry";
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string LoopName => "engine";
+
+    protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
     {
         var engine = options.Value.Engine;
-        await StepAsync("mark interrupted sweeps as failed", () => FailInterruptedSweepsAsync(stoppingToken));
+        await StepAsync("queue interrupted sweeps again", () => RequeueInterruptedSweepsAsync(stoppingToken));
         var nextSweep = DateTimeOffset.MinValue;
         var nextExpiry = DateTimeOffset.MinValue;
         var nextRefresh = DateTimeOffset.MinValue;
@@ -95,15 +97,15 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
         return await session.Query<Tenant>().Where(t => t.Mode == TenantMode.Live).Select(t => t.Id).ToListAsync(ct);
     }
 
-    // There is one worker: a sweep still marked running when it starts was cut off by a restart. What it wrote is kept.
-    private async Task FailInterruptedSweepsAsync(CancellationToken ct)
+    // Only the engine's leader runs queued sweeps, and this process has just become it: a sweep still marked running was
+    // cut off when the previous leader died or lost its lease. What it wrote is kept; running it again is safe (exactly once
+    // per lapse), so it goes back to the queue rather than being failed.
+    private async Task RequeueInterruptedSweepsAsync(CancellationToken ct)
     {
         await using var session = store.LightweightSession();
         foreach (var job in await session.Query<SweepJob>().Where(j => j.Status == SweepStatus.Running).ToListAsync(ct))
         {
-            job.Status = SweepStatus.Failed;
-            job.Failure = "The worker restarted during the sweep; what it did is kept, and running another sweep is safe.";
-            job.CompletedAt = wall.GetUtcNow();
+            job.Status = SweepStatus.Queued;
             session.Store(job);
         }
         await session.SaveChangesAsync(ct);

@@ -13,21 +13,22 @@ namespace WinBack.Api.Features.Webhooks;
 /// whose receivers are slow or flooded holds only its own share. Each delivery is its own unit: whatever its attempt
 /// comes to, a timeout, a refusal or an exception of WinBack's own, is recorded as that delivery's attempt (retried on
 /// the schedule, then failed with its reason) and never stops the loop. Outcomes are recorded in batches.
-/// Two workers: one dispatcher runs at a time across processes (an advisory lock). Half-done work: a delivery stays
+/// Two workers: one leads the dispatcher at a time across processes (<see cref="LeaderLoop"/>). Half-done work: a delivery stays
 /// pending until its outcome is recorded, so a crash between the send and the record means it is sent again (the same
-/// webhook-id), never lost. Take-over: as soon as the lock is released, by a clean stop or the dead process's session ending.
+/// webhook-id), never lost. Take-over: see <see cref="LeaderLoop"/> (5 s after a killed leader, about 25 s after a vanished host).
 /// </summary>
-public sealed class WebhookDispatcher(IDocumentStore store, WebhookQueue queue, WebhookSender sender, WebhookSignal signal, TimeProvider wall,
-    IOptions<WinBackOptions> options, ILogger<WebhookDispatcher> logger) : BackgroundService
+public sealed class WebhookDispatcher(WebhookQueue queue, WebhookSender sender, WebhookSignal signal, TimeProvider wall,
+    IOptions<WinBackOptions> options, LoopLeases leases, ILogger<WebhookDispatcher> logger) : LeaderLoop(leases, logger)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private const int MaxRecordBatch = 500;
     private readonly InFlightDeliveries _inFlight = new();
     private readonly Channel<AttemptRecord> _finished = Channel.CreateUnbounded<AttemptRecord>();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override string LoopName => "webhook-dispatcher";
+
+    protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
     {
-        await using var leader = await ExclusiveRun.AcquireAsync(store, "webhook-dispatcher", stoppingToken);
         var recorder = RecordLoopAsync(stoppingToken);
         try
         {

@@ -30,6 +30,8 @@ public sealed class WinBackOptions
 
     public StripeOptions Stripe { get; set; } = new();
 
+    public WorkerOptions Workers { get; set; } = new();
+
     public BackgroundOptions Background { get; set; } = new();
     public DataProtectionCertificateOptions DataProtection { get; set; } = new();
 
@@ -134,6 +136,12 @@ public sealed class DataProtectionCertificateOptions
 
     /// <summary>Where Development keeps the self-signed certificate it makes when none is configured.</summary>
     public string LocalCertificatePath { get; set; } = ".winback/data-protection.pfx";
+}
+
+public sealed class WorkerOptions
+{
+    /// <summary>How often a worker that does not lead a background loop tries to take it over, and a leader checks its lease.</summary>
+    public TimeSpan TakeoverPoll { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public enum WinBackRole { All, Api, Worker }

@@ -104,6 +104,7 @@ public static class WinBackServices
         {
             services.AddHostedService<PlaintextSecretSealing>();
             services.AddHostedService<IdempotencyKeyPurge>();
+            services.AddSingleton<LoopLeases>();
             services.AddHostedService<EngineWorker>();
             services.AddSingleton<WebhookQueue>();
             services.AddSingleton<WebhookSender>();

@@ -8,7 +8,8 @@ namespace WinBack.Api.Infrastructure.Idempotency;
 /// <summary>
 /// Worker job: forgets Idempotency-Keys once they are older than the configured retention, in batches of its own
 /// transaction each, so a large backlog is never one long transaction and what was purged stays purged if a batch fails.
-/// A failed purge is recorded (<see cref="Loop"/>) and runs again at the next hour.
+/// A failed purge is recorded (<see cref="Loop"/>) and runs again at the next hour. Two workers both purge, which is harmless
+/// (a delete of what is past retention; a second finds less or nothing); a killed one left nothing half-done but a batch.
 /// </summary>
 public sealed class IdempotencyKeyPurge(IDocumentStore store, BackgroundHealth health, TimeProvider clock, IOptions<WinBackOptions> options)
     : BackgroundService

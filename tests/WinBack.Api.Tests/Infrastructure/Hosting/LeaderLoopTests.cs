@@ -1,0 +1,66 @@
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using WinBack.Api.Features.Sweeps;
+using WinBack.Api.Features.Webhooks;
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Tests.Infrastructure;
+
+namespace WinBack.Api.Tests.Infrastructure.Hosting;
+
+/// <summary>A background loop is led by one process at a time, and another takes it over when the leader is gone.</summary>
+public sealed class LeaderLoopTests(WinBackApp app) : IClassFixture<WinBackApp>
+{
+    [Fact]
+    public async Task Of_two_contenders_one_wins_and_a_crashed_holder_is_replaced()
+    {
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        var name = $"test-{Guid.NewGuid():N}";
+
+        var first = await LoopLease.TryAcquireAsync(store, name, CancellationToken.None);
+        var second = await LoopLease.TryAcquireAsync(store, name, CancellationToken.None);
+        first.ShouldNotBeNull();
+        second.ShouldBeNull("the lease is held");
+        (await first.StillHeldAsync()).ShouldBeTrue();
+
+        // The holder's session ends as a killed process's would: its connection is terminated from outside.
+        await TerminateHolderAsync(store, name);
+        (await first.StillHeldAsync()).ShouldBeFalse("the holder notices its lease is gone");
+        await using var replacement = await LoopLease.TryAcquireAsync(store, name, CancellationToken.None);
+        replacement.ShouldNotBeNull("another contender takes the lease over");
+        await first.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_second_process_leads_the_loops_once_the_first_is_gone()
+    {
+        var first = new WinBackApp();
+        await first.InitializeAsync();
+        await Eventually.TrueAsync(() => Leads<EngineWorker>(first) && Leads<WebhookDispatcher>(first), "the first process leading");
+        await using var second = new SecondProcess(first.ConnectionString);
+        await second.InitializeAsync();
+        Leads<EngineWorker>(second).ShouldBeFalse("one leader at a time");
+        Leads<WebhookDispatcher>(second).ShouldBeFalse("one leader at a time");
+
+        await first.DisposeAsync();
+
+        await Eventually.TrueAsync(() => Leads<EngineWorker>(second) && Leads<WebhookDispatcher>(second), "the second process taking over");
+    }
+
+    private static bool Leads<T>(WinBackApp host) where T : LeaderLoop =>
+        host.Services.GetServices<IHostedService>().OfType<T>().Single().IsLeading;
+
+    private static async Task TerminateHolderAsync(IDocumentStore store, string name)
+    {
+        await using var connection = store.Storage.Database.CreateConnection();
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("""
+            select pg_terminate_backend(pid) from pg_locks
+            where locktype = 'advisory' and granted
+              and ((classid::bigint << 32) | objid::bigint) = hashtextextended('winback-loop/' || @name, 0)
+            """, connection);
+        command.Parameters.AddWithValue("name", name);
+        (await command.ExecuteScalarAsync()).ShouldBe(true);
+    }
+}
