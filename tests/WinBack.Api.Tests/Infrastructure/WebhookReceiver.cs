@@ -39,6 +39,9 @@ public sealed class WebhookReceiver : IAsyncDisposable
     /// <summary>When set, each request waits for it before being recorded as answered.</summary>
     public TaskCompletionSource? Hold { get; set; }
 
+    /// <summary>How long each request takes to answer (a slow receiver keeps deliveries in flight).</summary>
+    public TimeSpan Delay { get; set; }
+
     /// <summary>Requests that arrived, including ones still held.</summary>
     public ConcurrentQueue<string> Arrived { get; } = new();
 
@@ -61,6 +64,8 @@ public sealed class WebhookReceiver : IAsyncDisposable
             receiver!.Arrived.Enqueue(id);
             if (receiver.Hold is { } hold)
                 await hold.Task;
+            if (receiver.Delay > TimeSpan.Zero)
+                await Task.Delay(receiver.Delay);
             var status = receiver.Answer(JsonDocument.Parse(body).RootElement);
             receiver._received.Enqueue(new ReceivedWebhook(id, context.Request.Headers["webhook-timestamp"].ToString(),
                 context.Request.Headers["webhook-signature"].ToString(), body, status));

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using WinBack.Api.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace WinBack.Api.Tests.Features.Workers;
+
+/// <summary>
+/// Real processes: one API process and two workers on one database. The worker that leads the webhook dispatcher is
+/// killed with SIGKILL in the middle of a burst of deliveries; the other takes over, and every message arrives.
+/// </summary>
+public sealed class WorkerTakeoverTests(ITestOutputHelper output)
+{
+    private const int Pings = 600;
+    private const int TenantCap = 128;
+
+    private static readonly Dictionary<string, string> Settings = new()
+    {
+        ["WinBack__Webhooks__AllowPrivateTargets"] = "true",
+        ["WinBack__Workers__TakeoverPoll"] = "00:00:01",
+    };
+
+    [Fact]
+    public async Task Webhook_deliveries_go_on_when_the_leading_worker_is_killed()
+    {
+        var connectionString = await TestDatabaseServer.CreateDatabaseAsync();
+        await using var receiver = await WebhookReceiver.StartAsync();
+        receiver.Delay = TimeSpan.FromMilliseconds(200);
+        await using var api = await ServiceProcess.StartAsync(connectionString, "api", Settings);
+        // The first worker leads every loop: it started alone. The second waits to take over.
+        await using var leader = await ServiceProcess.StartAsync(connectionString, "worker", Settings);
+        await using var standby = await ServiceProcess.StartAsync(connectionString, "worker", Settings);
+
+        var admin = await AdminClientAsync(api.Http);
+        var endpoint = await admin.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Url, events = new[] { "*" } });
+        endpoint.StatusCode.ShouldBe(HttpStatusCode.Created, await endpoint.Content.ReadAsStringAsync());
+        var endpointId = (await endpoint.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        for (var i = 0; i < Pings; i++)
+            (await admin.PostAsync($"/v1/webhook-endpoints/{endpointId}/test", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+
+        await ServiceProcess.WaitUntilAsync(() => Task.FromResult(receiver.Arrived.Count >= Pings / 4), TimeSpan.FromSeconds(60),
+            "a quarter of the pings arrive from the first worker");
+        var arrivedBeforeKill = receiver.Arrived.Count;
+        arrivedBeforeKill.ShouldBeLessThan(Pings, "the kill must land in the middle of the burst");
+        var killedAt = Stopwatch.StartNew();
+        await leader.KillAsync();
+
+        // A dead process sends nothing: whatever arrives after the kill comes from the worker that took over.
+        await ServiceProcess.WaitUntilAsync(() => Task.FromResult(receiver.Arrived.Count > arrivedBeforeKill), TimeSpan.FromSeconds(30),
+            "deliveries going on after the kill");
+        output.WriteLine($"Deliveries went on {killedAt.Elapsed.TotalSeconds:F1} s after the kill (takeover poll 1 s).");
+        await ServiceProcess.WaitUntilAsync(() => Task.FromResult(receiver.Accepted.Select(r => r.Id).Distinct().Count() >= Pings),
+            TimeSpan.FromSeconds(60), "every ping accepted");
+
+        var ids = receiver.Arrived.ToList();
+        ids.Distinct().Count().ShouldBe(Pings, "every message arrives");
+        (ids.Count - Pings).ShouldBeLessThanOrEqualTo(TenantCap, "a message is sent twice only if it was in flight when the leader died");
+        output.WriteLine($"{ids.Count - Pings} sent twice (in flight at the kill).");
+    }
+
+    private static async Task<HttpClient> AdminClientAsync(HttpClient api)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tenants") { Content = JsonContent.Create(new { name = "takeover", mode = "test" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", WinBackApp.PlatformKey);
+        var tenant = await (await api.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
+        var secret = tenant.GetProperty("apiKeys").EnumerateArray().Single(k => k.GetProperty("scope").GetString() == "admin")
+            .GetProperty("secret").GetString()!;
+        var admin = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        return admin;
+    }
+}

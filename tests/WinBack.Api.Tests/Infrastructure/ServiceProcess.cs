@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace WinBack.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real service as a separate process (the build output of src/WinBack.Api), for tests about processes: killed
+/// with SIGKILL, run as several workers. It binds 127.0.0.1 on a free port; <see cref="Kill"/> or disposal stops it.
+/// </summary>
+public sealed class ServiceProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+
+    public HttpClient Http { get; }
+
+    private ServiceProcess(Process process, HttpClient http) => (_process, Http) = (process, http);
+
+    /// <param name="role">WinBack__Role: all, api or worker.</param>
+    /// <param name="settings">Further environment variables, such as WinBack__Webhooks__AllowPrivateTargets.</param>
+    public static async Task<ServiceProcess> StartAsync(string connectionString, string role = "all",
+        IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var port = FreePort();
+        var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
+        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(ApiAssemblyPath());
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        start.Environment["ConnectionStrings__WinBack"] = connectionString;
+        start.Environment["WinBack__Role"] = role;
+        start.Environment["WinBack__PlatformKey"] = WinBackApp.PlatformKey;
+        start.Environment["WinBack__DataProtection__Certificate"] = TestKeyRingCertificate.Base64;
+        start.Environment["WinBack__DataProtection__CertificatePassword"] = TestKeyRingCertificate.Password;
+        start.Environment["WinBack__RateLimit__RequestsPerSecond"] = "100000";
+        start.Environment["WinBack__RateLimit__Burst"] = "100000";
+        start.Environment["WinBack__RateLimit__TenantRequestsPerSecond"] = "100000";
+        start.Environment["WinBack__RateLimit__TenantBurst"] = "100000";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
+        var process = Process.Start(start)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var service = new ServiceProcess(process, http);
+        await WaitUntilAsync(async () =>
+        {
+            try { return (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK; }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
+        }, TimeSpan.FromSeconds(60), $"the {role} process ready");
+        return service;
+    }
+
+    /// <summary>SIGKILL: no graceful stop, no cleanup; its PostgreSQL sessions end when the OS closes its sockets.</summary>
+    public async Task KillAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+            await KillAsync();
+        _process.Dispose();
+        Http.Dispose();
+    }
+
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what = "the condition")
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Never saw {what} within {timeout}.");
+            await Task.Delay(50);
+        }
+    }
+
+    // The service's own build output, next to this test project's (same configuration).
+    private static string ApiAssemblyPath()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testBin.Name;
+        var configuration = testBin.Parent!.Name;
+        var root = testBin;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "WinBack.sln")))
+            root = root.Parent;
+        return Path.Combine(root!.FullName, "src", "WinBack.Api", "bin", configuration, framework, "WinBack.Api.dll");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
