@@ -54,6 +54,7 @@ public static class WinBackServices
         services.AddHttpContextAccessor();
         services.AddWinBackMarten(connectionString, options.Role);
         services.AddSingleton<BackgroundHealth>();
+        services.AddSingleton<WorkerNodes>();
         services.AddSingleton<TenantClock>();
         services.AddSingleton<CustomerEventWriter>();
         services.AddSingleton<LapseSweep>();
@@ -93,6 +94,7 @@ public static class WinBackServices
             services.AddScoped<RewardLedger>();
             services.AddSingleton<TestClockRunner>();
             services.AddSingleton<CustomerImportRunner>();
+            services.AddSingleton<Features.Platform.PlatformStatusReader>();
             services.AddHostedService(sp => sp.GetRequiredService<CustomerImportRunner>());
             services.AddFastEndpoints();
             services.AddWinBackOpenApi();
@@ -110,6 +112,8 @@ public static class WinBackServices
             services.AddSingleton<WebhookSender>();
             services.AddHostedService<WebhookDispatcher>();
             services.AddHostedService<StripeSyncWorker>();
+            services.AddSingleton<WorkerHeartbeat>();
+            services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeat>());
         }
 
         return builder;
