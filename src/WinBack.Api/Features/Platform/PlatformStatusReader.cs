@@ -22,7 +22,7 @@ public sealed class PlatformStatusReader(IDocumentStore store, WorkerNodes worke
     // Rows named HighWater… are the daemon's own (the mark, and a fence Marten keeps), not projections.
     // Lag: how long ago (PostgreSQL's clock) the oldest event it has not processed yet, up to the high-water mark, was
     // appended; 0 when it is caught up. The events after the high-water mark are not yet visible to any projection.
-    private async Task<IReadOnlyList<ProjectionView>> ProjectionsAsync(CancellationToken ct)
+    public async Task<IReadOnlyList<ProjectionView>> ProjectionsAsync(CancellationToken ct)
     {
         var schema = store.Options.Events.DatabaseSchemaName;
         await using var connection = await Sql.OpenAsync(store, ct);
@@ -41,22 +41,33 @@ public sealed class PlatformStatusReader(IDocumentStore store, WorkerNodes worke
         return projections;
     }
 
-    private async Task<QueuesView> QueuesAsync(CancellationToken ct)
+    /// <summary>Webhook deliveries and Stripe syncs pending (due or waiting for a retry).</summary>
+    public async Task<(long Webhooks, long Stripe)> OutboxDepthAsync(CancellationToken ct)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
-        // Retries fall due by the wall clock (WebhookQueue); ages are PostgreSQL's, as the rows' created_at is.
         await using var command = Sql.Command(connection, $"""
-            select count(*) filter (where next_attempt_at <= @wall), count(*),
-              coalesce(extract(epoch from now() - min(created_at) filter (where next_attempt_at <= @wall))::float8, 0)
-            from {WebhookTables.Deliveries} where status = 'pending';
-            select count(*) from {StripeTables.Sync} where status = 'pending';
-            """, ("wall", wall.GetUtcNow()));
+            select (select count(*) from {WebhookTables.Deliveries} where status = 'pending'), (select count(*) from {StripeTables.Sync} where status = 'pending')
+            """);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        var webhooks = new WebhookQueueView(reader.GetInt64(0), reader.GetInt64(1), Math.Max(0, Math.Round(reader.GetDouble(2), 1)));
-        await reader.NextResultAsync(ct);
-        await reader.ReadAsync(ct);
-        var stripe = reader.GetInt64(0);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private async Task<QueuesView> QueuesAsync(CancellationToken ct)
+    {
+        var (pending, stripe) = await OutboxDepthAsync(ct);
+        WebhookQueueView webhooks;
+        await using (var connection = await Sql.OpenAsync(store, ct))
+        {
+            // Retries fall due by the wall clock (WebhookQueue); ages are PostgreSQL's, as the rows' created_at is.
+            await using var command = Sql.Command(connection, $"""
+                select count(*), coalesce(extract(epoch from now() - min(created_at))::float8, 0)
+                from {WebhookTables.Deliveries} where status = 'pending' and next_attempt_at <= @wall
+                """, ("wall", wall.GetUtcNow()));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            webhooks = new WebhookQueueView(reader.GetInt64(0), pending, Math.Max(0, Math.Round(reader.GetDouble(1), 1)));
+        }
 
         await using var session = store.QuerySession();
         var importsRunning = await session.Query<ImportJob>().Where(j => j.AnyTenant() && j.Status == ImportStatus.Running).CountAsync(ct);

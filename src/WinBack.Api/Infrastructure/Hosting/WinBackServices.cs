@@ -16,6 +16,7 @@ using WinBack.Api.Infrastructure.OpenApi;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Api.Infrastructure.RateLimiting;
 using WinBack.Api.Infrastructure.Secrets;
+using WinBack.Api.Infrastructure.Telemetry;
 
 namespace WinBack.Api.Infrastructure.Hosting;
 
@@ -55,6 +56,8 @@ public static class WinBackServices
         services.AddWinBackMarten(connectionString, options.Role);
         services.AddSingleton<BackgroundHealth>();
         services.AddSingleton<WorkerNodes>();
+        services.AddSingleton<Features.Platform.PlatformStatusReader>();
+        services.AddWinBackTelemetry(builder.Configuration);
         services.AddSingleton<TenantClock>();
         services.AddSingleton<CustomerEventWriter>();
         services.AddSingleton<LapseSweep>();
@@ -94,7 +97,6 @@ public static class WinBackServices
             services.AddScoped<RewardLedger>();
             services.AddSingleton<TestClockRunner>();
             services.AddSingleton<CustomerImportRunner>();
-            services.AddSingleton<Features.Platform.PlatformStatusReader>();
             services.AddHostedService(sp => sp.GetRequiredService<CustomerImportRunner>());
             services.AddFastEndpoints();
             services.AddWinBackOpenApi();
