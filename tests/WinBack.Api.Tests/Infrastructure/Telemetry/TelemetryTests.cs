@@ -30,6 +30,20 @@ public sealed class WinBackMeterTests(WinBackMeterTests.InMemoryTelemetryApp app
     }
 
     [Fact]
+    public async Task Imported_lines_are_counted()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var before = app.Sum("winback.import.lines");
+        var lines = Enumerable.Range(1, 3).Select(i =>
+            $$$"""{"customerId":"cus_imp_{{{i}}}","firstSeenAt":"2025-01-01T00:00:00Z","lastActivityAt":"2026-05-01T00:00:00Z","orderCount":1,"lifetimeValue":{"amount":100,"currency":"eur"}}""");
+        var response = await tenant.Ingest.PostAsync("/v1/customers/import",
+            new StringContent(string.Join("\n", lines) + "\n", System.Text.Encoding.UTF8, "application/x-ndjson"));
+        response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted);
+
+        await Eventually.TrueAsync(() => app.Sum("winback.import.lines") >= before + 3, "the three lines counted");
+    }
+
+    [Fact]
     public async Task A_delivered_webhook_counts_a_succeeded_attempt_with_its_latency_and_the_outbox_depth_is_reported()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -80,8 +94,8 @@ public sealed class WinBackMeterTests(WinBackMeterTests.InMemoryTelemetryApp app
         }
 
         /// <summary>A counter's total over its points carrying the tag (cumulative: the latest export is the total).</summary>
-        public long Sum(string name, (string Key, string Value) tag) =>
-            Latest(name)?.MetricPoints.Where(p => Tag(tag.Key)(p) == tag.Value).Sum(p => p.GetSumLong()) ?? 0;
+        public long Sum(string name, (string Key, string Value)? tag = null) =>
+            Latest(name)?.MetricPoints.Where(p => tag is not { } t || Tag(t.Key)(p) == t.Value).Sum(p => p.GetSumLong()) ?? 0;
     }
 }
 
