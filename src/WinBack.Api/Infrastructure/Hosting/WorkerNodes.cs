@@ -1,7 +1,6 @@
 using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Weasel.Postgresql.Tables;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
@@ -103,8 +102,9 @@ public sealed class WorkerHeartbeat(WorkerNodes nodes, IServiceProvider services
                     await nodes.BeatAsync(Id, leader, leading, stoppingToken);
                     (written, writtenAt) = (state, DateTimeOffset.UtcNow);
                 }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException && !stoppingToken.IsCancellationRequested)
+                catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
+                    // The database is away (or anything else): a heartbeat must never stop the host.
                     logger.LogWarning(e, "Worker {WorkerId} could not write its heartbeat; it tries again", Id);
                 }
             }
@@ -120,7 +120,7 @@ public sealed class WorkerHeartbeat(WorkerNodes nodes, IServiceProvider services
         {
             await nodes.RemoveAsync(Id, cancellationToken);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException or OperationCanceledException)
+        catch (Exception e)
         {
             logger.LogWarning(e, "Worker {WorkerId} could not delete its heartbeat row; it drops off the list after the takeover time", Id);
         }
@@ -132,9 +132,9 @@ public sealed class WorkerHeartbeat(WorkerNodes nodes, IServiceProvider services
         {
             return coordinator?.DaemonForMainDatabase().CurrentAgents().Count > 0;
         }
-        catch (ObjectDisposedException)
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
         {
-            return false;
+            return false; // the store is being torn down, or the daemon is not built yet
         }
     }
 }
