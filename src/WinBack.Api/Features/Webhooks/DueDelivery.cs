@@ -3,9 +3,10 @@ namespace WinBack.Api.Features.Webhooks;
 /// <summary>A delivery whose attempt is due, with everything needed to send it.</summary>
 /// <param name="Attempts">Attempts made before this one.</param>
 /// <param name="Chain">The customer's (or rule's) chain, whose later deliveries wait for this one.</param>
+/// <param name="QueuedAt">When the delivery was committed to the outbox (PostgreSQL's clock), for the latency metric.</param>
 public sealed record DueDelivery(
     string Id, string TenantId, string EndpointId, string EventId, string Chain, long EventSeq, int Attempts, string Payload, string Url,
-    string EncryptedSecret, string? EncryptedPreviousSecret, DateTimeOffset? PreviousExpiresAt)
+    string EncryptedSecret, string? EncryptedPreviousSecret, DateTimeOffset? PreviousExpiresAt, DateTimeOffset QueuedAt)
 {
     /// <summary>The secrets that sign now, as stored: the current one, and the previous one until its overlap ends.</summary>
     public IReadOnlyList<string> EncryptedSigningSecrets(DateTimeOffset wallNow) =>

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
+using WinBack.Api.Infrastructure.Telemetry;
 
 namespace WinBack.Api.Features.Webhooks;
 
@@ -18,7 +19,7 @@ namespace WinBack.Api.Features.Webhooks;
 /// webhook-id), never lost. Take-over: see <see cref="LeaderLoop"/> (5 s after a killed leader, about 25 s after a vanished host).
 /// </summary>
 public sealed class WebhookDispatcher(WebhookQueue queue, WebhookSender sender, WebhookSignal signal, TimeProvider wall,
-    IOptions<WinBackOptions> options, LoopLeases leases, ILogger<WebhookDispatcher> logger) : LeaderLoop(leases, logger)
+    IOptions<WinBackOptions> options, LoopLeases leases, WinBackMetrics metrics, ILogger<WebhookDispatcher> logger) : LeaderLoop(leases, logger)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
     private const int MaxRecordBatch = 500;
@@ -100,6 +101,8 @@ public sealed class WebhookDispatcher(WebhookQueue queue, WebhookSender sender, 
                 delivery.Id, delivery.TenantId);
             outcome = AttemptOutcome.Broken(e, wall.GetUtcNow());
         }
+        // The system clock, not the injected one: the latency is measured against PostgreSQL's commit time.
+        metrics.WebhookAttempted(outcome.StatusCode, delivery.QueuedAt, DateTimeOffset.UtcNow);
         _finished.Writer.TryWrite(new AttemptRecord(delivery, outcome, Random.Shared.NextDouble()));
     }
 

@@ -42,7 +42,7 @@ public sealed class WebhookQueue(IDocumentStore store)
             picked as (
               select x.*
               from shares s cross join lateral (
-                select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.chain, d.event_seq, d.attempts,
+                select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.chain, d.event_seq, d.attempts, d.created_at,
                   row_number() over (order by d.next_attempt_at, d.event_seq) as turn
                 from {Deliveries} d
                 where d.tenant_id = s.tenant_id and d.status = 'pending' and d.next_attempt_at <= @wall
@@ -58,7 +58,7 @@ public sealed class WebhookQueue(IDocumentStore store)
               limit @limit
             )
             select x.id, x.tenant_id, x.endpoint_id, x.event_id, x.chain, x.event_seq, x.attempts, ev.payload, w.url, w.secret, w.previous_secret,
-              w.previous_expires_at
+              w.previous_expires_at, x.created_at
             from picked x
             join {Endpoints} w on w.tenant_id = x.tenant_id and w.id = x.endpoint_id
             join {Events} ev on ev.id = x.event_id
@@ -71,7 +71,7 @@ public sealed class WebhookQueue(IDocumentStore store)
         while (await reader.ReadAsync(ct))
             due.Add(new DueDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
                 reader.GetInt64(5), reader.GetInt32(6), reader.GetString(7), reader.GetString(8), reader.GetString(9), reader.StringOrNull(10),
-                reader.ValueOrNull<DateTimeOffset>(11)));
+                reader.ValueOrNull<DateTimeOffset>(11), reader.GetFieldValue<DateTimeOffset>(12)));
         return due;
     }
 

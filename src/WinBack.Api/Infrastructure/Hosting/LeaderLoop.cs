@@ -20,6 +20,9 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
     /// <summary>The loop's name: its advisory lock's key, and what logs and the status endpoint call it.</summary>
     protected abstract string LoopName { get; }
 
+    /// <summary>The loop's name, for the worker's heartbeat.</summary>
+    public string Name => LoopName;
+
     /// <summary>The loop itself, run while this process leads it; <paramref name="leading"/> ends when it stops leading.</summary>
     protected abstract Task RunAsLeaderAsync(CancellationToken leading);
 

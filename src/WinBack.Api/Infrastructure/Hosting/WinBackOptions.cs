@@ -142,6 +142,12 @@ public sealed class WorkerOptions
 {
     /// <summary>How often a worker that does not lead a background loop tries to take it over, and a leader checks its lease.</summary>
     public TimeSpan TakeoverPoll { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often a worker writes its heartbeat row (and at once, checked every second, when what it leads changes).</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A worker not heard from for this long is taken for dead and no longer listed: the stated takeover time.</summary>
+    public TimeSpan LostAfter { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public enum WinBackRole { All, Api, Worker }

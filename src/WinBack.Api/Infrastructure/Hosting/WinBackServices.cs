@@ -16,6 +16,7 @@ using WinBack.Api.Infrastructure.OpenApi;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Api.Infrastructure.RateLimiting;
 using WinBack.Api.Infrastructure.Secrets;
+using WinBack.Api.Infrastructure.Telemetry;
 
 namespace WinBack.Api.Infrastructure.Hosting;
 
@@ -54,6 +55,9 @@ public static class WinBackServices
         services.AddHttpContextAccessor();
         services.AddWinBackMarten(connectionString, options.Role);
         services.AddSingleton<BackgroundHealth>();
+        services.AddSingleton<WorkerNodes>();
+        services.AddSingleton<Features.Platform.PlatformStatusReader>();
+        services.AddWinBackTelemetry(builder.Configuration);
         services.AddSingleton<TenantClock>();
         services.AddSingleton<CustomerEventWriter>();
         services.AddSingleton<LapseSweep>();
@@ -110,6 +114,8 @@ public static class WinBackServices
             services.AddSingleton<WebhookSender>();
             services.AddHostedService<WebhookDispatcher>();
             services.AddHostedService<StripeSyncWorker>();
+            services.AddSingleton<WorkerHeartbeat>();
+            services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeat>());
         }
 
         return builder;

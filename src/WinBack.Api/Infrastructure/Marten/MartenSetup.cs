@@ -52,6 +52,7 @@ public static class MartenSetup
                 Features.Webhooks.WebhookTables.Configure(options);
                 options.Storage.ExtendedSchemaObjects.Add(Postgres.PostgresXmlRepository.Table());
                 options.Storage.ExtendedSchemaObjects.Add(BackgroundHealth.Table());
+                options.Storage.ExtendedSchemaObjects.Add(WorkerNodes.Table());
                 options.Schema.For<Features.Stripe.StripeConnection>();
                 Features.Stripe.StripeTables.Configure(options);
                 // One index, (tenant_id, status, last activity), for the lapse sweep and the list filters;

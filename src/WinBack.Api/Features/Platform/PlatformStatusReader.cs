@@ -1,0 +1,78 @@
+using Marten;
+using WinBack.Api.Features.Imports;
+using WinBack.Api.Features.Stripe;
+using WinBack.Api.Features.Sweeps;
+using WinBack.Api.Features.Webhooks;
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.Postgres;
+
+namespace WinBack.Api.Features.Platform;
+
+/// <summary>Reads what <see cref="GetPlatformStatusEndpoint"/> shows, across every tenant.</summary>
+public sealed class PlatformStatusReader(IDocumentStore store, WorkerNodes workers, BackgroundHealth health, TimeProvider wall)
+{
+    private const string HighWaterMark = "HighWaterMark";
+
+    public async Task<PlatformStatusResponse> ReadAsync(CancellationToken ct) => new(
+        (await workers.LiveAsync(ct)).Select(WorkerView.Of).ToList(),
+        await ProjectionsAsync(ct),
+        await QueuesAsync(ct),
+        await health.ParkedCountsAsync(ct));
+
+    // Rows named HighWater… are the daemon's own (the mark, and a fence Marten keeps), not projections.
+    // Lag: how long ago (PostgreSQL's clock) the oldest event it has not processed yet, up to the high-water mark, was
+    // appended; 0 when it is caught up. The events after the high-water mark are not yet visible to any projection.
+    public async Task<IReadOnlyList<ProjectionView>> ProjectionsAsync(CancellationToken ct)
+    {
+        var schema = store.Options.Events.DatabaseSchemaName;
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"""
+            with hw as (select coalesce((select last_seq_id from {schema}.mt_event_progression where name = @hw), 0) as seq)
+            select p.name, coalesce(p.last_seq_id, 0), hw.seq,
+              coalesce((select extract(epoch from now() - e.timestamp)::float8 from {schema}.mt_events e
+                        where e.seq_id > coalesce(p.last_seq_id, 0) and e.seq_id <= hw.seq order by e.seq_id limit 1), 0)
+            from {schema}.mt_event_progression p cross join hw
+            where p.name not like 'HighWater%' order by p.name
+            """, ("hw", HighWaterMark));
+        var projections = new List<ProjectionView>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            projections.Add(new ProjectionView(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), Math.Max(0, Math.Round(reader.GetDouble(3), 1))));
+        return projections;
+    }
+
+    /// <summary>Webhook deliveries and Stripe syncs pending (due or waiting for a retry).</summary>
+    public async Task<(long Webhooks, long Stripe)> OutboxDepthAsync(CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"""
+            select (select count(*) from {WebhookTables.Deliveries} where status = 'pending'), (select count(*) from {StripeTables.Sync} where status = 'pending')
+            """);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private async Task<QueuesView> QueuesAsync(CancellationToken ct)
+    {
+        var (pending, stripe) = await OutboxDepthAsync(ct);
+        WebhookQueueView webhooks;
+        await using (var connection = await Sql.OpenAsync(store, ct))
+        {
+            // Retries fall due by the wall clock (WebhookQueue); ages are PostgreSQL's, as the rows' created_at is.
+            await using var command = Sql.Command(connection, $"""
+                select count(*), coalesce(extract(epoch from now() - min(created_at))::float8, 0)
+                from {WebhookTables.Deliveries} where status = 'pending' and next_attempt_at <= @wall
+                """, ("wall", wall.GetUtcNow()));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            webhooks = new WebhookQueueView(reader.GetInt64(0), pending, Math.Max(0, Math.Round(reader.GetDouble(1), 1)));
+        }
+
+        await using var session = store.QuerySession();
+        var importsRunning = await session.Query<ImportJob>().Where(j => j.AnyTenant() && j.Status == ImportStatus.Running).CountAsync(ct);
+        var importsQueued = await session.Query<ImportJob>().Where(j => j.AnyTenant() && j.Status == ImportStatus.Queued).CountAsync(ct);
+        var sweepsQueued = await session.Query<SweepJob>().Where(j => j.Status == SweepStatus.Queued).CountAsync(ct);
+        return new QueuesView(webhooks, stripe, new ImportQueueView(importsRunning, importsQueued), sweepsQueued);
+    }
+}
