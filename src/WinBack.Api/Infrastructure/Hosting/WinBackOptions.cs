@@ -142,6 +142,12 @@ public sealed class WorkerOptions
 {
     /// <summary>How often a worker that does not lead a background loop tries to take it over, and a leader checks its lease.</summary>
     public TimeSpan TakeoverPoll { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long an import stays with the worker that took it without a checkpoint; then another may resume it.</summary>
+    public TimeSpan ImportLease { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often an idle worker looks for a queued import (an upload to the same process wakes it at once).</summary>
+    public TimeSpan ImportPoll { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Lines per batch: the lines written together, and a checkpoint after each.</summary>
+    public int ImportBatchLines { get; set; } = 1000;
 }
 
 public enum WinBackRole { All, Api, Worker }

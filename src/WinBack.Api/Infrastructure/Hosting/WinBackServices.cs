@@ -71,6 +71,8 @@ public static class WinBackServices
         services.AddSingleton<StripeClients>();
         services.AddSingleton<StripeInbound>();
         services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
+        services.AddSingleton<ImportWakeup>();
+        services.AddSingleton<ImportClaims>();
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
 
         if (options.Role.ServesApi())
@@ -92,8 +94,6 @@ public static class WinBackServices
             services.AddScoped<RuleWriter>();
             services.AddScoped<RewardLedger>();
             services.AddSingleton<TestClockRunner>();
-            services.AddSingleton<CustomerImportRunner>();
-            services.AddHostedService(sp => sp.GetRequiredService<CustomerImportRunner>());
             services.AddFastEndpoints();
             services.AddWinBackOpenApi();
             if (builder.Environment.IsDevelopment())
@@ -110,6 +110,7 @@ public static class WinBackServices
             services.AddSingleton<WebhookSender>();
             services.AddHostedService<WebhookDispatcher>();
             services.AddHostedService<StripeSyncWorker>();
+            services.AddHostedService<CustomerImportRunner>();
         }
 
         return builder;
