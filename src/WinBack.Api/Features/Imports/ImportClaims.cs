@@ -17,7 +17,7 @@ public sealed class ImportLeaseLostException(string importId) : Exception($"Impo
 /// every checkpoint renews the lease in the same transaction that saves the job, and only while the lease is still its own,
 /// so a worker that lost its job can never overwrite the progress of the one that took it over.
 /// </summary>
-public sealed class ImportClaims(IDocumentStore store, IOptions<WinBackOptions> options)
+public sealed class ImportClaims(IDocumentStore store, TimeProvider clock, IOptions<WinBackOptions> options)
 {
     private TimeSpan Lease => options.Value.Workers.ImportLease;
 
@@ -73,6 +73,41 @@ public sealed class ImportClaims(IDocumentStore store, IOptions<WinBackOptions> 
             session.QueueSqlCommand($"delete from {Chunks} where import_id = ?", job.Id);
         }
         await session.SaveChangesAsync(ct);
+    }
+
+    /// <summary>
+    /// Cancels a job that no live worker holds at once (its file goes); for one a worker holds, asks that worker, which stops
+    /// at its next checkpoint. Null when the tenant has no such job.
+    /// </summary>
+    public async Task<(ImportJob Job, bool Requested)?> CancelAsync(string tenantId, string importId, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        // The row lock waits out a checkpoint in progress, so the job read next is the one saved last.
+        await using var lockRow = Sql.Command(connection,
+            $"select coalesce(lease_until > now(), false) from {Runs} where import_id = @id and tenant_id = @tenant for update",
+            ("id", importId), ("tenant", tenantId));
+        lockRow.Transaction = transaction;
+        var held = await lockRow.ExecuteScalarAsync(ct) as bool?;
+        ImportJob? job;
+        await using (var session = store.QuerySession(tenantId))
+            job = await session.LoadAsync<ImportJob>(importId, ct);
+        if (job is null || held is null)
+            return job is null ? null : (job, false);
+        if (held.Value)
+        {
+            await using var request = Sql.Command(connection, $"update {Runs} set cancel_requested = true where import_id = @id", ("id", importId));
+            request.Transaction = transaction;
+            await request.ExecuteNonQueryAsync(ct);
+        }
+        else
+        {
+            job.Status = ImportStatus.Cancelled;
+            job.CompletedAt = clock.GetUtcNow();
+            await SaveAsync(transaction, tenantId, job, final: true, ct);
+        }
+        await transaction.CommitAsync(ct);
+        return (job, held.Value);
     }
 
     /// <summary>Hands the job back on a clean stop, so that another worker resumes it at once rather than after the lease.</summary>
