@@ -28,6 +28,7 @@ public sealed class CancelImportEndpoint(ImportClaims claims, IQuerySession sess
             s.Responses[202] = "The worker importing it has been asked to stop and had not yet stopped; poll GET /v1/imports/{id}.";
             s.Responses[409] = "The job already completed or failed (`import_finished`).";
             s.ResponseExamples[200] = ImportJobView.Example with { Status = ImportStatus.Cancelled, SecondsLeft = null };
+            s.ResponseExamples[202] = ImportJobView.Example with { Status = ImportStatus.Running, CompletedAt = null, SecondsLeft = 0.5 };
             s.ResponseExamples[409] = ProblemMapping.FromException(Finished(new ImportJob
             {
                 Id = ImportJobView.Example.Id, Status = ImportStatus.Completed, FileSha256 = "", Bytes = 0, CreatedAt = ImportJobView.Example.CreatedAt,
