@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using WinBack.Api.Features.Imports;
 using WinBack.Api.Tests.Infrastructure;
 
 namespace WinBack.Api.Tests.Features.Imports;
@@ -139,6 +140,21 @@ public sealed class ImportWorkerTests
         finished.StatusCode.ShouldBe(HttpStatusCode.Conflict);
         (await finished.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString().ShouldBe("import_finished");
         (await tenant.Ingest.PostAsync("/v1/imports/imp_nope/cancel", null)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public void A_line_written_again_after_a_resume_changes_nothing_and_a_different_line_for_the_customer_still_applies()
+    {
+        var imported = new WinBack.Domain.Customers.CustomerImported("c1", "imp_1", "a@example.com", null, new Dictionary<string, string> { ["k"] = "v" },
+            DateTimeOffset.Parse("2025-01-01T00:00:00Z"), DateTimeOffset.Parse("2026-05-01T00:00:00Z"), null, 3,
+            new WinBack.Domain.Common.Money(300, "eur"), DateTimeOffset.Parse("2026-11-24T09:00:00Z"));
+        var customer = WinBack.Domain.Customers.Customer.Evolve(null, imported);
+
+        CustomerImportRunner.ImportedAlready(null, imported).ShouldBeFalse();
+        CustomerImportRunner.ImportedAlready(customer, imported).ShouldBeTrue();
+        CustomerImportRunner.ImportedAlready(customer, imported with { OrderCount = 4 }).ShouldBeFalse();
+        CustomerImportRunner.ImportedAlready(customer, imported with { ImportId = "imp_2" }).ShouldBeFalse();
+        CustomerImportRunner.ImportedAlready(customer, imported with { Email = "b@example.com" }).ShouldBeFalse();
     }
 
     [Fact]
