@@ -94,7 +94,8 @@ public sealed class CustomerImportRunner(IDocumentStore store, ImportClaims clai
         {
             await RunAsync(claim, job, ct);
         }
-        catch (Exception e) when (e is not (OperationCanceledException or ImportLeaseLostException))
+        // The database away for a moment is not the job's fault: the lease runs out and a worker resumes it from the checkpoint.
+        catch (Exception e) when (e is not (OperationCanceledException or ImportLeaseLostException) && e is not Npgsql.NpgsqlException { IsTransient: true })
         {
             await FailAsync(claim, job, e, ct);
         }
