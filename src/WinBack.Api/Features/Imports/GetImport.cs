@@ -22,7 +22,8 @@ public sealed class GetImportEndpoint(IQuerySession session) : Endpoint<GetImpor
         Summary(s =>
         {
             s.Summary = "Get an import job";
-            s.Description = "Progress while running (linesRead, imported, rejected), then the result, with the first 1,000 bad lines.";
+            s.Description = "Progress while queued or running (linesRead of totalLines, imported, rejected, linesPerSecond, secondsLeft, and runs: more " +
+                            "than 1 when a worker stopped and another resumed from the last checkpoint), then the result, with the first 1,000 bad lines.";
             s.Responses[200] = "The job.";
             s.ResponseExamples[200] = ImportJobView.Example;
         });

@@ -1,13 +1,13 @@
-using System.Security.Cryptography;
 using FastEndpoints;
 using Marten;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.Imports;
 
-public sealed class ImportCustomersEndpoint(IDocumentSession session, CustomerImportRunner runner, Ids ids, TimeProvider clock)
+public sealed class ImportCustomersEndpoint(IDocumentStore store, ImportClaims claims, ImportWakeup wakeup, Ids ids, TimeProvider clock)
     : EndpointWithoutRequest<ImportJobView>
 {
     public const string NdjsonContentType = "application/x-ndjson";
@@ -27,12 +27,14 @@ public sealed class ImportCustomersEndpoint(IDocumentSession session, CustomerIm
                             "number and never stop the good ones. Importing the same file again changes nothing: a completed " +
                             "identical file is skipped, and a customer's imported history replaces their previous import rather " +
                             "than adding to it. A line whose stripeCustomerId would change one that is set is refused, by its number, unless the " +
-                            "key is an admin's (it says where credits go). The file is processed by the API process that received it; if that process " +
-                            "stops mid-import the job stays running, and uploading the file again is safe.";
+                            "key is an admin's (it says where credits go). The file is stored in the database before the answer; " +
+                            "a worker process imports it, saving its progress every few thousand lines, and if that worker stops, another " +
+                            "resumes from the last checkpoint within about 30 s. Each line is imported once. Cancel with POST /v1/imports/{id}/cancel.";
             s.Responses[202] = "Accepted; the job is queued.";
             s.ResponseExamples[202] = ImportJobView.Example with
             {
                 Status = ImportStatus.Queued, LinesRead = 0, Imported = 0, Rejected = 0, Errors = [], StartedAt = null, CompletedAt = null,
+                LinesPerSecond = null, Runs = 0,
             };
             s.Responses[415] = "The body was not sent as application/x-ndjson.";
         });
@@ -46,41 +48,21 @@ public sealed class ImportCustomersEndpoint(IDocumentSession session, CustomerIm
             throw new ApiException(ProblemMapping.FromStatus(StatusCodes.Status415UnsupportedMediaType,
                 $"Send the file as {NdjsonContentType}: one JSON object per line."));
 
+        // The file, the job and its queue row commit together: a worker never sees a job whose file is not all there.
         var id = ids.New("imp");
-        Directory.CreateDirectory(CustomerImportRunner.Folder);
-        var path = Path.Combine(CustomerImportRunner.Folder, $"{id}.ndjson");
-        var (bytes, sha256) = await SaveAsync(path, ct);
-
-        var job = new ImportJob { Id = id, Status = ImportStatus.Queued, FileSha256 = sha256, Bytes = bytes, CreatedAt = clock.GetUtcNow() };
-        session.Insert(job);
-        await session.SaveChangesAsync(ct);
-        runner.Enqueue(new ImportWork(tenantId, id, path, MayRepointStripe: caller.Scope == ApiScopes.Admin));
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var upload = await ImportFile.StoreAsync(transaction, id, HttpContext.Request.Body, ct);
+        var job = new ImportJob
+        {
+            Id = id, Status = ImportStatus.Queued, FileSha256 = upload.Sha256, Bytes = upload.Bytes, TotalLines = upload.Lines,
+            MayRepointStripe = caller.Scope == ApiScopes.Admin, CreatedAt = clock.GetUtcNow(),
+        };
+        await claims.QueueAsync(transaction, tenantId, job, ct);
+        await transaction.CommitAsync(ct);
+        wakeup.Wake();
 
         HttpContext.Response.Headers.Location = $"/v1/imports/{id}";
         await Send.ResponseAsync(ImportJobView.Of(job), StatusCodes.Status202Accepted, ct);
-    }
-
-    private async Task<(long Bytes, string Sha256)> SaveAsync(string path, CancellationToken ct)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[81920];
-        long total = 0;
-        try
-        {
-            await using var file = File.Create(path);
-            int read;
-            while ((read = await HttpContext.Request.Body.ReadAsync(buffer, ct)) > 0)
-            {
-                hash.AppendData(buffer, 0, read);
-                await file.WriteAsync(buffer.AsMemory(0, read), ct);
-                total += read;
-            }
-        }
-        catch
-        {
-            File.Delete(path);
-            throw;
-        }
-        return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 }

@@ -19,9 +19,20 @@ public static class ImportLines
     /// <summary>Each line's text (UTF-8, without its line break), or null for a line over the limit.</summary>
     public static async IAsyncEnumerable<string?> ReadAsync(Stream file, [EnumeratorCancellation] CancellationToken ct)
     {
+        await foreach (var line in ReadFromAsync(file, atStart: true, ct))
+            yield return line.Text;
+    }
+
+    /// <summary>
+    /// Each line with the bytes read up to its end (line break included), so that a reader can resume after it.
+    /// <paramref name="atStart"/> says whether the stream begins at the file's start, where a byte order mark may be.
+    /// </summary>
+    public static async IAsyncEnumerable<ImportLineRead> ReadFromAsync(Stream file, bool atStart, [EnumeratorCancellation] CancellationToken ct)
+    {
         var reader = PipeReader.Create(file, new StreamPipeReaderOptions(bufferSize: BufferBytes, leaveOpen: true));
-        var first = true;
+        var first = atStart;
         var skipping = false;
+        long consumed = 0;
         try
         {
             while (true)
@@ -32,22 +43,27 @@ public static class ImportLines
                 {
                     var line = buffer.Slice(0, end);
                     buffer = buffer.Slice(buffer.GetPosition(1, end));
-                    yield return skipping || line.Length > MaxLineBytes ? null : Decode(line, first);
+                    consumed += line.Length + 1;
+                    yield return new ImportLineRead(skipping || line.Length > MaxLineBytes ? null : Decode(line, first), consumed);
                     first = skipping = false;
                 }
                 if (result.IsCompleted)
                 {
                     // The last line, when the file does not end with a line break.
+                    consumed += buffer.Length;
                     if (skipping || buffer.Length > MaxLineBytes)
-                        yield return null;
+                        yield return new ImportLineRead(null, consumed);
                     else if (buffer.Length > 0)
-                        yield return Decode(buffer, first);
+                        yield return new ImportLineRead(Decode(buffer, first), consumed);
                     yield break;
                 }
                 // Over the limit with no line break in sight: drop what was read and look only for the line's end.
                 skipping |= buffer.Length > MaxLineBytes;
                 if (skipping)
+                {
+                    consumed += buffer.Length;
                     reader.AdvanceTo(buffer.End);
+                }
                 else
                     reader.AdvanceTo(buffer.Start, buffer.End);
             }
@@ -67,3 +83,6 @@ public static class ImportLines
         return Encoding.UTF8.GetString(line);
     }
 }
+
+/// <summary>A line's text (null when over the limit) and the bytes read from the stream up to its end.</summary>
+public readonly record struct ImportLineRead(string? Text, long End);

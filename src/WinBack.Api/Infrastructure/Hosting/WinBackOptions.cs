@@ -148,6 +148,13 @@ public sealed class WorkerOptions
 
     /// <summary>A worker not heard from for this long is taken for dead and no longer listed: the stated takeover time.</summary>
     public TimeSpan LostAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an import stays with the worker that took it without a checkpoint; then another may resume it.</summary>
+    public TimeSpan ImportLease { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How often an idle worker looks for a queued import (an upload to the same process wakes it at once).</summary>
+    public TimeSpan ImportPoll { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Lines per batch: the lines written together, and a checkpoint after each.</summary>
+    public int ImportBatchLines { get; set; } = 1000;
 }
 
 public enum WinBackRole { All, Api, Worker }

@@ -75,6 +75,8 @@ public static class WinBackServices
         services.AddSingleton<StripeClients>();
         services.AddSingleton<StripeInbound>();
         services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
+        services.AddSingleton<ImportWakeup>();
+        services.AddSingleton<ImportClaims>();
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
 
         if (options.Role.ServesApi())
@@ -96,8 +98,6 @@ public static class WinBackServices
             services.AddScoped<RuleWriter>();
             services.AddScoped<RewardLedger>();
             services.AddSingleton<TestClockRunner>();
-            services.AddSingleton<CustomerImportRunner>();
-            services.AddHostedService(sp => sp.GetRequiredService<CustomerImportRunner>());
             services.AddFastEndpoints();
             services.AddWinBackOpenApi();
             if (builder.Environment.IsDevelopment())
@@ -116,6 +116,7 @@ public static class WinBackServices
             services.AddHostedService<StripeSyncWorker>();
             services.AddSingleton<WorkerHeartbeat>();
             services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeat>());
+            services.AddHostedService<CustomerImportRunner>();
         }
 
         return builder;

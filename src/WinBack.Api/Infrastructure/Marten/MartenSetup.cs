@@ -50,6 +50,7 @@ public static class MartenSetup
                 options.Events.EnableSideEffectsOnInlineProjections = true;
                 Features.Reports.LapseEpisodeTable.Configure(options);
                 Features.Webhooks.WebhookTables.Configure(options);
+                Features.Imports.ImportTables.Configure(options);
                 options.Storage.ExtendedSchemaObjects.Add(Postgres.PostgresXmlRepository.Table());
                 options.Storage.ExtendedSchemaObjects.Add(BackgroundHealth.Table());
                 options.Storage.ExtendedSchemaObjects.Add(WorkerNodes.Table());
