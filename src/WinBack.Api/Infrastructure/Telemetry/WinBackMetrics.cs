@@ -37,6 +37,9 @@ public sealed class WinBackMetrics
             "Per async projection or subscription: how long ago the oldest event it has not processed yet was appended.");
     }
 
+    /// <summary>Whether anyone listens to the event counters; when not, committing sessions skip counting altogether.</summary>
+    public bool CountsEvents => _activities.Enabled || _rewardsIssued.Enabled || _rewardsWithheld.Enabled || _importLines.Enabled;
+
     public void ActivityRecorded(Enum type) => _activities.Add(1, new KeyValuePair<string, object?>("activity.type", StrictEnumConverter.WireName(type)));
 
     public void RewardIssued(Enum type) => _rewardsIssued.Add(1, new KeyValuePair<string, object?>("reward.type", StrictEnumConverter.WireName(type)));
