@@ -10,7 +10,8 @@ namespace WinBack.Api.Tests.Features.Workers;
 
 /// <summary>
 /// Real processes: one API process and two workers on one database. The worker that leads the webhook dispatcher is
-/// killed with SIGKILL in the middle of a burst of deliveries; the other takes over, and every message arrives.
+/// killed with SIGKILL, or stopped with SIGTERM, in the middle of a burst of deliveries; the other takes over, and every
+/// message arrives.
 /// </summary>
 public sealed class WorkerTakeoverTests(ITestOutputHelper output)
 {
@@ -23,8 +24,10 @@ public sealed class WorkerTakeoverTests(ITestOutputHelper output)
         ["WinBack__Workers__TakeoverPoll"] = "00:00:01",
     };
 
-    [Fact]
-    public async Task Webhook_deliveries_go_on_when_the_leading_worker_is_killed()
+    [Theory]
+    [InlineData("SIGKILL")]
+    [InlineData("SIGTERM")]
+    public async Task Webhook_deliveries_go_on_when_the_leading_worker_is_killed(string signal)
     {
         var connectionString = await TestDatabaseServer.CreateDatabaseAsync();
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -46,12 +49,12 @@ public sealed class WorkerTakeoverTests(ITestOutputHelper output)
         var arrivedBeforeKill = receiver.Arrived.Count;
         arrivedBeforeKill.ShouldBeLessThan(Pings, "the kill must land in the middle of the burst");
         var killedAt = Stopwatch.StartNew();
-        await leader.KillAsync();
+        await (signal == "SIGKILL" ? leader.KillAsync() : leader.TerminateAsync());
 
         // A dead process sends nothing: whatever arrives after the kill comes from the worker that took over.
         await ServiceProcess.WaitUntilAsync(() => Task.FromResult(receiver.Arrived.Count > arrivedBeforeKill), TimeSpan.FromSeconds(30),
             "deliveries going on after the kill");
-        output.WriteLine($"Deliveries went on {killedAt.Elapsed.TotalSeconds:F1} s after the kill (takeover poll 1 s).");
+        output.WriteLine($"{signal}: deliveries went on {killedAt.Elapsed.TotalSeconds:F1} s after the signal (takeover poll 1 s).");
         await ServiceProcess.WaitUntilAsync(() => Task.FromResult(receiver.Accepted.Select(r => r.Id).Distinct().Count() >= Pings),
             TimeSpan.FromSeconds(60), "every ping accepted");
 
