@@ -16,13 +16,6 @@ public static class ImportLines
     private const int BufferBytes = 64 * 1024;
     private static readonly byte[] Bom = [0xEF, 0xBB, 0xBF];
 
-    /// <summary>Each line's text (UTF-8, without its line break), or null for a line over the limit.</summary>
-    public static async IAsyncEnumerable<string?> ReadAsync(Stream file, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await foreach (var line in ReadFromAsync(file, atStart: true, ct))
-            yield return line.Text;
-    }
-
     /// <summary>
     /// Each line with the bytes read up to its end (line break included), so that a reader can resume after it.
     /// <paramref name="atStart"/> says whether the stream begins at the file's start, where a byte order mark may be.

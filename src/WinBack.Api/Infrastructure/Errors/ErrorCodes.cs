@@ -24,7 +24,6 @@ public static class ErrorCodes
     public const string StripeKeyRejected = "stripe_key_rejected";
     public const string StripeUnavailable = "stripe_unavailable";
     public const string StripeSignatureInvalid = "stripe_signature_invalid";
-    public const string StripeNotConnected = "stripe_not_connected";
     public const string DatabaseUnavailable = "database_unavailable";
     public const string ApiKeyLimitReached = "api_key_limit_reached";
     public const string InternalError = "internal_error";
