@@ -1,10 +1,14 @@
 using Marten.Metadata;
 using WinBack.Api.Features.Tenants;
+using WinBack.Api.Infrastructure.Auth;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Features.ApiKeys;
 
 /// <summary>A tenant's API key. Only the SHA-256 of the secret is stored; the secret is shown once.</summary>
+[Published]
 public sealed class ApiKey : ITenanted, IHasId
 {
     public required string Id { get; init; }
@@ -21,7 +25,14 @@ public sealed class ApiKey : ITenanted, IHasId
 }
 
 /// <summary><c>admin</c> configures and reads reports; <c>ingest</c> reports activity and redeems rewards.</summary>
+[Published]
 public enum ApiKeyScope { Admin, Ingest }
+
+public static class ApiKeyScopeClaims
+{
+    /// <summary>The scope as the role claim that endpoints name (<see cref="ApiScopes"/>).</summary>
+    public static string AsClaim(this ApiKeyScope scope) => scope == ApiKeyScope.Admin ? ApiScopes.Admin : ApiScopes.Ingest;
+}
 
 /// <summary>How a key looks in responses; never the secret or its hash.</summary>
 public record ApiKeyView(
@@ -32,6 +43,7 @@ public record ApiKeyView(
 }
 
 /// <summary>A key as returned once, at creation, with its secret.</summary>
+[Published]
 public sealed record NewApiKeyView(
     string Id, ApiKeyScope Scope, string Redacted, string? Description, DateTimeOffset CreatedAt, string Secret)
 {
@@ -39,15 +51,16 @@ public sealed record NewApiKeyView(
         new(minted.Key.Id, minted.Key.Scope, minted.Key.Redacted, minted.Key.Description, minted.Key.CreatedAt, minted.Secret);
 }
 
+[Published]
 public sealed record MintedApiKey(ApiKey Key, string Secret)
 {
     public static MintedApiKey Mint(Ids ids, TimeProvider clock, TenantMode mode, ApiKeyScope scope, string? description)
     {
-        var secret = Infrastructure.Auth.ApiKeySecrets.New(mode);
+        var secret = ApiKeySecrets.New(mode);
         var key = new ApiKey
         {
             Id = ids.New("key"), Scope = scope, Mode = mode, Description = description, CreatedAt = clock.GetUtcNow(),
-            SecretHash = Infrastructure.Auth.ApiKeySecrets.Hash(secret), Redacted = Infrastructure.Auth.ApiKeySecrets.Redact(secret),
+            SecretHash = ApiKeySecrets.Hash(secret), Redacted = ApiKeySecrets.Redact(secret),
         };
         return new MintedApiKey(key, secret);
     }

@@ -1,5 +1,6 @@
-using FluentValidation;
 using FluentValidation.Results;
+using FluentValidation;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
@@ -77,6 +78,7 @@ public sealed class ActivityInputValidator : AbstractValidator<ActivityInput>
 }
 
 /// <summary>The customer ids WinBack accepts: the tenant's own, 1 to 200 visible characters, no slash.</summary>
+[Published]
 public static class CustomerIds
 {
     public const string Rule = "'customerId' must be 1 to 200 characters: letters, digits and . _ - : @ +, and not a WinBack rule id (rule_…)";

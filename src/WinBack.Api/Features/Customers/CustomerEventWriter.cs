@@ -2,10 +2,11 @@ using System.Threading.Channels;
 using JasperFx;
 using Marten;
 using Npgsql;
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Webhooks;
-using WinBack.Api.Infrastructure.Marten;
 
 namespace WinBack.Api.Features.Customers;
 
@@ -13,6 +14,7 @@ namespace WinBack.Api.Features.Customers;
 public delegate IReadOnlyList<ICustomerEvent> CustomerDecision(Customer? current);
 
 /// <summary>A decision for one customer stream; <see cref="DedupeId"/> set when the sender gave an activity an externalId.</summary>
+[Published]
 public sealed record CustomerEventWrite(string TenantId, string CustomerId, CustomerDecision Decide, string? DedupeId = null)
 {
     /// <summary>
@@ -49,6 +51,7 @@ public sealed record CustomerEventWritten(IReadOnlyList<ICustomerEvent> Events, 
 /// its own write. Each customer always goes to the same loop, so a stream is never in two in-flight
 /// transactions of this process, while the loops together keep more than one PostgreSQL core busy.
 /// </summary>
+[Published]
 public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeup, ILogger<CustomerEventWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 1000;

@@ -1,7 +1,8 @@
 using JasperFx.Events;
+using Marten.Events.Aggregation;
 using Marten;
 using WinBack.Api.Features.Reports;
-using Marten.Events.Aggregation;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
 
@@ -11,6 +12,7 @@ namespace WinBack.Api.Features.Customers;
 /// Read model of one customer, kept by an inline projection in the same transaction as the events.
 /// Its columns are indexed for the lapse sweep: (tenant, status, last activity).
 /// </summary>
+[Published]
 public sealed class CustomerSummary : IHasId
 {
     public required string Id { get; init; }

@@ -1,14 +1,7 @@
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Customers;
-
-/// <summary>An amount in minor units of a currency.</summary>
-public sealed record MoneyView(long Amount, string Currency)
-{
-    /// <summary>Amounts per currency as a list, in currency order.</summary>
-    public static IReadOnlyList<MoneyView> ListOf(IReadOnlyDictionary<string, long> amounts) =>
-        amounts.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new MoneyView(kv.Value, kv.Key)).ToList();
-}
 
 /// <summary>A customer as WinBack sees them.</summary>
 /// <param name="Status">active, cancelled, lapsed (in an open lapse episode) or won_back (came back after a lapse).</param>

@@ -2,12 +2,14 @@ using System.ComponentModel.DataAnnotations;
 using System.Linq.Expressions;
 using FluentValidation;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Customers;
 
 /// <summary>The field rules of a customer profile, shared by PUT /customers/{id} and the import.</summary>
+[Published]
 public static class ProfileRules
 {
     public const int MaxAttributes = 50;

@@ -1,13 +1,16 @@
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Imports;
 
+[Published]
 public enum ImportStatus { Queued, Running, Completed, Failed, Cancelled }
 
 /// <summary>A bad line of an import file, by its 1-based line number.</summary>
 public sealed record ImportLineError(long Line, string Message);
 
 /// <summary>Progress and result of one customer import.</summary>
+[Published]
 public sealed class ImportJob : IHasId
 {
     public const int MaxReportedErrors = 1000;

@@ -1,7 +1,7 @@
 using Marten;
+using WinBack.Api.Features.Engine;
 using WinBack.Api.Features.Imports;
 using WinBack.Api.Features.Stripe;
-using WinBack.Api.Features.Sweeps;
 using WinBack.Api.Features.Webhooks;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Postgres;

@@ -1,11 +1,11 @@
 using FastEndpoints;
+using FluentValidation.Results;
 using FluentValidation;
 using Marten;
 using WinBack.Api.Features.TestClocks;
-using FluentValidation.Results;
 using WinBack.Api.Infrastructure.Auth;
-using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Reports;
@@ -63,8 +63,8 @@ public sealed class GetReportOverviewEndpoint(IDocumentStore store, BackgroundHe
             s.ResponseExamples[200] = new ReportOverviewView(DateTimeOffset.Parse("2026-11-24T09:30:00Z"),
                 ReactivationRow.Example(ReportGrouping.All, "all"),
                 [
-                    new OverviewDay(new DateOnly(2026, 11, 23), 41, 36, 12, [new Customers.MoneyView(61_200, "eur")]),
-                    new OverviewDay(new DateOnly(2026, 11, 24), 38, 33, 15, [new Customers.MoneyView(74_950, "eur")]),
+                    new OverviewDay(new DateOnly(2026, 11, 23), 41, 36, 12, [new MoneyView(61_200, "eur")]),
+                    new OverviewDay(new DateOnly(2026, 11, 24), 38, 33, 15, [new MoneyView(74_950, "eur")]),
                 ], []);
             s.Responses[422] = "A figure sums past the largest a report can show (report_sum_out_of_range).";
         });

@@ -1,5 +1,6 @@
 using Marten;
 using Weasel.Postgresql.Tables;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Customers;
@@ -12,6 +13,7 @@ namespace WinBack.Api.Features.Reports;
 /// <see cref="EpisodeFacts"/>, in the same transaction as the events, and mark their report group dirty
 /// (<see cref="ReportRollups"/>), from which reports are summed.
 /// </summary>
+[Published]
 public static class LapseEpisodeTable
 {
     public const string Episodes = MartenSetup.SchemaName + ".lapse_episode";

@@ -1,5 +1,6 @@
 using Marten;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Reports;
 

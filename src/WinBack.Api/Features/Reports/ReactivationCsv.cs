@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Reports;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Reports;
 
 namespace WinBack.Api.Features.Reports;

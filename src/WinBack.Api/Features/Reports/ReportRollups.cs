@@ -18,6 +18,7 @@ namespace WinBack.Api.Features.Reports;
 /// group whose money sums past the 64-bit range (only amounts stored before they were bounded get there) is left out and
 /// parked with its reason (<see cref="Loop"/>), which reports list, instead of failing the refresh of everyone.
 /// </summary>
+[Published]
 public static class ReportRollups
 {
     public const string NoChurnReason = "none";

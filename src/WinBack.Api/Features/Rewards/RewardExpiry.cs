@@ -26,6 +26,7 @@ public sealed class ExpiryCursor
 /// again. A customer whose write fails does not hold up the others: it is recorded (<see cref="CustomerLoop"/>) and tried
 /// again by every later run, which expires everything due by then; after N failures in a row it is parked until its next try.
 /// </summary>
+[Published]
 public sealed class RewardExpiry(IDocumentStore store, CustomerEventWriter writer, BackgroundHealth health, TimeProvider wall,
     IOptions<WinBackOptions> options)
 {

@@ -1,4 +1,5 @@
 using Marten;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
 
@@ -8,6 +9,7 @@ namespace WinBack.Api.Features.Rewards;
 /// What a rule has spent of its budget: the account credit it issued in the budget's currency, in total and on
 /// the UTC day of <c>asOf</c>, summed from the reward records (which commit with the rewards themselves).
 /// </summary>
+[Published]
 public static class RuleSpend
 {
     public static async Task<(Money Total, Money Today)?> OfAsync(IQuerySession session, string ruleId, Limits limits,

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
@@ -101,6 +102,7 @@ public sealed class RuleEligibility
     };
 }
 
+[Published]
 public sealed class RuleReward
 {
     /// <summary>account_credit (amount, currency), percent_discount (percent, uses), free_product (sku) or custom (payload).</summary>

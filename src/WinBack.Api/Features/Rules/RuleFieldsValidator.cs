@@ -1,13 +1,15 @@
 using System.Text.RegularExpressions;
 using FluentValidation;
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
 using WinBack.Domain.Webhooks;
-using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Rules;
 
 /// <summary>Every rule a definition must meet; each failure names its field by its JSON path.</summary>
+[Published]
 public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
 {
     public const int MaxDays = 3650;

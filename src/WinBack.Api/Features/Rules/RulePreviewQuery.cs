@@ -1,6 +1,6 @@
 using Marten;
+using WinBack.Api.Features.Engine;
 using WinBack.Api.Features.Rewards;
-using WinBack.Api.Features.Sweeps;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
 

@@ -1,4 +1,5 @@
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
 

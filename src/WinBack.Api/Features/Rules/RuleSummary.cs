@@ -1,11 +1,13 @@
 using JasperFx.Events;
 using Marten.Events.Aggregation;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Rules;
 
 namespace WinBack.Api.Features.Rules;
 
 /// <summary>Read model of one rule, kept by an inline projection in the same transaction as its events.</summary>
+[Published]
 public sealed class RuleSummary : IHasId
 {
     public required string Id { get; init; }

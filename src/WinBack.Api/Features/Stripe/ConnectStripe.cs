@@ -4,8 +4,9 @@ using Marten;
 using Stripe;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
-using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Features.Stripe;
 

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.DataProtection;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Secrets;
 
 namespace WinBack.Api.Features.Stripe;
@@ -7,6 +8,7 @@ namespace WinBack.Api.Features.Stripe;
 /// A tenant's Stripe account as WinBack holds it: both secrets encrypted (<see cref="StripeSecrets"/>),
 /// and their masked forms for display. One per tenant.
 /// </summary>
+[Published]
 public sealed class StripeConnection
 {
     public const string TheId = "stripe";

@@ -1,9 +1,10 @@
 using System.Text.Json;
 using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
-using Marten;
 using Marten.Subscriptions;
+using Marten;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
@@ -17,6 +18,7 @@ namespace WinBack.Api.Features.Stripe;
 /// reversal of the unused credit when it expires or is revoked. Only for tenants connected to Stripe at that moment.
 /// Rows are written in the subscription's transaction and are unique per reward and action.
 /// </summary>
+[Published]
 public sealed class StripeOutbox : SubscriptionBase
 {
     public const string SubscriptionName = "stripe_outbox";

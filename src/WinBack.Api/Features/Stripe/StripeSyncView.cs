@@ -1,4 +1,5 @@
 using Marten;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Customers;
 using static WinBack.Api.Features.Stripe.StripeTables;
@@ -11,6 +12,7 @@ namespace WinBack.Api.Features.Stripe;
 /// <param name="CreditTransactionId">The customer balance transaction that credited it (account_credit).</param>
 /// <param name="ReversalTransactionId">The balance transaction that took the unused credit back (after expiry or revoke).</param>
 /// <param name="PromotionCode">The code the customer enters at checkout (percent_discount), restricted to them.</param>
+[Published]
 public sealed record StripeSyncView(string Status, int Attempts, string? LastError, string? CreditTransactionId, string? ReversalTransactionId,
     string? PromotionCode)
 {

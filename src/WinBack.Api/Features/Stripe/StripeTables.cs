@@ -1,5 +1,6 @@
 using Marten;
 using Weasel.Postgresql.Tables;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
 
 namespace WinBack.Api.Features.Stripe;
@@ -8,6 +9,7 @@ namespace WinBack.Api.Features.Stripe;
 /// <c>stripe_sync</c>: the Stripe outbox, one row per reward and action (credit, reversal, discount) with its retry state;
 /// <c>stripe_inbound_event</c>: every Stripe event received, once (deduplicated by its id), with what became of it.
 /// </summary>
+[Published]
 public static class StripeTables
 {
     public const string Sync = MartenSetup.SchemaName + ".stripe_sync";

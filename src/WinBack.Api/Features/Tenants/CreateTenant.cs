@@ -5,6 +5,7 @@ using Marten;
 using WinBack.Api.Features.ApiKeys;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Features.Tenants;
 
@@ -58,7 +59,7 @@ public sealed class CreateTenantEndpoint(IDocumentSession session, Ids ids, Time
         var mode = request.Mode!.Value;
         var tenant = new Tenant { Id = ids.New("ten"), Name = request.Name!, Mode = mode, CreatedAt = clock.GetUtcNow() };
         var keys = new[] { ApiKeyScope.Admin, ApiKeyScope.Ingest }
-            .Select(scope => MintedApiKey.Mint(ids, clock, mode, scope, ApiScopes.Of(scope)))
+            .Select(scope => MintedApiKey.Mint(ids, clock, mode, scope, scope.AsClaim()))
             .ToList();
 
         session.Insert(tenant);

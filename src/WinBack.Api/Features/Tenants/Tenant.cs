@@ -1,6 +1,10 @@
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Domain.Tenants;
+
 namespace WinBack.Api.Features.Tenants;
 
 /// <summary>A company using WinBack. Platform-level document: it lives outside any tenant's data.</summary>
+[Published]
 public sealed class Tenant
 {
     public required string Id { get; init; }
@@ -8,6 +12,3 @@ public sealed class Tenant
     public required TenantMode Mode { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
 }
-
-/// <summary><c>test</c> tenants get test keys (<c>wb_test_</c>) and, later, a test clock.</summary>
-public enum TenantMode { Live, Test }

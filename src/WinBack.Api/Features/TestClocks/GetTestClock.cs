@@ -2,6 +2,7 @@ using FastEndpoints;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Features.TestClocks;
 

@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Marten;
 using WinBack.Api.Features.Tenants;
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Features.TestClocks;
 
@@ -19,6 +21,7 @@ public sealed class TestClock
 /// redeemed and expire, and where sweeps stand. Live tenants follow the wall clock (<see cref="TimeProvider"/>);
 /// test tenants follow their <see cref="TestClock"/>. Operational timestamps (keys, rules, jobs) stay on the wall clock.
 /// </summary>
+[Published]
 public sealed class TenantClock(IDocumentStore store, TimeProvider wall)
 {
     // A tenant's mode and creation time never change, so they are remembered for the life of the process.

@@ -1,7 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Options;
+using WinBack.Api.Features.Engine;
 using WinBack.Api.Features.Rewards;
-using WinBack.Api.Features.Sweeps;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Common;

@@ -4,6 +4,7 @@ using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Tenants;
 using WinBack.Domain.Webhooks;
 
 namespace WinBack.Api.Features.Webhooks;

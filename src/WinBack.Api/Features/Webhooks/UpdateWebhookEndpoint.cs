@@ -3,6 +3,7 @@ using FluentValidation;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Features.Webhooks;
 

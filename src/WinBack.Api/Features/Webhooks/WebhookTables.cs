@@ -1,5 +1,6 @@
 using Marten;
 using Weasel.Postgresql.Tables;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
 
 namespace WinBack.Api.Features.Webhooks;
@@ -14,6 +15,7 @@ namespace WinBack.Api.Features.Webhooks;
 /// <item><c>webhook_attempt</c>: the log of every attempt.</item>
 /// </list>
 /// </summary>
+[Published]
 public static class WebhookTables
 {
     private const string Schema = MartenSetup.SchemaName;

@@ -1,9 +1,7 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using Marten;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using WinBack.Api.Features.ApiKeys;
 using WinBack.Api.Infrastructure.Errors;
 
 namespace WinBack.Api.Infrastructure.Auth;
@@ -16,7 +14,7 @@ public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    IDocumentStore store,
+    IApiKeyDirectory directory,
     ApiKeyCache cache,
     PlatformKey platformKey) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -39,20 +37,17 @@ public sealed class ApiKeyAuthenticationHandler(
         var key = cache.Get(hash);
         if (key is null)
         {
-            await using var session = store.QuerySession();
-            key = await session.Query<ApiKey>()
-                .Where(k => k.AnyTenant() && k.SecretHash == hash)
-                .FirstOrDefaultAsync(Context.RequestAborted);
-            if (key is null || key.RevokedAt is not null || key.TenantId is null)
+            key = await directory.FindActiveAsync(hash, Context.RequestAborted);
+            if (key is null)
                 return AuthenticateResult.Fail("Unknown or revoked API key.");
             cache.Set(key);
         }
 
         return Success(
-            new Claim(WinBackClaims.KeyId, key.Id),
-            new Claim(WinBackClaims.TenantId, key.TenantId!),
+            new Claim(WinBackClaims.KeyId, key.KeyId),
+            new Claim(WinBackClaims.TenantId, key.TenantId),
             new Claim(WinBackClaims.Mode, key.Mode.ToString()),
-            new Claim(ClaimTypes.Role, ApiScopes.Of(key.Scope)));
+            new Claim(ClaimTypes.Role, key.Scope));
     }
 
     /// <summary>The secret of an <c>Authorization: Bearer</c> header; null when there is none.</summary>

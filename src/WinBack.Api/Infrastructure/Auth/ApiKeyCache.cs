@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Caching.Memory;
-using WinBack.Api.Features.ApiKeys;
 
 namespace WinBack.Api.Infrastructure.Auth;
 
@@ -12,9 +11,9 @@ public sealed class ApiKeyCache(IMemoryCache cache)
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(1);
 
-    public ApiKey? Get(string secretHash) => cache.Get<ApiKey>(Key(secretHash));
+    public ApiKeyIdentity? Get(string secretHash) => cache.Get<ApiKeyIdentity>(Key(secretHash));
 
-    public void Set(ApiKey key) => cache.Set(Key(key.SecretHash), key, Lifetime);
+    public void Set(ApiKeyIdentity key) => cache.Set(Key(key.SecretHash), key, Lifetime);
 
     public void Evict(string secretHash) => cache.Remove(Key(secretHash));
 

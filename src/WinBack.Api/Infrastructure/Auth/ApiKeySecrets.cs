@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using WinBack.Api.Features.Tenants;
+using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Infrastructure.Auth;
 

@@ -1,6 +1,5 @@
 using System.Security.Claims;
-using WinBack.Api.Features.ApiKeys;
-using WinBack.Api.Features.Tenants;
+using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Infrastructure.Auth;
 
@@ -10,8 +9,6 @@ public static class ApiScopes
     public const string Admin = "admin";
     public const string Ingest = "ingest";
     public const string Platform = "platform";
-
-    public static string Of(ApiKeyScope scope) => scope == ApiKeyScope.Admin ? Admin : Ingest;
 }
 
 public static class WinBackClaims

@@ -1,8 +1,9 @@
 namespace WinBack.Api.Infrastructure.Errors;
 
 /// <summary>
-/// Turns exceptions into problem responses. It runs twice in the pipeline with the same mapping:
-/// outermost (auth and body-size failures) and innermost, so that idempotency sees the final status.
+/// Turns exceptions into problem responses, outermost in the pipeline (auth, body size, endpoints). An idempotent
+/// request's exceptions are answered a step earlier, by the idempotency middleware through <see cref="AnswerAsync"/>,
+/// so that it stores the final status; the mapping is the same.
 /// </summary>
 public sealed class ProblemExceptionMiddleware(RequestDelegate next, ILogger<ProblemExceptionMiddleware> logger)
 {
@@ -12,16 +13,24 @@ public sealed class ProblemExceptionMiddleware(RequestDelegate next, ILogger<Pro
         {
             await next(context);
         }
-        catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception exception) when (CanAnswer(context))
         {
-            var problem = ProblemMapping.FromException(exception);
-            if (problem.Status == StatusCodes.Status503ServiceUnavailable)
-                logger.LogWarning("Database unavailable on {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, exception.Message);
-            else if (problem.Status >= 500)
-                logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
-            context.Response.Clear();
-            await ProblemMapping.WriteAsync(context, problem);
+            await AnswerAsync(context, exception, logger);
         }
+    }
+
+    /// <summary>Whether a problem can still be sent: nothing written yet, and the client still listening.</summary>
+    public static bool CanAnswer(HttpContext context) => !context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested;
+
+    public static async Task AnswerAsync(HttpContext context, Exception exception, ILogger logger)
+    {
+        var problem = ProblemMapping.FromException(exception);
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+            logger.LogWarning("Database unavailable on {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, exception.Message);
+        else if (problem.Status >= 500)
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+        context.Response.Clear();
+        await ProblemMapping.WriteAsync(context, problem);
     }
 }
 

@@ -14,7 +14,7 @@ public static class WinBackPipeline
     public static WebApplication UseWinBack(this WebApplication app)
     {
         // Order matters: errors outermost; then who is calling, how fast, whether allowed;
-        // idempotency wraps the endpoint and sees its final status (exceptions mapped innermost).
+        // idempotency wraps the endpoint and answers its exceptions itself, so that it stores the final status.
         app.UseForwardedHeaders();
         app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseMiddleware<ProblemExceptionMiddleware>();
@@ -41,7 +41,6 @@ public static class WinBackPipeline
         app.UseMiddleware<ApiKeyRateLimitMiddleware>();
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
-        app.UseMiddleware<ProblemExceptionMiddleware>();
         app.UseMiddleware<RequestTextMiddleware>();
         app.UseMiddleware<JsonBodyRequiredMiddleware>();
         app.UseFastEndpoints(config =>

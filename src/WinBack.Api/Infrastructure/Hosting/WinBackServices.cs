@@ -1,13 +1,5 @@
 using FastEndpoints;
 using FluentValidation;
-using WinBack.Api.Features.Customers;
-using WinBack.Api.Features.Imports;
-using WinBack.Api.Features.Rewards;
-using WinBack.Api.Features.Rules;
-using WinBack.Api.Features.Sweeps;
-using WinBack.Api.Features.TestClocks;
-using WinBack.Api.Features.Stripe;
-using WinBack.Api.Features.Webhooks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Idempotency;
@@ -22,7 +14,8 @@ namespace WinBack.Api.Infrastructure.Hosting;
 
 public static class WinBackServices
 {
-    public static WebApplicationBuilder AddWinBack(this WebApplicationBuilder builder)
+    /// <summary>The platform's services, then each listed feature's (<see cref="IFeature"/>).</summary>
+    public static WebApplicationBuilder AddWinBack(this WebApplicationBuilder builder, IReadOnlyList<IFeature> features)
     {
         var section = builder.Configuration.GetSection(WinBackOptions.Section);
         var options = section.Get<WinBackOptions>() ?? new WinBackOptions();
@@ -53,30 +46,16 @@ public static class WinBackServices
         services.AddSingleton<Ids>();
         services.AddSingleton(ResolvePlatformKey(options, builder.Environment));
         services.AddHttpContextAccessor();
-        services.AddWinBackMarten(connectionString, options.Role);
+        var featureContext = new FeatureContext(services, options, builder.Environment);
+        foreach (var feature in features)
+            feature.Register(featureContext);
+        services.AddWinBackMarten(connectionString, options.Role, featureContext);
         services.AddSingleton<BackgroundHealth>();
         services.AddSingleton<WorkerNodes>();
-        services.AddSingleton<Features.Platform.PlatformStatusReader>();
         services.AddWinBackTelemetry(builder.Configuration);
-        services.AddSingleton<TenantClock>();
-        services.AddSingleton<CustomerEventWriter>();
-        services.AddSingleton<LapseSweep>();
-        services.AddSingleton<RewardExpiry>();
-        services.AddSingleton<EngineSignal>();
-        services.AddSingleton<WebhookSignal>();
-        services.AddSingleton(new WebhookTarget(options.Webhooks.AllowPrivateTargets));
-        services.AddSingleton<WebhookEndpoints>();
-        services.AddSingleton<WebhookDeliveries>();
         // Stored secrets are encrypted with Data Protection; its key ring lives in PostgreSQL, encrypted with the configured certificate.
         services.AddWinBackDataProtection(keyRing, connectionString);
-        services.AddSecretProtector<StripeSecrets>();
-        services.AddSecretProtector<WebhookSecrets>();
         services.AddSecretProtector<IdempotencyBodies>();
-        services.AddSingleton<StripeClients>();
-        services.AddSingleton<StripeInbound>();
-        services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
-        services.AddSingleton<ImportWakeup>();
-        services.AddSingleton<ImportClaims>();
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
 
         if (options.Role.ServesApi())
@@ -95,13 +74,10 @@ public static class WinBackServices
             // FluentValidation names fields as the JSON does ("'name' must not be empty.").
             ValidatorOptions.Global.DisplayNameResolver = (_, member, _) =>
                 member is null ? null : System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(member.Name);
-            services.AddScoped<RuleWriter>();
-            services.AddScoped<RewardLedger>();
-            services.AddSingleton<TestClockRunner>();
-            services.AddFastEndpoints();
+            // A feature's endpoints are served only when its module is listed.
+            var listed = features.Select(f => f.GetType().Namespace).ToHashSet();
+            services.AddFastEndpoints(discovery => discovery.Filter = endpoint => listed.Contains(endpoint.Namespace));
             services.AddWinBackOpenApi();
-            if (builder.Environment.IsDevelopment())
-                services.AddHostedService<DevelopmentStartup>();
         }
 
         if (options.Role.RunsWorker())
@@ -109,14 +85,8 @@ public static class WinBackServices
             services.AddHostedService<PlaintextSecretSealing>();
             services.AddHostedService<IdempotencyKeyPurge>();
             services.AddSingleton<LoopLeases>();
-            services.AddHostedService<EngineWorker>();
-            services.AddSingleton<WebhookQueue>();
-            services.AddSingleton<WebhookSender>();
-            services.AddHostedService<WebhookDispatcher>();
-            services.AddHostedService<StripeSyncWorker>();
             services.AddSingleton<WorkerHeartbeat>();
             services.AddHostedService(sp => sp.GetRequiredService<WorkerHeartbeat>());
-            services.AddHostedService<CustomerImportRunner>();
         }
 
         return builder;

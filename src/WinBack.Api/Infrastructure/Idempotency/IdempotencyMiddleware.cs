@@ -117,6 +117,11 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
         {
             await next(context);
         }
+        catch (Exception exception) when (ProblemExceptionMiddleware.CanAnswer(context))
+        {
+            // Answered here rather than by the outer middleware, so that the problem's status is the one stored.
+            await ProblemExceptionMiddleware.AnswerAsync(context, exception, logger);
+        }
         catch
         {
             context.Response.Body = original;

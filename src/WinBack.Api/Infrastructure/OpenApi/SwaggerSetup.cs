@@ -42,8 +42,8 @@ public static class SwaggerSetup
             options.CustomSchemaIds(type => type.IsGenericType
                 ? $"{type.Name.Split('`')[0]}Of{string.Join("", type.GetGenericArguments().Select(a => a.Name))}"
                 : type.Name);
-            if (File.Exists(XmlDocs.FilePath))
-                options.IncludeXmlComments(XmlDocs.FilePath);
+            foreach (var path in XmlDocs.FilePaths)
+                options.IncludeXmlComments(path);
         });
         return services;
     }

@@ -10,14 +10,19 @@ public sealed class XmlDocs
 
     private XmlDocs(Dictionary<string, string> summaries) => _summaries = summaries;
 
-    public static string FilePath => Path.Combine(AppContext.BaseDirectory, $"{typeof(XmlDocs).Assembly.GetName().Name}.xml");
+    /// <summary>The API's documentation file and the domain's (whose enums and records the API shows).</summary>
+    public static IReadOnlyList<string> FilePaths =>
+        new[] { typeof(XmlDocs).Assembly, typeof(Domain.Common.Money).Assembly }
+            .Select(a => Path.Combine(AppContext.BaseDirectory, $"{a.GetName().Name}.xml"))
+            .Where(File.Exists)
+            .ToList();
 
     public static XmlDocs Load()
     {
-        if (!File.Exists(FilePath))
-            return new XmlDocs([]);
-        var summaries = XDocument.Load(FilePath).Descendants("member")
+        var summaries = FilePaths.SelectMany(path => XDocument.Load(path).Descendants("member"))
             .Where(m => m.Attribute("name") is not null && m.Element("summary") is not null)
+            // Generated helpers (regex utilities) appear in both files; the first wins.
+            .DistinctBy(m => m.Attribute("name")!.Value)
             .ToDictionary(m => m.Attribute("name")!.Value, m => Normalize(m.Element("summary")!));
         return new XmlDocs(summaries);
     }

@@ -1,9 +1,9 @@
 using Marten;
 using Npgsql;
-using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using OpenTelemetry;
 
 namespace WinBack.Api.Infrastructure.Telemetry;
 
@@ -18,7 +18,6 @@ public static class TelemetrySetup
     {
         services.AddMetrics();
         services.AddSingleton<WinBackMetrics>();
-        services.AddSingleton<QueueGauges>();
         services.ConfigureMarten((sp, options) => options.Listeners.Add(new EventMetrics(sp.GetRequiredService<WinBackMetrics>())));
         if (string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
             return services;

@@ -31,9 +31,9 @@ public sealed class WinBackMetrics
         _webhookLatency = meter.CreateHistogram<double>("winback.webhook.delivery.latency", "s",
             "From the delivery's commit to the outbox to the receiver's 2xx answer.");
         // Read lazily: the readers need the document store, whose session listener needs these metrics.
-        meter.CreateObservableGauge("winback.outbox.depth", () => services.GetRequiredService<QueueGauges>().OutboxDepth(), "{item}",
+        meter.CreateObservableGauge("winback.outbox.depth", () => services.GetService<IQueueGauges>()?.OutboxDepth() ?? [], "{item}",
             "Items waiting in an outbox: webhook deliveries pending, Stripe syncs pending.");
-        meter.CreateObservableGauge("winback.daemon.lag", () => services.GetRequiredService<QueueGauges>().DaemonLag(), "s",
+        meter.CreateObservableGauge("winback.daemon.lag", () => services.GetService<IQueueGauges>()?.DaemonLag() ?? [], "s",
             "Per async projection or subscription: how long ago the oldest event it has not processed yet was appended.");
     }
 

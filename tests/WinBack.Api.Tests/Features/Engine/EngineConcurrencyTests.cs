@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using WinBack.Api.Features.Customers;
-using WinBack.Api.Features.Sweeps;
+using WinBack.Api.Features.Engine;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Tests.Features.Rules;
 using WinBack.Api.Tests.Infrastructure;

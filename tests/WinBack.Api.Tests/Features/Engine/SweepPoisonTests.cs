@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
-using WinBack.Api.Features.Sweeps;
+using WinBack.Api.Features.Engine;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Tests.Features.Rules;
 using WinBack.Api.Tests.Infrastructure;

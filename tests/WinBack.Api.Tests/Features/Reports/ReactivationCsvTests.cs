@@ -1,5 +1,6 @@
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.Reports;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Tests.Features.Reports;
 

@@ -2,7 +2,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
-using WinBack.Api.Features.Sweeps;
+using WinBack.Api.Features.Engine;
 using WinBack.Api.Features.Webhooks;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Tests.Infrastructure;

@@ -1,6 +1,6 @@
 using WinBack.Domain.Customers;
 
-namespace WinBack.Api.Features.Sweeps;
+namespace WinBack.Api.Features.Engine;
 
 /// <summary>Rewards withheld, by reason.</summary>
 public sealed record WithheldView(int Holdout, int Budget, int Cooldown, int PerCustomerCap, int Ineligible);

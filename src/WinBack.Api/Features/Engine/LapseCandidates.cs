@@ -1,9 +1,10 @@
 using Marten;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
 
-namespace WinBack.Api.Features.Sweeps;
+namespace WinBack.Api.Features.Engine;
 
 /// <summary>
 /// The customer summaries a rule's trigger can have caught by <c>asOf</c>, read through the (tenant, status, last
@@ -11,6 +12,7 @@ namespace WinBack.Api.Features.Sweeps;
 /// customers near or past the window, not all customers. The sweep and the preview share it; the domain
 /// (<see cref="RuleAudience"/>) makes the exact call per customer.
 /// </summary>
+[Published]
 public static class LapseCandidates
 {
     // Customers in an open lapse episode are the engine's already; they cannot lapse again.

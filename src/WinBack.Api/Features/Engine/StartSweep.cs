@@ -4,7 +4,7 @@ using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 
-namespace WinBack.Api.Features.Sweeps;
+namespace WinBack.Api.Features.Engine;
 
 public sealed class StartSweepEndpoint(IDocumentSession session, TenantClock clock, Ids ids, TimeProvider wall, EngineSignal signal)
     : EndpointWithoutRequest<SweepJobView>

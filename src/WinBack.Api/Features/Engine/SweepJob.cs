@@ -1,8 +1,10 @@
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
 
-namespace WinBack.Api.Features.Sweeps;
+namespace WinBack.Api.Features.Engine;
 
+[Published]
 public enum SweepStatus { Queued, Running, Succeeded, Failed }
 
 /// <summary>What one sweep did. Withheld counts are by reason.</summary>
@@ -24,6 +26,7 @@ public sealed record SweepCounts(int Examined, int Lapsed, int Rewarded, IReadOn
 }
 
 /// <summary>A sweep asked for through the API; the worker runs it. Platform-level, so the worker finds queued jobs of all tenants.</summary>
+[Published]
 public sealed class SweepJob : IHasId
 {
     public required string Id { get; init; }

@@ -1,12 +1,12 @@
 using Marten;
-using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Hosting.Server;
 using WinBack.Api.Features.ApiKeys;
-using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Tenants;
 
-namespace WinBack.Api.Infrastructure.Hosting;
+namespace WinBack.Api.Features.Tenants;
 
 /// <summary>
 /// Development only: makes sure a demo tenant exists and prints a fresh admin key for it, with the

@@ -8,7 +8,7 @@ using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
 
-namespace WinBack.Api.Features.Sweeps;
+namespace WinBack.Api.Features.Engine;
 
 /// <summary>
 /// One lapse sweep of a tenant at a moment of its clock: for every active rule, highest priority first, the
@@ -19,6 +19,7 @@ namespace WinBack.Api.Features.Sweeps;
 /// alone, with its reason recorded (<see cref="CustomerLoop"/>); one that keeps failing is parked and skipped until its
 /// next try is due, so it never holds up the rest of the sweep or a test clock.
 /// </summary>
+[Published]
 public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer, BackgroundHealth health, Ids ids, TimeProvider wall)
 {
     public const string CustomerLoop = "sweep_customer";

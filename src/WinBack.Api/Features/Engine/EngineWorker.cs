@@ -4,8 +4,9 @@ using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.Rewards;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Domain.Tenants;
 
-namespace WinBack.Api.Features.Sweeps;
+namespace WinBack.Api.Features.Engine;
 
 /// <summary>Wakes the engine worker early, when a sweep was just asked for in this process.</summary>
 public sealed class EngineSignal : WakeSignal;

@@ -3,7 +3,7 @@ using Marten;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 
-namespace WinBack.Api.Features.Sweeps;
+namespace WinBack.Api.Features.Engine;
 
 public sealed class GetSweepRequest
 {

@@ -1,13 +1,13 @@
 using System.Diagnostics.Metrics;
-using WinBack.Api.Features.Platform;
+using WinBack.Api.Infrastructure.Telemetry;
 
-namespace WinBack.Api.Infrastructure.Telemetry;
+namespace WinBack.Api.Features.Platform;
 
 /// <summary>
 /// The gauges' readings, from the same queries as GET /v1/platform/status. A reader collects them on its own thread (every
 /// 60 s by default), so waiting on the query there blocks nothing else; a failed or slow read reports nothing.
 /// </summary>
-public sealed class QueueGauges(PlatformStatusReader reader, ILogger<QueueGauges> logger)
+public sealed class QueueGauges(PlatformStatusReader reader, ILogger<QueueGauges> logger) : IQueueGauges
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(5);
 

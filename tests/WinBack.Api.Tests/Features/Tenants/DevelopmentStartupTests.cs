@@ -1,13 +1,13 @@
-using System.Net;
 using System.Net.Http.Json;
+using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
-using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Tests.Infrastructure;
 
-namespace WinBack.Api.Tests.Infrastructure.Hosting;
+namespace WinBack.Api.Tests.Features.Tenants;
 
 public sealed class DevelopmentApp : WinBackApp
 {

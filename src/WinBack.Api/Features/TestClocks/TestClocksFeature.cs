@@ -1,0 +1,14 @@
+using WinBack.Api.Infrastructure.Hosting;
+
+namespace WinBack.Api.Features.TestClocks;
+
+public sealed class TestClocksFeature : IFeature
+{
+    public void Register(FeatureContext feature)
+    {
+        feature.Store(options => options.Schema.For<TestClock>().SingleTenanted());
+        feature.Services.AddSingleton<TenantClock>();
+        if (feature.ServesApi)
+            feature.Services.AddSingleton<TestClockRunner>();
+    }
+}

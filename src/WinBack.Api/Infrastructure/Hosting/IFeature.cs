@@ -1,0 +1,36 @@
+using Marten;
+
+namespace WinBack.Api.Infrastructure.Hosting;
+
+/// <summary>
+/// A feature folder's one entry point: it registers its services, its part of the Marten store (documents, tables,
+/// projections, subscriptions) and its background work. The host lists the features (Program.cs); Infrastructure
+/// knows none of them, and a feature's endpoints are served only when its module is listed.
+/// </summary>
+public interface IFeature
+{
+    void Register(FeatureContext feature);
+}
+
+/// <summary>What a feature registers into: the services, the options, the process's role, and the Marten store.</summary>
+public sealed class FeatureContext(IServiceCollection services, WinBackOptions options, IHostEnvironment environment)
+{
+    private readonly List<Action<StoreOptions>> _store = [];
+    private readonly List<Action<MartenServiceCollectionExtensions.MartenConfigurationExpression>> _marten = [];
+
+    public IServiceCollection Services { get; } = services;
+    public WinBackOptions Options { get; } = options;
+    public IHostEnvironment Environment { get; } = environment;
+    public bool ServesApi => Options.Role.ServesApi();
+    public bool RunsWorker => Options.Role.RunsWorker();
+
+    /// <summary>Documents, tables, projections: applied to the one store when it is built.</summary>
+    public void Store(Action<StoreOptions> configure) => _store.Add(configure);
+
+    /// <summary>Subscriptions and other registrations on Marten's builder.</summary>
+    public void Marten(Action<MartenServiceCollectionExtensions.MartenConfigurationExpression> configure) => _marten.Add(configure);
+
+    internal void ApplyTo(StoreOptions options) => _store.ForEach(configure => configure(options));
+
+    internal void ApplyTo(MartenServiceCollectionExtensions.MartenConfigurationExpression marten) => _marten.ForEach(configure => configure(marten));
+}
