@@ -2,6 +2,8 @@
 # Runs the issue-3 ingestion benchmarks on this machine and prints the figures for docs/benchmarks.md.
 # Needs: wrk (apt-get install wrk), python3, PostgreSQL binaries, curl. Not part of CI.
 #   bash bench/run.sh [import-size]        (default 1,000,000 customers)
+#   OTLP=1 bash bench/run.sh ...           the same with OpenTelemetry on: OTEL_EXPORTER_OTLP_ENDPOINT points the API at a
+#                                          local sink (bench/otlp-sink.py) that accepts every export over OTLP/HTTP and discards it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IMPORT_SIZE=${1:-1000000}
@@ -14,7 +16,16 @@ dotnet build bench/Baseline -c Release -v q -nologo >/dev/null
 echo "== PostgreSQL (fsync on, as in production)"
 start_postgres winback baseline
 
+if [ "${OTLP:-0}" = 1 ]; then
+  SINK_PORT=$(free_port)
+  python3 bench/otlp-sink.py "$SINK_PORT" > "$WORK/otlp-sink.log" 2>&1 &
+  SINK_PID=$!
+  trap 'kill "$SINK_PID" 2>/dev/null; sleep 0.5; cat "$WORK/otlp-sink.log"; cleanup' EXIT
+  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$SINK_PORT" OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf
+  echo "== OpenTelemetry on: OTLP/HTTP to a discarding sink on port $SINK_PORT"
+fi
 start_api
+unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_PROTOCOL
 BASE_PORT=$(free_port)
 BASELINE_DB="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=baseline" \
   dotnet bench/Baseline/bin/Release/net10.0/Baseline.dll --urls "http://127.0.0.1:$BASE_PORT" > "$WORK/baseline.log" 2>&1 &

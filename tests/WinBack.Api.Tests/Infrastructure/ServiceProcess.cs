@@ -1,6 +1,10 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text.Json;
 
 namespace WinBack.Api.Tests.Infrastructure;
 
@@ -13,6 +17,13 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly Process _process;
 
     public HttpClient Http { get; }
+
+    public int Pid => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>What the process wrote to stdout and stderr, line by line, for a test's assertions and failure messages.</summary>
+    public ConcurrentQueue<string> Output { get; } = new();
 
     private ServiceProcess(Process process, HttpClient http) => (_process, Http) = (process, http);
 
@@ -40,17 +51,34 @@ public sealed class ServiceProcess : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())
             start.Environment[key] = value;
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        var service = new ServiceProcess(process, http);
+        process.OutputDataReceived += (_, line) => { if (line.Data is not null) service.Output.Enqueue(line.Data); };
+        process.ErrorDataReceived += (_, line) => { if (line.Data is not null) service.Output.Enqueue(line.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var service = new ServiceProcess(process, http);
         await WaitUntilAsync(async () =>
         {
             try { return (await http.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK; }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException) { return false; }
         }, TimeSpan.FromSeconds(60), $"the {role} process ready");
         return service;
+    }
+
+    /// <summary>Creates a test-mode tenant and returns the secret of its key with the given scope (admin or ingest).</summary>
+    public async Task<string> CreateTenantKeyAsync(string name, string scope)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tenants") { Content = JsonContent.Create(new { name, mode = "test" }) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", WinBackApp.PlatformKey);
+        var tenant = await (await Http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
+        return tenant.GetProperty("apiKeys").EnumerateArray().Single(k => k.GetProperty("scope").GetString() == scope).GetProperty("secret").GetString()!;
+    }
+
+    /// <summary>A client of this process that sends the key, or the platform key when none is given.</summary>
+    public HttpClient ClientWithKey(string? key = null)
+    {
+        var client = new HttpClient { BaseAddress = Http.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key ?? WinBackApp.PlatformKey);
+        return client;
     }
 
     /// <summary>SIGKILL: no graceful stop, no cleanup; its PostgreSQL sessions end when the OS closes its sockets.</summary>

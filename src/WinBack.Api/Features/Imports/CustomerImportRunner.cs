@@ -58,7 +58,8 @@ public sealed class CustomerImportRunner(IDocumentStore store, ImportClaims clai
             catch (Exception e)
             {
                 // The database is away, most likely: the job's lease runs out and it is taken again.
-                logger.LogWarning(e, "The import runner could not go on with import {ImportId}; it tries again", claim?.ImportId);
+                logger.LogWarning(LoopFailures.WorthAStack(e), "The import runner could not go on with import {ImportId} ({Error}); it tries again",
+                    claim?.ImportId, e.Message);
             }
             if (claim is null)
             {

@@ -43,7 +43,7 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 // The database is away, or the loop failed outside its own isolation: wait, then try to lead again.
-                logger.LogWarning(e, "The {Loop} loop stopped leading; it tries again", LoopName);
+                logger.LogWarning(LoopFailures.WorthAStack(e), "The {Loop} loop stopped leading ({Error}); it tries again", LoopName, e.Message);
             }
             try { await Task.Delay(poll, stoppingToken); }
             catch (OperationCanceledException) { return; }

@@ -105,7 +105,7 @@ public sealed class WorkerHeartbeat(WorkerNodes nodes, IServiceProvider services
                 catch (Exception e) when (!stoppingToken.IsCancellationRequested)
                 {
                     // The database is away (or anything else): a heartbeat must never stop the host.
-                    logger.LogWarning(e, "Worker {WorkerId} could not write its heartbeat; it tries again", Id);
+                    logger.LogWarning(LoopFailures.WorthAStack(e), "Worker {WorkerId} could not write its heartbeat ({Error}); it tries again", Id, e.Message);
                 }
             }
             try { await Task.Delay(Check, stoppingToken); }

@@ -24,7 +24,7 @@ public sealed class DurabilityTests
         var connectionString = await TestDatabaseServer.CreateDatabaseAsync();
         await using var server = await ServiceProcess.StartAsync(connectionString);
         var http = server.Http;
-        var ingestKey = await CreateTenantAsync(http);
+        var ingestKey = await server.CreateTenantKeyAsync("durable", "ingest");
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ingestKey);
 
         var acknowledged = new ConcurrentBag<(string Customer, string ActivityId)>();
@@ -72,13 +72,5 @@ public sealed class DurabilityTests
             var summary = await http.GetFromJsonAsync<JsonElement>($"/v1/customers/{customer.Key}");
             summary.GetProperty("orderCount").GetInt32().ShouldBe(stored.Count, "the summary matches the stream");
         }
-    }
-
-    private static async Task<string> CreateTenantAsync(HttpClient http)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tenants") { Content = JsonContent.Create(new { name = "durable", mode = "test" }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", WinBackApp.PlatformKey);
-        var tenant = await (await http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
-        return tenant.GetProperty("apiKeys").EnumerateArray().Single(k => k.GetProperty("scope").GetString() == "ingest").GetProperty("secret").GetString()!;
     }
 }

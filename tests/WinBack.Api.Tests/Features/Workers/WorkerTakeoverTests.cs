@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using WinBack.Api.Tests.Infrastructure;
@@ -37,7 +36,7 @@ public sealed class WorkerTakeoverTests(ITestOutputHelper output)
         await using var leader = await ServiceProcess.StartAsync(connectionString, "worker", Settings);
         await using var standby = await ServiceProcess.StartAsync(connectionString, "worker", Settings);
 
-        var admin = await AdminClientAsync(api.Http);
+        using var admin = api.ClientWithKey(await api.CreateTenantKeyAsync("takeover", "admin"));
         var endpoint = await admin.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Url, events = new[] { "*" } });
         endpoint.StatusCode.ShouldBe(HttpStatusCode.Created, await endpoint.Content.ReadAsStringAsync());
         var endpointId = (await endpoint.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
@@ -62,17 +61,5 @@ public sealed class WorkerTakeoverTests(ITestOutputHelper output)
         ids.Distinct().Count().ShouldBe(Pings, "every message arrives");
         (ids.Count - Pings).ShouldBeLessThanOrEqualTo(TenantCap, "a message is sent twice only if it was in flight when the leader died");
         output.WriteLine($"{ids.Count - Pings} sent twice (in flight at the kill).");
-    }
-
-    private static async Task<HttpClient> AdminClientAsync(HttpClient api)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tenants") { Content = JsonContent.Create(new { name = "takeover", mode = "test" }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", WinBackApp.PlatformKey);
-        var tenant = await (await api.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
-        var secret = tenant.GetProperty("apiKeys").EnumerateArray().Single(k => k.GetProperty("scope").GetString() == "admin")
-            .GetProperty("secret").GetString()!;
-        var admin = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
-        return admin;
     }
 }

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Api.Tests.Infrastructure;
 
 namespace WinBack.Api.Tests.Infrastructure.Errors;
@@ -10,28 +9,24 @@ namespace WinBack.Api.Tests.Infrastructure.Errors;
 /// <summary>The service on a PostgreSQL cluster of its own, which a test stops and starts again on the same port.</summary>
 public sealed class OwnClusterApp : WinBackApp
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), $"winback-dbdown-{Guid.NewGuid():N}");
-    private LocalPostgres? _cluster;
-
-    private LocalPostgresOptions Options(int? port) => new(Path.Combine(_root, "pg")) { Durable = false, Port = port };
+    private OwnCluster? _cluster;
 
     protected override async Task<string> DatabaseAsync()
     {
-        _cluster = await LocalPostgres.StartAsync(Options(port: null));
-        return _cluster.ConnectionStringFor(_cluster.Database);
+        _cluster = await OwnCluster.StartAsync();
+        return _cluster.ConnectionString;
     }
 
     /// <summary>pg_ctl stop -m fast: sessions are ended, then the server goes away.</summary>
     public Task StopDatabaseAsync() => _cluster!.StopAsync();
 
-    public async Task StartDatabaseAsync() => _cluster = await LocalPostgres.StartAsync(Options(_cluster!.Port));
+    public Task StartDatabaseAsync() => _cluster!.StartAgainAsync();
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
         if (_cluster is not null)
-            await _cluster.StopAsync();
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+            await _cluster.DisposeAsync();
     }
 }
 
