@@ -14,6 +14,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Its process id: what the status endpoint and an import's lease name it by.</summary>
+    public int Pid => _process.Id;
+
     private ServiceProcess(Process process, HttpClient http) => (_process, Http) = (process, http);
 
     /// <param name="role">WinBack__Role: all, api or worker.</param>

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using WinBack.Api.Tests.Infrastructure;
@@ -13,31 +11,21 @@ namespace WinBack.Api.Tests.Features.Workers;
 /// killed with SIGKILL, or stopped with SIGTERM, in the middle of a burst of deliveries; the other takes over, and every
 /// message arrives.
 /// </summary>
+[Collection(WorkerProcesses.Name)]
 public sealed class WorkerTakeoverTests(ITestOutputHelper output)
 {
     private const int Pings = 600;
     private const int TenantCap = 128;
-
-    private static readonly Dictionary<string, string> Settings = new()
-    {
-        ["WinBack__Webhooks__AllowPrivateTargets"] = "true",
-        ["WinBack__Workers__TakeoverPoll"] = "00:00:01",
-    };
 
     [Theory]
     [InlineData("SIGKILL")]
     [InlineData("SIGTERM")]
     public async Task Webhook_deliveries_go_on_when_the_leading_worker_is_killed(string signal)
     {
-        var connectionString = await TestDatabaseServer.CreateDatabaseAsync();
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Delay = TimeSpan.FromMilliseconds(200);
-        await using var api = await ServiceProcess.StartAsync(connectionString, "api", Settings);
-        // The first worker leads every loop: it started alone. The second waits to take over.
-        await using var leader = await ServiceProcess.StartAsync(connectionString, "worker", Settings);
-        await using var standby = await ServiceProcess.StartAsync(connectionString, "worker", Settings);
-
-        var admin = await AdminClientAsync(api.Http);
+        await using var cluster = await WorkerCluster.StartAsync();
+        var admin = (await cluster.CreateTenantAsync("test")).Admin;
         var endpoint = await admin.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Url, events = new[] { "*" } });
         endpoint.StatusCode.ShouldBe(HttpStatusCode.Created, await endpoint.Content.ReadAsStringAsync());
         var endpointId = (await endpoint.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
@@ -48,8 +36,7 @@ public sealed class WorkerTakeoverTests(ITestOutputHelper output)
             "a quarter of the pings arrive from the first worker");
         var arrivedBeforeKill = receiver.Arrived.Count;
         arrivedBeforeKill.ShouldBeLessThan(Pings, "the kill must land in the middle of the burst");
-        var killedAt = Stopwatch.StartNew();
-        await (signal == "SIGKILL" ? leader.KillAsync() : leader.TerminateAsync());
+        var killedAt = await WorkerCluster.StopAsync(cluster.Leader, signal);
 
         // A dead process sends nothing: whatever arrives after the kill comes from the worker that took over.
         await ServiceProcess.WaitUntilAsync(() => Task.FromResult(receiver.Arrived.Count > arrivedBeforeKill), TimeSpan.FromSeconds(30),
@@ -62,17 +49,5 @@ public sealed class WorkerTakeoverTests(ITestOutputHelper output)
         ids.Distinct().Count().ShouldBe(Pings, "every message arrives");
         (ids.Count - Pings).ShouldBeLessThanOrEqualTo(TenantCap, "a message is sent twice only if it was in flight when the leader died");
         output.WriteLine($"{ids.Count - Pings} sent twice (in flight at the kill).");
-    }
-
-    private static async Task<HttpClient> AdminClientAsync(HttpClient api)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tenants") { Content = JsonContent.Create(new { name = "takeover", mode = "test" }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", WinBackApp.PlatformKey);
-        var tenant = await (await api.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
-        var secret = tenant.GetProperty("apiKeys").EnumerateArray().Single(k => k.GetProperty("scope").GetString() == "admin")
-            .GetProperty("secret").GetString()!;
-        var admin = new HttpClient { BaseAddress = api.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
-        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
-        return admin;
     }
 }
