@@ -24,8 +24,10 @@ public sealed class ImportTakeoverTests(ITestOutputHelper output)
 
         await ServiceProcess.WaitUntilAsync(async () => await LinesReadAsync() >= Lines / 4, TimeSpan.FromSeconds(60),
             "a quarter of the lines imported");
-        var holder = (await cluster.ImportHolderAsync(tenant.Id, import)).ShouldNotBeNull("a worker holds the import");
-        var killedAt = await WorkerCluster.StopAsync(holder, signal);
+        ServiceProcess? holder = null;
+        await ServiceProcess.WaitUntilAsync(async () => (holder = await cluster.ImportHolderAsync(tenant.Id, import)) is not null,
+            TimeSpan.FromSeconds(30), "a worker holding the import");
+        var killedAt = await WorkerCluster.StopAsync(holder!, signal);
         var readByTheFirst = await LinesReadAsync();
         readByTheFirst.ShouldBeLessThan(Lines, "the signal must land in the middle of the import");
         await ServiceProcess.WaitUntilAsync(async () => await LinesReadAsync() > readByTheFirst, TimeSpan.FromSeconds(30),
