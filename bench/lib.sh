@@ -7,6 +7,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 cleanup() {
   [ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null || true
+  for pid in ${WORKER_PIDS[@]+"${WORKER_PIDS[@]}"}; do kill "$pid" 2>/dev/null || true; done
   [ -n "${BASE_PID:-}" ] && kill "$BASE_PID" 2>/dev/null || true
   as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast -w stop >/dev/null 2>&1 || true
 }
@@ -22,22 +23,41 @@ start_postgres() {
   for db in "$@"; do psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "create database $db" >/dev/null; done
 }
 
-# start_api: the Release build on database winback; sets API_PORT, API_PID, PLATFORM.
-start_api() {
-  API_PORT=$(free_port)
-  PLATFORM=wb_platform_bench_$(date +%s)
+# run_service role port log: one process of the Release build on database winback, in the background (its pid in $!).
+run_service() {
   # The key ring certificate that Production requires, made as the service's start-up message says.
   [ -f "$WORK/dp.pfx" ] || { openssl req -x509 -newkey rsa:3072 -sha256 -days 30 -nodes -subj /CN=winback-bench \
       -keyout "$WORK/dp.key" -out "$WORK/dp.crt" 2>/dev/null && openssl pkcs12 -export -inkey "$WORK/dp.key" -in "$WORK/dp.crt" \
       -out "$WORK/dp.pfx" -passout pass:bench; }
-  ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__WinBack="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
+  WinBack__Role=$1 ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__WinBack="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
     WinBack__PlatformKey=$PLATFORM WinBack__RateLimit__RequestsPerSecond=10000000 WinBack__RateLimit__Burst=10000000 \
     WinBack__RateLimit__TenantRequestsPerSecond=10000000 WinBack__RateLimit__TenantBurst=10000000 \
     WinBack__DataProtection__Certificate="$WORK/dp.pfx" WinBack__DataProtection__CertificatePassword=bench \
     Logging__LogLevel__Default=Warning \
-    dotnet "${API_DLL:-src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll}" --urls "http://127.0.0.1:$API_PORT" > "$WORK/api.log" 2>&1 &
+    dotnet "${API_DLL:-src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll}" --urls "http://127.0.0.1:$2" > "$3" 2>&1 &
+}
+
+wait_ready() { until curl -sf "http://127.0.0.1:$1/health/ready" >/dev/null; do sleep 0.5; done; }
+
+# start_api: the API (role all, or $API_ROLE) on database winback; sets API_PORT, API_PID, PLATFORM.
+start_api() {
+  API_PORT=$(free_port)
+  PLATFORM=wb_platform_bench_$(date +%s)
+  run_service "${API_ROLE:-all}" "$API_PORT" "$WORK/api.log"
   API_PID=$!
-  until curl -sf "http://127.0.0.1:$API_PORT/health/ready" >/dev/null; do sleep 0.5; done
+  wait_ready "$API_PORT"
+}
+
+# start_workers n: n more processes with WinBack__Role=worker (after start_api); appends their pids to WORKER_PIDS.
+WORKER_PIDS=()
+start_workers() {
+  local i port
+  for ((i = 0; i < $1; i++)); do
+    port=$(free_port)
+    run_service worker "$port" "$WORK/worker-${#WORKER_PIDS[@]}.log"
+    WORKER_PIDS+=($!)
+    wait_ready "$port"
+  done
 }
 
 # create_tenant mode scope: prints the new tenant's key of that scope.

@@ -18,6 +18,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Its process id: what the status endpoint and an import's lease name it by.</summary>
     public int Pid => _process.Id;
 
     public bool HasExited => _process.HasExited;

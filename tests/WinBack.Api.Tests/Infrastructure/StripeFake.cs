@@ -38,6 +38,9 @@ public sealed class StripeFake : IAsyncDisposable
     public List<JsonObject> PromotionCodes { get; } = [];
     public string ApiBase { get; private set; } = "";
 
+    /// <summary>How long each answer takes after the work is done (a slow Stripe): a caller killed meanwhile never hears of it.</summary>
+    public TimeSpan Delay { get; set; }
+
     private StripeFake(WebApplication app) => _app = app;
 
     public static async Task<StripeFake> StartAsync()
@@ -87,6 +90,8 @@ public sealed class StripeFake : IAsyncDisposable
             StripeFailure.Timeout => await AnswerTooLateAsync(request, form, key, context),
             _ => Answer(request, form, key),
         };
+        if (Delay > TimeSpan.Zero)
+            await Task.Delay(Delay);
         Calls.Enqueue(new StripeCall(request.Method, request.Path, form, key, status));
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json";

@@ -150,7 +150,7 @@ public sealed class WorkerOptions
     public TimeSpan LostAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long an import stays with the worker that took it without a checkpoint; then another may resume it.</summary>
-    public TimeSpan ImportLease { get; set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan ImportLease { get; set; } = TimeSpan.FromSeconds(20);
     /// <summary>How often an idle worker looks for a queued import (an upload to the same process wakes it at once).</summary>
     public TimeSpan ImportPoll { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Lines per batch: the lines written together, and a checkpoint after each.</summary>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -12,31 +11,30 @@ namespace WinBack.Api.Tests.Features.Workers;
 /// killed with SIGKILL, or stopped with SIGTERM, in the middle of a burst of deliveries; the other takes over, and every
 /// message arrives.
 /// </summary>
+[Collection(WorkerProcesses.Name)]
 public sealed class WorkerTakeoverTests(ITestOutputHelper output)
 {
     private const int Pings = 600;
     private const int TenantCap = 128;
-
-    private static readonly Dictionary<string, string> Settings = new()
-    {
-        ["WinBack__Webhooks__AllowPrivateTargets"] = "true",
-        ["WinBack__Workers__TakeoverPoll"] = "00:00:01",
-    };
 
     [Theory]
     [InlineData("SIGKILL")]
     [InlineData("SIGTERM")]
     public async Task Webhook_deliveries_go_on_when_the_leading_worker_is_killed(string signal)
     {
-        var connectionString = await TestDatabaseServer.CreateDatabaseAsync();
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Delay = TimeSpan.FromMilliseconds(200);
+<<<<<<< HEAD
         await using var api = await ServiceProcess.StartAsync(connectionString, "api", Settings);
         // The first worker leads every loop: it started alone. The second waits to take over.
         await using var leader = await ServiceProcess.StartAsync(connectionString, "worker", Settings);
         await using var standby = await ServiceProcess.StartAsync(connectionString, "worker", Settings);
 
         using var admin = api.ClientWithKey(await api.CreateTenantKeyAsync("takeover", "admin"));
+=======
+        await using var cluster = await WorkerCluster.StartAsync();
+        var admin = (await cluster.CreateTenantAsync("test")).Admin;
+>>>>>>> i15-kills
         var endpoint = await admin.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Url, events = new[] { "*" } });
         endpoint.StatusCode.ShouldBe(HttpStatusCode.Created, await endpoint.Content.ReadAsStringAsync());
         var endpointId = (await endpoint.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
@@ -47,8 +45,7 @@ public sealed class WorkerTakeoverTests(ITestOutputHelper output)
             "a quarter of the pings arrive from the first worker");
         var arrivedBeforeKill = receiver.Arrived.Count;
         arrivedBeforeKill.ShouldBeLessThan(Pings, "the kill must land in the middle of the burst");
-        var killedAt = Stopwatch.StartNew();
-        await (signal == "SIGKILL" ? leader.KillAsync() : leader.TerminateAsync());
+        var killedAt = await WorkerCluster.StopAsync(cluster.Leader, signal);
 
         // A dead process sends nothing: whatever arrives after the kill comes from the worker that took over.
         await ServiceProcess.WaitUntilAsync(() => Task.FromResult(receiver.Arrived.Count > arrivedBeforeKill), TimeSpan.FromSeconds(30),
