@@ -24,17 +24,8 @@ public sealed class WorkerTakeoverTests(ITestOutputHelper output)
     {
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Delay = TimeSpan.FromMilliseconds(200);
-<<<<<<< HEAD
-        await using var api = await ServiceProcess.StartAsync(connectionString, "api", Settings);
-        // The first worker leads every loop: it started alone. The second waits to take over.
-        await using var leader = await ServiceProcess.StartAsync(connectionString, "worker", Settings);
-        await using var standby = await ServiceProcess.StartAsync(connectionString, "worker", Settings);
-
-        using var admin = api.ClientWithKey(await api.CreateTenantKeyAsync("takeover", "admin"));
-=======
         await using var cluster = await WorkerCluster.StartAsync();
         var admin = (await cluster.CreateTenantAsync("test")).Admin;
->>>>>>> i15-kills
         var endpoint = await admin.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Url, events = new[] { "*" } });
         endpoint.StatusCode.ShouldBe(HttpStatusCode.Created, await endpoint.Content.ReadAsStringAsync());
         var endpointId = (await endpoint.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
