@@ -37,22 +37,18 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
         var batch = new List<string>(BatchSize);
         foreach (var rule in rules)
         {
-            foreach (var status in LapseCandidates.StatusesFor(rule.Definition))
+            await foreach (var customerId in LapseCandidates.IdsAsync(session, rule.Definition, asOf, ct))
             {
-                var candidates = LapseCandidates.Query(session, rule.Definition, status, asOf).Select(c => c.Id);
-                await foreach (var customerId in candidates.ToAsyncEnumerable(ct))
-                {
-                    // A customer found through two rules is decided once, against all rules; a parked one waits for its next try.
-                    if (!decided.Add(customerId) || failing.Waiting(tenantId, customerId, wall.GetUtcNow()))
-                        continue;
-                    batch.Add(customerId);
-                    if (batch.Count < BatchSize)
-                        continue;
-                    counts = counts.Add(await DecideAsync(tenantId, rules, batch, asOf, failing, ct));
-                    batch.Clear();
-                    if (progress is not null)
-                        await progress(counts);
-                }
+                // A customer found through two rules is decided once, against all rules; a parked one waits for its next try.
+                if (!decided.Add(customerId) || failing.Waiting(tenantId, customerId, wall.GetUtcNow()))
+                    continue;
+                batch.Add(customerId);
+                if (batch.Count < BatchSize)
+                    continue;
+                counts = counts.Add(await DecideAsync(tenantId, rules, batch, asOf, failing, ct));
+                batch.Clear();
+                if (progress is not null)
+                    await progress(counts);
             }
         }
         if (batch.Count > 0)
