@@ -71,19 +71,6 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
         }
     }
 
-    // A step that cannot even start (the database is away) is logged and skipped; the other steps of the pass still run.
-    private async Task StepAsync(string what, Func<Task> step)
-    {
-        try
-        {
-            await step();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "The engine could not {Step}; it tries again on its next pass", what);
-        }
-    }
-
     private async Task ForEachTenantAsync(string loop, IReadOnlyList<string> tenants, Func<string, Task> run, CancellationToken ct)
     {
         var failing = await health.FailingAsync(loop, ct);

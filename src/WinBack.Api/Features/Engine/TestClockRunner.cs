@@ -3,10 +3,10 @@ using Microsoft.Extensions.Options;
 using WinBack.Api.Features.Rewards;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Hosting;
-using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
+using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.Engine;
 
@@ -26,7 +26,7 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
 
     public async Task<DateTimeOffset> AdvanceAsync(string tenantId, DateTimeOffset to, CancellationToken ct)
     {
-        await using var turn = await ExclusiveRun.AcquireAsync(store, $"clock/{tenantId}", ct);
+        await using var turn = await SessionLock.AcquireAsync(store, LockKeys.Clock(tenantId), ct);
         var now = await clock.NowAsync(tenantId, ct);
         if (to < now)
             throw new DomainRuleViolated(ClockWouldGoBack, $"The test clock is at {now:yyyy-MM-ddTHH:mm:ssZ}; it never goes back.");

@@ -52,18 +52,6 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         }
     }
 
-    private async Task StepAsync(string what, Func<Task> step)
-    {
-        try
-        {
-            await step();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Could not {Step}; it tries again in a second", what);
-        }
-    }
-
     private async Task SendDueAsync(CancellationToken ct)
     {
         // One read and decryption of each tenant's key per batch, not per row.
