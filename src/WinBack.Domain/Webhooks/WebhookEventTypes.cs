@@ -42,7 +42,14 @@ public static class WebhookEventTypes
     public static readonly IReadOnlyList<Type> Published = Sources.Select(s => s.Event).Distinct().ToArray();
 
     /// <summary>The webhook type of a stored event, or null for events that are not published.</summary>
-    public static string? Of(object e) => Sources.FirstOrDefault(s => s.Event == e.GetType() && s.When(e)).Type;
+    public static string? Of(object e)
+    {
+        // A plain loop: the writer asks this of every event it appends.
+        foreach (var (source, type, when) in Sources)
+            if (source == e.GetType() && when(e))
+                return type;
+        return null;
+    }
 
     private static (Type, string, Func<object, bool>) Source<T>(string type, Func<T, bool>? when = null) =>
         (typeof(T), type, e => when?.Invoke((T)e) ?? true);
