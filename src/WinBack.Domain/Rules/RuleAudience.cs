@@ -12,17 +12,8 @@ public static class RuleAudience
     /// The moment the customer crossed the trigger's window of <paramref name="days"/>, or null when the trigger
     /// does not apply to them (no qualifying activity, not cancelled, or has purchased).
     /// </summary>
-    public static DateTimeOffset? CrossingAt(Trigger trigger, int days, Customer customer)
-    {
-        var window = TimeSpan.FromDays(days);
-        return trigger.Type switch
-        {
-            TriggerType.Inactivity => LastQualifyingActivity(trigger, customer) + window,
-            TriggerType.Cancellation => customer.Status == CustomerStatus.Cancelled ? customer.StatusChangedAt + window : null,
-            TriggerType.NeverPurchased => customer.LastPurchaseAt is null && customer.OrderCount == 0 ? customer.FirstSeenAt + window : null,
-            _ => null,
-        };
-    }
+    public static DateTimeOffset? CrossingAt(Trigger trigger, int days, Customer customer) =>
+        TriggerWindows.Of(trigger.Type)?.OpensAt(trigger, customer) + TimeSpan.FromDays(days);
 
     /// <summary>Whether the customer has crossed the window by <paramref name="asOf"/>.</summary>
     public static bool HasLapsed(Trigger trigger, int days, Customer customer, DateTimeOffset asOf) =>
@@ -41,20 +32,5 @@ public static class RuleAudience
         if (eligibility.Attributes.Any(a => customer.Attributes.GetValueOrDefault(a.Key) != a.Value))
             return Ineligibility.Attributes;
         return null;
-    }
-
-    // Imports carry a last purchase but no per-type history, so purchases are read from LastPurchaseAt.
-    private static DateTimeOffset? LastQualifyingActivity(Trigger trigger, Customer customer)
-    {
-        if (trigger.ActivityTypes.Count == 0)
-            return customer.LastActivityAt;
-        DateTimeOffset? last = null;
-        foreach (var type in trigger.ActivityTypes)
-        {
-            var at = type == ActivityType.Purchase ? customer.LastPurchaseAt : customer.LastActivityByType.GetValueOrDefault(type) as DateTimeOffset?;
-            if (at is { } seen && (last is null || seen > last))
-                last = seen;
-        }
-        return last;
     }
 }

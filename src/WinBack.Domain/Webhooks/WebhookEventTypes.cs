@@ -1,3 +1,4 @@
+using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
 
@@ -17,23 +18,39 @@ public static class WebhookEventTypes
     public const string Ping = "ping";
     public const string All = "*";
 
-    public static readonly IReadOnlyList<string> Subscribable =
-        [CustomerLapsed, RewardIssued, RewardRedeemed, RewardExpiringSoon, RewardExpired, RewardRevoked, CustomerReactivated, RuleUpdated];
-
-    /// <summary>The webhook type of a stored event, or null for events that are not published (activities, profiles, ...).</summary>
-    public static string? Of(object e) => e switch
-    {
-        Customers.CustomerLapsed => CustomerLapsed,
-        Customers.RewardIssued => RewardIssued,
-        // Qualified: the bare name is this class's string constant, which would make the arm a constant pattern.
-        Customers.RewardRedeemed => RewardRedeemed,
-        RewardExpiryApproached => RewardExpiringSoon,
+    // Which domain event becomes which webhook type, in the order the types are listed to consumers. An event whose type
+    // is not here is not published (activities, profiles, ...); one with a condition only when the condition holds.
+    private static readonly (Type Event, string Type, Func<object, bool> When)[] Sources =
+    [
+        Source<Customers.CustomerLapsed>(CustomerLapsed),
+        Source<Customers.RewardIssued>(RewardIssued),
         // A discount pushed to Stripe is announced once its promotion code exists (or once the push was given up).
-        RewardSyncedToStripe { Action: StripeSyncAction.Discount } or RewardStripeSyncFailed { Action: StripeSyncAction.Discount } => RewardIssued,
-        Customers.RewardExpired => RewardExpired,
-        Customers.RewardRevoked => RewardRevoked,
-        Customers.CustomerReactivated => CustomerReactivated,
-        RuleCreated or RuleRevised or RuleActivated or RulePaused or RuleArchived => RuleUpdated,
-        _ => null,
-    };
+        Source<RewardSyncedToStripe>(RewardIssued, e => e.Action == StripeSyncAction.Discount),
+        Source<RewardStripeSyncFailed>(RewardIssued, e => e.Action == StripeSyncAction.Discount),
+        Source<Customers.RewardRedeemed>(RewardRedeemed),
+        Source<RewardExpiryApproached>(RewardExpiringSoon),
+        Source<Customers.RewardExpired>(RewardExpired),
+        Source<Customers.RewardRevoked>(RewardRevoked),
+        Source<Customers.CustomerReactivated>(CustomerReactivated),
+        .. DomainEvents.All.Where(typeof(IRuleEvent).IsAssignableFrom).Select(t => (t, RuleUpdated, (Func<object, bool>)(_ => true))),
+    ];
+
+    /// <summary>The types consumers can subscribe to.</summary>
+    public static readonly IReadOnlyList<string> Subscribable = Sources.Select(s => s.Type).Distinct().ToArray();
+
+    /// <summary>The domain events that can become webhooks (what the outbox reads).</summary>
+    public static readonly IReadOnlyList<Type> Published = Sources.Select(s => s.Event).Distinct().ToArray();
+
+    /// <summary>The webhook type of a stored event, or null for events that are not published.</summary>
+    public static string? Of(object e)
+    {
+        // A plain loop: the writer asks this of every event it appends.
+        foreach (var (source, type, when) in Sources)
+            if (source == e.GetType() && when(e))
+                return type;
+        return null;
+    }
+
+    private static (Type, string, Func<object, bool>) Source<T>(string type, Func<T, bool>? when = null) =>
+        (typeof(T), type, e => when?.Invoke((T)e) ?? true);
 }

@@ -7,6 +7,7 @@ using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.ApiKeys;
 
@@ -59,7 +60,7 @@ public sealed class CreateApiKeyEndpoint(IDocumentSession session, Ids ids, Time
         var limit = options.Value.MaxApiKeysPerTenant;
         // Counted under a per-tenant lock, so that concurrent requests cannot pass the cap together.
         await session.BeginTransactionAsync(ct);
-        await session.QueryAsync<int>("select 1 from pg_advisory_xact_lock(hashtextextended(?, 0))", ct, $"api-keys/{caller.RequireTenant()}");
+        await TransactionLocks.TakeAsync(session, [LockKeys.ApiKeys(caller.RequireTenant())], ct);
         if (await session.Query<ApiKey>().CountAsync(k => k.RevokedAt == null, ct) >= limit)
             throw new ApiException(LimitReached(limit));
         var minted = MintedApiKey.Mint(ids, clock, caller.Mode!.Value, request.Scope!.Value, request.Description);

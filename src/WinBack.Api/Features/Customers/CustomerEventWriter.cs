@@ -7,6 +7,7 @@ using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Webhooks;
+using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.Customers;
 
@@ -142,8 +143,7 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
         // second wait, then read the state the first one wrote, so none of its events is lost or decided twice.
         await session.BeginTransactionAsync(CancellationToken.None);
         var customerIds = items.Select(p => p.Write.CustomerId).Distinct().Order(StringComparer.Ordinal).ToArray();
-        await session.QueryAsync<long>("select count(pg_advisory_xact_lock(hashtextextended(? || '/' || k, 0))) from unnest(?) as k",
-            CancellationToken.None, tenantId, customerIds);
+        await TransactionLocks.TakeAsync(session, customerIds.Select(id => LockKeys.Customer(tenantId, id)).ToList(), CancellationToken.None);
         var current = (await session.LoadManyAsync<CustomerSummary>(customerIds)).ToDictionary(c => c.Id);
         var dedupeIds = items.Select(p => p.Write.DedupeId).OfType<string>().Distinct().ToArray();
         var seen = dedupeIds.Length == 0

@@ -2,9 +2,8 @@ using Marten;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.Rewards;
-using WinBack.Api.Features.Tenants;
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Hosting;
-using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Features.Engine;
 
@@ -22,7 +21,7 @@ public sealed class EngineSignal : WakeSignal;
 /// are each safe to run again (exactly once per lapse, a cursor that moves only after the writes, dirty marks taken in the
 /// refresh's transaction), and an interrupted queued sweep is queued again. Take-over: see <see cref="LeaderLoop"/> (5-25 s).
 /// </summary>
-public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, BackgroundHealth health, EngineSignal signal,
+public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, BackgroundHealth health, EngineSignal signal, TenantClock clock,
     TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<EngineWorker> logger) : LeaderLoop(leases, logger)
 {
     public const string SweepJobLoop = "sweep_job", SweepLoop = "sweep", ExpiryLoop = "expiry";
@@ -51,13 +50,13 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
             }
             if (now >= nextExpiry)
             {
-                await StepAsync("expire rewards", async () => await ForEachTenantAsync(ExpiryLoop, await LiveTenantsAsync(stoppingToken),
+                await StepAsync("expire rewards", async () => await ForEachTenantAsync(ExpiryLoop, await clock.WallClockTenantsAsync(stoppingToken),
                     tenantId => expiry.RunAsync(tenantId, now, stoppingToken), stoppingToken));
                 nextExpiry = now + engine.ExpiryInterval;
             }
             if (now >= nextSweep)
             {
-                await StepAsync("sweep", async () => await ForEachTenantAsync(SweepLoop, await LiveTenantsAsync(stoppingToken),
+                await StepAsync("sweep", async () => await ForEachTenantAsync(SweepLoop, await clock.WallClockTenantsAsync(stoppingToken),
                     tenantId => sweep.RunAsync(tenantId, now, progress: null, stoppingToken), stoppingToken));
                 nextSweep = now + engine.SweepInterval;
             }
@@ -72,30 +71,11 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
         }
     }
 
-    // A step that cannot even start (the database is away) is logged and skipped; the other steps of the pass still run.
-    private async Task StepAsync(string what, Func<Task> step)
-    {
-        try
-        {
-            await step();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "The engine could not {Step}; it tries again on its next pass", what);
-        }
-    }
-
     private async Task ForEachTenantAsync(string loop, IReadOnlyList<string> tenants, Func<string, Task> run, CancellationToken ct)
     {
         var failing = await health.FailingAsync(loop, ct);
         foreach (var tenantId in tenants)
             await health.RunAsync(loop, tenantId, BackgroundHealth.WholeTenant, failing, () => run(tenantId), ct);
-    }
-
-    private async Task<IReadOnlyList<string>> LiveTenantsAsync(CancellationToken ct)
-    {
-        await using var session = store.QuerySession();
-        return await session.Query<Tenant>().Where(t => t.Mode == TenantMode.Live).Select(t => t.Id).ToListAsync(ct);
     }
 
     // Only the engine's leader runs queued sweeps, and this process has just become it: a sweep still marked running was

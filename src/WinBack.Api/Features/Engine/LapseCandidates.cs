@@ -1,3 +1,5 @@
+using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using Marten;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Infrastructure.Hosting;
@@ -6,35 +8,75 @@ using WinBack.Domain.Rules;
 
 namespace WinBack.Api.Features.Engine;
 
+/// <summary>A customer a rule's trigger may catch, and when they cross the window of their arm (null: the trigger does not apply to them).</summary>
+[Published]
+public sealed record LapseCandidate(CustomerSummary Customer, DateTimeOffset? CrossingAt);
+
 /// <summary>
-/// The customer summaries a rule's trigger can have caught by <c>asOf</c>, read through the (tenant, status, last
-/// activity) index: one query per status, so that the time condition is a range scan and the cost follows the
-/// customers near or past the window, not all customers. The sweep and the preview share it; the domain
-/// (<see cref="RuleAudience"/>) makes the exact call per customer.
+/// The one candidate query: which customers cross a rule's trigger window by a time. The customer summaries are read
+/// through the (tenant, status, last activity) index, one query per status the trigger can catch, so that the bound its
+/// window gives (<see cref="TriggerWindow.OpenedBy"/>) is a range scan and the cost follows the customers near or past the
+/// window, not all customers. The sweep, the test clock and the preview share it; the domain (<see cref="TriggerWindows"/>,
+/// <see cref="RuleAudience"/>) makes the exact call per customer.
 /// </summary>
 [Published]
 public static class LapseCandidates
 {
-    // Customers in an open lapse episode are the engine's already; they cannot lapse again.
-    private static readonly CustomerStatus[] CanLapse = [CustomerStatus.Active, CustomerStatus.Cancelled, CustomerStatus.WonBack];
+    private static readonly Expression<Func<CustomerSummary, Customer>> StateOf = c => c.State;
 
-    public static IEnumerable<CustomerStatus> StatusesFor(RuleDefinition rule) =>
-        rule.Trigger.Type == TriggerType.Cancellation ? [CustomerStatus.Cancelled] : CanLapse;
-
-    public static IQueryable<CustomerSummary> Query(IQuerySession session, RuleDefinition rule, CustomerStatus status, DateTimeOffset asOf)
+    /// <summary>The candidates' ids (the sweep decides each on its stream's current state).</summary>
+    public static async IAsyncEnumerable<string> IdsAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by,
+        [EnumeratorCancellation] CancellationToken ct)
     {
-        // The shortest window of any arm (the holdout uses the rule's own) bounds who can have crossed by asOf.
-        var shortest = rule.Arms.Select(a => rule.TriggerDaysOf(a)).Append(rule.Trigger.Days).Min();
-        var cutoff = asOf.AddDays(-shortest);
-        var query = session.Query<CustomerSummary>().Where(c => c.State.Status == status);
-        return rule.Trigger switch
+        foreach (var query in Queries(session, rule, by))
+            await foreach (var id in query.Select(c => c.Id).ToAsyncEnumerable(ct))
+                yield return id;
+    }
+
+    /// <summary>The candidates' summaries.</summary>
+    public static async IAsyncEnumerable<CustomerSummary> SummariesAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by,
+        [EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var query in Queries(session, rule, by))
+            await foreach (var summary in query.ToAsyncEnumerable(ct))
+                yield return summary;
+    }
+
+    /// <summary>The candidates, each with the moment they cross the window of the arm they are assigned to.</summary>
+    public static async IAsyncEnumerable<LapseCandidate> CrossingsAsync(IQuerySession session, string tenantId, string ruleId, RuleDefinition rule,
+        DateTimeOffset by, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var summary in SummariesAsync(session, rule, by, ct))
         {
-            { Type: TriggerType.Cancellation } => query.Where(c => c.State.StatusChangedAt <= cutoff),
-            { Type: TriggerType.NeverPurchased } => query.Where(c => c.State.FirstSeenAt <= cutoff && c.State.LastPurchaseAt == null),
-            { ActivityTypes.Count: 0 } => query.Where(c => c.State.LastActivityAt <= cutoff),
-            { ActivityTypes: [ActivityType.Purchase] } => query.Where(c => c.State.LastPurchaseAt <= cutoff),
-            // Other subsets of activity types have no column of their own; the domain check sorts these out.
-            _ => query,
-        };
+            var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, summary.Id, rule);
+            yield return new LapseCandidate(summary, RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), summary.State));
+        }
+    }
+
+    // One query per status: an equality on the index's status column makes the window's bound a range scan.
+    private static IEnumerable<IQueryable<CustomerSummary>> Queries(IQuerySession session, RuleDefinition rule, DateTimeOffset by)
+    {
+        if (TriggerWindows.Of(rule.Trigger.Type) is not { } window)
+            yield break;
+        // The shortest window of any arm (the holdout uses the rule's own) bounds who can have crossed by then.
+        var shortest = rule.Arms.Select(a => rule.TriggerDaysOf(a)).Append(rule.Trigger.Days).Min();
+        var openedBy = window.OpenedBy(rule.Trigger, by.AddDays(-shortest)) is { } opened ? OnSummary(opened) : null;
+        foreach (var status in window.Statuses)
+        {
+            var query = session.Query<CustomerSummary>().Where(c => c.State.Status == status);
+            yield return openedBy is null ? query : query.Where(openedBy);
+        }
+    }
+
+    // The domain's condition on a customer, as the same condition on their stored summary.
+    private static Expression<Func<CustomerSummary, bool>> OnSummary(Expression<Func<Customer, bool>> condition)
+    {
+        var state = new Rebind(condition.Parameters[0], StateOf.Body).Visit(condition.Body);
+        return Expression.Lambda<Func<CustomerSummary, bool>>(state, StateOf.Parameters);
+    }
+
+    private sealed class Rebind(ParameterExpression from, Expression to) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
     }
 }

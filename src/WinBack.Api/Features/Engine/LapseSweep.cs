@@ -4,9 +4,9 @@ using WinBack.Api.Features.Rewards;
 using WinBack.Api.Features.Rules;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
-using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
+using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.Engine;
 
@@ -14,7 +14,7 @@ namespace WinBack.Api.Features.Engine;
 /// One lapse sweep of a tenant at a moment of its clock: for every active rule, highest priority first, the
 /// customers near or past its window are decided in batches (<see cref="LapseDecider"/>) through the customer event
 /// writer, which decides each on its stream's current state under its lock. So concurrent sweeps, or a sweep and a
-/// redemption, never act on the same state twice. Sweeps of one tenant also take turns (<see cref="ExclusiveRun"/>),
+/// redemption, never act on the same state twice. Sweeps of one tenant also take turns (<see cref="LockKeys.Sweep"/>),
 /// because a rule's budget is metered in memory for the length of one sweep. A customer that cannot be decided fails
 /// alone, with its reason recorded (<see cref="CustomerLoop"/>); one that keeps failing is parked and skipped until its
 /// next try is due, so it never holds up the rest of the sweep or a test clock.
@@ -28,7 +28,7 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
     /// <param name="progress">Called after each batch with the counts so far.</param>
     public async Task<SweepCounts> RunAsync(string tenantId, DateTimeOffset asOf, Func<SweepCounts, Task>? progress, CancellationToken ct)
     {
-        await using var turn = await ExclusiveRun.AcquireAsync(store, $"sweep/{tenantId}", ct);
+        await using var turn = await SessionLock.AcquireAsync(store, LockKeys.Sweep(tenantId), ct);
         await using var session = store.QuerySession(tenantId);
         var rules = await ActiveRulesAsync(session, asOf, ct);
         var failing = await health.FailingAsync(CustomerLoop, ct, tenantId);
@@ -37,22 +37,18 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
         var batch = new List<string>(BatchSize);
         foreach (var rule in rules)
         {
-            foreach (var status in LapseCandidates.StatusesFor(rule.Definition))
+            await foreach (var customerId in LapseCandidates.IdsAsync(session, rule.Definition, asOf, ct))
             {
-                var candidates = LapseCandidates.Query(session, rule.Definition, status, asOf).Select(c => c.Id);
-                await foreach (var customerId in candidates.ToAsyncEnumerable(ct))
-                {
-                    // A customer found through two rules is decided once, against all rules; a parked one waits for its next try.
-                    if (!decided.Add(customerId) || failing.Waiting(tenantId, customerId, wall.GetUtcNow()))
-                        continue;
-                    batch.Add(customerId);
-                    if (batch.Count < BatchSize)
-                        continue;
-                    counts = counts.Add(await DecideAsync(tenantId, rules, batch, asOf, failing, ct));
-                    batch.Clear();
-                    if (progress is not null)
-                        await progress(counts);
-                }
+                // A customer found through two rules is decided once, against all rules; a parked one waits for its next try.
+                if (!decided.Add(customerId) || failing.Waiting(tenantId, customerId, wall.GetUtcNow()))
+                    continue;
+                batch.Add(customerId);
+                if (batch.Count < BatchSize)
+                    continue;
+                counts = counts.Add(await DecideAsync(tenantId, rules, batch, asOf, failing, ct));
+                batch.Clear();
+                if (progress is not null)
+                    await progress(counts);
             }
         }
         if (batch.Count > 0)

@@ -31,7 +31,7 @@ public sealed class ImportClaims(IDocumentStore store, TimeProvider clock, IOpti
             returning import_id, tenant_id, cancel_requested
             """, ("worker", worker), ("lease", Lease));
         await using var reader = await claim.ExecuteReaderAsync(ct);
-        return await reader.ReadAsync(ct) ? new ImportClaim(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2)) : null;
+        return await reader.ReadAsync(ct) ? new ImportClaim(reader.Get<string>("import_id"), reader.Get<string>("tenant_id"), reader.Get<bool>("cancel_requested")) : null;
     }
 
     /// <summary>

@@ -24,20 +24,21 @@ public sealed class PlatformStatusReader(IDocumentStore store, WorkerNodes worke
     // appended; 0 when it is caught up. The events after the high-water mark are not yet visible to any projection.
     public async Task<IReadOnlyList<ProjectionView>> ProjectionsAsync(CancellationToken ct)
     {
-        var schema = store.Options.Events.DatabaseSchemaName;
+        var (events, progression) = (Sql.EventsTable(store), Sql.EventProgressionTable(store));
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
-            with hw as (select coalesce((select last_seq_id from {schema}.mt_event_progression where name = @hw), 0) as seq)
-            select p.name, coalesce(p.last_seq_id, 0), hw.seq,
-              coalesce((select extract(epoch from now() - e.timestamp)::float8 from {schema}.mt_events e
-                        where e.seq_id > coalesce(p.last_seq_id, 0) and e.seq_id <= hw.seq order by e.seq_id limit 1), 0)
-            from {schema}.mt_event_progression p cross join hw
+            with hw as (select coalesce((select last_seq_id from {progression} where name = @hw), 0) as seq)
+            select p.name, coalesce(p.last_seq_id, 0) as sequence, hw.seq as high_water_mark,
+              coalesce((select extract(epoch from now() - e.timestamp)::float8 from {events} e
+                        where e.seq_id > coalesce(p.last_seq_id, 0) and e.seq_id <= hw.seq order by e.seq_id limit 1), 0) as lag_seconds
+            from {progression} p cross join hw
             where p.name not like 'HighWater%' order by p.name
             """, ("hw", HighWaterMark));
         var projections = new List<ProjectionView>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            projections.Add(new ProjectionView(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), Math.Max(0, Math.Round(reader.GetDouble(3), 1))));
+            projections.Add(new ProjectionView(reader.Get<string>("name"), reader.Get<long>("sequence"), reader.Get<long>("high_water_mark"),
+                Math.Max(0, Math.Round(reader.Get<double>("lag_seconds"), 1))));
         return projections;
     }
 
@@ -46,11 +47,12 @@ public sealed class PlatformStatusReader(IDocumentStore store, WorkerNodes worke
     {
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
-            select (select count(*) from {WebhookTables.Deliveries} where status = 'pending'), (select count(*) from {StripeTables.Sync} where status = 'pending')
+            select (select count(*) from {WebhookTables.Deliveries} where status = 'pending') as webhooks,
+              (select count(*) from {StripeTables.Sync} where status = 'pending') as stripe
             """);
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
-        return (reader.GetInt64(0), reader.GetInt64(1));
+        return (reader.Get<long>("webhooks"), reader.Get<long>("stripe"));
     }
 
     private async Task<QueuesView> QueuesAsync(CancellationToken ct)
@@ -61,12 +63,12 @@ public sealed class PlatformStatusReader(IDocumentStore store, WorkerNodes worke
         {
             // Retries fall due by the wall clock (WebhookQueue); ages are PostgreSQL's, as the rows' created_at is.
             await using var command = Sql.Command(connection, $"""
-                select count(*), coalesce(extract(epoch from now() - min(created_at))::float8, 0)
+                select count(*) as due, coalesce(extract(epoch from now() - min(created_at))::float8, 0) as oldest_seconds
                 from {WebhookTables.Deliveries} where status = 'pending' and next_attempt_at <= @wall
                 """, ("wall", wall.GetUtcNow()));
             await using var reader = await command.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            webhooks = new WebhookQueueView(reader.GetInt64(0), pending, Math.Max(0, Math.Round(reader.GetDouble(1), 1)));
+            webhooks = new WebhookQueueView(reader.Get<long>("due"), pending, Math.Max(0, Math.Round(reader.Get<double>("oldest_seconds"), 1)));
         }
 
         await using var session = store.QuerySession();

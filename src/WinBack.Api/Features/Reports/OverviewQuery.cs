@@ -1,4 +1,5 @@
 using Marten;
+using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Infrastructure.Http;
 
@@ -25,20 +26,20 @@ public static class OverviewQuery
         // The caller's report has just refreshed the tenant's rollups; the three sums run at once.
         await Task.WhenAll(
             ReactivationQuery.ReadAsync(store,
-                $"select e.lapse_date, sum(episodes), sum(rewarded) from {ReportRollups.Counts} e where {ReactivationQuery.Where(range)} group by 1",
-                range, tenantId, asOf, r => lapsed[r.GetFieldValue<DateOnly>(0)] = (ReactivationQuery.Sum(r, 1), ReactivationQuery.Sum(r, 2)), ct),
+                $"select e.lapse_date, sum(episodes) as episodes, sum(rewarded) as rewarded from {ReportRollups.Counts} e where {ReactivationQuery.Where(range)} group by 1",
+                range, tenantId, asOf, r => lapsed[r.Get<DateOnly>("lapse_date")] = (ReactivationQuery.Sum(r, "episodes"), ReactivationQuery.Sum(r, "rewarded")), ct),
             // Returns in the range, whenever their episode lapsed.
             ReactivationQuery.ReadAsync(store, $"""
-                select e.return_date, sum(returned) from {ReportRollups.Returns} e
+                select e.return_date, sum(returned) as returned from {ReportRollups.Returns} e
                 where {ReactivationQuery.Where(all)} and e.return_date between @from and @to group by 1
-                """, range, tenantId, asOf, r => returned[r.GetFieldValue<DateOnly>(0)] = ReactivationQuery.Sum(r, 1), ct),
+                """, range, tenantId, asOf, r => returned[r.Get<DateOnly>("return_date")] = ReactivationQuery.Sum(r, "returned"), ct),
             ReactivationQuery.ReadAsync(store, $"""
-                select e.return_date, e.currency, sum(revenue) from {ReportRollups.ReturnRevenue} e
+                select e.return_date, e.currency, sum(revenue) as revenue from {ReportRollups.ReturnRevenue} e
                 where {ReactivationQuery.Where(all)} and e.return_date between @from and @to group by 1, 2 order by 2
                 """, range, tenantId, asOf, r =>
             {
-                var day = r.GetFieldValue<DateOnly>(0);
-                (revenue.TryGetValue(day, out var list) ? list : revenue[day] = []).Add(new MoneyView(ReactivationQuery.Sum(r, 2), r.GetString(1)));
+                var day = r.Get<DateOnly>("return_date");
+                (revenue.TryGetValue(day, out var list) ? list : revenue[day] = []).Add(new MoneyView(ReactivationQuery.Sum(r, "revenue"), r.Get<string>("currency")));
             }, ct));
 
         var days = new List<OverviewDay>();

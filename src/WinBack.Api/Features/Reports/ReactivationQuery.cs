@@ -58,64 +58,73 @@ public static class ReactivationQuery
         await ReportRollups.RefreshAsync(store, health, tenantId, ct);
 
         // Four independent sums, each on a connection of its own, at once.
-        var counts = new Dictionary<string, long[]>();
+        var counts = new Dictionary<string, Sums>();
         var money = new Dictionary<string, Dictionary<string, GroupMoney>>();
         var days = new Dictionary<string, List<(int, long)>>();
-        var recent = new Dictionary<string, long[]>();
+        var recent = new Dictionary<string, Sums>();
         await Task.WhenAll(
             ReadAsync(store, $"""
-                select {key}, sum(episodes), sum(treated), sum(treated_returned), sum(held_out), sum(held_out_returned), sum(rewarded),
-                  sum(returned), sum(withheld_holdout), sum(withheld_budget), sum(withheld_cooldown), sum(withheld_per_customer_cap),
-                  sum(withheld_ineligible), sum(kept_30), sum(kept_60), sum(kept_90)
+                select {key} as key, {SumsOf("episodes", "treated", "treated_returned", "held_out", "held_out_returned", "rewarded", "returned",
+                    "withheld_holdout", "withheld_budget", "withheld_cooldown", "withheld_per_customer_cap", "withheld_ineligible",
+                    "kept_30", "kept_60", "kept_90")}
                 from {ReportRollups.Counts} e where {where} group by 1
-                """, filter, tenantId, asOf, r => counts[r.GetString(0)] = Longs(r, 15), ct),
+                """, filter, tenantId, asOf, r => counts[r.Get<string>("key")] = new Sums(r), ct),
             ReadAsync(store, $"""
-                select {key}, currency, sum(revenue), sum(treated_revenue), sum(held_out_revenue), sum(issued), sum(redeemed), sum(expired),
-                  sum(outstanding)
+                select {key} as key, currency, {SumsOf("revenue", "treated_revenue", "held_out_revenue", "issued", "redeemed", "expired", "outstanding")}
                 from {ReportRollups.Money} e where {where} group by 1, 2
                 """, filter, tenantId, asOf, r =>
             {
-                var m = Longs(r, 7, from: 2);
-                (money.TryGetValue(r.GetString(0), out var byCurrency) ? byCurrency : money[r.GetString(0)] = [])[r.GetString(1)] =
-                    new GroupMoney(m[0], m[1], m[2], m[3], m[4], m[5], m[6]);
+                var m = new Sums(r);
+                (money.TryGetValue(r.Get<string>("key"), out var byCurrency) ? byCurrency : money[r.Get<string>("key")] = [])[r.Get<string>("currency")] =
+                    new GroupMoney(m["revenue"], m["treated_revenue"], m["held_out_revenue"], m["issued"], m["redeemed"], m["expired"], m["outstanding"]);
             }, ct),
-            ReadAsync(store, $"select {key}, days, sum(returned) from {ReportRollups.Days} e where {where} group by 1, 2",
+            ReadAsync(store, $"select {key} as key, days, {SumsOf("returned")} from {ReportRollups.Days} e where {where} group by 1, 2",
                 filter, tenantId, asOf,
-                r => (days.TryGetValue(r.GetString(0), out var list) ? list : days[r.GetString(0)] = []).Add((r.GetInt32(1), Sum(r, 2))), ct),
+                r => (days.TryGetValue(r.Get<string>("key"), out var list) ? list : days[r.Get<string>("key")] = []).Add((r.Get<int>("days"), Sum(r, "returned"))), ct),
             // Returns too recent to count at 30, 60 or 90 days: only the last 90 days of returns are read.
             ReadAsync(store, $"""
-                select {key}, {Recent(30)}, {Recent(60)}, {Recent(90)}
+                select {key} as key, {Recent(30)}, {Recent(60)}, {Recent(90)}
                 from {ReportRollups.Returns} e where {where} and e.return_date > (@asof - interval '90 days')::date group by 1
-                """, filter, tenantId, asOf, r => recent[r.GetString(0)] = Longs(r, 6), ct));
+                """, filter, tenantId, asOf, r => recent[r.Get<string>("key")] = new Sums(r), ct));
 
         return counts.OrderBy(g => g.Key, StringComparer.Ordinal).Select(g =>
         {
             var c = g.Value;
-            var young = recent.GetValueOrDefault(g.Key) ?? new long[6];
-            Retention At(int i) => new(c[6] - young[2 * i], c[12 + i] - young[2 * i + 1]);
-            return new ReportGroup(g.Key, c[0], new EpisodeCounts(c[1], c[2], c[3], c[4]), c[5],
+            var young = recent.GetValueOrDefault(g.Key);
+            Retention At(int days) => new(c["returned"] - (young?[$"returned_{days}"] ?? 0), c[$"kept_{days}"] - (young?[$"kept_{days}"] ?? 0));
+            return new ReportGroup(g.Key, c["episodes"], new EpisodeCounts(c["treated"], c["treated_returned"], c["held_out"], c["held_out_returned"]),
+                c["rewarded"],
                 new Dictionary<WithheldReason, long>
                 {
-                    [WithheldReason.Holdout] = c[7], [WithheldReason.Budget] = c[8], [WithheldReason.Cooldown] = c[9],
-                    [WithheldReason.PerCustomerCap] = c[10], [WithheldReason.Ineligible] = c[11],
+                    [WithheldReason.Holdout] = c["withheld_holdout"], [WithheldReason.Budget] = c["withheld_budget"],
+                    [WithheldReason.Cooldown] = c["withheld_cooldown"], [WithheldReason.PerCustomerCap] = c["withheld_per_customer_cap"],
+                    [WithheldReason.Ineligible] = c["withheld_ineligible"],
                 },
-                c[6], ReactivationFigures.Median(days.GetValueOrDefault(g.Key) ?? []), At(0), At(1), At(2),
+                c["returned"], ReactivationFigures.Median(days.GetValueOrDefault(g.Key) ?? []), At(30), At(60), At(90),
                 money.GetValueOrDefault(g.Key) ?? new Dictionary<string, GroupMoney>());
         }).ToList();
     }
 
-    private static long[] Longs(DbDataReader r, int count, int from = 1) =>
-        Enumerable.Range(from, count).Select(i => Sum(r, i)).ToArray();
+    // Each column summed, under its own name.
+    private static string SumsOf(params string[] columns) => string.Join(", ", columns.Select(c => $"sum({c}) as {c}"));
+
+    /// <summary>A row's sums, read by column name (every column but the group's key and currency).</summary>
+    private sealed class Sums(DbDataReader r)
+    {
+        private readonly Dictionary<string, long> _byName = Enumerable.Range(0, r.FieldCount).Select(r.GetName)
+            .Where(n => n is not ("key" or "currency")).ToDictionary(n => n, n => Sum(r, n));
+
+        public long this[string column] => _byName[column];
+    }
 
     /// <summary>
     /// A sum read from PostgreSQL (numeric, so it never overflows there), as the 64-bit integer a report shows; a sum past that
     /// range (millions of maximal amounts in one row) is a 422 that says how to narrow the report, not an OverflowException.
     /// </summary>
-    public static long Sum(DbDataReader r, int ordinal)
+    public static long Sum(DbDataReader r, string column)
     {
-        if (r.IsDBNull(ordinal))
+        if (r.ValueOrNull<decimal>(column) is not { } value)
             return 0;
-        var value = r.GetDecimal(ordinal);
         return value is >= long.MinValue and <= long.MaxValue
             ? (long)value
             : throw new DomainRuleViolated(SumOutOfRange, $"A figure of this report sums to {value}, past the largest it can show " +
@@ -135,8 +144,8 @@ public static class ReactivationQuery
 
     // Returns after the UTC day `days` before asOf's: not yet known at that mark (all, and those not lapsed again).
     private static string Recent(int days) =>
-        $"sum(returned) filter (where return_date > (@asof - interval '{days} days')::date), " +
-        $"sum(kept_{days}) filter (where return_date > (@asof - interval '{days} days')::date)";
+        $"sum(returned) filter (where return_date > (@asof - interval '{days} days')::date) as returned_{days}, " +
+        $"sum(kept_{days}) filter (where return_date > (@asof - interval '{days} days')::date) as kept_{days}";
 
     /// <summary>Runs one report query on a connection of its own, so that several can run at once.</summary>
     public static async Task ReadAsync(IDocumentStore store, string sql, ReportFilter filter, string tenantId, DateTimeOffset asOf,

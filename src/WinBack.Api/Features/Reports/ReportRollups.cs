@@ -85,7 +85,7 @@ public static class ReportRollups
     private static async Task<int> RefreshAsync(NpgsqlConnection connection, BackgroundHealth health, string tenantId, CancellationToken ct)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await ExecuteAsync(connection, "select pg_advisory_xact_lock(hashtextextended('reports/' || @tenant, 0))", tenantId, ct);
+        await TransactionLocks.TakeAsync(connection, [LockKeys.Reports(tenantId)], ct);
         // The marks go first: a group written after this statement is marked again and refreshed next time.
         var taken = new NpgsqlCommand(
             $"""

@@ -18,12 +18,8 @@ public static class RulePreviewQuery
             .Select(r => (r.Id, r.State.Definition)).ToList();
         var spent = await RuleSpend.OfAsync(session, ruleId, rule.Limits, asOf, ct);
         var preview = new RulePreview(tenantId, ruleId, rule, higher, asOf, spent?.Total, spent?.Today);
-        // One query per status: an equality on the index's status column makes the time condition a range scan.
-        foreach (var status in LapseCandidates.StatusesFor(rule))
-        {
-            await foreach (var summary in LapseCandidates.Query(session, rule, status, asOf).ToAsyncEnumerable(ct))
-                preview.Add(summary.State);
-        }
+        await foreach (var summary in LapseCandidates.SummariesAsync(session, rule, asOf, ct))
+            preview.Add(summary.State);
         return preview.Result();
     }
 }

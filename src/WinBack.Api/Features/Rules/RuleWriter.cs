@@ -4,6 +4,7 @@ using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
+using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.Rules;
 
@@ -63,7 +64,7 @@ public sealed class RuleWriter(IDocumentStore store, IHttpContextAccessor http)
         try
         {
             await session.BeginTransactionAsync(ct);
-            await session.QueryAsync<int>("select 1 from pg_advisory_xact_lock(hashtextextended(?, 0))", ct, $"rules/{tenantId}");
+            await TransactionLocks.TakeAsync(session, [LockKeys.Rules(tenantId)], ct);
             return session;
         }
         catch

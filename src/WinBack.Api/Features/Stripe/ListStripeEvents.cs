@@ -70,8 +70,8 @@ public sealed class ListStripeEventsEndpoint(IDocumentStore store) : Endpoint<Li
         var rows = new List<StripeEventView>();
         await using (var r = await command.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
-                rows.Add(new StripeEventView(r.GetString(0), r.GetString(1), r.StringOrNull(2), r.GetString(3), r.StringOrNull(4),
-                    r.GetFieldValue<DateTimeOffset>(5)));
+                rows.Add(new StripeEventView(r.Get<string>("event_id"), r.Get<string>("type"), r.StringOrNull("stripe_customer_id"), r.Get<string>("status"),
+                    r.StringOrNull("reason"), r.Get<DateTimeOffset>("received_at")));
         await Send.OkAsync(Paging.PageOf(rows, request), ct);
     }
 }

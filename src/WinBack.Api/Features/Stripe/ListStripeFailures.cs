@@ -53,8 +53,9 @@ public sealed class ListStripeFailuresEndpoint(IDocumentStore store) : Endpoint<
         var rows = new List<StripeFailureView>();
         await using (var r = await command.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
-                rows.Add(new StripeFailureView(r.GetInt64(0).ToString(), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5),
-                    r.GetInt32(6), r.StringOrNull(7), r.GetString(5) == "pending" ? r.GetFieldValue<DateTimeOffset>(8) : null));
+                rows.Add(new StripeFailureView(r.Get<long>("n").ToString(), r.Get<string>("reward_id"), r.Get<string>("customer_id"),
+                    r.Get<string>("stripe_customer_id"), r.Get<string>("action"), r.Get<string>("status"), r.Get<int>("attempts"), r.StringOrNull("last_error"),
+                    r.Get<string>("status") == "pending" ? r.Get<DateTimeOffset>("next_attempt_at") : null));
         await Send.OkAsync(Paging.PageOf(rows, request), ct);
     }
 }

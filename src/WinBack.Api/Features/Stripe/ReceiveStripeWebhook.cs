@@ -84,8 +84,8 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
         await using (var known = await seen.ExecuteReaderAsync(ct))
             if (await known.ReadAsync(ct))
             {
-                await Send.OkAsync(new StripeWebhookReceipt(stripeEvent.Id, stripeEvent.Type, known.GetString(0), Duplicate: true,
-                    known.StringOrNull(1)), ct);
+                await Send.OkAsync(new StripeWebhookReceipt(stripeEvent.Id, stripeEvent.Type, known.Get<string>("status"), Duplicate: true,
+                    known.StringOrNull("reason")), ct);
                 return;
             }
         // Applied first, recorded after: every effect is idempotent, so a crash in between only means Stripe's retry does nothing new.

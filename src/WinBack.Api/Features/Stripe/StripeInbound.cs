@@ -158,7 +158,7 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
                          """, ("loop", Loop), ("now", wall.GetUtcNow())))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2)));
+                rows.Add((reader.Get<string>("tenant_id"), reader.Get<string>("event_id"), reader.Get<string>("payload")));
         var failing = await health.FailingAsync(Loop, ct);
         foreach (var (tenant, id, payload) in rows)
         {

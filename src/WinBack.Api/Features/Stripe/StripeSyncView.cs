@@ -33,7 +33,7 @@ public sealed record StripeSyncView(string Status, int Attempts, string? LastErr
                          ("tenant", tenantId), ("rewards", rewards.Select(r => r.Id).ToArray())))
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                rows.Add(new Row(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.StringOrNull(3)));
+                rows.Add(new Row(reader.Get<string>("reward_id"), reader.Get<string>("status"), reader.Get<int>("attempts"), reader.StringOrNull("last_error")));
         return rows.GroupBy(r => r.RewardId).ToDictionary(g => g.Key, g =>
         {
             var synced = rewards.First(r => r.Id == g.Key).StripeSyncs ?? [];

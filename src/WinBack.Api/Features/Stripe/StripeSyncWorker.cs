@@ -52,18 +52,6 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         }
     }
 
-    private async Task StepAsync(string what, Func<Task> step)
-    {
-        try
-        {
-            await step();
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Could not {Step}; it tries again in a second", what);
-        }
-    }
-
     private async Task SendDueAsync(CancellationToken ct)
     {
         // One read and decryption of each tenant's key per batch, not per row.
@@ -110,8 +98,8 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
     {
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
-            select s.n, s.tenant_id, s.reward_id, s.customer_id, s.stripe_customer_id, s.action, s.idempotency_key, s.request::text, s.attempts,
-              (select c.status from {Sync} c where c.tenant_id = s.tenant_id and c.reward_id = s.reward_id and c.action = 'credit')
+            select s.n, s.tenant_id, s.reward_id, s.customer_id, s.stripe_customer_id, s.action, s.idempotency_key, s.request::text as request, s.attempts,
+              (select c.status from {Sync} c where c.tenant_id = s.tenant_id and c.reward_id = s.reward_id and c.action = 'credit') as credit_status
             from {Sync} s
             where s.status = 'pending' and s.next_attempt_at <= @now
               and not (s.action = 'reversal' and exists (select 1 from {Sync} c
@@ -121,8 +109,9 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         await using var reader = await command.ExecuteReaderAsync(ct);
         var due = new List<Due>();
         while (await reader.ReadAsync(ct))
-            due.Add(new Due(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                reader.GetString(5), reader.GetString(6), reader.GetString(7), reader.GetInt32(8), reader.StringOrNull(9)));
+            due.Add(new Due(reader.Get<long>("n"), reader.Get<string>("tenant_id"), reader.Get<string>("reward_id"), reader.Get<string>("customer_id"),
+                reader.Get<string>("stripe_customer_id"), reader.Get<string>("action"), reader.Get<string>("idempotency_key"), reader.Get<string>("request"),
+                reader.Get<int>("attempts"), reader.StringOrNull("credit_status")));
         return due;
     }
 

@@ -2,12 +2,14 @@ using FastEndpoints;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Features.TestClocks;
 
 /// <summary>A test tenant's time.</summary>
 /// <param name="Now">The tenant's clock: it starts at the tenant's creation and moves only when advanced.</param>
+[Published]
 public sealed record TestClockView(DateTimeOffset Now)
 {
     public static readonly TestClockView Example = new(DateTimeOffset.Parse("2027-02-22T09:00:00Z"));

@@ -30,11 +30,31 @@ public sealed class TenantClock(IDocumentStore store, TimeProvider wall)
     public async Task<DateTimeOffset> NowAsync(string tenantId, CancellationToken ct)
     {
         var tenant = await TenantAsync(tenantId, ct);
-        if (tenant.Mode == TenantMode.Live)
+        if (FollowsWallClock(tenant.Mode))
             return wall.GetUtcNow();
         await using var session = store.QuerySession();
         return (await session.LoadAsync<TestClock>(tenantId, ct))?.Now ?? tenant.CreatedAt;
     }
+
+    /// <summary>The tenants whose time is the wall clock: the engine sweeps and expires them on its own cadence. The others wait for their clock to be advanced.</summary>
+    public async Task<IReadOnlyList<string>> WallClockTenantsAsync(CancellationToken ct)
+    {
+        await using var session = store.QuerySession();
+        return await session.Query<Tenant>().Where(t => t.Mode == TenantMode.Live).Select(t => t.Id).ToListAsync(ct);
+    }
+
+    /// <summary>Moves a test tenant's clock to <paramref name="now"/> (the caller keeps it from going back).</summary>
+    public async Task SetAsync(string tenantId, DateTimeOffset now, CancellationToken ct)
+    {
+        if (FollowsWallClock((await TenantAsync(tenantId, ct)).Mode))
+            throw new InvalidOperationException($"Tenant {tenantId} is live: its time is the wall clock.");
+        await using var session = store.LightweightSession();
+        session.Store(new TestClock { Id = tenantId, Now = now });
+        await session.SaveChangesAsync(ct);
+    }
+
+    // Kept beside WallClockTenantsAsync's query, which says the same to the database.
+    private static bool FollowsWallClock(TenantMode mode) => mode == TenantMode.Live;
 
     private async Task<Tenant> TenantAsync(string tenantId, CancellationToken ct)
     {

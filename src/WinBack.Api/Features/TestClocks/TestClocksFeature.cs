@@ -8,7 +8,5 @@ public sealed class TestClocksFeature : IFeature
     {
         feature.Store(options => options.Schema.For<TestClock>().SingleTenanted());
         feature.Services.AddSingleton<TenantClock>();
-        if (feature.ServesApi)
-            feature.Services.AddSingleton<TestClockRunner>();
     }
 }

@@ -66,7 +66,7 @@ public sealed class ListEventsEndpoint(IDocumentStore store) : Endpoint<ListEven
         var events = new List<WebhookEventView>();
         await using (var reader = await command.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                events.Add(JsonSerializer.Deserialize<WebhookEventView>(reader.GetString(0), WinBackJson.Options)!);
+                events.Add(JsonSerializer.Deserialize<WebhookEventView>(reader.Get<string>("payload"), WinBackJson.Options)!);
         await Send.OkAsync(Paging.PageOf(events, request), ct);
     }
 }

@@ -102,12 +102,12 @@ public sealed class WebhookDeliveries(IDocumentStore store)
         await using (var r = await command.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
             {
-                var status = r.GetString(5);
-                var next = r.GetFieldValue<DateTimeOffset>(7);
-                rows.Add(new WebhookDeliveryView(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.StringOrNull(4),
-                    status, r.GetInt32(6), status == "pending" && next != DateTimeOffset.MinValue ? next : null,
-                    r.ValueOrNull<DateTimeOffset>(8), r.ValueOrNull<int>(9),
-                    r.StringOrNull(10), r.GetFieldValue<DateTimeOffset>(11), []));
+                var status = r.Get<string>("status");
+                var next = r.Get<DateTimeOffset>("next_attempt_at");
+                rows.Add(new WebhookDeliveryView(r.Get<string>("id"), r.Get<string>("endpoint_id"), r.Get<string>("event_id"), r.Get<string>("type"),
+                    r.StringOrNull("customer_id"), status, r.Get<int>("attempts"), status == "pending" && next != DateTimeOffset.MinValue ? next : null,
+                    r.ValueOrNull<DateTimeOffset>("last_attempt_at"), r.ValueOrNull<int>("last_status_code"),
+                    r.StringOrNull("last_error"), r.Get<DateTimeOffset>("created_at"), []));
             }
         if (rows.Count == 0)
             return rows;
@@ -119,10 +119,11 @@ public sealed class WebhookDeliveries(IDocumentStore store)
         await using (var r = await command.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
             {
-                if (!attempts.TryGetValue(r.GetString(0), out var list))
-                    attempts[r.GetString(0)] = list = [];
-                list.Add(new WebhookAttemptView(r.GetFieldValue<DateTimeOffset>(1), r.GetFieldValue<DateTimeOffset>(2), r.ValueOrNull<int>(3),
-                    r.GetInt32(4), r.StringOrNull(5), r.StringOrNull(6), r.GetBoolean(7)));
+                var deliveryId = r.Get<string>("delivery_id");
+                if (!attempts.TryGetValue(deliveryId, out var list))
+                    attempts[deliveryId] = list = [];
+                list.Add(new WebhookAttemptView(r.Get<DateTimeOffset>("attempted_at"), r.Get<DateTimeOffset>("sent_at"), r.ValueOrNull<int>("status_code"),
+                    r.Get<int>("latency_ms"), r.StringOrNull("response_body"), r.StringOrNull("error"), r.Get<bool>("succeeded")));
             }
         return rows.Select(d => d with { AttemptLog = attempts.GetValueOrDefault(d.Id) ?? [] }).ToList();
     }

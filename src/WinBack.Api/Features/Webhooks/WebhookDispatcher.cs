@@ -47,30 +47,25 @@ public sealed class WebhookDispatcher(WebhookQueue queue, WebhookSender sender, 
         string? servedLast = null;
         while (!stop.IsCancellationRequested)
         {
-            try
+            await StepAsync("pick due webhook deliveries", async () =>
             {
                 var free = limits.MaxInFlight - _inFlight.Count;
-                if (free > 0)
+                if (free <= 0)
+                    return;
+                var share = _inFlight.Share(limits, servedLast);
+                var perEndpoint = share.BusyEndpoints.ToDictionary();
+                foreach (var delivery in await queue.DueAsync(wall.GetUtcNow(), share, free, stop))
                 {
-                    var share = _inFlight.Share(limits, servedLast);
-                    var perEndpoint = share.BusyEndpoints.ToDictionary();
-                    foreach (var delivery in await queue.DueAsync(wall.GetUtcNow(), share, free, stop))
-                    {
-                        // The query keeps each tenant to its share; an endpoint's cap is kept here, the rest wait for the next round.
-                        var busy = perEndpoint.GetValueOrDefault(delivery.EndpointId);
-                        if (busy >= limits.MaxInFlightPerEndpoint)
-                            continue;
-                        perEndpoint[delivery.EndpointId] = busy + 1;
-                        _inFlight.Add(delivery);
-                        servedLast = delivery.TenantId;
-                        _ = AttemptAsync(delivery, stop);
-                    }
+                    // The query keeps each tenant to its share; an endpoint's cap is kept here, the rest wait for the next round.
+                    var busy = perEndpoint.GetValueOrDefault(delivery.EndpointId);
+                    if (busy >= limits.MaxInFlightPerEndpoint)
+                        continue;
+                    perEndpoint[delivery.EndpointId] = busy + 1;
+                    _inFlight.Add(delivery);
+                    servedLast = delivery.TenantId;
+                    _ = AttemptAsync(delivery, stop);
                 }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Picking due webhook deliveries failed; trying again");
-            }
+            });
             try
             {
                 // Whatever was left behind (no free slot, its tenant or endpoint at its share, the next of its chain) waits for a

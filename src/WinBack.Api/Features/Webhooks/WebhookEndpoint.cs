@@ -14,8 +14,9 @@ public sealed record WebhookEndpoint(
         "disabled_at, disabled_reason";
 
     public static WebhookEndpoint Read(NpgsqlDataReader r) => new(
-        r.GetString(0), r.GetString(1), r.StringOrNull(2), r.GetFieldValue<string[]>(3), r.GetBoolean(4),
-        r.GetString(5), r.StringOrNull(6), r.ValueOrNull<DateTimeOffset>(7), r.GetFieldValue<DateTimeOffset>(8),
-        r.GetFieldValue<DateTimeOffset>(9), r.ValueOrNull<DateTimeOffset>(10), r.ValueOrNull<DateTimeOffset>(11), r.StringOrNull(12));
+        r.Get<string>("id"), r.Get<string>("url"), r.StringOrNull("description"), r.Get<string[]>("events"), r.Get<bool>("enabled"),
+        r.Get<string>("secret"), r.StringOrNull("previous_secret"), r.ValueOrNull<DateTimeOffset>("previous_expires_at"),
+        r.Get<DateTimeOffset>("created_at"), r.Get<DateTimeOffset>("updated_at"), r.ValueOrNull<DateTimeOffset>("failing_since"),
+        r.ValueOrNull<DateTimeOffset>("disabled_at"), r.StringOrNull("disabled_reason"));
 
 }

@@ -61,7 +61,7 @@ public sealed class WebhookEndpoints(IDocumentStore store)
             $@"select tenant_id, id, secret, previous_secret from {Endpoints} where secret like 'whsec\_%' or previous_secret like 'whsec\_%'"))
         await using (var reader = await select.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                plain.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.StringOrNull(3)));
+                plain.Add((reader.Get<string>("tenant_id"), reader.Get<string>("id"), reader.Get<string>("secret"), reader.StringOrNull("previous_secret")));
         foreach (var (tenant, id, secret, previous) in plain)
         {
             await using var update = Sql.Command(connection, $"""

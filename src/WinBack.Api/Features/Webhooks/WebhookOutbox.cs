@@ -35,16 +35,8 @@ public sealed class WebhookOutbox : SubscriptionBase
         _ids = ids;
         _signal = signal;
         Name = SubscriptionName;
-        IncludeType<CustomerLapsed>();
-        IncludeType<RewardIssued>();
-        IncludeType<RewardRedeemed>();
-        IncludeType<RewardExpiryApproached>();
-        IncludeType<RewardExpired>();
-        IncludeType<RewardRevoked>();
-        IncludeType<CustomerReactivated>();
-        IncludeType<IRuleEvent>();
-        IncludeType<RewardSyncedToStripe>();
-        IncludeType<RewardStripeSyncFailed>();
+        foreach (var type in WebhookEventTypes.Published)
+            IncludeType(type);
     }
 
     public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,

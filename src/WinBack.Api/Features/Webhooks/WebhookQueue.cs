@@ -69,9 +69,10 @@ public sealed class WebhookQueue(IDocumentStore store)
         await using var reader = await command.ExecuteReaderAsync(ct);
         var due = new List<DueDelivery>();
         while (await reader.ReadAsync(ct))
-            due.Add(new DueDelivery(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4),
-                reader.GetInt64(5), reader.GetInt32(6), reader.GetString(7), reader.GetString(8), reader.GetString(9), reader.StringOrNull(10),
-                reader.ValueOrNull<DateTimeOffset>(11), reader.GetFieldValue<DateTimeOffset>(12)));
+            due.Add(new DueDelivery(reader.Get<string>("id"), reader.Get<string>("tenant_id"), reader.Get<string>("endpoint_id"),
+                reader.Get<string>("event_id"), reader.Get<string>("chain"), reader.Get<long>("event_seq"), reader.Get<int>("attempts"),
+                reader.Get<string>("payload"), reader.Get<string>("url"), reader.Get<string>("secret"), reader.StringOrNull("previous_secret"),
+                reader.ValueOrNull<DateTimeOffset>("previous_expires_at"), reader.Get<DateTimeOffset>("created_at")));
         return due;
     }
 
@@ -160,8 +161,8 @@ public sealed class WebhookQueue(IDocumentStore store)
         var failingSince = new Dictionary<(string, string), DateTimeOffset>();
         await using (var reader = await health.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                if (!reader.IsDBNull(2))
-                    failingSince[(reader.GetString(0), reader.GetString(1))] = reader.GetFieldValue<DateTimeOffset>(2);
+                if (reader.ValueOrNull<DateTimeOffset>("failing_since") is { } since)
+                    failingSince[(reader.Get<string>("tenant_id"), reader.Get<string>("id"))] = since;
 
         foreach (var (tenantId, endpointId, _, _, last) in endpoints)
         {

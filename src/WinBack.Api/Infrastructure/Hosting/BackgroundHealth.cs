@@ -136,11 +136,11 @@ public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IO
     public async Task<IReadOnlyDictionary<string, long>> ParkedCountsAsync(CancellationToken ct)
     {
         await using var connection = await Sql.OpenAsync(store, ct);
-        await using var command = Sql.Command(connection, $"select loop, count(*) from {TableName} where parked_at is not null group by loop");
+        await using var command = Sql.Command(connection, $"select loop, count(*) as parked from {TableName} where parked_at is not null group by loop");
         var counts = new Dictionary<string, long>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            counts[reader.GetString(0)] = reader.GetInt64(1);
+            counts[reader.Get<string>("loop")] = reader.Get<long>("parked");
         return counts;
     }
 
@@ -201,6 +201,7 @@ public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IO
         return unit;
     }
 
-    private static UnitFailure Read(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetString(4),
-        r.GetFieldValue<DateTimeOffset>(5), r.ValueOrNull<DateTimeOffset>(6), r.ValueOrNull<DateTimeOffset>(7));
+    private static UnitFailure Read(NpgsqlDataReader r) => new(r.Get<string>("loop"), r.Get<string>("tenant_id"), r.Get<string>("unit_id"),
+        r.Get<int>("failures"), r.Get<string>("reason"), r.Get<DateTimeOffset>("last_failed_at"), r.ValueOrNull<DateTimeOffset>("parked_at"),
+        r.ValueOrNull<DateTimeOffset>("retry_at"));
 }

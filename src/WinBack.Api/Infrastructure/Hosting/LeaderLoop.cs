@@ -1,6 +1,6 @@
 using Marten;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Infrastructure.Hosting;
 
@@ -26,6 +26,22 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
     /// <summary>The loop itself, run while this process leads it; <paramref name="leading"/> ends when it stops leading.</summary>
     protected abstract Task RunAsLeaderAsync(CancellationToken leading);
 
+    /// <summary>
+    /// One step of a pass: a step that cannot even start (the database is away) is logged and skipped, and the other steps
+    /// of the pass still run; the loop tries it again on its next pass.
+    /// </summary>
+    protected async Task StepAsync(string what, Func<Task> step)
+    {
+        try
+        {
+            await step();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "The {Loop} loop could not {Step}; it tries again on its next pass", LoopName, what);
+        }
+    }
+
     /// <summary>Whether this process leads the loop now.</summary>
     public bool IsLeading { get; private set; }
 
@@ -50,7 +66,7 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
         }
     }
 
-    private async Task LeadAsync(LoopLease lease, TimeSpan poll, CancellationToken stoppingToken)
+    private async Task LeadAsync(SessionLock lease, TimeSpan poll, CancellationToken stoppingToken)
     {
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var watch = WatchAsync(lease, poll, leading);
@@ -73,7 +89,7 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
     }
 
     // Cancels the loop as soon as the lease's connection stops answering.
-    private static async Task WatchAsync(LoopLease lease, TimeSpan poll, CancellationTokenSource leading)
+    private static async Task WatchAsync(SessionLock lease, TimeSpan poll, CancellationTokenSource leading)
     {
         while (!leading.IsCancellationRequested)
         {
@@ -93,71 +109,5 @@ public sealed class LoopLeases(IDocumentStore store, IOptions<WinBackOptions> op
 {
     public TimeSpan Poll => options.Value.Workers.TakeoverPoll;
 
-    public Task<LoopLease?> TryAcquireAsync(string name, CancellationToken ct) => LoopLease.TryAcquireAsync(store, name, ct);
-}
-
-/// <summary>A session-level advisory lock on a connection of its own, tried without waiting.</summary>
-public sealed class LoopLease : IAsyncDisposable
-{
-    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
-    private readonly NpgsqlConnection _connection;
-
-    private LoopLease(NpgsqlConnection connection) => _connection = connection;
-
-    /// <summary>The lease, or null when another session holds it.</summary>
-    public static async Task<LoopLease?> TryAcquireAsync(IDocumentStore store, string name, CancellationToken ct)
-    {
-        var connection = store.Storage.Database.CreateConnection();
-        try
-        {
-            await connection.OpenAsync(ct);
-            // A holder whose host vanished is found dead after about 10 + 3 × 3 s, instead of the OS default of hours.
-            await using var command = new NpgsqlCommand("""
-                set tcp_keepalives_idle = 10; set tcp_keepalives_interval = 3; set tcp_keepalives_count = 3;
-                select pg_try_advisory_lock(hashtextextended('winback-loop/' || @name, 0))
-                """, connection);
-            command.Parameters.AddWithValue("name", name);
-            if (await command.ExecuteScalarAsync(ct) is true)
-                return new LoopLease(connection);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-        await connection.DisposeAsync();
-        return null;
-    }
-
-    /// <summary>False when the lease's connection no longer answers (and PostgreSQL has released, or will release, the lock).</summary>
-    public async Task<bool> StillHeldAsync()
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(CheckTimeout);
-            await using var command = new NpgsqlCommand("select 1", _connection);
-            await command.ExecuteScalarAsync(timeout.Token);
-            return true;
-        }
-        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or InvalidOperationException or TimeoutException)
-        {
-            return false;
-        }
-    }
-
-    // Closing the connection ends the session and releases the lock; a pooled connection would keep it, so it is not pooled back.
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            await using var unlock = new NpgsqlCommand("select pg_advisory_unlock_all()", _connection);
-            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
-        }
-        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
-        {
-            // Most likely the connection is gone, and the lock with its session; in case it is not, it must not go back to the pool.
-            NpgsqlConnection.ClearPool(_connection);
-        }
-        await _connection.DisposeAsync();
-    }
+    public Task<SessionLock?> TryAcquireAsync(string name, CancellationToken ct) => SessionLock.TryAcquireAsync(store, LockKeys.Loop(name), ct);
 }

@@ -64,8 +64,8 @@ public sealed class WorkerNodes(IDocumentStore store, IOptions<WinBackOptions> o
         var nodes = new List<WorkerNode>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            nodes.Add(new WorkerNode(reader.GetString(0), reader.GetInt32(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3),
-                reader.GetFieldValue<DateTimeOffset>(4), reader.GetBoolean(5), reader.GetFieldValue<string[]>(6)));
+            nodes.Add(new WorkerNode(reader.Get<string>("id"), reader.Get<int>("pid"), reader.Get<string>("host"), reader.Get<DateTimeOffset>("started_at"),
+                reader.Get<DateTimeOffset>("last_seen_at"), reader.Get<bool>("leader"), reader.Get<string[]>("loops")));
         return nodes;
     }
 }

@@ -40,7 +40,7 @@ public sealed class IdempotencyKeyPurge(IDocumentStore store, BackgroundHealth h
     public async Task<long> PurgeAsync(CancellationToken ct)
     {
         var cutoff = clock.GetUtcNow() - options.Value.IdempotencyRetention;
-        var table = store.Options.FindOrResolveDocumentType(typeof(IdempotencyRecord)).TableName.QualifiedName;
+        var table = Sql.TableOf<IdempotencyRecord>(store);
         await using var connection = await Sql.OpenAsync(store, ct);
         long purged = 0;
         while (true)

@@ -92,11 +92,10 @@ public sealed class LocalPostgres : IAsyncDisposable
     {
         await using var connection = new NpgsqlConnection(AdminConnectionString);
         await connection.OpenAsync(ct);
-        await using var exists = new NpgsqlCommand("select 1 from pg_database where datname = @name", connection);
-        exists.Parameters.AddWithValue("name", database);
+        await using var exists = Sql.Command(connection, "select 1 from pg_database where datname = @name", ("name", database));
         if (await exists.ExecuteScalarAsync(ct) is not null)
             return;
-        await using var create = new NpgsqlCommand($"create database \"{database.Replace("\"", "\"\"")}\"", connection);
+        await using var create = Sql.Command(connection, $"create database \"{database.Replace("\"", "\"\"")}\"");
         await create.ExecuteNonQueryAsync(ct);
     }
 

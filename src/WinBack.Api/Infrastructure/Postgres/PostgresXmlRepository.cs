@@ -32,10 +32,10 @@ public sealed class PostgresXmlRepository(string connectionString, IXmlEncryptor
         using var connection = new NpgsqlConnection(connectionString);
         connection.Open();
         var rows = new List<(string Name, string Xml)>();
-        using (var command = new NpgsqlCommand($"select name, xml from {TableName}", connection))
+        using (var command = Sql.Command(connection, $"select name, xml from {TableName}"))
         using (var reader = command.ExecuteReader())
             while (reader.Read())
-                rows.Add((reader.GetString(0), reader.GetString(1)));
+                rows.Add((reader.Get<string>("name"), reader.Get<string>("xml")));
         return rows.Select(row => XElement.Parse(row.Xml) is var key && IsPlain(key) ? EncryptInPlace(connection, row.Name, row.Xml, key) : key)
             .ToList();
     }
@@ -44,9 +44,8 @@ public sealed class PostgresXmlRepository(string connectionString, IXmlEncryptor
     {
         using var connection = new NpgsqlConnection(connectionString);
         connection.Open();
-        using var command = new NpgsqlCommand($"insert into {TableName} (name, xml) values (@name, @xml) on conflict (name) do nothing", connection);
-        command.Parameters.AddWithValue("name", friendlyName);
-        command.Parameters.AddWithValue("xml", Text(element));
+        using var command = Sql.Command(connection, $"insert into {TableName} (name, xml) values (@name, @xml) on conflict (name) do nothing",
+            ("name", friendlyName), ("xml", Text(element)));
         command.ExecuteNonQuery();
     }
 
@@ -63,10 +62,8 @@ public sealed class PostgresXmlRepository(string connectionString, IXmlEncryptor
             secret.ReplaceWith(new XElement(DataProtection + "encryptedSecret",
                 new XAttribute("decryptorType", info.DecryptorType.AssemblyQualifiedName!), info.EncryptedElement));
         }
-        using var command = new NpgsqlCommand($"update {TableName} set xml = @encrypted where name = @name and xml = @plain", connection);
-        command.Parameters.AddWithValue("name", name);
-        command.Parameters.AddWithValue("plain", stored);
-        command.Parameters.AddWithValue("encrypted", Text(encrypted));
+        using var command = Sql.Command(connection, $"update {TableName} set xml = @encrypted where name = @name and xml = @plain",
+            ("name", name), ("plain", stored), ("encrypted", Text(encrypted)));
         command.ExecuteNonQuery();
         return encrypted;
     }

@@ -1,9 +1,15 @@
+using System.Data.Common;
 using Marten;
 using Npgsql;
+using Weasel.Core.Migrations;
 
 namespace WinBack.Api.Infrastructure.Postgres;
 
-/// <summary>Plain SQL against the store's database, for the tables kept outside Marten's documents (reports, webhooks, Stripe).</summary>
+/// <summary>
+/// Plain SQL against the store's database, for the tables kept outside Marten's documents (reports, webhooks, Stripe): named
+/// parameters, columns read by name and type, and Marten's table names taken from Marten's mapping. (Statements that must
+/// commit with a Marten session or subscription page are queued on it instead: <c>QueueSqlCommand</c>, with <c>?</c> parameters.)
+/// </summary>
 public static class Sql
 {
     public static async Task<NpgsqlConnection> OpenAsync(IDocumentStore store, CancellationToken ct)
@@ -55,10 +61,27 @@ public static class Sql
         }
     }
 
-    /// <summary>A column that may be SQL null, as a .NET null.</summary>
-    public static string? StringOrNull(this NpgsqlDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
+    /// <summary>A named column of the current row, as <typeparamref name="T"/>.</summary>
+    public static T Get<T>(this DbDataReader reader, string column) => reader.GetFieldValue<T>(reader.GetOrdinal(column));
+
+    /// <summary>A named column that may be SQL null, as a .NET null.</summary>
+    public static string? StringOrNull(this DbDataReader reader, string column) =>
+        reader.GetOrdinal(column) is var ordinal && reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
 
     /// <inheritdoc cref="StringOrNull"/>
-    public static T? ValueOrNull<T>(this NpgsqlDataReader reader, int ordinal) where T : struct =>
-        reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal);
+    public static T? ValueOrNull<T>(this DbDataReader reader, string column) where T : struct =>
+        reader.GetOrdinal(column) is var ordinal && reader.IsDBNull(ordinal) ? null : reader.GetFieldValue<T>(ordinal);
+
+    /// <summary>A document type's table, as Marten maps it (schema-qualified).</summary>
+    public static string TableOf<T>(IDocumentStore store) => store.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
+
+    /// <summary>The event store's table of events, as Marten names it.</summary>
+    public static string EventsTable(IDocumentStore store) => EventStoreObject(store, "EventsTable");
+
+    /// <summary>The event store's table of projection and subscription progress (and the high-water mark), as Marten names it.</summary>
+    public static string EventProgressionTable(IDocumentStore store) => EventStoreObject(store, "EventProgressionTable");
+
+    // Marten's own schema objects for the event store; their classes are internal, so they are told apart by name.
+    private static string EventStoreObject(IDocumentStore store, string kind) =>
+        ((IFeatureSchema)store.Options.Events).Objects.Single(o => o.GetType().Name == kind).Identifier.QualifiedName;
 }

@@ -1,11 +1,12 @@
 using FastEndpoints;
 using FluentValidation;
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
 
-namespace WinBack.Api.Features.TestClocks;
+namespace WinBack.Api.Features.Engine;
 
 public sealed class AdvanceTestClockRequest
 {

@@ -1,14 +1,14 @@
 using Marten;
 using Microsoft.Extensions.Options;
-using WinBack.Api.Features.Engine;
 using WinBack.Api.Features.Rewards;
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Hosting;
-using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
+using WinBack.Api.Infrastructure.Postgres;
 
-namespace WinBack.Api.Features.TestClocks;
+namespace WinBack.Api.Features.Engine;
 
 /// <summary>
 /// Moves a test tenant's clock forward and runs, in time order, every sweep tick and expiry that a live deployment
@@ -26,7 +26,7 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
 
     public async Task<DateTimeOffset> AdvanceAsync(string tenantId, DateTimeOffset to, CancellationToken ct)
     {
-        await using var turn = await ExclusiveRun.AcquireAsync(store, $"clock/{tenantId}", ct);
+        await using var turn = await SessionLock.AcquireAsync(store, LockKeys.Clock(tenantId), ct);
         var now = await clock.NowAsync(tenantId, ct);
         if (to < now)
             throw new DomainRuleViolated(ClockWouldGoBack, $"The test clock is at {now:yyyy-MM-ddTHH:mm:ssZ}; it never goes back.");
@@ -43,7 +43,7 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
             if (nextExpiry is { } e && (nextSweep is null || e <= nextSweep))
             {
                 await expiry.RunAsync(tenantId, e, ct);
-                await SetAsync(tenantId, current = e, ct);
+                await clock.SetAsync(tenantId, current = e, ct);
             }
             else if (nextSweep is { } tick)
             {
@@ -55,13 +55,13 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
                         $"clock stays at the last tick that ran. Advancing again retries them; a customer that fails " +
                         $"{options.Value.Background.ParkAfterFailures} times in a row is set aside and the clock moves on without it.");
                 lastTick = current = tick;
-                await SetAsync(tenantId, tick, ct);
+                await clock.SetAsync(tenantId, tick, ct);
             }
             else
                 break;
         }
         // Expiries due exactly at 'to' ran above; the rest of the interval had nothing to run.
-        await SetAsync(tenantId, to, ct);
+        await clock.SetAsync(tenantId, to, ct);
         return to;
     }
 
@@ -72,17 +72,12 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
         var rules = await LapseSweep.ByPriorityAsync(session, ct);
         DateTimeOffset? earliest = null;
         foreach (var rule in rules)
-            foreach (var status in LapseCandidates.StatusesFor(rule.Definition))
-                await foreach (var summary in LapseCandidates.Query(session, rule.Definition, status, to).ToAsyncEnumerable(ct))
-                {
-                    // A parked customer would make every tick one with work to do.
-                    if (parked(summary.Id))
-                        continue;
-                    var arm = ExperimentAssignment.ArmFor(tenantId, rule.Id, summary.Id, rule.Definition);
-                    if (RuleAudience.CrossingAt(rule.Definition.Trigger, rule.Definition.TriggerDaysOf(arm), summary.State) is { } crossing
-                        && (earliest is null || crossing < earliest))
-                        earliest = crossing;
-                }
+            await foreach (var candidate in LapseCandidates.CrossingsAsync(session, tenantId, rule.Id, rule.Definition, to, ct))
+            {
+                // A parked customer would make every tick one with work to do.
+                if (candidate.CrossingAt is { } crossing && (earliest is null || crossing < earliest) && !parked(candidate.Customer.Id))
+                    earliest = crossing;
+            }
         if (earliest is not { } first)
             return null;
         var tick = Max(TickAtOrAfter(first, cadence), TickAtOrAfter(lastTick + TimeSpan.FromTicks(1), cadence));
@@ -98,11 +93,4 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
-
-    private async Task SetAsync(string tenantId, DateTimeOffset now, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        session.Store(new TestClock { Id = tenantId, Now = now });
-        await session.SaveChangesAsync(ct);
-    }
 }

@@ -1,0 +1,61 @@
+using System.Linq.Expressions;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Domain.Rules;
+
+/// <summary>
+/// What one trigger type watches: the statuses it can catch, when a customer's window opens (it closes, and the customer
+/// crosses, <c>days</c> later), and a bound on that opening the store can check through an index. A new trigger type is
+/// one entry of <see cref="TriggerWindows"/>; the sweep, the test clock and the preview all read it from there.
+/// </summary>
+/// <param name="OpensAt">When the customer's window opens, or null when the trigger does not apply to them.</param>
+/// <param name="OpenedBy">
+/// A condition, on the stored customer, that holds for everyone whose window opened by the given time; null when no
+/// stored field bounds it (the domain check then sorts the candidates out).
+/// </param>
+public sealed record TriggerWindow(
+    IReadOnlyList<CustomerStatus> Statuses,
+    Func<Trigger, Customer, DateTimeOffset?> OpensAt,
+    Func<Trigger, DateTimeOffset, Expression<Func<Customer, bool>>?> OpenedBy);
+
+/// <summary>Every trigger type's window, in one place.</summary>
+public static class TriggerWindows
+{
+    // Customers in an open lapse episode are the engine's already; they cannot lapse again.
+    private static readonly CustomerStatus[] CanLapse = [CustomerStatus.Active, CustomerStatus.Cancelled, CustomerStatus.WonBack];
+
+    private static readonly IReadOnlyDictionary<TriggerType, TriggerWindow> ByType = new Dictionary<TriggerType, TriggerWindow>
+    {
+        [TriggerType.Inactivity] = new(CanLapse, LastQualifyingActivity, (trigger, by) => trigger.ActivityTypes switch
+        {
+            [] => c => c.LastActivityAt <= by,
+            [ActivityType.Purchase] => c => c.LastPurchaseAt <= by,
+            // Other subsets of activity types have no stored field of their own.
+            _ => null,
+        }),
+        [TriggerType.Cancellation] = new([CustomerStatus.Cancelled],
+            (_, c) => c.Status == CustomerStatus.Cancelled ? c.StatusChangedAt : null,
+            (_, by) => c => c.StatusChangedAt <= by),
+        [TriggerType.NeverPurchased] = new(CanLapse,
+            (_, c) => c.LastPurchaseAt is null && c.OrderCount == 0 ? c.FirstSeenAt : null,
+            (_, by) => c => c.FirstSeenAt <= by && c.LastPurchaseAt == null),
+    };
+
+    /// <summary>The trigger type's window, or null for a type with none.</summary>
+    public static TriggerWindow? Of(TriggerType type) => ByType.GetValueOrDefault(type);
+
+    // Imports carry a last purchase but no per-type history, so purchases are read from LastPurchaseAt.
+    private static DateTimeOffset? LastQualifyingActivity(Trigger trigger, Customer customer)
+    {
+        if (trigger.ActivityTypes.Count == 0)
+            return customer.LastActivityAt;
+        DateTimeOffset? last = null;
+        foreach (var type in trigger.ActivityTypes)
+        {
+            var at = type == ActivityType.Purchase ? customer.LastPurchaseAt : customer.LastActivityByType.GetValueOrDefault(type) as DateTimeOffset?;
+            if (at is { } seen && (last is null || seen > last))
+                last = seen;
+        }
+        return last;
+    }
+}
