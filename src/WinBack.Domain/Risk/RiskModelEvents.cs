@@ -6,9 +6,9 @@ public interface IRiskModelEvent
     string ModelId { get; }
 }
 
-/// <summary>Predicted against actual repeat purchases of the customers with a given number of repeat purchases (paper Figure 1).</summary>
-/// <param name="Frequency">Repeat purchases; the last bucket holds this many or more.</param>
-public sealed record CalibrationBucket(int Frequency, int Customers, double Predicted, double Actual);
+/// <summary>Customers with a given number of repeat purchases: how many there are, and how many the model expects (paper Figure 1).</summary>
+/// <param name="Frequency">Repeat purchases; the last bucket (7) holds 7 or more.</param>
+public sealed record CalibrationBucket(int Frequency, long ActualCustomers, double PredictedCustomers);
 
 /// <summary>What a fit looked at: the purchasing customers and those with a repeat purchase.</summary>
 public sealed record FitPopulation(long Customers, long RepeatBuyers);
