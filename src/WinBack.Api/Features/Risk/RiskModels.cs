@@ -30,7 +30,9 @@ public sealed class RiskModels(IDocumentStore store, TenantClock clock, IOptions
     {
         var settings = options.Value.Risk;
         var now = await clock.NowAsync(tenantId, ct);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var data = await RiskHistories.LoadAsync(store, tenantId, now, ct);
+        var loaded = System.Diagnostics.Stopwatch.GetElapsedTime(started);
         IRiskModelEvent outcome;
         if (data.Customers < settings.MinCustomers || data.RepeatBuyers < settings.MinRepeatBuyers)
             outcome = new RiskModelInsufficientData(RiskModel.StreamId, data.Population, now);
@@ -49,7 +51,9 @@ public sealed class RiskModels(IDocumentStore store, TenantClock clock, IOptions
         await using var session = store.LightweightSession(tenantId);
         session.Events.Append(RiskModel.StreamId, outcome);
         await session.SaveChangesAsync(ct);
-        logger.LogInformation("Risk model of tenant {TenantId}: {Outcome} over {Customers} customers", tenantId, outcome.GetType().Name, data.Customers);
+        logger.LogInformation("Risk model of tenant {TenantId}: {Outcome} over {Customers} customers ({Rows} rows read in {LoadMs} ms, fitted in {FitMs} ms)",
+            tenantId, outcome.GetType().Name, data.Customers, data.Count, (long)loaded.TotalMilliseconds,
+            (long)(System.Diagnostics.Stopwatch.GetElapsedTime(started) - loaded).TotalMilliseconds);
         return outcome;
     }
 }

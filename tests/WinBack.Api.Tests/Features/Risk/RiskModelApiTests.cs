@@ -147,7 +147,33 @@ public sealed class RiskModelApiTests(WinBackApp app) : IClassFixture<WinBackApp
             (await EngineRequests.ReadAsync(response, 202)).GetProperty("id").GetString().ShouldBe("rfit_running");
 
         var other = await app.CreateTenantAsync();
+        (await other.Admin.GetAsync("/v1/risk-model")).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
         (await other.Admin.GetAsync("/v1/risk-model/refits/rfit_running")).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
         (await tenant.Ingest.PostAsync("/v1/risk-model/refit", null)).StatusCode.ShouldBe(System.Net.HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_tenant_whose_refit_keeps_failing_is_given_up_with_its_reason_while_another_tenants_refit_runs()
+    {
+        var poisoned = await app.CreateTenantAsync(name: "poisoned");
+        await RecordAsync(poisoned, BgNbdFitterTests.Simulate(Truth, 20, seed: 5), seed: 5);
+        // A summary whose first purchase is not a time, as a damaged row would be: the aggregate query fails on it every time.
+        await Db.ExecuteAsync(app.ConnectionString, """
+            update winback.mt_doc_customersummary set data = jsonb_set(data, '{state,firstPurchaseAt}', '"not a time"')
+            where tenant_id = @tenant and id = 'c0000'
+            """, poisoned.Id);
+        var healthy = await app.CreateTenantAsync(name: "healthy");
+        await RecordAsync(healthy, BgNbdFitterTests.Simulate(Truth, 20, seed: 6), seed: 6);
+
+        var (failed, succeeded) = (RefitAsync(poisoned), RefitAsync(healthy));
+
+        (await succeeded).GetProperty("outcome").GetString().ShouldBe("insufficient_data");
+        var job = await failed;
+        job.GetProperty("status").GetString().ShouldBe("failed");
+        job.GetProperty("failure").GetString()!.ShouldContain("could not run 5 times and was given up");
+        (await poisoned.Admin.GetAsync("/v1/risk-model")).StatusCode.ShouldBe(System.Net.HttpStatusCode.NotFound);
+        // The slot is free again: a new request queues a new refit.
+        (await EngineRequests.ReadAsync(await poisoned.Admin.PostAsync("/v1/risk-model/refit", null), 202)).GetProperty("id").GetString()
+            .ShouldNotBe(job.GetProperty("id").GetString());
     }
 }
