@@ -20,13 +20,18 @@ public sealed class GetRiskModelEndpoint(RiskModels models) : EndpointWithoutReq
                             "POST /v1/risk-model/refit. 404 before the first fit.";
             s.Responses[200] = "The model.";
             s.ResponseExamples[200] = RiskModelView.Example;
+            s.Responses[404] = "No fit has run yet for your tenant.";
+            s.ResponseExamples[404] = NoModel;
         });
     }
+
+    private static readonly ApiProblem NoModel = ApiProblem.Of(StatusCodes.Status404NotFound, ErrorCodes.ResourceMissing, "Not found",
+        "Your tenant has no purchase model yet: POST /v1/risk-model/refit fits one.");
 
     public override async Task HandleAsync(CancellationToken ct)
     {
         var tenantId = HttpContext.Caller().RequireTenant();
-        var model = await models.CurrentAsync(tenantId, ct) ?? throw ApiException.NotFound("risk model", "risk-model");
+        var model = await models.CurrentAsync(tenantId, ct) ?? throw new ApiException(NoModel);
         await Send.OkAsync(RiskModelView.Of(model), ct);
     }
 }
