@@ -5,6 +5,7 @@ using WinBack.Api.Features.Imports;
 using WinBack.Api.Features.Platform;
 using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.Rewards;
+using WinBack.Api.Features.Risk;
 using WinBack.Api.Features.Rules;
 using WinBack.Api.Features.Stripe;
 using WinBack.Api.Features.Tenants;
@@ -17,7 +18,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddWinBack([
     new TenantsFeature(), new ApiKeysFeature(), new TestClocksFeature(), new CustomersFeature(), new RulesFeature(),
     new RewardsFeature(), new ReportsFeature(), new EngineFeature(), new WebhooksFeature(), new StripeFeature(),
-    new ImportsFeature(), new PlatformFeature(),
+    new ImportsFeature(), new PlatformFeature(), new RiskFeature(),
 ]);
 
 var app = builder.Build();

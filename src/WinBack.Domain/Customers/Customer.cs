@@ -15,6 +15,8 @@ public sealed record Customer
     public DateTimeOffset FirstSeenAt { get; init; }
     public DateTimeOffset LastActivityAt { get; init; }
     public DateTimeOffset? LastPurchaseAt { get; init; }
+    /// <summary>The earliest purchase known; an import's customer-since date counts as one when it brings orders.</summary>
+    public DateTimeOffset? FirstPurchaseAt { get; init; }
     /// <summary>Latest occurrence per activity type, for rules that count only some types.</summary>
     public IReadOnlyDictionary<ActivityType, DateTimeOffset> LastActivityByType { get; init; } = new Dictionary<ActivityType, DateTimeOffset>();
     /// <summary>Purchases recorded through WinBack.</summary>
@@ -129,6 +131,7 @@ public sealed record Customer
             {
                 RecordedOrderCount = next.RecordedOrderCount + 1,
                 LastPurchaseAt = Latest(next.LastPurchaseAt, e.OccurredAt),
+                FirstPurchaseAt = Earliest(next.FirstPurchaseAt, e.OccurredAt),
                 RecordedLifetimeValue = AddValue(next.RecordedLifetimeValue, e.Amount, +1),
                 Episodes = Attributed(next.Episodes, e),
             }, CustomerStatus.Active, e.OccurredAt),
@@ -154,6 +157,7 @@ public sealed record Customer
         FirstSeenAt = Min(state.FirstSeenAt, e.FirstSeenAt),
         LastActivityAt = Max(state.LastActivityAt, e.LastActivityAt),
         LastPurchaseAt = e.LastPurchaseAt is { } purchased ? Latest(state.LastPurchaseAt, purchased) : state.LastPurchaseAt,
+        FirstPurchaseAt = e.OrderCount > 0 ? Earliest(state.FirstPurchaseAt, e.FirstSeenAt) : state.FirstPurchaseAt,
         Imported = new ImportedHistory(e.ImportId, e.OrderCount, e.LifetimeValue),
         Email = e.Email ?? state.Email,
         StripeCustomerId = e.StripeCustomerId ?? state.StripeCustomerId,
@@ -192,6 +196,9 @@ public sealed record Customer
 
     private static DateTimeOffset Latest(DateTimeOffset? current, DateTimeOffset candidate) =>
         current is { } c ? Max(c, candidate) : candidate;
+
+    private static DateTimeOffset Earliest(DateTimeOffset? current, DateTimeOffset candidate) =>
+        current is { } c ? Min(c, candidate) : candidate;
 
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;

@@ -26,6 +26,8 @@ public sealed class WinBackOptions
 
     public EngineOptions Engine { get; set; } = new();
 
+    public RiskOptions Risk { get; set; } = new();
+
     public WebhookOptions Webhooks { get; set; } = new();
 
     public StripeOptions Stripe { get; set; } = new();
@@ -61,6 +63,21 @@ public sealed class EngineOptions
 
     /// <summary>How long before a reward expires the reward.expiring_soon webhook goes out (RewardExpiryApproached).</summary>
     public TimeSpan ExpiringSoonLead { get; set; } = TimeSpan.FromDays(3);
+}
+
+public sealed class RiskOptions
+{
+    /// <summary>How often the worker refits each live tenant's purchase model (WinBack__Risk__RefitInterval).</summary>
+    public TimeSpan RefitInterval { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Fewer purchasing customers than this is insufficient_data.</summary>
+    public int MinCustomers { get; set; } = 500;
+
+    /// <summary>Fewer customers with a repeat purchase than this is insufficient_data.</summary>
+    public int MinRepeatBuyers { get; set; } = 100;
+
+    /// <summary>Optimiser iterations before a fit is given up as not converging (failed; the previous model stays).</summary>
+    public int MaxIterations { get; set; } = 5_000;
 }
 
 public sealed class WebhookOptions

@@ -22,14 +22,14 @@ public sealed class PlatformStatusTests(WinBackApp app) : IClassFixture<WinBackA
         await tenant.ActivityAsync("cus_status", "login");
 
         var status = await Eventually.ReadAsync(StatusAsync, s =>
-            Worker(s, OwnWorkerId) is { } w && w.GetProperty("leader").GetBoolean() && Loops(w).Length == 3
+            Worker(s, OwnWorkerId) is { } w && w.GetProperty("leader").GetBoolean() && Loops(w).Length == 4
             && Projections(s).Any(p => p.GetProperty("name").GetString()!.StartsWith("webhook_outbox") && p.GetProperty("sequence").GetInt64() > 0),
             "this process leading the daemon and the loops, and the webhook outbox past the first event");
 
         var own = Worker(status, OwnWorkerId)!.Value;
         own.GetProperty("pid").GetInt32().ShouldBe(Environment.ProcessId);
         own.GetProperty("host").GetString().ShouldBe(Environment.MachineName);
-        Loops(own).ShouldBe(["engine", "stripe-sync", "webhook-dispatcher"]);
+        Loops(own).ShouldBe(["engine", "risk", "stripe-sync", "webhook-dispatcher"]);
         foreach (var projection in Projections(status))
         {
             projection.GetProperty("sequence").GetInt64().ShouldBeLessThanOrEqualTo(projection.GetProperty("highWaterMark").GetInt64());

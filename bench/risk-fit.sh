@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# The issue-17 fit benchmark: N (default 1,000,000) purchasing customers of one test tenant, drawn from a BG/NBD process
+# (bench/make-risk-histories.py) and written straight into the customer summaries, then POST /v1/risk-model/refit and the
+# refit's startedAt -> completedAt (the SQL aggregate of (x, t_x, T) and the fit). Also times the aggregate query alone.
+# Not part of CI.   bash bench/risk-fit.sh [customers]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000000}
+source bench/lib.sh
+PSQL="psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres -d winback"
+
+echo "== build (Release)"
+dotnet build src/WinBack.Api -c Release -v q -nologo >/dev/null
+echo "== PostgreSQL (fsync on, as in production) and the API"
+start_postgres winback
+start_api
+CREATED=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/tenants" -H "Authorization: Bearer $PLATFORM" -H 'Content-Type: application/json' \
+  -d '{"name":"bench","mode":"test"}')
+TENANT=$(echo "$CREATED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+KEY=$(echo "$CREATED" | python3 -c 'import json,sys; print([k["secret"] for k in json.load(sys.stdin)["apiKeys"] if k["scope"]=="admin"][0])')
+NOW=$(curl -s "http://127.0.0.1:$API_PORT/v1/test-clock" -H "Authorization: Bearer $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["now"])')
+
+echo "== seeding $N customer summaries (histories up to the tenant's clock, $NOW)"
+START=$(date +%s)
+python3 bench/make-risk-histories.py "$N" "$NOW" > "$WORK/histories.csv"
+$PSQL -p "$PG_PORT" <<SQL
+create temp table h (id text, first_at timestamptz, last_at timestamptz, orders int);
+\copy h from '$WORK/histories.csv' with (format csv)
+insert into winback.mt_doc_customersummary (tenant_id, id, data, mt_dotnet_type, mt_version, mt_last_modified)
+select '$TENANT', id, jsonb_build_object('id', id, 'version', orders, 'state', jsonb_build_object(
+    'id', id, 'status', 'Active', 'firstSeenAt', first_at, 'lastActivityAt', last_at, 'firstPurchaseAt', first_at,
+    'lastPurchaseAt', last_at, 'recordedOrderCount', orders)),
+  'WinBack.Api.Features.Customers.CustomerSummary', orders, now()
+from h;
+analyze winback.mt_doc_customersummary;
+SQL
+echo "seeded in $(( $(date +%s) - START )) s"
+
+echo "== the aggregate query alone"
+$PSQL -p "$PG_PORT" -tA <<SQL
+\timing on
+select count(*), sum(n) from (
+  select count(*) n from (select greatest(((data -> 'state' ->> 'recordedOrderCount')::int) - 1, 0) x,
+    extract(epoch from (data -> 'state' ->> 'lastPurchaseAt')::timestamptz - (data -> 'state' ->> 'firstPurchaseAt')::timestamptz) tx,
+    extract(epoch from timestamptz '$NOW' - (data -> 'state' ->> 'firstPurchaseAt')::timestamptz) t
+  from winback.mt_doc_customersummary where tenant_id = '$TENANT' and data -> 'state' ->> 'lastPurchaseAt' is not null) c
+  group by x, tx, t) g;
+SQL
+
+echo "== refit"
+JOB=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/risk-model/refit" -H "Authorization: Bearer $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+while :; do
+  STATUS=$(curl -s "http://127.0.0.1:$API_PORT/v1/risk-model/refits/$JOB" -H "Authorization: Bearer $KEY")
+  echo "$STATUS" | grep -qE '"status":"(succeeded|failed)"' && break
+  sleep 1
+done
+echo "$STATUS" | python3 -c '
+import json, sys
+from datetime import datetime
+j = json.load(sys.stdin)
+print("refit:", j["status"], j["outcome"], "in %.1f s (startedAt -> completedAt)" % (datetime.fromisoformat(j["completedAt"]) - datetime.fromisoformat(j["startedAt"])).total_seconds())'
+curl -s "http://127.0.0.1:$API_PORT/v1/risk-model" -H "Authorization: Bearer $KEY" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+print("model:", m["status"], "customers", m["customers"], "repeatBuyers", m["repeatBuyers"], "iterations", m["iterations"],
+      "LL %.1f" % m["logLikelihood"], "parameters", {k: round(v, 4) for k, v in m["parameters"].items()})
+print("calibration (actual/predicted):", [(b["frequency"], b["actualCustomers"], b["predictedCustomers"]) for b in m["calibration"]])'

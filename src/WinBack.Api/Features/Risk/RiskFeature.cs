@@ -1,0 +1,20 @@
+using WinBack.Api.Infrastructure.Hosting;
+
+namespace WinBack.Api.Features.Risk;
+
+/// <summary>The per-tenant BG/NBD purchase model: its stream, the refit jobs, and the worker loop that fits.</summary>
+public sealed class RiskFeature : IFeature
+{
+    public void Register(FeatureContext feature)
+    {
+        feature.Store(options =>
+        {
+            options.Schema.For<RiskRefitJob>().SingleTenanted();
+            options.Schema.For<ActiveRiskRefit>().SingleTenanted();
+        });
+        feature.Services.AddSingleton<RiskModels>();
+        feature.Services.AddSingleton<RiskSignal>();
+        if (feature.RunsWorker)
+            feature.Services.AddHostedService<RiskWorker>();
+    }
+}

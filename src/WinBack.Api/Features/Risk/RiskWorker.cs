@@ -1,0 +1,133 @@
+using Marten;
+using Microsoft.Extensions.Options;
+using WinBack.Api.Features.Tenants;
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Tenants;
+
+namespace WinBack.Api.Features.Risk;
+
+/// <summary>Wakes the risk worker early, when a refit was just asked for in this process.</summary>
+public sealed class RiskSignal : WakeSignal;
+
+/// <summary>
+/// The worker's risk loop (led by one worker process at a time, <see cref="LeaderLoop"/>): queues a refit for every live tenant
+/// whose last one is older than WinBack__Risk__RefitInterval, and runs queued refits, each tenant a unit. A refit that cannot
+/// run (the database is away) goes back to the queue and is tried again, and is given up after
+/// WinBack__Background__ParkAfterFailures attempts, parked with its reason in <see cref="BackgroundHealth"/>; it never holds up
+/// another tenant's. A fit is safe to run again (it appends one more outcome), so a refit cut off by a lost lease is queued again.
+/// </summary>
+public sealed class RiskWorker(IDocumentStore store, RiskModels models, BackgroundHealth health, RiskSignal signal, Ids ids,
+    TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<RiskWorker> logger) : LeaderLoop(leases, logger)
+{
+    public const string RefitLoop = "risk_refit";
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    protected override string LoopName => "risk";
+
+    protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
+    {
+        await StepAsync("queue interrupted refits again", () => RequeueInterruptedAsync(stoppingToken));
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await StepAsync("queue scheduled refits", () => QueueDueTenantsAsync(stoppingToken));
+            await StepAsync("run queued refits", () => RunQueuedAsync(stoppingToken));
+            try
+            {
+                await signal.WaitAsync(Poll, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RequeueInterruptedAsync(CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        foreach (var job in await session.Query<RiskRefitJob>().Where(j => j.Status == RiskRefitStatus.Running).ToListAsync(ct))
+        {
+            job.Status = RiskRefitStatus.Queued;
+            session.Store(job);
+        }
+        await session.SaveChangesAsync(ct);
+    }
+
+    // Live tenants without a refit created within the interval; test tenants are refitted when asked.
+    private async Task QueueDueTenantsAsync(CancellationToken ct)
+    {
+        var now = wall.GetUtcNow();
+        var since = now - options.Value.Risk.RefitInterval;
+        IReadOnlyList<string> live, recent;
+        await using (var session = store.QuerySession())
+        {
+            live = await session.Query<Tenant>().Where(t => t.Mode == TenantMode.Live).Select(t => t.Id).ToListAsync(ct);
+            recent = await session.Query<RiskRefitJob>().Where(j => j.CreatedAt > since).Select(j => j.TenantId).ToListAsync(ct);
+        }
+        foreach (var tenantId in live.Except(recent))
+            await RefitRiskModelEndpoint.QueueAsync(store, ids.New("rfit"), tenantId, scheduled: true, now, ct);
+    }
+
+    private async Task RunQueuedAsync(CancellationToken ct)
+    {
+        IReadOnlyList<RiskRefitJob> queued;
+        await using (var session = store.QuerySession())
+            queued = await session.Query<RiskRefitJob>().Where(j => j.Status == RiskRefitStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct);
+        var failing = await health.FailingAsync(RefitLoop, ct);
+        foreach (var job in queued)
+            if (!failing.Waiting(job.TenantId, job.Id, wall.GetUtcNow()))
+                await RunAsync(job, ct);
+    }
+
+    private async Task RunAsync(RiskRefitJob job, CancellationToken ct)
+    {
+        try
+        {
+            job.Status = RiskRefitStatus.Running;
+            job.StartedAt ??= wall.GetUtcNow();
+            await SaveAsync(job, done: false, ct);
+            job.Outcome = (await models.FitAsync(job.TenantId, ct)) switch
+            {
+                Domain.Risk.RiskModelFitted => Domain.Risk.RiskModelStatus.Fitted,
+                Domain.Risk.RiskModelFitFailed => Domain.Risk.RiskModelStatus.Failed,
+                _ => Domain.Risk.RiskModelStatus.InsufficientData,
+            };
+            job.Status = RiskRefitStatus.Succeeded;
+            job.Failure = null;
+            if (job.Attempts > 0)
+                await health.ClearAsync(RefitLoop, job.TenantId, [job.Id], ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            job.Attempts++;
+            var failure = await health.FailedAsync(RefitLoop, job.TenantId, job.Id, e, ct);
+            var reason = BackgroundHealth.ReasonOf(e);
+            var givenUp = failure?.Parked ?? job.Attempts >= options.Value.Background.ParkAfterFailures;
+            job.Status = givenUp ? RiskRefitStatus.Failed : RiskRefitStatus.Queued;
+            job.Failure = givenUp
+                ? $"The refit could not run {job.Attempts} times and was given up: {reason} The previous model stays in force."
+                : $"Attempt {job.Attempts} failed: {reason} It is tried again.";
+        }
+        var done = job.Status is RiskRefitStatus.Succeeded or RiskRefitStatus.Failed;
+        job.CompletedAt = done ? wall.GetUtcNow() : null;
+        try
+        {
+            await SaveAsync(job, done, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogError(e, "Could not record the outcome of refit {JobId} of tenant {TenantId}", job.Id, job.TenantId);
+        }
+    }
+
+    // A finished refit frees its tenant's slot in the same transaction, so the next request queues a new one.
+    private async Task SaveAsync(RiskRefitJob job, bool done, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        session.Store(job);
+        if (done)
+            session.Delete<ActiveRiskRefit>(job.TenantId);
+        await session.SaveChangesAsync(ct);
+    }
+}
