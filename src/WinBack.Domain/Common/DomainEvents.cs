@@ -13,4 +13,8 @@ public static class DomainEvents
         .Where(t => t is { IsClass: true, IsAbstract: false } && (typeof(ICustomerEvent).IsAssignableFrom(t) || typeof(IRuleEvent).IsAssignableFrom(t)))
         .OrderBy(t => t.FullName, StringComparer.Ordinal)
         .ToArray();
+
+    /// <summary>The event records of one stream marker: a projection names these, not the marker, so that the daemon's
+    /// replay reads exactly them (it does not filter on an interface).</summary>
+    public static IEnumerable<Type> Of<TMarker>() => All.Where(typeof(TMarker).IsAssignableFrom);
 }
