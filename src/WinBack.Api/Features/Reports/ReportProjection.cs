@@ -31,6 +31,8 @@ public sealed class ReportProjection : ProjectionBase, IProjection
     public ReportProjection()
     {
         Name = ProjectionName;
+        // Larger pages when behind (a rebuild, an import): one load of the customers' fold state per page.
+        Options.BatchSize = 2000;
         foreach (var type in EventTypes)
             IncludeType(type);
         Options.DeleteViewTypeOnTeardown<CustomerEpisodes>();

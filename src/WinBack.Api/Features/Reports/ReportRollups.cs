@@ -11,7 +11,7 @@ namespace WinBack.Api.Features.Reports;
 /// <summary>
 /// Pre-aggregated report figures per group of episodes (tenant, rule, variant, lapse day, churn reason), so that a
 /// report sums a few thousand rows instead of a million episodes. The report projection's episode writes only mark their group
-/// dirty (an insert that does nothing when the mark exists); a refresh recomputes the dirty groups from the episode rows. The
+/// dirty (one row per group, upserted once per batch); a refresh recomputes the dirty groups from the episode rows. The
 /// worker refreshes every few seconds, and every report refreshes its tenant first, so a report includes every episode row the
 /// projection has committed before it was asked. Refreshes of one tenant take
 /// turns on a transaction-scoped lock, so a slower refresh can never overwrite a newer one. Sums are taken in numeric; a
@@ -37,8 +37,7 @@ public static class ReportRollups
 
     public static void Configure(StoreOptions options)
     {
-        // A mark per group and shard: two writers marking the same group at once pick different shards, so neither
-        // waits for the other's commit on the unique key.
+        // A mark per group (the shard column is left from when many writers marked groups; the projection writes shard 0).
         var dirty = Keyed(Dirty, [("shard", typeof(int))]);
         options.Storage.ExtendedSchemaObjects.Add(dirty);
         options.Storage.ExtendedSchemaObjects.Add(Keyed(Counts, "episodes", "treated", "treated_returned", "held_out", "held_out_returned",
@@ -69,18 +68,17 @@ public static class ReportRollups
     }
 
     /// <summary>
-    /// Marks the group for the next refresh, in the episode write's transaction. A group already marked (the common case while a
-    /// sweep's episodes are projected) is left alone without touching its row.
+    /// Marks the group for the next refresh, in the projection's transaction. The upsert locks a mark that is already there, so
+    /// a refresh that is taking it waits for this transaction and then reads its episodes; a mark a refresh has just taken
+    /// makes this one wait, then is written again for the next refresh. Either way no episode write is left out of a rollup.
     /// </summary>
     public static void MarkDirty(IDocumentOperations operations, string tenantId, Group group) =>
         operations.QueueSqlCommand(
             $"""
-             insert into {Dirty} (tenant_id, rule_id, variant, lapse_date, churn_reason, shard)
-             select ?, ?, ?, ?, ?, ? where not exists (select 1 from {Dirty} d where d.tenant_id = ? and d.rule_id = ? and d.variant = ?
-               and d.lapse_date = ? and d.churn_reason = ?)
-             on conflict do nothing
+             insert into {Dirty} (tenant_id, rule_id, variant, lapse_date, churn_reason, shard) values (?, ?, ?, ?, ?, 0)
+             on conflict (tenant_id, rule_id, variant, lapse_date, churn_reason, shard) do update set shard = excluded.shard
              """,
-            [.. Key(tenantId, group), Random.Shared.Next(16), .. Key(tenantId, group)]);
+            Key(tenantId, group));
 
     private static object[] Key(string tenantId, Group group) => [tenantId, group.RuleId, group.Variant, group.LapseDate, group.ChurnReason];
 
