@@ -1,4 +1,5 @@
 using JasperFx.Events;
+using JasperFx.Events.Daemon;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Events.Projections;
@@ -70,7 +71,7 @@ public sealed class ReportProjection : ProjectionBase, IProjection
             // Only a lapse opens a customer's first episode; until then nothing of theirs reaches a report.
             foreach (var e in stream)
                 if (state is not null || e.Data is CustomerLapsed)
-                    state = Customer.Evolve(state ?? new Customer { Id = stream.Key }, e.Data);
+                    state = Fold(state ?? new Customer { Id = stream.Key }, e);
             if (state is null)
                 continue;
             operations.Store(new CustomerEpisodes { Id = stream.Key, State = state });
@@ -79,5 +80,19 @@ public sealed class ReportProjection : ProjectionBase, IProjection
         }
         foreach (var group in groups)
             ReportRollups.MarkDirty(operations, operations.TenantId, group);
+    }
+
+    // An event the fold refuses is named to the daemon, which parks it in its dead-letter table and goes on without it: one
+    // customer's bad event never stops the reports of every tenant.
+    private static Customer Fold(Customer state, IEvent e)
+    {
+        try
+        {
+            return Customer.Evolve(state, e.Data);
+        }
+        catch (Exception failure) when (!ProjectionExceptions.IsExceptionTransient(failure))
+        {
+            throw new ApplyEventException(e, failure);
+        }
     }
 }

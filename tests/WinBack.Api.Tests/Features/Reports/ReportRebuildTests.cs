@@ -221,8 +221,11 @@ public sealed class ReportRebuildTests
                     break;
             }
         }
+        // Arms are drawn at random: when every customer of way 0 fell in the holdout, there is nothing to reverse.
         yield return (lapsed + 24, async () =>
         {
+            if (redeemed.Count == 0)
+                return;
             var redemption = (await tenant.EventsAsync(redeemed[0], "reward_redeemed")).Single();
             (await tenant.Ingest.PostAsync($"/v1/redemptions/{redemption.GetProperty("redemptionId").GetString()}/reversal", null))
                 .EnsureSuccessStatusCode();
