@@ -29,12 +29,7 @@ run_service() {
   [ -f "$WORK/dp.pfx" ] || { openssl req -x509 -newkey rsa:3072 -sha256 -days 30 -nodes -subj /CN=winback-bench \
       -keyout "$WORK/dp.key" -out "$WORK/dp.crt" 2>/dev/null && openssl pkcs12 -export -inkey "$WORK/dp.key" -in "$WORK/dp.crt" \
       -out "$WORK/dp.pfx" -passout pass:bench; }
-  WinBack__Role=$1 ASPNETCORE_ENVIRONMENT=Production ConnectionStrings__WinBack="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
-    WinBack__PlatformKey=$PLATFORM WinBack__RateLimit__RequestsPerSecond=10000000 WinBack__RateLimit__Burst=10000000 \
-    WinBack__RateLimit__TenantRequestsPerSecond=10000000 WinBack__RateLimit__TenantBurst=10000000 \
-    WinBack__DataProtection__Certificate="$WORK/dp.pfx" WinBack__DataProtection__CertificatePassword=bench \
-    Logging__LogLevel__Default=Warning \
-    dotnet "${API_DLL:-src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll}" --urls "http://127.0.0.1:$2" > "$3" 2>&1 &
+  env WinBack__Role=$1 $(api_env) dotnet "${API_DLL:-src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll}" --urls "http://127.0.0.1:$2" > "$3" 2>&1 &
 }
 
 wait_ready() { until curl -sf "http://127.0.0.1:$1/health/ready" >/dev/null; do sleep 0.5; done; }
@@ -59,6 +54,18 @@ start_workers() {
     wait_ready "$port"
   done
 }
+
+# api_env: the API's settings (database, platform key, key ring, rate limits) as NAME=value words for env; none holds a space.
+api_env() {
+  echo ASPNETCORE_ENVIRONMENT=Production "ConnectionStrings__WinBack=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
+    WinBack__PlatformKey=$PLATFORM WinBack__RateLimit__RequestsPerSecond=10000000 WinBack__RateLimit__Burst=10000000 \
+    WinBack__RateLimit__TenantRequestsPerSecond=10000000 WinBack__RateLimit__TenantBurst=10000000 \
+    WinBack__DataProtection__Certificate="$WORK/dp.pfx" WinBack__DataProtection__CertificatePassword=bench \
+    Logging__LogLevel__Default=Warning
+}
+
+# stop_api: SIGTERM, and waits until it has exited.
+stop_api() { kill "$API_PID"; wait "$API_PID" 2>/dev/null || true; API_PID=; }
 
 # create_tenant mode scope: prints the new tenant's key of that scope.
 create_tenant() {

@@ -2,7 +2,10 @@
 # The issue-6 report benchmark: 1,000,000 lapse episodes in one tenant (bench/report-seed.sql writes the report rows
 # directly and marks their groups for the rollup refresh), one report to refresh every rollup, then REQUESTS (default 100) sequential GET /v1/reports/reactivation per grouping after 3 warm-up requests,
 # timed by curl end to end. Prints p50/p95/max per grouping. Not part of CI.
-#   bash bench/report.sh            REQUESTS=20 bash bench/report.sh
+# SEED=events (issue 16): the events behind about 1,000,000 episodes instead (bench/report-events.sql, CUSTOMERS of them,
+# default 924,557), written while the API is stopped; `projections rebuild --projection Reports` builds the report tables
+# from them (timed), then the API starts again and the reports are timed as above.
+#   bash bench/report.sh            REQUESTS=20 bash bench/report.sh            SEED=events CUSTOMERS=100000 bash bench/report.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUESTS=${REQUESTS:-100}
@@ -18,10 +21,25 @@ CREATED=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/tenants" -H "Authorizat
 TENANT=$(echo "$CREATED" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 KEY=$(echo "$CREATED" | python3 -c 'import json,sys; print([k["secret"] for k in json.load(sys.stdin)["apiKeys"] if k["scope"]=="admin"][0])')
 
-echo "== seeding 1,000,000 episodes"
-START=$(date +%s)
-psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -v tenant="$TENANT" -f bench/report-seed.sql
-echo "seeded in $(( $(date +%s) - START )) s: $(psql -tA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -c "select count(*) from winback.lapse_episode") episodes"
+if [ "${SEED:-rows}" = events ]; then
+  stop_api
+  echo "== seeding the events of ${CUSTOMERS:-924557} customers (the API is stopped)"
+  START=$(date +%s)
+  psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -v tenant="$TENANT" -v customers="${CUSTOMERS:-}" \
+    -f bench/report-events.sql >/dev/null
+  echo "seeded in $(( $(date +%s) - START )) s: $(psql -tA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -c "select count(*) from winback.mt_events") events"
+  echo "== projections rebuild --projection Reports"
+  START=$(date +%s.%N)
+  env $(api_env) dotnet src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll projections rebuild --projection Reports > "$WORK/rebuild.log" 2>&1
+  python3 -c "print(f'rebuilt in {$(date +%s.%N) - $START:.0f} s')"
+  psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -c "analyze winback.lapse_episode; analyze winback.lapse_episode_revenue"
+  start_api
+else
+  echo "== seeding 1,000,000 episodes"
+  START=$(date +%s)
+  psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -v tenant="$TENANT" -f bench/report-seed.sql
+fi
+echo "$(psql -tA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -c "select count(*) from winback.lapse_episode") episodes"
 
 echo "== first report: refreshes the rollups of every group (the worker may already have started)"
 curl -sf -o /dev/null -w 'first report: %{time_total} s\n' "http://127.0.0.1:$API_PORT/v1/reports/reactivation" -H "Authorization: Bearer $KEY"

@@ -11,9 +11,13 @@ using WinBack.Api.Features.Stripe;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Features.Webhooks;
+using JasperFx;
 using WinBack.Api.Infrastructure.Hosting;
 
 var builder = WebApplication.CreateBuilder(args);
+// JasperFx's command line (Marten's commands among them): `projections rebuild` replays the projections and exits without
+// starting the service or its background work.
+builder.Host.ApplyJasperFxExtensions();
 // The host lists the features; each registers its own services, store parts, endpoints and background work.
 builder.AddWinBack([
     new TenantsFeature(), new ApiKeysFeature(), new TestClocksFeature(), new CustomersFeature(), new RulesFeature(),
@@ -23,7 +27,12 @@ builder.AddWinBack([
 
 var app = builder.Build();
 app.UseWinBack();
-app.Run();
+// A command names itself first; anything else (no arguments, --urls, the test host's settings) runs the service.
+// `projections --rebuild` (Marten's older spelling) is JasperFx's `projections rebuild`.
+if (args.Length > 0 && !args[0].StartsWith('-'))
+    return await app.RunJasperFxCommands(args is ["projections", "--rebuild", .. var rest] ? ["projections", "rebuild", .. rest] : args);
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so that tests can host it with WebApplicationFactory.</summary>
 public partial class Program;

@@ -15,4 +15,8 @@ public static class DomainEvents
                                                            || typeof(IRiskModelEvent).IsAssignableFrom(t)))
         .OrderBy(t => t.FullName, StringComparer.Ordinal)
         .ToArray();
+
+    /// <summary>The event records of one stream marker: a projection names these, not the marker, so that the daemon's
+    /// replay reads exactly them (it does not filter on an interface).</summary>
+    public static IEnumerable<Type> Of<TMarker>() => All.Where(typeof(TMarker).IsAssignableFrom);
 }

@@ -35,16 +35,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     {
         var port = FreePort();
         var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
-        var start = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(ApiAssemblyPath());
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        start.Environment["ConnectionStrings__WinBack"] = connectionString;
+        var start = StartInfo(connectionString, ["--urls", $"http://127.0.0.1:{port}"]);
         start.Environment["WinBack__Role"] = role;
-        start.Environment["WinBack__PlatformKey"] = WinBackApp.PlatformKey;
-        start.Environment["WinBack__DataProtection__Certificate"] = TestKeyRingCertificate.Base64;
-        start.Environment["WinBack__DataProtection__CertificatePassword"] = TestKeyRingCertificate.Password;
         start.Environment["WinBack__RateLimit__RequestsPerSecond"] = "100000";
         start.Environment["WinBack__RateLimit__Burst"] = "100000";
         start.Environment["WinBack__RateLimit__TenantRequestsPerSecond"] = "100000";
@@ -80,6 +72,43 @@ public sealed class ServiceProcess : IAsyncDisposable
         var client = new HttpClient { BaseAddress = Http.BaseAddress, Timeout = TimeSpan.FromSeconds(10) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key ?? WinBackApp.PlatformKey);
         return client;
+    }
+
+    /// <summary>Runs one of the service's commands (<c>projections rebuild</c>, ...) to its end; returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunCommandAsync(string connectionString, TimeSpan timeout, params string[] args)
+    {
+        var start = StartInfo(connectionString, args);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"`{string.Join(' ', args)}` did not end within {timeout}.");
+        }
+        return (process.ExitCode, await output + await errors);
+    }
+
+    private static ProcessStartInfo StartInfo(string connectionString, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+        };
+        start.ArgumentList.Add(ApiAssemblyPath());
+        foreach (var arg in args)
+            start.ArgumentList.Add(arg);
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        start.Environment["ConnectionStrings__WinBack"] = connectionString;
+        start.Environment["WinBack__PlatformKey"] = WinBackApp.PlatformKey;
+        start.Environment["WinBack__DataProtection__Certificate"] = TestKeyRingCertificate.Base64;
+        start.Environment["WinBack__DataProtection__CertificatePassword"] = TestKeyRingCertificate.Password;
+        return start;
     }
 
     /// <summary>SIGKILL: no graceful stop, no cleanup; its PostgreSQL sessions end when the OS closes its sockets.</summary>

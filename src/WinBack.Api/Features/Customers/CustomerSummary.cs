@@ -1,9 +1,8 @@
 using JasperFx.Events;
 using Marten.Events.Aggregation;
-using Marten;
-using WinBack.Api.Features.Reports;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Customers;
@@ -23,21 +22,12 @@ public sealed class CustomerSummary : IHasId
 
 public sealed class CustomerSummaryProjection : SingleStreamProjection<CustomerSummary, string>
 {
-    public CustomerSummaryProjection() => IncludeType<ICustomerEvent>();
+    public CustomerSummaryProjection()
+    {
+        foreach (var type in DomainEvents.Of<ICustomerEvent>())
+            IncludeType(type);
+    }
 
     public override CustomerSummary Evolve(CustomerSummary? snapshot, string id, IEvent e) =>
         new() { Id = id, State = Customer.Evolve(snapshot?.State, e.Data), Version = e.Version };
-
-    // The report rows of the customer's episodes, in the same transaction (inline side effects are switched on in
-    // MartenSetup). Only events that can change an episode rewrite them.
-    public override ValueTask RaiseSideEffects(IDocumentOperations operations, IEventSlice<CustomerSummary> slice)
-    {
-        if (slice.Snapshot is { State.Episodes.Count: > 0 } summary && slice.Events().Any(e => ChangesEpisodes(e.Data)))
-            LapseEpisodeTable.Write(operations, operations.TenantId, summary.State);
-        return ValueTask.CompletedTask;
-    }
-
-    private static bool ChangesEpisodes(object e) => e is CustomerLapsed or CustomerReactivated or RewardIssued or RewardWithheld
-        or RewardRedeemed or RewardRedemptionReversed or RewardExpired or RewardRevoked
-        or ActivityRecorded { Type: ActivityType.Purchase or ActivityType.Refund };
 }

@@ -10,8 +10,6 @@ public sealed class CustomersFeature : IFeature
         feature.Store(options =>
         {
             options.Projections.Add<CustomerSummaryProjection>(ProjectionLifecycle.Inline);
-            // The customer summary projection writes the report rows of lapse episodes as a side effect, inline.
-            options.Events.EnableSideEffectsOnInlineProjections = true;
             // One index, (tenant_id, status, last activity), for the lapse sweep and the list filters;
             // every extra index would be written on each activity.
             options.Schema.For<CustomerSummary>()

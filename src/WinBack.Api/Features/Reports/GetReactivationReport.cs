@@ -38,8 +38,8 @@ public sealed class GetReactivationReportValidator : Validator<GetReactivationRe
     }
 }
 
-/// <param name="AsOf">The time the report stands at (a test tenant's clock): every event committed before the request is in it,
-/// and the 30/60/90-day retention marks are measured against it.</param>
+/// <param name="AsOf">The time the report stands at (a test tenant's clock): the 30/60/90-day retention marks are measured against
+/// it. The figures are those the workers have projected by the request, a second or so behind the writes.</param>
 /// <param name="Parked">Groups of episodes within the filter that the rows leave out, because their money cannot be summed; usually none.</param>
 public sealed record ReactivationReportView(DateTimeOffset AsOf, string GroupBy, IReadOnlyList<ReactivationRow> Rows, IReadOnlyList<ParkedReportGroup> Parked);
 
@@ -77,8 +77,8 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, Backgrou
                 "redeemed cost); and won-back customers not lapsed again 30, 60 and 90 days after their return, counted over " +
                 "returns at least that old. With groupBy=variant, each arm's row is compared with the holdout's row. Money is " +
                 "per currency in minor units (averages rounded to a minor unit); rates are null, not 0, when their " +
-                "denominator is 0. Send Accept: text/csv for the same rows as CSV. Every event committed before the request " +
-                "is included; asOf is the time of the request. from and to are UTC days; retention counts returns by UTC day. " +
+                "denominator is 0. Send Accept: text/csv for the same rows as CSV. The figures lag the writes by the workers' " +
+                "projection, usually a second or less; asOf is the time of the request. from and to are UTC days; retention counts returns by UTC day. " +
                 "A group of episodes (rule, arm, lapse day, churn reason) whose money sums past 9,223,372,036,854,775,807 minor units " +
                 "(only amounts stored before amounts were bounded to 10^12 get there) is left out of the rows and listed in parked, " +
                 "with its reason; it is summed again when its episodes change.";

@@ -9,15 +9,15 @@ namespace WinBack.Api.Features.Reports;
 
 /// <summary>
 /// The <c>LapseEpisode</c> read model: one narrow row per episode in a plain table (and one per episode and currency
-/// for revenue after return). Rows are written by the customer summary projection (inline) from
-/// <see cref="EpisodeFacts"/>, in the same transaction as the events, and mark their report group dirty
-/// (<see cref="ReportRollups"/>), from which reports are summed.
+/// for revenue after return). Rows are written by the report projection (<see cref="ReportProjection"/>, async) from
+/// <see cref="EpisodeFacts"/>, and mark their report group dirty (<see cref="ReportRollups"/>), from which reports are summed.
 /// </summary>
-[Published]
 public static class LapseEpisodeTable
 {
     public const string Episodes = MartenSetup.SchemaName + ".lapse_episode";
     public const string Revenue = MartenSetup.SchemaName + ".lapse_episode_revenue";
+    /// <summary>The tables the report projection owns here: emptied when it is rebuilt.</summary>
+    public static readonly string[] Tables = [Episodes, Revenue];
 
     public static void Configure(StoreOptions options)
     {
@@ -59,10 +59,15 @@ public static class LapseEpisodeTable
         ReportRollups.Configure(options);
     }
 
-    /// <summary>Queues the upsert of every episode of the customer, with its reward's figures, into the session's transaction.</summary>
-    public static void Write(IDocumentOperations operations, string tenantId, Customer customer)
+    /// <summary>
+    /// Queues the upsert of every episode of the customer whose row differs from what <paramref name="before"/> gave it (all of them
+    /// when there was nothing before), with its reward's figures, into the projection's transaction; returns those episodes.
+    /// </summary>
+    public static IReadOnlyList<EpisodeFacts> Write(IDocumentOperations operations, string tenantId, Customer customer, Customer? before)
     {
-        foreach (var episode in customer.Episodes)
+        var changed = customer.Episodes.Where(e => before?.Episodes.FirstOrDefault(b => b.EpisodeId == e.EpisodeId) is not { } was
+                                                   || Row.Of(before, was) != Row.Of(customer, e)).ToList();
+        foreach (var episode in changed)
         {
             var reward = episode.RewardId is { } id ? customer.Reward(id) : null;
             var credit = reward is { IsCredit: true };
@@ -98,7 +103,20 @@ public static class LapseEpisodeTable
                     $"insert into {Revenue} (tenant_id, episode_id, currency, amount) values (?, ?, ?, ?) " +
                     "on conflict (tenant_id, episode_id, currency) do update set amount = excluded.amount",
                     tenantId, episode.EpisodeId, currency, amount);
-            ReportRollups.MarkDirty(operations, tenantId, episode);
+        }
+        return changed;
+    }
+
+    /// <summary>What an episode's row holds that can change after the lapse; two folds that give the same need no write.</summary>
+    private sealed record Row(WithheldReason? Withheld, string? RewardId, RewardStatus? RewardStatus, long Remaining, long Redeemed, long Expired,
+        DateTimeOffset? ReturnedAt, int OrdersAfterReturn, DateTimeOffset? RelapsedAt, string Revenue)
+    {
+        public static Row Of(Customer customer, EpisodeFacts episode)
+        {
+            var reward = episode.RewardId is { } id ? customer.Reward(id) : null;
+            return new Row(episode.Withheld, episode.RewardId, reward?.Status, reward?.Remaining ?? 0, reward?.Redeemed ?? 0, reward?.Expired ?? 0,
+                episode.ReturnedAt, episode.OrdersAfterReturn, episode.RelapsedAt,
+                string.Join(',', episode.RevenueAfterReturn.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key}:{r.Value}")));
         }
     }
 

@@ -10,10 +10,10 @@ namespace WinBack.Api.Features.Reports;
 
 /// <summary>
 /// Pre-aggregated report figures per group of episodes (tenant, rule, variant, lapse day, churn reason), so that a
-/// report sums a few thousand rows instead of a million episodes. Episode writes only mark their group dirty (an
-/// insert that does nothing when the mark exists: no lock held on a hot row in the write path); a refresh recomputes
-/// the dirty groups from the episode rows. The worker refreshes every few seconds, and every report refreshes its
-/// tenant first, so a report still includes every event committed before it was asked. Refreshes of one tenant take
+/// report sums a few thousand rows instead of a million episodes. The report projection's episode writes only mark their group
+/// dirty (one row per group, upserted once per batch); a refresh recomputes the dirty groups from the episode rows. The
+/// worker refreshes every few seconds, and every report refreshes its tenant first, so a report includes every episode row the
+/// projection has committed before it was asked. Refreshes of one tenant take
 /// turns on a transaction-scoped lock, so a slower refresh can never overwrite a newer one. Sums are taken in numeric; a
 /// group whose money sums past the 64-bit range (only amounts stored before they were bounded get there) is left out and
 /// parked with its reason (<see cref="Loop"/>), which reports list, instead of failing the refresh of everyone.
@@ -37,8 +37,7 @@ public static class ReportRollups
 
     public static void Configure(StoreOptions options)
     {
-        // A mark per group and shard: two writers marking the same group at once pick different shards, so neither
-        // waits for the other's commit on the unique key.
+        // A mark per group (the shard column is left from when many writers marked groups; the projection writes shard 0).
         var dirty = Keyed(Dirty, [("shard", typeof(int))]);
         options.Storage.ExtendedSchemaObjects.Add(dirty);
         options.Storage.ExtendedSchemaObjects.Add(Keyed(Counts, "episodes", "treated", "treated_returned", "held_out", "held_out_returned",
@@ -58,22 +57,30 @@ public static class ReportRollups
         options.Storage.ExtendedSchemaObjects.Add(returnRevenue);
     }
 
+    /// <summary>The tables of the rollups and their dirty marks: emptied when the report projection is rebuilt.</summary>
+    public static readonly string[] Tables = [Dirty, Counts, Money, Days, Returns, ReturnRevenue];
+
+    /// <summary>A report group's key within a tenant.</summary>
+    public sealed record Group(string RuleId, string Variant, DateOnly LapseDate, string ChurnReason)
+    {
+        public static Group Of(EpisodeFacts episode) => new(episode.RuleId, episode.Variant, DateOnly.FromDateTime(episode.LapsedAt.UtcDateTime),
+            LapseEpisodeTable.ChurnReasonKey(episode.ChurnReason));
+    }
+
     /// <summary>
-    /// Marks the episode's group for the next refresh, in the episode write's transaction. A group already marked (the
-    /// common case while a sweep writes) is left alone without touching its row.
+    /// Marks the group for the next refresh, in the projection's transaction. The upsert locks a mark that is already there, so
+    /// a refresh that is taking it waits for this transaction and then reads its episodes; a mark a refresh has just taken
+    /// makes this one wait, then is written again for the next refresh. Either way no episode write is left out of a rollup.
     /// </summary>
-    public static void MarkDirty(IDocumentOperations operations, string tenantId, EpisodeFacts episode) =>
+    public static void MarkDirty(IDocumentOperations operations, string tenantId, Group group) =>
         operations.QueueSqlCommand(
             $"""
-             insert into {Dirty} (tenant_id, rule_id, variant, lapse_date, churn_reason, shard)
-             select ?, ?, ?, ?, ?, ? where not exists (select 1 from {Dirty} d where d.tenant_id = ? and d.rule_id = ? and d.variant = ?
-               and d.lapse_date = ? and d.churn_reason = ?)
-             on conflict do nothing
+             insert into {Dirty} (tenant_id, rule_id, variant, lapse_date, churn_reason, shard) values (?, ?, ?, ?, ?, 0)
+             on conflict (tenant_id, rule_id, variant, lapse_date, churn_reason, shard) do update set shard = excluded.shard
              """,
-            [.. Group(tenantId, episode), Random.Shared.Next(16), .. Group(tenantId, episode)]);
+            Key(tenantId, group));
 
-    private static object[] Group(string tenantId, EpisodeFacts episode) =>
-        [tenantId, episode.RuleId, episode.Variant, DateOnly.FromDateTime(episode.LapsedAt.UtcDateTime), LapseEpisodeTable.ChurnReasonKey(episode.ChurnReason)];
+    private static object[] Key(string tenantId, Group group) => [tenantId, group.RuleId, group.Variant, group.LapseDate, group.ChurnReason];
 
     /// <summary>Recomputes the tenant's dirty groups; returns how many there were.</summary>
     public static async Task<int> RefreshAsync(IDocumentStore store, BackgroundHealth health, string tenantId, CancellationToken ct)

@@ -2,6 +2,7 @@ using JasperFx.Events;
 using Marten.Events.Aggregation;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
 
 namespace WinBack.Api.Features.Rules;
@@ -16,7 +17,11 @@ public sealed class RuleSummary : IHasId
 
 public sealed class RuleSummaryProjection : SingleStreamProjection<RuleSummary, string>
 {
-    public RuleSummaryProjection() => IncludeType<IRuleEvent>();
+    public RuleSummaryProjection()
+    {
+        foreach (var type in DomainEvents.Of<IRuleEvent>())
+            IncludeType(type);
+    }
 
     public override RuleSummary Evolve(RuleSummary? snapshot, string id, IEvent e) =>
         new() { Id = id, State = Rule.Evolve(snapshot?.State, e.Data) };

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using WinBack.Api.Features.Reports;
 using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Tests.Features.Reports;
 using WinBack.Api.Tests.Features.Rules;
 using WinBack.Api.Tests.Features.Webhooks;
 using WinBack.Api.Tests.Infrastructure;
@@ -33,6 +34,7 @@ public sealed class EnginePoisonTests
         await a.AdvanceAsync(t0.AddDays(31));
         await a.ActivityAsync("a1", "purchase", amount: 1000);
         await a.ActivityAsync("a2", "purchase", amount: 1000);
+        await first.ReportsCaughtUpAsync();
         // Input refuses such amounts now; these stand for values stored before the bound, each fine alone, together past bigint.
         await Db.ExecuteAsync(first.ConnectionString, $"update winback.lapse_episode_revenue set amount = {NearMax} where tenant_id = @tenant", a.Id);
         await Db.ExecuteAsync(first.ConnectionString, """
@@ -58,6 +60,7 @@ public sealed class EnginePoisonTests
         (await Eventually.ReadAsync(() => b.RewardStatusAsync(expiring), s => s == "expired", "B's reward expired in the same pass")).ShouldBe("expired");
         (await Eventually.ReadAsync(async () => (await b.CustomerAsync("b1")).GetProperty("status").GetString(), s => s == "lapsed",
             "B's customer lapsed in the same pass")).ShouldBe("lapsed");
+        await first.ReportsCaughtUpAsync();
         first.Clock.Advance(TimeSpan.FromSeconds(11));
         await Eventually.ReadAsync(() => Db.ScalarAsync(first.ConnectionString, "select count(*) from winback.report_dirty where tenant_id = @tenant", b.Id),
             n => n == 0, "B's report groups refreshed by the worker");

@@ -71,6 +71,7 @@ public sealed class ReactivationReportTests(WinBackApp app) : IClassFixture<WinB
                 await action.Run(tenant);
         }
         await tenant.AdvanceAsync(Day(End));
+        await app.ReportsCaughtUpAsync();
         return (tenant, ruleId, customers, variants);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using WinBack.Api.Tests.Features.Engine;
+using WinBack.Api.Tests.Features.Reports;
 using WinBack.Api.Tests.Features.Rules;
 using WinBack.Api.Tests.Features.Webhooks;
 using WinBack.Api.Tests.Infrastructure;
@@ -34,6 +35,7 @@ public sealed class StripeInboundTests(StripeApp app) : IClassFixture<StripeApp>
         var paid = await EngineRequests.ReadAsync(await PostAsync(tenant, Event("invoice.paid", Invoice("cus_StripeIn01", 4200), now)), 200);
         paid.GetProperty("status").GetString().ShouldBe("applied");
         (await tenant.CustomerAsync("cus_invoice")).GetProperty("status").GetString().ShouldBe("won_back");
+        await app.ReportsCaughtUpAsync();
         var report = await EngineRequests.ReadAsync(await tenant.Admin.GetAsync($"/v1/reports/reactivation?groupBy=rule&ruleId={ruleId}"), 200);
         var row = report.GetProperty("rows").EnumerateArray().Single();
         row.GetProperty("reactivated").GetInt32().ShouldBe(1);
