@@ -172,9 +172,10 @@ public sealed record Customer
         };
     }
 
-    // Revenue after a return counts for every episode whose attribution window holds the activity.
+    // Revenue after a return counts for every episode whose attribution window holds the activity; the list stays the
+    // same one when none does, so that the writer sees the history unchanged.
     private static IReadOnlyList<EpisodeFacts> Attributed(IReadOnlyList<EpisodeFacts> episodes, ActivityRecorded e) =>
-        episodes.Count == 0 ? episodes : episodes.Select(x => x.InWindow(e.OccurredAt) ? x.Count(e.Type, e.Amount) : x).ToList();
+        !episodes.Any(x => x.InWindow(e.OccurredAt)) ? episodes : episodes.Select(x => x.InWindow(e.OccurredAt) ? x.Count(e.Type, e.Amount) : x).ToList();
 
     // The imported history replaces the previous import instead of adding to it, so importing a file
     // twice (or a corrected file) never doubles orders or value.
