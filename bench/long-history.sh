@@ -35,11 +35,11 @@ for i in $(seq 1 200); do
   api /v1/customers/long/rewards '{"reward":{"type":"account_credit","amount":500,"currency":"eur","expiresInDays":365},"note":"seed '"$i"'"}'
 done
 api /v1/customers/short/activities '{"type":"login"}'
-psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -At -F ' ' -c "
-  select 'long: events', count(*) from winback.mt_events where stream_id = 'long'
-  union all select 'long: summary bytes', pg_column_size(data) from winback.mt_doc_customersummary where id = 'long'
-  union all select 'long: history bytes', pg_column_size(data) from winback.mt_doc_customerhistory where id = 'long'
-  union all select 'short: summary bytes', pg_column_size(data) from winback.mt_doc_customersummary where id = 'short'"
+sql() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -At -F ' ' -c "$1" 2>/dev/null || true; }
+sql "select 'long: events', count(*) from winback.mt_events where stream_id = 'long'"
+sql "select 'long: summary bytes', pg_column_size(data), octet_length(data::text) from winback.mt_doc_customersummary where id = 'long'"
+sql "select 'long: history bytes', pg_column_size(data), octet_length(data::text) from winback.mt_doc_customerhistory where id = 'long'"
+sql "select 'short: summary bytes', pg_column_size(data), octet_length(data::text) from winback.mt_doc_customersummary where id = 'short'"
 
 for c in 1 32; do
   for who in long short; do CUSTOMER=$who wrk -t1 -c$c -d5s -s bench/wrk/one-customer.lua "http://127.0.0.1:$API_PORT" >/dev/null; done
