@@ -227,9 +227,8 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
         public Stream(CustomerSummary stored)
         {
             (Id, _stored, State, Version) = (stored.Id, stored, stored.State, stored.Version);
-            // A summary stored before the split carries its history in its state.
-            if (stored.State.Rewards.Count > 0 || stored.State.Episodes.Count > 0)
-                (HistoryRead, _rewardsRead, _episodesRead) = (true, stored.State.Rewards, stored.State.Episodes);
+            // A summary stored before the split carries its history in its state; the write moves it to its own document.
+            HistoryRead = stored.State.Rewards.Count > 0 || stored.State.Episodes.Count > 0;
         }
 
         public string Id { get; }
