@@ -35,13 +35,13 @@ until curl -s -o /dev/null "http://127.0.0.1:$BASE_PORT/"; do sleep 0.5; done
 KEY=$(create_tenant live ingest)
 export KEY
 
-echo "== (a) single-activity POSTs, 32 connections, 30 s each (after a 10 s warm-up)"
-wrk -t2 -c32 -d10s -s bench/wrk/activity.lua "http://127.0.0.1:$API_PORT" >/dev/null
-wrk -t2 -c32 -d10s -s bench/wrk/activity.lua "http://127.0.0.1:$BASE_PORT" >/dev/null
+echo "== (a) single-activity POSTs, 32 connections, 30 s each (after a 30 s warm-up of each: JIT and tiering settle)"
+sed 's#/v1/customers/#/customers/#' bench/wrk/activity.lua > "$WORK/baseline.lua"
+wrk -t2 -c32 -d30s -s bench/wrk/activity.lua "http://127.0.0.1:$API_PORT" >/dev/null
+wrk -t2 -c32 -d30s -s "$WORK/baseline.lua" "http://127.0.0.1:$BASE_PORT" >/dev/null
 echo "-- WinBack POST /v1/customers/{id}/activities"
 wrk -t2 -c32 -d30s --latency -s bench/wrk/activity.lua "http://127.0.0.1:$API_PORT" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
 echo "-- bare ASP.NET + Npgsql baseline (same transaction shape)"
-sed 's#/v1/customers/#/customers/#' bench/wrk/activity.lua > "$WORK/baseline.lua"
 wrk -t2 -c32 -d30s --latency -s "$WORK/baseline.lua" "http://127.0.0.1:$BASE_PORT" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
 
 echo "== (b) batch ingestion: 1,000 activities per request, 4 connections, 30 s"

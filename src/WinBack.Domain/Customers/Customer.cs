@@ -45,6 +45,35 @@ public sealed record Customer
     public IReadOnlyList<RewardState> Rewards { get; init; } = [];
     /// <summary>Every lapse episode the customer has had, oldest first, with what reports measure about it.</summary>
     public IReadOnlyList<EpisodeFacts> Episodes { get; init; } = [];
+    /// <summary>
+    /// The latest end of a returned episode's attribution window, kept with the hot state so that an activity can tell,
+    /// without reading the history, whether it changes an episode.
+    /// </summary>
+    public DateTimeOffset? AttributionEndsAt { get; init; }
+
+    /// <summary>
+    /// Whether folding <paramref name="e"/> reads or changes the customer's history (<see cref="Rewards"/>, <see cref="Episodes"/>),
+    /// which grows with every lapse and reward. Most activities need only the hot state, so a write of one never reads the history.
+    /// </summary>
+    public static bool TouchesHistory(Customer? state, object e) => e switch
+    {
+        ActivityRecorded { Type: ActivityType.Purchase or ActivityType.Refund } a => state?.AttributionEndsAt >= a.OccurredAt,
+        ActivityRecorded or ProfileUpdated or CustomerImported => false,
+        _ => true,
+    };
+
+    /// <summary>The hot state alone, to store apart from the history; <see cref="AttributionEndsAt"/> is taken from the history when it is here.</summary>
+    public Customer WithoutHistory() => this with
+    {
+        Rewards = [],
+        Episodes = [],
+        AttributionEndsAt = Episodes.Count == 0 ? AttributionEndsAt
+            : Episodes.Max(x => x.ReturnedAt is { } returned ? returned.AddDays(x.AttributionDays) : (DateTimeOffset?)null),
+    };
+
+    /// <summary>The hot state with its history.</summary>
+    public Customer WithHistory(IReadOnlyList<RewardState> rewards, IReadOnlyList<EpisodeFacts> episodes) =>
+        this with { Rewards = rewards, Episodes = episodes };
 
     /// <summary>
     /// Unused credit per currency of every credit that is not pending (used-up, expired and revoked ones count 0).
@@ -146,9 +175,10 @@ public sealed record Customer
         };
     }
 
-    // Revenue after a return counts for every episode whose attribution window holds the activity.
+    // Revenue after a return counts for every episode whose attribution window holds the activity; the list stays the
+    // same one when none does, so that the writer sees the history unchanged.
     private static IReadOnlyList<EpisodeFacts> Attributed(IReadOnlyList<EpisodeFacts> episodes, ActivityRecorded e) =>
-        episodes.Count == 0 ? episodes : episodes.Select(x => x.InWindow(e.OccurredAt) ? x.Count(e.Type, e.Amount) : x).ToList();
+        !episodes.Any(x => x.InWindow(e.OccurredAt)) ? episodes : episodes.Select(x => x.InWindow(e.OccurredAt) ? x.Count(e.Type, e.Amount) : x).ToList();
 
     // The imported history replaces the previous import instead of adding to it, so importing a file
     // twice (or a corrected file) never doubles orders or value.

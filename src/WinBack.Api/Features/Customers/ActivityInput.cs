@@ -1,5 +1,7 @@
 using FluentValidation.Results;
+using System.Linq.Expressions;
 using FluentValidation;
+using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
@@ -27,15 +29,31 @@ public class ActivityInput
     /// <summary>Your own id for this activity. A resend with the same externalId for the same customer has no effect.</summary>
     public string? ExternalId { get; set; }
 
-    /// <summary>The one field rule that needs the tenant's clock, so the endpoint checks it after the validator.</summary>
-    public ValidationFailure? OccurredTooFarAhead(DateTimeOffset now) =>
-        OccurredAt > now + CustomerDecider.FutureTolerance
-            ? new ValidationFailure("occurredAt", $"'occurredAt' is more than 5 minutes in the future (it is {now:yyyy-MM-ddTHH:mm:ssZ} now).")
-            : null;
+    /// <summary>
+    /// The one way an activity that passed its field rules (<see cref="ActivityInputValidator"/>) becomes an event, for every
+    /// endpoint that records one: checked against the tenant's clock, which the validator cannot know, then decided by the domain.
+    /// </summary>
+    /// <exception cref="ApiException">400 when it claims to happen more than 5 minutes after <paramref name="now"/>.</exception>
+    public ActivityRecorded Decide(string customerId, string activityId, DateTimeOffset now)
+    {
+        if (!ActivityRules.NotAhead(OccurredAt, now))
+            throw new ApiException(ProblemMapping.FromValidation(
+                [new ValidationFailure("occurredAt", $"'occurredAt' is more than 5 minutes in the future (it is {now:yyyy-MM-ddTHH:mm:ssZ} now).")],
+                StatusCodes.Status400BadRequest));
+        return CustomerDecider.Decide(new RecordActivity(customerId, activityId, Type!.Value, OccurredAt,
+            Amount is { } amount ? new Money(amount, Currency!) : null, Reason, Name, Properties, ExternalId, now));
+    }
+}
 
-    public RecordActivity ToCommand(string customerId, string activityId, DateTimeOffset now) =>
-        new(customerId, activityId, Type!.Value, OccurredAt, Amount is { } amount ? new Money(amount, Currency!) : null,
-            Reason, Name, Properties, ExternalId, now);
+/// <summary>The rules every way of reporting activity shares: the single and batch endpoints, and the import's lines.</summary>
+[Published]
+public static class ActivityRules
+{
+    /// <summary>Whether a time reported as past is at most the tolerated clock skew ahead of the tenant's <paramref name="now"/>.</summary>
+    public static bool NotAhead(DateTimeOffset? at, DateTimeOffset now) => at is not { } t || t <= now + CustomerDecider.FutureTolerance;
+
+    public static IRuleBuilderOptions<T, string?> CustomerId<T>(this AbstractValidator<T> validator, Expression<Func<T, string?>> customerId) =>
+        validator.RuleFor(customerId).Must(CustomerIds.IsValid, DocumentedRules.CustomerId).WithMessage(CustomerIds.Rule);
 }
 
 /// <summary>Field rules for an activity; each broken rule names its field.</summary>
@@ -43,7 +61,7 @@ public sealed class ActivityInputValidator : AbstractValidator<ActivityInput>
 {
     public const int MaxProperties = 20;
 
-    // An occurredAt too far ahead is checked by ActivityInput.OccurredTooFarAhead: it needs the tenant's clock,
+    // An occurredAt too far ahead is checked by ActivityInput.Decide: it needs the tenant's clock,
     // which for a test tenant is not the wall clock.
     public ActivityInputValidator()
     {

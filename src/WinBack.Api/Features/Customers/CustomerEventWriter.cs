@@ -4,10 +4,10 @@ using Marten;
 using Npgsql;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
+using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Webhooks;
-using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.Customers;
 
@@ -19,20 +19,31 @@ public delegate IReadOnlyList<ICustomerEvent> CustomerDecision(Customer? current
 public sealed record CustomerEventWrite(string TenantId, string CustomerId, CustomerDecision Decide, string? DedupeId = null)
 {
     /// <summary>
+    /// Whether the decision, or the fold of what it decides, needs the customer's history (rewards, episodes) on top of
+    /// the hot state it is given; unless a write says otherwise, it does.
+    /// </summary>
+    public Func<Customer?, bool> NeedsHistory { get; init; } = _ => true;
+
+    /// <summary>
     /// An activity, deduplicated by its externalId when it has one. It closes the customer's open lapse episode
-    /// when it is the first qualifying activity after the lapse.
+    /// when it is the first qualifying activity after the lapse; only then, or when it falls in an episode's
+    /// attribution window, does it read the customer's history.
     /// </summary>
     public static CustomerEventWrite Of(string tenantId, ActivityRecorded activity) =>
         new(tenantId, activity.CustomerId, current => [activity, .. LedgerDecider.Reactivation(current, activity)],
-            activity.ExternalId is { } externalId ? ActivityDedupe.IdFor(tenantId, activity.CustomerId, externalId) : null);
+            activity.ExternalId is { } externalId ? ActivityDedupe.IdFor(tenantId, activity.CustomerId, externalId) : null)
+        {
+            NeedsHistory = current => current?.Episode is not null || Customer.TouchesHistory(current, activity),
+        };
 
     /// <summary>An event that needs no prior state (a profile update, an import).</summary>
-    public static CustomerEventWrite Of(string tenantId, ICustomerEvent e) => new(tenantId, e.CustomerId, _ => [e]);
+    public static CustomerEventWrite Of(string tenantId, ICustomerEvent e) =>
+        new(tenantId, e.CustomerId, _ => [e]) { NeedsHistory = current => Customer.TouchesHistory(current, e) };
 }
 
 /// <summary>
-/// What a write did: the events appended (none when the decision had nothing to do), the customer after them,
-/// or, for a duplicate activity, the original.
+/// What a write did: the events appended (none when the decision had nothing to do), the customer after them
+/// (with the history only when the write needed it), or, for a duplicate activity, the original.
 /// </summary>
 public sealed record CustomerEventWritten(IReadOnlyList<ICustomerEvent> Events, Customer? Customer, ActivityRecorded? Original = null)
 {
@@ -136,27 +147,38 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
 
     private async Task<Outcome[]> AppendAsync(string tenantId, List<Pending> items)
     {
-        // An identity session: the inline projection then takes the summaries loaded below from the identity map
-        // instead of loading them a second time (checked by counting the session's commands).
-        await using var session = store.IdentitySession(tenantId);
+        await using var session = store.LightweightSession(tenantId);
         // Several processes may write the same customer: a transaction-scoped lock per customer makes the
         // second wait, then read the state the first one wrote, so none of its events is lost or decided twice.
+        // The lock and the reads go in one round trip; each statement reads after the one before it has finished.
         await session.BeginTransactionAsync(CancellationToken.None);
         var customerIds = items.Select(p => p.Write.CustomerId).Distinct().Order(StringComparer.Ordinal).ToArray();
-        await TransactionLocks.TakeAsync(session, customerIds.Select(id => LockKeys.Customer(tenantId, id)).ToList(), CancellationToken.None);
-        var current = (await session.LoadManyAsync<CustomerSummary>(customerIds)).ToDictionary(c => c.Id);
         var dedupeIds = items.Select(p => p.Write.DedupeId).OfType<string>().Distinct().ToArray();
-        var seen = dedupeIds.Length == 0
-            ? new Dictionary<string, ActivityRecorded>()
-            : (await session.LoadManyAsync<ActivityDedupe>(dedupeIds)).ToDictionary(d => d.Id, d => d.Activity);
+        var batch = session.CreateBatchQuery();
+        TransactionLocks.Queue(batch, customerIds.Select(id => LockKeys.Customer(tenantId, id)).ToList());
+        var summaries = batch.LoadMany<CustomerSummary>().ById(customerIds);
+        var dedupes = dedupeIds.Length == 0 ? null : batch.LoadMany<ActivityDedupe>().ById(dedupeIds);
+        await batch.Execute(CancellationToken.None);
+        var streams = (await summaries).ToDictionary(c => c.Id, c => new Stream(c));
+        var seen = dedupes is null ? [] : (await dedupes).ToDictionary(d => d.Id, d => d.Activity);
 
-        var streams = new Dictionary<string, (Customer? State, long Version, List<ICustomerEvent> Events)>();
+        // The history (rewards, episodes) is read only for the customers whose writes need it.
+        var needHistory = items.Where(p => p.Write.NeedsHistory(streams.GetValueOrDefault(p.Write.CustomerId)?.State))
+            .Select(p => p.Write.CustomerId).Where(streams.ContainsKey).Distinct().ToArray();
+        if (needHistory.Length > 0)
+            foreach (var history in await session.LoadManyAsync<CustomerHistory>(needHistory))
+                streams[history.Id].Read(history);
+        foreach (var id in needHistory)
+            streams[id].HistoryRead = true;
+        // A summary stored before summaries recorded their version: the stream says it (rare; under the lock).
+        foreach (var legacy in streams.Values.Where(s => s.Version == 0))
+            legacy.Version = (await session.Events.FetchStreamStateAsync(legacy.Id))?.Version ?? 0;
+
         var outcomes = new Outcome[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             var write = items[i].Write;
-            if (!streams.TryGetValue(write.CustomerId, out var stream))
-                stream = current.TryGetValue(write.CustomerId, out var summary) ? (summary.State, summary.Version, []) : (null, 0, []);
+            var stream = streams.TryGetValue(write.CustomerId, out var known) ? known : streams[write.CustomerId] = new Stream(write.CustomerId);
             if (write.DedupeId is { } dedupeId && seen.TryGetValue(dedupeId, out var original))
             {
                 outcomes[i] = new Outcome(new CustomerEventWritten([], stream.State, original), null);
@@ -168,7 +190,7 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
             {
                 events = write.Decide(stream.State);
                 // Folding refuses too: a sum that would leave the 64-bit range fails only this write.
-                state = events.Aggregate(stream.State, (s, e) => Customer.Evolve(s, e));
+                state = stream.Fold(events);
             }
             catch (DomainRuleViolated refused)
             {
@@ -181,26 +203,72 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
                 session.Insert(new ActivityDedupe { Id = newId, Activity = activity });
                 seen[newId] = activity;
             }
-            streams[write.CustomerId] = (state, stream.Version, [.. stream.Events, .. events]);
+            stream.Events.AddRange(events);
+            stream.State = state;
             outcomes[i] = new Outcome(new CustomerEventWritten(events, state), null);
         }
-        foreach (var (customerId, stream) in streams.Where(s => s.Value.Events.Count > 0))
-        {
-            var events = stream.Events.Cast<object>().ToArray();
-            if (!current.ContainsKey(customerId))
-                session.Events.StartStream(customerId, events);
-            else if (stream.Version > 0)
-                // The expected version after the append: a write that slipped past the lock fails the batch instead of interleaving.
-                session.Events.Append(customerId, stream.Version + stream.Events.Count, events);
-            else
-                // A summary stored before summaries recorded their version: the lock alone guards this one write,
-                // after which the summary carries its version.
-                session.Events.Append(customerId, events);
-        }
+        foreach (var stream in streams.Values.Where(s => s.Events.Count > 0))
+            stream.Store(session);
         await session.SaveChangesAsync(CancellationToken.None);
         if (streams.Values.Any(s => s.Events.Any(e => WebhookEventTypes.Of(e) is not null)))
             wakeup.Wake(); // webhooks and Stripe pushes start now rather than at the daemon's next poll
         return outcomes;
+    }
+
+    /// <summary>One customer's stream in a group commit: the state decided on, and the events to append after its version.</summary>
+    private sealed class Stream
+    {
+        private readonly CustomerSummary? _stored;
+        private IReadOnlyList<RewardState> _rewardsRead = [];
+        private IReadOnlyList<EpisodeFacts> _episodesRead = [];
+
+        public Stream(string customerId) => (Id, HistoryRead) = (customerId, true);
+
+        public Stream(CustomerSummary stored)
+        {
+            (Id, _stored, State, Version) = (stored.Id, stored, stored.State, stored.Version);
+            // A summary stored before the split carries its history in its state; the write moves it to its own document.
+            HistoryRead = stored.State.Rewards.Count > 0 || stored.State.Episodes.Count > 0;
+        }
+
+        public string Id { get; }
+        public Customer? State { get; set; }
+        public long Version { get; set; }
+        public bool HistoryRead { get; set; }
+        public List<ICustomerEvent> Events { get; } = [];
+
+        public void Read(CustomerHistory history)
+        {
+            State = State!.WithHistory(history.Rewards, history.Episodes);
+            (_rewardsRead, _episodesRead) = (history.Rewards, history.Episodes);
+        }
+
+        public Customer? Fold(IReadOnlyList<ICustomerEvent> events) => events.Aggregate(State, (s, e) =>
+            HistoryRead || !Customer.TouchesHistory(s, e)
+                ? Customer.Evolve(s, e)
+                : throw new InvalidOperationException($"{e.GetType().Name} changes the history of customer {Id}, which this write did not read."));
+
+        /// <summary>Queues the append, the hot state, and the history when it changed.</summary>
+        public void Store(IDocumentSession session)
+        {
+            var events = Events.Cast<object>().ToArray();
+            if (_stored is null)
+                session.Events.StartStream(Id, events);
+            else
+                // The expected version after the append: a write that slipped past the lock fails the batch instead of interleaving.
+                session.Events.Append(Id, Version + events.Length, events);
+            var historyChanged = HistoryRead && (Changed(State!.Rewards, _rewardsRead) || Changed(State.Episodes, _episodesRead));
+            session.Store(new CustomerSummary
+            {
+                Id = Id, State = State!.WithoutHistory(), Version = Version + events.Length,
+                Balance = HistoryRead ? State.Balance : _stored?.Balance,
+            });
+            if (historyChanged)
+                session.Store(new CustomerHistory { Id = Id, Rewards = State.Rewards, Episodes = State.Episodes });
+        }
+
+        // Evolve returns the same list when an event leaves it alone.
+        private static bool Changed<T>(IReadOnlyList<T> now, IReadOnlyList<T> read) => !ReferenceEquals(now, read) && now.Count + read.Count > 0;
     }
 
     /// <summary>A write's result: what it did, or the domain rule that refused it.</summary>

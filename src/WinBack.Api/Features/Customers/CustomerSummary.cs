@@ -1,5 +1,4 @@
-using JasperFx.Events;
-using Marten.Events.Aggregation;
+using Marten;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
@@ -8,7 +7,9 @@ using WinBack.Domain.Customers;
 namespace WinBack.Api.Features.Customers;
 
 /// <summary>
-/// Read model of one customer, kept by an inline projection in the same transaction as the events.
+/// A customer's hot state, stored by <see cref="CustomerEventWriter"/> in the transaction of the events it decided.
+/// It stays small however long the customer's history: <see cref="Customer.Rewards"/> and <see cref="Customer.Episodes"/>
+/// are empty here and live in <see cref="CustomerHistory"/>; <see cref="CustomerState"/> reads both.
 /// Its columns are indexed for the lapse sweep: (tenant, status, last activity).
 /// </summary>
 [Published]
@@ -18,16 +19,32 @@ public sealed class CustomerSummary : IHasId
     public required Customer State { get; init; }
     /// <summary>The stream version this state folds up to; writers append expecting it.</summary>
     public long Version { get; init; }
+    /// <summary>The reward balance at the last change of the history, so that a view of the customer needs no history.</summary>
+    public IReadOnlyDictionary<string, long>? Balance { get; init; }
 }
 
-public sealed class CustomerSummaryProjection : SingleStreamProjection<CustomerSummary, string>
+/// <summary>A customer's history: every reward and lapse episode. Read only by the writes and views that need it.</summary>
+public sealed class CustomerHistory : IHasId
 {
-    public CustomerSummaryProjection()
+    public required string Id { get; init; }
+    public IReadOnlyList<RewardState> Rewards { get; init; } = [];
+    public IReadOnlyList<EpisodeFacts> Episodes { get; init; } = [];
+}
+
+/// <summary>The whole of a customer's state, hot state and history, for the readers that need the rewards or episodes.</summary>
+[Published]
+public static class CustomerState
+{
+    public static async Task<Customer?> LoadAsync(IQuerySession session, string customerId, CancellationToken ct)
     {
-        foreach (var type in DomainEvents.Of<ICustomerEvent>())
-            IncludeType(type);
+        var batch = session.CreateBatchQuery();
+        var summary = batch.Load<CustomerSummary>(customerId);
+        var history = batch.Load<CustomerHistory>(customerId);
+        await batch.Execute(ct);
+        return Combine(await summary, await history);
     }
 
-    public override CustomerSummary Evolve(CustomerSummary? snapshot, string id, IEvent e) =>
-        new() { Id = id, State = Customer.Evolve(snapshot?.State, e.Data), Version = e.Version };
+    /// <summary>A summary stored before the split still carries its history in its state; one without a history document has none yet.</summary>
+    internal static Customer? Combine(CustomerSummary? summary, CustomerHistory? history) =>
+        summary is null ? null : history is null ? summary.State : summary.State.WithHistory(history.Rewards, history.Episodes);
 }

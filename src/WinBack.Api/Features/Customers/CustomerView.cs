@@ -20,8 +20,12 @@ public sealed record CustomerView(
     string? StripeCustomerId,
     IReadOnlyList<MoneyView> Balance)
 {
-    public static CustomerView Of(Customer c) => new(c.Id, c.Status, c.FirstSeenAt, c.LastActivityAt, c.LastPurchaseAt, c.OrderCount,
-        MoneyView.ListOf(c.LifetimeValue), c.ChurnReason, c.Attributes, c.Email, c.StripeCustomerId, MoneyView.ListOf(c.Balance));
+    public static CustomerView Of(CustomerSummary summary)
+    {
+        var c = summary.State;
+        return new(c.Id, c.Status, c.FirstSeenAt, c.LastActivityAt, c.LastPurchaseAt, c.OrderCount, MoneyView.ListOf(c.LifetimeValue),
+            c.ChurnReason, c.Attributes, c.Email, c.StripeCustomerId, MoneyView.ListOf(summary.Balance ?? c.Balance));
+    }
 
     public static readonly CustomerView Example = new("cus_4711", CustomerStatus.Active, DateTimeOffset.Parse("2025-03-02T10:00:00Z"),
         DateTimeOffset.Parse("2026-11-24T09:12:00Z"), DateTimeOffset.Parse("2026-11-24T09:12:00Z"), 12,

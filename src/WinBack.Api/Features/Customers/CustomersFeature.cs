@@ -1,4 +1,3 @@
-using JasperFx.Events.Projections;
 using WinBack.Api.Infrastructure.Hosting;
 
 namespace WinBack.Api.Features.Customers;
@@ -9,7 +8,6 @@ public sealed class CustomersFeature : IFeature
     {
         feature.Store(options =>
         {
-            options.Projections.Add<CustomerSummaryProjection>(ProjectionLifecycle.Inline);
             // One index, (tenant_id, status, last activity), for the lapse sweep and the list filters;
             // every extra index would be written on each activity.
             options.Schema.For<CustomerSummary>()
@@ -18,6 +16,7 @@ public sealed class CustomersFeature : IFeature
                 // Stripe's events name the customer by their Stripe id. Partial: customers without one (most, in
                 // tenants not on Stripe) add nothing to it on each write.
                 .Index(x => x.State.StripeCustomerId!, index => index.Predicate = "(data -> 'state' ->> 'stripeCustomerId') is not null");
+            options.Schema.For<CustomerHistory>();
             options.Schema.For<ActivityDedupe>().SingleTenanted();
         });
         feature.Services.AddSingleton<CustomerEventWriter>();

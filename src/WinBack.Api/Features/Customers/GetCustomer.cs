@@ -33,6 +33,6 @@ public sealed class GetCustomerEndpoint(IQuerySession session) : Endpoint<GetCus
     {
         var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct)
                       ?? throw ApiException.NotFound("customer", request.CustomerId);
-        await Send.OkAsync(CustomerView.Of(summary.State), ct);
+        await Send.OkAsync(CustomerView.Of(summary), ct);
     }
 }

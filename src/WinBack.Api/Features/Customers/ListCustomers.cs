@@ -71,7 +71,7 @@ public sealed class ListCustomersEndpoint(IQuerySession session) : Endpoint<List
         }
 
         var page = await query.PageAsync(request, ct, descending: false);
-        await Send.OkAsync(new Page<CustomerView>(page.Data.Select(c => CustomerView.Of(c.State)).ToList(), page.HasMore), ct);
+        await Send.OkAsync(new Page<CustomerView>(page.Data.Select(c => CustomerView.Of(c)).ToList(), page.HasMore), ct);
     }
 
     // attribute[channel]=web arrives as the query key "attribute[channel]".

@@ -39,7 +39,7 @@ public sealed class BatchActivityValidator : AbstractValidator<BatchActivity>
 {
     public BatchActivityValidator()
     {
-        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid, DocumentedRules.CustomerId).WithMessage(CustomerIds.Rule);
+        this.CustomerId(x => x.CustomerId);
         Include(new ActivityInputValidator());
     }
 }
@@ -95,20 +95,16 @@ public sealed class RecordActivitiesBatchEndpoint(CustomerEventWriter writer, Id
         for (var i = 0; i < results.Length; i++)
         {
             var item = request.Activities[i];
-            var failures = validator.Validate(item).Errors;
-            if (failures.Count == 0 && item.OccurredTooFarAhead(now) is { } tooFarAhead)
-                failures.Add(tooFarAhead);
-            if (failures.Count > 0)
+            if (validator.Validate(item).Errors is { Count: > 0 } failures)
             {
                 results[i] = new BatchItemResult(i, BatchItemStatus.Rejected, null, ProblemMapping.FromValidation(failures, 400));
                 continue;
             }
             try
             {
-                var activity = CustomerDecider.Decide(item.ToCommand(item.CustomerId!, ids.New("act"), now));
-                accepted.Add((i, CustomerEventWrite.Of(tenantId, activity)));
+                accepted.Add((i, CustomerEventWrite.Of(tenantId, item.Decide(item.CustomerId!, ids.New("act"), now))));
             }
-            catch (DomainRuleViolated e)
+            catch (Exception e) when (e is DomainRuleViolated or ApiException)
             {
                 results[i] = new BatchItemResult(i, BatchItemStatus.Rejected, null, ProblemMapping.FromException(e));
             }

@@ -19,7 +19,7 @@ public sealed class RecordActivityValidator : Validator<RecordActivityRequest>
 {
     public RecordActivityValidator()
     {
-        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid, DocumentedRules.CustomerId).WithMessage(CustomerIds.Rule);
+        this.CustomerId(x => x.CustomerId);
         Include(new ActivityInputValidator());
     }
 }
@@ -54,10 +54,7 @@ public sealed class RecordActivityEndpoint(CustomerEventWriter writer, Ids ids, 
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         var now = await clock.NowAsync(tenantId, ct);
-        if (request.OccurredTooFarAhead(now) is { } tooFarAhead)
-            throw new ApiException(ProblemMapping.FromValidation([tooFarAhead], StatusCodes.Status400BadRequest));
-        var activity = CustomerDecider.Decide(request.ToCommand(request.CustomerId, ids.New("act"), now));
-        var written = await writer.WriteAsync(CustomerEventWrite.Of(tenantId, activity));
+        var written = await writer.WriteAsync(CustomerEventWrite.Of(tenantId, request.Decide(request.CustomerId, ids.New("act"), now)));
 
         var view = ActivityView.Of(written.Activity, written.Duplicate);
         await Send.ResponseAsync(view, written.Duplicate ? StatusCodes.Status200OK : StatusCodes.Status201Created, ct);

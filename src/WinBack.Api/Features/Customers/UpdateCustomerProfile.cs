@@ -71,6 +71,6 @@ public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQ
         await writer.WriteAsync(new CustomerEventWrite(tenantId, request.CustomerId,
             current => mayRepoint || !ProfileRules.RepointsStripeCustomer(current, request.StripeCustomerId) ? [updated] : throw new ApiException(ProfileRules.StripeIdNeedsAdmin)));
         var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct);
-        await Send.OkAsync(CustomerView.Of(summary!.State), ct);
+        await Send.OkAsync(CustomerView.Of(summary!), ct);
     }
 }

@@ -46,14 +46,14 @@ public sealed class ImportLineValidator : AbstractValidator<ImportLine>
     /// <param name="now">The tenant's clock when the import runs.</param>
     public ImportLineValidator(DateTimeOffset now)
     {
-        RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid, DocumentedRules.CustomerId).WithMessage(CustomerIds.Rule);
+        this.CustomerId(x => x.CustomerId);
         RuleFor(x => x.FirstSeenAt).NotNull().WithinDateRange();
         RuleFor(x => x.LastActivityAt).NotNull().WithinDateRange();
         RuleFor(x => x.LastPurchaseAt).WithinDateRange();
         RuleFor(x => x.LastActivityAt).Must((line, last) => last >= line.FirstSeenAt, new SchemaFacts(Description: "Not before firstSeenAt."))
             .When(x => x.FirstSeenAt is not null && x.LastActivityAt is not null)
             .WithMessage("'lastActivityAt' cannot be before 'firstSeenAt'.");
-        RuleFor(x => x.LastActivityAt).Must(last => last <= now + CustomerDecider.FutureTolerance, new SchemaFacts(Description: "Not in the future."))
+        RuleFor(x => x.LastActivityAt).Must(last => ActivityRules.NotAhead(last, now), new SchemaFacts(Description: "Not in the future."))
             .When(x => x.LastActivityAt is not null).WithMessage("'lastActivityAt' is in the future.");
         RuleFor(x => x.OrderCount).NotNull();
         RuleFor(x => x.OrderCount).GreaterThanOrEqualTo(0).When(x => x.OrderCount is not null);

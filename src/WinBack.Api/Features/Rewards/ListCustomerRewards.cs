@@ -43,17 +43,17 @@ public sealed class ListCustomerRewardsEndpoint(IQuerySession session, IDocument
 
     public override async Task HandleAsync(ListCustomerRewardsRequest request, CancellationToken ct)
     {
-        var customer = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct)
+        var customer = await CustomerState.LoadAsync(session, request.CustomerId, ct)
                        ?? throw ApiException.NotFound("customer", request.CustomerId);
         // A customer's rewards live on their one stream (and summary), so they are paged in memory; ids are time-ordered.
-        var rewards = customer.State.Rewards
+        var rewards = customer.Rewards
             .Where(r => request.Status is null || r.Status == request.Status)
             .OrderByDescending(r => r.Id, StringComparer.Ordinal)
             .SkipWhile(r => request.StartingAfter is { } after && string.CompareOrdinal(r.Id, after) >= 0)
             .Select(RewardView.Of);
         var page = Paging.PageOf(rewards, request);
         var sync = await StripeSyncView.ForAsync(store, HttpContext.Caller().RequireTenant(),
-            page.Data.Select(r => customer.State.Reward(r.Id)!).ToList(), ct);
+            page.Data.Select(r => customer.Reward(r.Id)!).ToList(), ct);
         await Send.OkAsync(page with { Data = page.Data.Select(r => r with { StripeSync = sync.GetValueOrDefault(r.Id) }).ToList() }, ct);
     }
 }

@@ -18,8 +18,8 @@ public sealed class RewardLedger(IQuerySession session, CustomerEventWriter writ
     public async Task<RewardState> FindAsync(string rewardId, CancellationToken ct)
     {
         var record = await session.LoadAsync<RewardRecord>(rewardId, ct) ?? throw ApiException.NotFound("reward", rewardId);
-        var customer = await session.LoadAsync<CustomerSummary>(record.CustomerId, ct);
-        return customer?.State.Reward(rewardId) ?? throw ApiException.NotFound("reward", rewardId);
+        var customer = await CustomerState.LoadAsync(session, record.CustomerId, ct);
+        return customer?.Reward(rewardId) ?? throw ApiException.NotFound("reward", rewardId);
     }
 
     /// <returns>The reward after the decision, and the events it appended (none when it changed nothing).</returns>

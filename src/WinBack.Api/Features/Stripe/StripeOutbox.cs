@@ -41,10 +41,10 @@ public sealed class StripeOutbox : SubscriptionBase
             if (!await StripeConnection.IsConnectedAsync(operations, e.TenantId, connected, ct))
                 continue;
             var customerId = ((ICustomerEvent)e.Data).CustomerId;
-            var summary = await operations.ForTenant(e.TenantId).LoadAsync<CustomerSummary>(customerId, ct);
-            if (summary?.State.StripeCustomerId is not { } stripeCustomer)
+            var customer = await CustomerState.LoadAsync(operations.ForTenant(e.TenantId), customerId, ct);
+            if (customer?.StripeCustomerId is not { } stripeCustomer)
                 continue;
-            foreach (var (rewardId, action, request) in Syncs(e.Data, summary.State))
+            foreach (var (rewardId, action, request) in Syncs(e.Data, customer))
                 operations.QueueSqlCommand(Insert(action), e.TenantId, rewardId, customerId, stripeCustomer, action.ToString().ToLowerInvariant(),
                     StripeSyncRequest.IdempotencyKey(rewardId, action), JsonSerializer.Serialize(request, WinBackJson.Options),
                     StripeSyncRequest.IdempotencyKey(rewardId, StripeSyncAction.Credit));

@@ -86,7 +86,7 @@ public sealed class WebhookOutbox : SubscriptionBase
             case RewardIssued issued:
                 // The customer is read only when needed: for a discount's Stripe id, or for a rule's message (their email).
                 var customer = issued.Type == RewardType.PercentDiscount || issued.RuleId is not null
-                    ? (await operations.ForTenant(tenantId).LoadAsync<CustomerSummary>(issued.CustomerId, ct))?.State
+                    ? await CustomerState.LoadAsync(operations.ForTenant(tenantId), issued.CustomerId, ct)
                     : null;
                 if (issued.Type == RewardType.PercentDiscount && Stripe.StripeOutbox.SyncsAtIssue(issued, customer?.StripeCustomerId) &&
                     await Stripe.StripeConnection.IsConnectedAsync(operations, tenantId, stripeConnected, ct))
@@ -104,7 +104,7 @@ public sealed class WebhookOutbox : SubscriptionBase
     private async Task<Published?> DeferredIssueAsync(IDocumentOperations operations, string tenantId, string customerId, string rewardId,
         string? promotionCode, CancellationToken ct)
     {
-        var customer = (await operations.ForTenant(tenantId).LoadAsync<CustomerSummary>(customerId, ct))?.State;
+        var customer = await CustomerState.LoadAsync(operations.ForTenant(tenantId), customerId, ct);
         // Only an immediate discount was held back; an on_return one was announced when issued and is not announced twice.
         if (customer?.Reward(rewardId) is not { Issued.Grant: RewardGrant.Immediate } reward)
             return null;

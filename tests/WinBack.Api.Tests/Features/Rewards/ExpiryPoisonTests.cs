@@ -25,7 +25,7 @@ public sealed class ExpiryPoisonTests
         var other = await b.IssueCreditAsync("f1", 500, expiresInDays: 1);
         // As stored before amounts were bounded: expiring what is left would overflow what has expired so far.
         await Db.ExecuteAsync(first.ConnectionString,
-            "update winback.mt_doc_customersummary set data = jsonb_set(data, '{state,rewards,0,expired}', '9223372036854775800') where tenant_id = @tenant and id = 'e1'",
+            "update winback.mt_doc_customerhistory set data = jsonb_set(data, '{rewards,0,expired}', '9223372036854775800') where tenant_id = @tenant and id = 'e1'",
             a.Id);
 
         first.Clock.Advance(TimeSpan.FromDays(2));
