@@ -45,8 +45,12 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
     /// <summary>Whether this process leads the loop now.</summary>
     public bool IsLeading { get; private set; }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
+        // The host stops its services one at a time, in reverse order; a loop waiting for its turn would go on working
+        // (a sweep could run to its end). Every loop stops, and hands its lease back, as soon as the stop begins.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, leases.ApplicationStopping);
+        var stoppingToken = stopping.Token;
         var poll = leases.Poll;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -105,9 +109,12 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
 }
 
 /// <summary>Where the loops' leases come from: the store's database, and how often they are tried and checked.</summary>
-public sealed class LoopLeases(IDocumentStore store, IOptions<WinBackOptions> options)
+public sealed class LoopLeases(IDocumentStore store, IOptions<WinBackOptions> options, IHostApplicationLifetime lifetime)
 {
     public TimeSpan Poll => options.Value.Workers.TakeoverPoll;
+
+    /// <summary>Fires when the process begins to stop, before the host stops its services one by one.</summary>
+    public CancellationToken ApplicationStopping => lifetime.ApplicationStopping;
 
     public Task<SessionLock?> TryAcquireAsync(string name, CancellationToken ct) => SessionLock.TryAcquireAsync(store, LockKeys.Loop(name), ct);
 }
