@@ -7,7 +7,7 @@
 #   2. 5,000 webhook deliveries to a local receiver (100 ms each)  (webhook-dispatcher loop)
 #   3. 1,000 Stripe credits to a local Stripe fake (20 ms each)    (stripe-sync loop)
 #   4. a 200,000-line import                                       (the import's row lease)
-# Default settings (TakeoverPoll 5 s, ImportLease 30 s) unless set in the environment. Needs node, python3, curl, psql
+# Default settings (TakeoverPoll 5 s, ImportLease 20 s) unless set in the environment. Needs node, python3, curl, psql
 # and the PostgreSQL binaries. Not part of CI.
 #   bash bench/takeover.sh
 set -euo pipefail
@@ -96,7 +96,7 @@ seconds_since() { python3 -c "print(f'{($(now_ms) - $1) / 1000:.1f}')"; }
 
 echo "== build (Release)"
 dotnet build src/WinBack.Api -c Release -v q -nologo >/dev/null
-echo "== PostgreSQL (fsync on), one API process and two workers; takeover poll ${WinBack__Workers__TakeoverPoll:-5 s (default)}, import lease ${WinBack__Workers__ImportLease:-30 s (default)}"
+echo "== PostgreSQL (fsync on), one API process and two workers; takeover poll ${WinBack__Workers__TakeoverPoll:-5 s (default)}, import lease ${WinBack__Workers__ImportLease:-20 s (default)}"
 start_postgres winback
 RECEIVER_PORT=$(free_port) STRIPE_PORT=$(free_port)
 node bench/webhook-receiver.js "$RECEIVER_PORT" "$WORK/arrivals.txt" 100 &
