@@ -25,6 +25,7 @@ public static class TestDatabaseServer
         if (!string.IsNullOrWhiteSpace(configured))
             return database => CreateOnConfiguredServerAsync(configured, database);
 
+        RemoveClustersOfDeadRuns();
         var dataDir = Path.Combine(Path.GetTempPath(), $"winback-tests-{Environment.ProcessId}", "pg");
         var local = await LocalPostgres.StartAsync(new LocalPostgresOptions(dataDir) { Durable = false });
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
@@ -37,6 +38,27 @@ public static class TestDatabaseServer
             await local.EnsureDatabaseAsync(database);
             return local.ConnectionStringFor(database);
         };
+    }
+
+    // A run that was killed never reaches its ProcessExit clean-up, and its cluster (up to a GB or more) stays behind:
+    // remove those whose test process and PostgreSQL are both gone.
+    private static void RemoveClustersOfDeadRuns()
+    {
+        foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "winback-tests-*"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir)["winback-tests-".Length..], out var pid) || IsAlive(pid))
+                continue;
+            var postmaster = Path.Combine(dir, "pg", "postmaster.pid");
+            if (File.Exists(postmaster) && int.TryParse(File.ReadLines(postmaster).FirstOrDefault(), out var serverPid) && IsAlive(serverPid))
+                continue;
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try { using var process = System.Diagnostics.Process.GetProcessById(pid); return !process.HasExited; }
+        catch (ArgumentException) { return false; }
     }
 
     private static async Task<string> CreateOnConfiguredServerAsync(string connectionString, string database)
