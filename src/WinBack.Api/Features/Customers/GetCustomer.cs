@@ -1,7 +1,9 @@
 using FastEndpoints;
 using Marten;
+using WinBack.Api.Features.Risk;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Customers;
 
@@ -12,7 +14,7 @@ public sealed class GetCustomerRequest
     public string CustomerId { get; set; } = "";
 }
 
-public sealed class GetCustomerEndpoint(IQuerySession session) : Endpoint<GetCustomerRequest, CustomerView>
+public sealed class GetCustomerEndpoint(IQuerySession session, CustomerRisks risks) : Endpoint<GetCustomerRequest, CustomerView>
 {
     public override void Configure()
     {
@@ -23,7 +25,8 @@ public sealed class GetCustomerEndpoint(IQuerySession session) : Endpoint<GetCus
         {
             s.Summary = "Get a customer";
             s.Description = "Status (active, cancelled, lapsed, won_back), activity summary, lifetime value per currency, churn " +
-                            "reason, profile, and reward balance per currency.";
+                            "reason, profile, reward balance per currency, and risk: the BG/NBD score (pAlive, expected purchases in the next " +
+                            "90 days) at the tenant's current time, null until the tenant has a fitted model in force.";
             s.Responses[200] = "The customer.";
             s.ResponseExamples[200] = CustomerView.Example;
         });
@@ -33,6 +36,8 @@ public sealed class GetCustomerEndpoint(IQuerySession session) : Endpoint<GetCus
     {
         var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct)
                       ?? throw ApiException.NotFound("customer", request.CustomerId);
-        await Send.OkAsync(CustomerView.Of(summary), ct);
+        var scorer = await risks.ForTenantAsync(HttpContext.Caller().RequireTenant(), ct);
+        var risk = scorer is null ? null : (await scorer.ScoreAsync([summary.Id], ct)).GetValueOrDefault(summary.Id);
+        await Send.OkAsync(CustomerView.Of(summary, risk), ct);
     }
 }

@@ -13,6 +13,7 @@ public sealed class RiskFeature : IFeature
             options.Schema.For<ActiveRiskRefit>().SingleTenanted();
         });
         feature.Services.AddSingleton<RiskModels>();
+        feature.Services.AddSingleton<CustomerRisks>();
         feature.Services.AddSingleton<RiskSignal>();
         if (feature.RunsWorker)
             feature.Services.AddHostedService<RiskWorker>();

@@ -6,8 +6,7 @@ namespace WinBack.Api.Features.Risk;
 
 /// <summary>
 /// Every purchasing customer's (x, t_x, T) in fractional days at the tenant's time, aggregated in SQL over the customer
-/// summaries so that a fit reads one row per distinct history instead of one per customer. Summaries stored before
-/// firstPurchaseAt existed fall back to firstSeenAt, which is never later than the first purchase.
+/// summaries so that a fit reads one row per distinct history instead of one per customer (derivation: <see cref="PurchaseHistorySql"/>).
 /// </summary>
 internal static class RiskHistories
 {
@@ -16,19 +15,11 @@ internal static class RiskHistories
         var table = store.Options.FindOrResolveDocumentType(typeof(CustomerSummary)).TableName.QualifiedName;
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
-            select x, tx, t, count(*)::float8 from (
-              select greatest(orders - 1, 0) as x,
-                     case when orders > 1 then least(extract(epoch from last_at - first_at), extract(epoch from @now - first_at))::float8 / 86400
-                          else 0 end as tx,
-                     extract(epoch from @now - first_at)::float8 / 86400 as t
-              from (select coalesce(data -> 'state' ->> 'firstPurchaseAt', data -> 'state' ->> 'firstSeenAt')::timestamptz as first_at,
-                           (data -> 'state' ->> 'lastPurchaseAt')::timestamptz as last_at,
-                           (data -> 'state' ->> 'recordedOrderCount')::int
-                             + coalesce((data -> 'state' -> 'imported' ->> 'orderCount')::int, 0) as orders
-                    from {table}
-                    where tenant_id = @tenant and data -> 'state' ->> 'lastPurchaseAt' is not null) customer
-              where orders > 0 and first_at <= @now) history
-            group by x, tx, t
+            select {PurchaseHistorySql.X("data")} as x, {PurchaseHistorySql.Tx("data", "@now")} as tx,
+                   {PurchaseHistorySql.T("data", "@now")} as t, count(*)::float8
+            from {table}
+            where tenant_id = @tenant and {PurchaseHistorySql.HasHistory("data", "@now")}
+            group by 1, 2, 3
             """, ("tenant", tenantId), ("now", now));
         command.CommandTimeout = 600;
         List<int> x = [];

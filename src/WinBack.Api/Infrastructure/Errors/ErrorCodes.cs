@@ -28,4 +28,5 @@ public static class ErrorCodes
     public const string ApiKeyLimitReached = "api_key_limit_reached";
     public const string InternalError = "internal_error";
     public const string ImportFinished = "import_finished";
+    public const string RiskModelMissing = "risk_model_missing";
 }

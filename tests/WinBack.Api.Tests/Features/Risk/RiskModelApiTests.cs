@@ -15,10 +15,10 @@ namespace WinBack.Api.Tests.Features.Risk;
 /// <summary>The purchase model through the API: backdated purchases into a test tenant, a refit, the model and its history.</summary>
 public sealed class RiskModelApiTests(WinBackApp app) : IClassFixture<WinBackApp>
 {
-    private static readonly BgNbdParameters Truth = new(0.25, 30, 0.8, 2.5);
+    internal static readonly BgNbdParameters Truth = new(0.25, 30, 0.8, 2.5);
 
     /// <summary>Records the histories as purchases ending at the tenant's clock: the first at now − T, the last at now − T + t_x.</summary>
-    private static async Task RecordAsync(TestTenant tenant, IReadOnlyList<PurchaseHistory> histories, int seed)
+    internal static async Task RecordAsync(TestTenant tenant, IReadOnlyList<PurchaseHistory> histories, int seed)
     {
         var now = await tenant.ReadClockAsync();
         var random = new Random(seed);
@@ -47,7 +47,7 @@ public sealed class RiskModelApiTests(WinBackApp app) : IClassFixture<WinBackApp
         }
     }
 
-    private static async Task<JsonElement> RefitAsync(TestTenant tenant)
+    internal static async Task<JsonElement> RefitAsync(TestTenant tenant)
     {
         var job = await EngineRequests.ReadAsync(await tenant.Admin.PostAsync("/v1/risk-model/refit", null), 202);
         var id = job.GetProperty("id").GetString()!;

@@ -1,0 +1,81 @@
+using Marten;
+using WinBack.Api.Features.Customers;
+using WinBack.Api.Features.TestClocks;
+using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Domain.Risk;
+
+namespace WinBack.Api.Features.Risk;
+
+/// <summary>A customer's BG/NBD score, evaluated at the tenant's current time with the model in force.</summary>
+/// <param name="PAlive">P(alive | x, t_x, T) now; 1 for a customer with no repeat purchase (in BG/NBD one cannot drop out before).</param>
+/// <param name="ExpectedPurchases90d">Expected purchases in the next 90 days.</param>
+/// <param name="Model">The model that scored: bgnbd.</param>
+/// <param name="FittedAt">The tenant's time of the fit in force.</param>
+/// <param name="AtRiskSince">
+/// When pAlive fell below the tenant's at-risk threshold. Always null for now: tenants have no at-risk threshold setting yet
+/// (the at_risk trigger's own threshold belongs to a rule, not to the customer's score).
+/// </param>
+[Published]
+public sealed record CustomerRiskView(double PAlive, double ExpectedPurchases90d, string Model, DateTimeOffset FittedAt, DateTimeOffset? AtRiskSince)
+{
+    public static readonly CustomerRiskView Example = new(0.82, 1.4, "bgnbd", DateTimeOffset.Parse("2026-11-22T03:00:00Z"), null);
+}
+
+/// <summary>Scores customers with the tenant's model in force; the one place that reads a customer's history for a score.</summary>
+[Published]
+public sealed class CustomerRisks(IDocumentStore store, RiskModels models, TenantClock clock)
+{
+    public const double HorizonDays = 90;
+
+    /// <summary>The answer to a score filter on a tenant without a model in force: 409, since the request is fine but nothing can be scored yet.</summary>
+    public static readonly ApiProblem NoModel = ApiProblem.Of(409, ErrorCodes.RiskModelMissing, "No risk model",
+        "This tenant has no fitted risk model in force, so customers have no pAlive to filter on. See GET /v1/risk-model; " +
+        "POST /v1/risk-model/refit fits one.");
+
+    /// <summary>A scorer at the tenant's current time, or null when the tenant has no fitted model in force.</summary>
+    public async Task<RiskScorer?> ForTenantAsync(string tenantId, CancellationToken ct) =>
+        (await models.CurrentAsync(tenantId, ct))?.InForce is { } fitted
+            ? new RiskScorer(store, tenantId, fitted, await clock.NowAsync(tenantId, ct))
+            : null;
+}
+
+/// <summary>One tenant's model in force and its current time.</summary>
+[Published]
+public sealed class RiskScorer(IDocumentStore store, string tenantId, RiskModelFitted fitted, DateTimeOffset now)
+{
+    /// <summary>The scores of those of <paramref name="customerIds"/> who have a purchase history (the others have none).</summary>
+    public async Task<IReadOnlyDictionary<string, CustomerRiskView>> ScoreAsync(IReadOnlyList<string> customerIds, CancellationToken ct)
+    {
+        var scores = new Dictionary<string, CustomerRiskView>();
+        if (customerIds.Count == 0)
+            return scores;
+        var table = store.Options.FindOrResolveDocumentType(typeof(CustomerSummary)).TableName.QualifiedName;
+        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var command = Sql.Command(connection, $"""
+            select id, {PurchaseHistorySql.X("data")}, {PurchaseHistorySql.Tx("data", "@now")}, {PurchaseHistorySql.T("data", "@now")}
+            from {table}
+            where tenant_id = @tenant and id = any(@ids) and {PurchaseHistorySql.HasHistory("data", "@now")}
+            """, ("tenant", tenantId), ("now", now), ("ids", customerIds.ToArray()));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            scores[reader.GetString(0)] = Score(new PurchaseHistory(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3)));
+        return scores;
+    }
+
+    /// <summary>
+    /// A SQL condition on a customer summary's jsonb <paramref name="data"/>: has a history and pAlive at most <paramref name="max"/>.
+    /// The time and parameters are written as literals this code formats, never text from a request.
+    /// </summary>
+    public string PAliveAtMostSql(string data, double max)
+    {
+        var at = $"'{now.UtcDateTime:yyyy-MM-ddTHH:mm:ss.ffffffZ}'::timestamptz";
+        return $"({PurchaseHistorySql.HasHistory(data, at)} and {PurchaseHistorySql.PAlive(fitted.Parameters, data, at)} <= " +
+               $"{max.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}::float8)";
+    }
+
+    private CustomerRiskView Score(PurchaseHistory h) =>
+        new(BgNbd.PAlive(fitted.Parameters, h), BgNbdFormulas.ExpectedPurchases(fitted.Parameters, h, CustomerRisks.HorizonDays),
+            "bgnbd", fitted.FittedAt, AtRiskSince: null);
+}
