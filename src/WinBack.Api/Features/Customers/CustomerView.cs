@@ -23,7 +23,7 @@ public sealed record CustomerView(
     IReadOnlyList<MoneyView> Balance,
     CustomerRiskView? Risk)
 {
-    public static CustomerView Of(CustomerSummary summary, CustomerRiskView? risk = null)
+    public static CustomerView Of(CustomerSummary summary, CustomerRiskView? risk)
     {
         var c = summary.State;
         return new(c.Id, c.Status, c.FirstSeenAt, c.LastActivityAt, c.LastPurchaseAt, c.OrderCount, MoneyView.ListOf(c.LifetimeValue),

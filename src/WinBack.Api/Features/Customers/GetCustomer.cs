@@ -36,8 +36,6 @@ public sealed class GetCustomerEndpoint(IQuerySession session, CustomerRisks ris
     {
         var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct)
                       ?? throw ApiException.NotFound("customer", request.CustomerId);
-        var scorer = await risks.ForTenantAsync(HttpContext.Caller().RequireTenant(), ct);
-        var risk = scorer is null ? null : (await scorer.ScoreAsync([summary.Id], ct)).GetValueOrDefault(summary.Id);
-        await Send.OkAsync(CustomerView.Of(summary, risk), ct);
+        await Send.OkAsync(CustomerView.Of(summary, await risks.ScoreAsync(HttpContext.Caller().RequireTenant(), summary.Id, ct)), ct);
     }
 }

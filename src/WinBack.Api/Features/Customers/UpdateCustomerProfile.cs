@@ -1,6 +1,7 @@
 using FastEndpoints;
 using FluentValidation;
 using Marten;
+using WinBack.Api.Features.Risk;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
@@ -31,7 +32,7 @@ public sealed class UpdateCustomerProfileValidator : Validator<UpdateCustomerPro
     }
 }
 
-public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQuerySession session, TenantClock clock)
+public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQuerySession session, TenantClock clock, CustomerRisks risks)
     : Endpoint<UpdateCustomerProfileRequest, CustomerView>
 {
     public override void Configure()
@@ -71,6 +72,6 @@ public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQ
         await writer.WriteAsync(new CustomerEventWrite(tenantId, request.CustomerId,
             current => mayRepoint || !ProfileRules.RepointsStripeCustomer(current, request.StripeCustomerId) ? [updated] : throw new ApiException(ProfileRules.StripeIdNeedsAdmin)));
         var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct);
-        await Send.OkAsync(CustomerView.Of(summary!), ct);
+        await Send.OkAsync(CustomerView.Of(summary!, await risks.ScoreAsync(tenantId, request.CustomerId, ct)), ct);
     }
 }

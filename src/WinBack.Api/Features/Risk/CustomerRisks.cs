@@ -39,6 +39,10 @@ public sealed class CustomerRisks(IDocumentStore store, RiskModels models, Tenan
         (await models.CurrentAsync(tenantId, ct))?.InForce is { } fitted
             ? new RiskScorer(store, tenantId, fitted, await clock.NowAsync(tenantId, ct))
             : null;
+
+    /// <summary>One customer's score now, or null (no model in force, or no purchase yet).</summary>
+    public async Task<CustomerRiskView?> ScoreAsync(string tenantId, string customerId, CancellationToken ct) =>
+        await ForTenantAsync(tenantId, ct) is { } scorer ? (await scorer.ScoreAsync([customerId], ct)).GetValueOrDefault(customerId) : null;
 }
 
 /// <summary>One tenant's model in force and its current time.</summary>

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using WinBack.Api.Features.Risk;
 using WinBack.Api.Tests.Features.Engine;
+using WinBack.Api.Tests.Features.Rules;
 using WinBack.Api.Tests.Infrastructure;
 using WinBack.Domain.Risk;
 
@@ -40,6 +41,9 @@ public sealed class CustomerRiskApiTests(WinBackApp app) : IClassFixture<WinBack
         risk.GetProperty("model").GetString().ShouldBe("bgnbd");
         risk.GetProperty("fittedAt").GetDateTimeOffset().ShouldBe(model.GetProperty("fittedAt").GetDateTimeOffset());
         risk.GetProperty("atRiskSince").ValueKind.ShouldBe(JsonValueKind.Null);
+        var updated = await EngineRequests.ReadAsync(await tenant.Ingest.PutAsync($"/v1/customers/{Id(repeat)}",
+            RuleRequests.Json(new System.Text.Json.Nodes.JsonObject { ["email"] = "ada@example.com" })), 200);
+        updated.GetProperty("risk").GetProperty("pAlive").GetDouble().ShouldBe(risk.GetProperty("pAlive").GetDouble());
         var single = (await tenant.CustomerAsync(Id(oneTime))).GetProperty("risk");
         single.GetProperty("pAlive").GetDouble().ShouldBe(1.0);
         single.GetProperty("expectedPurchases90d").GetDouble().ShouldBe(BgNbdFormulas.ExpectedPurchases(p, histories[oneTime], 90), 1e-6);
