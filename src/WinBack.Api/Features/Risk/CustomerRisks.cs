@@ -58,13 +58,13 @@ public sealed class RiskScorer(IDocumentStore store, string tenantId, RiskModelF
         var table = store.Options.FindOrResolveDocumentType(typeof(CustomerSummary)).TableName.QualifiedName;
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
-            select id, {PurchaseHistorySql.X("data")}, {PurchaseHistorySql.Tx("data", "@now")}, {PurchaseHistorySql.T("data", "@now")}
+            select id, {PurchaseHistorySql.X("data")} as x, {PurchaseHistorySql.Tx("data", "@now")} as t_x, {PurchaseHistorySql.T("data", "@now")} as t
             from {table}
             where tenant_id = @tenant and id = any(@ids) and {PurchaseHistorySql.HasHistory("data", "@now")}
             """, ("tenant", tenantId), ("now", now), ("ids", customerIds.ToArray()));
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            scores[reader.GetString(0)] = Score(new PurchaseHistory(reader.GetInt32(1), reader.GetDouble(2), reader.GetDouble(3)));
+            scores[reader.Get<string>("id")] = Score(new PurchaseHistory(reader.Get<int>("x"), reader.Get<double>("t_x"), reader.Get<double>("t")));
         return scores;
     }
 
