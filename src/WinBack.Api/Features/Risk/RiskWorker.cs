@@ -1,9 +1,8 @@
 using Marten;
 using Microsoft.Extensions.Options;
-using WinBack.Api.Features.Tenants;
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
-using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Features.Risk;
 
@@ -18,7 +17,7 @@ public sealed class RiskSignal : WakeSignal;
 /// another tenant's. A fit is safe to run again (it appends one more outcome), so a refit cut off by a lost lease is queued again.
 /// </summary>
 public sealed class RiskWorker(IDocumentStore store, RiskModels models, BackgroundHealth health, RiskSignal signal, Ids ids,
-    TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<RiskWorker> logger) : LeaderLoop(leases, logger)
+    TenantClock clock, TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<RiskWorker> logger) : LeaderLoop(leases, logger)
 {
     public const string RefitLoop = "risk_refit";
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
@@ -59,12 +58,10 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, Backgrou
     {
         var now = wall.GetUtcNow();
         var since = now - options.Value.Risk.RefitInterval;
-        IReadOnlyList<string> live, recent;
+        var live = await clock.WallClockTenantsAsync(ct);
+        IReadOnlyList<string> recent;
         await using (var session = store.QuerySession())
-        {
-            live = await session.Query<Tenant>().Where(t => t.Mode == TenantMode.Live).Select(t => t.Id).ToListAsync(ct);
             recent = await session.Query<RiskRefitJob>().Where(j => j.CreatedAt > since).Select(j => j.TenantId).ToListAsync(ct);
-        }
         foreach (var tenantId in live.Except(recent))
             await RefitRiskModelEndpoint.QueueAsync(store, ids.New("rfit"), tenantId, scheduled: true, now, ct);
     }
