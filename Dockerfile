@@ -12,8 +12,11 @@ RUN dotnet publish src/WinBack.Api/WinBack.Api.csproj -c Release -o /app --no-re
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app .
+# A 64 MB young-generation budget: batches of 1,000 activities allocate fast, and the default budget collected so
+# often that the GC took a fifth of the API's CPU (docs/benchmarks.md #16). The runtime reads it from the environment only.
 ENV ASPNETCORE_URLS=http://+:8080 \
-    ASPNETCORE_ENVIRONMENT=Production
+    ASPNETCORE_ENVIRONMENT=Production \
+    DOTNET_GCgen0size=0x4000000
 EXPOSE 8080
 USER $APP_UID
 ENTRYPOINT ["dotnet", "WinBack.Api.dll"]

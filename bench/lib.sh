@@ -55,9 +55,9 @@ start_workers() {
   done
 }
 
-# api_env: the API's settings (database, platform key, key ring, rate limits) as NAME=value words for env; none holds a space.
+# api_env: the API's settings (as the Dockerfile sets them: DOTNET_GCgen0size) (database, platform key, key ring, rate limits) as NAME=value words for env; none holds a space.
 api_env() {
-  echo ASPNETCORE_ENVIRONMENT=Production "ConnectionStrings__WinBack=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
+  echo ASPNETCORE_ENVIRONMENT=Production DOTNET_GCgen0size=0x4000000 "ConnectionStrings__WinBack=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
     WinBack__PlatformKey=$PLATFORM WinBack__RateLimit__RequestsPerSecond=10000000 WinBack__RateLimit__Burst=10000000 \
     WinBack__RateLimit__TenantRequestsPerSecond=10000000 WinBack__RateLimit__TenantBurst=10000000 \
     WinBack__DataProtection__Certificate="$WORK/dp.pfx" WinBack__DataProtection__CertificatePassword=bench \
