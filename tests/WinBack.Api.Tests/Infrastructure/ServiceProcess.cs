@@ -60,10 +60,11 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Creates a test-mode tenant and returns the secret of its key with the given scope (admin or ingest).</summary>
     public async Task<string> CreateTenantKeyAsync(string name, string scope)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/tenants") { Content = JsonContent.Create(new { name, mode = "test" }) };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", WinBackApp.PlatformKey);
-        var tenant = await (await Http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
-        return tenant.GetProperty("apiKeys").EnumerateArray().Single(k => k.GetProperty("scope").GetString() == scope).GetProperty("secret").GetString()!;
+        using var platform = ClientWithKey();
+        var tenant = await TestTenant.CreateAsync(platform, ClientWithKey, "test", name);
+        tenant.Admin.Dispose();
+        tenant.Ingest.Dispose();
+        return (scope == "admin" ? tenant.AdminKey : tenant.IngestKey).Secret;
     }
 
     /// <summary>A client of this process that sends the key, or the platform key when none is given.</summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
@@ -72,12 +73,8 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>Creates a tenant through the API and returns clients holding its two keys.</summary>
     public async Task<TestTenant> CreateTenantAsync(string mode = "test", string name = "acme")
     {
-        var response = await PlatformClient().PostAsJsonAsync("/v1/tenants", new { name, mode });
-        response.EnsureSuccessStatusCode();
-        var tenant = (await response.Content.ReadFromJsonAsync<TenantCreated>())!;
-        var admin = tenant.ApiKeys.Single(k => k.Scope == "admin");
-        var ingest = tenant.ApiKeys.Single(k => k.Scope == "ingest");
-        return new TestTenant(tenant.Id, ClientWithKey(admin.Secret), ClientWithKey(ingest.Secret), admin, ingest);
+        using var platform = PlatformClient();
+        return await TestTenant.CreateAsync(platform, ClientWithKey, mode, name);
     }
 
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
@@ -114,6 +111,17 @@ public sealed class SecondProcess(string connectionString) : WinBackApp
 
 public sealed record TestTenant(string Id, HttpClient Admin, HttpClient Ingest, WinBackApp.KeyCreated AdminKey, WinBackApp.KeyCreated IngestKey)
 {
+    /// <summary>The one way tests create a tenant: through the API with the platform key, keeping clients of its two keys.</summary>
+    public static async Task<TestTenant> CreateAsync(HttpClient platform, Func<string, HttpClient> clientWithKey, string mode, string name)
+    {
+        var response = await platform.PostAsJsonAsync("/v1/tenants", new { name, mode });
+        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
+        var tenant = (await response.Content.ReadFromJsonAsync<WinBackApp.TenantCreated>())!;
+        var admin = tenant.ApiKeys.Single(k => k.Scope == "admin");
+        var ingest = tenant.ApiKeys.Single(k => k.Scope == "ingest");
+        return new TestTenant(tenant.Id, clientWithKey(admin.Secret), clientWithKey(ingest.Secret), admin, ingest);
+    }
+
     /// <summary>The same tenant's keys on another app (a restarted process).</summary>
     public TestTenant On(WinBackApp app) => this with { Admin = app.ClientWithKey(AdminKey.Secret), Ingest = app.ClientWithKey(IngestKey.Secret) };
 }

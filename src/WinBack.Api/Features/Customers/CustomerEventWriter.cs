@@ -82,9 +82,6 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
         return pending.Done.Task;
     }
 
-    public async Task<IReadOnlyList<CustomerEventWritten>> WriteAllAsync(IEnumerable<CustomerEventWrite> writes) =>
-        await Task.WhenAll(writes.Select(WriteAsync));
-
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(_partitions.Select(p => Task.Run(() => RunAsync(p.Reader))));
 

@@ -32,7 +32,8 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
     protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
     {
         var engine = options.Value.Engine;
-        await StepAsync("queue interrupted sweeps again", () => RequeueInterruptedSweepsAsync(stoppingToken));
+        await StepAsync("queue interrupted sweeps again", () => InterruptedJobs.RequeueAsync<SweepJob>(store, j => j.Status == SweepStatus.Running,
+            j => j.Status = SweepStatus.Queued, stoppingToken));
         var nextSweep = DateTimeOffset.MinValue;
         var nextExpiry = DateTimeOffset.MinValue;
         var nextRefresh = DateTimeOffset.MinValue;
@@ -76,20 +77,6 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
         var failing = await health.FailingAsync(loop, ct);
         foreach (var tenantId in tenants)
             await health.RunAsync(loop, tenantId, BackgroundHealth.WholeTenant, failing, () => run(tenantId), ct);
-    }
-
-    // Only the engine's leader runs queued sweeps, and this process has just become it: a sweep still marked running was
-    // cut off when the previous leader died or lost its lease. What it wrote is kept; running it again is safe (exactly once
-    // per lapse), so it goes back to the queue rather than being failed.
-    private async Task RequeueInterruptedSweepsAsync(CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        foreach (var job in await session.Query<SweepJob>().Where(j => j.Status == SweepStatus.Running).ToListAsync(ct))
-        {
-            job.Status = SweepStatus.Queued;
-            session.Store(job);
-        }
-        await session.SaveChangesAsync(ct);
     }
 
     // The oldest queued sweep of each tenant: a tenant's queue of sweeps holds up another tenant's by one sweep at most.

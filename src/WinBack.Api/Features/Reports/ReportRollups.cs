@@ -104,7 +104,7 @@ public static class ReportRollups
         await using (taken)
         await using (var reader = await taken.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                groups.Add(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.GetString(3));
+                groups.Add(reader.Get<string>("rule_id"), reader.Get<string>("variant"), reader.Get<DateOnly>("lapse_date"), reader.Get<string>("churn_reason"));
         if (groups.Count > 0)
         {
             Task Execute(string sql) => ExecuteAsync(connection, sql, tenantId, ct, groups.Parameters);
@@ -148,8 +148,8 @@ public static class ReportRollups
                   from checked where revenue_size <= {long.MaxValue} and cost_size <= {long.MaxValue} returning 1
                 )
                 select rule_id, variant, lapse_date, churn_reason, currency,
-                  case when revenue_size > {long.MaxValue} then 'revenue after return' else 'reward cost' end,
-                  greatest(revenue_size, cost_size)::text
+                  case when revenue_size > {long.MaxValue} then 'revenue after return' else 'reward cost' end as sum_name,
+                  greatest(revenue_size, cost_size)::text as size
                 from checked where revenue_size > {long.MaxValue} or cost_size > {long.MaxValue}
                 """, ct);
             await Execute($"""
@@ -169,7 +169,7 @@ public static class ReportRollups
                 ), stored as (
                   insert into {ReturnRevenue} select * from sums where abs(revenue) <= {long.MaxValue} returning 1
                 )
-                select rule_id, variant, lapse_date, churn_reason, currency, 'revenue after return on one day', abs(revenue)::text
+                select rule_id, variant, lapse_date, churn_reason, currency, 'revenue after return on one day' as sum_name, abs(revenue)::text as size
                 from sums where abs(revenue) > {long.MaxValue}
                 """, ct);
             // A group that cannot be summed is left out whole, and parked with its reason; the others are unparked if they were.
@@ -191,7 +191,7 @@ public static class ReportRollups
         var tenants = new List<string>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            tenants.Add(reader.GetString(0));
+            tenants.Add(reader.Get<string>("tenant_id"));
         return tenants;
     }
 
@@ -211,15 +211,15 @@ public static class ReportRollups
                 """, tenantId, ct, groups.Parameters);
     }
 
-    // Runs a statement that stores what it can and answers the sums it could not: group, currency, which sum, its value.
+    // Runs a statement that stores what it can and answers the sums it could not: group, currency, which sum (sum_name), its value (size).
     private static async Task CollectUnsummableAsync(NpgsqlConnection connection, string tenantId, Groups groups, Dictionary<string, string> found,
         string sql, CancellationToken ct)
     {
         await using var command = Sql.Command(connection, sql, [("tenant", tenantId), .. groups.Parameters]);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            found.TryAdd(UnitOf(reader.GetString(0), reader.GetString(1), reader.GetFieldValue<DateOnly>(2), reader.GetString(3)),
-                $"The {reader.GetString(5)} of this group in {reader.GetString(4)} sums to {reader.GetString(6)} minor units, past the largest " +
+            found.TryAdd(UnitOf(reader.Get<string>("rule_id"), reader.Get<string>("variant"), reader.Get<DateOnly>("lapse_date"), reader.Get<string>("churn_reason")),
+                $"The {reader.Get<string>("sum_name")} of this group in {reader.Get<string>("currency")} sums to {reader.Get<string>("size")} minor units, past the largest " +
                 $"a report can hold ({long.MaxValue}); it holds amounts stored before amounts were bounded to {Domain.Common.Money.MaxAmount}. " +
                 "The group is left out of reports until its episodes change.");
     }

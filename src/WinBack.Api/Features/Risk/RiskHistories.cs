@@ -12,11 +12,11 @@ internal static class RiskHistories
 {
     public static async Task<PurchaseHistories> LoadAsync(IDocumentStore store, string tenantId, DateTimeOffset now, CancellationToken ct)
     {
-        var table = store.Options.FindOrResolveDocumentType(typeof(CustomerSummary)).TableName.QualifiedName;
+        var table = Sql.TableOf<CustomerSummary>(store);
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
             select {PurchaseHistorySql.X("data")} as x, {PurchaseHistorySql.Tx("data", "@now")} as tx,
-                   {PurchaseHistorySql.T("data", "@now")} as t, count(*)::float8
+                   {PurchaseHistorySql.T("data", "@now")} as t, count(*)::float8 as weight
             from {table}
             where tenant_id = @tenant and {PurchaseHistorySql.HasHistory("data", "@now")}
             group by 1, 2, 3
@@ -27,10 +27,10 @@ internal static class RiskHistories
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
-            x.Add(reader.GetInt32(0));
-            tx.Add(reader.GetDouble(1));
-            t.Add(reader.GetDouble(2));
-            weight.Add(reader.GetDouble(3));
+            x.Add(reader.Get<int>("x"));
+            tx.Add(reader.Get<double>("tx"));
+            t.Add(reader.Get<double>("t"));
+            weight.Add(reader.Get<double>("weight"));
         }
         return new PurchaseHistories([.. x], [.. tx], [.. t], [.. weight]);
     }

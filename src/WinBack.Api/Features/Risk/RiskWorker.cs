@@ -26,7 +26,8 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, Backgrou
 
     protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
     {
-        await StepAsync("queue interrupted refits again", () => RequeueInterruptedAsync(stoppingToken));
+        await StepAsync("queue interrupted refits again", () => InterruptedJobs.RequeueAsync<RiskRefitJob>(store, j => j.Status == RiskRefitStatus.Running,
+            j => j.Status = RiskRefitStatus.Queued, stoppingToken));
         while (!stoppingToken.IsCancellationRequested)
         {
             await StepAsync("queue scheduled refits", () => QueueDueTenantsAsync(stoppingToken));
@@ -40,17 +41,6 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, Backgrou
                 return;
             }
         }
-    }
-
-    private async Task RequeueInterruptedAsync(CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        foreach (var job in await session.Query<RiskRefitJob>().Where(j => j.Status == RiskRefitStatus.Running).ToListAsync(ct))
-        {
-            job.Status = RiskRefitStatus.Queued;
-            session.Store(job);
-        }
-        await session.SaveChangesAsync(ct);
     }
 
     // Live tenants without a refit created within the interval; test tenants are refitted when asked.

@@ -84,15 +84,8 @@ public sealed class WorkerCluster : IAsyncDisposable
         return new[] { Leader, Standby }.SingleOrDefault(w => w.Pid == pid);
     }
 
-    public async Task<TestTenant> CreateTenantAsync(string mode)
-    {
-        var response = await _platform.PostAsJsonAsync("/v1/tenants", new { name = $"kill-{mode}", mode });
-        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        var tenant = (await response.Content.ReadFromJsonAsync<WinBackApp.TenantCreated>())!;
-        var admin = tenant.ApiKeys.Single(k => k.Scope == "admin");
-        var ingest = tenant.ApiKeys.Single(k => k.Scope == "ingest");
-        return new TestTenant(tenant.Id, Client(admin.Secret), Client(ingest.Secret), admin, ingest);
-    }
+    public async Task<TestTenant> CreateTenantAsync(string mode) =>
+        await TestTenant.CreateAsync(_platform, Client, mode, $"kill-{mode}");
 
     /// <summary>An NDJSON import of customers c1..cN, last active at <paramref name="lastActivityAt"/>; answers the job's id.</summary>
     public static async Task<string> UploadImportAsync(TestTenant tenant, int lines, string lastActivityAt = "2025-01-01T00:00:00Z")
