@@ -34,15 +34,13 @@ public static class WinBackPipeline
             ui.EnablePersistAuthorization();
         });
         app.UseRouting();
-        CarriesSecret.UseNoStoreForSecrets(app);
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseMiddleware<ClientAddressRateLimitMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<ApiKeyRateLimitMiddleware>();
         app.UseAuthorization();
         app.UseMiddleware<IdempotencyMiddleware>();
-        app.UseMiddleware<RequestTextMiddleware>();
-        app.UseMiddleware<JsonBodyRequiredMiddleware>();
+        app.UseMiddleware<RequestInputMiddleware>();
         app.UseFastEndpoints(config =>
         {
             config.Endpoints.RoutePrefix = "v1";

@@ -1,8 +1,10 @@
 namespace WinBack.Api.Infrastructure.Http;
 
 /// <summary>
-/// Headers on every answer, set as it starts (after any error mapping has cleared the response): no MIME sniffing, no
-/// referrer, and on Swagger UI, the one HTML the API serves, a content security policy.
+/// Headers on every answer, set as it starts (after any error mapping has cleared the response, and after routing has
+/// named the endpoint): no MIME sniffing, no referrer, a content security policy (Swagger UI's, on the one HTML the API
+/// serves), and <c>Cache-Control: no-store</c> on every answer of an endpoint that <see cref="CarriesSecret"/>,
+/// idempotent replays included.
 /// </summary>
 public sealed class SecurityHeadersMiddleware(RequestDelegate next)
 {
@@ -27,8 +29,18 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/swagger") ? SwaggerPolicy : ApiPolicy;
+            if (context.GetEndpoint()?.Metadata.GetMetadata<CarriesSecret>() is not null)
+                headers.CacheControl = "no-store";
             return Task.CompletedTask;
         });
         return next(context);
     }
+}
+
+/// <summary>Endpoint metadata: the answer carries a secret (a new key, a signing secret), so no cache, browser or proxy may keep it.</summary>
+public sealed class CarriesSecret
+{
+    public static readonly CarriesSecret Metadata = new();
+
+    private CarriesSecret() { }
 }

@@ -8,13 +8,15 @@ using WinBack.Api.Infrastructure.Postgres;
 namespace WinBack.Api.Infrastructure.Http;
 
 /// <summary>
-/// Checks the text of a request outside its JSON body before FastEndpoints binds it: query values and names, route values
+/// Settles a request before FastEndpoints binds it. First its text outside the JSON body: query values and names, route values
 /// and the headers an endpoint binds must be text PostgreSQL can store; a query parameter of the endpoint given with an
 /// empty value (<c>?to=</c>) is refused rather than read as absent; and an enum query parameter takes only its documented
 /// values (FastEndpoints would also take a number or another casing). Each failure names its parameter (400
-/// validation_failed). JSON bodies are checked by <see cref="StorableTextConverters"/>.
+/// validation_failed). JSON bodies are checked by <see cref="StorableTextConverters"/>. Then its body: an endpoint that
+/// takes a JSON body but gets none answers 415 problem+json (FastEndpoints would answer a bare, already-started 415), and
+/// a Content-Type on a bodyless GET or DELETE, as some HTTP clients always send, is ignored instead of parsed.
 /// </summary>
-public sealed class RequestTextMiddleware(RequestDelegate next)
+public sealed class RequestInputMiddleware(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context)
     {
@@ -22,9 +24,13 @@ public sealed class RequestTextMiddleware(RequestDelegate next)
         if (definition is null)
             return next(context);
         var failures = Check(context.Request, definition);
-        return failures.Count == 0
-            ? next(context)
-            : ProblemMapping.WriteAsync(context, ProblemMapping.FromValidation(failures, StatusCodes.Status400BadRequest));
+        if (failures.Count > 0)
+            return ProblemMapping.WriteAsync(context, ProblemMapping.FromValidation(failures, StatusCodes.Status400BadRequest));
+        if (RequestBinding.IsBodyless(context.Request.Method))
+            context.Request.ContentType = null;
+        else if (!context.Request.HasJsonContentType() && RequestBinding.TakesJsonBody(definition, context.Request.Method))
+            return ProblemMapping.WriteAsync(context, ProblemMapping.FromStatus(StatusCodes.Status415UnsupportedMediaType));
+        return next(context);
     }
 
     private static List<ValidationFailure> Check(HttpRequest request, EndpointDefinition definition)
