@@ -6,6 +6,8 @@
 # default 924,557), written while the API is stopped; `projections rebuild --projection Reports` builds the report tables
 # from them (timed), then the API starts again and the reports are timed as above.
 #   bash bench/report.sh            REQUESTS=20 bash bench/report.sh            SEED=events CUSTOMERS=100000 bash bench/report.sh
+# WAIT_FOR=<file>: after seeding (and the rebuild), wait until the file exists before timing: a long rebuild can run while
+# the machine is busy, and the reports be timed once it is quiet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REQUESTS=${REQUESTS:-100}
@@ -41,6 +43,10 @@ else
 fi
 echo "$(psql -tA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -c "select count(*) from winback.lapse_episode") episodes"
 
+if [ -n "${WAIT_FOR:-}" ]; then
+  echo "== waiting for $WAIT_FOR before timing the reports"
+  until [ -e "$WAIT_FOR" ]; do sleep 5; done
+fi
 echo "== first report: refreshes the rollups of every group (the worker may already have started)"
 curl -sf -o /dev/null -w 'first report: %{time_total} s\n' "http://127.0.0.1:$API_PORT/v1/reports/reactivation" -H "Authorization: Bearer $KEY"
 echo "rollup rows: $(psql -tA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -c "select count(*) from winback.report_rollup")"
