@@ -49,6 +49,15 @@ public sealed class CustomerRisks(IDocumentStore store, RiskModels models, Tenan
 [Published]
 public sealed class RiskScorer(IDocumentStore store, string tenantId, RiskModelFitted fitted, DateTimeOffset now)
 {
+    /// <summary>The fit in force that scores.</summary>
+    public RiskModelFitted Model => fitted;
+
+    /// <summary>The tenant's time the scores are evaluated at.</summary>
+    public DateTimeOffset Now => now;
+
+    /// <summary>How all of the tenant's scored customers spread over pAlive now.</summary>
+    public Task<RiskDistribution> DistributionAsync(CancellationToken ct) => RiskDistribution.LoadAsync(store, tenantId, fitted, now, ct);
+
     /// <summary>The scores of those of <paramref name="customerIds"/> who have a purchase history (the others have none).</summary>
     public async Task<IReadOnlyDictionary<string, CustomerRiskView>> ScoreAsync(IReadOnlyList<string> customerIds, CancellationToken ct)
     {
