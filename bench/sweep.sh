@@ -3,10 +3,12 @@
 # 30-day inactivity window. Sweep 1 lapses and rewards the C; sweep 2 finds nobody new. Both through the real path:
 # POST /v1/sweeps, run by the worker loop, timed by the job's own startedAt/completedAt. Not part of CI.
 #   bash bench/sweep.sh [customers] [crossing]
+# TRIGGER overrides the rule's trigger JSON, e.g. TRIGGER='{"type":"inactivity","days":30,"personalWindow":{"multiple":2.5,"minPurchases":3}}'.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CUSTOMERS=${1:-1000000}
 CROSSING=${2:-100000}
+TRIGGER=${TRIGGER:-'{"type":"inactivity","days":30}'}
 source bench/lib.sh
 
 echo "== build (Release)"
@@ -21,7 +23,7 @@ python3 bench/make-sweep-import.py "$WORK/sweep.ndjson" "$CUSTOMERS" "$CROSSING"
 import_file "$KEY" "$WORK/sweep.ndjson" | python3 -c 'import json,sys; j=json.load(sys.stdin); print("imported:", j["imported"], "rejected:", j["rejected"])'
 
 RULE=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/rules" -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' -d '{
-  "name":"30 days quiet","priority":10,"trigger":{"type":"inactivity","days":30},
+  "name":"30 days quiet","priority":10,"trigger":'"$TRIGGER"',
   "reward":{"type":"account_credit","amount":1000,"currency":"eur","expiresInDays":30}}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 curl -sf -X POST "http://127.0.0.1:$API_PORT/v1/rules/$RULE/activate" -H "Authorization: Bearer $KEY" >/dev/null
 

@@ -21,6 +21,9 @@ public sealed record Customer
     public IReadOnlyDictionary<ActivityType, DateTimeOffset> LastActivityByType { get; init; } = new Dictionary<ActivityType, DateTimeOffset>();
     /// <summary>Purchases recorded through WinBack.</summary>
     public int RecordedOrderCount { get; init; }
+    /// <summary>The latest <see cref="RecentPurchaseLimit"/> purchase times recorded, oldest first: bounded, so the hot state stays small.</summary>
+    public IReadOnlyList<DateTimeOffset> RecentPurchases { get; init; } = [];
+    public const int RecentPurchaseLimit = 32;
     /// <summary>Purchases minus refunds recorded through WinBack, in minor units per currency.</summary>
     public IReadOnlyDictionary<string, long> RecordedLifetimeValue { get; init; } = new Dictionary<string, long>();
     /// <summary>The history brought over by the latest import of this customer; a re-import replaces it.</summary>
@@ -159,6 +162,7 @@ public sealed record Customer
             ActivityType.Purchase => ChangeStatus(next with
             {
                 RecordedOrderCount = next.RecordedOrderCount + 1,
+                RecentPurchases = WithPurchase(next.RecentPurchases, e.OccurredAt),
                 LastPurchaseAt = Latest(next.LastPurchaseAt, e.OccurredAt),
                 FirstPurchaseAt = Earliest(next.FirstPurchaseAt, e.OccurredAt),
                 RecordedLifetimeValue = AddValue(next.RecordedLifetimeValue, e.Amount, +1),
@@ -210,6 +214,20 @@ public sealed record Customer
             StatusChangedAt = at,
             ChurnReason = status == CustomerStatus.Cancelled ? reason : state.ChurnReason,
         };
+    }
+
+    // A late purchase goes in its place; the oldest time drops out once the list is full.
+    private static IReadOnlyList<DateTimeOffset> WithPurchase(IReadOnlyList<DateTimeOffset> recent, DateTimeOffset at)
+    {
+        var list = new List<DateTimeOffset>(recent.Count + 1);
+        list.AddRange(recent);
+        var index = list.FindLastIndex(t => t <= at) + 1;
+        if (index == 0 && list.Count >= RecentPurchaseLimit)
+            return recent;
+        list.Insert(index, at);
+        if (list.Count > RecentPurchaseLimit)
+            list.RemoveAt(0);
+        return list;
     }
 
     private static IReadOnlyDictionary<string, long> AddValue(IReadOnlyDictionary<string, long> totals, Money? amount, int sign)

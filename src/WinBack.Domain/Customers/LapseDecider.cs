@@ -34,7 +34,7 @@ public static class LapseDecider
             var days = rule.Definition.TriggerDaysOf(arm);
             if (RuleAudience.CrossingAt(rule.Definition.Trigger, days, customer) is not { } crossing || crossing > command.Now)
                 continue;
-            var candidate = new Crossed(rule, arm, crossing, days);
+            var candidate = new Crossed(rule, arm, crossing, RuleAudience.WindowOf(rule.Definition.Trigger, days, customer));
             first ??= candidate;
             if (RuleAudience.Check(rule.Definition.Eligibility, customer) is null)
             {
@@ -48,7 +48,7 @@ public static class LapseDecider
         var definition = crossed.Rule.Definition;
         var lapsed = new CustomerLapsed(customer.Id, command.EpisodeId, crossed.Rule.Id, crossed.Rule.Version,
             crossed.Arm?.Name ?? Variant.Holdout,
-            definition.Trigger.Type == TriggerType.NeverPurchased ? null : crossed.At - TimeSpan.FromDays(crossed.Days),
+            definition.Trigger.Type == TriggerType.NeverPurchased ? null : crossed.At - crossed.Window.Length,
             crossed.At, command.Now, ReturnTypes(definition.Trigger), customer.ChurnReason, customer.Attributes, definition.AttributionDays);
 
         var withheld = chosen is null ? WithheldReason.Ineligible : Withheld(command, customer, crossed);
@@ -61,7 +61,7 @@ public static class LapseDecider
             lapsed,
             new RewardIssued(customer.Id, command.RewardId, command.EpisodeId, crossed.Rule.Id, crossed.Rule.Version, crossed.Arm!.Name,
                 reward.Type, reward.Credit?.Amount, reward.Credit?.Currency, reward.Percent, reward.Uses, reward.Sku, reward.Payload,
-                command.Now, command.Now.AddDays(reward.ExpiresInDays), reward.Grant, Note: null),
+                command.Now, command.Now.AddDays(reward.ExpiresInDays), reward.Grant, Note: null, crossed.Window),
         ];
     }
 
@@ -89,5 +89,5 @@ public static class LapseDecider
         return null;
     }
 
-    private sealed record Crossed(ActiveRule Rule, Variant? Arm, DateTimeOffset At, int Days);
+    private sealed record Crossed(ActiveRule Rule, Variant? Arm, DateTimeOffset At, LapseWindow Window);
 }

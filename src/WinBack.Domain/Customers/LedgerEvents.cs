@@ -26,10 +26,11 @@ public sealed record CustomerReactivated(string CustomerId, string EpisodeId, st
     ActivityType ActivityType = ActivityType.Login, Common.Money? Amount = null) : ICustomerEvent;
 
 /// <summary>A reward in the ledger. Rule fields are null for a manual reward, which carries a note instead.</summary>
+/// <param name="Window">For a rule's reward: the window the customer lapsed after, and whether it was their own or the rule's.</param>
 public sealed record RewardIssued(
     string CustomerId, string RewardId, string? EpisodeId, string? RuleId, int? RuleVersion, string? Variant,
     RewardType Type, long? Amount, string? Currency, int? Percent, int? Uses, string? Sku, JsonElement? Payload,
-    DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, RewardGrant Grant, string? Note) : ICustomerEvent;
+    DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, RewardGrant Grant, string? Note, LapseWindow? Window = null) : ICustomerEvent;
 
 public sealed record RewardWithheld(string CustomerId, string EpisodeId, string RuleId, WithheldReason Reason, DateTimeOffset WithheldAt) : ICustomerEvent;
 

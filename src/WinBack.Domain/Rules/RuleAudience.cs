@@ -9,11 +9,17 @@ public enum Ineligibility { LifetimeValue, OrderCount, ChurnReason, Attributes }
 public static class RuleAudience
 {
     /// <summary>
-    /// The moment the customer crossed the trigger's window of <paramref name="days"/>, or null when the trigger
+    /// The moment the customer crossed the trigger's window (<see cref="WindowOf"/>), or null when the trigger
     /// does not apply to them (no qualifying activity, not cancelled, or has purchased).
     /// </summary>
     public static DateTimeOffset? CrossingAt(Trigger trigger, int days, Customer customer) =>
-        TriggerWindows.Of(trigger.Type)?.OpensAt(trigger, customer) + TimeSpan.FromDays(days);
+        TriggerWindows.Of(trigger.Type)?.OpensAt(trigger, customer) + WindowOf(trigger, days, customer).Length;
+
+    /// <summary>The customer's window: their personal one when the trigger has one and they qualify, else <paramref name="days"/>.</summary>
+    public static LapseWindow WindowOf(Trigger trigger, int days, Customer customer) =>
+        trigger is { Type: TriggerType.Inactivity, PersonalWindow: { } personal } && personal.DaysFor(customer) is { } own
+            ? new LapseWindow(own, WindowSource.Personal)
+            : new LapseWindow(days, WindowSource.Rule);
 
     /// <summary>Whether the customer has crossed the window by <paramref name="asOf"/>.</summary>
     public static bool HasLapsed(Trigger trigger, int days, Customer customer, DateTimeOffset asOf) =>

@@ -37,7 +37,8 @@ public sealed record RuleDefinition(
 }
 
 /// <param name="ActivityTypes">For inactivity: the activity types that count; empty means all.</param>
-public sealed record Trigger(TriggerType Type, int Days, IReadOnlyList<ActivityType> ActivityTypes);
+/// <param name="PersonalWindow">For inactivity: a window on each customer's own purchase rhythm, with <paramref name="Days"/> as the fallback.</param>
+public sealed record Trigger(TriggerType Type, int Days, IReadOnlyList<ActivityType> ActivityTypes, PersonalWindow? PersonalWindow = null);
 
 /// <summary>Who deserves a reward; an empty part lets everyone through.</summary>
 public sealed record Eligibility(

@@ -18,9 +18,18 @@ public sealed record ArmPreview(string Name, int Customers, int Rewarded, Money?
 /// <param name="RunsOut">True when the budget cannot cover them all; <see cref="PreviewExclusions.Budget"/> says how many miss out.</param>
 public sealed record BudgetPreview(Money? Total, Money? Daily, Money Spent, Money SpentToday, Money Needed, bool RunsOut);
 
+/// <summary>A lapsed customer the preview names: who, when they crossed, and the window they crossed.</summary>
+public sealed record CaughtCustomer(string CustomerId, DateTimeOffset CrossedAt, LapseWindow Window);
+
+/// <param name="Personal">Lapsed customers whose window is their own (personal windows).</param>
+/// <param name="Rule">Lapsed customers on the rule's (or their variant's) days.</param>
+public sealed record PreviewWindows(int Personal, int Rule);
+
+/// <param name="Caught">The first lapsed customers by crossing time, up to <see cref="RulePreview.CaughtShown"/>.</param>
 public sealed record RulePreviewResult(
     DateTimeOffset AsOf, int Lapsed, int Eligible, PreviewExclusions Excluded, int Holdout,
-    IReadOnlyList<ArmPreview> Variants, int Rewarded, IReadOnlyList<Money> Cost, BudgetPreview? Budget);
+    IReadOnlyList<ArmPreview> Variants, int Rewarded, IReadOnlyList<Money> Cost, BudgetPreview? Budget,
+    PreviewWindows? Windows = null, IReadOnlyList<CaughtCustomer>? Caught = null);
 
 /// <summary>
 /// What a rule would do at <c>asOf</c> to a set of customers, without doing it. Pure. Customers are fed one at a
@@ -34,7 +43,11 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
     private readonly int[] _ineligible = new int[Enum.GetValues<Ineligibility>().Length];
     private readonly Dictionary<string, int> _assigned = rule.Arms.ToDictionary(a => a.Name, _ => 0);
     private readonly List<(DateTimeOffset Crossing, Variant Arm)> _queue = [];
-    private int _lapsed, _higherPriority, _holdout, _cooldown, _cap;
+    private readonly List<CaughtCustomer> _caught = [];
+    private int _lapsed, _higherPriority, _holdout, _cooldown, _cap, _personal;
+
+    /// <summary>How many lapsed customers the preview names.</summary>
+    public const int CaughtShown = 20;
 
     public static RulePreviewResult Run(string tenantId, string ruleId, RuleDefinition rule, IEnumerable<Customer> customers,
         IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null)
@@ -54,6 +67,7 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer) is not { } crossing || crossing > asOf)
             return;
         _lapsed++;
+        Name(new CaughtCustomer(customer.Id, crossing, RuleAudience.WindowOf(rule.Trigger, rule.TriggerDaysOf(arm), customer)));
         if (higherPriorityRules.Any(r => IsEligible(tenantId, r.Id, r.Definition, customer, asOf)))
             _higherPriority++;
         else if (RuleAudience.Check(rule.Eligibility, customer) is { } reason)
@@ -96,7 +110,20 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         return new RulePreviewResult(asOf, _lapsed, eligible,
             new PreviewExclusions(_higherPriority, _ineligible[(int)Ineligibility.LifetimeValue], _ineligible[(int)Ineligibility.OrderCount],
                 _ineligible[(int)Ineligibility.ChurnReason], _ineligible[(int)Ineligibility.Attributes], _cooldown, _cap, budget.Refused),
-            _holdout, arms, rewarded.Values.Sum(), totalCost, budget.Preview());
+            _holdout, arms, rewarded.Values.Sum(), totalCost, budget.Preview(), new PreviewWindows(_personal, _lapsed - _personal), _caught);
+    }
+
+    // Keeps the earliest crossings only, so a large tenant is still streamed.
+    private void Name(CaughtCustomer caught)
+    {
+        if (caught.Window.Source == WindowSource.Personal)
+            _personal++;
+        var index = _caught.FindLastIndex(c => c.CrossedAt <= caught.CrossedAt) + 1;
+        if (index >= CaughtShown)
+            return;
+        _caught.Insert(index, caught);
+        if (_caught.Count > CaughtShown)
+            _caught.RemoveAt(CaughtShown);
     }
 
     private static bool IsEligible(string tenantId, string ruleId, RuleDefinition rule, Customer customer, DateTimeOffset asOf)

@@ -82,7 +82,7 @@ public sealed class LapseDeciderTests
         lapsed.ReturnTypes.ShouldBe(AnyReturn);
         lapsed.ChurnReason.ShouldBeNull();
         events[1].ShouldBe(new RewardIssued("c1", "rwd_1", "ep_1", "rule_1", 3, Variant.Default, RewardType.AccountCredit, 1000, "eur",
-            null, null, null, null, Now, Now.AddDays(30), RewardGrant.Immediate, null));
+            null, null, null, null, Now, Now.AddDays(30), RewardGrant.Immediate, null, new LapseWindow(90, WindowSource.Rule)));
 
         customer = Then(customer, events);
         (customer.Status, customer.StatusChangedAt).ShouldBe((CustomerStatus.Lapsed, Now.AddDays(-10)));

@@ -28,6 +28,16 @@ public static class LapseCandidates
     public static async IAsyncEnumerable<string> IdsAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by,
         [EnumeratorCancellation] CancellationToken ct)
     {
+        if (rule.Trigger.PersonalWindow is not null)
+        {
+            // No index bound here, so the domain sorts the summaries out before any stream is locked: the writes still
+            // follow the customers who cross. The shortest arm's days bound a fallback window, and a personal one is exact.
+            var shortest = ShortestDays(rule);
+            await foreach (var summary in SummariesAsync(session, rule, by, ct))
+                if (RuleAudience.HasLapsed(rule.Trigger, shortest, summary.State, by))
+                    yield return summary.Id;
+            yield break;
+        }
         foreach (var query in Queries(session, rule, by))
             await foreach (var id in query.Select(c => c.Id).ToAsyncEnumerable(ct))
                 yield return id;
@@ -58,15 +68,18 @@ public static class LapseCandidates
     {
         if (TriggerWindows.Of(rule.Trigger.Type) is not { } window)
             yield break;
-        // The shortest window of any arm (the holdout uses the rule's own) bounds who can have crossed by then.
-        var shortest = rule.Arms.Select(a => rule.TriggerDaysOf(a)).Append(rule.Trigger.Days).Min();
-        var openedBy = window.OpenedBy(rule.Trigger, by.AddDays(-shortest)) is { } opened ? OnSummary(opened) : null;
+        // The shortest window of any arm (the holdout uses the rule's own) bounds who can have crossed by then. A personal
+        // window can be as short as a customer's quickest purchases make it (no floor), so such a rule has no bound.
+        var openedBy = rule.Trigger.PersonalWindow is null && window.OpenedBy(rule.Trigger, by.AddDays(-ShortestDays(rule))) is { } opened
+            ? OnSummary(opened) : null;
         foreach (var status in window.Statuses)
         {
             var query = session.Query<CustomerSummary>().Where(c => c.State.Status == status);
             yield return openedBy is null ? query : query.Where(openedBy);
         }
     }
+
+    private static int ShortestDays(RuleDefinition rule) => rule.Arms.Select(a => rule.TriggerDaysOf(a)).Append(rule.Trigger.Days).Min();
 
     // The domain's condition on a customer, as the same condition on their stored summary.
     private static Expression<Func<CustomerSummary, bool>> OnSummary(Expression<Func<Customer, bool>> condition)

@@ -1,3 +1,4 @@
+using WinBack.Api.Infrastructure.Hosting;
 using System.Text.Json;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
@@ -15,6 +16,15 @@ public sealed record RedemptionView(string Id, string RewardId, string CustomerI
         new(r.Id, reward.Id, reward.Issued.CustomerId, r.OrderId, r.Amount, r.Amount is null ? null : reward.Issued.Currency, r.RedeemedAt, r.Reversed);
 }
 
+/// <summary>The window a customer lapsed after.</summary>
+/// <param name="Days">Its length in fractional days.</param>
+/// <param name="Source">personal: multiple × the customer's median gap between purchases (the rule's personalWindow); rule: the rule's (or variant's) days.</param>
+[Published]
+public sealed record LapseWindowView(double Days, WindowSource Source)
+{
+    public static LapseWindowView? Of(LapseWindow? w) => w is null ? null : new(Math.Round(w.Days, 6), w.Source);
+}
+
 /// <summary>A reward in the ledger: what was issued, and where it stands.</summary>
 /// <param name="Id">The reward's id (<c>rwd_…</c>).</param>
 /// <param name="EpisodeId">The lapse episode it answers; null for a manual reward.</param>
@@ -25,18 +35,19 @@ public sealed record RedemptionView(string Id, string RewardId, string CustomerI
 /// <param name="Remaining">What is left: credit in minor units for account_credit, uses for the other types.</param>
 /// <param name="Note">Why an admin issued it (manual rewards).</param>
 /// <param name="StripeSync">Where it stands in the customer's Stripe account (GET responses; null when it does not go to Stripe).</param>
+/// <param name="Window">The window the customer lapsed after (a rule's reward); null for a manual reward.</param>
 public sealed record RewardView(
     string Id, string CustomerId, string? EpisodeId, string? RuleId, int? RuleVersion, string? Variant, RewardType Type,
     long? Amount, string? Currency, int? Percent, int? Uses, string? Sku, JsonElement? Payload, RewardGrant Grant,
     DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, RewardStatus Status, long Remaining, string? Note,
-    IReadOnlyList<RedemptionView> Redemptions, Stripe.StripeSyncView? StripeSync = null)
+    IReadOnlyList<RedemptionView> Redemptions, Stripe.StripeSyncView? StripeSync = null, LapseWindowView? Window = null)
 {
     public static RewardView Of(RewardState r)
     {
         var i = r.Issued;
         return new RewardView(i.RewardId, i.CustomerId, i.EpisodeId, i.RuleId, i.RuleVersion, i.Variant, i.Type, i.Amount, i.Currency,
             i.Percent, i.Uses, i.Sku, i.Payload, i.Grant, i.IssuedAt, i.ExpiresAt, r.Status, r.Remaining, i.Note,
-            r.Redemptions.Select(x => RedemptionView.Of(r, x)).ToList());
+            r.Redemptions.Select(x => RedemptionView.Of(r, x)).ToList(), Window: LapseWindowView.Of(i.Window));
     }
 
     public static readonly RewardView Example = new("rwd_01jdq3w5x8k2m9v4r7t6y1z0ag", "cus_4711", "lap_01jdq3w5x8k2m9v4r7t6y1z0af",
@@ -44,5 +55,5 @@ public sealed record RewardView(
         RewardGrant.Immediate, DateTimeOffset.Parse("2026-11-24T09:05:00Z"), DateTimeOffset.Parse("2026-12-24T09:05:00Z"),
         RewardStatus.Available, 700, null,
         [new RedemptionView("red_01jdq3w5x8k2m9v4r7t6y1z0ah", "rwd_01jdq3w5x8k2m9v4r7t6y1z0ag", "cus_4711", "A-1002", 300, "eur",
-            DateTimeOffset.Parse("2026-11-30T18:20:00Z"), false)]);
+            DateTimeOffset.Parse("2026-11-30T18:20:00Z"), false)], Window: new LapseWindowView(17.5, WindowSource.Personal));
 }

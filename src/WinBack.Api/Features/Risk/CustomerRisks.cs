@@ -1,5 +1,6 @@
 using Marten;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Features.Tenants;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Hosting;
@@ -14,13 +15,14 @@ namespace WinBack.Api.Features.Risk;
 /// <param name="Model">The model that scored: bgnbd.</param>
 /// <param name="FittedAt">The tenant's time of the fit in force.</param>
 /// <param name="AtRiskSince">
-/// When pAlive fell below the tenant's at-risk threshold. Always null for now: tenants have no at-risk threshold setting yet
-/// (the at_risk trigger's own threshold belongs to a rule, not to the customer's score).
+/// When pAlive fell below the tenant's at-risk threshold (atRiskThreshold in /v1/settings, default 0.3): the first purchase plus
+/// the model's crossing age. Null while pAlive is still at or above it, and always for one-time buyers.
 /// </param>
 [Published]
 public sealed record CustomerRiskView(double PAlive, double ExpectedPurchases90d, string Model, DateTimeOffset FittedAt, DateTimeOffset? AtRiskSince)
 {
-    public static readonly CustomerRiskView Example = new(0.82, 1.4, "bgnbd", DateTimeOffset.Parse("2026-11-22T03:00:00Z"), null);
+    public static readonly CustomerRiskView Example = new(0.21, 0.4, "bgnbd", DateTimeOffset.Parse("2026-11-22T03:00:00Z"),
+        DateTimeOffset.Parse("2026-11-09T14:12:00Z"));
 }
 
 /// <summary>Scores customers with the tenant's model in force; the one place that reads a customer's history for a score.</summary>
@@ -37,7 +39,8 @@ public sealed class CustomerRisks(IDocumentStore store, RiskModels models, Tenan
     /// <summary>A scorer at the tenant's current time, or null when the tenant has no fitted model in force.</summary>
     public async Task<RiskScorer?> ForTenantAsync(string tenantId, CancellationToken ct) =>
         (await models.CurrentAsync(tenantId, ct))?.InForce is { } fitted
-            ? new RiskScorer(store, tenantId, fitted, await clock.NowAsync(tenantId, ct))
+            ? new RiskScorer(store, tenantId, fitted, await clock.NowAsync(tenantId, ct),
+                (await TenantSettings.LoadAsync(store, tenantId, ct)).AtRiskThreshold)
             : null;
 
     /// <summary>One customer's score now, or null (no model in force, or no purchase yet).</summary>
@@ -47,8 +50,18 @@ public sealed class CustomerRisks(IDocumentStore store, RiskModels models, Tenan
 
 /// <summary>One tenant's model in force and its current time.</summary>
 [Published]
-public sealed class RiskScorer(IDocumentStore store, string tenantId, RiskModelFitted fitted, DateTimeOffset now)
+public sealed class RiskScorer(IDocumentStore store, string tenantId, RiskModelFitted fitted, DateTimeOffset now,
+    double atRiskThreshold = TenantSettings.DefaultAtRiskThreshold)
 {
+    /// <summary>The fit in force that scores.</summary>
+    public RiskModelFitted Model => fitted;
+
+    /// <summary>The tenant's time the scores are evaluated at.</summary>
+    public DateTimeOffset Now => now;
+
+    /// <summary>How all of the tenant's scored customers spread over pAlive now.</summary>
+    public Task<RiskDistribution> DistributionAsync(CancellationToken ct) => RiskDistribution.LoadAsync(store, tenantId, fitted, now, ct);
+
     /// <summary>The scores of those of <paramref name="customerIds"/> who have a purchase history (the others have none).</summary>
     public async Task<IReadOnlyDictionary<string, CustomerRiskView>> ScoreAsync(IReadOnlyList<string> customerIds, CancellationToken ct)
     {
@@ -81,5 +94,9 @@ public sealed class RiskScorer(IDocumentStore store, string tenantId, RiskModelF
 
     private CustomerRiskView Score(PurchaseHistory h) =>
         new(BgNbd.PAlive(fitted.Parameters, h), BgNbdFormulas.ExpectedPurchases(fitted.Parameters, h, CustomerRisks.HorizonDays),
-            "bgnbd", fitted.FittedAt, AtRiskSince: null);
+            "bgnbd", fitted.FittedAt, AtRiskSince(h));
+
+    // pAlive falls monotonically with age, so it crossed the threshold at the first purchase plus the crossing age, once that age is reached.
+    private DateTimeOffset? AtRiskSince(PurchaseHistory h) =>
+        BgNbd.AtRiskAge(fitted.Parameters, h.X, h.Tx, atRiskThreshold) is { } age && age <= h.T ? now.AddDays(age - h.T) : null;
 }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Marten;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Features.TestClocks;
@@ -13,9 +14,23 @@ namespace WinBack.Api.Features.Risk;
 [Published]
 public sealed class RiskModels(IDocumentStore store, TenantClock clock, IOptions<WinBackOptions> options, ILogger<RiskModels> logger)
 {
+    // The folded model per tenant with the stream version it folds up to. Every read checks the version (one primary-key row),
+    // so a fit by another process is seen at once; only an unchanged stream skips the replay of every fit.
+    private readonly ConcurrentDictionary<string, (long Version, RiskModel? Model)> _folded = new();
+
     /// <summary>The tenant's model (null before its first fit); its <see cref="RiskModel.InForce"/> is what scores use.</summary>
-    public async Task<RiskModel?> CurrentAsync(string tenantId, CancellationToken ct) =>
-        (await HistoryAsync(tenantId, ct)).Aggregate((RiskModel?)null, RiskModel.Evolve);
+    public async Task<RiskModel?> CurrentAsync(string tenantId, CancellationToken ct)
+    {
+        await using var session = store.QuerySession(tenantId);
+        if (await session.Events.FetchStreamStateAsync(RiskModel.StreamId, ct) is not { } stream)
+            return null;
+        if (_folded.TryGetValue(tenantId, out var known) && known.Version == stream.Version)
+            return known.Model;
+        var events = await session.Events.FetchStreamAsync(RiskModel.StreamId, stream.Version, token: ct);
+        var model = events.Select(e => e.Data).OfType<IRiskModelEvent>().Aggregate((RiskModel?)null, RiskModel.Evolve);
+        _folded[tenantId] = (stream.Version, model);
+        return model;
+    }
 
     /// <summary>Every fit of the tenant, oldest first.</summary>
     public async Task<IReadOnlyList<IRiskModelEvent>> HistoryAsync(string tenantId, CancellationToken ct)

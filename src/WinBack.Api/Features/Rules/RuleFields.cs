@@ -72,10 +72,29 @@ public sealed class RuleTrigger
     public int? Days { get; set; }
     /// <summary>inactivity only: the activity types that count as activity. Default: all. A customer with none of them is not caught.</summary>
     public List<ActivityType>? ActivityTypes { get; set; }
+    /// <summary>inactivity only: a window on each customer's own rhythm. A customer with at least minPurchases purchases lapses after multiple × the median gap between their purchases (fractional days, over their latest 32 purchases recorded through WinBack); everyone else after `days`.</summary>
+    public RulePersonalWindow? PersonalWindow { get; set; }
 
-    public Trigger ToTrigger() => new(Type!.Value, Days!.Value, ActivityTypes?.Distinct().ToList() ?? []);
+    public Trigger ToTrigger() => new(Type!.Value, Days!.Value, ActivityTypes?.Distinct().ToList() ?? [], PersonalWindow?.ToPersonalWindow());
 
-    public static RuleTrigger From(Trigger t) => new() { Type = t.Type, Days = t.Days, ActivityTypes = [.. t.ActivityTypes] };
+    public static RuleTrigger From(Trigger t) => new()
+    {
+        Type = t.Type, Days = t.Days, ActivityTypes = [.. t.ActivityTypes], PersonalWindow = RulePersonalWindow.From(t.PersonalWindow),
+    };
+}
+
+public sealed class RulePersonalWindow
+{
+    /// <summary>How many median gaps of silence make the customer lapsed, more than 0 and at most 100.</summary>
+    /// <example>2.5</example>
+    public double? Multiple { get; set; }
+    /// <summary>Purchases a customer needs before their own window applies, 2 to 32 (a gap needs two); default 3.</summary>
+    /// <example>3</example>
+    public int? MinPurchases { get; set; }
+
+    public PersonalWindow ToPersonalWindow() => new(Multiple!.Value, MinPurchases ?? 3);
+
+    public static RulePersonalWindow? From(PersonalWindow? p) => p is null ? null : new() { Multiple = p.Multiple, MinPurchases = p.MinPurchases };
 }
 
 public sealed class RuleEligibility

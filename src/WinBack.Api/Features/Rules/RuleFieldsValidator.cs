@@ -58,6 +58,12 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
             RuleFor(x => x.Days).NotNull().InclusiveBetween(1, MaxDays);
             RuleFor(x => x.ActivityTypes).Null().When(x => x.Type is TriggerType.Cancellation or TriggerType.NeverPurchased)
                 .WithMessage("'activityTypes' is only for the inactivity trigger.");
+            RuleFor(x => x.PersonalWindow).Null().When(x => x.Type is not null and not TriggerType.Inactivity)
+                .WithMessage("'personalWindow' is only for the inactivity trigger.");
+            RuleFor(x => x.PersonalWindow!.Multiple).NotNull().GreaterThan(0).LessThanOrEqualTo(PersonalWindow.MaxMultiple)
+                .When(x => x.PersonalWindow is not null);
+            RuleFor(x => x.PersonalWindow!.MinPurchases).InclusiveBetween(PersonalWindow.MinMinPurchases, PersonalWindow.MaxMinPurchases)
+                .When(x => x.PersonalWindow is not null);
         }
     }
 

@@ -1,4 +1,5 @@
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Features.Rewards;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
@@ -17,15 +18,20 @@ namespace WinBack.Api.Features.Rules;
 /// <param name="Rewarded">Rewards the rule would issue.</param>
 /// <param name="Cost">Account credit those rewards would issue, per currency.</param>
 /// <param name="Budget">How the rewards fit the budget; null for a rule without one.</param>
+/// <param name="Windows">Lapsed customers by where their window came from: their own rhythm (personalWindow) or the rule's days.</param>
+/// <param name="Caught">The first 20 lapsed customers by crossing time: who, when, and after which window.</param>
 public sealed record RulePreviewView(
     string? RuleId, int? RuleVersion, DateTimeOffset AsOf, int Lapsed, int Eligible, PreviewExclusionsView Excluded, int Holdout,
-    IReadOnlyList<VariantPreviewView> Variants, int Rewarded, IReadOnlyList<MoneyView> Cost, BudgetPreviewView? Budget)
+    IReadOnlyList<VariantPreviewView> Variants, int Rewarded, IReadOnlyList<MoneyView> Cost, BudgetPreviewView? Budget,
+    PreviewWindowsView Windows, IReadOnlyList<CaughtCustomerView> Caught)
 {
     public static RulePreviewView Of(RulePreviewResult r, string? ruleId, int? version) => new(ruleId, version, r.AsOf, r.Lapsed,
         r.Eligible, PreviewExclusionsView.Of(r.Excluded), r.Holdout,
         r.Variants.Select(v => new VariantPreviewView(v.Name, v.Customers, v.Rewarded, Money(v.Cost))).ToList(),
         r.Rewarded, r.Cost.Select(m => Money(m)!).ToList(),
-        r.Budget is { } b ? new BudgetPreviewView(Money(b.Total), Money(b.Daily), Money(b.Spent)!, Money(b.SpentToday)!, Money(b.Needed)!, b.RunsOut) : null);
+        r.Budget is { } b ? new BudgetPreviewView(Money(b.Total), Money(b.Daily), Money(b.Spent)!, Money(b.SpentToday)!, Money(b.Needed)!, b.RunsOut) : null,
+        new PreviewWindowsView(r.Windows?.Personal ?? 0, r.Windows?.Rule ?? r.Lapsed),
+        (r.Caught ?? []).Select(c => new CaughtCustomerView(c.CustomerId, c.CrossedAt, LapseWindowView.Of(c.Window)!)).ToList());
 
     private static MoneyView? Money(Money? m) => m is null ? null : new MoneyView(m.Amount, m.Currency);
 
@@ -33,8 +39,19 @@ public sealed record RulePreviewView(
         1200, 800, new PreviewExclusionsView(50, 200, 100, 40, 10, 0, 0, 0), 80,
         [new VariantPreviewView("A", 360, 360, new MoneyView(360_000, "eur")), new VariantPreviewView("B", 360, 320, new MoneyView(640_000, "eur"))],
         680, [new MoneyView(1_000_000, "eur")],
-        new BudgetPreviewView(new MoneyView(1_000_000, "eur"), null, new MoneyView(0, "eur"), new MoneyView(0, "eur"), new MoneyView(1_080_000, "eur"), true));
+        new BudgetPreviewView(new MoneyView(1_000_000, "eur"), null, new MoneyView(0, "eur"), new MoneyView(0, "eur"), new MoneyView(1_080_000, "eur"), true),
+        new PreviewWindowsView(900, 300),
+        [new CaughtCustomerView("cus_4711", DateTimeOffset.Parse("2026-10-02T11:00:00Z"), new LapseWindowView(17.5, WindowSource.Personal))]);
 }
+
+/// <param name="Personal">Lapsed customers whose window is their own: multiple × their median gap between purchases.</param>
+/// <param name="Rule">Lapsed customers on the rule's days (or their variant's): no personal window, or too few purchases for one.</param>
+public sealed record PreviewWindowsView(int Personal, int Rule);
+
+/// <param name="CustomerId">The customer.</param>
+/// <param name="CrossedAt">When they crossed their window (the lapse time a sweep would record).</param>
+/// <param name="Window">The window they crossed.</param>
+public sealed record CaughtCustomerView(string CustomerId, DateTimeOffset CrossedAt, LapseWindowView Window);
 
 /// <param name="HigherPriorityRule">Eligible under an active rule with a higher priority, which takes them.</param>
 /// <param name="LifetimeValue">Lifetime value outside minLifetimeValue..maxLifetimeValue.</param>

@@ -63,7 +63,7 @@ public static class RuleExamples
 {
     public static readonly RuleDefinition Definition = new(
         "90-day win-back", 10,
-        new Trigger(TriggerType.Inactivity, 90, [ActivityType.Purchase]),
+        new Trigger(TriggerType.Inactivity, 90, [ActivityType.Purchase], new PersonalWindow(2.5, 3)),
         new Eligibility(new Money(5000, "eur"), null, 2, [ChurnReason.TooExpensive], new Dictionary<string, string> { ["channel"] = "web" }),
         Credit(1000),
         new Limits(new Money(1_000_000, "eur"), null, 1, 180),

@@ -40,7 +40,8 @@ public sealed class CustomerRiskApiTests(WinBackApp app) : IClassFixture<WinBack
         risk.GetProperty("expectedPurchases90d").GetDouble().ShouldBe(BgNbdFormulas.ExpectedPurchases(p, histories[repeat], 90), 1e-6);
         risk.GetProperty("model").GetString().ShouldBe("bgnbd");
         risk.GetProperty("fittedAt").GetDateTimeOffset().ShouldBe(model.GetProperty("fittedAt").GetDateTimeOffset());
-        risk.GetProperty("atRiskSince").ValueKind.ShouldBe(JsonValueKind.Null);
+        // Set only once pAlive fell below the tenant's threshold, 0.3 by default (the dates: AtRiskSinceTests).
+        (risk.GetProperty("atRiskSince").ValueKind == JsonValueKind.Null).ShouldBe(BgNbd.PAlive(p, histories[repeat]) >= 0.3);
         var updated = await EngineRequests.ReadAsync(await tenant.Ingest.PutAsync($"/v1/customers/{Id(repeat)}",
             RuleRequests.Json(new System.Text.Json.Nodes.JsonObject { ["email"] = "ada@example.com" })), 200);
         updated.GetProperty("risk").GetProperty("pAlive").GetDouble().ShouldBe(risk.GetProperty("pAlive").GetDouble());

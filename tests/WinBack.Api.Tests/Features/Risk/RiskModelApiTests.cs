@@ -106,6 +106,9 @@ public sealed class RiskModelApiTests(WinBackApp app) : IClassFixture<WinBackApp
         after.GetProperty("reason").GetString()!.ShouldContain("did not converge within 3 iterations");
         after.GetProperty("parameters").GetRawText().ShouldBe(p.GetRawText());
         after.GetProperty("fittedAt").GetDateTimeOffset().ShouldBe(model.GetProperty("fittedAt").GetDateTimeOffset());
+        // Customers are still scored, by the model in force.
+        (await tenant.CustomerAsync("c0000")).GetProperty("risk").GetProperty("fittedAt").GetDateTimeOffset()
+            .ShouldBe(model.GetProperty("fittedAt").GetDateTimeOffset());
 
         var history = (await EngineRequests.ReadAsync(await tenant.Admin.GetAsync("/v1/risk-model/history"), 200)).GetProperty("data")
             .EnumerateArray().ToArray();
