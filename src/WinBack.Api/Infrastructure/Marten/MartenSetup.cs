@@ -25,7 +25,11 @@ public static class MartenSetup
                 options.Connection(Tuned(connectionString));
                 options.DatabaseSchemaName = SchemaName;
                 // Refuses text PostgreSQL cannot store before it reaches a jsonb parameter (UnstorableTextException says why).
-                options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json => Http.StorableTextConverters.AddTo(json));
+                options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json =>
+                {
+                    Http.StorableTextConverters.AddTo(json);
+                    json.Converters.Add(new CompactInstantsConverter());
+                });
 
                 // Every tenant's documents and events share tables, separated by a tenant_id column.
                 options.Policies.AllDocumentsAreMultiTenanted();
