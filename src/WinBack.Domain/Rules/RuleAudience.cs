@@ -10,14 +10,17 @@ public static class RuleAudience
 {
     /// <summary>
     /// The moment the customer crossed the trigger's window of <paramref name="days"/>, or null when the trigger
-    /// does not apply to them (no qualifying activity, not cancelled, or has purchased).
+    /// does not apply to them (no qualifying activity, not cancelled, has purchased, or not at risk under the tenant's
+    /// model in <paramref name="context"/>; without a context nobody is at risk).
     /// </summary>
-    public static DateTimeOffset? CrossingAt(Trigger trigger, int days, Customer customer) =>
-        TriggerWindows.Of(trigger.Type)?.OpensAt(trigger, customer) + TimeSpan.FromDays(days);
+    public static DateTimeOffset? CrossingAt(Trigger trigger, int days, Customer customer, TriggerContext? context = null) =>
+        TriggerWindows.Of(trigger.Type) is not { } window ? null
+        : window.Crossing is { } crossing ? crossing(trigger, customer, context ?? TriggerContext.None)
+        : window.OpensAt(trigger, customer) + TimeSpan.FromDays(days);
 
     /// <summary>Whether the customer has crossed the window by <paramref name="asOf"/>.</summary>
-    public static bool HasLapsed(Trigger trigger, int days, Customer customer, DateTimeOffset asOf) =>
-        CrossingAt(trigger, days, customer) is { } crossing && crossing <= asOf;
+    public static bool HasLapsed(Trigger trigger, int days, Customer customer, DateTimeOffset asOf, TriggerContext? context = null) =>
+        CrossingAt(trigger, days, customer, context) is { } crossing && crossing <= asOf;
 
     public static Ineligibility? Check(Eligibility eligibility, Customer customer)
     {

@@ -28,8 +28,10 @@ public sealed record RulePreviewResult(
 /// </summary>
 /// <param name="higherPriorityRules">Active rules tried before this one; a customer eligible there is theirs.</param>
 /// <param name="spent">Credit the rule has issued so far; <paramref name="spentToday"/> of it on asOf's UTC day.</param>
+/// <param name="context">The tenant's purchase model, for at-risk rules (none: nobody is at risk).</param>
 public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition rule,
-    IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null)
+    IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null,
+    TriggerContext? context = null)
 {
     private readonly int[] _ineligible = new int[Enum.GetValues<Ineligibility>().Length];
     private readonly Dictionary<string, int> _assigned = rule.Arms.ToDictionary(a => a.Name, _ => 0);
@@ -37,9 +39,10 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
     private int _lapsed, _higherPriority, _holdout, _cooldown, _cap;
 
     public static RulePreviewResult Run(string tenantId, string ruleId, RuleDefinition rule, IEnumerable<Customer> customers,
-        IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null)
+        IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null,
+        TriggerContext? context = null)
     {
-        var preview = new RulePreview(tenantId, ruleId, rule, higherPriorityRules, asOf, spent, spentToday);
+        var preview = new RulePreview(tenantId, ruleId, rule, higherPriorityRules, asOf, spent, spentToday, context);
         foreach (var customer in customers)
             preview.Add(customer);
         return preview.Result();
@@ -51,10 +54,10 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         if (customer.Status == CustomerStatus.Lapsed)
             return;
         var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
-        if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer) is not { } crossing || crossing > asOf)
+        if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer, context) is not { } crossing || crossing > asOf)
             return;
         _lapsed++;
-        if (higherPriorityRules.Any(r => IsEligible(tenantId, r.Id, r.Definition, customer, asOf)))
+        if (higherPriorityRules.Any(r => IsEligible(tenantId, r.Id, r.Definition, customer, asOf, context)))
             _higherPriority++;
         else if (RuleAudience.Check(rule.Eligibility, customer) is { } reason)
             _ineligible[(int)reason]++;
@@ -99,10 +102,10 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
             _holdout, arms, rewarded.Values.Sum(), totalCost, budget.Preview());
     }
 
-    private static bool IsEligible(string tenantId, string ruleId, RuleDefinition rule, Customer customer, DateTimeOffset asOf)
+    private static bool IsEligible(string tenantId, string ruleId, RuleDefinition rule, Customer customer, DateTimeOffset asOf, TriggerContext? context)
     {
         var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
-        return RuleAudience.HasLapsed(rule.Trigger, rule.TriggerDaysOf(arm), customer, asOf)
+        return RuleAudience.HasLapsed(rule.Trigger, rule.TriggerDaysOf(arm), customer, asOf, context)
                && RuleAudience.Check(rule.Eligibility, customer) is null;
     }
 }

@@ -11,7 +11,9 @@ public sealed class RiskFeature : IFeature
         {
             options.Schema.For<RiskRefitJob>().SingleTenanted();
             options.Schema.For<ActiveRiskRefit>().SingleTenanted();
+            options.Storage.ExtendedSchemaObjects.Add(RiskCrossings.Table());
         });
+        feature.Services.AddSingleton<RiskCrossings>();
         feature.Services.AddSingleton<RiskModels>();
         feature.Services.AddSingleton<CustomerRisks>();
         feature.Services.AddSingleton<RiskSignal>();

@@ -21,6 +21,10 @@ public sealed record RulePreviewView(
     string? RuleId, int? RuleVersion, DateTimeOffset AsOf, int Lapsed, int Eligible, PreviewExclusionsView Excluded, int Holdout,
     IReadOnlyList<VariantPreviewView> Variants, int Rewarded, IReadOnlyList<MoneyView> Cost, BudgetPreviewView? Budget)
 {
+    /// <summary>What the rule waits for before it can catch anyone: risk_model (an at_risk rule, and the tenant has no fitted purchase model yet); null when nothing.</summary>
+    /// <example>risk_model</example>
+    public string? WaitingFor { get; init; }
+
     public static RulePreviewView Of(RulePreviewResult r, string? ruleId, int? version) => new(ruleId, version, r.AsOf, r.Lapsed,
         r.Eligible, PreviewExclusionsView.Of(r.Excluded), r.Holdout,
         r.Variants.Select(v => new VariantPreviewView(v.Name, v.Customers, v.Rewarded, Money(v.Cost))).ToList(),

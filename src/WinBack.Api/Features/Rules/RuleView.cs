@@ -1,3 +1,5 @@
+using WinBack.Api.Features.Risk;
+using WinBack.Api.Infrastructure.Auth;
 using System.Text.Json.Serialization;
 using FastEndpoints;
 using WinBack.Api.Infrastructure.Errors;
@@ -28,13 +30,16 @@ public sealed class RuleView : RuleFields
     public DateTimeOffset UpdatedAt { get; init; }
     /// <summary>When the rule was last activated; null while it never was.</summary>
     public DateTimeOffset? ActivatedAt { get; init; }
+    /// <summary>What the rule waits for before it can catch anyone: risk_model when it is an at_risk rule and the tenant has no fitted purchase model in force (POST /v1/risk-model/refit); null when nothing.</summary>
+    /// <example>risk_model</example>
+    public string? WaitingFor { get; init; }
 
-    public static RuleView Of(Rule rule)
+    public static RuleView Of(Rule rule, string? waitingFor = null)
     {
         var view = new RuleView
         {
             Id = rule.Id, Version = rule.Version, Status = rule.Status, CreatedAt = rule.CreatedAt, UpdatedAt = rule.UpdatedAt,
-            ActivatedAt = rule.ActivatedAt,
+            ActivatedAt = rule.ActivatedAt, WaitingFor = waitingFor,
         };
         view.CopyFrom(rule.Definition);
         return view;
@@ -89,10 +94,15 @@ public static class RuleExamples
 
 public static class RuleResponses
 {
-    /// <summary>Sends the rule with its version as the ETag, which a revision sends back in If-Match.</summary>
-    public static Task RuleAsync(this IResponseSender send, Rule rule, int status, CancellationToken ct)
+    /// <summary>Sends the rule with its version as the ETag, which a revision sends back in If-Match, and what it waits for.</summary>
+    public static async Task RuleAsync(this IResponseSender send, Rule rule, int status, CancellationToken ct)
     {
         send.HttpContext.Response.Headers.ETag = $"\"{rule.Version}\"";
-        return send.HttpContext.Response.SendAsync(RuleView.Of(rule), status, cancellation: ct);
+        // Only an at-risk rule can wait (for a purchase model); the others need no lookup.
+        var waitingFor = rule.Definition.Trigger.Type == TriggerType.AtRisk
+            ? (await send.HttpContext.RequestServices.GetRequiredService<RiskCrossings>().ContextAsync(send.HttpContext.Caller().RequireTenant(), ct))
+                .WaitingFor(rule.Definition.Trigger)
+            : null;
+        await send.HttpContext.Response.SendAsync(RuleView.Of(rule, waitingFor), status, cancellation: ct);
     }
 }
