@@ -3,6 +3,7 @@ using Marten;
 using Weasel.Postgresql.Tables;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.Rules;
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
@@ -17,13 +18,19 @@ namespace WinBack.Api.Features.Risk;
 /// (<see cref="TableName"/>), and the engine reads the rows due by a time, so its cost follows the customers who cross. The
 /// stored time is a lower bound (a second early); the domain makes the exact call on the customer's current state, and a row
 /// a newer purchase made stale is rewritten with the new crossing when it is read, so it is not read again until then.
-/// A purchase between refits that brings a crossing earlier, or a customer's first repeat purchase, is seen at the old
-/// crossing or at the next refit, whichever comes first.
+/// Purchases after the rows were computed (a first repeat purchase, or one that brings a crossing earlier) are caught up on each
+/// read: the customers active since the last read (<see cref="MarkTable"/>), found through the customers' (status, last
+/// activity) index, get their rows rewritten. A purchase recorded with a time more than <see cref="LateWrites"/> before the
+/// latest activity already read is seen at its old crossing or at the next refit, whichever comes first.
 /// </summary>
 [Published]
-public sealed class RiskCrossings(IDocumentStore store, RiskModels models)
+public sealed class RiskCrossings(IDocumentStore store, RiskModels models, TenantClock clock)
 {
     public const string TableName = MartenSetup.SchemaName + ".risk_crossing";
+    /// <summary>Per tenant and threshold, the last activity time up to which customers' purchases are in the rows.</summary>
+    public const string MarkTable = MartenSetup.SchemaName + ".risk_crossing_mark";
+    /// <summary>How far back each read looks again before its mark, for activities committed after a later one was read.</summary>
+    public static readonly TimeSpan LateWrites = TimeSpan.FromMinutes(1);
 
     public static Table Table()
     {
@@ -34,6 +41,15 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models)
         table.AddColumn<DateTimeOffset>("crossing_at").NotNull();
         // The engine's read: one tenant's threshold, rows due by a time.
         table.Indexes.Add(new IndexDefinition("ix_risk_crossing_due") { Columns = ["tenant_id", "threshold", "crossing_at"] });
+        return table;
+    }
+
+    public static Table Marks()
+    {
+        var table = new Table(MarkTable);
+        table.AddColumn<string>("tenant_id").AsPrimaryKey();
+        table.AddColumn<double>("threshold").AsPrimaryKey();
+        table.AddColumn<DateTimeOffset>("checked_through").NotNull();
         return table;
     }
 
@@ -48,6 +64,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models)
     public async Task RecomputeAsync(string tenantId, double? threshold, CancellationToken ct)
     {
         var context = await ContextAsync(tenantId, ct);
+        var now = await clock.NowAsync(tenantId, ct);
         IReadOnlyList<double> thresholds = threshold is { } one ? [one] : await ThresholdsInUseAsync(tenantId, ct);
         var summaries = Sql.TableOf<CustomerSummary>(store);
         await using var connection = await Sql.OpenAsync(store, ct);
@@ -69,62 +86,63 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models)
                     where age <= @max
                     """, ("tenant", tenantId), ("threshold", theta), ("max", TriggerWindows.MaxAtRiskAgeDays));
                 await insert.ExecuteNonQueryAsync(ct);
+                // The rows hold every purchase up to now.
+                await using var mark = Sql.Command(connection, $"""
+                    insert into {MarkTable} (tenant_id, threshold, checked_through) values (@tenant, @threshold, @now)
+                    on conflict (tenant_id, threshold) do update set checked_through = excluded.checked_through
+                    """, ("tenant", tenantId), ("threshold", theta), ("now", now));
+                await mark.ExecuteNonQueryAsync(ct);
             }
         await transaction.CommitAsync(ct);
     }
 
     /// <summary>
-    /// The customers the trigger may catch by <paramref name="by"/>: stored crossing due, status one that can lapse. Rows whose
-    /// exact crossing moved past <paramref name="by"/> (a newer purchase) are rewritten, and rows of customers no longer at risk
-    /// under the model removed, as they are met.
+    /// The customers the trigger may catch by <paramref name="by"/>, each once: stored crossing due, or active since the last
+    /// read, with a status that can lapse. Rows whose exact crossing moved (a newer purchase) are rewritten, and rows of customers
+    /// no longer at risk under the model removed, as they are met.
     /// </summary>
     public static async IAsyncEnumerable<CustomerSummary> CandidatesAsync(IQuerySession session, Trigger trigger, TriggerContext context,
         DateTimeOffset by, [EnumeratorCancellation] CancellationToken ct)
     {
         if (context.RiskModel is null || trigger.PAliveBelow is not { } threshold || TriggerWindows.Of(trigger.Type) is not { } window)
             yield break;
-        var tenantId = session.TenantId;
-        var due = new List<string>();
-        await using (var connection = await Sql.OpenAsync(session.DocumentStore, ct))
-        await using (var command = Sql.Command(connection,
-                         $"select customer_id from {TableName} where tenant_id = @tenant and threshold = @threshold and crossing_at <= @by",
-                         ("tenant", tenantId), ("threshold", threshold), ("by", by)))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
-            while (await reader.ReadAsync(ct))
-                due.Add(reader.Get<string>("customer_id"));
-
-        foreach (var chunk in due.Chunk(500))
+        var set = new CrossingSet(session.DocumentStore, session.TenantId, threshold);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var chunk in (await set.DueAsync(by, ct)).Chunk(500))
         {
-            var summaries = await session.LoadManyAsync<CustomerSummary>(ct, chunk);
             var moved = new List<(string Id, DateTimeOffset? At)>();
-            foreach (var summary in summaries)
+            foreach (var summary in await session.LoadManyAsync<CustomerSummary>(ct, chunk))
             {
                 var crossing = RuleAudience.CrossingAt(trigger, 0, summary.State, context);
                 if (crossing is null || crossing > by)
                     moved.Add((summary.Id, crossing));
-                if (window.Statuses.Contains(summary.State.Status))
+                if (window.Statuses.Contains(summary.State.Status) && seen.Add(summary.Id))
                     yield return summary;
             }
-            await HealAsync(session.DocumentStore, tenantId, threshold, moved, ct);
+            await set.WriteAsync(moved, ct);
         }
-    }
 
-    private static async Task HealAsync(IDocumentStore store, string tenantId, double threshold, IReadOnlyList<(string Id, DateTimeOffset? At)> moved,
-        CancellationToken ct)
-    {
-        if (moved.Count == 0)
-            return;
-        await using var connection = await Sql.OpenAsync(store, ct);
-        await using var command = Sql.Command(connection, $"""
-            delete from {TableName} where tenant_id = @tenant and threshold = @threshold and customer_id = any(@gone);
-            update {TableName} r set crossing_at = m.at - interval '1 second'
-            from unnest(@ids, @ats) as m(id, at)
-            where r.tenant_id = @tenant and r.threshold = @threshold and r.customer_id = m.id
-            """, ("tenant", tenantId), ("threshold", threshold),
-            ("gone", moved.Where(m => m.At is null).Select(m => m.Id).ToArray()),
-            ("ids", moved.Where(m => m.At is not null).Select(m => m.Id).ToArray()),
-            ("ats", moved.Where(m => m.At is not null).Select(m => m.At!.Value).ToArray()));
-        await command.ExecuteNonQueryAsync(ct);
+        // Purchases since the last read: customers active since then, through the (status, last activity) index.
+        if (await set.CheckedThroughAsync(ct) is not { } mark)
+            yield break;
+        var since = mark - LateWrites;
+        var latest = mark;
+        foreach (var status in window.Statuses)
+        {
+            var recent = new List<(string Id, DateTimeOffset? At)>();
+            await foreach (var summary in session.Query<CustomerSummary>()
+                               .Where(c => c.State.Status == status && c.State.LastActivityAt > since).ToAsyncEnumerable(ct))
+            {
+                var crossing = RuleAudience.CrossingAt(trigger, 0, summary.State, context);
+                recent.Add((summary.Id, crossing));
+                if (summary.State.LastActivityAt > latest)
+                    latest = summary.State.LastActivityAt;
+                if (crossing <= by && seen.Add(summary.Id))
+                    yield return summary;
+            }
+            await set.WriteAsync(recent, ct);
+        }
+        await set.MarkAsync(latest, ct);
     }
 
     private async Task<IReadOnlyList<double>> ThresholdsInUseAsync(string tenantId, CancellationToken ct)
@@ -134,5 +152,59 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models)
             .Where(r => r.State.Definition.Trigger.Type == TriggerType.AtRisk && r.State.Status != RuleStatus.Archived)
             .ToListAsync(ct);
         return rules.Select(r => r.State.Definition.Trigger.PAliveBelow).OfType<double>().Distinct().ToList();
+    }
+
+    /// <summary>One tenant's stored crossings of one threshold, with its mark; every statement is filtered by the tenant.</summary>
+    private sealed class CrossingSet(IDocumentStore store, string tenantId, double threshold)
+    {
+        public async Task<IReadOnlyList<string>> DueAsync(DateTimeOffset by, CancellationToken ct)
+        {
+            var due = new List<string>();
+            await using var connection = await Sql.OpenAsync(store, ct);
+            await using var command = Sql.Command(connection,
+                $"select customer_id from {TableName} where tenant_id = @tenant and threshold = @threshold and crossing_at <= @by",
+                ("tenant", tenantId), ("threshold", threshold), ("by", by));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                due.Add(reader.Get<string>("customer_id"));
+            return due;
+        }
+
+        public async Task<DateTimeOffset?> CheckedThroughAsync(CancellationToken ct)
+        {
+            await using var connection = await Sql.OpenAsync(store, ct);
+            await using var command = Sql.Command(connection,
+                $"select checked_through from {MarkTable} where tenant_id = @tenant and threshold = @threshold",
+                ("tenant", tenantId), ("threshold", threshold));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await reader.ReadAsync(ct) ? reader.Get<DateTimeOffset>("checked_through") : null;
+        }
+
+        /// <summary>Each customer's exact crossing, stored a second early; none removes the row.</summary>
+        public async Task WriteAsync(IReadOnlyList<(string Id, DateTimeOffset? At)> crossings, CancellationToken ct)
+        {
+            if (crossings.Count == 0)
+                return;
+            var kept = crossings.Where(c => c.At is not null).ToList();
+            await using var connection = await Sql.OpenAsync(store, ct);
+            await using var command = Sql.Command(connection, $"""
+                delete from {TableName} where tenant_id = @tenant and threshold = @threshold and customer_id = any(@gone);
+                insert into {TableName} (tenant_id, threshold, customer_id, crossing_at)
+                select @tenant, @threshold, m.id, m.at - interval '1 second' from unnest(@ids, @ats) as m(id, at)
+                on conflict (tenant_id, threshold, customer_id) do update set crossing_at = excluded.crossing_at
+                """, ("tenant", tenantId), ("threshold", threshold),
+                ("gone", crossings.Where(c => c.At is null).Select(c => c.Id).ToArray()),
+                ("ids", kept.Select(c => c.Id).ToArray()), ("ats", kept.Select(c => c.At!.Value).ToArray()));
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        public async Task MarkAsync(DateTimeOffset latest, CancellationToken ct)
+        {
+            await using var connection = await Sql.OpenAsync(store, ct);
+            await using var command = Sql.Command(connection,
+                $"update {MarkTable} set checked_through = greatest(checked_through, @latest) where tenant_id = @tenant and threshold = @threshold",
+                ("tenant", tenantId), ("threshold", threshold), ("latest", latest));
+            await command.ExecuteNonQueryAsync(ct);
+        }
     }
 }

@@ -12,6 +12,7 @@ public sealed class RiskFeature : IFeature
             options.Schema.For<RiskRefitJob>().SingleTenanted();
             options.Schema.For<ActiveRiskRefit>().SingleTenanted();
             options.Storage.ExtendedSchemaObjects.Add(RiskCrossings.Table());
+            options.Storage.ExtendedSchemaObjects.Add(RiskCrossings.Marks());
         });
         feature.Services.AddSingleton<RiskCrossings>();
         feature.Services.AddSingleton<RiskModels>();

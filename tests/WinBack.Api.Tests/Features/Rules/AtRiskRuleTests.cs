@@ -108,6 +108,19 @@ public sealed class AtRiskRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
         row.GetProperty("holdout").GetInt64().ShouldBe(lapsedNow.Count(isHoldout));
         row.GetProperty("withheld").GetProperty("holdout").GetInt64().ShouldBe(lapsedNow.Count(isHoldout));
         row.GetProperty("rewarded").GetInt64().ShouldBe(lapsedNow.Count(c => !isHoldout(c)) + 1);
+
+        // A customer who became a repeat buyer after the refit is caught at their own crossing too, without a refit.
+        now = await tenant.ReadClockAsync();
+        const string newcomer = "c9999";
+        for (var day = 9; day >= 0; day--)
+            await tenant.ActivityAsync(newcomer, "purchase", now.AddDays(-day), 1500);
+        var newcomerCrossing = Crossing(now.AddDays(-9), p, 9, 9);
+        newcomerCrossing.ShouldBeGreaterThan(now);
+        await tenant.AdvanceAsync(newcomerCrossing - TimeSpan.FromMinutes(1));
+        (await tenant.EventsAsync(newcomer, "customer_lapsed")).ShouldBeEmpty();
+        await tenant.AdvanceAsync(newcomerCrossing + Gap);
+        var newcomerLapse = (await tenant.EventsAsync(newcomer, "customer_lapsed")).ShouldHaveSingleItem();
+        (newcomerLapse.GetProperty("lapsedAt").GetDateTimeOffset() - newcomerCrossing).Duration().ShouldBeLessThan(TimeSpan.FromMilliseconds(1));
     }
 
     [Fact]
