@@ -41,7 +41,7 @@ public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TenantC
             s.Description = "Like previewing a rule, for a definition that is not saved: try settings before creating the rule. " +
                             "The body is a rule definition, validated as on create. Variant assignment differs from the saved rule's, " +
                             "because it hashes the rule id, so per-variant counts may differ slightly once the rule exists.";
-            s.ExampleRequest = RuleExamples.Fill(new PreviewRuleDefinitionRequest());
+            RuleExamples.AddExamples(s, () => new PreviewRuleDefinitionRequest());
             s.Responses[200] = "The preview.";
             s.ResponseExamples[200] = RulePreviewView.Example with { RuleId = null, RuleVersion = null };
         });

@@ -80,7 +80,8 @@ public sealed class RuleTrigger
 
     public static RuleTrigger From(Trigger t) => new()
     {
-        Type = t.Type, Days = t.Type == TriggerType.AtRisk ? null : t.Days, ActivityTypes = [.. t.ActivityTypes], PAliveBelow = t.PAliveBelow,
+        Type = t.Type, Days = t.Type == TriggerType.AtRisk ? null : t.Days,
+        ActivityTypes = t.Type == TriggerType.AtRisk ? null : [.. t.ActivityTypes], PAliveBelow = t.PAliveBelow,
     };
 }
 

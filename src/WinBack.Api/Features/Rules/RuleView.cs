@@ -1,7 +1,7 @@
-using WinBack.Api.Features.Risk;
-using WinBack.Api.Infrastructure.Auth;
 using System.Text.Json.Serialization;
 using FastEndpoints;
+using WinBack.Api.Features.Risk;
+using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
@@ -82,10 +82,31 @@ public static class RuleExamples
         CreatedAt = DateTimeOffset.Parse("2026-11-24T09:30:00Z"), UpdatedAt = DateTimeOffset.Parse("2026-11-24T09:30:00Z"),
     });
 
-    public static T Fill<T>(T request) where T : RuleFields
+    /// <summary>An at_risk rule: customers whose P(alive) under the tenant's purchase model falls below 0.3, once per purchase cycle.</summary>
+    public static readonly RuleDefinition AtRiskDefinition = new(
+        "Slipping away", 20,
+        new Trigger(TriggerType.AtRisk, 0, []) { PAliveBelow = 0.3 },
+        new Eligibility(new Money(5000, "eur"), null, null, [], new Dictionary<string, string>()),
+        Credit(500),
+        new Limits(null, new Money(50_000, "eur"), null, 60),
+        new Experiment(10, [new Variant("A", 1, null, null, null)]),
+        new Message("Still with us, {{customer.id}}?", "Here is {{reward.amount}} for your next order, until {{reward.expiresAt}}"),
+        60);
+
+    public static T Fill<T>(T request) where T : RuleFields => Fill(request, Definition);
+
+    public static T Fill<T>(T request, RuleDefinition definition) where T : RuleFields
     {
-        request.CopyFrom(Definition);
+        request.CopyFrom(definition);
         return request;
+    }
+
+    /// <summary>The request examples of an endpoint that takes a definition: an inactivity rule and an at_risk rule.</summary>
+    public static void AddExamples<T>(EndpointSummary summary, Func<T> request) where T : RuleFields
+    {
+        summary.RequestExamples.Add(new RequestExample(Fill(request()), "inactivity", "90 days without a purchase, with an A/B test and a holdout"));
+        summary.RequestExamples.Add(new RequestExample(Fill(request(), AtRiskDefinition), "at_risk",
+            "When the purchase model's P(alive) falls below 0.3 (needs a fitted model: GET /v1/risk-model)"));
     }
 
     private static RewardSpec Credit(long amount) =>
