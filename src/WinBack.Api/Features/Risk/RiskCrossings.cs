@@ -17,7 +17,8 @@ namespace WinBack.Api.Features.Risk;
 /// refit stores, per threshold of a non-archived at_risk rule, when every customer with a repeat purchase falls below it
 /// (<see cref="TableName"/>), and the engine reads the rows due by a time, so its cost follows the customers who cross. The
 /// stored time is a lower bound (a second early); the domain makes the exact call on the customer's current state, and a row
-/// a newer purchase made stale is rewritten with the new crossing when it is read, so it is not read again until then.
+/// a newer purchase made stale is rewritten with the new crossing when it is read, so it is not read again until then; the row
+/// of a customer in a lapse episode is removed when read, and the activity that ends the episode brings them back (below).
 /// Purchases after the rows were computed (a first repeat purchase, or one that brings a crossing earlier) are caught up on each
 /// read: the customers active since the last read (<see cref="MarkTable"/>), found through the customers' (status, last
 /// activity) index, get their rows rewritten. A purchase recorded with a time more than <see cref="LateWrites"/> before the
@@ -97,9 +98,10 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
     }
 
     /// <summary>
-    /// The customers the trigger may catch by <paramref name="by"/>, each once: stored crossing due, or active since the last
-    /// read, with a status that can lapse. Rows whose exact crossing moved (a newer purchase) are rewritten, and rows of customers
-    /// no longer at risk under the model removed, as they are met.
+    /// The customers the trigger catches by <paramref name="by"/>, each once: stored crossing due, or active since the last
+    /// read, with a status that can lapse, and exact crossing by then. Rows whose exact crossing moved (a newer purchase) are
+    /// rewritten, and rows of customers in a lapse episode or no longer at risk under the model removed, as they are met; so a
+    /// read costs the crossings due and the customers active since the last read, not the customers who stay lapsed.
     /// </summary>
     public static async IAsyncEnumerable<CustomerSummary> CandidatesAsync(IQuerySession session, Trigger trigger, TriggerContext context,
         DateTimeOffset by, [EnumeratorCancellation] CancellationToken ct)
@@ -113,10 +115,17 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
             var moved = new List<(string Id, DateTimeOffset? At)>();
             foreach (var summary in await session.LoadManyAsync<CustomerSummary>(ct, chunk))
             {
+                // In a lapse episode: its row goes, so that sweeps stop reading it; the activity that ends the episode brings
+                // the customer back through the catch-up below.
+                if (!window.Statuses.Contains(summary.State.Status))
+                {
+                    moved.Add((summary.Id, null));
+                    continue;
+                }
                 var crossing = RuleAudience.CrossingAt(trigger, 0, summary.State, context);
                 if (crossing is null || crossing > by)
                     moved.Add((summary.Id, crossing));
-                if (window.Statuses.Contains(summary.State.Status) && seen.Add(summary.Id))
+                else if (seen.Add(summary.Id))
                     yield return summary;
             }
             await set.WriteAsync(moved, ct);

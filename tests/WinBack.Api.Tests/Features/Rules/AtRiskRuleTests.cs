@@ -56,6 +56,14 @@ public sealed class AtRiskRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
             .MinBy(c => c.Value);
         var crossing = target.Value;
 
+        // The preview sees the same crossings ahead of time: who would be caught by then, and who is held out.
+        var preview = await EngineRequests.ReadAsync(await tenant.Admin.PostAsync(
+            $"/v1/rules/{ruleId}/preview?asOf={Uri.EscapeDataString((crossing + Gap).ToString("O"))}", null), 200);
+        var previewed = crossings.Where(c => c.Value <= crossing + Gap).Select(c => c.Key).ToList();
+        preview.GetProperty("lapsed").GetInt32().ShouldBe(previewed.Count);
+        preview.GetProperty("holdout").GetInt32().ShouldBe(previewed.Count(isHoldout));
+        preview.GetProperty("waitingFor").ValueKind.ShouldBe(JsonValueKind.Null);
+
         // Just before the target's crossing: exactly the customers whose crossing has passed are caught, one-time buyers never.
         await tenant.AdvanceAsync(crossing - TimeSpan.FromMinutes(1));
         var caught = await LapsedAsync(tenant);
@@ -70,6 +78,9 @@ public sealed class AtRiskRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
         (await tenant.RewardsAsync(target.Key)).ShouldHaveSingleItem();
         caught = await LapsedAsync(tenant);
         caught.ShouldContain(target.Key);
+        // Customers in their episode have no row due any more: sweeps read new crossings and customers active since the last read.
+        (await Db.ScalarAsync(app.ConnectionString, "select count(*) from winback.risk_crossing where tenant_id = @tenant and crossing_at <= @now",
+            tenant.Id, ("now", crossing + Gap))).ShouldBe(0);
 
         // The holdout gets nothing; everyone treated gets one reward.
         var held = caught.Where(isHoldout).ToList();
@@ -151,6 +162,26 @@ public sealed class AtRiskRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
         (await tenant.EventsAsync("c1", "customer_lapsed")).ShouldBeEmpty();
         // Other rules wait for nothing.
         (await tenant.CreateAsync(RuleRequests.Simple(priority: 20))).GetProperty("waitingFor").ValueKind.ShouldBe(JsonValueKind.Null);
+    }
+
+    [Fact]
+    public async Task A_tenant_with_the_same_customer_ids_never_runs_on_another_tenants_model()
+    {
+        var histories = BgNbdFitterTests.Simulate(RiskModelApiTests.Truth, 600, seed: 31);
+        var fitted = await app.CreateTenantAsync();
+        await RiskModelApiTests.RecordAsync(fitted, histories, seed: 31);
+        (await RiskModelApiTests.RefitAsync(fitted)).GetProperty("outcome").GetString().ShouldBe("fitted");
+        await fitted.CreateActiveAsync(AtRiskRule());
+        var unfitted = await app.CreateTenantAsync();
+        await RiskModelApiTests.RecordAsync(unfitted, histories, seed: 31);
+        var id = await unfitted.CreateActiveAsync(AtRiskRule());
+
+        // The same customers, the same rule: the tenant without a model waits and catches nobody, the other one catches.
+        (await unfitted.Admin.GetJsonAsync($"/v1/rules/{id}")).GetProperty("waitingFor").GetString().ShouldBe("risk_model");
+        await unfitted.AdvanceAsync((await unfitted.ReadClockAsync()).AddDays(30));
+        (await LapsedAsync(unfitted)).ShouldBeEmpty();
+        await fitted.AdvanceAsync((await fitted.ReadClockAsync()).AddDays(30));
+        (await LapsedAsync(fitted)).ShouldNotBeEmpty();
     }
 
     private static DateTimeOffset Crossing(DateTimeOffset first, BgNbdParameters p, int x, double tx) =>
