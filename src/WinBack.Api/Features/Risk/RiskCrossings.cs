@@ -71,7 +71,8 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var delete = Sql.Command(connection,
-                         $"delete from {TableName} where tenant_id = @tenant and (@all or threshold = any(@thresholds))",
+                         $"delete from {TableName} where tenant_id = @tenant and (@all or threshold = any(@thresholds)); " +
+                         $"delete from {MarkTable} where tenant_id = @tenant and (@all or threshold = any(@thresholds))",
                          ("tenant", tenantId), ("all", threshold is null), ("thresholds", thresholds.ToArray())))
             await delete.ExecuteNonQueryAsync(ct);
         if (context.RiskModel is { } model)

@@ -119,11 +119,13 @@ public static class RuleResponses
     public static async Task RuleAsync(this IResponseSender send, Rule rule, int status, CancellationToken ct)
     {
         send.HttpContext.Response.Headers.ETag = $"\"{rule.Version}\"";
-        // Only an at-risk rule can wait (for a purchase model); the others need no lookup.
-        var waitingFor = rule.Definition.Trigger.Type == TriggerType.AtRisk
-            ? (await send.HttpContext.RequestServices.GetRequiredService<RiskCrossings>().ContextAsync(send.HttpContext.Caller().RequireTenant(), ct))
-                .WaitingFor(rule.Definition.Trigger)
-            : null;
-        await send.HttpContext.Response.SendAsync(RuleView.Of(rule, waitingFor), status, cancellation: ct);
+        var context = await ContextForAsync(send.HttpContext, [rule], ct);
+        await send.HttpContext.Response.SendAsync(RuleView.Of(rule, context.WaitingFor(rule.Definition.Trigger)), status, cancellation: ct);
     }
+
+    /// <summary>The tenant's trigger context for saying what rules wait for; read only when an at-risk rule is among them (only those can wait).</summary>
+    public static async Task<TriggerContext> ContextForAsync(HttpContext http, IEnumerable<Rule> rules, CancellationToken ct) =>
+        rules.Any(r => r.Definition.Trigger.Type == TriggerType.AtRisk)
+            ? await http.RequestServices.GetRequiredService<RiskCrossings>().ContextAsync(http.Caller().RequireTenant(), ct)
+            : TriggerContext.None;
 }

@@ -150,6 +150,8 @@ public sealed class AtRiskRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
         activated.GetProperty("status").GetString().ShouldBe("active");
         activated.GetProperty("waitingFor").GetString().ShouldBe("risk_model");
         (await tenant.Admin.GetJsonAsync($"/v1/rules/{id}")).GetProperty("waitingFor").GetString().ShouldBe("risk_model");
+        (await tenant.Admin.GetJsonAsync("/v1/rules")).GetProperty("data").EnumerateArray().Single(r => r.GetProperty("id").GetString() == id)
+            .GetProperty("waitingFor").GetString().ShouldBe("risk_model");
 
         var preview = await EngineRequests.ReadAsync(await tenant.Admin.PostAsync($"/v1/rules/{id}/preview", null), 200);
         preview.GetProperty("waitingFor").GetString().ShouldBe("risk_model");
