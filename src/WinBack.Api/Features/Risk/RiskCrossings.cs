@@ -67,13 +67,20 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
         var context = await ContextAsync(tenantId, ct);
         var now = await clock.NowAsync(tenantId, ct);
         IReadOnlyList<double> thresholds = threshold is { } one ? [one] : await ThresholdsInUseAsync(tenantId, ct);
+        // A sweep may be rewriting some of these rows at the same moment: a deadlock is tried again.
+        await Sql.RetryOnConflictAsync(() => ReplaceAsync(tenantId, thresholds, all: threshold is null, context, now, ct), ct);
+    }
+
+    private async Task<bool> ReplaceAsync(string tenantId, IReadOnlyList<double> thresholds, bool all, TriggerContext context, DateTimeOffset now,
+        CancellationToken ct)
+    {
         var summaries = Sql.TableOf<CustomerSummary>(store);
         await using var connection = await Sql.OpenAsync(store, ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var delete = Sql.Command(connection,
                          $"delete from {TableName} where tenant_id = @tenant and (@all or threshold = any(@thresholds)); " +
                          $"delete from {MarkTable} where tenant_id = @tenant and (@all or threshold = any(@thresholds))",
-                         ("tenant", tenantId), ("all", threshold is null), ("thresholds", thresholds.ToArray())))
+                         ("tenant", tenantId), ("all", all), ("thresholds", thresholds.ToArray())))
             await delete.ExecuteNonQueryAsync(ct);
         if (context.RiskModel is { } model)
             foreach (var theta in thresholds)
@@ -96,6 +103,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
                 await mark.ExecuteNonQueryAsync(ct);
             }
         await transaction.CommitAsync(ct);
+        return true;
     }
 
     /// <summary>
@@ -195,6 +203,11 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
         {
             if (crossings.Count == 0)
                 return;
+            await Sql.RetryOnConflictAsync(() => UpsertAsync(crossings, ct), ct);
+        }
+
+        private async Task<int> UpsertAsync(IReadOnlyList<(string Id, DateTimeOffset? At)> crossings, CancellationToken ct)
+        {
             var kept = crossings.Where(c => c.At is not null).ToList();
             await using var connection = await Sql.OpenAsync(store, ct);
             await using var command = Sql.Command(connection, $"""
@@ -205,7 +218,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
                 """, ("tenant", tenantId), ("threshold", threshold),
                 ("gone", crossings.Where(c => c.At is null).Select(c => c.Id).ToArray()),
                 ("ids", kept.Select(c => c.Id).ToArray()), ("ats", kept.Select(c => c.At!.Value).ToArray()));
-            await command.ExecuteNonQueryAsync(ct);
+            return await command.ExecuteNonQueryAsync(ct);
         }
 
         public async Task MarkAsync(DateTimeOffset latest, CancellationToken ct)
