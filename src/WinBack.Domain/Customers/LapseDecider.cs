@@ -7,9 +7,11 @@ public sealed record ActiveRule(string Id, int Version, RuleDefinition Definitio
 
 /// <summary>
 /// A sweep's question about one customer at <paramref name="Now"/>. <paramref name="Rules"/> are the tenant's active
-/// rules, highest priority first. The ids are minted by the caller, so that the decider stays pure.
+/// rules, highest priority first. The ids are minted by the caller, so that the decider stays pure. <paramref name="Context"/>
+/// carries the tenant's purchase model for at-risk rules (none: nobody is at risk).
 /// </summary>
-public sealed record DetectLapse(string TenantId, IReadOnlyList<ActiveRule> Rules, string EpisodeId, string RewardId, DateTimeOffset Now);
+public sealed record DetectLapse(string TenantId, IReadOnlyList<ActiveRule> Rules, string EpisodeId, string RewardId, DateTimeOffset Now,
+    TriggerContext? Context = null);
 
 /// <summary>
 /// Opens a lapse episode when a customer has crossed an active rule's window, and issues or withholds the reward.
@@ -32,7 +34,7 @@ public static class LapseDecider
         {
             var arm = ExperimentAssignment.ArmFor(command.TenantId, rule.Id, customer.Id, rule.Definition);
             var days = rule.Definition.TriggerDaysOf(arm);
-            if (RuleAudience.CrossingAt(rule.Definition.Trigger, days, customer) is not { } crossing || crossing > command.Now)
+            if (RuleAudience.CrossingAt(rule.Definition.Trigger, days, customer, command.Context) is not { } crossing || crossing > command.Now)
                 continue;
             var candidate = new Crossed(rule, arm, crossing, RuleAudience.WindowOf(rule.Definition.Trigger, days, customer));
             first ??= candidate;
@@ -48,7 +50,13 @@ public static class LapseDecider
         var definition = crossed.Rule.Definition;
         var lapsed = new CustomerLapsed(customer.Id, command.EpisodeId, crossed.Rule.Id, crossed.Rule.Version,
             crossed.Arm?.Name ?? Variant.Holdout,
-            definition.Trigger.Type == TriggerType.NeverPurchased ? null : crossed.At - crossed.Window.Length,
+            definition.Trigger.Type switch
+            {
+                TriggerType.NeverPurchased => null,
+                // An at-risk crossing counts from the last purchase, not from a window of days.
+                TriggerType.AtRisk => customer.LastPurchaseAt,
+                _ => crossed.At - crossed.Window!.Length,
+            },
             crossed.At, command.Now, ReturnTypes(definition.Trigger), customer.ChurnReason, customer.Attributes, definition.AttributionDays);
 
         var withheld = chosen is null ? WithheldReason.Ineligible : Withheld(command, customer, crossed);
@@ -69,7 +77,7 @@ public static class LapseDecider
     public static IReadOnlyList<ActivityType> ReturnTypes(Trigger trigger) => trigger.Type switch
     {
         TriggerType.Cancellation => [ActivityType.SubscriptionStarted, ActivityType.Purchase],
-        TriggerType.NeverPurchased => [ActivityType.Purchase],
+        TriggerType.NeverPurchased or TriggerType.AtRisk => [ActivityType.Purchase],
         _ => trigger.ActivityTypes.Count > 0 ? trigger.ActivityTypes : AnyReturn,
     };
 
@@ -89,5 +97,5 @@ public static class LapseDecider
         return null;
     }
 
-    private sealed record Crossed(ActiveRule Rule, Variant? Arm, DateTimeOffset At, LapseWindow Window);
+    private sealed record Crossed(ActiveRule Rule, Variant? Arm, DateTimeOffset At, LapseWindow? Window);
 }

@@ -10,20 +10,27 @@ public static class RuleAudience
 {
     /// <summary>
     /// The moment the customer crossed the trigger's window (<see cref="WindowOf"/>), or null when the trigger
-    /// does not apply to them (no qualifying activity, not cancelled, or has purchased).
+    /// does not apply to them (no qualifying activity, not cancelled, has purchased, or not at risk under the tenant's
+    /// model in <paramref name="context"/>; without a context nobody is at risk).
     /// </summary>
-    public static DateTimeOffset? CrossingAt(Trigger trigger, int days, Customer customer) =>
-        TriggerWindows.Of(trigger.Type)?.OpensAt(trigger, customer) + WindowOf(trigger, days, customer).Length;
+    public static DateTimeOffset? CrossingAt(Trigger trigger, int days, Customer customer, TriggerContext? context = null) =>
+        TriggerWindows.Of(trigger.Type) is not { } window ? null
+        : window.Crossing is { } crossing ? crossing(trigger, customer, context ?? TriggerContext.None)
+        : window.OpensAt(trigger, customer) + WindowOf(trigger, days, customer)!.Length;
 
-    /// <summary>The customer's window: their personal one when the trigger has one and they qualify, else <paramref name="days"/>.</summary>
-    public static LapseWindow WindowOf(Trigger trigger, int days, Customer customer) =>
-        trigger is { Type: TriggerType.Inactivity, PersonalWindow: { } personal } && personal.DaysFor(customer) is { } own
+    /// <summary>
+    /// The customer's window of silence: their personal one when the trigger has one and they qualify, else
+    /// <paramref name="days"/>; null for a trigger whose crossing is not a window (at_risk's comes from the model).
+    /// </summary>
+    public static LapseWindow? WindowOf(Trigger trigger, int days, Customer customer) =>
+        TriggerWindows.Of(trigger.Type)?.Crossing is not null ? null
+        : trigger is { Type: TriggerType.Inactivity, PersonalWindow: { } personal } && personal.DaysFor(customer) is { } own
             ? new LapseWindow(own, WindowSource.Personal)
             : new LapseWindow(days, WindowSource.Rule);
 
     /// <summary>Whether the customer has crossed the window by <paramref name="asOf"/>.</summary>
-    public static bool HasLapsed(Trigger trigger, int days, Customer customer, DateTimeOffset asOf) =>
-        CrossingAt(trigger, days, customer) is { } crossing && crossing <= asOf;
+    public static bool HasLapsed(Trigger trigger, int days, Customer customer, DateTimeOffset asOf, TriggerContext? context = null) =>
+        CrossingAt(trigger, days, customer, context) is { } crossing && crossing <= asOf;
 
     public static Ineligibility? Check(Eligibility eligibility, Customer customer)
     {

@@ -4,7 +4,7 @@ using WinBack.Domain.Customers;
 
 namespace WinBack.Domain.Rules;
 
-public enum TriggerType { Inactivity, Cancellation, NeverPurchased }
+public enum TriggerType { Inactivity, Cancellation, NeverPurchased, AtRisk }
 
 public enum RewardType { AccountCredit, PercentDiscount, FreeProduct, Custom }
 
@@ -36,9 +36,14 @@ public sealed record RuleDefinition(
     public int TriggerDaysOf(Variant? arm) => arm?.TriggerDays ?? Trigger.Days;
 }
 
+/// <param name="Days">The window in days; 0 and unused for at_risk, whose window is the model's crossing age.</param>
 /// <param name="ActivityTypes">For inactivity: the activity types that count; empty means all.</param>
 /// <param name="PersonalWindow">For inactivity: a window on each customer's own purchase rhythm, with <paramref name="Days"/> as the fallback.</param>
-public sealed record Trigger(TriggerType Type, int Days, IReadOnlyList<ActivityType> ActivityTypes, PersonalWindow? PersonalWindow = null);
+public sealed record Trigger(TriggerType Type, int Days, IReadOnlyList<ActivityType> ActivityTypes, PersonalWindow? PersonalWindow = null)
+{
+    /// <summary>For at_risk: the P(alive) threshold, strictly between 0 and 1; null for other types.</summary>
+    public double? PAliveBelow { get; init; }
+}
 
 /// <summary>Who deserves a reward; an empty part lets everyone through.</summary>
 public sealed record Eligibility(

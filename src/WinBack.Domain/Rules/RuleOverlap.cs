@@ -21,8 +21,8 @@ public static class RuleOverlap
     private static bool DisjointChurnReasons(Eligibility a, Eligibility b) =>
         a.ChurnReasons.Count > 0 && b.ChurnReasons.Count > 0 && !a.ChurnReasons.Intersect(b.ChurnReasons).Any();
 
-    // A never_purchased customer has no orders and no purchase.
+    // A never_purchased customer has no orders and no purchase; an at-risk one has at least two.
     private static bool RequiresPurchase(RuleDefinition rule) =>
-        rule.Eligibility.MinOrderCount is > 0
+        rule.Eligibility.MinOrderCount is > 0 || rule.Trigger.Type == TriggerType.AtRisk
         || (rule.Trigger.Type == TriggerType.Inactivity && rule.Trigger.ActivityTypes is [ActivityType.Purchase]);
 }

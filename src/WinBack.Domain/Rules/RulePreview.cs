@@ -19,7 +19,7 @@ public sealed record ArmPreview(string Name, int Customers, int Rewarded, Money?
 public sealed record BudgetPreview(Money? Total, Money? Daily, Money Spent, Money SpentToday, Money Needed, bool RunsOut);
 
 /// <summary>A lapsed customer the preview names: who, when they crossed, and the window they crossed.</summary>
-public sealed record CaughtCustomer(string CustomerId, DateTimeOffset CrossedAt, LapseWindow Window);
+public sealed record CaughtCustomer(string CustomerId, DateTimeOffset CrossedAt, LapseWindow? Window);
 
 /// <param name="Personal">Lapsed customers whose window is their own (personal windows).</param>
 /// <param name="Rule">Lapsed customers on the rule's (or their variant's) days.</param>
@@ -37,8 +37,10 @@ public sealed record RulePreviewResult(
 /// </summary>
 /// <param name="higherPriorityRules">Active rules tried before this one; a customer eligible there is theirs.</param>
 /// <param name="spent">Credit the rule has issued so far; <paramref name="spentToday"/> of it on asOf's UTC day.</param>
+/// <param name="context">The tenant's purchase model, for at-risk rules (none: nobody is at risk).</param>
 public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition rule,
-    IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null)
+    IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null,
+    TriggerContext? context = null)
 {
     private readonly int[] _ineligible = new int[Enum.GetValues<Ineligibility>().Length];
     private readonly Dictionary<string, int> _assigned = rule.Arms.ToDictionary(a => a.Name, _ => 0);
@@ -50,9 +52,10 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
     public const int CaughtShown = 20;
 
     public static RulePreviewResult Run(string tenantId, string ruleId, RuleDefinition rule, IEnumerable<Customer> customers,
-        IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null)
+        IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null,
+        TriggerContext? context = null)
     {
-        var preview = new RulePreview(tenantId, ruleId, rule, higherPriorityRules, asOf, spent, spentToday);
+        var preview = new RulePreview(tenantId, ruleId, rule, higherPriorityRules, asOf, spent, spentToday, context);
         foreach (var customer in customers)
             preview.Add(customer);
         return preview.Result();
@@ -64,11 +67,11 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         if (customer.Status == CustomerStatus.Lapsed)
             return;
         var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
-        if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer) is not { } crossing || crossing > asOf)
+        if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer, context) is not { } crossing || crossing > asOf)
             return;
         _lapsed++;
         Name(new CaughtCustomer(customer.Id, crossing, RuleAudience.WindowOf(rule.Trigger, rule.TriggerDaysOf(arm), customer)));
-        if (higherPriorityRules.Any(r => IsEligible(tenantId, r.Id, r.Definition, customer, asOf)))
+        if (higherPriorityRules.Any(r => IsEligible(tenantId, r.Id, r.Definition, customer, asOf, context)))
             _higherPriority++;
         else if (RuleAudience.Check(rule.Eligibility, customer) is { } reason)
             _ineligible[(int)reason]++;
@@ -110,13 +113,14 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         return new RulePreviewResult(asOf, _lapsed, eligible,
             new PreviewExclusions(_higherPriority, _ineligible[(int)Ineligibility.LifetimeValue], _ineligible[(int)Ineligibility.OrderCount],
                 _ineligible[(int)Ineligibility.ChurnReason], _ineligible[(int)Ineligibility.Attributes], _cooldown, _cap, budget.Refused),
-            _holdout, arms, rewarded.Values.Sum(), totalCost, budget.Preview(), new PreviewWindows(_personal, _lapsed - _personal), _caught);
+            _holdout, arms, rewarded.Values.Sum(), totalCost, budget.Preview(), 
+            TriggerWindows.Of(rule.Trigger.Type)?.Crossing is null ? new PreviewWindows(_personal, _lapsed - _personal) : null, _caught);
     }
 
     // Keeps the earliest crossings only, so a large tenant is still streamed.
     private void Name(CaughtCustomer caught)
     {
-        if (caught.Window.Source == WindowSource.Personal)
+        if (caught.Window?.Source == WindowSource.Personal)
             _personal++;
         var index = _caught.FindLastIndex(c => c.CrossedAt <= caught.CrossedAt) + 1;
         if (index >= CaughtShown)
@@ -126,10 +130,10 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
             _caught.RemoveAt(CaughtShown);
     }
 
-    private static bool IsEligible(string tenantId, string ruleId, RuleDefinition rule, Customer customer, DateTimeOffset asOf)
+    private static bool IsEligible(string tenantId, string ruleId, RuleDefinition rule, Customer customer, DateTimeOffset asOf, TriggerContext? context)
     {
         var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
-        return RuleAudience.HasLapsed(rule.Trigger, rule.TriggerDaysOf(arm), customer, asOf)
+        return RuleAudience.HasLapsed(rule.Trigger, rule.TriggerDaysOf(arm), customer, asOf, context)
                && RuleAudience.Check(rule.Eligibility, customer) is null;
     }
 }

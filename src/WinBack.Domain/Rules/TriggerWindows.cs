@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using WinBack.Domain.Customers;
+using WinBack.Domain.Risk;
 
 namespace WinBack.Domain.Rules;
 
@@ -16,7 +17,14 @@ namespace WinBack.Domain.Rules;
 public sealed record TriggerWindow(
     IReadOnlyList<CustomerStatus> Statuses,
     Func<Trigger, Customer, DateTimeOffset?> OpensAt,
-    Func<Trigger, DateTimeOffset, Expression<Func<Customer, bool>>?> OpenedBy);
+    Func<Trigger, DateTimeOffset, Expression<Func<Customer, bool>>?> OpenedBy)
+{
+    /// <summary>
+    /// For a trigger whose crossing is not <c>days</c> after an opening but depends on the tenant's model (at_risk): the
+    /// crossing itself. No index can hold such a bound, so its candidates come from stored crossing times instead.
+    /// </summary>
+    public Func<Trigger, Customer, TriggerContext, DateTimeOffset?>? Crossing { get; init; }
+}
 
 /// <summary>Every trigger type's window, in one place.</summary>
 public static class TriggerWindows
@@ -39,10 +47,31 @@ public static class TriggerWindows
         [TriggerType.NeverPurchased] = new(CanLapse,
             (_, c) => c.LastPurchaseAt is null && c.OrderCount == 0 ? c.FirstSeenAt : null,
             (_, by) => c => c.FirstSeenAt <= by && c.LastPurchaseAt == null),
+        [TriggerType.AtRisk] = new(CanLapse, (_, _) => null, (_, _) => null) { Crossing = AtRiskCrossing },
     };
+
+    /// <summary>Crossing ages beyond this (100 years) count as never, so that a far-off crossing cannot overflow a date.</summary>
+    public const double MaxAtRiskAgeDays = 36_500;
 
     /// <summary>The trigger type's window, or null for a type with none.</summary>
     public static TriggerWindow? Of(TriggerType type) => ByType.GetValueOrDefault(type);
+
+    /// <summary>
+    /// When the customer's P(alive) falls below the trigger's threshold: first purchase + T*(x, t_x). Null without a model,
+    /// or for a customer with no repeat purchase (in BG/NBD their P(alive) is 1). Counted from the first purchase as the
+    /// model's summary is (an import's customer-since date when it brought orders, else first seen).
+    /// </summary>
+    public static DateTimeOffset? AtRiskCrossing(Trigger trigger, Customer customer, TriggerContext context)
+    {
+        if (context.RiskModel is not { } model || trigger.PAliveBelow is not { } threshold || customer.LastPurchaseAt is not { } last
+            || customer.OrderCount < 2)
+            return null;
+        var first = customer.FirstPurchaseAt ?? customer.FirstSeenAt;
+        var tx = Math.Max((last - first).TotalDays, 0);
+        return BgNbd.AtRiskAge(model, customer.OrderCount - 1, tx, threshold) is { } age and <= MaxAtRiskAgeDays
+            ? first + TimeSpan.FromTicks((long)Math.Round(age * TimeSpan.TicksPerDay))
+            : null;
+    }
 
     // Imports carry a last purchase but no per-type history, so purchases are read from LastPurchaseAt.
     private static DateTimeOffset? LastQualifyingActivity(Trigger trigger, Customer customer)

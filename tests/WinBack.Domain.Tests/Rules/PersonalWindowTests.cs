@@ -54,7 +54,7 @@ public sealed class PersonalWindowTests
     [Fact]
     public void Purchases_at_the_same_moment_give_no_window_of_zero_but_the_rules()
     {
-        RuleAudience.WindowOf(Personal, 90, Bought(3, 3, 3)).Source.ShouldBe(WindowSource.Rule);
+        RuleAudience.WindowOf(Personal, 90, Bought(3, 3, 3))!.Source.ShouldBe(WindowSource.Rule);
     }
 
     [Fact]

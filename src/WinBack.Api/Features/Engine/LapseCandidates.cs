@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
 using Marten;
 using WinBack.Api.Features.Customers;
+using WinBack.Api.Features.Risk;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
@@ -16,8 +17,10 @@ public sealed record LapseCandidate(CustomerSummary Customer, DateTimeOffset? Cr
 /// The one candidate query: which customers cross a rule's trigger window by a time. The customer summaries are read
 /// through the (tenant, status, last activity) index, one query per status the trigger can catch, so that the bound its
 /// window gives (<see cref="TriggerWindow.OpenedBy"/>) is a range scan and the cost follows the customers near or past the
-/// window, not all customers. The sweep, the test clock and the preview share it; the domain (<see cref="TriggerWindows"/>,
-/// <see cref="RuleAudience"/>) makes the exact call per customer.
+/// window, not all customers. A trigger whose crossing depends on the tenant's model (at_risk) has no such bound: its
+/// candidates are the stored crossings due by then (<see cref="RiskCrossings"/>). The sweep, the test clock and the preview
+/// share it; the domain (<see cref="TriggerWindows"/>, <see cref="RuleAudience"/>) makes the exact call per customer, with
+/// the tenant's <see cref="TriggerContext"/>.
 /// </summary>
 [Published]
 public static class LapseCandidates
@@ -25,15 +28,21 @@ public static class LapseCandidates
     private static readonly Expression<Func<CustomerSummary, Customer>> StateOf = c => c.State;
 
     /// <summary>The candidates' ids (the sweep decides each on its stream's current state).</summary>
-    public static async IAsyncEnumerable<string> IdsAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by,
+    public static async IAsyncEnumerable<string> IdsAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by, TriggerContext context,
         [EnumeratorCancellation] CancellationToken ct)
     {
+        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null)
+        {
+            await foreach (var summary in RiskCrossings.CandidatesAsync(session, rule.Trigger, context, by, ct))
+                yield return summary.Id;
+            yield break;
+        }
         if (rule.Trigger.PersonalWindow is not null)
         {
             // No index bound here, so the domain sorts the summaries out before any stream is locked: the writes still
             // follow the customers who cross. The shortest arm's days bound a fallback window, and a personal one is exact.
             var shortest = ShortestDays(rule);
-            await foreach (var summary in SummariesAsync(session, rule, by, ct))
+            await foreach (var summary in SummariesAsync(session, rule, by, context, ct))
                 if (RuleAudience.HasLapsed(rule.Trigger, shortest, summary.State, by))
                     yield return summary.Id;
             yield break;
@@ -45,8 +54,14 @@ public static class LapseCandidates
 
     /// <summary>The candidates' summaries.</summary>
     public static async IAsyncEnumerable<CustomerSummary> SummariesAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by,
-        [EnumeratorCancellation] CancellationToken ct)
+        TriggerContext context, [EnumeratorCancellation] CancellationToken ct)
     {
+        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null)
+        {
+            await foreach (var summary in RiskCrossings.CandidatesAsync(session, rule.Trigger, context, by, ct))
+                yield return summary;
+            yield break;
+        }
         foreach (var query in Queries(session, rule, by))
             await foreach (var summary in query.ToAsyncEnumerable(ct))
                 yield return summary;
@@ -54,12 +69,12 @@ public static class LapseCandidates
 
     /// <summary>The candidates, each with the moment they cross the window of the arm they are assigned to.</summary>
     public static async IAsyncEnumerable<LapseCandidate> CrossingsAsync(IQuerySession session, string tenantId, string ruleId, RuleDefinition rule,
-        DateTimeOffset by, [EnumeratorCancellation] CancellationToken ct)
+        DateTimeOffset by, TriggerContext context, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var summary in SummariesAsync(session, rule, by, ct))
+        await foreach (var summary in SummariesAsync(session, rule, by, context, ct))
         {
             var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, summary.Id, rule);
-            yield return new LapseCandidate(summary, RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), summary.State));
+            yield return new LapseCandidate(summary, RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), summary.State, context));
         }
     }
 

@@ -1,6 +1,7 @@
 using Marten;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.Rewards;
+using WinBack.Api.Features.Risk;
 using WinBack.Api.Features.Rules;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
@@ -20,7 +21,7 @@ namespace WinBack.Api.Features.Engine;
 /// next try is due, so it never holds up the rest of the sweep or a test clock.
 /// </summary>
 [Published]
-public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer, BackgroundHealth health, Ids ids, TimeProvider wall)
+public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer, RiskCrossings crossings, BackgroundHealth health, Ids ids, TimeProvider wall)
 {
     public const string CustomerLoop = "sweep_customer";
     private const int BatchSize = 500;
@@ -31,13 +32,14 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
         await using var turn = await SessionLock.AcquireAsync(store, LockKeys.Sweep(tenantId), ct);
         await using var session = store.QuerySession(tenantId);
         var rules = await ActiveRulesAsync(session, asOf, ct);
+        var context = await crossings.ContextAsync(tenantId, ct);
         var failing = await health.FailingAsync(CustomerLoop, ct, tenantId);
         var counts = SweepCounts.None;
         var decided = new HashSet<string>(StringComparer.Ordinal);
         var batch = new List<string>(BatchSize);
         foreach (var rule in rules)
         {
-            await foreach (var customerId in LapseCandidates.IdsAsync(session, rule.Definition, asOf, ct))
+            await foreach (var customerId in LapseCandidates.IdsAsync(session, rule.Definition, asOf, context, ct))
             {
                 // A customer found through two rules is decided once, against all rules; a parked one waits for its next try.
                 if (!decided.Add(customerId) || failing.Waiting(tenantId, customerId, wall.GetUtcNow()))
@@ -45,14 +47,14 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
                 batch.Add(customerId);
                 if (batch.Count < BatchSize)
                     continue;
-                counts = counts.Add(await DecideAsync(tenantId, rules, batch, asOf, failing, ct));
+                counts = counts.Add(await DecideAsync(tenantId, rules, context, batch, asOf, failing, ct));
                 batch.Clear();
                 if (progress is not null)
                     await progress(counts);
             }
         }
         if (batch.Count > 0)
-            counts = counts.Add(await DecideAsync(tenantId, rules, batch, asOf, failing, ct));
+            counts = counts.Add(await DecideAsync(tenantId, rules, context, batch, asOf, failing, ct));
         return counts;
     }
 
@@ -79,7 +81,7 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
         return summaries.OrderByDescending(r => r.State.Definition.Priority).ThenBy(r => r.Id, StringComparer.Ordinal).Select(r => r.State).ToList();
     }
 
-    private async Task<SweepCounts> DecideAsync(string tenantId, IReadOnlyList<ActiveRule> rules, IEnumerable<string> customerIds, DateTimeOffset asOf,
+    private async Task<SweepCounts> DecideAsync(string tenantId, IReadOnlyList<ActiveRule> rules, TriggerContext context, IEnumerable<string> customerIds, DateTimeOffset asOf,
         FailingUnits failing, CancellationToken ct)
     {
         var results = await Task.WhenAll(customerIds.Select(async customerId =>
@@ -87,7 +89,7 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
             try
             {
                 var written = await writer.WriteAsync(new CustomerEventWrite(tenantId, customerId,
-                    current => LapseDecider.Decide(new DetectLapse(tenantId, rules, ids.New("lap"), ids.New("rwd"), asOf), current)));
+                    current => LapseDecider.Decide(new DetectLapse(tenantId, rules, ids.New("lap"), ids.New("rwd"), asOf, context), current)));
                 return (customerId, Events: written.Events, Failure: (Exception?)null);
             }
             catch (Exception e)

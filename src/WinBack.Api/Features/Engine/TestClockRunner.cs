@@ -1,6 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Features.Rewards;
+using WinBack.Api.Features.Risk;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Common;
@@ -18,7 +19,7 @@ namespace WinBack.Api.Features.Engine;
 /// tick that ran (409 test_clock_blocked, with the reason); once it has failed N times in a row it is parked, and the
 /// clock moves on without it.
 /// </summary>
-public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, TenantClock clock, BackgroundHealth health,
+public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, RiskCrossings crossings, TenantClock clock, BackgroundHealth health,
     TimeProvider wall, IOptions<WinBackOptions> options)
 {
     public const string ClockWouldGoBack = "test_clock_backwards";
@@ -35,11 +36,12 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
         var lastTick = now;
         var current = now;
         var parked = await health.FailingAsync(LapseSweep.CustomerLoop, ct, tenantId);
+        var context = await crossings.ContextAsync(tenantId, ct);
         while (true)
         {
             await using var session = store.QuerySession(tenantId);
             var nextExpiry = await expiry.NextAsync(session, current, to, ct);
-            var nextSweep = await NextSweepTickAsync(session, tenantId, lastTick, to, cadence, id => parked.Waiting(tenantId, id, wall.GetUtcNow()), ct);
+            var nextSweep = await NextSweepTickAsync(session, tenantId, context, lastTick, to, cadence, id => parked.Waiting(tenantId, id, wall.GetUtcNow()), ct);
             if (nextExpiry is { } e && (nextSweep is null || e <= nextSweep))
             {
                 await expiry.RunAsync(tenantId, e, ct);
@@ -66,13 +68,13 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
     }
 
     /// <summary>The first sweep tick after <paramref name="lastTick"/>, up to <paramref name="to"/>, at which some customer has crossed an active rule's window.</summary>
-    private static async Task<DateTimeOffset?> NextSweepTickAsync(IQuerySession session, string tenantId, DateTimeOffset lastTick,
+    private static async Task<DateTimeOffset?> NextSweepTickAsync(IQuerySession session, string tenantId, TriggerContext context, DateTimeOffset lastTick,
         DateTimeOffset to, TimeSpan cadence, Func<string, bool> parked, CancellationToken ct)
     {
         var rules = await LapseSweep.ByPriorityAsync(session, ct);
         DateTimeOffset? earliest = null;
         foreach (var rule in rules)
-            await foreach (var candidate in LapseCandidates.CrossingsAsync(session, tenantId, rule.Id, rule.Definition, to, ct))
+            await foreach (var candidate in LapseCandidates.CrossingsAsync(session, tenantId, rule.Id, rule.Definition, to, context, ct))
             {
                 // A parked customer would make every tick one with work to do.
                 if (candidate.CrossingAt is { } crossing && (earliest is null || crossing < earliest) && !parked(candidate.Customer.Id))

@@ -20,7 +20,7 @@ public sealed class GetReactivationReportRequest
     /// <summary>Only episodes that lapsed on or before this UTC day (YYYY-MM-DD).</summary>
     [QueryParam]
     public DateOnly? To { get; set; }
-    /// <summary>One row per rule (default), variant, lapseMonth (UTC, yyyy-MM) or churnReason.</summary>
+    /// <summary>One row per rule (default), variant, lapseMonth (UTC, yyyy-MM), churnReason or trigger (the rule's trigger type: at_risk rows show the customers the purchase model flagged, and how many of them, treated or held out, came back by purchasing).</summary>
     [QueryParam]
     public string? GroupBy { get; set; }
 }
@@ -31,7 +31,7 @@ public sealed class GetReactivationReportValidator : Validator<GetReactivationRe
     {
         RuleFor(x => x.GroupBy).Must(g => GetReactivationReportEndpoint.Groupings.ContainsKey(g!), DocumentedRules.OneOf(GetReactivationReportEndpoint.Groupings.Keys))
             .When(x => x.GroupBy is not null)
-            .WithMessage("'groupBy' must be one of rule, variant, lapseMonth, churnReason.");
+            .WithMessage("'groupBy' must be one of rule, variant, lapseMonth, churnReason, trigger.");
         RuleFor(x => x.From).WithinDateRange();
         RuleFor(x => x.To).WithinDateRange();
         RuleFor(x => x.To).GreaterThanOrEqualTo(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' cannot be before 'from'.");
@@ -49,7 +49,7 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, Backgrou
     public static readonly IReadOnlyDictionary<string, ReportGrouping> Groupings = new Dictionary<string, ReportGrouping>
     {
         ["rule"] = ReportGrouping.Rule, ["variant"] = ReportGrouping.Variant, ["lapseMonth"] = ReportGrouping.LapseMonth,
-        ["churnReason"] = ReportGrouping.ChurnReason,
+        ["churnReason"] = ReportGrouping.ChurnReason, ["trigger"] = ReportGrouping.Trigger,
     };
 
     private static readonly EpisodeCounts NoHoldout = new(0, 0, 0, 0);

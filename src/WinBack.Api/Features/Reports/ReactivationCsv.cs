@@ -14,7 +14,7 @@ public static class ReactivationCsv
             .Select(m => m.Currency).Distinct().Order(StringComparer.Ordinal).ToList();
         var columns = new List<(string Name, Func<ReactivationRow, object?> Value)>
         {
-            (report.GroupBy, r => r.RuleId ?? r.Variant ?? r.LapseMonth ?? r.ChurnReason),
+            (report.GroupBy, r => r.RuleId ?? r.Variant ?? r.LapseMonth ?? r.ChurnReason ?? r.Trigger),
             ("lapsed", r => r.Lapsed), ("treated", r => r.Treated), ("holdout", r => r.Holdout), ("rewarded", r => r.Rewarded),
             ("withheldHoldout", r => r.Withheld.Holdout), ("withheldBudget", r => r.Withheld.Budget),
             ("withheldCooldown", r => r.Withheld.Cooldown), ("withheldPerCustomerCap", r => r.Withheld.PerCustomerCap),

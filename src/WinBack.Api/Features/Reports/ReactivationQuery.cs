@@ -10,7 +10,7 @@ using WinBack.Domain.Reports;
 namespace WinBack.Api.Features.Reports;
 
 /// <summary>How report rows are grouped; <see cref="All"/> makes one row of everything (the overview's totals).</summary>
-public enum ReportGrouping { Rule, Variant, LapseMonth, ChurnReason, All }
+public enum ReportGrouping { Rule, Variant, LapseMonth, ChurnReason, Trigger, All }
 
 /// <summary>Which episodes a report covers: one rule's, lapsed on the UTC days from <see cref="From"/> to <see cref="To"/> inclusive.</summary>
 public sealed record ReportFilter(string? RuleId, DateOnly? From, DateOnly? To);
@@ -52,6 +52,9 @@ public static class ReactivationQuery
             ReportGrouping.Variant => "e.variant",
             ReportGrouping.LapseMonth => "to_char(e.lapse_date, 'YYYY-MM')",
             ReportGrouping.ChurnReason => "e.churn_reason",
+            // The rule's current trigger type (a rule's episodes are grouped under the trigger it has now).
+            ReportGrouping.Trigger => $"coalesce((select r.data -> 'state' -> 'definition' -> 'trigger' ->> 'type' from {Sql.TableOf<Rules.RuleSummary>(store)} r " +
+                                      "where r.tenant_id = e.tenant_id and r.id = e.rule_id), 'unknown')",
             _ => "'all'",
         };
         var where = Where(filter);

@@ -20,7 +20,7 @@ public sealed record RoiView(string Currency, double? Value);
 /// <param name="Rate">Retained / known; null when none is old enough.</param>
 public sealed record RetentionView(long Known, long Retained, double? Rate);
 
-/// <summary>One group of the reactivation report. Exactly one of ruleId, variant, lapseMonth and churnReason names it.</summary>
+/// <summary>One group of the reactivation report. Exactly one of ruleId, variant, lapseMonth, churnReason and trigger names it.</summary>
 public sealed class ReactivationRow
 {
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? RuleId { get; init; }
@@ -29,6 +29,8 @@ public sealed class ReactivationRow
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? LapseMonth { get; init; }
     /// <summary>The churn reason at lapse time; "none" when there was none.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? ChurnReason { get; init; }
+    /// <summary>The trigger type of the episodes' rule (inactivity, cancellation, never_purchased, at_risk), as the rule has it now.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Trigger { get; init; }
     /// <summary>Lapse episodes opened: treated plus held out.</summary>
     public long Lapsed { get; init; }
     /// <summary>Episodes in an arm of the experiment (or the default arm).</summary>
@@ -79,6 +81,7 @@ public sealed class ReactivationRow
             Variant = grouping == ReportGrouping.Variant ? group.Key : null,
             LapseMonth = grouping == ReportGrouping.LapseMonth ? group.Key : null,
             ChurnReason = grouping == ReportGrouping.ChurnReason ? group.Key : null,
+            Trigger = grouping == ReportGrouping.Trigger ? TriggerName(group.Key) : null,
             Lapsed = group.Lapsed, Treated = group.Counts.Treated, Holdout = group.Counts.Holdout, Rewarded = group.Rewarded,
             Withheld = new WithheldCounts(group.Withheld[Domain.Customers.WithheldReason.Holdout], group.Withheld[Domain.Customers.WithheldReason.Budget],
                 group.Withheld[Domain.Customers.WithheldReason.Cooldown], group.Withheld[Domain.Customers.WithheldReason.PerCustomerCap],
@@ -117,6 +120,10 @@ public sealed class ReactivationRow
         new ReportGroup("all", 0, new EpisodeCounts(0, 0, 0, 0), 0, Enum.GetValues<Domain.Customers.WithheldReason>().ToDictionary(r => r, _ => 0L), 0, null,
             new Retention(0, 0), new Retention(0, 0), new Retention(0, 0), new Dictionary<string, GroupMoney>()),
         new EpisodeCounts(0, 0, 0, 0), new Dictionary<string, GroupMoney>());
+
+    // The stored enum name, as the API writes trigger types.
+    private static string TriggerName(string stored) => Enum.TryParse<Domain.Rules.TriggerType>(stored, ignoreCase: true, out var type)
+        ? Infrastructure.Http.StrictEnumConverter.WireName(type) : stored;
 
     private static RetentionView Retention(Retention r) => new(r.Known, r.Retained, ReactivationFigures.Rate(r.Retained, r.Known));
 }

@@ -26,6 +26,25 @@ internal static class PurchaseHistorySql
     public static string Tx(string data, string now) =>
         $"(case when {Orders(data)} > 1 then least(extract(epoch from {LastAt(data)} - {FirstAt(data)}), extract(epoch from {now} - {FirstAt(data)}))::float8 / 86400 else 0 end)";
 
+    /// <summary>
+    /// When a customer with a repeat purchase falls below P(alive) <paramref name="threshold"/>, as a number of days after their
+    /// first purchase: <see cref="BgNbd.AtRiskAge"/> in SQL (T* = (α+t_x)·[((1−θ)/θ)·(b+x−1)/a]^(1/(r+x)) − α, at least t_x).
+    /// Only for rows with <see cref="Orders"/> above 1. Literals as in <see cref="PAlive"/>.
+    /// </summary>
+    public static string AtRiskAge(BgNbdParameters p, string data, double threshold)
+    {
+        var x = X(data);
+        var tx = $"greatest(extract(epoch from {LastAt(data)} - {FirstAt(data)})::float8 / 86400, 0)";
+        var ratio = $"(({L(1 - threshold)} / {L(threshold)}) * ({L(p.B)} + {x} - 1) / {L(p.A)})";
+        return $"greatest(({L(p.Alpha)} + {tx}) * power({ratio}, 1 / ({L(p.R)} + {x})) - {L(p.Alpha)}, {tx})";
+    }
+
+    /// <summary>The moment the first purchase was made (the origin of x, t_x and T).</summary>
+    public static string FirstPurchaseAt(string data) => FirstAt(data);
+
+    /// <summary>Whether the customer has a repeat purchase (x &gt; 0), the only ones BG/NBD can see at risk.</summary>
+    public static string HasRepeatPurchase(string data) => $"({data} -> 'state' ->> 'lastPurchaseAt' is not null and {Orders(data)} > 1)";
+
     public static string T(string data, string now) => $"(extract(epoch from {now} - {FirstAt(data)})::float8 / 86400)";
 
     /// <summary>
@@ -35,9 +54,10 @@ internal static class PurchaseHistorySql
     /// </summary>
     public static string PAlive(BgNbdParameters p, string data, string now)
     {
-        string L(double v) => v.ToString("R", CultureInfo.InvariantCulture) + "::float8";
         var x = X(data);
         var logOdds = $"(ln({L(p.A)} / ({L(p.B)} + {x} - 1)) + ({L(p.R)} + {x}) * ln(({L(p.Alpha)} + {T(data, now)}) / ({L(p.Alpha)} + {Tx(data, now)})))";
         return $"(case when {x} = 0 then 1::float8 else 1 / (1 + exp(least({logOdds}, 700))) end)";
     }
+
+    private static string L(double v) => v.ToString("R", CultureInfo.InvariantCulture) + "::float8";
 }

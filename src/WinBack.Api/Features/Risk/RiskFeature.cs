@@ -11,7 +11,10 @@ public sealed class RiskFeature : IFeature
         {
             options.Schema.For<RiskRefitJob>().SingleTenanted();
             options.Schema.For<ActiveRiskRefit>().SingleTenanted();
+            options.Storage.ExtendedSchemaObjects.Add(RiskCrossings.Table());
+            options.Storage.ExtendedSchemaObjects.Add(RiskCrossings.Marks());
         });
+        feature.Services.AddSingleton<RiskCrossings>();
         feature.Services.AddSingleton<RiskModels>();
         feature.Services.AddSingleton<CustomerRisks>();
         feature.Services.AddSingleton<RiskSignal>();

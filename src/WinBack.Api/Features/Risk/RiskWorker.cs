@@ -16,7 +16,7 @@ public sealed class RiskSignal : WakeSignal;
 /// WinBack__Background__ParkAfterFailures attempts, parked with its reason in <see cref="BackgroundHealth"/>; it never holds up
 /// another tenant's. A fit is safe to run again (it appends one more outcome), so a refit cut off by a lost lease is queued again.
 /// </summary>
-public sealed class RiskWorker(IDocumentStore store, RiskModels models, BackgroundHealth health, RiskSignal signal, Ids ids,
+public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCrossings crossings, BackgroundHealth health, RiskSignal signal, Ids ids,
     TenantClock clock, TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<RiskWorker> logger) : LeaderLoop(leases, logger)
 {
     public const string RefitLoop = "risk_refit";
@@ -74,7 +74,11 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, Backgrou
             job.Status = RiskRefitStatus.Running;
             job.StartedAt ??= wall.GetUtcNow();
             await SaveAsync(job, done: false, ct);
-            job.Outcome = (await models.FitAsync(job.TenantId, ct)) switch
+            var outcome = await models.FitAsync(job.TenantId, ct);
+            // A new model in force (or none) moves every at-risk crossing; a failed fit leaves the model, and them, as they were.
+            if (outcome is not Domain.Risk.RiskModelFitFailed)
+                await crossings.RecomputeAsync(job.TenantId, threshold: null, ct);
+            job.Outcome = outcome switch
             {
                 Domain.Risk.RiskModelFitted => Domain.Risk.RiskModelStatus.Fitted,
                 Domain.Risk.RiskModelFitFailed => Domain.Risk.RiskModelStatus.Failed,

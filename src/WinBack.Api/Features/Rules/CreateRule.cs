@@ -25,7 +25,7 @@ public sealed class CreateRuleEndpoint(RuleWriter writer, Ids ids, TimeProvider 
             s.Description = "Creates a draft at version 1. A draft does nothing until it is activated; preview it first to see whom " +
                             "it would reward and what it would cost. Only name, trigger and reward are required; leave out eligibility, " +
                             "limits, experiment and message for none.";
-            s.ExampleRequest = RuleExamples.Fill(new CreateRuleRequest());
+            RuleExamples.AddExamples(s, () => new CreateRuleRequest());
             s.Responses[201] = "The new draft rule. The ETag header carries its version.";
             s.ResponseExamples[201] = RuleExamples.View;
         });

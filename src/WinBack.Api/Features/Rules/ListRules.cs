@@ -41,6 +41,8 @@ public sealed class ListRulesEndpoint(IQuerySession session) : Endpoint<ListRule
         if (request.Status is { } status)
             query = query.Where(r => r.State.Status == status);
         var page = await query.PageAsync(request, ct);
-        await Send.OkAsync(new Page<RuleView>(page.Data.Select(r => RuleView.Of(r.State)).ToList(), page.HasMore), ct);
+        var context = await RuleResponses.ContextForAsync(HttpContext, page.Data.Select(r => r.State), ct);
+        await Send.OkAsync(new Page<RuleView>(page.Data.Select(r => RuleView.Of(r.State, context.WaitingFor(r.State.Definition.Trigger))).ToList(),
+            page.HasMore), ct);
     }
 }

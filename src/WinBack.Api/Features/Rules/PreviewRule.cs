@@ -1,3 +1,4 @@
+using WinBack.Api.Features.Risk;
 using WinBack.Api.Features.TestClocks;
 using FastEndpoints;
 using Marten;
@@ -23,7 +24,7 @@ public sealed class PreviewRuleValidator : Validator<PreviewRuleRequest>
     public PreviewRuleValidator() => RuleFor(x => x.AsOf).WithinDateRange();
 }
 
-public sealed class PreviewRuleEndpoint(IQuerySession session, TenantClock clock) : Endpoint<PreviewRuleRequest, RulePreviewView>
+public sealed class PreviewRuleEndpoint(IQuerySession session, TenantClock clock, RiskCrossings crossings) : Endpoint<PreviewRuleRequest, RulePreviewView>
 {
     public override void Configure()
     {
@@ -36,7 +37,8 @@ public sealed class PreviewRuleEndpoint(IQuerySession session, TenantClock clock
             s.Description = "What the rule's current version would do now (or at asOf), without writing anything: how many " +
                             "customers would lapse, how many are eligible and how many each guard rail excludes, the split by variant " +
                             "and holdout, the cost, and whether the budget runs out. Works in any status, so try a draft before " +
-                            "activating it. Customers already in a lapse episode are not counted.";
+                            "activating it. Customers already in a lapse episode are not counted. An at_risk rule on a tenant without a fitted " +
+                            "purchase model catches nobody yet, and says so with waitingFor: risk_model.";
             s.Responses[200] = "The preview.";
             s.ResponseExamples[200] = RulePreviewView.Example;
         });
@@ -45,8 +47,9 @@ public sealed class PreviewRuleEndpoint(IQuerySession session, TenantClock clock
     public override async Task HandleAsync(PreviewRuleRequest request, CancellationToken ct)
     {
         var rule = (await session.LoadAsync<RuleSummary>(request.Id, ct) ?? throw ApiException.NotFound("rule", request.Id)).State;
-        var result = await RulePreviewQuery.RunAsync(session, HttpContext.Caller().RequireTenant(), rule.Id, rule.Definition,
-            request.AsOf ?? await clock.NowAsync(HttpContext.Caller().RequireTenant(), ct), ct);
-        await Send.OkAsync(RulePreviewView.Of(result, rule.Id, rule.Version), ct);
+        var tenantId = HttpContext.Caller().RequireTenant();
+        var context = await crossings.ContextAsync(tenantId, ct);
+        var result = await RulePreviewQuery.RunAsync(session, tenantId, rule.Id, rule.Definition, request.AsOf ?? await clock.NowAsync(tenantId, ct), context, ct);
+        await Send.OkAsync(RulePreviewView.Of(result, rule.Id, rule.Version) with { WaitingFor = context.WaitingFor(rule.Definition.Trigger) }, ct);
     }
 }

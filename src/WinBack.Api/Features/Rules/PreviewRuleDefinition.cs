@@ -1,3 +1,5 @@
+using WinBack.Domain.Rules;
+using WinBack.Api.Features.Risk;
 using WinBack.Api.Features.TestClocks;
 using FastEndpoints;
 using Marten;
@@ -22,7 +24,7 @@ public sealed class PreviewRuleDefinitionValidator : Validator<PreviewRuleDefini
     }
 }
 
-public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TenantClock clock)
+public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TenantClock clock, RiskCrossings crossings)
     : Endpoint<PreviewRuleDefinitionRequest, RulePreviewView>
 {
     /// <summary>An inline definition is assigned to variants as a rule with this id would be.</summary>
@@ -39,7 +41,7 @@ public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TenantC
             s.Description = "Like previewing a rule, for a definition that is not saved: try settings before creating the rule. " +
                             "The body is a rule definition, validated as on create. Variant assignment differs from the saved rule's, " +
                             "because it hashes the rule id, so per-variant counts may differ slightly once the rule exists.";
-            s.ExampleRequest = RuleExamples.Fill(new PreviewRuleDefinitionRequest());
+            RuleExamples.AddExamples(s, () => new PreviewRuleDefinitionRequest());
             s.Responses[200] = "The preview.";
             s.ResponseExamples[200] = RulePreviewView.Example with { RuleId = null, RuleVersion = null };
         });
@@ -47,8 +49,13 @@ public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TenantC
 
     public override async Task HandleAsync(PreviewRuleDefinitionRequest request, CancellationToken ct)
     {
-        var result = await RulePreviewQuery.RunAsync(session, HttpContext.Caller().RequireTenant(), InlineRuleId, request.ToDefinition(),
-            request.AsOf ?? await clock.NowAsync(HttpContext.Caller().RequireTenant(), ct), ct);
-        await Send.OkAsync(RulePreviewView.Of(result, null, null), ct);
+        var tenantId = HttpContext.Caller().RequireTenant();
+        var definition = request.ToDefinition();
+        var context = await crossings.ContextAsync(tenantId, ct);
+        // A threshold no saved rule uses has no crossings stored yet.
+        if (definition.Trigger is { Type: TriggerType.AtRisk, PAliveBelow: { } threshold } && context.RiskModel is not null)
+            await crossings.RecomputeAsync(tenantId, threshold, ct);
+        var result = await RulePreviewQuery.RunAsync(session, tenantId, InlineRuleId, definition, request.AsOf ?? await clock.NowAsync(tenantId, ct), context, ct);
+        await Send.OkAsync(RulePreviewView.Of(result, null, null) with { WaitingFor = context.WaitingFor(definition.Trigger) }, ct);
     }
 }

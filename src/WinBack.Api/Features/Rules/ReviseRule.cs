@@ -44,7 +44,7 @@ public sealed class ReviseRuleEndpoint(RuleWriter writer, TimeProvider clock) : 
             s.Description = "Replaces the definition with a new immutable version (the old one stays in /versions). Send the whole " +
                             "definition, and If-Match with the version you edited, so that you never overwrite a change you have not seen. " +
                             "An active rule keeps running with the new version; archived rules are read-only.";
-            s.ExampleRequest = RuleExamples.Fill(new ReviseRuleRequest());
+            RuleExamples.AddExamples(s, () => new ReviseRuleRequest());
             s.Responses[200] = "The rule at its new version.";
             s.ResponseExamples[200] = RuleView.Example;
             s.Responses[409] = "The rule is archived (`rule_archived`), or it is active and the new version would overlap another active rule (`rule_overlap`).";

@@ -64,22 +64,28 @@ public class RuleFields
 
 public sealed class RuleTrigger
 {
-    /// <summary>inactivity: days since the last activity of the listed types. cancellation: days since a subscription_cancelled. never_purchased: days since first seen, for customers with no purchase.</summary>
+    /// <summary>inactivity: days since the last activity of the listed types. cancellation: days since a subscription_cancelled. never_purchased: days since first seen, for customers with no purchase. at_risk: the moment the customer's P(alive) under the tenant's purchase model falls below pAliveBelow (customers with at least one repeat purchase; once per purchase cycle).</summary>
     /// <example>inactivity</example>
     public TriggerType? Type { get; set; }
-    /// <summary>The window in days, 1 to 3650.</summary>
+    /// <summary>The window in days, 1 to 3650. Not for at_risk, whose window is each customer's crossing age under the model.</summary>
     /// <example>90</example>
     public int? Days { get; set; }
+    /// <summary>at_risk only, and required there: the P(alive) threshold, strictly between 0 and 1.</summary>
+    /// <example>0.3</example>
+    public double? PAliveBelow { get; set; }
     /// <summary>inactivity only: the activity types that count as activity. Default: all. A customer with none of them is not caught.</summary>
     public List<ActivityType>? ActivityTypes { get; set; }
     /// <summary>inactivity only: a window on each customer's own rhythm. A customer with at least minPurchases purchases lapses after multiple × the median gap between their purchases (fractional days, over their latest 32 purchases recorded through WinBack); everyone else after `days`.</summary>
     public RulePersonalWindow? PersonalWindow { get; set; }
 
-    public Trigger ToTrigger() => new(Type!.Value, Days!.Value, ActivityTypes?.Distinct().ToList() ?? [], PersonalWindow?.ToPersonalWindow());
+    public Trigger ToTrigger() =>
+        new(Type!.Value, Days ?? 0, ActivityTypes?.Distinct().ToList() ?? [], PersonalWindow?.ToPersonalWindow()) { PAliveBelow = PAliveBelow };
 
     public static RuleTrigger From(Trigger t) => new()
     {
-        Type = t.Type, Days = t.Days, ActivityTypes = [.. t.ActivityTypes], PersonalWindow = RulePersonalWindow.From(t.PersonalWindow),
+        Type = t.Type, Days = t.Type == TriggerType.AtRisk ? null : t.Days,
+        ActivityTypes = t.Type == TriggerType.AtRisk ? null : [.. t.ActivityTypes], PAliveBelow = t.PAliveBelow,
+        PersonalWindow = RulePersonalWindow.From(t.PersonalWindow),
     };
 }
 

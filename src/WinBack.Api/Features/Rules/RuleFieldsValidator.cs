@@ -29,6 +29,9 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         RuleFor(x => x.Message!).SetValidator(new MessageValidator());
         RuleFor(x => x.AttributionDays).InclusiveBetween(1, 365);
         RuleFor(x => x).Custom(BudgetsMatchTheRewards);
+        RuleForEach(x => x.Experiment!.Variants).Must(v => v?.Trigger is null)
+            .When(x => x.Trigger?.Type == TriggerType.AtRisk && x.Experiment?.Variants is not null)
+            .WithMessage("An at_risk rule's variants cannot override the trigger: it has no days.");
     }
 
     // A budget counts credit, so every arm must issue account credit in the budget's currency.
@@ -55,8 +58,10 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         public TriggerValidator()
         {
             RuleFor(x => x.Type).NotNull();
-            RuleFor(x => x.Days).NotNull().InclusiveBetween(1, MaxDays);
-            RuleFor(x => x.ActivityTypes).Null().When(x => x.Type is TriggerType.Cancellation or TriggerType.NeverPurchased)
+            RuleFor(x => x.Days).NotNull().InclusiveBetween(1, MaxDays).When(x => x.Type != TriggerType.AtRisk);
+            RuleFor(x => x.Days).Null().When(x => x.Type == TriggerType.AtRisk)
+                .WithMessage("'days' is not used by the at_risk trigger: each customer's window is their crossing age under the purchase model.");
+            RuleFor(x => x.ActivityTypes).Null().When(x => x.Type is TriggerType.Cancellation or TriggerType.NeverPurchased or TriggerType.AtRisk)
                 .WithMessage("'activityTypes' is only for the inactivity trigger.");
             RuleFor(x => x.PersonalWindow).Null().When(x => x.Type is not null and not TriggerType.Inactivity)
                 .WithMessage("'personalWindow' is only for the inactivity trigger.");
@@ -64,6 +69,12 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
                 .When(x => x.PersonalWindow is not null);
             RuleFor(x => x.PersonalWindow!.MinPurchases).InclusiveBetween(PersonalWindow.MinMinPurchases, PersonalWindow.MaxMinPurchases)
                 .When(x => x.PersonalWindow is not null);
+            RuleFor(x => x.PAliveBelow).NotNull().When(x => x.Type == TriggerType.AtRisk)
+                .WithMessage("'pAliveBelow' is required for the at_risk trigger.");
+            RuleFor(x => x.PAliveBelow).ExclusiveBetween(0d, 1d).When(x => x.Type == TriggerType.AtRisk)
+                .WithMessage("'pAliveBelow' must be strictly between 0 and 1.");
+            RuleFor(x => x.PAliveBelow).Null().When(x => x.Type is not null && x.Type != TriggerType.AtRisk)
+                .WithMessage("'pAliveBelow' is only for the at_risk trigger.");
         }
     }
 

@@ -10,15 +10,15 @@ namespace WinBack.Api.Features.Rules;
 public static class RulePreviewQuery
 {
     public static async Task<RulePreviewResult> RunAsync(IQuerySession session, string tenantId, string ruleId, RuleDefinition rule,
-        DateTimeOffset asOf, CancellationToken ct)
+        DateTimeOffset asOf, TriggerContext context, CancellationToken ct)
     {
         var higher = (await session.Query<RuleSummary>()
                 .Where(r => r.State.Status == RuleStatus.Active && r.State.Definition.Priority > rule.Priority && r.Id != ruleId)
                 .ToListAsync(ct))
             .Select(r => (r.Id, r.State.Definition)).ToList();
         var spent = await RuleSpend.OfAsync(session, ruleId, rule.Limits, asOf, ct);
-        var preview = new RulePreview(tenantId, ruleId, rule, higher, asOf, spent?.Total, spent?.Today);
-        await foreach (var summary in LapseCandidates.SummariesAsync(session, rule, asOf, ct))
+        var preview = new RulePreview(tenantId, ruleId, rule, higher, asOf, spent?.Total, spent?.Today, context);
+        await foreach (var summary in LapseCandidates.SummariesAsync(session, rule, asOf, context, ct))
             preview.Add(summary.State);
         return preview.Result();
     }

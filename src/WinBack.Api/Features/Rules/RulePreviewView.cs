@@ -18,20 +18,24 @@ namespace WinBack.Api.Features.Rules;
 /// <param name="Rewarded">Rewards the rule would issue.</param>
 /// <param name="Cost">Account credit those rewards would issue, per currency.</param>
 /// <param name="Budget">How the rewards fit the budget; null for a rule without one.</param>
-/// <param name="Windows">Lapsed customers by where their window came from: their own rhythm (personalWindow) or the rule's days.</param>
+/// <param name="Windows">Lapsed customers by where their window came from: their own rhythm (personalWindow) or the rule's days; null for at_risk, whose crossing comes from the model.</param>
 /// <param name="Caught">The first 20 lapsed customers by crossing time: who, when, and after which window.</param>
 public sealed record RulePreviewView(
     string? RuleId, int? RuleVersion, DateTimeOffset AsOf, int Lapsed, int Eligible, PreviewExclusionsView Excluded, int Holdout,
     IReadOnlyList<VariantPreviewView> Variants, int Rewarded, IReadOnlyList<MoneyView> Cost, BudgetPreviewView? Budget,
-    PreviewWindowsView Windows, IReadOnlyList<CaughtCustomerView> Caught)
+    PreviewWindowsView? Windows, IReadOnlyList<CaughtCustomerView> Caught)
 {
+    /// <summary>What the rule waits for before it can catch anyone: risk_model (an at_risk rule, and the tenant has no fitted purchase model yet); null when nothing.</summary>
+    /// <example>risk_model</example>
+    public string? WaitingFor { get; init; }
+
     public static RulePreviewView Of(RulePreviewResult r, string? ruleId, int? version) => new(ruleId, version, r.AsOf, r.Lapsed,
         r.Eligible, PreviewExclusionsView.Of(r.Excluded), r.Holdout,
         r.Variants.Select(v => new VariantPreviewView(v.Name, v.Customers, v.Rewarded, Money(v.Cost))).ToList(),
         r.Rewarded, r.Cost.Select(m => Money(m)!).ToList(),
         r.Budget is { } b ? new BudgetPreviewView(Money(b.Total), Money(b.Daily), Money(b.Spent)!, Money(b.SpentToday)!, Money(b.Needed)!, b.RunsOut) : null,
-        new PreviewWindowsView(r.Windows?.Personal ?? 0, r.Windows?.Rule ?? r.Lapsed),
-        (r.Caught ?? []).Select(c => new CaughtCustomerView(c.CustomerId, c.CrossedAt, LapseWindowView.Of(c.Window)!)).ToList());
+        r.Windows is { } w ? new PreviewWindowsView(w.Personal, w.Rule) : null,
+        (r.Caught ?? []).Select(c => new CaughtCustomerView(c.CustomerId, c.CrossedAt, LapseWindowView.Of(c.Window))).ToList());
 
     private static MoneyView? Money(Money? m) => m is null ? null : new MoneyView(m.Amount, m.Currency);
 
@@ -50,8 +54,8 @@ public sealed record PreviewWindowsView(int Personal, int Rule);
 
 /// <param name="CustomerId">The customer.</param>
 /// <param name="CrossedAt">When they crossed their window (the lapse time a sweep would record).</param>
-/// <param name="Window">The window they crossed.</param>
-public sealed record CaughtCustomerView(string CustomerId, DateTimeOffset CrossedAt, LapseWindowView Window);
+/// <param name="Window">The window they crossed; null for at_risk, whose crossing comes from the model.</param>
+public sealed record CaughtCustomerView(string CustomerId, DateTimeOffset CrossedAt, LapseWindowView? Window);
 
 /// <param name="HigherPriorityRule">Eligible under an active rule with a higher priority, which takes them.</param>
 /// <param name="LifetimeValue">Lifetime value outside minLifetimeValue..maxLifetimeValue.</param>

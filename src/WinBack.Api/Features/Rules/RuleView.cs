@@ -1,5 +1,7 @@
 using System.Text.Json.Serialization;
 using FastEndpoints;
+using WinBack.Api.Features.Risk;
+using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
@@ -28,13 +30,16 @@ public sealed class RuleView : RuleFields
     public DateTimeOffset UpdatedAt { get; init; }
     /// <summary>When the rule was last activated; null while it never was.</summary>
     public DateTimeOffset? ActivatedAt { get; init; }
+    /// <summary>What the rule waits for before it can catch anyone: risk_model when it is an at_risk rule and the tenant has no fitted purchase model in force (POST /v1/risk-model/refit); null when nothing.</summary>
+    /// <example>risk_model</example>
+    public string? WaitingFor { get; init; }
 
-    public static RuleView Of(Rule rule)
+    public static RuleView Of(Rule rule, string? waitingFor = null)
     {
         var view = new RuleView
         {
             Id = rule.Id, Version = rule.Version, Status = rule.Status, CreatedAt = rule.CreatedAt, UpdatedAt = rule.UpdatedAt,
-            ActivatedAt = rule.ActivatedAt,
+            ActivatedAt = rule.ActivatedAt, WaitingFor = waitingFor,
         };
         view.CopyFrom(rule.Definition);
         return view;
@@ -77,10 +82,31 @@ public static class RuleExamples
         CreatedAt = DateTimeOffset.Parse("2026-11-24T09:30:00Z"), UpdatedAt = DateTimeOffset.Parse("2026-11-24T09:30:00Z"),
     });
 
-    public static T Fill<T>(T request) where T : RuleFields
+    /// <summary>An at_risk rule: customers whose P(alive) under the tenant's purchase model falls below 0.3, once per purchase cycle.</summary>
+    public static readonly RuleDefinition AtRiskDefinition = new(
+        "Slipping away", 20,
+        new Trigger(TriggerType.AtRisk, 0, []) { PAliveBelow = 0.3 },
+        new Eligibility(new Money(5000, "eur"), null, null, [], new Dictionary<string, string>()),
+        Credit(500),
+        new Limits(null, new Money(50_000, "eur"), null, 60),
+        new Experiment(10, [new Variant("A", 1, null, null, null)]),
+        new Message("Still with us, {{customer.id}}?", "Here is {{reward.amount}} for your next order, until {{reward.expiresAt}}"),
+        60);
+
+    public static T Fill<T>(T request) where T : RuleFields => Fill(request, Definition);
+
+    public static T Fill<T>(T request, RuleDefinition definition) where T : RuleFields
     {
-        request.CopyFrom(Definition);
+        request.CopyFrom(definition);
         return request;
+    }
+
+    /// <summary>The request examples of an endpoint that takes a definition: an inactivity rule and an at_risk rule.</summary>
+    public static void AddExamples<T>(EndpointSummary summary, Func<T> request) where T : RuleFields
+    {
+        summary.RequestExamples.Add(new RequestExample(Fill(request()), "inactivity", "90 days without a purchase, with an A/B test and a holdout"));
+        summary.RequestExamples.Add(new RequestExample(Fill(request(), AtRiskDefinition), "at_risk",
+            "When the purchase model's P(alive) falls below 0.3 (needs a fitted model: GET /v1/risk-model)"));
     }
 
     private static RewardSpec Credit(long amount) =>
@@ -89,10 +115,17 @@ public static class RuleExamples
 
 public static class RuleResponses
 {
-    /// <summary>Sends the rule with its version as the ETag, which a revision sends back in If-Match.</summary>
-    public static Task RuleAsync(this IResponseSender send, Rule rule, int status, CancellationToken ct)
+    /// <summary>Sends the rule with its version as the ETag, which a revision sends back in If-Match, and what it waits for.</summary>
+    public static async Task RuleAsync(this IResponseSender send, Rule rule, int status, CancellationToken ct)
     {
         send.HttpContext.Response.Headers.ETag = $"\"{rule.Version}\"";
-        return send.HttpContext.Response.SendAsync(RuleView.Of(rule), status, cancellation: ct);
+        var context = await ContextForAsync(send.HttpContext, [rule], ct);
+        await send.HttpContext.Response.SendAsync(RuleView.Of(rule, context.WaitingFor(rule.Definition.Trigger)), status, cancellation: ct);
     }
+
+    /// <summary>The tenant's trigger context for saying what rules wait for; read only when an at-risk rule is among them (only those can wait).</summary>
+    public static async Task<TriggerContext> ContextForAsync(HttpContext http, IEnumerable<Rule> rules, CancellationToken ct) =>
+        rules.Any(r => r.Definition.Trigger.Type == TriggerType.AtRisk)
+            ? await http.RequestServices.GetRequiredService<RiskCrossings>().ContextAsync(http.Caller().RequireTenant(), ct)
+            : TriggerContext.None;
 }

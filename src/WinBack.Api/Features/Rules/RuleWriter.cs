@@ -1,5 +1,6 @@
 using JasperFx;
 using Marten;
+using WinBack.Api.Features.Risk;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Domain.Common;
@@ -12,7 +13,7 @@ namespace WinBack.Api.Features.Rules;
 /// The one way rule streams are written: load, decide, append, in one transaction. Changes to a tenant's rules
 /// take turns on a transaction-scoped lock, so that two rules can never both become active past the overlap check.
 /// </summary>
-public sealed class RuleWriter(IDocumentStore store, IHttpContextAccessor http)
+public sealed class RuleWriter(IDocumentStore store, RiskCrossings crossings, IHttpContextAccessor http)
 {
     public const string OverlapCode = "rule_overlap";
 
@@ -22,7 +23,9 @@ public sealed class RuleWriter(IDocumentStore store, IHttpContextAccessor http)
         await using var session = store.LightweightSession(TenantId());
         session.Events.StartStream(created.RuleId, created);
         await session.SaveChangesAsync(ct);
-        return Rule.Evolve(null, created);
+        var rule = Rule.Evolve(null, created);
+        await StoreCrossingsAsync(null, rule, ct);
+        return rule;
     }
 
     /// <summary>Applies a decision to the current state of the rule; a decision with no events writes nothing.</summary>
@@ -39,7 +42,18 @@ public sealed class RuleWriter(IDocumentStore store, IHttpContextAccessor http)
             await EnsureNoOverlapAsync(session, next, ct);
         stream.AppendMany(events.Cast<object>().ToArray());
         await session.SaveChangesAsync(ct);
+        await StoreCrossingsAsync(current, next, ct);
         return next;
+    }
+
+    // An at-risk rule's threshold needs its crossings stored (a refit stores those of every threshold in use) once it is
+    // created, activated or given a new threshold, so that the preview and the engine see its customers before the next refit.
+    private async Task StoreCrossingsAsync(Rule? before, Rule rule, CancellationToken ct)
+    {
+        if (rule.Definition.Trigger is not { Type: TriggerType.AtRisk, PAliveBelow: { } threshold } || rule.Status == RuleStatus.Archived)
+            return;
+        if (before is null || before.Definition.Trigger.PAliveBelow != threshold || (before.Status != RuleStatus.Active && rule.Status == RuleStatus.Active))
+            await crossings.RecomputeAsync(TenantId(), threshold, ct);
     }
 
     private async Task EnsureNoOverlapAsync(IDocumentSession session, Rule rule, CancellationToken ct)

@@ -115,7 +115,12 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs, Valida
         body.Required = true;
         foreach (var key in body.Content.Keys.Where(k => k != "application/json").ToList())
             body.Content.Remove(key);
-        if (summary?.ExampleRequest is { } example && body.Content.TryGetValue("application/json", out var media) && media is OpenApiMediaType json)
+        if (!body.Content.TryGetValue("application/json", out var media) || media is not OpenApiMediaType json)
+            return;
+        // Several named examples (e.g. one per trigger type) become `examples`; one stays the plain `example`.
+        if (summary?.RequestExamples is { Count: > 1 } named)
+            json.Examples = named.ToDictionary(e => e.Label, e => (IOpenApiExample)new OpenApiExample { Summary = e.Summary, Value = BodyOf(e.Value) });
+        else if ((summary?.RequestExamples.FirstOrDefault()?.Value ?? summary?.ExampleRequest) is { } example)
             json.Example = BodyOf(example);
     }
 

@@ -62,7 +62,7 @@ public sealed class CustomerRiskApiTests(WinBackApp app) : IClassFixture<WinBack
         (await tenant.CustomerAsync(Id(oneTime))).GetProperty("risk").GetProperty("pAlive").GetDouble().ShouldBe(1.0);
     }
 
-    private static async Task<List<string>> ListAsync(TestTenant tenant, string filter)
+    internal static async Task<List<string>> ListAsync(TestTenant tenant, string filter)
     {
         List<string> ids = [];
         for (var more = true; more;)

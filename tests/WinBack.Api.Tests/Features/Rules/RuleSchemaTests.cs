@@ -42,15 +42,19 @@ public sealed class RuleSchemaTests(WinBackApp app) : IClassFixture<WinBackApp>
     }
 
     [Fact]
-    public async Task The_documented_request_example_creates_a_rule()
+    public async Task Each_documented_request_example_creates_a_rule()
     {
-        var example = (await DocumentAsync())["paths"]!["/v1/rules"]!["post"]!["requestBody"]!["content"]!["application/json"]!["example"]!;
+        var examples = (await DocumentAsync())["paths"]!["/v1/rules"]!["post"]!["requestBody"]!["content"]!["application/json"]!["examples"]!.AsObject();
         var tenant = await app.CreateTenantAsync();
 
-        var response = await tenant.Admin.PostAsync("/v1/rules", Json(example.DeepClone()));
-
-        response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
-        example["name"]!.GetValue<string>().ShouldBe("90-day win-back");
+        examples.Select(e => e.Key).ShouldBe(["inactivity", "at_risk"]);
+        foreach (var (label, example) in examples)
+        {
+            var response = await tenant.Admin.PostAsync("/v1/rules", Json(example!["value"]!.DeepClone()));
+            response.StatusCode.ShouldBe(HttpStatusCode.Created, $"{label}: {await response.Content.ReadAsStringAsync()}");
+        }
+        examples["inactivity"]!["value"]!["name"]!.GetValue<string>().ShouldBe("90-day win-back");
+        examples["at_risk"]!["value"]!["trigger"]!["type"]!.GetValue<string>().ShouldBe("at_risk");
     }
 
     private static string? Reference(JsonNode schema) =>

@@ -52,6 +52,14 @@ public sealed class RuleValidationTests(WinBackApp app) : IClassFixture<WinBackA
         { "message.subject", """{"message": {"subject": "Hi {{customer.name}}", "body": "x"}}""", "Unknown placeholder {{customer.name}}" },
         { "message.body", """{"message": {"subject": "Hi", "body": ""}}""", "must not be empty" },
         { "attributionDays", """{"attributionDays": 0}""", "between 1 and 365" },
+        { "trigger.pAliveBelow", """{"trigger": {"type": "at_risk", "pAliveBelow": 0}}""", "strictly between 0 and 1" },
+        { "trigger.pAliveBelow", """{"trigger": {"type": "at_risk", "pAliveBelow": 1}}""", "strictly between 0 and 1" },
+        { "trigger.pAliveBelow", """{"trigger": {"type": "at_risk", "pAliveBelow": 1.5}}""", "strictly between 0 and 1" },
+        { "trigger.pAliveBelow", """{"trigger": {"type": "at_risk"}}""", "required for the at_risk trigger" },
+        { "trigger.pAliveBelow", """{"trigger": {"type": "inactivity", "days": 90, "pAliveBelow": 0.3}}""", "only for the at_risk trigger" },
+        { "trigger.days", """{"trigger": {"type": "at_risk", "pAliveBelow": 0.3, "days": 90}}""", "not used by the at_risk trigger" },
+        { "trigger.activityTypes", """{"trigger": {"type": "at_risk", "pAliveBelow": 0.3, "activityTypes": ["purchase"]}}""", "only for the inactivity trigger" },
+        { "experiment.variants[0]", """{"trigger": {"type": "at_risk", "pAliveBelow": 0.3}, "experiment": {"variants": [{"name": "A", "weight": 1, "trigger": {"days": 30}}]}}""", "cannot override the trigger" },
     };
 
     [Theory]

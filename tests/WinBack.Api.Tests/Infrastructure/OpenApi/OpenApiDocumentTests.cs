@@ -64,7 +64,9 @@ public sealed partial class OpenApiDocumentTests(WinBackApp app) : IClassFixture
             foreach (var (status, response) in responses.Where(r => r.Key.StartsWith('2') && r.Value!["content"] is not null))
                 response!["content"]!["application/json"]!["example"].ShouldNotBeNull($"{name} {status} needs an example");
             if (operation["requestBody"] is { } body)
-                body["content"]!.AsObject().ShouldAllBe(media => media.Value!["example"] != null, $"{name} needs a request example");
+                body["content"]!.AsObject().ShouldAllBe(media => media.Value!["example"] != null
+                                                                 || media.Value!["examples"]!.AsObject().All(e => e.Value!["value"] != null),
+                    $"{name} needs a request example");
             if (verb == "post")
                 parameters.ShouldContain(p => p!["name"]!.GetValue<string>() == "Idempotency-Key", name);
         }

@@ -176,7 +176,8 @@ internal sealed record FuzzOperation(string Method, string Path, JsonNode Operat
     {
         if (Operation["requestBody"]?["content"]?.AsObject().FirstOrDefault() is not { Key: var contentType, Value: { } media })
             return null;
-        var example = media["example"];
+        // Named examples (one per trigger type, say): the first one is the baseline.
+        var example = media["example"] ?? media["examples"]?.AsObject().FirstOrDefault().Value?["value"];
         if (example is JsonValue raw && raw.TryGetValue<string>(out var text))
             return (contentType, text);
         // Examples show the whole request object; the body is its body fields.
