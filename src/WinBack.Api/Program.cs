@@ -28,9 +28,8 @@ builder.AddWinBack([
 var app = builder.Build();
 app.UseWinBack();
 // A command names itself first; anything else (no arguments, --urls, the test host's settings) runs the service.
-// `projections --rebuild` (Marten's older spelling) is JasperFx's `projections rebuild`.
 if (args.Length > 0 && !args[0].StartsWith('-'))
-    return await app.RunJasperFxCommands(args is ["projections", "--rebuild", .. var rest] ? ["projections", "rebuild", .. rest] : args);
+    return await app.RunJasperFxCommands(ProjectionCommands.Normalize(args));
 await app.RunAsync();
 return 0;
 
