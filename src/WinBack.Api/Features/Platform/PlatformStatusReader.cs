@@ -25,7 +25,7 @@ public sealed class PlatformStatusReader(IDocumentStore store, WorkerNodes worke
     public async Task<IReadOnlyList<ProjectionView>> ProjectionsAsync(CancellationToken ct)
     {
         var (events, progression) = (Sql.EventsTable(store), Sql.EventProgressionTable(store));
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenPlatformAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
             with hw as (select coalesce((select last_seq_id from {progression} where name = @hw), 0) as seq)
             select p.name, coalesce(p.last_seq_id, 0) as sequence, hw.seq as high_water_mark,
@@ -45,7 +45,7 @@ public sealed class PlatformStatusReader(IDocumentStore store, WorkerNodes worke
     /// <summary>Webhook deliveries and Stripe syncs pending (due or waiting for a retry).</summary>
     public async Task<(long Webhooks, long Stripe)> OutboxDepthAsync(CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenPlatformAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
             select (select count(*) from {WebhookTables.Deliveries} where status = 'pending') as webhooks,
               (select count(*) from {StripeTables.Sync} where status = 'pending') as stripe
@@ -59,7 +59,7 @@ public sealed class PlatformStatusReader(IDocumentStore store, WorkerNodes worke
     {
         var (pending, stripe) = await OutboxDepthAsync(ct);
         WebhookQueueView webhooks;
-        await using (var connection = await Sql.OpenAsync(store, ct))
+        await using (var connection = await Sql.OpenPlatformAsync(store, ct))
         {
             // Retries fall due by the wall clock (WebhookQueue); ages are PostgreSQL's, as the rows' created_at is.
             await using var command = Sql.Command(connection, $"""
