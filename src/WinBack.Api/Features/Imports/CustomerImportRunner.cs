@@ -71,7 +71,7 @@ public sealed class CustomerImportRunner(IDocumentStore store, ImportClaims clai
 
     private async Task HandBackAsync(ImportClaim claim)
     {
-        try { await claims.ReleaseAsync(claim.ImportId, _worker, CancellationToken.None); }
+        try { await claims.ReleaseAsync(claim, _worker, CancellationToken.None); }
         catch (Exception e) { logger.LogWarning(e, "Could not hand back import {ImportId}; it is taken again when its lease runs out", claim.ImportId); }
     }
 
@@ -82,7 +82,7 @@ public sealed class CustomerImportRunner(IDocumentStore store, ImportClaims clai
             job = await session.LoadAsync<ImportJob>(claim.ImportId, ct);
         if (job is null || job.Status is ImportStatus.Completed or ImportStatus.Failed or ImportStatus.Cancelled)
         {
-            await claims.ForgetAsync(claim.ImportId, ct);
+            await claims.ForgetAsync(claim, ct);
             return;
         }
         job.Runs++;
@@ -158,7 +158,7 @@ public sealed class CustomerImportRunner(IDocumentStore store, ImportClaims clai
             return await claims.CheckpointAsync(claim, _worker, job, final: false, ct);
         }
 
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, claim.TenantId, ct);
         await using var file = ImportFile.OpenRead(connection, claim.ImportId, startOffset);
         var cancelled = false;
         await foreach (var read in ImportLines.ReadFromAsync(file, atStart: startOffset == 0, ct))

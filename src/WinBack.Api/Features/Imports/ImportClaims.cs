@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Storage;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Postgres;
@@ -21,9 +22,18 @@ public sealed class ImportClaims(IDocumentStore store, TimeProvider clock, IOpti
 {
     private TimeSpan Lease => options.Value.Workers.ImportLease;
 
+    /// <summary>The oldest job no live worker holds, taken from each database in turn (the queue rows sit with their tenant's data).</summary>
     public async Task<ImportClaim?> ClaimAsync(string worker, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
+            if (await ClaimAsync(database, worker, ct) is { } claim)
+                return claim;
+        return null;
+    }
+
+    private async Task<ImportClaim?> ClaimAsync(IMartenDatabase database, string worker, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenDatabaseAsync(database, ct);
         await using var claim = Sql.Command(connection, $"""
             update {Runs} set claimed_by = @worker, lease_until = now() + @lease
             where import_id = (select import_id from {Runs} where lease_until is null or lease_until < now()
@@ -40,7 +50,7 @@ public sealed class ImportClaims(IDocumentStore store, TimeProvider clock, IOpti
     /// </summary>
     public async Task<bool> CheckpointAsync(ImportClaim claim, string worker, ImportJob job, bool final, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, claim.TenantId, ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var renew = Sql.Command(connection,
             $"update {Runs} set lease_until = now() + @lease where import_id = @id and claimed_by = @worker returning cancel_requested",
@@ -81,7 +91,7 @@ public sealed class ImportClaims(IDocumentStore store, TimeProvider clock, IOpti
     /// </summary>
     public async Task<(ImportJob Job, bool Requested)?> CancelAsync(string tenantId, string importId, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         // The row lock waits out a checkpoint in progress, so the job read next is the one saved last.
         await using var lockRow = Sql.Command(connection,
@@ -111,20 +121,20 @@ public sealed class ImportClaims(IDocumentStore store, TimeProvider clock, IOpti
     }
 
     /// <summary>Hands the job back on a clean stop, so that another worker resumes it at once rather than after the lease.</summary>
-    public async Task ReleaseAsync(string importId, string worker, CancellationToken ct)
+    public async Task ReleaseAsync(ImportClaim claim, string worker, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, claim.TenantId, ct);
         await using var release = Sql.Command(connection,
-            $"update {Runs} set claimed_by = null, lease_until = null where import_id = @id and claimed_by = @worker", ("id", importId), ("worker", worker));
+            $"update {Runs} set claimed_by = null, lease_until = null where import_id = @id and claimed_by = @worker", ("id", claim.ImportId), ("worker", worker));
         await release.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Removes a queue row whose job is gone or already ended (a crash between the end and the clean-up).</summary>
-    public async Task ForgetAsync(string importId, CancellationToken ct)
+    public async Task ForgetAsync(ImportClaim claim, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, claim.TenantId, ct);
         await using var delete = Sql.Command(connection,
-            $"delete from {Runs} where import_id = @id; delete from {Chunks} where import_id = @id", ("id", importId));
+            $"delete from {Runs} where import_id = @id; delete from {Chunks} where import_id = @id", ("id", claim.ImportId));
         await delete.ExecuteNonQueryAsync(ct);
     }
 }

@@ -50,7 +50,7 @@ public sealed class ImportCustomersEndpoint(IDocumentStore store, ImportClaims c
 
         // The file, the job and its queue row commit together: a worker never sees a job whose file is not all there.
         var id = ids.New("imp");
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var upload = await ImportFile.StoreAsync(transaction, id, HttpContext.Request.Body, ct);
         var job = new ImportJob

@@ -154,8 +154,7 @@ public static class ReactivationQuery
     public static async Task ReadAsync(IDocumentStore store, string sql, ReportFilter filter, string tenantId, DateTimeOffset asOf,
         Action<DbDataReader> row, CancellationToken ct)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await ReadAsync(connection, sql, filter, tenantId, asOf, row, ct);
     }
 

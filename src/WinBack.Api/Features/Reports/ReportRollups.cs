@@ -85,7 +85,7 @@ public static class ReportRollups
     /// <summary>Recomputes the tenant's dirty groups; returns how many there were.</summary>
     public static async Task<int> RefreshAsync(IDocumentStore store, BackgroundHealth health, string tenantId, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         return await RefreshAsync(connection, health, tenantId, ct);
     }
 
@@ -186,12 +186,15 @@ public static class ReportRollups
     /// <summary>The tenants that have dirty groups; the worker refreshes each as a unit of its own.</summary>
     public static async Task<IReadOnlyList<string>> DirtyTenantsAsync(IDocumentStore store, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
-        await using var command = Sql.Command(connection, $"select distinct tenant_id from {Dirty}");
         var tenants = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            tenants.Add(reader.Get<string>("tenant_id"));
+        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
+        {
+            await using var connection = await Sql.OpenDatabaseAsync(database, ct);
+            await using var command = Sql.Command(connection, $"select distinct tenant_id from {Dirty}");
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                tenants.Add(reader.Get<string>("tenant_id"));
+        }
         return tenants;
     }
 

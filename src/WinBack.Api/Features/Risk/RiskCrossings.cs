@@ -75,7 +75,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
         CancellationToken ct)
     {
         var summaries = Sql.TableOf<CustomerSummary>(store);
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var delete = Sql.Command(connection,
                          $"delete from {TableName} where tenant_id = @tenant and (@all or threshold = any(@thresholds)); " +
@@ -178,7 +178,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
         public async Task<IReadOnlyList<string>> DueAsync(DateTimeOffset by, CancellationToken ct)
         {
             var due = new List<string>();
-            await using var connection = await Sql.OpenAsync(store, ct);
+            await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
             await using var command = Sql.Command(connection,
                 $"select customer_id from {TableName} where tenant_id = @tenant and threshold = @threshold and crossing_at <= @by",
                 ("tenant", tenantId), ("threshold", threshold), ("by", by));
@@ -190,7 +190,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
 
         public async Task<DateTimeOffset?> CheckedThroughAsync(CancellationToken ct)
         {
-            await using var connection = await Sql.OpenAsync(store, ct);
+            await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
             await using var command = Sql.Command(connection,
                 $"select checked_through from {MarkTable} where tenant_id = @tenant and threshold = @threshold",
                 ("tenant", tenantId), ("threshold", threshold));
@@ -209,7 +209,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
         private async Task<int> UpsertAsync(IReadOnlyList<(string Id, DateTimeOffset? At)> crossings, CancellationToken ct)
         {
             var kept = crossings.Where(c => c.At is not null).ToList();
-            await using var connection = await Sql.OpenAsync(store, ct);
+            await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
             await using var command = Sql.Command(connection, $"""
                 delete from {TableName} where tenant_id = @tenant and threshold = @threshold and customer_id = any(@gone);
                 insert into {TableName} (tenant_id, threshold, customer_id, crossing_at)
@@ -223,7 +223,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
 
         public async Task MarkAsync(DateTimeOffset latest, CancellationToken ct)
         {
-            await using var connection = await Sql.OpenAsync(store, ct);
+            await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
             await using var command = Sql.Command(connection,
                 $"update {MarkTable} set checked_through = greatest(checked_through, @latest) where tenant_id = @tenant and threshold = @threshold",
                 ("tenant", tenantId), ("threshold", threshold), ("latest", latest));

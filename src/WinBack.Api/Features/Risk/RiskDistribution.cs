@@ -25,7 +25,7 @@ public sealed record RiskDistribution(long Customers, IReadOnlyList<long> Decile
         var deciles = new long[10];
         var value = new Dictionary<string, decimal>(StringComparer.Ordinal);
         long atRisk = 0;
-        await using (var connection = await Sql.OpenAsync(store, ct))
+        await using (var connection = await Sql.OpenForTenantAsync(store, tenantId, ct))
         {
             await using var command = Sql.Command(connection, $"""
                 with scored as (

@@ -59,7 +59,7 @@ public sealed class ListStripeEventsEndpoint(IDocumentStore store) : Endpoint<Li
     public override async Task HandleAsync(ListStripeEventsRequest request, CancellationToken ct)
     {
         var limit = request.Limit ?? Paging.DefaultLimit;
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, HttpContext.Caller().RequireTenant(), ct);
         await using var command = Sql.Command(connection, $"""
             select event_id, type, stripe_customer_id, status, reason, received_at from {Inbound} i
             where tenant_id = @tenant and (@status::text is null or status = @status)

@@ -43,7 +43,7 @@ public sealed class ListStripeFailuresEndpoint(IDocumentStore store) : Endpoint<
     public override async Task HandleAsync(ListStripeFailuresRequest request, CancellationToken ct)
     {
         var limit = request.Limit ?? Paging.DefaultLimit;
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, HttpContext.Caller().RequireTenant(), ct);
         await using var command = Sql.Command(connection, $"""
             select n, reward_id, customer_id, stripe_customer_id, action, status, attempts, last_error, next_attempt_at from {Sync}
             where tenant_id = @tenant and (status = 'failed' or status = 'pending' and attempts > 0) and (@after::bigint is null or n < @after)

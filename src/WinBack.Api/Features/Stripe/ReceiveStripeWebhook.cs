@@ -78,7 +78,7 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
         // A tenant signs its own events: their text (ids looked up in queries, too) must be storable like any other input.
         JsonSerializer.Deserialize<JsonElement>(payload, WinBackJson.Options);
 
-        await using var db = await Sql.OpenAsync(store, ct);
+        await using var db = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using (var seen = Sql.Command(db, $"select status, reason from {Inbound} where tenant_id = @tenant and event_id = @id",
                          ("tenant", tenantId), ("id", stripeEvent.Id)))
         await using (var known = await seen.ExecuteReaderAsync(ct))

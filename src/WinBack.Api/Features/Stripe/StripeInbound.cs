@@ -110,7 +110,7 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
 
     private async Task<long> RefundedBeforeAsync(string tenantId, string chargeId, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var command = Sql.Command(connection, $"""
             select coalesce(max((payload::jsonb -> 'data' -> 'object' ->> 'amount_refunded')::bigint), 0) from {Inbound}
             where tenant_id = @tenant and type = 'charge.refunded' and status = '{Applied}' and payload::jsonb -> 'data' -> 'object' ->> 'id' = @charge
@@ -148,17 +148,20 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
     public async Task RetryUnmatchedAsync(CancellationToken ct)
     {
         var rows = new List<(string Tenant, string Id, string Payload)>();
-        await using (var connection = await Sql.OpenAsync(store, ct))
-        await using (var command = Sql.Command(connection, $"""
-                         select i.tenant_id, i.event_id, i.payload from {Inbound} i
-                         where i.status = '{Unmatched}' and (i.tried_at is null or i.reason is not null or i.tried_at < clock_timestamp() - interval '5 seconds')
-                           or i.status = '{Parked}' and exists (select 1 from {BackgroundHealth.TableName} u
-                             where u.loop = @loop and u.tenant_id = i.tenant_id and u.unit_id = i.event_id and u.retry_at <= @now)
-                         order by i.tried_at nulls first, i.received_at limit 100
-                         """, ("loop", Loop), ("now", wall.GetUtcNow())))
-        await using (var reader = await command.ExecuteReaderAsync(ct))
+        foreach (var database in await Sql.EachDatabaseAsync(store, ct)) // each database's inbound events, read on their own
+        {
+            await using var connection = await Sql.OpenDatabaseAsync(database, ct);
+            await using var command = Sql.Command(connection, $"""
+                select i.tenant_id, i.event_id, i.payload from {Inbound} i
+                where i.status = '{Unmatched}' and (i.tried_at is null or i.reason is not null or i.tried_at < clock_timestamp() - interval '5 seconds')
+                  or i.status = '{Parked}' and exists (select 1 from {BackgroundHealth.TableName} u
+                    where u.loop = @loop and u.tenant_id = i.tenant_id and u.unit_id = i.event_id and u.retry_at <= @now)
+                order by i.tried_at nulls first, i.received_at limit 100
+                """, ("loop", Loop), ("now", wall.GetUtcNow()));
+            await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 rows.Add((reader.Get<string>("tenant_id"), reader.Get<string>("event_id"), reader.Get<string>("payload")));
+        }
         var failing = await health.FailingAsync(Loop, ct);
         foreach (var (tenant, id, payload) in rows)
         {
@@ -190,7 +193,7 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
 
     private async Task RecordAsync(string tenantId, string eventId, InboundOutcome outcome, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var update = Sql.Command(connection, $"""
             update {Inbound} set status = @status, reason = @reason, tried_at = clock_timestamp() where tenant_id = @tenant and event_id = @id
             """, ("status", outcome.Status), ("reason", outcome.Reason), ("tenant", tenantId), ("id", eventId));

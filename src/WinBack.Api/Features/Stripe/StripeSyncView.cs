@@ -27,7 +27,7 @@ public sealed record StripeSyncView(string Status, int Attempts, string? LastErr
         if (rewards.Count == 0)
             return new Dictionary<string, StripeSyncView>();
         var rows = new List<Row>();
-        await using (var connection = await Sql.OpenAsync(store, ct))
+        await using (var connection = await Sql.OpenForTenantAsync(store, tenantId, ct))
         await using (var command = Sql.Command(connection,
                          $"select reward_id, status, attempts, last_error from {Sync} where tenant_id = @tenant and reward_id = any(@rewards) order by n",
                          ("tenant", tenantId), ("rewards", rewards.Select(r => r.Id).ToArray())))

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Marten;
+using Marten.Storage;
 using Stripe;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Features.Customers;
@@ -96,7 +97,19 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
     // A reversal waits until its credit is settled: sent, or failed for good.
     private async Task<IReadOnlyList<Due>> DueAsync(CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        // Each database's queue is read on its own, up to what is left of the batch.
+        var due = new List<Due>();
+        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
+            if (due.Count < DueBatch)
+                await DueAsync(database, DueBatch - due.Count, due, ct);
+        return due;
+    }
+
+    private const int DueBatch = 50;
+
+    private async Task DueAsync(IMartenDatabase database, int limit, List<Due> due, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenDatabaseAsync(database, ct);
         await using var command = Sql.Command(connection, $"""
             select s.n, s.tenant_id, s.reward_id, s.customer_id, s.stripe_customer_id, s.action, s.idempotency_key, s.request::text as request, s.attempts,
               (select c.status from {Sync} c where c.tenant_id = s.tenant_id and c.reward_id = s.reward_id and c.action = 'credit') as credit_status
@@ -104,15 +117,13 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
             where s.status = 'pending' and s.next_attempt_at <= @now
               and not (s.action = 'reversal' and exists (select 1 from {Sync} c
                 where c.tenant_id = s.tenant_id and c.reward_id = s.reward_id and c.action = 'credit' and c.status = 'pending'))
-            order by s.next_attempt_at, s.n limit 50
-            """, ("now", wall.GetUtcNow()));
+            order by s.next_attempt_at, s.n limit @limit
+            """, ("now", wall.GetUtcNow()), ("limit", limit));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var due = new List<Due>();
         while (await reader.ReadAsync(ct))
             due.Add(new Due(reader.Get<long>("n"), reader.Get<string>("tenant_id"), reader.Get<string>("reward_id"), reader.Get<string>("customer_id"),
                 reader.Get<string>("stripe_customer_id"), reader.Get<string>("action"), reader.Get<string>("idempotency_key"), reader.Get<string>("request"),
                 reader.Get<int>("attempts"), reader.StringOrNull("credit_status")));
-        return due;
     }
 
     /// <summary>The tenant's Stripe client, or null when it is not connected.</summary>
@@ -201,7 +212,7 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
 
     private async Task RecordFailureAsync(Due due, DateTimeOffset next, string error, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, due.TenantId, ct);
         await using var command = Sql.Command(connection,
             $"update {Sync} set attempts = attempts + 1, last_error = @error, next_attempt_at = @next where n = @n",
             ("n", due.N), ("error", error), ("next", next));
@@ -227,7 +238,7 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
 
     private async Task CloseAsync(Due due, string status, string? objectId, string? error, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, due.TenantId, ct);
         await using var command = Sql.Command(connection, $"""
             update {Sync} set status = @status, attempts = attempts + 1, stripe_object_id = @object, last_error = @error where n = @n
             """, ("n", due.N), ("status", status), ("object", objectId), ("error", error));

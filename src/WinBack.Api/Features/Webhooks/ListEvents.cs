@@ -54,7 +54,7 @@ public sealed class ListEventsEndpoint(IDocumentStore store) : Endpoint<ListEven
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         var limit = request.Limit ?? Paging.DefaultLimit;
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var command = Sql.Command(connection, $"""
             select payload from {Events}
             where tenant_id = @tenant and seq is not null and (@type::text is null or type = @type)

@@ -21,7 +21,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     public async Task<IReadOnlyList<WebhookDeliveryView>> ListAsync(string tenantId, string endpointId, string? status, string? startingAfter,
         int take, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         return await ReadAsync(connection, $"""
             select {ViewColumns} from {Deliveries} d join {Events} ev on ev.id = d.event_id
             where d.tenant_id = @tenant and d.endpoint_id = @endpoint and (@status::text is null or d.status = @status)
@@ -37,7 +37,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     /// </summary>
     public async Task<WebhookDeliveryView?> RetryAsync(string tenantId, string deliveryId, DateTimeOffset now, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using (var retry = Sql.Command(connection,
                          $"update {Deliveries} set status = 'pending', next_attempt_at = @now where tenant_id = @tenant and id = @id",
                          ("tenant", tenantId), ("id", deliveryId), ("now", now)))
@@ -51,7 +51,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     /// <summary>Queues the tenant's events since <paramref name="since"/> (their time) that the endpoint wants, again; returns how many.</summary>
     public async Task<int> ReplayAsync(string tenantId, WebhookEndpoint endpoint, DateTimeOffset since, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         // Locked first, as the outbox does: an endpoint being deleted is waited for, and then gets nothing; an attempt being
         // recorded is committed before the chains are read. Deliveries behind one that will be retried wait for that retry.
@@ -75,7 +75,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     /// <summary>Queues a ping event for one endpoint; null when the tenant has no such endpoint.</summary>
     public async Task<WebhookDeliveryView?> PingAsync(string tenantId, string endpointId, string eventId, DateTimeOffset at, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using (var ping = Sql.Command(connection, $"""
             with w as (select id from {Endpoints} where tenant_id = @tenant and id = @endpoint for key share), -- not deleted meanwhile
                  ev as (insert into {Events} (id, tenant_id, seq, type, customer_id, chain, created_at, payload)

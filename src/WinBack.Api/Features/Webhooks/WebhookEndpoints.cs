@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Storage;
 using Npgsql;
 using WinBack.Api.Infrastructure.Postgres;
 using static WinBack.Api.Features.Webhooks.WebhookTables;
@@ -9,19 +10,19 @@ namespace WinBack.Api.Features.Webhooks;
 public sealed class WebhookEndpoints(IDocumentStore store)
 {
     public async Task InsertAsync(string tenantId, WebhookEndpoint e, CancellationToken ct) =>
-        await ExecuteAsync($"""
+        await ExecuteAsync(tenantId, $"""
             insert into {Endpoints} (tenant_id, id, url, description, events, enabled, secret, created_at, updated_at)
             values (@tenant, @id, @url, @description, @events, true, @secret, @now, @now)
             """, ct, ("tenant", tenantId), ("id", e.Id), ("url", e.Url), ("description", e.Description),
             ("events", e.Events.ToArray()), ("secret", e.EncryptedSecret), ("now", e.CreatedAt));
 
     public async Task<WebhookEndpoint?> FindAsync(string tenantId, string id, CancellationToken ct) =>
-        (await QueryAsync($"select {WebhookEndpoint.Columns} from {Endpoints} where tenant_id = @tenant and id = @id", ct,
+        (await QueryAsync(tenantId, $"select {WebhookEndpoint.Columns} from {Endpoints} where tenant_id = @tenant and id = @id", ct,
             ("tenant", tenantId), ("id", id))).SingleOrDefault();
 
     /// <summary>Newest first (ids are time-ordered), after the cursor.</summary>
     public async Task<IReadOnlyList<WebhookEndpoint>> ListAsync(string tenantId, string? startingAfter, int take, CancellationToken ct) =>
-        await QueryAsync($"""
+        await QueryAsync(tenantId, $"""
             select {WebhookEndpoint.Columns} from {Endpoints}
             where tenant_id = @tenant and (@after::text is null or id < @after) order by id desc limit @take
             """, ct, ("tenant", tenantId), ("after", startingAfter), ("take", take));
@@ -29,7 +30,7 @@ public sealed class WebhookEndpoints(IDocumentStore store)
     /// <summary>Changes what was given; enabling again clears the failure record and the reason it was disabled.</summary>
     public async Task<WebhookEndpoint?> UpdateAsync(string tenantId, string id, string? url, IReadOnlyList<string>? events, string? description,
         bool? enabled, DateTimeOffset now, CancellationToken ct) =>
-        (await QueryAsync($"""
+        (await QueryAsync(tenantId, $"""
             update {Endpoints} set url = coalesce(@url, url), events = coalesce(@events, events),
               description = coalesce(@description, description), updated_at = @now,
               enabled = coalesce(@enabled, enabled),
@@ -45,7 +46,7 @@ public sealed class WebhookEndpoints(IDocumentStore store)
     /// <summary>A new current secret (encrypted); the old one keeps signing until <paramref name="previousExpiresAt"/>.</summary>
     public async Task<WebhookEndpoint?> RotateAsync(string tenantId, string id, string encryptedSecret, DateTimeOffset previousExpiresAt,
         DateTimeOffset now, CancellationToken ct) =>
-        (await QueryAsync($"""
+        (await QueryAsync(tenantId, $"""
             update {Endpoints} set previous_secret = secret, previous_expires_at = @expires, secret = @secret, updated_at = @now
             where tenant_id = @tenant and id = @id
             returning {WebhookEndpoint.Columns}
@@ -55,7 +56,15 @@ public sealed class WebhookEndpoints(IDocumentStore store)
     /// <summary>Passes every stored secret that is still plain text (<c>whsec_…</c>) through <paramref name="seal"/>, unless it changed meanwhile.</summary>
     public async Task<int> SealPlaintextSecretsAsync(Func<string, string> seal, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        var sealedCount = 0;
+        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
+            sealedCount += await SealPlaintextSecretsAsync(database, seal, ct);
+        return sealedCount;
+    }
+
+    private static async Task<int> SealPlaintextSecretsAsync(IMartenDatabase database, Func<string, string> seal, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenDatabaseAsync(database, ct);
         var plain = new List<(string Tenant, string Id, string Secret, string? Previous)>();
         await using (var select = Sql.Command(connection,
             $@"select tenant_id, id, secret, previous_secret from {Endpoints} where secret like 'whsec\_%' or previous_secret like 'whsec\_%'"))
@@ -81,7 +90,7 @@ public sealed class WebhookEndpoints(IDocumentStore store)
     /// </summary>
     public Task<bool> DeleteAsync(string tenantId, string id, CancellationToken ct) => Sql.RetryOnConflictAsync(async () =>
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using (var endpoint = Sql.Command(connection, $"delete from {Endpoints} where tenant_id = @tenant and id = @id",
                          ("tenant", tenantId), ("id", id)))
@@ -97,22 +106,22 @@ public sealed class WebhookEndpoints(IDocumentStore store)
     }, ct);
 
     // Writes run again on a deadlock or serialization failure (Sql.RetryOnConflictAsync), never reaching the caller as a 500.
-    private Task<int> ExecuteAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
-        Sql.RetryOnConflictAsync(() => ExecuteOnceAsync(sql, ct, parameters), ct);
+    private Task<int> ExecuteAsync(string tenantId, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
+        Sql.RetryOnConflictAsync(() => ExecuteOnceAsync(tenantId, sql, ct, parameters), ct);
 
-    private Task<List<WebhookEndpoint>> QueryAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
-        Sql.RetryOnConflictAsync(() => QueryOnceAsync(sql, ct, parameters), ct);
+    private Task<List<WebhookEndpoint>> QueryAsync(string tenantId, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters) =>
+        Sql.RetryOnConflictAsync(() => QueryOnceAsync(tenantId, sql, ct, parameters), ct);
 
-    private async Task<int> ExecuteOnceAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    private async Task<int> ExecuteOnceAsync(string tenantId, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var command = Sql.Command(connection, sql, parameters);
         return await command.ExecuteNonQueryAsync(ct);
     }
 
-    private async Task<List<WebhookEndpoint>> QueryOnceAsync(string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
+    private async Task<List<WebhookEndpoint>> QueryOnceAsync(string tenantId, string sql, CancellationToken ct, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var command = Sql.Command(connection, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<WebhookEndpoint>();

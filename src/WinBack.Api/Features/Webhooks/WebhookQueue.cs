@@ -1,5 +1,6 @@
 using WinBack.Domain.Common;
 using Marten;
+using Marten.Storage;
 using Npgsql;
 using WinBack.Domain.Webhooks;
 using WinBack.Api.Infrastructure.Postgres;
@@ -26,7 +27,18 @@ public sealed class WebhookQueue(IDocumentStore store)
     /// </summary>
     public async Task<IReadOnlyList<DueDelivery>> DueAsync(DateTimeOffset wallNow, FairShare share, int limit, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        // Each database's deliveries are dealt on their own, up to what is left of the limit.
+        var due = new List<DueDelivery>();
+        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
+            if (due.Count < limit)
+                await DueAsync(database, wallNow, share, limit - due.Count, due, ct);
+        return due;
+    }
+
+    private static async Task DueAsync(IMartenDatabase database, DateTimeOffset wallNow, FairShare share, int limit, List<DueDelivery> due,
+        CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenDatabaseAsync(database, ct);
         await using var command = Sql.Command(connection, $"""
             with recursive pending(tenant_id) as (
               (select tenant_id from {Deliveries} where status = 'pending' order by tenant_id limit 1)
@@ -67,13 +79,11 @@ public sealed class WebhookQueue(IDocumentStore store)
             ("busy_count", share.BusyTenants.Values.ToArray()), ("in_flight", share.InFlight.ToArray()), ("full", share.FullEndpoints.ToArray()),
             ("after", share.After ?? ""), ("limit", limit));
         await using var reader = await command.ExecuteReaderAsync(ct);
-        var due = new List<DueDelivery>();
         while (await reader.ReadAsync(ct))
             due.Add(new DueDelivery(reader.Get<string>("id"), reader.Get<string>("tenant_id"), reader.Get<string>("endpoint_id"),
                 reader.Get<string>("event_id"), reader.Get<string>("chain"), reader.Get<long>("event_seq"), reader.Get<int>("attempts"),
                 reader.Get<string>("payload"), reader.Get<string>("url"), reader.Get<string>("secret"), reader.StringOrNull("previous_secret"),
                 reader.ValueOrNull<DateTimeOffset>("previous_expires_at"), reader.Get<DateTimeOffset>("created_at")));
-        return due;
     }
 
     /// <summary>
@@ -83,7 +93,22 @@ public sealed class WebhookQueue(IDocumentStore store)
     /// </summary>
     public async Task RecordAsync(IReadOnlyList<AttemptRecord> attempts, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        // Attempts are recorded in their tenants' databases: one transaction per database.
+        var byDatabase = new Dictionary<IMartenDatabase, List<AttemptRecord>>();
+        foreach (var attempt in attempts)
+        {
+            var database = await Sql.TenantDatabaseAsync(store, attempt.Delivery.TenantId);
+            if (!byDatabase.TryGetValue(database, out var group))
+                byDatabase[database] = group = [];
+            group.Add(attempt);
+        }
+        foreach (var (database, group) in byDatabase)
+            await RecordAsync(database, group, ct);
+    }
+
+    private static async Task RecordAsync(IMartenDatabase database, IReadOnlyList<AttemptRecord> attempts, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenDatabaseAsync(database, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var endpoints = attempts.Select(a => (a.Delivery.TenantId, a.Delivery.EndpointId)).Distinct().ToList();
         await using (var lockEndpoints = Sql.Command(connection, $"""

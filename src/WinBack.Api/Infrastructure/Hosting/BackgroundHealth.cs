@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Storage;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Weasel.Postgresql.Tables;
@@ -66,20 +67,43 @@ public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IO
     /// <summary>The loop's failing units (of one tenant, or of all).</summary>
     public async Task<FailingUnits> FailingAsync(string loop, CancellationToken ct, string? tenantId = null)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        var units = new Dictionary<(string, string), UnitFailure>();
+        if (tenantId is not null)
+        {
+            await using var connection = await OpenAsync(tenantId, ct);
+            await ReadFailingAsync(connection, loop, tenantId, units, ct);
+        }
+        else
+            foreach (var database in await FailureDatabasesAsync(ct))
+            {
+                await using var connection = await Sql.OpenDatabaseAsync(database, ct);
+                await ReadFailingAsync(connection, loop, null, units, ct);
+            }
+        return new FailingUnits(units);
+    }
+
+    private static async Task ReadFailingAsync(NpgsqlConnection connection, string loop, string? tenantId,
+        Dictionary<(string, string), UnitFailure> units, CancellationToken ct)
+    {
         await using var command = Sql.Command(connection, $"""
             select loop, tenant_id, unit_id, failures, reason, last_failed_at, parked_at, retry_at from {TableName}
             where loop = @loop and (@tenant::text is null or tenant_id = @tenant)
             """, ("loop", loop), ("tenant", tenantId));
-        var units = new Dictionary<(string, string), UnitFailure>();
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
         {
             var unit = Read(reader);
             units[(unit.TenantId, unit.UnitId)] = unit;
         }
-        return new FailingUnits(units);
     }
+
+    // A unit's failure is kept with its tenant's data; a platform unit's (no tenant) in the platform's database.
+    private Task<NpgsqlConnection> OpenAsync(string tenantId, CancellationToken ct) =>
+        tenantId == Platform ? Sql.OpenPlatformAsync(store, ct) : Sql.OpenForTenantAsync(store, tenantId, ct);
+
+    // Every database failures are kept in: each tenants' database and the platform's (with one database, the same one).
+    private async Task<IEnumerable<IMartenDatabase>> FailureDatabasesAsync(CancellationToken ct) =>
+        (await Sql.EachDatabaseAsync(store, ct)).Append(Sql.PlatformDatabase(store)).Distinct();
 
     /// <summary>Runs one unit unless it is parked and not yet due; records its failure, or clears an earlier one.</summary>
     /// <returns>True when the unit ran and succeeded.</returns>
@@ -116,7 +140,7 @@ public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IO
     {
         if (unitIds.Count == 0)
             return;
-        var own = connection is null ? await Sql.OpenAsync(store, ct) : null;
+        var own = connection is null ? await OpenAsync(tenantId, ct) : null;
         try
         {
             await using var command = Sql.Command(connection ?? own!,
@@ -135,12 +159,15 @@ public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IO
     /// <summary>Parked units per loop, for operators.</summary>
     public async Task<IReadOnlyDictionary<string, long>> ParkedCountsAsync(CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
-        await using var command = Sql.Command(connection, $"select loop, count(*) as parked from {TableName} where parked_at is not null group by loop");
         var counts = new Dictionary<string, long>();
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            counts[reader.Get<string>("loop")] = reader.Get<long>("parked");
+        foreach (var database in await FailureDatabasesAsync(ct))
+        {
+            await using var connection = await Sql.OpenDatabaseAsync(database, ct);
+            await using var command = Sql.Command(connection, $"select loop, count(*) as parked from {TableName} where parked_at is not null group by loop");
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+                counts[reader.Get<string>("loop")] = counts.GetValueOrDefault(reader.Get<string>("loop")) + reader.Get<long>("parked");
+        }
         return counts;
     }
 
@@ -161,7 +188,7 @@ public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IO
         UnitFailure unit;
         try
         {
-            var own = connection is null ? await Sql.OpenAsync(store, ct) : null;
+            var own = connection is null ? await OpenAsync(tenantId, ct) : null;
             try
             {
                 // Parked on the Nth failure in a row; every later failure of a parked unit puts its next try one interval away.

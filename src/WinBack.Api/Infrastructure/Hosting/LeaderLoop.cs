@@ -108,7 +108,7 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
     }
 }
 
-/// <summary>Where the loops' leases come from: the store's database, and how often they are tried and checked.</summary>
+/// <summary>Where the loops' leases come from: the platform's database (one lease per loop, whatever the tenants' databases), and how often they are tried and checked.</summary>
 public sealed class LoopLeases(IDocumentStore store, IOptions<WinBackOptions> options, IHostApplicationLifetime lifetime)
 {
     public TimeSpan Poll => options.Value.Workers.TakeoverPoll;
@@ -116,5 +116,5 @@ public sealed class LoopLeases(IDocumentStore store, IOptions<WinBackOptions> op
     /// <summary>Fires when the process begins to stop, before the host stops its services one by one.</summary>
     public CancellationToken ApplicationStopping => lifetime.ApplicationStopping;
 
-    public Task<SessionLock?> TryAcquireAsync(string name, CancellationToken ct) => SessionLock.TryAcquireAsync(store, LockKeys.Loop(name), ct);
+    public Task<SessionLock?> TryAcquireAsync(string name, CancellationToken ct) => SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), LockKeys.Loop(name), ct);
 }

@@ -36,7 +36,7 @@ public sealed class WorkerNodes(IDocumentStore store, IOptions<WinBackOptions> o
 
     public async Task BeatAsync(string id, bool leader, IReadOnlyList<string> loops, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenPlatformAsync(store, ct);
         // Dead workers' rows are deleted here too, long after they stopped being listed, so that the table stays small.
         await using var command = Sql.Command(connection, $"""
             insert into {TableName} (id, pid, host, started_at, last_seen_at, leader, loops) values (@id, @pid, @host, now(), now(), @leader, @loops)
@@ -48,7 +48,7 @@ public sealed class WorkerNodes(IDocumentStore store, IOptions<WinBackOptions> o
 
     public async Task RemoveAsync(string id, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenPlatformAsync(store, ct);
         await using var command = Sql.Command(connection, $"delete from {TableName} where id = @id", ("id", id));
         await command.ExecuteNonQueryAsync(ct);
     }
@@ -56,7 +56,7 @@ public sealed class WorkerNodes(IDocumentStore store, IOptions<WinBackOptions> o
     /// <summary>The workers heard from within the takeover time, oldest first.</summary>
     public async Task<IReadOnlyList<WorkerNode>> LiveAsync(CancellationToken ct)
     {
-        await using var connection = await Sql.OpenAsync(store, ct);
+        await using var connection = await Sql.OpenPlatformAsync(store, ct);
         await using var command = Sql.Command(connection, $"""
             select id, pid, host, started_at, last_seen_at, leader, loops from {TableName}
             where last_seen_at >= now() - @lost order by started_at, id

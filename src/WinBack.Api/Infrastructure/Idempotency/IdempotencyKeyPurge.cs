@@ -41,16 +41,21 @@ public sealed class IdempotencyKeyPurge(IDocumentStore store, BackgroundHealth h
     {
         var cutoff = clock.GetUtcNow() - options.Value.IdempotencyRetention;
         var table = Sql.TableOf<IdempotencyRecord>(store);
-        await using var connection = await Sql.OpenAsync(store, ct);
         long purged = 0;
-        while (true)
+        // Keys are kept with their owner's data: each database is purged on its own.
+        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
         {
-            await using var command = Sql.Command(connection,
-                $"delete from {table} where id in (select id from {table} where created_at < @cutoff limit {Batch})", ("cutoff", cutoff));
-            var deleted = await command.ExecuteNonQueryAsync(ct);
-            purged += deleted;
-            if (deleted < Batch)
-                return purged;
+            await using var connection = await Sql.OpenDatabaseAsync(database, ct);
+            while (true)
+            {
+                await using var command = Sql.Command(connection,
+                    $"delete from {table} where id in (select id from {table} where created_at < @cutoff limit {Batch})", ("cutoff", cutoff));
+                var deleted = await command.ExecuteNonQueryAsync(ct);
+                purged += deleted;
+                if (deleted < Batch)
+                    break;
+            }
         }
+        return purged;
     }
 }

@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Storage;
 using Marten.Services.BatchQuerying;
 using Npgsql;
 
@@ -72,15 +73,16 @@ public sealed class SessionLock : IAsyncDisposable
     private SessionLock(NpgsqlConnection connection) => _connection = connection;
 
     /// <summary>The lock, or null when another session holds it.</summary>
-    public static Task<SessionLock?> TryAcquireAsync(IDocumentStore store, string key, CancellationToken ct) => AcquireAsync(store, key, wait: false, ct);
+    public static Task<SessionLock?> TryAcquireAsync(IMartenDatabase database, string key, CancellationToken ct) => AcquireAsync(database, key, wait: false, ct);
 
     /// <summary>Waits until the lock is free, then holds it.</summary>
-    public static async Task<SessionLock> AcquireAsync(IDocumentStore store, string key, CancellationToken ct) =>
-        (await AcquireAsync(store, key, wait: true, ct))!;
+    public static async Task<SessionLock> AcquireAsync(IMartenDatabase database, string key, CancellationToken ct) =>
+        (await AcquireAsync(database, key, wait: true, ct))!;
 
-    private static async Task<SessionLock?> AcquireAsync(IDocumentStore store, string key, bool wait, CancellationToken ct)
+    // The lock lives in the database it is taken on: a tenant's lock in the tenant's database, a loop lease in the platform's.
+    private static async Task<SessionLock?> AcquireAsync(IMartenDatabase database, string key, bool wait, CancellationToken ct)
     {
-        var connection = store.Storage.Database.CreateConnection();
+        var connection = database.CreateConnection();
         try
         {
             await connection.OpenAsync(ct);

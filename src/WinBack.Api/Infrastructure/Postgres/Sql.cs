@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Marten;
+using Marten.Storage;
 using Npgsql;
 using Weasel.Core.Migrations;
 
@@ -12,11 +13,53 @@ namespace WinBack.Api.Infrastructure.Postgres;
 /// </summary>
 public static class Sql
 {
-    public static async Task<NpgsqlConnection> OpenAsync(IDocumentStore store, CancellationToken ct)
+    // The ways to a connection. Each says which database the data lives in, so that when tenants are spread over several
+    // databases (#24) every call already goes to the right one; with one database all three reach the same place.
+
+    /// <summary>
+    /// The tenant's own database, as Marten's tenancy resolves it: for a statement that serves one tenant (its request,
+    /// its unit of background work). Every statement on it is still filtered by the tenant.
+    /// </summary>
+    public static async Task<NpgsqlConnection> OpenForTenantAsync(IDocumentStore store, string tenantId, CancellationToken ct) =>
+        await OpenDatabaseAsync(await TenantDatabaseAsync(store, tenantId), ct);
+
+    /// <summary>The tenant's own database (see <see cref="OpenForTenantAsync"/>), for what opens its own connection (locks).</summary>
+    public static async Task<IMartenDatabase> TenantDatabaseAsync(IDocumentStore store, string tenantId) =>
+        (await store.Options.Tenancy.GetTenantAsync(tenantId)).Database;
+
+    /// <summary>
+    /// The platform's database, for data that belongs to no tenant: tenants, API keys, worker nodes, loop leases and
+    /// platform-wide counts. It will be the master database; today it is the one database.
+    /// </summary>
+    public static Task<NpgsqlConnection> OpenPlatformAsync(IDocumentStore store, CancellationToken ct) => OpenDatabaseAsync(PlatformDatabase(store), ct);
+
+    /// <inheritdoc cref="OpenPlatformAsync"/>
+    public static IMartenDatabase PlatformDatabase(IDocumentStore store) => store.Storage.Database;
+
+    /// <summary>
+    /// Every database that holds tenant data, for a background scan over all tenants: it runs once per database (each will be
+    /// scanned by its own unit), never by one query across them. Today there is one.
+    /// </summary>
+    public static async Task<IReadOnlyList<IMartenDatabase>> EachDatabaseAsync(IDocumentStore store, CancellationToken ct)
     {
-        var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync(ct);
-        return connection;
+        ct.ThrowIfCancellationRequested();
+        return await store.Storage.AllDatabases();
+    }
+
+    /// <summary>A connection to one database of <see cref="EachDatabaseAsync"/> (or of the other two ways).</summary>
+    public static async Task<NpgsqlConnection> OpenDatabaseAsync(IMartenDatabase database, CancellationToken ct)
+    {
+        var connection = database.CreateConnection();
+        try
+        {
+            await connection.OpenAsync(ct);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>

@@ -19,8 +19,8 @@ public sealed class LeaderLoopTests(WinBackApp app) : IClassFixture<WinBackApp>
         var store = app.Services.GetRequiredService<IDocumentStore>();
         var name = $"test-{Guid.NewGuid():N}";
 
-        var first = await SessionLock.TryAcquireAsync(store, LockKeys.Loop(name), CancellationToken.None);
-        var second = await SessionLock.TryAcquireAsync(store, LockKeys.Loop(name), CancellationToken.None);
+        var first = await SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), LockKeys.Loop(name), CancellationToken.None);
+        var second = await SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), LockKeys.Loop(name), CancellationToken.None);
         first.ShouldNotBeNull();
         second.ShouldBeNull("the lease is held");
         (await first.StillHeldAsync()).ShouldBeTrue();
@@ -28,7 +28,7 @@ public sealed class LeaderLoopTests(WinBackApp app) : IClassFixture<WinBackApp>
         // The holder's session ends as a killed process's would: its connection is terminated from outside.
         await TerminateHolderAsync(store, name);
         (await first.StillHeldAsync()).ShouldBeFalse("the holder notices its lease is gone");
-        await using var replacement = await SessionLock.TryAcquireAsync(store, LockKeys.Loop(name), CancellationToken.None);
+        await using var replacement = await SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), LockKeys.Loop(name), CancellationToken.None);
         replacement.ShouldNotBeNull("another contender takes the lease over");
         await first.DisposeAsync();
     }

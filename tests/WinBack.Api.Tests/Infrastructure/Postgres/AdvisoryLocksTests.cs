@@ -15,15 +15,15 @@ public sealed class AdvisoryLocksTests(WinBackApp app) : IClassFixture<WinBackAp
         var store = app.Services.GetRequiredService<IDocumentStore>();
         var key = LockKeys.Sweep($"ten_{Guid.NewGuid():N}");
 
-        var holder = await SessionLock.AcquireAsync(store, key, CancellationToken.None);
-        var waiting = SessionLock.AcquireAsync(store, key, CancellationToken.None);
-        (await SessionLock.TryAcquireAsync(store, key, CancellationToken.None)).ShouldBeNull("the key is held");
+        var holder = await SessionLock.AcquireAsync(Sql.PlatformDatabase(store), key, CancellationToken.None);
+        var waiting = SessionLock.AcquireAsync(Sql.PlatformDatabase(store), key, CancellationToken.None);
+        (await SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), key, CancellationToken.None)).ShouldBeNull("the key is held");
         waiting.IsCompleted.ShouldBeFalse("the second run waits while the first holds the key");
 
         await holder.DisposeAsync();
         await using var next = await waiting;
         (await next.StillHeldAsync()).ShouldBeTrue();
-        await using var other = await SessionLock.TryAcquireAsync(store, LockKeys.Sweep("another tenant"), CancellationToken.None);
+        await using var other = await SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), LockKeys.Sweep("another tenant"), CancellationToken.None);
         other.ShouldNotBeNull("keys of other tenants do not wait on each other");
     }
 
