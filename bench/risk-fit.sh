@@ -2,7 +2,7 @@
 # The issue-17 fit benchmark: N (default 1,000,000) purchasing customers of one test tenant, drawn from a BG/NBD process
 # (bench/make-risk-histories.py) and written straight into the customer summaries, then POST /v1/risk-model/refit and the
 # refit's startedAt -> completedAt (the SQL aggregate of (x, t_x, T) and the fit). Also times the aggregate query alone.
-# Not part of CI.   bash bench/risk-fit.sh [customers]
+# Not part of CI.   bash bench/risk-fit.sh [customers]     AT_RISK=1: then an at_risk rule (create, activate) and two sweeps, timed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
@@ -65,3 +65,34 @@ m = json.load(sys.stdin)
 print("model:", m["status"], "customers", m["customers"], "repeatBuyers", m["repeatBuyers"], "iterations", m["iterations"],
       "LL %.1f" % m["logLikelihood"], "parameters", {k: round(v, 4) for k, v in m["parameters"].items()})
 print("calibration (actual/predicted):", [(b["frequency"], b["actualCustomers"], b["predictedCustomers"]) for b in m["calibration"]])'
+
+if [ "${AT_RISK:-0}" = 1 ]; then
+  # An at_risk rule on the fitted tenant: its creation and activation each recompute the tenant's crossings for its
+  # threshold inside the request (one insert-select over the repeat buyers); then one sweep at the tenant's time.
+  RULE='{"name":"Slipping away","priority":10,"trigger":{"type":"at_risk","pAliveBelow":0.3},
+    "reward":{"type":"account_credit","amount":500,"currency":"eur","expiresInDays":30,"grant":"immediate"}}'
+  echo "== at_risk rule"
+  ANSWER=$(curl -s -w '\n%{time_total}' -X POST "http://127.0.0.1:$API_PORT/v1/rules" -H "Authorization: Bearer $KEY" \
+    -H 'Content-Type: application/json' -d "$RULE")
+  RULE_ID=$(echo "$ANSWER" | head -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  echo "create (with the recompute): $(echo "$ANSWER" | tail -1) s"
+  curl -s -o /dev/null -w 'activate (with the recompute): %{time_total} s, HTTP %{http_code}\n' -X POST \
+    "http://127.0.0.1:$API_PORT/v1/rules/$RULE_ID/activate" -H "Authorization: Bearer $KEY"
+  echo "crossing rows: $($PSQL -p "$PG_PORT" -tA -c "select count(*) from winback.risk_crossing where tenant_id = '$TENANT'")"
+  SWEEP=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/sweeps" -H "Authorization: Bearer $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  START=$(date +%s.%N)
+  while :; do
+    STATUS=$(curl -s "http://127.0.0.1:$API_PORT/v1/sweeps/$SWEEP" -H "Authorization: Bearer $KEY")
+    echo "$STATUS" | grep -qE '"status":"(succeeded|failed)"' && break
+    sleep 0.5
+  done
+  echo "sweep (polled every 0.5 s): $(python3 -c "print(f'{$(date +%s.%N) - $START:.1f}')") s: $STATUS"
+  SWEEP=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/sweeps" -H "Authorization: Bearer $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  START=$(date +%s.%N)
+  while :; do
+    STATUS=$(curl -s "http://127.0.0.1:$API_PORT/v1/sweeps/$SWEEP" -H "Authorization: Bearer $KEY")
+    echo "$STATUS" | grep -qE '"status":"(succeeded|failed)"' && break
+    sleep 0.5
+  done
+  echo "second sweep, nobody new due: $(python3 -c "print(f'{$(date +%s.%N) - $START:.1f}')") s: $STATUS"
+fi
