@@ -2,7 +2,7 @@
 # The issue-17 fit benchmark: N (default 1,000,000) purchasing customers of one test tenant, drawn from a BG/NBD process
 # (bench/make-risk-histories.py) and written straight into the customer summaries, then POST /v1/risk-model/refit and the
 # refit's startedAt -> completedAt (the SQL aggregate of (x, t_x, T) and the fit). Also times the aggregate query alone.
-# Not part of CI.   bash bench/risk-fit.sh [customers]     AT_RISK=1: then an at_risk rule (create, activate) and two sweeps, timed
+# Not part of CI.   bash bench/risk-fit.sh [customers]     AT_RISK=1: then an at_risk rule's create and activate, timed
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-1000000}
@@ -30,7 +30,7 @@ insert into winback.mt_doc_customersummary (tenant_id, id, data, mt_dotnet_type,
 select '$TENANT', id, jsonb_build_object('id', id, 'version', orders, 'state', jsonb_build_object(
     'id', id, 'status', 'Active', 'firstSeenAt', first_at, 'lastActivityAt', last_at, 'firstPurchaseAt', first_at,
     'lastPurchaseAt', last_at, 'recordedOrderCount', orders)),
-  'WinBack.Api.Features.Customers.CustomerSummary', orders, now()
+  'WinBack.Api.Features.Customers.CustomerSummary', gen_random_uuid(), now()
 from h;
 analyze winback.mt_doc_customersummary;
 SQL
@@ -68,7 +68,7 @@ print("calibration (actual/predicted):", [(b["frequency"], b["actualCustomers"],
 
 if [ "${AT_RISK:-0}" = 1 ]; then
   # An at_risk rule on the fitted tenant: its creation and activation each recompute the tenant's crossings for its
-  # threshold inside the request (one insert-select over the repeat buyers); then one sweep at the tenant's time.
+  # threshold inside the request (one insert-select over the repeat buyers).
   RULE='{"name":"Slipping away","priority":10,"trigger":{"type":"at_risk","pAliveBelow":0.3},
     "reward":{"type":"account_credit","amount":500,"currency":"eur","expiresInDays":30,"grant":"immediate"}}'
   echo "== at_risk rule"
@@ -79,20 +79,6 @@ if [ "${AT_RISK:-0}" = 1 ]; then
   curl -s -o /dev/null -w 'activate (with the recompute): %{time_total} s, HTTP %{http_code}\n' -X POST \
     "http://127.0.0.1:$API_PORT/v1/rules/$RULE_ID/activate" -H "Authorization: Bearer $KEY"
   echo "crossing rows: $($PSQL -p "$PG_PORT" -tA -c "select count(*) from winback.risk_crossing where tenant_id = '$TENANT'")"
-  SWEEP=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/sweeps" -H "Authorization: Bearer $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  START=$(date +%s.%N)
-  while :; do
-    STATUS=$(curl -s "http://127.0.0.1:$API_PORT/v1/sweeps/$SWEEP" -H "Authorization: Bearer $KEY")
-    echo "$STATUS" | grep -qE '"status":"(succeeded|failed)"' && break
-    sleep 0.5
-  done
-  echo "sweep (polled every 0.5 s): $(python3 -c "print(f'{$(date +%s.%N) - $START:.1f}')") s: $STATUS"
-  SWEEP=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/sweeps" -H "Authorization: Bearer $KEY" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  START=$(date +%s.%N)
-  while :; do
-    STATUS=$(curl -s "http://127.0.0.1:$API_PORT/v1/sweeps/$SWEEP" -H "Authorization: Bearer $KEY")
-    echo "$STATUS" | grep -qE '"status":"(succeeded|failed)"' && break
-    sleep 0.5
-  done
-  echo "second sweep, nobody new due: $(python3 -c "print(f'{$(date +%s.%N) - $START:.1f}')") s: $STATUS"
+  # No sweep here: the summaries are written straight into the table with no event streams behind them, so a sweep's
+  # appends (which state the stream version they decided on) fail for every customer; a sweep needs real histories.
 fi
