@@ -85,3 +85,20 @@ import_file() {
   done
   echo "$status"
 }
+
+# seed_risk_histories tenant n now: n purchasing customers drawn from a BG/NBD process (bench/make-risk-histories.py) up to
+# the tenant's time, written straight into its customer summaries (no event streams behind them: fits and reads only).
+seed_risk_histories() {
+  python3 bench/make-risk-histories.py "$2" "$3" > "$WORK/histories.csv"
+  psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres -d winback -p "$PG_PORT" <<SQL
+create temp table h (id text, first_at timestamptz, last_at timestamptz, orders int);
+\copy h from '$WORK/histories.csv' with (format csv)
+insert into winback.mt_doc_customersummary (tenant_id, id, data, mt_dotnet_type, mt_version, mt_last_modified)
+select '$1', id, jsonb_build_object('id', id, 'version', orders, 'state', jsonb_build_object(
+    'id', id, 'status', 'Active', 'firstSeenAt', first_at, 'lastActivityAt', last_at, 'firstPurchaseAt', first_at,
+    'lastPurchaseAt', last_at, 'recordedOrderCount', orders)),
+  'WinBack.Api.Features.Customers.CustomerSummary', gen_random_uuid(), now()
+from h;
+analyze winback.mt_doc_customersummary;
+SQL
+}

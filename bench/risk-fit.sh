@@ -22,18 +22,7 @@ NOW=$(curl -s "http://127.0.0.1:$API_PORT/v1/test-clock" -H "Authorization: Bear
 
 echo "== seeding $N customer summaries (histories up to the tenant's clock, $NOW)"
 START=$(date +%s)
-python3 bench/make-risk-histories.py "$N" "$NOW" > "$WORK/histories.csv"
-$PSQL -p "$PG_PORT" <<SQL
-create temp table h (id text, first_at timestamptz, last_at timestamptz, orders int);
-\copy h from '$WORK/histories.csv' with (format csv)
-insert into winback.mt_doc_customersummary (tenant_id, id, data, mt_dotnet_type, mt_version, mt_last_modified)
-select '$TENANT', id, jsonb_build_object('id', id, 'version', orders, 'state', jsonb_build_object(
-    'id', id, 'status', 'Active', 'firstSeenAt', first_at, 'lastActivityAt', last_at, 'firstPurchaseAt', first_at,
-    'lastPurchaseAt', last_at, 'recordedOrderCount', orders)),
-  'WinBack.Api.Features.Customers.CustomerSummary', gen_random_uuid(), now()
-from h;
-analyze winback.mt_doc_customersummary;
-SQL
+seed_risk_histories "$TENANT" "$N" "$NOW"
 echo "seeded in $(( $(date +%s) - START )) s"
 
 echo "== the aggregate query alone"

@@ -7,7 +7,6 @@ cd "$(dirname "$0")/.."
 N=${1:-2000}
 FITS=${2:-52}
 source bench/lib.sh
-PSQL="psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres -d winback"
 
 dotnet build src/WinBack.Api -c Release -v q -nologo >/dev/null
 start_postgres winback
@@ -18,18 +17,7 @@ TENANT=$(echo "$CREATED" | python3 -c 'import json,sys; print(json.load(sys.stdi
 ADMIN=$(echo "$CREATED" | python3 -c 'import json,sys; print([k["secret"] for k in json.load(sys.stdin)["apiKeys"] if k["scope"]=="admin"][0])')
 INGEST=$(echo "$CREATED" | python3 -c 'import json,sys; print([k["secret"] for k in json.load(sys.stdin)["apiKeys"] if k["scope"]=="ingest"][0])')
 NOW=$(curl -s "http://127.0.0.1:$API_PORT/v1/test-clock" -H "Authorization: Bearer $ADMIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["now"])')
-python3 bench/make-risk-histories.py "$N" "$NOW" > "$WORK/histories.csv"
-$PSQL -p "$PG_PORT" <<SQL
-create temp table h (id text, first_at timestamptz, last_at timestamptz, orders int);
-\copy h from '$WORK/histories.csv' with (format csv)
-insert into winback.mt_doc_customersummary (tenant_id, id, data, mt_dotnet_type, mt_version, mt_last_modified)
-select '$TENANT', id, jsonb_build_object('id', id, 'version', orders, 'state', jsonb_build_object(
-    'id', id, 'status', 'Active', 'firstSeenAt', first_at, 'lastActivityAt', last_at, 'firstPurchaseAt', first_at,
-    'lastPurchaseAt', last_at, 'recordedOrderCount', orders)),
-  'WinBack.Api.Features.Customers.CustomerSummary', gen_random_uuid(), now()
-from h;
-analyze winback.mt_doc_customersummary;
-SQL
+seed_risk_histories "$TENANT" "$N" "$NOW"
 for ((i = 0; i < FITS; i++)); do
   JOB=$(curl -s -X POST "http://127.0.0.1:$API_PORT/v1/risk-model/refit" -H "Authorization: Bearer $ADMIN" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   until curl -s "http://127.0.0.1:$API_PORT/v1/risk-model/refits/$JOB" -H "Authorization: Bearer $ADMIN" | grep -qE '"status":"(succeeded|failed)"'; do sleep 0.2; done
