@@ -8,6 +8,8 @@ public sealed class ConnectionRoutingTests
 {
     // The old way to a connection (the store's one database) and Marten's one-database property, outside the helper that wraps it.
     private static readonly string[] Forbidden = ["Sql.OpenAsync(", "Storage.Database"];
+    // Sessions without a tenant: under sharded tenancy there is no default database to open them on.
+    private static readonly string[] TenantlessSessions = ["QuerySession()", "LightweightSession()", "DocumentSession()"];
     private const string Helper = "Infrastructure/Postgres/Sql.cs";
 
     [Fact]
@@ -21,8 +23,9 @@ public sealed class ConnectionRoutingTests
             .SelectMany(file => File.ReadLines(file).Select((text, i) => (File: Path.GetRelativePath(root, file).Replace('\\', '/'), Line: i + 1, Text: text)))
             .Where(l => !l.Text.TrimStart().StartsWith("//", StringComparison.Ordinal) && !l.Text.TrimStart().StartsWith("///", StringComparison.Ordinal))
             .Where(l => l.Text.Contains(Forbidden[0], StringComparison.Ordinal)
-                || l.Text.Contains(Forbidden[1], StringComparison.Ordinal) && !l.File.EndsWith(Helper, StringComparison.Ordinal))
-            .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()} — use Sql.OpenForTenantAsync, Sql.OpenPlatformAsync or Sql.EachDatabaseAsync")
+                || l.Text.Contains(Forbidden[1], StringComparison.Ordinal) && !l.File.EndsWith(Helper, StringComparison.Ordinal)
+                || TenantlessSessions.Any(s => l.Text.Contains($"store.{s}", StringComparison.Ordinal)))
+            .Select(l => $"{l.File}:{l.Line}: {l.Text.Trim()} — use Sql.OpenForTenantAsync, Sql.OpenPlatformAsync, Sql.EachDatabaseAsync, a tenant's session or ShardSessions")
             .ToList();
         offences.ShouldBeEmpty();
     }

@@ -6,32 +6,38 @@ namespace WinBack.Api.Tests.Infrastructure;
 /// <summary>
 /// One PostgreSQL server for the whole test run: the one named by ConnectionStrings__WinBack, or a
 /// throwaway cluster started with the service's own <see cref="LocalPostgres"/>. Each app fixture
-/// gets a database of its own on it.
+/// gets a database of its own on it. Sharding tests also use a second server (cluster 1), started the same
+/// way when first asked for (or the one named by ConnectionStrings__WinBack2), so that two shards sit on two servers.
 /// </summary>
 public static class TestDatabaseServer
 {
-    private static readonly Lazy<Task<Func<string, Task<string>>>> Server = new(StartAsync);
+    private static readonly Lazy<Task<Func<string, Task<string>>>>[] Servers =
+    [
+        new(() => StartAsync("ConnectionStrings__WinBack", "pg")),
+        new(() => StartAsync("ConnectionStrings__WinBack2", "pg2")),
+    ];
 
-    /// <summary>Creates a fresh, empty database and returns its connection string.</summary>
-    public static async Task<string> CreateDatabaseAsync()
+    /// <summary>Creates a fresh, empty database on cluster 0 (or 1) and returns its connection string.</summary>
+    public static async Task<string> CreateDatabaseAsync(int cluster = 0)
     {
-        var create = await Server.Value;
+        var create = await Servers[cluster].Value;
         return await create($"wb_test_{Guid.NewGuid():N}");
     }
 
-    private static async Task<Func<string, Task<string>>> StartAsync()
+    private static async Task<Func<string, Task<string>>> StartAsync(string variable, string folder)
     {
-        var configured = Environment.GetEnvironmentVariable("ConnectionStrings__WinBack");
+        var configured = Environment.GetEnvironmentVariable(variable);
         if (!string.IsNullOrWhiteSpace(configured))
             return database => CreateOnConfiguredServerAsync(configured, database);
 
         RemoveClustersOfDeadRuns();
-        var dataDir = Path.Combine(Path.GetTempPath(), $"winback-tests-{Environment.ProcessId}", "pg");
-        var local = await LocalPostgres.StartAsync(new LocalPostgresOptions(dataDir) { Durable = false });
+        var dataDir = Path.Combine(Path.GetTempPath(), $"winback-tests-{Environment.ProcessId}", folder);
+        var local = await LocalPostgres.StartAsync(new LocalPostgresOptions(dataDir) { Durable = false, MaxConnections = 600 });
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
             local.StopAsync().GetAwaiter().GetResult();
-            try { Directory.Delete(Path.GetDirectoryName(dataDir)!, recursive: true); } catch (IOException) { }
+            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
+            try { Directory.Delete(Path.GetDirectoryName(dataDir)!); } catch (IOException) { } // empty once both clusters are gone
         };
         return async database =>
         {
@@ -42,14 +48,21 @@ public static class TestDatabaseServer
 
     // A run that was killed never reaches its ProcessExit clean-up, and its cluster (up to a GB or more) stays behind:
     // remove those whose test process and PostgreSQL are both gone.
+    private static readonly object Cleaning = new();
+
     private static void RemoveClustersOfDeadRuns()
+    {
+        lock (Cleaning) RemoveDeadRuns();
+    }
+
+    private static void RemoveDeadRuns()
     {
         foreach (var dir in Directory.EnumerateDirectories(Path.GetTempPath(), "winback-tests-*"))
         {
             if (!int.TryParse(Path.GetFileName(dir)["winback-tests-".Length..], out var pid) || IsAlive(pid))
                 continue;
-            var postmaster = Path.Combine(dir, "pg", "postmaster.pid");
-            if (File.Exists(postmaster) && int.TryParse(File.ReadLines(postmaster).FirstOrDefault(), out var serverPid) && IsAlive(serverPid))
+            if (new[] { "pg", "pg2" }.Select(folder => Path.Combine(dir, folder, "postmaster.pid")).Any(postmaster =>
+                    File.Exists(postmaster) && int.TryParse(File.ReadLines(postmaster).FirstOrDefault(), out var serverPid) && IsAlive(serverPid)))
                 continue;
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }

@@ -71,15 +71,16 @@ public class WinBackApp : WebApplicationFactory<Program>, IAsyncLifetime
     public HttpClient PlatformClient() => ClientWithKey(PlatformKey);
 
     /// <summary>Creates a tenant through the API and returns clients holding its two keys.</summary>
-    public async Task<TestTenant> CreateTenantAsync(string mode = "test", string name = "acme")
+    /// <param name="shard">The shard to place it on; by default the service chooses.</param>
+    public async Task<TestTenant> CreateTenantAsync(string mode = "test", string name = "acme", string? shard = null)
     {
         using var platform = PlatformClient();
-        return await TestTenant.CreateAsync(platform, ClientWithKey, mode, name);
+        return await TestTenant.CreateAsync(platform, ClientWithKey, mode, name, shard);
     }
 
     async Task IAsyncLifetime.DisposeAsync() => await DisposeAsync();
 
-    public sealed record TenantCreated(string Id, string Name, string Mode, List<KeyCreated> ApiKeys);
+    public sealed record TenantCreated(string Id, string Name, string Mode, string Shard, List<KeyCreated> ApiKeys);
     public sealed record KeyCreated(string Id, string Scope, string Secret, string Redacted);
 }
 
@@ -103,24 +104,56 @@ public sealed class TestRemoteAddress : IStartupFilter
     };
 }
 
+/// <summary>
+/// The service over two shards on two PostgreSQL servers: the master and shard <c>a</c> on cluster 0, shard <c>b</c> on
+/// cluster 1. A second process on the same databases is <see cref="SecondProcess"/> with <see cref="ShardSettings"/>.
+/// </summary>
+public class ShardedWinBackApp : WinBackApp
+{
+    public IReadOnlyDictionary<string, string> ShardSettings { get; private set; } = new Dictionary<string, string>();
+
+    protected override IReadOnlyDictionary<string, string> Settings => ShardSettings;
+
+    protected override async Task<string> DatabaseAsync()
+    {
+        ShardSettings = new Dictionary<string, string>
+        {
+            ["WinBack:Shards:a"] = await TestDatabaseServer.CreateDatabaseAsync(cluster: 0),
+            ["WinBack:Shards:b"] = await TestDatabaseServer.CreateDatabaseAsync(cluster: 1),
+        };
+        return await TestDatabaseServer.CreateDatabaseAsync(cluster: 0);
+    }
+
+    /// <summary>The connection string of a shard.</summary>
+    public string Shard(string name) => ShardSettings[$"WinBack:Shards:{name}"];
+}
+
 /// <summary>Another process of the service on an existing app's database.</summary>
-public sealed class SecondProcess(string connectionString) : WinBackApp
+public sealed class SecondProcess(string connectionString, IReadOnlyDictionary<string, string>? settings = null) : WinBackApp
 {
     protected override Task<string> DatabaseAsync() => Task.FromResult(connectionString);
+
+    protected override IReadOnlyDictionary<string, string> Settings => settings ?? base.Settings;
 }
 
 public sealed record TestTenant(string Id, HttpClient Admin, HttpClient Ingest, WinBackApp.KeyCreated AdminKey, WinBackApp.KeyCreated IngestKey)
 {
     /// <summary>The one way tests create a tenant: through the API with the platform key, keeping clients of its two keys.</summary>
-    public static async Task<TestTenant> CreateAsync(HttpClient platform, Func<string, HttpClient> clientWithKey, string mode, string name)
+    public static async Task<TestTenant> CreateAsync(HttpClient platform, Func<string, HttpClient> clientWithKey, string mode, string name,
+        string? shard = null)
     {
-        var response = await platform.PostAsJsonAsync("/v1/tenants", new { name, mode });
+        var response = await platform.PostAsJsonAsync("/v1/tenants", new { name, mode, shard });
         response.StatusCode.ShouldBe(HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
         var tenant = (await response.Content.ReadFromJsonAsync<WinBackApp.TenantCreated>())!;
+        if (shard is not null)
+            tenant.Shard.ShouldBe(shard);
         var admin = tenant.ApiKeys.Single(k => k.Scope == "admin");
         var ingest = tenant.ApiKeys.Single(k => k.Scope == "ingest");
-        return new TestTenant(tenant.Id, clientWithKey(admin.Secret), clientWithKey(ingest.Secret), admin, ingest);
+        return new TestTenant(tenant.Id, clientWithKey(admin.Secret), clientWithKey(ingest.Secret), admin, ingest) { Shard = tenant.Shard };
     }
+
+    /// <summary>The shard that holds the tenant's data.</summary>
+    public string Shard { get; init; } = "";
 
     /// <summary>The same tenant's keys on another app (a restarted process).</summary>
     public TestTenant On(WinBackApp app) => this with { Admin = app.ClientWithKey(AdminKey.Secret), Ingest = app.ClientWithKey(IngestKey.Secret) };

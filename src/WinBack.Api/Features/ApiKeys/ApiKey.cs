@@ -1,4 +1,3 @@
-using Marten.Metadata;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Hosting;
@@ -9,7 +8,7 @@ namespace WinBack.Api.Features.ApiKeys;
 
 /// <summary>A tenant's API key. Only the SHA-256 of the secret is stored; the secret is shown once.</summary>
 [Published]
-public sealed class ApiKey : ITenanted, IHasId
+public sealed class ApiKey : IHasId
 {
     public required string Id { get; init; }
     public required ApiKeyScope Scope { get; init; }
@@ -19,9 +18,9 @@ public sealed class ApiKey : ITenanted, IHasId
     public required string Redacted { get; init; }
     public string? Description { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
-    public DateTimeOffset? RevokedAt { get; set; }
-    /// <summary>Filled by Marten (conjoined tenancy).</summary>
-    public string? TenantId { get; set; }
+    public DateTimeOffset? RevokedAt { get; init; }
+    /// <summary>The tenant the key belongs to; set when it is stored.</summary>
+    public string? TenantId { get; init; }
 }
 
 /// <summary><c>admin</c> configures and reads reports; <c>ingest</c> reports activity and redeems rewards.</summary>

@@ -7,7 +7,8 @@ public sealed class ApiKeysFeature : IFeature
 {
     public void Register(FeatureContext feature)
     {
-        feature.Store(options => options.Schema.For<ApiKey>().Duplicate(x => x.SecretHash));
+        feature.PlatformTable(ApiKeyStore.Table());
+        feature.Services.AddSingleton<ApiKeyStore>();
         feature.Services.AddSingleton<IApiKeyDirectory, ApiKeyDirectory>();
     }
 }

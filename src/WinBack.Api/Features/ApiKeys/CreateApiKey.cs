@@ -30,7 +30,7 @@ public sealed class CreateApiKeyValidator : Validator<CreateApiKeyRequest>
     }
 }
 
-public sealed class CreateApiKeyEndpoint(IDocumentSession session, Ids ids, TimeProvider clock, IOptions<WinBackOptions> options)
+public sealed class CreateApiKeyEndpoint(ApiKeyStore keys, Ids ids, TimeProvider clock, IOptions<WinBackOptions> options)
     : Endpoint<CreateApiKeyRequest, NewApiKeyView>
 {
     public override void Configure()
@@ -58,14 +58,9 @@ public sealed class CreateApiKeyEndpoint(IDocumentSession session, Ids ids, Time
     {
         var caller = HttpContext.Caller();
         var limit = options.Value.MaxApiKeysPerTenant;
-        // Counted under a per-tenant lock, so that concurrent requests cannot pass the cap together.
-        await session.BeginTransactionAsync(ct);
-        await TransactionLocks.TakeAsync(session, [LockKeys.ApiKeys(caller.RequireTenant())], ct);
-        if (await session.Query<ApiKey>().CountAsync(k => k.RevokedAt == null, ct) >= limit)
-            throw new ApiException(LimitReached(limit));
         var minted = MintedApiKey.Mint(ids, clock, caller.Mode!.Value, request.Scope!.Value, request.Description);
-        session.Insert(minted.Key);
-        await session.SaveChangesAsync(ct);
+        if (!await keys.TryInsertWithinLimitAsync(caller.RequireTenant(), minted.Key, limit, ct))
+            throw new ApiException(LimitReached(limit));
         await Send.ResponseAsync(NewApiKeyView.Of(minted), StatusCodes.Status201Created, ct);
     }
 

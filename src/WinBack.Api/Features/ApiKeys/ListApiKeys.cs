@@ -12,7 +12,7 @@ public sealed class ListApiKeysValidator : Validator<ListApiKeysRequest>
     public ListApiKeysValidator() => this.AddPagingRules("key");
 }
 
-public sealed class ListApiKeysEndpoint(IQuerySession session) : Endpoint<ListApiKeysRequest, Page<ApiKeyView>>
+public sealed class ListApiKeysEndpoint(ApiKeyStore keys) : Endpoint<ListApiKeysRequest, Page<ApiKeyView>>
 {
     public override void Configure()
     {
@@ -32,7 +32,7 @@ public sealed class ListApiKeysEndpoint(IQuerySession session) : Endpoint<ListAp
 
     public override async Task HandleAsync(ListApiKeysRequest request, CancellationToken ct)
     {
-        var page = await session.Query<ApiKey>().PageAsync(request, ct);
+        var page = await keys.PageAsync(HttpContext.Caller().RequireTenant(), request, ct);
         await Send.OkAsync(new Page<ApiKeyView>(page.Data.Select(ApiKeyView.Of).ToList(), page.HasMore), ct);
     }
 }

@@ -12,7 +12,7 @@ public sealed class RevokeApiKeyRequest
     public string Id { get; set; } = "";
 }
 
-public sealed class RevokeApiKeyEndpoint(IDocumentSession session, ApiKeyCache cache, TimeProvider clock) : Endpoint<RevokeApiKeyRequest, ApiKeyView>
+public sealed class RevokeApiKeyEndpoint(ApiKeyStore keys, ApiKeyCache cache, TimeProvider clock) : Endpoint<RevokeApiKeyRequest, ApiKeyView>
 {
     public override void Configure()
     {
@@ -31,13 +31,8 @@ public sealed class RevokeApiKeyEndpoint(IDocumentSession session, ApiKeyCache c
 
     public override async Task HandleAsync(RevokeApiKeyRequest request, CancellationToken ct)
     {
-        var key = await session.LoadAsync<ApiKey>(request.Id, ct) ?? throw ApiException.NotFound("API key", request.Id);
-        if (key.RevokedAt is null)
-        {
-            key.RevokedAt = clock.GetUtcNow();
-            session.Update(key);
-            await session.SaveChangesAsync(ct);
-        }
+        var key = await keys.RevokeAsync(HttpContext.Caller().RequireTenant(), request.Id, clock.GetUtcNow(), ct)
+                  ?? throw ApiException.NotFound("API key", request.Id);
         cache.Evict(key.SecretHash);
         await Send.OkAsync(ApiKeyView.Of(key), ct);
     }

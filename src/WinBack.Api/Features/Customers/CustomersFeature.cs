@@ -17,7 +17,7 @@ public sealed class CustomersFeature : IFeature
                 // tenants not on Stripe) add nothing to it on each write.
                 .Index(x => x.State.StripeCustomerId!, index => index.Predicate = "(data -> 'state' ->> 'stripeCustomerId') is not null");
             options.Schema.For<CustomerHistory>();
-            options.Schema.For<ActivityDedupe>().SingleTenanted();
+            options.Schema.For<ActivityDedupe>();
         });
         feature.Services.AddSingleton<CustomerEventWriter>();
         feature.Services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());

@@ -7,7 +7,7 @@ public sealed class EngineFeature : IFeature
 {
     public void Register(FeatureContext feature)
     {
-        feature.Store(options => options.Schema.For<SweepJob>().SingleTenanted());
+        feature.Store(options => options.Schema.For<SweepJob>());
         feature.Services.AddSingleton<LapseSweep>();
         feature.Services.AddSingleton<EngineSignal>();
         // Advancing a test clock runs the ticks it passes, in the API process that was asked.

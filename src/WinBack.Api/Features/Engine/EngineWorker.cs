@@ -1,4 +1,5 @@
 using Marten;
+using WinBack.Api.Infrastructure.Marten;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.Rewards;
@@ -32,7 +33,7 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
     protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
     {
         var engine = options.Value.Engine;
-        await StepAsync("queue interrupted sweeps again", () => InterruptedJobs.RequeueAsync<SweepJob>(store, j => j.Status == SweepStatus.Running,
+        await StepAsync("queue interrupted sweeps again", () => InterruptedJobs.RequeueAsync<SweepJob>(store, j => j.Status == SweepStatus.Running, j => j.TenantId,
             j => j.Status = SweepStatus.Queued, stoppingToken));
         var nextSweep = DateTimeOffset.MinValue;
         var nextExpiry = DateTimeOffset.MinValue;
@@ -82,9 +83,8 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
     // The oldest queued sweep of each tenant: a tenant's queue of sweeps holds up another tenant's by one sweep at most.
     private async Task RunQueuedSweepsAsync(CancellationToken ct)
     {
-        IReadOnlyList<SweepJob> queued;
-        await using (var session = store.QuerySession())
-            queued = await session.Query<SweepJob>().Where(j => j.Status == SweepStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct);
+        var queued = await ShardSessions.QueryEachAsync(store, session =>
+            session.Query<SweepJob>().Where(j => j.AnyTenant() && j.Status == SweepStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct), ct);
         foreach (var job in queued.GroupBy(j => j.TenantId).Select(g => g.First()))
             await RunQueuedSweepAsync(job, ct);
     }
@@ -92,7 +92,7 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
     // A failed sweep goes back to the queue with its reason, and is given up after N attempts; running it again is safe.
     private async Task RunQueuedSweepAsync(SweepJob job, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
+        await using var session = store.LightweightSession(job.TenantId); // the job lives on its tenant's shard
         try
         {
             job.Status = SweepStatus.Running;
@@ -123,7 +123,7 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
         try
         {
             // A fresh session: the first may hold the failed write.
-            await using var outcome = store.LightweightSession();
+            await using var outcome = store.LightweightSession(job.TenantId);
             await SaveAsync(outcome, job, ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)

@@ -31,10 +31,11 @@ public sealed class GetSweepEndpoint(IDocumentStore store) : Endpoint<GetSweepRe
 
     public override async Task HandleAsync(GetSweepRequest request, CancellationToken ct)
     {
-        // Sweep jobs are platform-level documents; another tenant's is as missing as one that does not exist.
-        await using var session = store.QuerySession();
+        // A sweep job is its tenant's document; another tenant's is as missing as one that does not exist.
+        var tenantId = HttpContext.Caller().RequireTenant();
+        await using var session = store.QuerySession(tenantId);
         var job = await session.LoadAsync<SweepJob>(request.Id, ct);
-        if (job is null || job.TenantId != HttpContext.Caller().TenantId)
+        if (job is null || job.TenantId != tenantId)
             throw ApiException.NotFound("sweep", request.Id);
         await Send.OkAsync(SweepJobView.Of(job), ct);
     }

@@ -29,7 +29,7 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
     /// <param name="progress">Called after each batch with the counts so far.</param>
     public async Task<SweepCounts> RunAsync(string tenantId, DateTimeOffset asOf, Func<SweepCounts, Task>? progress, CancellationToken ct)
     {
-        await using var turn = await SessionLock.AcquireAsync(await Sql.TenantDatabaseAsync(store, tenantId), LockKeys.Sweep(tenantId), ct);
+        await using var turn = await SessionLock.AcquireAsync(await Sql.TenantConnectorAsync(store, tenantId), LockKeys.Sweep(tenantId), ct);
         await using var session = store.QuerySession(tenantId);
         var rules = await ActiveRulesAsync(session, asOf, ct);
         var context = await crossings.ContextAsync(tenantId, ct);

@@ -27,7 +27,7 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
 
     public async Task<DateTimeOffset> AdvanceAsync(string tenantId, DateTimeOffset to, CancellationToken ct)
     {
-        await using var turn = await SessionLock.AcquireAsync(await Sql.TenantDatabaseAsync(store, tenantId), LockKeys.Clock(tenantId), ct);
+        await using var turn = await SessionLock.AcquireAsync(await Sql.TenantConnectorAsync(store, tenantId), LockKeys.Clock(tenantId), ct);
         var now = await clock.NowAsync(tenantId, ct);
         if (to < now)
             throw new DomainRuleViolated(ClockWouldGoBack, $"The test clock is at {now:yyyy-MM-ddTHH:mm:ssZ}; it never goes back.");

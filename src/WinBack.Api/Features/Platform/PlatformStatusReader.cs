@@ -1,4 +1,5 @@
 using Marten;
+using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Features.Engine;
 using WinBack.Api.Features.Imports;
 using WinBack.Api.Features.Stripe;
@@ -82,10 +83,12 @@ public sealed class PlatformStatusReader(IDocumentStore store, WorkerNodes worke
         }
         var webhooks = new WebhookQueueView(due, pending, Math.Max(0, Math.Round(oldest, 1)));
 
-        await using var session = store.QuerySession();
-        var importsRunning = await session.Query<ImportJob>().Where(j => j.AnyTenant() && j.Status == ImportStatus.Running).CountAsync(ct);
-        var importsQueued = await session.Query<ImportJob>().Where(j => j.AnyTenant() && j.Status == ImportStatus.Queued).CountAsync(ct);
-        var sweepsQueued = await session.Query<SweepJob>().Where(j => j.Status == SweepStatus.Queued).CountAsync(ct);
-        return new QueuesView(webhooks, stripe, new ImportQueueView(importsRunning, importsQueued), sweepsQueued);
+        var jobs = await ShardSessions.QueryEachAsync(store, async session => (IReadOnlyList<(int Running, int Queued, int Sweeps)>)
+        [(
+            await session.Query<ImportJob>().Where(j => j.AnyTenant() && j.Status == ImportStatus.Running).CountAsync(ct),
+            await session.Query<ImportJob>().Where(j => j.AnyTenant() && j.Status == ImportStatus.Queued).CountAsync(ct),
+            await session.Query<SweepJob>().Where(j => j.AnyTenant() && j.Status == SweepStatus.Queued).CountAsync(ct)
+        )], ct);
+        return new QueuesView(webhooks, stripe, new ImportQueueView(jobs.Sum(j => j.Running), jobs.Sum(j => j.Queued)), jobs.Sum(j => j.Sweeps));
     }
 }

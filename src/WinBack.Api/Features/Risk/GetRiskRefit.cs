@@ -30,10 +30,11 @@ public sealed class GetRiskRefitEndpoint(IDocumentStore store) : Endpoint<GetRis
 
     public override async Task HandleAsync(GetRiskRefitRequest request, CancellationToken ct)
     {
-        // Refit jobs are platform-level documents; another tenant's is as missing as one that does not exist.
-        await using var session = store.QuerySession();
+        // A refit job is its tenant's document; another tenant's is as missing as one that does not exist.
+        var tenantId = HttpContext.Caller().RequireTenant();
+        await using var session = store.QuerySession(tenantId);
         var job = await session.LoadAsync<RiskRefitJob>(request.Id, ct);
-        if (job is null || job.TenantId != HttpContext.Caller().TenantId)
+        if (job is null || job.TenantId != tenantId)
             throw ApiException.NotFound("refit", request.Id);
         await Send.OkAsync(RiskRefitJobView.Of(job), ct);
     }

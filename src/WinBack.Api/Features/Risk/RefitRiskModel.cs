@@ -40,7 +40,7 @@ public sealed class RefitRiskModelEndpoint(IDocumentStore store, Ids ids, TimePr
     {
         for (var attempt = 0; ; attempt++)
         {
-            await using var session = store.LightweightSession();
+            await using var session = store.LightweightSession(tenantId); // the job lives on the tenant's shard
             if (await session.LoadAsync<ActiveRiskRefit>(tenantId, ct) is { } active
                 && await session.LoadAsync<RiskRefitJob>(active.JobId, ct) is { } running)
                 return running;

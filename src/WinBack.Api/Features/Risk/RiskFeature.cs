@@ -9,8 +9,8 @@ public sealed class RiskFeature : IFeature
     {
         feature.Store(options =>
         {
-            options.Schema.For<RiskRefitJob>().SingleTenanted();
-            options.Schema.For<ActiveRiskRefit>().SingleTenanted();
+            options.Schema.For<RiskRefitJob>();
+            options.Schema.For<ActiveRiskRefit>();
             options.Storage.ExtendedSchemaObjects.Add(RiskCrossings.Table());
             options.Storage.ExtendedSchemaObjects.Add(RiskCrossings.Marks());
         });

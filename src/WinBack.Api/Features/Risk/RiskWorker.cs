@@ -1,4 +1,5 @@
 using Marten;
+using WinBack.Api.Infrastructure.Marten;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Hosting;
@@ -26,7 +27,7 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCros
 
     protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
     {
-        await StepAsync("queue interrupted refits again", () => InterruptedJobs.RequeueAsync<RiskRefitJob>(store, j => j.Status == RiskRefitStatus.Running,
+        await StepAsync("queue interrupted refits again", () => InterruptedJobs.RequeueAsync<RiskRefitJob>(store, j => j.Status == RiskRefitStatus.Running, j => j.TenantId,
             j => j.Status = RiskRefitStatus.Queued, stoppingToken));
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -49,18 +50,16 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCros
         var now = wall.GetUtcNow();
         var since = now - options.Value.Risk.RefitInterval;
         var live = await clock.WallClockTenantsAsync(ct);
-        IReadOnlyList<string> recent;
-        await using (var session = store.QuerySession())
-            recent = await session.Query<RiskRefitJob>().Where(j => j.CreatedAt > since).Select(j => j.TenantId).ToListAsync(ct);
+        var recent = await ShardSessions.QueryEachAsync(store, session =>
+            session.Query<RiskRefitJob>().Where(j => j.AnyTenant() && j.CreatedAt > since).Select(j => j.TenantId).ToListAsync(ct), ct);
         foreach (var tenantId in live.Except(recent))
             await RefitRiskModelEndpoint.QueueAsync(store, ids.New("rfit"), tenantId, scheduled: true, now, ct);
     }
 
     private async Task RunQueuedAsync(CancellationToken ct)
     {
-        IReadOnlyList<RiskRefitJob> queued;
-        await using (var session = store.QuerySession())
-            queued = await session.Query<RiskRefitJob>().Where(j => j.Status == RiskRefitStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct);
+        var queued = await ShardSessions.QueryEachAsync(store, session =>
+            session.Query<RiskRefitJob>().Where(j => j.AnyTenant() && j.Status == RiskRefitStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct), ct);
         var failing = await health.FailingAsync(RefitLoop, ct);
         foreach (var job in queued)
             if (!failing.Waiting(job.TenantId, job.Id, wall.GetUtcNow()))
@@ -115,7 +114,7 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCros
     // A finished refit frees its tenant's slot in the same transaction, so the next request queues a new one.
     private async Task SaveAsync(RiskRefitJob job, bool done, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
+        await using var session = store.LightweightSession(job.TenantId); // the job lives on its tenant's shard
         session.Store(job);
         if (done)
             session.Delete<ActiveRiskRefit>(job.TenantId);

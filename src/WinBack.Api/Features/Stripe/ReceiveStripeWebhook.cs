@@ -2,6 +2,7 @@ using System.Text.Json;
 using FastEndpoints;
 using Marten;
 using Stripe;
+using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Postgres;
@@ -19,7 +20,7 @@ public sealed record StripeWebhookReceipt(string EventId, string Type, string St
 /// <summary>The shape of what Stripe posts (documentation only; the body is read as Stripe sent it, to verify its signature).</summary>
 public sealed record StripeEventBody(string Id, string Object, string Type, long Created, string ApiVersion, object Data);
 
-public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSecrets secrets, StripeInbound inbound, TimeProvider wall)
+public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSecrets secrets, StripeInbound inbound, TimeProvider wall, TenantStore tenants)
     : EndpointWithoutRequest<StripeWebhookReceipt>
 {
     public static readonly ApiProblem Unverified = ApiProblem.Of(400, ErrorCodes.StripeSignatureInvalid, "Bad signature",
@@ -60,9 +61,11 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
         var tenantId = Route<string>("tenantId")!;
         using var reader = new StreamReader(HttpContext.Request.Body);
         var payload = await reader.ReadToEndAsync(ct);
-        StripeConnection? connection;
-        await using (var session = store.QuerySession(tenantId))
-            connection = await session.LoadAsync<StripeConnection>(StripeConnection.TheId, ct);
+        StripeConnection? connection = null;
+        // The path's tenant is anyone's guess until the signature is checked: only a known tenant has a shard to look on.
+        if (await tenants.FindAsync(tenantId, ct) is { Status: TenantStatus.Active })
+            await using (var session = store.QuerySession(tenantId))
+                connection = await session.LoadAsync<StripeConnection>(StripeConnection.TheId, ct);
         Event stripeEvent;
         try
         {

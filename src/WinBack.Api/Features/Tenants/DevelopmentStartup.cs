@@ -1,4 +1,3 @@
-using Marten;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Hosting.Server;
 using WinBack.Api.Features.ApiKeys;
@@ -12,7 +11,7 @@ namespace WinBack.Api.Features.Tenants;
 /// Development only: makes sure a demo tenant exists and prints a fresh admin key for it, with the
 /// Swagger URL. The key of the previous start is revoked, because secrets cannot be shown twice.
 /// </summary>
-public sealed class DevelopmentStartup(IDocumentStore store, Ids ids, TimeProvider clock, PlatformKey platformKey,
+public sealed class DevelopmentStartup(TenantStore tenants, TenantPlacement placement, ApiKeyStore keys, Ids ids, TimeProvider clock, PlatformKey platformKey,
     IServer server, IHostApplicationLifetime lifetime) : IHostedService
 {
     public const string DemoTenantName = "demo";
@@ -30,31 +29,20 @@ public sealed class DevelopmentStartup(IDocumentStore store, Ids ids, TimeProvid
 
     public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
 
-    private async Task<Tenant> EnsureDemoTenantAsync(CancellationToken ct)
-    {
-        await using var session = store.LightweightSession();
-        var tenant = await session.Query<Tenant>().FirstOrDefaultAsync(t => t.Name == DemoTenantName, ct);
-        if (tenant is not null)
-            return tenant;
-        tenant = new Tenant { Id = ids.New("ten"), Name = DemoTenantName, Mode = TenantMode.Test, CreatedAt = clock.GetUtcNow() };
-        session.Insert(tenant);
-        await session.SaveChangesAsync(ct);
-        return tenant;
-    }
+    private async Task<Tenant> EnsureDemoTenantAsync(CancellationToken ct) =>
+        await tenants.FindActiveByNameAsync(DemoTenantName, ct)
+        ?? await placement.CreateAsync(new Tenant
+        {
+            Id = ids.New("ten"), Name = DemoTenantName, Mode = TenantMode.Test, CreatedAt = clock.GetUtcNow(), Shard = "", Status = TenantStatus.Provisioning,
+        }, shard: null, keys: [], ct);
 
     private async Task<string> RotateStartupKeyAsync(Tenant tenant, CancellationToken ct)
     {
-        await using var session = store.LightweightSession(tenant.Id);
-        var previous = await session.Query<ApiKey>()
-            .Where(k => k.Description == StartupKeyDescription && k.RevokedAt == null).ToListAsync(ct);
-        foreach (var key in previous)
-        {
-            key.RevokedAt = clock.GetUtcNow();
-            session.Update(key);
-        }
+        foreach (var key in await keys.ActiveWithDescriptionAsync(tenant.Id, StartupKeyDescription, ct))
+            await keys.RevokeAsync(tenant.Id, key.Id, clock.GetUtcNow(), ct);
         var minted = MintedApiKey.Mint(ids, clock, tenant.Mode, ApiKeyScope.Admin, StartupKeyDescription);
-        session.Insert(minted.Key);
-        await session.SaveChangesAsync(ct);
+        if (!await keys.TryInsertWithinLimitAsync(tenant.Id, minted.Key, int.MaxValue, ct))
+            throw new InvalidOperationException("Unreachable: no limit.");
         return minted.Secret;
     }
 

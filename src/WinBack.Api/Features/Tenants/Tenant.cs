@@ -3,7 +3,7 @@ using WinBack.Domain.Tenants;
 
 namespace WinBack.Api.Features.Tenants;
 
-/// <summary>A company using WinBack. Platform-level document: it lives outside any tenant's data.</summary>
+/// <summary>A company using WinBack. Platform data: it lives in the master database, with the shard its own data lives on.</summary>
 [Published]
 public sealed class Tenant
 {
@@ -11,4 +11,14 @@ public sealed class Tenant
     public required string Name { get; init; }
     public required TenantMode Mode { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }
+    /// <summary>The shard that holds the tenant's data (<see cref="Infrastructure.Sharding.ShardLayout"/>).</summary>
+    public required string Shard { get; init; }
+    public required TenantStatus Status { get; init; }
 }
+
+/// <summary>
+/// <c>provisioning</c> while its shard is prepared (no key exists yet, so nobody can call as it); <c>active</c> once its
+/// keys are minted.
+/// </summary>
+[Published]
+public enum TenantStatus { Provisioning, Active }

@@ -6,8 +6,10 @@ public sealed class TenantsFeature : IFeature
 {
     public void Register(FeatureContext feature)
     {
-        // Platform-level document: a tenant lives outside any tenant's data.
-        feature.Store(options => options.Schema.For<Tenant>().SingleTenanted());
+        // Platform data: a tenant lives in the master database, outside any shard.
+        feature.PlatformTable(TenantStore.Table());
+        feature.Services.AddSingleton<TenantStore>();
+        feature.Services.AddSingleton<TenantPlacement>();
         if (feature.ServesApi && feature.Environment.IsDevelopment())
             feature.Services.AddHostedService<DevelopmentStartup>();
     }

@@ -22,7 +22,7 @@ public sealed class TestClock
 /// test tenants follow their <see cref="TestClock"/>. Operational timestamps (keys, rules, jobs) stay on the wall clock.
 /// </summary>
 [Published]
-public sealed class TenantClock(IDocumentStore store, TimeProvider wall)
+public sealed class TenantClock(IDocumentStore store, TenantStore tenants, TimeProvider wall)
 {
     // A tenant's mode and creation time never change, so they are remembered for the life of the process.
     private readonly ConcurrentDictionary<string, Tenant> _tenants = new();
@@ -32,36 +32,31 @@ public sealed class TenantClock(IDocumentStore store, TimeProvider wall)
         var tenant = await TenantAsync(tenantId, ct);
         if (FollowsWallClock(tenant.Mode))
             return wall.GetUtcNow();
-        await using var session = store.QuerySession();
+        await using var session = store.QuerySession(tenantId); // the clock lives on the tenant's shard
         return (await session.LoadAsync<TestClock>(tenantId, ct))?.Now ?? tenant.CreatedAt;
     }
 
     /// <summary>The tenants whose time is the wall clock: the engine sweeps and expires them on its own cadence. The others wait for their clock to be advanced.</summary>
-    public async Task<IReadOnlyList<string>> WallClockTenantsAsync(CancellationToken ct)
-    {
-        await using var session = store.QuerySession();
-        return await session.Query<Tenant>().Where(t => t.Mode == TenantMode.Live).Select(t => t.Id).ToListAsync(ct);
-    }
+    public Task<IReadOnlyList<string>> WallClockTenantsAsync(CancellationToken ct) => tenants.LiveTenantIdsAsync(ct);
 
     /// <summary>Moves a test tenant's clock to <paramref name="now"/> (the caller keeps it from going back).</summary>
     public async Task SetAsync(string tenantId, DateTimeOffset now, CancellationToken ct)
     {
         if (FollowsWallClock((await TenantAsync(tenantId, ct)).Mode))
             throw new InvalidOperationException($"Tenant {tenantId} is live: its time is the wall clock.");
-        await using var session = store.LightweightSession();
+        await using var session = store.LightweightSession(tenantId);
         session.Store(new TestClock { Id = tenantId, Now = now });
         await session.SaveChangesAsync(ct);
     }
 
-    // Kept beside WallClockTenantsAsync's query, which says the same to the database.
+    // Kept in step with TenantStore.LiveTenantIdsAsync, which says the same to the database.
     private static bool FollowsWallClock(TenantMode mode) => mode == TenantMode.Live;
 
     private async Task<Tenant> TenantAsync(string tenantId, CancellationToken ct)
     {
         if (_tenants.TryGetValue(tenantId, out var known))
             return known;
-        await using var session = store.QuerySession();
-        var tenant = await session.LoadAsync<Tenant>(tenantId, ct) ?? throw new InvalidOperationException($"No tenant {tenantId}.");
+        var tenant = await tenants.FindAsync(tenantId, ct) ?? throw new InvalidOperationException($"No tenant {tenantId}.");
         return _tenants.GetOrAdd(tenantId, tenant);
     }
 }

@@ -6,7 +6,7 @@ public sealed class TestClocksFeature : IFeature
 {
     public void Register(FeatureContext feature)
     {
-        feature.Store(options => options.Schema.For<TestClock>().SingleTenanted());
+        feature.Store(options => options.Schema.For<TestClock>());
         feature.Services.AddSingleton<TenantClock>();
     }
 }

@@ -5,6 +5,7 @@ using Npgsql;
 using Weasel.Postgresql.Tables;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
 using WinBack.Domain.Common;
 
 namespace WinBack.Api.Infrastructure.Hosting;
@@ -37,7 +38,7 @@ public sealed class FailingUnits(IReadOnlyDictionary<(string TenantId, string Un
 /// that no retry can fix (a stored value that cannot be summed) are parked at once. The table survives restarts and is
 /// shared by every process; <see cref="ParkedCountsAsync"/> counts parked units per loop for a status endpoint.
 /// </summary>
-public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IOptions<WinBackOptions> options, ILogger<BackgroundHealth> logger)
+public sealed class BackgroundHealth(IDocumentStore store, PlatformDatabase platform, ShardLayout layout, TimeProvider wall, IOptions<WinBackOptions> options, ILogger<BackgroundHealth> logger)
 {
     public const string TableName = MartenSetup.SchemaName + ".unit_failure";
 
@@ -74,9 +75,9 @@ public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IO
             await ReadFailingAsync(connection, loop, tenantId, units, ct);
         }
         else
-            foreach (var database in await FailureDatabasesAsync(ct))
+            foreach (var open in await FailureDatabasesAsync(ct))
             {
-                await using var connection = await Sql.OpenDatabaseAsync(database, ct);
+                await using var connection = await open();
                 await ReadFailingAsync(connection, loop, null, units, ct);
             }
         return new FailingUnits(units);
@@ -99,11 +100,14 @@ public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IO
 
     // A unit's failure is kept with its tenant's data; a platform unit's (no tenant) in the platform's database.
     private Task<NpgsqlConnection> OpenAsync(string tenantId, CancellationToken ct) =>
-        tenantId == Platform ? Sql.OpenPlatformAsync(store, ct) : Sql.OpenForTenantAsync(store, tenantId, ct);
+        tenantId == Platform ? Sql.OpenPlatformAsync(platform, ct) : Sql.OpenForTenantAsync(store, tenantId, ct);
 
-    // Every database failures are kept in: each tenants' database and the platform's (with one database, the same one).
-    private async Task<IEnumerable<IMartenDatabase>> FailureDatabasesAsync(CancellationToken ct) =>
-        (await Sql.EachDatabaseAsync(store, ct)).Append(Sql.PlatformDatabase(store)).Distinct();
+    // Every database failures are kept in: each shard, and the master unless it is also the only shard.
+    private async Task<IReadOnlyList<Func<Task<NpgsqlConnection>>>> FailureDatabasesAsync(CancellationToken ct)
+    {
+        var shards = (await Sql.EachDatabaseAsync(store, ct)).Select(database => (Func<Task<NpgsqlConnection>>)(() => Sql.OpenDatabaseAsync(database, ct)));
+        return layout.MasterIsOnlyShard ? shards.ToList() : shards.Prepend(() => Sql.OpenPlatformAsync(platform, ct)).ToList();
+    }
 
     /// <summary>Runs one unit unless it is parked and not yet due; records its failure, or clears an earlier one.</summary>
     /// <returns>True when the unit ran and succeeded.</returns>
@@ -160,9 +164,9 @@ public sealed class BackgroundHealth(IDocumentStore store, TimeProvider wall, IO
     public async Task<IReadOnlyDictionary<string, long>> ParkedCountsAsync(CancellationToken ct)
     {
         var counts = new Dictionary<string, long>();
-        foreach (var database in await FailureDatabasesAsync(ct))
+        foreach (var open in await FailureDatabasesAsync(ct))
         {
-            await using var connection = await Sql.OpenDatabaseAsync(database, ct);
+            await using var connection = await open();
             await using var command = Sql.Command(connection, $"select loop, count(*) as parked from {TableName} where parked_at is not null group by loop");
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))

@@ -17,6 +17,7 @@ public sealed class FeatureContext(IServiceCollection services, WinBackOptions o
 {
     private readonly List<Action<StoreOptions>> _store = [];
     private readonly List<Action<MartenServiceCollectionExtensions.MartenConfigurationExpression>> _marten = [];
+    private readonly List<Weasel.Postgresql.Tables.Table> _platformTables = [];
 
     public IServiceCollection Services { get; } = services;
     public WinBackOptions Options { get; } = options;
@@ -24,8 +25,13 @@ public sealed class FeatureContext(IServiceCollection services, WinBackOptions o
     public bool ServesApi => Options.Role.ServesApi();
     public bool RunsWorker => Options.Role.RunsWorker();
 
-    /// <summary>Documents, tables, projections: applied to the one store when it is built.</summary>
+    /// <summary>Documents, tenant data's tables, projections: applied to the store (and so to every shard) when it is built.</summary>
     public void Store(Action<StoreOptions> configure) => _store.Add(configure);
+
+    /// <summary>A table of platform data (no tenant's): it lives in the master database (<see cref="Sharding.ShardLayout"/>).</summary>
+    public void PlatformTable(Weasel.Postgresql.Tables.Table table) => _platformTables.Add(table);
+
+    internal IReadOnlyList<Weasel.Postgresql.Tables.Table> PlatformTables => _platformTables;
 
     /// <summary>Subscriptions and other registrations on Marten's builder.</summary>
     public void Marten(Action<MartenServiceCollectionExtensions.MartenConfigurationExpression> configure) => _marten.Add(configure);

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Marten;
+using WinBack.Api.Infrastructure.Marten;
 
 namespace WinBack.Api.Infrastructure.Hosting;
 
@@ -10,15 +11,16 @@ namespace WinBack.Api.Infrastructure.Hosting;
 /// </summary>
 public static class InterruptedJobs
 {
-    public static async Task RequeueAsync<TJob>(IDocumentStore store, Expression<Func<TJob, bool>> running, Action<TJob> requeue,
-        CancellationToken ct) where TJob : notnull
+    public static async Task RequeueAsync<TJob>(IDocumentStore store, Expression<Func<TJob, bool>> running, Func<TJob, string> tenantOf,
+        Action<TJob> requeue, CancellationToken ct) where TJob : notnull
     {
-        await using var session = store.LightweightSession();
-        foreach (var job in await session.Query<TJob>().Where(running).ToListAsync(ct))
+        var interrupted = await ShardSessions.QueryEachAsync(store, session => session.Query<TJob>().Where(j => j.AnyTenant()).Where(running).ToListAsync(ct), ct);
+        foreach (var job in interrupted)
         {
             requeue(job);
+            await using var session = store.LightweightSession(tenantOf(job)); // a job is its tenant's document, on its shard
             session.Store(job);
+            await session.SaveChangesAsync(ct);
         }
-        await session.SaveChangesAsync(ct);
     }
 }

@@ -1,6 +1,7 @@
 using Marten;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
 
 namespace WinBack.Api.Infrastructure.Hosting;
 
@@ -109,12 +110,12 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
 }
 
 /// <summary>Where the loops' leases come from: the platform's database (one lease per loop, whatever the tenants' databases), and how often they are tried and checked.</summary>
-public sealed class LoopLeases(IDocumentStore store, IOptions<WinBackOptions> options, IHostApplicationLifetime lifetime)
+public sealed class LoopLeases(PlatformDatabase platform, IOptions<WinBackOptions> options, IHostApplicationLifetime lifetime)
 {
     public TimeSpan Poll => options.Value.Workers.TakeoverPoll;
 
     /// <summary>Fires when the process begins to stop, before the host stops its services one by one.</summary>
     public CancellationToken ApplicationStopping => lifetime.ApplicationStopping;
 
-    public Task<SessionLock?> TryAcquireAsync(string name, CancellationToken ct) => SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), LockKeys.Loop(name), ct);
+    public Task<SessionLock?> TryAcquireAsync(string name, CancellationToken ct) => SessionLock.TryAcquireAsync(platform.CreateConnection, LockKeys.Loop(name), ct);
 }

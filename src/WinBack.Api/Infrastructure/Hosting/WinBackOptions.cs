@@ -8,6 +8,12 @@ public sealed class WinBackOptions
     /// <summary><c>all</c> (one process), <c>api</c> (stateless HTTP) or <c>worker</c> (exactly one: daemon and background jobs).</summary>
     public WinBackRole Role { get; set; } = WinBackRole.All;
 
+    /// <summary>
+    /// The shards that hold tenant data, by name (<c>WinBack__Shards__a=Host=…</c>). Empty: the master database
+    /// (<c>ConnectionStrings:WinBack</c>) is the only shard. See docs/scaling.md.
+    /// </summary>
+    public Dictionary<string, string> Shards { get; set; } = [];
+
     /// <summary>Where the local PostgreSQL cluster lives when no connection string is set.</summary>
     public string DataDir { get; set; } = ".winback/pg";
 

@@ -8,6 +8,7 @@ using WinBack.Api.Infrastructure.OpenApi;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Api.Infrastructure.RateLimiting;
 using WinBack.Api.Infrastructure.Secrets;
+using WinBack.Api.Infrastructure.Sharding;
 using WinBack.Api.Infrastructure.Telemetry;
 
 namespace WinBack.Api.Infrastructure.Hosting;
@@ -46,16 +47,25 @@ public static class WinBackServices
         services.AddSingleton<Ids>();
         services.AddSingleton(ResolvePlatformKey(options, builder.Environment));
         services.AddHttpContextAccessor();
+        var layout = ShardLayout.From(connectionString, options.Shards, MartenSetup.Tuned);
+        services.AddSingleton(layout);
+        var dataSources = new SharedDataSources();
+        services.AddSingleton(_ => dataSources); // made by a factory, so that the container closes the pools at shut-down
+        services.AddSingleton(new PlatformDatabase(dataSources.Create(layout.MasterConnectionString)));
         var featureContext = new FeatureContext(services, options, builder.Environment);
+        // Registered before the features' start-up steps and Marten's schema work, which may read platform data.
+        services.AddHostedService(provider => new PlatformSchema(provider.GetRequiredService<PlatformDatabase>(),
+            [..featureContext.PlatformTables, PostgresXmlRepository.Table(), BackgroundHealth.Table(), WorkerNodes.Table(), IdempotencyStore.Table()]));
         foreach (var feature in features)
             feature.Register(featureContext);
-        services.AddWinBackMarten(connectionString, options.Role, featureContext);
+        services.AddWinBackMarten(layout, dataSources, options.Role, featureContext);
         services.AddSingleton<BackgroundHealth>();
         services.AddSingleton<WorkerNodes>();
         services.AddWinBackTelemetry(builder.Configuration);
         // Stored secrets are encrypted with Data Protection; its key ring lives in PostgreSQL, encrypted with the configured certificate.
         services.AddWinBackDataProtection(keyRing, connectionString);
         services.AddSecretProtector<IdempotencyBodies>();
+        services.AddSingleton<IdempotencyStore>();
         services.AddHealthChecks().AddNpgSql(connectionString, name: "postgresql", tags: ["ready"]);
 
         if (options.Role.ServesApi())

@@ -1,7 +1,9 @@
+using Npgsql;
 using JasperFx.Events.Daemon;
 using Marten;
 using Microsoft.Extensions.Options;
 using Weasel.Postgresql.Tables;
+using WinBack.Api.Infrastructure.Sharding;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
 
@@ -17,7 +19,7 @@ public sealed record WorkerNode(string Id, int Pid, string Host, DateTimeOffset 
 /// The worker processes' heartbeat table. Times are PostgreSQL's <c>now()</c>, so that hosts' clocks (and a test's fake
 /// clock) do not matter. A row not refreshed within <see cref="WorkerOptions.LostAfter"/> is a dead worker and not listed.
 /// </summary>
-public sealed class WorkerNodes(IDocumentStore store, IOptions<WinBackOptions> options)
+public sealed class WorkerNodes(PlatformDatabase platform, IOptions<WinBackOptions> options)
 {
     public const string TableName = MartenSetup.SchemaName + ".worker_node";
 
@@ -36,7 +38,7 @@ public sealed class WorkerNodes(IDocumentStore store, IOptions<WinBackOptions> o
 
     public async Task BeatAsync(string id, bool leader, IReadOnlyList<string> loops, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenPlatformAsync(store, ct);
+        await using var connection = await Sql.OpenPlatformAsync(platform, ct);
         // Dead workers' rows are deleted here too, long after they stopped being listed, so that the table stays small.
         await using var command = Sql.Command(connection, $"""
             insert into {TableName} (id, pid, host, started_at, last_seen_at, leader, loops) values (@id, @pid, @host, now(), now(), @leader, @loops)
@@ -48,7 +50,7 @@ public sealed class WorkerNodes(IDocumentStore store, IOptions<WinBackOptions> o
 
     public async Task RemoveAsync(string id, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenPlatformAsync(store, ct);
+        await using var connection = await Sql.OpenPlatformAsync(platform, ct);
         await using var command = Sql.Command(connection, $"delete from {TableName} where id = @id", ("id", id));
         await command.ExecuteNonQueryAsync(ct);
     }
@@ -56,7 +58,7 @@ public sealed class WorkerNodes(IDocumentStore store, IOptions<WinBackOptions> o
     /// <summary>The workers heard from within the takeover time, oldest first.</summary>
     public async Task<IReadOnlyList<WorkerNode>> LiveAsync(CancellationToken ct)
     {
-        await using var connection = await Sql.OpenPlatformAsync(store, ct);
+        await using var connection = await Sql.OpenPlatformAsync(platform, ct);
         await using var command = Sql.Command(connection, $"""
             select id, pid, host, started_at, last_seen_at, leader, loops from {TableName}
             where last_seen_at >= now() - @lost order by started_at, id
@@ -92,7 +94,7 @@ public sealed class WorkerHeartbeat(WorkerNodes nodes, IServiceProvider services
         var writtenAt = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var leader = LeadsDaemon(coordinator);
+            var leader = await LeadsDaemonAsync(coordinator);
             var leading = loops.Where(l => l.IsLeading).Select(l => l.Name).Order().ToList();
             var state = (leader, string.Join(',', leading));
             if (written != state || DateTimeOffset.UtcNow - writtenAt >= options.Value.Workers.Heartbeat)
@@ -126,15 +128,18 @@ public sealed class WorkerHeartbeat(WorkerNodes nodes, IServiceProvider services
         }
     }
 
-    private static bool LeadsDaemon(IProjectionCoordinator? coordinator)
+    // Leading the daemon of any shard: each shard's daemon has its own leader (HotCold).
+    private static async Task<bool> LeadsDaemonAsync(IProjectionCoordinator? coordinator)
     {
+        if (coordinator is null)
+            return false;
         try
         {
-            return coordinator?.DaemonForMainDatabase().CurrentAgents().Count > 0;
+            return (await coordinator.AllDaemonsAsync()).Any(daemon => daemon.CurrentAgents().Count > 0);
         }
-        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException or NpgsqlException)
         {
-            return false; // the store is being torn down, or the daemon is not built yet
+            return false; // the store is being torn down, the daemon is not built yet, or the master is away
         }
     }
 }

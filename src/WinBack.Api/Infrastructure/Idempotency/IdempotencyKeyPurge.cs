@@ -2,6 +2,7 @@ using Marten;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
 
 namespace WinBack.Api.Infrastructure.Idempotency;
 
@@ -11,7 +12,7 @@ namespace WinBack.Api.Infrastructure.Idempotency;
 /// A failed purge is recorded (<see cref="Loop"/>) and runs again at the next hour. Two workers both purge, which is harmless
 /// (a delete of what is past retention; a second finds less or nothing); a killed one left nothing half-done but a batch.
 /// </summary>
-public sealed class IdempotencyKeyPurge(IDocumentStore store, BackgroundHealth health, TimeProvider clock, IOptions<WinBackOptions> options)
+public sealed class IdempotencyKeyPurge(IDocumentStore store, PlatformDatabase platform, BackgroundHealth health, TimeProvider clock, IOptions<WinBackOptions> options)
     : BackgroundService
 {
     public const string Loop = "idempotency_purge";
@@ -40,21 +41,14 @@ public sealed class IdempotencyKeyPurge(IDocumentStore store, BackgroundHealth h
     public async Task<long> PurgeAsync(CancellationToken ct)
     {
         var cutoff = clock.GetUtcNow() - options.Value.IdempotencyRetention;
-        var table = Sql.TableOf<IdempotencyRecord>(store);
-        long purged = 0;
-        // Keys are kept with their owner's data: each database is purged on its own.
+        long purged;
+        // Keys are kept with their owner's data: the platform key's in the master, each tenant's on its shard.
+        await using (var connection = await Sql.OpenPlatformAsync(platform, ct))
+            purged = await IdempotencyStore.PurgeAsync(connection, cutoff, Batch, ct);
         foreach (var database in await Sql.EachDatabaseAsync(store, ct))
         {
             await using var connection = await Sql.OpenDatabaseAsync(database, ct);
-            while (true)
-            {
-                await using var command = Sql.Command(connection,
-                    $"delete from {table} where id in (select id from {table} where created_at < @cutoff limit {Batch})", ("cutoff", cutoff));
-                var deleted = await command.ExecuteNonQueryAsync(ct);
-                purged += deleted;
-                if (deleted < Batch)
-                    break;
-            }
+            purged += await IdempotencyStore.PurgeAsync(connection, cutoff, Batch, ct);
         }
         return purged;
     }

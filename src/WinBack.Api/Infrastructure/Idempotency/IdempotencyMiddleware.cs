@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Marten;
-using JasperFx;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 
@@ -12,7 +10,7 @@ namespace WinBack.Api.Infrastructure.Idempotency;
 /// insert); later ones replay the stored response, get 422 if their body differs, or 409 while the first
 /// is still running. Server errors release the key so that the client can retry. Stored bodies are encrypted.
 /// </summary>
-public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore store, IdempotencyBodies bodies, TimeProvider clock,
+public sealed class IdempotencyMiddleware(RequestDelegate next, IdempotencyStore keys, IdempotencyBodies bodies, TimeProvider clock,
     ILogger<IdempotencyMiddleware> logger)
 {
     public const string HeaderName = "Idempotency-Key";
@@ -45,7 +43,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
             return;
         }
 
-        var id = $"{caller.TenantId ?? ApiScopes.Platform}/{key}";
+        var id = new KeyId(caller.TenantId ?? IdempotencyStore.PlatformOwner, key);
         var requestHash = await HashRequestAsync(context.Request);
         var existing = await ClaimAsync(id, requestHash, context.RequestAborted);
         if (existing is not null)
@@ -60,31 +58,23 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
     public static bool IsValidKey(string key) =>
         key.Length <= MaxKeyLength && key.All(c => c is >= ' ' and <= '~') && !string.IsNullOrWhiteSpace(key);
 
+    private readonly record struct KeyId(string Owner, string Key);
+
     /// <summary>Returns null when this request now owns the key, else the record that holds it.</summary>
-    private async Task<IdempotencyRecord?> ClaimAsync(string id, string requestHash, CancellationToken ct)
+    private async Task<IdempotencyRecord?> ClaimAsync(KeyId id, string requestHash, CancellationToken ct)
     {
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            await using var session = store.LightweightSession();
-            session.Insert(new IdempotencyRecord { Id = id, RequestHash = requestHash, CreatedAt = clock.GetUtcNow() });
-            try
-            {
-                await session.SaveChangesAsync(ct);
+            if (await keys.TryClaimAsync(id.Owner, id.Key, requestHash, clock.GetUtcNow(), ct))
                 return null;
-            }
-            catch (DocumentAlreadyExistsException)
-            {
-            }
-
-            await using var query = store.QuerySession();
-            var existing = await query.LoadAsync<IdempotencyRecord>(id, ct);
+            var existing = await keys.FindAsync(id.Owner, id.Key, ct);
             if (existing is null)
                 continue; // released between our insert and our read: claim again
             if (!existing.InFlight || clock.GetUtcNow() - existing.CreatedAt < AbandonedAfter)
                 return existing;
             await ReleaseAsync(id); // abandoned by a crashed request
         }
-        return new IdempotencyRecord { Id = id, RequestHash = requestHash, CreatedAt = clock.GetUtcNow() };
+        return new IdempotencyRecord(requestHash, clock.GetUtcNow(), null, 0, null, null, null);
     }
 
     private async Task AnswerDuplicateAsync(HttpContext context, IdempotencyRecord existing, string requestHash)
@@ -108,7 +98,7 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
         if (bodies.Open(existing) is { } body) await context.Response.WriteAsync(body, context.RequestAborted);
     }
 
-    private async Task RunAndStoreAsync(HttpContext context, string id)
+    private async Task RunAndStoreAsync(HttpContext context, KeyId id)
     {
         var original = context.Response.Body;
         using var buffer = new MemoryStream();
@@ -138,33 +128,21 @@ public sealed class IdempotencyMiddleware(RequestDelegate next, IDocumentStore s
         await buffer.CopyToAsync(original, context.RequestAborted);
     }
 
-    private async Task CompleteAsync(string id, HttpResponse response, string body)
-    {
-        await using var session = store.LightweightSession();
-        var record = await session.LoadAsync<IdempotencyRecord>(id, CancellationToken.None);
-        if (record is null)
-            return;
-        record.CompletedAt = clock.GetUtcNow();
-        record.StatusCode = response.StatusCode;
-        record.ContentType = response.ContentType;
-        record.Location = response.Headers.Location;
-        record.EncryptedBody = bodies.Protect(body);
-        session.Update(record);
-        await session.SaveChangesAsync(CancellationToken.None);
-    }
+    private Task CompleteAsync(KeyId id, HttpResponse response, string body) =>
+        keys.CompleteAsync(id.Owner, id.Key, clock.GetUtcNow(), response.StatusCode, response.ContentType,
+            response.Headers.Location.Count > 0 ? response.Headers.Location.ToString() : null,
+            bodies.Protect(body), CancellationToken.None);
 
-    private async Task ReleaseAsync(string id)
+    private async Task ReleaseAsync(KeyId id)
     {
         try
         {
-            await using var session = store.LightweightSession();
-            session.Delete<IdempotencyRecord>(id);
-            await session.SaveChangesAsync(CancellationToken.None);
+            await keys.ReleaseAsync(id.Owner, id.Key, CancellationToken.None);
         }
         catch (Exception e)
         {
             // The claim then expires as abandoned; the client sees 409 until then, never a double effect.
-            logger.LogWarning(e, "Could not release Idempotency-Key {Id}", id);
+            logger.LogWarning(e, "Could not release Idempotency-Key {Owner}/{Key}", id.Owner, id.Key);
         }
     }
 

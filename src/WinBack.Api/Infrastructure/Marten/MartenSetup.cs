@@ -8,6 +8,7 @@ using Npgsql;
 using Weasel.Core;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Idempotency;
+using WinBack.Api.Infrastructure.Sharding;
 using WinBack.Domain.Common;
 
 namespace WinBack.Api.Infrastructure.Marten;
@@ -16,13 +17,26 @@ public static class MartenSetup
 {
     public const string SchemaName = "winback";
 
-    public static IServiceCollection AddWinBackMarten(this IServiceCollection services, string connectionString, WinBackRole role, FeatureContext features)
+    public static IServiceCollection AddWinBackMarten(this IServiceCollection services, ShardLayout layout, SharedDataSources dataSources, WinBackRole role, FeatureContext features)
     {
         var wakeup = new OutboxWakeup();
         services.AddSingleton(wakeup);
         var marten = services.AddMarten(options =>
             {
-                options.Connection(Tuned(connectionString));
+                // Marten's sharded tenancy, also with one database: the master keeps the assignment of tenants to shards,
+                // WinBack places each new tenant itself (TenantPlacement), and a tenant Marten was never told of is refused,
+                // never placed by accident. Every conjoined document table is partitioned by tenant on each shard.
+                options.DataSourceFactory(dataSources);
+                options.MultiTenantedWithShardedDatabases(sharding =>
+                {
+                    sharding.DataSource = dataSources.Create(layout.MasterConnectionString);
+                    sharding.SchemaName = SchemaName;
+                    sharding.PartitionSchemaName = SchemaName;
+                    sharding.ApplicationName = "winback";
+                    foreach (var shard in layout.Shards)
+                        sharding.AddDatabase(shard.Name, shard.ConnectionString);
+                    sharding.UseExplicitAssignment();
+                });
                 options.DatabaseSchemaName = SchemaName;
                 // Refuses text PostgreSQL cannot store before it reaches a jsonb parameter (UnstorableTextException says why).
                 options.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase, json =>
@@ -31,20 +45,14 @@ public static class MartenSetup
                     json.Converters.Add(new CompactInstantsConverter());
                 });
 
-                // Every tenant's documents and events share tables, separated by a tenant_id column.
-                options.Policies.AllDocumentsAreMultiTenanted();
-                options.Events.TenancyStyle = TenancyStyle.Conjoined;
+                // On a shard, its tenants' events share one table, separated by a tenant_id column (conjoined).
                 // Customer streams are keyed by the tenant's own customer id.
                 options.Events.StreamIdentity = StreamIdentity.AsString;
                 // Appends never read the stream first (recording needs no prior state): fewer round trips.
                 options.Events.AppendMode = EventAppendMode.Quick;
                 options.Events.AddEventTypes(DomainEvents.All);
-                options.Storage.ExtendedSchemaObjects.Add(Postgres.PostgresXmlRepository.Table());
                 options.Storage.ExtendedSchemaObjects.Add(BackgroundHealth.Table());
-                options.Storage.ExtendedSchemaObjects.Add(WorkerNodes.Table());
-                // Idempotency records are platform-level: their id carries the owner.
-                options.Schema.For<IdempotencyRecord>().SingleTenanted()
-                    .Duplicate(x => x.CreatedAt);
+                options.Storage.ExtendedSchemaObjects.Add(IdempotencyStore.Table());
                 features.ApplyTo(options);
 
                 // The daemon keeps its default polling (250 ms busy, 1 s quiet); writes of published events wake it at once
@@ -71,7 +79,7 @@ public static class MartenSetup
     // Marten sends the same statements over and over without preparing them; letting Npgsql prepare them
     // automatically, and not resetting pooled connections, saves PostgreSQL a parse and plan per statement.
     // Settings already present in the configured connection string win.
-    private static string Tuned(string connectionString)
+    internal static string Tuned(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
         if (!connectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))

@@ -24,6 +24,9 @@ public static class LockKeys
     /// <summary>A tenant's rules while one is written, so that the overlap check sees every active rule (transaction lock).</summary>
     public static string Rules(string tenantId) => $"rules/{tenantId}";
 
+    /// <summary>Placing a new tenant on a shard, so that two creations count each other's tenants (transaction lock, on the master).</summary>
+    public const string Placement = "tenant-placement";
+
     /// <summary>A tenant's API keys while one is minted, so that concurrent requests cannot pass the cap together (transaction lock).</summary>
     public static string ApiKeys(string tenantId) => $"api-keys/{tenantId}";
 
@@ -73,16 +76,16 @@ public sealed class SessionLock : IAsyncDisposable
     private SessionLock(NpgsqlConnection connection) => _connection = connection;
 
     /// <summary>The lock, or null when another session holds it.</summary>
-    public static Task<SessionLock?> TryAcquireAsync(IMartenDatabase database, string key, CancellationToken ct) => AcquireAsync(database, key, wait: false, ct);
+    public static Task<SessionLock?> TryAcquireAsync(Func<NpgsqlConnection> connect, string key, CancellationToken ct) => AcquireAsync(connect, key, wait: false, ct);
 
     /// <summary>Waits until the lock is free, then holds it.</summary>
-    public static async Task<SessionLock> AcquireAsync(IMartenDatabase database, string key, CancellationToken ct) =>
-        (await AcquireAsync(database, key, wait: true, ct))!;
+    public static async Task<SessionLock> AcquireAsync(Func<NpgsqlConnection> connect, string key, CancellationToken ct) =>
+        (await AcquireAsync(connect, key, wait: true, ct))!;
 
     // The lock lives in the database it is taken on: a tenant's lock in the tenant's database, a loop lease in the platform's.
-    private static async Task<SessionLock?> AcquireAsync(IMartenDatabase database, string key, bool wait, CancellationToken ct)
+    private static async Task<SessionLock?> AcquireAsync(Func<NpgsqlConnection> connect, string key, bool wait, CancellationToken ct)
     {
-        var connection = database.CreateConnection();
+        var connection = connect();
         try
         {
             await connection.OpenAsync(ct);

@@ -67,7 +67,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             Port = _options.Port ?? FreeLoopbackPort();
-            var settings = $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200";
+            var settings = $"-p {Port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections={_options.MaxConnections}";
             if (!_options.Durable)
                 settings += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
             try
@@ -169,6 +169,9 @@ public sealed record LocalPostgresOptions(string DataDir, string Database = "win
 
     /// <summary>Throwaway test clusters turn fsync off; a developer's local data keeps it on.</summary>
     public bool Durable { get; init; } = true;
+
+    /// <summary>PostgreSQL's max_connections. A test run holds many services' pools on one cluster at once, and raises it.</summary>
+    public int MaxConnections { get; init; } = 200;
 }
 
 public sealed class LocalPostgresException(string message) : Exception(message);

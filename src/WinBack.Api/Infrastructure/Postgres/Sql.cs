@@ -3,6 +3,7 @@ using Marten;
 using Marten.Storage;
 using Npgsql;
 using Weasel.Core.Migrations;
+using WinBack.Api.Infrastructure.Sharding;
 
 namespace WinBack.Api.Infrastructure.Postgres;
 
@@ -23,22 +24,25 @@ public static class Sql
     public static async Task<NpgsqlConnection> OpenForTenantAsync(IDocumentStore store, string tenantId, CancellationToken ct) =>
         await OpenDatabaseAsync(await TenantDatabaseAsync(store, tenantId), ct);
 
-    /// <summary>The tenant's own database (see <see cref="OpenForTenantAsync"/>), for what opens its own connection (locks).</summary>
+    /// <summary>The tenant's own database (see <see cref="OpenForTenantAsync"/>).</summary>
     public static async Task<IMartenDatabase> TenantDatabaseAsync(IDocumentStore store, string tenantId) =>
         (await store.Options.Tenancy.GetTenantAsync(tenantId)).Database;
 
+    /// <summary>Unopened connections to the tenant's own database, for what holds one of its own (a <see cref="SessionLock"/>).</summary>
+    public static async Task<Func<NpgsqlConnection>> TenantConnectorAsync(IDocumentStore store, string tenantId)
+    {
+        var database = await TenantDatabaseAsync(store, tenantId);
+        return () => database.CreateConnection();
+    }
+
     /// <summary>
-    /// The platform's database, for data that belongs to no tenant: tenants, API keys, worker nodes, loop leases and
-    /// platform-wide counts. It will be the master database; today it is the one database.
+    /// The master database, for data that belongs to no tenant: tenants, API keys, worker nodes, loop leases and the key ring
+    /// (<see cref="ShardLayout"/>). With no shards configured it is also the only shard.
     /// </summary>
-    public static Task<NpgsqlConnection> OpenPlatformAsync(IDocumentStore store, CancellationToken ct) => OpenDatabaseAsync(PlatformDatabase(store), ct);
-
-    /// <inheritdoc cref="OpenPlatformAsync"/>
-    public static IMartenDatabase PlatformDatabase(IDocumentStore store) => store.Storage.Database;
+    public static Task<NpgsqlConnection> OpenPlatformAsync(PlatformDatabase platform, CancellationToken ct) => OpenAsync(platform.CreateConnection(), ct);
 
     /// <summary>
-    /// Every database that holds tenant data, for a background scan over all tenants: it runs once per database (each will be
-    /// scanned by its own unit), never by one query across them. Today there is one.
+    /// Every shard, for a background scan over all tenants: it runs once per shard, never by one query across them.
     /// </summary>
     public static async Task<IReadOnlyList<IMartenDatabase>> EachDatabaseAsync(IDocumentStore store, CancellationToken ct)
     {
@@ -47,9 +51,10 @@ public static class Sql
     }
 
     /// <summary>A connection to one database of <see cref="EachDatabaseAsync"/> (or of the other two ways).</summary>
-    public static async Task<NpgsqlConnection> OpenDatabaseAsync(IMartenDatabase database, CancellationToken ct)
+    public static Task<NpgsqlConnection> OpenDatabaseAsync(IMartenDatabase database, CancellationToken ct) => OpenAsync(database.CreateConnection(), ct);
+
+    private static async Task<NpgsqlConnection> OpenAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        var connection = database.CreateConnection();
         try
         {
             await connection.OpenAsync(ct);

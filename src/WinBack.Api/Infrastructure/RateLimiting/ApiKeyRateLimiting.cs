@@ -59,7 +59,7 @@ public sealed class ClientAddressRateLimitMiddleware(RequestDelegate next, RateL
 
     private bool CarriesVerifiedKey(HttpContext context) =>
         ApiKeyAuthenticationHandler.BearerSecret(context.Request) is { } secret
-        && (platformKey.Matches(secret) || (ApiKeySecrets.LooksLikeKey(secret) && cache.Get(ApiKeySecrets.Hash(secret)) is not null));
+        && (platformKey.Matches(secret) || (ApiKeySecrets.LooksLikeKey(secret) && cache.RecentlyVerified(ApiKeySecrets.Hash(secret))));
 }
 
 /// <summary>After authentication: a caller's request pays its key's bucket, then its tenant's.</summary>

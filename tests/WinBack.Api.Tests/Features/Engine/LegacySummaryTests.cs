@@ -1,3 +1,4 @@
+using WinBack.Api.Infrastructure.Postgres;
 using System.Text.Json.Nodes;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,9 +20,8 @@ public sealed class LegacySummaryTests(WinBackApp app) : IClassFixture<WinBackAp
         await tenant.ActivityAsync("old", "purchase", amount: 1000);
         // What a summary written by the code before the engine looks like: no "version".
         var store = app.Services.GetRequiredService<IDocumentStore>();
-        await using (var connection = store.Storage.Database.CreateConnection())
+        await using (var connection = await Sql.OpenForTenantAsync(store, tenant.Id, CancellationToken.None))
         {
-            await connection.OpenAsync();
             await using var strip = new NpgsqlCommand(
                 $"update {MartenSetup.SchemaName}.mt_doc_customersummary set data = data - 'version' where id = 'old' and tenant_id = @t", connection);
             strip.Parameters.AddWithValue("t", tenant.Id);

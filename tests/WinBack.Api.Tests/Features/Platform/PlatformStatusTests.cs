@@ -1,3 +1,4 @@
+using WinBack.Api.Infrastructure.Sharding;
 using System.Net;
 using System.Text.Json;
 using Marten;
@@ -86,7 +87,7 @@ public sealed class PlatformStatusTests(WinBackApp app) : IClassFixture<WinBackA
     public async Task A_worker_not_heard_from_within_the_takeover_time_is_not_listed()
     {
         var store = app.Services.GetRequiredService<IDocumentStore>();
-        await using (var connection = await Sql.OpenPlatformAsync(store, CancellationToken.None))
+        await using (var connection = await Sql.OpenPlatformAsync(app.Services.GetRequiredService<PlatformDatabase>(), CancellationToken.None))
         await using (var insert = Sql.Command(connection, $"""
             insert into {WorkerNodes.TableName} (id, pid, host, started_at, last_seen_at, leader, loops) values
               ('quiet', 1, 'h', now() - interval '1 minute', now() - interval '20 seconds', false, array[]::text[]),

@@ -52,7 +52,7 @@ public sealed class ReportRebuildTests
         await DamageAsync(connectionString, tenant.Id);
         (await ReadAllAsync(tenant)).ShouldNotBe(before);
         var store = reader.Services.GetRequiredService<IDocumentStore>();
-        using (var daemon = await store.BuildProjectionDaemonAsync())
+        using (var daemon = await store.BuildProjectionDaemonAsync(tenant.Id)) // the daemon of the tenant's shard
             await daemon.RebuildProjectionAsync(ReportProjection.ProjectionName, TimeSpan.FromMinutes(2), CancellationToken.None);
         await ShouldEqualAsync(tenant, before);
 

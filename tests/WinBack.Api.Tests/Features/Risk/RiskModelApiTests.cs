@@ -138,7 +138,7 @@ public sealed class RiskModelApiTests(WinBackApp app) : IClassFixture<WinBackApp
         var tenant = await app.CreateTenantAsync();
         // A refit the worker has started (and holds): a second request must not queue another.
         var store = app.Services.GetRequiredService<IDocumentStore>();
-        await using (var session = store.LightweightSession())
+        await using (var session = store.LightweightSession(tenant.Id))
         {
             session.Store(new RiskRefitJob { Id = "rfit_running", TenantId = tenant.Id, Status = RiskRefitStatus.Running, CreatedAt = app.Clock.GetUtcNow() });
             session.Insert(new ActiveRiskRefit { Id = tenant.Id, JobId = "rfit_running" });

@@ -1,3 +1,4 @@
+using WinBack.Api.Infrastructure.Sharding;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -16,19 +17,19 @@ public sealed class LeaderLoopTests(WinBackApp app) : IClassFixture<WinBackApp>
     [Fact]
     public async Task Of_two_contenders_one_wins_and_a_crashed_holder_is_replaced()
     {
-        var store = app.Services.GetRequiredService<IDocumentStore>();
+        var platform = app.Services.GetRequiredService<PlatformDatabase>();
         var name = $"test-{Guid.NewGuid():N}";
 
-        var first = await SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), LockKeys.Loop(name), CancellationToken.None);
-        var second = await SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), LockKeys.Loop(name), CancellationToken.None);
+        var first = await SessionLock.TryAcquireAsync(platform.CreateConnection, LockKeys.Loop(name), CancellationToken.None);
+        var second = await SessionLock.TryAcquireAsync(platform.CreateConnection, LockKeys.Loop(name), CancellationToken.None);
         first.ShouldNotBeNull();
         second.ShouldBeNull("the lease is held");
         (await first.StillHeldAsync()).ShouldBeTrue();
 
         // The holder's session ends as a killed process's would: its connection is terminated from outside.
-        await TerminateHolderAsync(store, name);
+        await TerminateHolderAsync(platform, name);
         (await first.StillHeldAsync()).ShouldBeFalse("the holder notices its lease is gone");
-        await using var replacement = await SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), LockKeys.Loop(name), CancellationToken.None);
+        await using var replacement = await SessionLock.TryAcquireAsync(platform.CreateConnection, LockKeys.Loop(name), CancellationToken.None);
         replacement.ShouldNotBeNull("another contender takes the lease over");
         await first.DisposeAsync();
     }
@@ -52,10 +53,9 @@ public sealed class LeaderLoopTests(WinBackApp app) : IClassFixture<WinBackApp>
     private static bool Leads<T>(WinBackApp host) where T : LeaderLoop =>
         host.Services.GetServices<IHostedService>().OfType<T>().Single().IsLeading;
 
-    private static async Task TerminateHolderAsync(IDocumentStore store, string name)
+    private static async Task TerminateHolderAsync(PlatformDatabase platform, string name)
     {
-        await using var connection = store.Storage.Database.CreateConnection();
-        await connection.OpenAsync();
+        await using var connection = await Sql.OpenPlatformAsync(platform, CancellationToken.None);
         await using var command = new NpgsqlCommand("""
             select pg_terminate_backend(pid) from pg_locks
             where locktype = 'advisory' and granted

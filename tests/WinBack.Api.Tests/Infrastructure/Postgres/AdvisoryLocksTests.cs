@@ -1,3 +1,4 @@
+using WinBack.Api.Infrastructure.Sharding;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using WinBack.Api.Infrastructure.Idempotency;
@@ -12,18 +13,18 @@ public sealed class AdvisoryLocksTests(WinBackApp app) : IClassFixture<WinBackAp
     [Fact]
     public async Task A_run_waits_for_the_holder_of_its_key_and_a_lease_on_that_key_is_refused_meanwhile()
     {
-        var store = app.Services.GetRequiredService<IDocumentStore>();
+        var platform = app.Services.GetRequiredService<PlatformDatabase>();
         var key = LockKeys.Sweep($"ten_{Guid.NewGuid():N}");
 
-        var holder = await SessionLock.AcquireAsync(Sql.PlatformDatabase(store), key, CancellationToken.None);
-        var waiting = SessionLock.AcquireAsync(Sql.PlatformDatabase(store), key, CancellationToken.None);
-        (await SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), key, CancellationToken.None)).ShouldBeNull("the key is held");
+        var holder = await SessionLock.AcquireAsync(platform.CreateConnection, key, CancellationToken.None);
+        var waiting = SessionLock.AcquireAsync(platform.CreateConnection, key, CancellationToken.None);
+        (await SessionLock.TryAcquireAsync(platform.CreateConnection, key, CancellationToken.None)).ShouldBeNull("the key is held");
         waiting.IsCompleted.ShouldBeFalse("the second run waits while the first holds the key");
 
         await holder.DisposeAsync();
         await using var next = await waiting;
         (await next.StillHeldAsync()).ShouldBeTrue();
-        await using var other = await SessionLock.TryAcquireAsync(Sql.PlatformDatabase(store), LockKeys.Sweep("another tenant"), CancellationToken.None);
+        await using var other = await SessionLock.TryAcquireAsync(platform.CreateConnection, LockKeys.Sweep("another tenant"), CancellationToken.None);
         other.ShouldNotBeNull("keys of other tenants do not wait on each other");
     }
 
@@ -35,6 +36,6 @@ public sealed class AdvisoryLocksTests(WinBackApp app) : IClassFixture<WinBackAp
 
         Sql.EventsTable(store).ShouldBe($"{schema}.mt_events");
         Sql.EventProgressionTable(store).ShouldBe($"{schema}.mt_event_progression");
-        Sql.TableOf<IdempotencyRecord>(store).ShouldBe($"{store.Options.DatabaseSchemaName}.mt_doc_idempotencyrecord");
+        Sql.TableOf<WinBack.Api.Features.Customers.CustomerSummary>(store).ShouldBe($"{store.Options.DatabaseSchemaName}.mt_doc_customersummary");
     }
 }

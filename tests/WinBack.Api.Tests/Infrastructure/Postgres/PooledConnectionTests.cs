@@ -1,3 +1,4 @@
+using WinBack.Api.Infrastructure.Sharding;
 using System.Net;
 using System.Text;
 using Marten;
@@ -62,8 +63,7 @@ public sealed class PooledConnectionTests(OneConnectionApp app) : IClassFixture<
     [Fact]
     public async Task Raw_SQL_with_unstorable_text_is_refused_before_it_is_sent_and_the_connection_stays_usable()
     {
-        var store = app.Services.GetRequiredService<IDocumentStore>();
-        await using var connection = await Sql.OpenPlatformAsync(store, CancellationToken.None);
+        await using var connection = await Sql.OpenPlatformAsync(app.Services.GetRequiredService<PlatformDatabase>(), CancellationToken.None);
         const string sql = "select @v::text, length(@v::text)";
 
         foreach (var unstorable in new[] { "a\0b", "a\ud800b", "\udc00" })

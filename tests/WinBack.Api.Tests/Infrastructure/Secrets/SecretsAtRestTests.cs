@@ -17,7 +17,7 @@ public sealed class SecretsAtRestTests(StripeApp app) : IClassFixture<StripeApp>
         var created = await CreateEverySecretAsync();
 
         var rows = await DumpAsync(app.ConnectionString);
-        foreach (var store in new[] { "mt_doc_idempotencyrecord", "mt_doc_apikey", "webhook_endpoint", "mt_doc_stripeconnection", "data_protection_key" })
+        foreach (var store in new[] { "idempotency_key", "api_key", "webhook_endpoint", "mt_doc_stripeconnection", "data_protection_key" })
             rows.ShouldContain(r => r.StartsWith($"winback.{store}: "), $"the dump reads {store}");
         foreach (var secret in created.Secrets)
             foreach (var form in Forms(secret))
