@@ -54,8 +54,10 @@ public static class WinBackServices
         services.AddSingleton(new PlatformDatabase(dataSources.Create(layout.MasterConnectionString)));
         var featureContext = new FeatureContext(services, options, builder.Environment);
         // Registered before the features' start-up steps and Marten's schema work, which may read platform data.
-        services.AddHostedService(provider => new PlatformSchema(provider.GetRequiredService<PlatformDatabase>(),
-            [..featureContext.PlatformTables, PostgresXmlRepository.Table(), BackgroundHealth.Table(), WorkerNodes.Table(), IdempotencyStore.Table()]));
+        services.AddHostedService(provider => new DatabaseStartup(provider.GetRequiredService<PlatformDatabase>(), layout,
+            provider.GetRequiredService<global::Marten.IDocumentStore>(),
+            [..featureContext.PlatformTables, PostgresXmlRepository.Table(), BackgroundHealth.Table(), WorkerNodes.Table(), IdempotencyStore.Table()],
+            provider.GetRequiredService<ILogger<DatabaseStartup>>()));
         foreach (var feature in features)
             feature.Register(featureContext);
         services.AddWinBackMarten(layout, dataSources, options.Role, featureContext);

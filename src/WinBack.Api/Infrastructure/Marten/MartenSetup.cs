@@ -63,8 +63,7 @@ public static class MartenSetup
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
             })
             .UseLightweightSessions()
-            .BuildSessionsWith<TenantSessionFactory>()
-            .ApplyAllDatabaseChangesOnStartup();
+            .BuildSessionsWith<TenantSessionFactory>(); // the schema is applied at start by DatabaseStartup
 
         features.ApplyTo(marten);
 
