@@ -13,14 +13,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_postgres db...: creates the cluster and the databases named; sets PG_PORT.
+# start_postgres db...: creates the cluster and the databases named (and shard_a with SHARDS=1); sets PG_PORT.
 start_postgres() {
   rm -rf "$WORK" && mkdir -p "$WORK/pg" && chmod 755 "$WORK"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$WORK/pg"
   as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust --no-instructions >/dev/null
   PG_PORT=$(free_port); echo "$PG_PORT" > /tmp/winback-bench-pgport
   as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c shared_buffers=512MB" start >/dev/null
-  for db in "$@"; do psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "create database $db" >/dev/null; done
+  for db in "$@" ${SHARDS:+shard_a}; do psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "create database $db" >/dev/null; done
 }
 
 # run_service role port log: one process of the Release build on database winback, in the background (its pid in $!).
@@ -55,13 +55,13 @@ start_workers() {
   done
 }
 
-# api_env: the API's settings (as the Dockerfile sets them: DOTNET_GCgen0size) (database, platform key, key ring, rate limits) as NAME=value words for env; none holds a space.
+# api_env (SHARDS=1: tenants on shard a, database shard_a of the same server; the master keeps platform data only): the API's settings (as the Dockerfile sets them: DOTNET_GCgen0size) (database, platform key, key ring, rate limits) as NAME=value words for env; none holds a space.
 api_env() {
   echo ASPNETCORE_ENVIRONMENT=Production DOTNET_GCgen0size=0x4000000 "ConnectionStrings__WinBack=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
     WinBack__PlatformKey=$PLATFORM WinBack__RateLimit__RequestsPerSecond=10000000 WinBack__RateLimit__Burst=10000000 \
     WinBack__RateLimit__TenantRequestsPerSecond=10000000 WinBack__RateLimit__TenantBurst=10000000 \
     WinBack__DataProtection__Certificate="$WORK/dp.pfx" WinBack__DataProtection__CertificatePassword=bench \
-    Logging__LogLevel__Default=Warning
+    Logging__LogLevel__Default=Warning ${SHARDS:+"WinBack__Shards__a=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=shard_a"}
 }
 
 # stop_api: SIGTERM, and waits until it has exited.
