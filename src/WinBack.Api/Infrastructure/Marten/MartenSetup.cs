@@ -32,9 +32,8 @@ public static class MartenSetup
                     sharding.DataSource = dataSources.Create(layout.MasterConnectionString);
                     sharding.SchemaName = SchemaName;
                     sharding.PartitionSchemaName = SchemaName;
-                    sharding.ApplicationName = "winback";
                     foreach (var shard in layout.Shards)
-                        sharding.AddDatabase(shard.Name, shard.ConnectionString);
+                        sharding.AddDatabase(shard.Name, dataSources.Stored(shard.ConnectionString)); // Marten stores it: no password
                     sharding.UseExplicitAssignment();
                 });
                 options.DatabaseSchemaName = SchemaName;

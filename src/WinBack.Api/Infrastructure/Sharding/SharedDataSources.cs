@@ -9,13 +9,42 @@ namespace WinBack.Api.Infrastructure.Sharding;
 /// Marten's assignment reads, and with no shards configured the only shard's is that same pool. (Marten alone would open a
 /// pool per use of a connection string, and each holds idle connections of its own.) The process owns the pools; they are
 /// closed when the service stops.
+/// Marten keeps each shard's connection string in the master (<c>mt_database_pool</c>): it is given them without their
+/// password (<see cref="Stored"/>), and a pool asked for by such a string is opened with the configured one, so that no
+/// database password is ever stored.
 /// </summary>
 public sealed class SharedDataSources : INpgsqlDataSourceFactory, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<NpgsqlDataSource>> _sources = new();
+    private readonly ConcurrentDictionary<string, string> _passwords = new();
 
-    public NpgsqlDataSource Create(string connectionString) =>
-        _sources.GetOrAdd(connectionString, cs => new Lazy<NpgsqlDataSource>(() => NpgsqlDataSource.Create(cs))).Value;
+    /// <summary>The form of a configured connection string that may be stored: without its password.</summary>
+    public string Stored(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        if (builder.Password is { } password)
+            _passwords[Identity(builder)] = password;
+        builder.Password = null;
+        return builder.ConnectionString;
+    }
+
+    public NpgsqlDataSource Create(string connectionString)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString);
+        // Marten asks with the stored string: the password is added back.
+        if (builder.Password is null && _passwords.TryGetValue(Identity(builder), out var password))
+            builder.Password = password;
+        var connection = builder.ConnectionString;
+        return _sources.GetOrAdd(Canonical(builder), _ => new Lazy<NpgsqlDataSource>(() => NpgsqlDataSource.Create(connection))).Value;
+    }
+
+    // The same settings in any order are the same pool.
+    private static string Canonical(NpgsqlConnectionStringBuilder builder) =>
+        string.Join(';', builder.Keys.Cast<string>().Order(StringComparer.OrdinalIgnoreCase).Select(key => $"{key}={builder[key]}"));
+
+    // Which database, as which user: a connection string without its password and application name.
+    private static string Identity(NpgsqlConnectionStringBuilder builder) =>
+        new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Password = null, ApplicationName = null }.ConnectionString;
 
     // Marten must not close a pool that others still use.
     public bool OwnsDataSource(NpgsqlDataSource dataSource) => false;
