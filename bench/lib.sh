@@ -55,13 +55,15 @@ start_workers() {
   done
 }
 
-# api_env (SHARDS=1: tenants on shard a, database shard_a of the same server; the master keeps platform data only): the API's settings (as the Dockerfile sets them: DOTNET_GCgen0size) (database, platform key, key ring, rate limits) as NAME=value words for env; none holds a space.
+# api_env (SHARDS=1: tenants on shard a, database shard_a of the same server; the master keeps platform data only;
+# PARTITIONED=1: Marten's tenant-partitioned events): the API's settings (as the Dockerfile sets them: DOTNET_GCgen0size) (database, platform key, key ring, rate limits) as NAME=value words for env; none holds a space.
 api_env() {
   echo ASPNETCORE_ENVIRONMENT=Production DOTNET_GCgen0size=0x4000000 "ConnectionStrings__WinBack=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=winback" \
     WinBack__PlatformKey=$PLATFORM WinBack__RateLimit__RequestsPerSecond=10000000 WinBack__RateLimit__Burst=10000000 \
     WinBack__RateLimit__TenantRequestsPerSecond=10000000 WinBack__RateLimit__TenantBurst=10000000 \
     WinBack__DataProtection__Certificate="$WORK/dp.pfx" WinBack__DataProtection__CertificatePassword=bench \
-    Logging__LogLevel__Default=Warning ${SHARDS:+"WinBack__Shards__a=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=shard_a"}
+    Logging__LogLevel__Default=Warning ${SHARDS:+"WinBack__Shards__a=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=shard_a"} \
+    ${PARTITIONED:+WinBack__TenantPartitionedEvents=true}
 }
 
 # stop_api: SIGTERM, and waits until it has exited.

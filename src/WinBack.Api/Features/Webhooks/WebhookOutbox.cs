@@ -61,7 +61,7 @@ public sealed class WebhookOutbox : SubscriptionBase
                 $"""
                  with ev as (
                    insert into {Events} (id, tenant_id, seq, type, customer_id, chain, created_at, payload) values (?, ?, ?, ?, ?, ?, ?, ?)
-                   on conflict (seq) do nothing returning id, tenant_id, seq, type, chain)
+                   on conflict (tenant_id, seq) do nothing returning id, tenant_id, seq, type, chain)
                  insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, created_at)
                  select '{WebhookDeliveries.IdPrefix}' || replace(gen_random_uuid()::text, '-', ''), ev.tenant_id, w.id, ev.id, ev.seq, ev.chain, 'pending', 0,
                    coalesce((select max(p.next_attempt_at) from {Deliveries} p where p.status = 'pending' and p.endpoint_id = w.id and p.chain = ev.chain),

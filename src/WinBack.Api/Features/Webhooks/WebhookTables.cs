@@ -48,7 +48,8 @@ public static class WebhookTables
         var events = new Table(Events);
         events.AddColumn<string>("id").AsPrimaryKey();
         events.AddColumn<string>("tenant_id").NotNull();
-        // The event store's sequence: unique, so a re-run of the subscription inserts nothing twice. Null for pings.
+        // The event store's sequence: unique per tenant, so a re-run of the subscription inserts nothing twice (with
+        // tenant-partitioned events each tenant has a sequence of its own). Null for pings.
         events.AddColumn<long>("seq");
         events.AddColumn<string>("type").NotNull();
         events.AddColumn<string>("customer_id");
@@ -57,8 +58,7 @@ public static class WebhookTables
         events.AddColumn<DateTimeOffset>("created_at").NotNull();
         // Text, not jsonb: the body is sent byte for byte as it was first written.
         events.AddColumn<string>("payload").NotNull();
-        events.Indexes.Add(new IndexDefinition("ux_webhook_event_seq") { Columns = ["seq"], IsUnique = true });
-        events.Indexes.Add(new IndexDefinition("ix_webhook_event_tenant") { Columns = ["tenant_id", "seq"] });
+        events.Indexes.Add(new IndexDefinition("ux_webhook_event_tenant_seq") { Columns = ["tenant_id", "seq"], IsUnique = true });
         events.Indexes.Add(new IndexDefinition("ix_webhook_event_customer") { Columns = ["tenant_id", "customer_id", "seq"] });
 
         var deliveries = new Table(Deliveries);

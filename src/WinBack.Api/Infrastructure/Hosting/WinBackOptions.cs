@@ -14,6 +14,12 @@ public sealed class WinBackOptions
     /// </summary>
     public Dictionary<string, string> Shards { get; set; } = [];
 
+    /// <summary>
+    /// Marten's tenant-partitioned events (a partition and a sequence per tenant). Off: every shard's tenants share one
+    /// events table. For measurement only (docs/scaling.md says what it costs and why it is off).
+    /// </summary>
+    public bool TenantPartitionedEvents { get; set; }
+
     /// <summary>Where the local PostgreSQL cluster lives when no connection string is set.</summary>
     public string DataDir { get; set; } = ".winback/pg";
 

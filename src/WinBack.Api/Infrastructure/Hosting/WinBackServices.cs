@@ -60,7 +60,7 @@ public static class WinBackServices
             provider.GetRequiredService<ILogger<DatabaseStartup>>()));
         foreach (var feature in features)
             feature.Register(featureContext);
-        services.AddWinBackMarten(layout, dataSources, options.Role, featureContext);
+        services.AddWinBackMarten(layout, dataSources, options.Role, featureContext, options.TenantPartitionedEvents);
         services.AddSingleton<BackgroundHealth>();
         services.AddSingleton<WorkerNodes>();
         services.AddWinBackTelemetry(builder.Configuration);

@@ -17,7 +17,8 @@ public static class MartenSetup
 {
     public const string SchemaName = "winback";
 
-    public static IServiceCollection AddWinBackMarten(this IServiceCollection services, ShardLayout layout, SharedDataSources dataSources, WinBackRole role, FeatureContext features)
+    public static IServiceCollection AddWinBackMarten(this IServiceCollection services, ShardLayout layout, SharedDataSources dataSources, WinBackRole role, FeatureContext features,
+        bool tenantPartitionedEvents)
     {
         var wakeup = new OutboxWakeup();
         services.AddSingleton(wakeup);
@@ -50,6 +51,7 @@ public static class MartenSetup
                 // Appends never read the stream first (recording needs no prior state): fewer round trips.
                 options.Events.AppendMode = EventAppendMode.Quick;
                 options.Events.AddEventTypes(DomainEvents.All);
+                options.Events.UseTenantPartitionedEvents = tenantPartitionedEvents;
                 options.Storage.ExtendedSchemaObjects.Add(BackgroundHealth.Table());
                 options.Storage.ExtendedSchemaObjects.Add(IdempotencyStore.Table());
                 features.ApplyTo(options);
