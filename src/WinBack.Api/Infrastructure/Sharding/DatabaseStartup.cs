@@ -43,7 +43,7 @@ public sealed class DatabaseStartup(PlatformDatabase platform, ShardLayout layou
             }
         }
 
-        // Marten's own record of where the upgraded tenants live (and their partitions, already made by the migration).
+        // Marten's own record of where the upgraded tenants live.
         foreach (var tenantId in upgraded)
             await store.Advanced.AddTenantToShardAsync(tenantId, ShardLayout.OnlyShard, ct);
         if (upgraded.Count > 0)

@@ -6,12 +6,11 @@ namespace WinBack.Api.Infrastructure.Sharding;
 
 /// <summary>
 /// Upgrades in place a database that a version before sharding (#24) created: one database, tenants and API keys as
-/// Marten documents, documents unpartitioned. Run at start, before Marten's schema work, and only when the master is the
+/// Marten documents, jobs and dedupe records without a tenant column. Run at start, before Marten's schema work, and only when the master is the
 /// only shard (such a database is both). In one transaction it copies tenants, API keys and stored idempotent answers to
-/// the master's tables (the tenants on the only shard), gives the formerly platform-wide documents their tenant, and tells
-/// Marten's partition manager of every tenant, so that Marten's own migration (which rebuilds each document table as a
-/// partitioned one and copies its rows back) finds a partition for every row. Nothing is deleted before it is copied;
-/// a crash before the commit leaves the database as it was, and the next start tries again.
+/// the master's tables (the tenants on the only shard) and gives the formerly platform-wide documents their tenant, before
+/// Marten's own migration adds the tenant to their primary key. Nothing is deleted before it is copied; a crash before the
+/// commit leaves the database as it was, and the next start tries again.
 /// </summary>
 public static class Pre24Upgrade
 {
@@ -41,8 +40,6 @@ public static class Pre24Upgrade
             select id, tenant_id, data->>'scope', data->>'mode', data->>'secretHash', data->>'redacted', data->>'description',
                    (data->>'createdAt')::timestamptz, (data->>'revokedAt')::timestamptz
             from {S}.mt_doc_apikey on conflict (id) do nothing;
-            create table if not exists {S}.mt_tenant_partitions (partition_value varchar primary key, partition_suffix varchar);
-            insert into {S}.mt_tenant_partitions (partition_value, partition_suffix) select id, id from {S}.mt_doc_tenant on conflict do nothing;
             """, ct);
         if (await ExistsAsync(connection, $"{S}.mt_doc_idempotencyrecord", ct))
             await ExecuteAsync(connection, $"""
