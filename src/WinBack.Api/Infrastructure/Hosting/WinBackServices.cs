@@ -49,6 +49,7 @@ public static class WinBackServices
         services.AddHttpContextAccessor();
         var layout = ShardLayout.From(connectionString, options.Shards, MartenSetup.Tuned);
         services.AddSingleton(layout);
+        services.AddSingleton<ShardDatabases>();
         var dataSources = new SharedDataSources();
         services.AddSingleton(_ => dataSources); // made by a factory, so that the container closes the pools at shut-down
         services.AddSingleton(new PlatformDatabase(dataSources.Create(layout.MasterConnectionString)));

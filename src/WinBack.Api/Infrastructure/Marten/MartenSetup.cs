@@ -63,8 +63,10 @@ public static class MartenSetup
                 options.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
             })
             .UseLightweightSessions()
-            .BuildSessionsWith<TenantSessionFactory>()
-            .ApplyAllDatabaseChangesOnStartup();
+            .BuildSessionsWith<TenantSessionFactory>();
+        // Marten's own ApplyAllDatabaseChangesOnStartup, first of the start-up steps as Marten puts it, except that a shard
+        // that is away does not stop the start (ShardSchemas).
+        services.Insert(0, ServiceDescriptor.Singleton<IHostedService, ShardSchemas>());
 
         features.ApplyTo(marten);
 
