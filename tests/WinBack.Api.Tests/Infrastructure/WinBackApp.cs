@@ -119,10 +119,13 @@ public class ShardedWinBackApp : WinBackApp
         ShardSettings = new Dictionary<string, string>
         {
             ["WinBack:Shards:a"] = await TestDatabaseServer.CreateDatabaseAsync(cluster: 0),
-            ["WinBack:Shards:b"] = await TestDatabaseServer.CreateDatabaseAsync(cluster: 1),
+            ["WinBack:Shards:b"] = await ShardBAsync(),
         };
         return await TestDatabaseServer.CreateDatabaseAsync(cluster: 0);
     }
+
+    /// <summary>Shard b's database: on cluster 1, unless a fixture gives one of its own (a cluster it stops).</summary>
+    protected virtual Task<string> ShardBAsync() => TestDatabaseServer.CreateDatabaseAsync(cluster: 1);
 
     /// <summary>The connection string of a shard.</summary>
     public string Shard(string name) => ShardSettings[$"WinBack:Shards:{name}"];

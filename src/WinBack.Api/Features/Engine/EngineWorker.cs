@@ -5,6 +5,7 @@ using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.Rewards;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.Sharding;
 
 namespace WinBack.Api.Features.Engine;
 
@@ -12,7 +13,7 @@ namespace WinBack.Api.Features.Engine;
 public sealed class EngineSignal : WakeSignal;
 
 /// <summary>
-/// The worker's engine loop (role worker, led by one worker process at a time): runs queued sweeps, refreshes report rollups, sweeps every
+/// The worker's engine loop (role worker, led on each shard by one worker process at a time, for that shard's tenants): runs queued sweeps, refreshes report rollups, sweeps every
 /// live tenant on the sweep cadence, and expires due rewards of live tenants on the expiry cadence. Test tenants are frozen
 /// in time; their sweeps and expiries run when their clock is advanced, or when a sweep is asked for.
 /// Every unit (a queued sweep, a tenant's refresh, expiry or sweep) runs on its own through <see cref="BackgroundHealth"/>:
@@ -30,41 +31,41 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
 
     protected override string LoopName => "engine";
 
-    protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsLeaderAsync(ShardRef shard, CancellationToken stoppingToken)
     {
         var engine = options.Value.Engine;
-        await StepAsync("queue interrupted sweeps again", () => InterruptedJobs.RequeueAsync<SweepJob>(store, j => j.Status == SweepStatus.Running, j => j.TenantId,
+        await StepAsync("queue interrupted sweeps again", () => InterruptedJobs.RequeueAsync<SweepJob>(store, shard.Database, j => j.Status == SweepStatus.Running, j => j.TenantId,
             j => j.Status = SweepStatus.Queued, stoppingToken));
         var nextSweep = DateTimeOffset.MinValue;
         var nextExpiry = DateTimeOffset.MinValue;
         var nextRefresh = DateTimeOffset.MinValue;
         while (!stoppingToken.IsCancellationRequested)
         {
-            await StepAsync("run queued sweeps", () => RunQueuedSweepsAsync(stoppingToken));
+            await StepAsync("run queued sweeps", () => RunQueuedSweepsAsync(shard, stoppingToken));
             var now = wall.GetUtcNow();
             // Keeps the report rollups close behind the episodes, so that a report's own refresh has little to do.
             if (now >= nextRefresh)
             {
-                await StepAsync("refresh reports", async () => await ForEachTenantAsync(ReportRollups.RefreshLoop,
-                    await ReportRollups.DirtyTenantsAsync(store, stoppingToken),
+                await StepAsync("refresh reports", async () => await ForEachTenantAsync(shard, ReportRollups.RefreshLoop,
+                    await ReportRollups.DirtyTenantsAsync(shard.Database, stoppingToken),
                     tenantId => ReportRollups.RefreshAsync(store, health, tenantId, stoppingToken), stoppingToken));
                 nextRefresh = now + engine.ReportRefreshInterval;
             }
             if (now >= nextExpiry)
             {
-                await StepAsync("expire rewards", async () => await ForEachTenantAsync(ExpiryLoop, await clock.WallClockTenantsAsync(stoppingToken),
+                await StepAsync("expire rewards", async () => await ForEachTenantAsync(shard, ExpiryLoop, await clock.WallClockTenantsAsync(shard.Name, stoppingToken),
                     tenantId => expiry.RunAsync(tenantId, now, stoppingToken), stoppingToken));
                 nextExpiry = now + engine.ExpiryInterval;
             }
             if (now >= nextSweep)
             {
-                await StepAsync("sweep", async () => await ForEachTenantAsync(SweepLoop, await clock.WallClockTenantsAsync(stoppingToken),
+                await StepAsync("sweep", async () => await ForEachTenantAsync(shard, SweepLoop, await clock.WallClockTenantsAsync(shard.Name, stoppingToken),
                     tenantId => sweep.RunAsync(tenantId, now, progress: null, stoppingToken), stoppingToken));
                 nextSweep = now + engine.SweepInterval;
             }
             try
             {
-                await signal.WaitAsync(Poll, stoppingToken);
+                await signal.WaitAsync(Poll, stoppingToken, shard.Name);
             }
             catch (OperationCanceledException)
             {
@@ -73,18 +74,18 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
         }
     }
 
-    private async Task ForEachTenantAsync(string loop, IReadOnlyList<string> tenants, Func<string, Task> run, CancellationToken ct)
+    private async Task ForEachTenantAsync(ShardRef shard, string loop, IReadOnlyList<string> tenants, Func<string, Task> run, CancellationToken ct)
     {
-        var failing = await health.FailingAsync(loop, ct);
+        var failing = await health.FailingAsync(loop, shard.Database, ct);
         foreach (var tenantId in tenants)
             await health.RunAsync(loop, tenantId, BackgroundHealth.WholeTenant, failing, () => run(tenantId), ct);
     }
 
     // The oldest queued sweep of each tenant: a tenant's queue of sweeps holds up another tenant's by one sweep at most.
-    private async Task RunQueuedSweepsAsync(CancellationToken ct)
+    private async Task RunQueuedSweepsAsync(ShardRef shard, CancellationToken ct)
     {
-        var queued = await ShardSessions.QueryEachAsync(store, session =>
-            session.Query<SweepJob>().Where(j => j.AnyTenant() && j.Status == SweepStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct), ct);
+        var queued = await ShardSessions.QueryAsync(store, shard.Database, session =>
+            session.Query<SweepJob>().Where(j => j.AnyTenant() && j.Status == SweepStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct));
         foreach (var job in queued.GroupBy(j => j.TenantId).Select(g => g.First()))
             await RunQueuedSweepAsync(job, ct);
     }

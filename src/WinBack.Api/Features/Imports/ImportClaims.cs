@@ -3,6 +3,7 @@ using Marten.Storage;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
 using static WinBack.Api.Features.Imports.ImportTables;
 
 namespace WinBack.Api.Features.Imports;
@@ -18,16 +19,29 @@ public sealed class ImportLeaseLostException(string importId) : Exception($"Impo
 /// every checkpoint renews the lease in the same transaction that saves the job, and only while the lease is still its own,
 /// so a worker that lost its job can never overwrite the progress of the one that took it over.
 /// </summary>
-public sealed class ImportClaims(IDocumentStore store, TimeProvider clock, IOptions<WinBackOptions> options)
+public sealed class ImportClaims(IDocumentStore store, ShardDatabases shards, TimeProvider clock, IOptions<WinBackOptions> options, ILogger<ImportClaims> logger)
 {
     private TimeSpan Lease => options.Value.Workers.ImportLease;
 
-    /// <summary>The oldest job no live worker holds, taken from each database in turn (the queue rows sit with their tenant's data).</summary>
+    /// <summary>
+    /// The oldest job no live worker holds, taken from each database in turn (the queue rows sit with their tenant's data). A
+    /// shard that is away is logged and passed over: the other shards' imports are still claimed in the same pass.
+    /// </summary>
     public async Task<ImportClaim?> ClaimAsync(string worker, CancellationToken ct)
     {
-        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
-            if (await ClaimAsync(database, worker, ct) is { } claim)
-                return claim;
+        foreach (var shard in await shards.AllAsync())
+        {
+            try
+            {
+                if (await ClaimAsync(shard.Database, worker, ct) is { } claim)
+                    return claim;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                logger.LogWarning(LoopFailures.WorthAStack(e), "Imports on shard {Shard} could not be claimed ({Error}); the other shards' still are",
+                    shard.Name, e.Message);
+            }
+        }
         return null;
     }
 

@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Storage;
 using Npgsql;
 using Weasel.Postgresql.Tables;
 using WinBack.Api.Infrastructure.Hosting;
@@ -183,18 +184,15 @@ public static class ReportRollups
         return groups.Count;
     }
 
-    /// <summary>The tenants that have dirty groups; the worker refreshes each as a unit of its own.</summary>
-    public static async Task<IReadOnlyList<string>> DirtyTenantsAsync(IDocumentStore store, CancellationToken ct)
+    /// <summary>The tenants on the shard that have dirty groups; the worker refreshes each as a unit of its own.</summary>
+    public static async Task<IReadOnlyList<string>> DirtyTenantsAsync(IMartenDatabase shard, CancellationToken ct)
     {
         var tenants = new List<string>();
-        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
-        {
-            await using var connection = await Sql.OpenDatabaseAsync(database, ct);
-            await using var command = Sql.Command(connection, $"select distinct tenant_id from {Dirty}");
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-                tenants.Add(reader.Get<string>("tenant_id"));
-        }
+        await using var connection = await Sql.OpenDatabaseAsync(shard, ct);
+        await using var command = Sql.Command(connection, $"select distinct tenant_id from {Dirty}");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            tenants.Add(reader.Get<string>("tenant_id"));
         return tenants;
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.Sharding;
 
 namespace WinBack.Api.Features.Risk;
 
@@ -11,7 +12,7 @@ namespace WinBack.Api.Features.Risk;
 public sealed class RiskSignal : WakeSignal;
 
 /// <summary>
-/// The worker's risk loop (led by one worker process at a time, <see cref="LeaderLoop"/>): queues a refit for every live tenant
+/// The worker's risk loop (led on each shard by one worker process at a time, for that shard's tenants, <see cref="LeaderLoop"/>): queues a refit for every live tenant
 /// whose last one is older than WinBack__Risk__RefitInterval, and runs queued refits, each tenant a unit. A refit that cannot
 /// run (the database is away) goes back to the queue and is tried again, and is given up after
 /// WinBack__Background__ParkAfterFailures attempts, parked with its reason in <see cref="BackgroundHealth"/>; it never holds up
@@ -25,17 +26,17 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCros
 
     protected override string LoopName => "risk";
 
-    protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsLeaderAsync(ShardRef shard, CancellationToken stoppingToken)
     {
-        await StepAsync("queue interrupted refits again", () => InterruptedJobs.RequeueAsync<RiskRefitJob>(store, j => j.Status == RiskRefitStatus.Running, j => j.TenantId,
+        await StepAsync("queue interrupted refits again", () => InterruptedJobs.RequeueAsync<RiskRefitJob>(store, shard.Database, j => j.Status == RiskRefitStatus.Running, j => j.TenantId,
             j => j.Status = RiskRefitStatus.Queued, stoppingToken));
         while (!stoppingToken.IsCancellationRequested)
         {
-            await StepAsync("queue scheduled refits", () => QueueDueTenantsAsync(stoppingToken));
-            await StepAsync("run queued refits", () => RunQueuedAsync(stoppingToken));
+            await StepAsync("queue scheduled refits", () => QueueDueTenantsAsync(shard, stoppingToken));
+            await StepAsync("run queued refits", () => RunQueuedAsync(shard, stoppingToken));
             try
             {
-                await signal.WaitAsync(Poll, stoppingToken);
+                await signal.WaitAsync(Poll, stoppingToken, shard.Name);
             }
             catch (OperationCanceledException)
             {
@@ -45,22 +46,22 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCros
     }
 
     // Live tenants without a refit created within the interval; test tenants are refitted when asked.
-    private async Task QueueDueTenantsAsync(CancellationToken ct)
+    private async Task QueueDueTenantsAsync(ShardRef shard, CancellationToken ct)
     {
         var now = wall.GetUtcNow();
         var since = now - options.Value.Risk.RefitInterval;
-        var live = await clock.WallClockTenantsAsync(ct);
-        var recent = await ShardSessions.QueryEachAsync(store, session =>
-            session.Query<RiskRefitJob>().Where(j => j.AnyTenant() && j.CreatedAt > since).Select(j => j.TenantId).ToListAsync(ct), ct);
+        var live = await clock.WallClockTenantsAsync(shard.Name, ct);
+        var recent = await ShardSessions.QueryAsync(store, shard.Database, session =>
+            session.Query<RiskRefitJob>().Where(j => j.AnyTenant() && j.CreatedAt > since).Select(j => j.TenantId).ToListAsync(ct));
         foreach (var tenantId in live.Except(recent))
             await RefitRiskModelEndpoint.QueueAsync(store, ids.New("rfit"), tenantId, scheduled: true, now, ct);
     }
 
-    private async Task RunQueuedAsync(CancellationToken ct)
+    private async Task RunQueuedAsync(ShardRef shard, CancellationToken ct)
     {
-        var queued = await ShardSessions.QueryEachAsync(store, session =>
-            session.Query<RiskRefitJob>().Where(j => j.AnyTenant() && j.Status == RiskRefitStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct), ct);
-        var failing = await health.FailingAsync(RefitLoop, ct);
+        var queued = await ShardSessions.QueryAsync(store, shard.Database, session =>
+            session.Query<RiskRefitJob>().Where(j => j.AnyTenant() && j.Status == RiskRefitStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct));
+        var failing = await health.FailingAsync(RefitLoop, shard.Database, ct);
         foreach (var job in queued)
             if (!failing.Waiting(job.TenantId, job.Id, wall.GetUtcNow()))
                 await RunAsync(job, ct);

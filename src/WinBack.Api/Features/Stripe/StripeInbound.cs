@@ -1,4 +1,5 @@
 using Marten;
+using Marten.Storage;
 using Stripe;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.TestClocks;
@@ -145,24 +146,10 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
     /// events from their turn. Each event is a unit of its own: one that fails is recorded with its reason and, after N
     /// failures in a row, parked (tried again when due).
     /// </summary>
-    public async Task RetryUnmatchedAsync(CancellationToken ct)
+    public async Task RetryUnmatchedAsync(IMartenDatabase shard, CancellationToken ct)
     {
-        var rows = new List<(string Tenant, string Id, string Payload)>();
-        foreach (var database in await Sql.EachDatabaseAsync(store, ct)) // each database's inbound events, read on their own
-        {
-            await using var connection = await Sql.OpenDatabaseAsync(database, ct);
-            await using var command = Sql.Command(connection, $"""
-                select i.tenant_id, i.event_id, i.payload from {Inbound} i
-                where i.status = '{Unmatched}' and (i.tried_at is null or i.reason is not null or i.tried_at < clock_timestamp() - interval '5 seconds')
-                  or i.status = '{Parked}' and exists (select 1 from {BackgroundHealth.TableName} u
-                    where u.loop = @loop and u.tenant_id = i.tenant_id and u.unit_id = i.event_id and u.retry_at <= @now)
-                order by i.tried_at nulls first, i.received_at limit 100
-                """, ("loop", Loop), ("now", wall.GetUtcNow()));
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-                rows.Add((reader.Get<string>("tenant_id"), reader.Get<string>("event_id"), reader.Get<string>("payload")));
-        }
-        var failing = await health.FailingAsync(Loop, ct);
+        var rows = await UnmatchedAsync(shard, ct);
+        var failing = await health.FailingAsync(Loop, shard, ct);
         foreach (var (tenant, id, payload) in rows)
         {
             InboundOutcome outcome;
@@ -189,6 +176,24 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
                 await health.FailedAsync(Loop, tenant, id, e, ct);
             }
         }
+    }
+
+    // The shard's events due for another try.
+    private async Task<IReadOnlyList<(string Tenant, string Id, string Payload)>> UnmatchedAsync(IMartenDatabase shard, CancellationToken ct)
+    {
+        var rows = new List<(string Tenant, string Id, string Payload)>();
+        await using var connection = await Sql.OpenDatabaseAsync(shard, ct);
+        await using var command = Sql.Command(connection, $"""
+            select i.tenant_id, i.event_id, i.payload from {Inbound} i
+            where i.status = '{Unmatched}' and (i.tried_at is null or i.reason is not null or i.tried_at < clock_timestamp() - interval '5 seconds')
+              or i.status = '{Parked}' and exists (select 1 from {BackgroundHealth.TableName} u
+                where u.loop = @loop and u.tenant_id = i.tenant_id and u.unit_id = i.event_id and u.retry_at <= @now)
+            order by i.tried_at nulls first, i.received_at limit 100
+            """, ("loop", Loop), ("now", wall.GetUtcNow()));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            rows.Add((reader.Get<string>("tenant_id"), reader.Get<string>("event_id"), reader.Get<string>("payload")));
+        return rows;
     }
 
     private async Task RecordAsync(string tenantId, string eventId, InboundOutcome outcome, CancellationToken ct)

@@ -8,6 +8,7 @@ using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using static WinBack.Api.Features.Stripe.StripeTables;
@@ -22,7 +23,7 @@ namespace WinBack.Api.Features.Stripe;
 /// Each row is a unit of its own: anything else that goes wrong with one (a request that cannot be read, a key that cannot
 /// be decrypted, a ledger that refuses) is retried on the same schedule and given up after N such failures, with its reason
 /// in the failures listing; it never stops the rows behind it. The outbox and the inbound retry each have their own try/catch.
-/// Two workers: one leads the sender at a time (<see cref="LeaderLoop"/>), so two never race on a row. Half-done work: see
+/// Two workers: one leads the sender on each shard at a time (<see cref="LeaderLoop"/>), so two never race on a row. Half-done work: see
 /// above (one more idempotent call). Take-over: see <see cref="LeaderLoop"/>.
 /// </summary>
 public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients, StripeSecrets secrets, CustomerEventWriter writer,
@@ -42,22 +43,22 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
 
     protected override string LoopName => "stripe-sync";
 
-    protected override async Task RunAsLeaderAsync(CancellationToken stoppingToken)
+    protected override async Task RunAsLeaderAsync(ShardRef shard, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            await StepAsync("send the Stripe outbox", () => SendDueAsync(stoppingToken));
-            await StepAsync("retry unmatched Stripe events", () => inbound.RetryUnmatchedAsync(stoppingToken));
+            await StepAsync("send the Stripe outbox", () => SendDueAsync(shard.Database, stoppingToken));
+            await StepAsync("retry unmatched Stripe events", () => inbound.RetryUnmatchedAsync(shard.Database, stoppingToken));
             try { await Task.Delay(Poll, stoppingToken); }
             catch (OperationCanceledException) { return; }
         }
     }
 
-    private async Task SendDueAsync(CancellationToken ct)
+    private async Task SendDueAsync(IMartenDatabase shard, CancellationToken ct)
     {
         // One read and decryption of each tenant's key per batch, not per row.
         var tenantClients = new Dictionary<string, IStripeClient?>();
-        foreach (var due in await DueAsync(ct))
+        foreach (var due in await DueAsync(shard, ct))
         {
             try
             {
@@ -94,22 +95,13 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         }
     }
 
-    // A reversal waits until its credit is settled: sent, or failed for good.
-    private async Task<IReadOnlyList<Due>> DueAsync(CancellationToken ct)
-    {
-        // Each database's queue is read on its own, up to what is left of the batch.
-        var due = new List<Due>();
-        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
-            if (due.Count < DueBatch)
-                await DueAsync(database, DueBatch - due.Count, due, ct);
-        return due;
-    }
-
     private const int DueBatch = 50;
 
-    private async Task DueAsync(IMartenDatabase database, int limit, List<Due> due, CancellationToken ct)
+    // The shard's due rows. A reversal waits until its credit is settled: sent, or failed for good.
+    private async Task<IReadOnlyList<Due>> DueAsync(IMartenDatabase shard, CancellationToken ct)
     {
-        await using var connection = await Sql.OpenDatabaseAsync(database, ct);
+        var due = new List<Due>();
+        await using var connection = await Sql.OpenDatabaseAsync(shard, ct);
         await using var command = Sql.Command(connection, $"""
             select s.n, s.tenant_id, s.reward_id, s.customer_id, s.stripe_customer_id, s.action, s.idempotency_key, s.request::text as request, s.attempts,
               (select c.status from {Sync} c where c.tenant_id = s.tenant_id and c.reward_id = s.reward_id and c.action = 'credit') as credit_status
@@ -118,12 +110,13 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
               and not (s.action = 'reversal' and exists (select 1 from {Sync} c
                 where c.tenant_id = s.tenant_id and c.reward_id = s.reward_id and c.action = 'credit' and c.status = 'pending'))
             order by s.next_attempt_at, s.n limit @limit
-            """, ("now", wall.GetUtcNow()), ("limit", limit));
+            """, ("now", wall.GetUtcNow()), ("limit", DueBatch));
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             due.Add(new Due(reader.Get<long>("n"), reader.Get<string>("tenant_id"), reader.Get<string>("reward_id"), reader.Get<string>("customer_id"),
                 reader.Get<string>("stripe_customer_id"), reader.Get<string>("action"), reader.Get<string>("idempotency_key"), reader.Get<string>("request"),
                 reader.Get<int>("attempts"), reader.StringOrNull("credit_status")));
+        return due;
     }
 
     /// <summary>The tenant's Stripe client, or null when it is not connected.</summary>

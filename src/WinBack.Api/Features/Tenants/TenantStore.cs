@@ -35,9 +35,10 @@ public sealed class TenantStore(PlatformDatabase platform)
         (await QueryAsync($"select {Columns} from {TableName} where name = @name and status = 'active' order by id limit 1", ct,
             ("name", name))).SingleOrDefault();
 
-    /// <summary>The active tenants that follow the wall clock (live mode).</summary>
-    public async Task<IReadOnlyList<string>> LiveTenantIdsAsync(CancellationToken ct) =>
-        (await QueryAsync($"select {Columns} from {TableName} where mode = 'Live' and status = 'active'", ct)).Select(t => t.Id).ToList();
+    /// <summary>The active tenants on the shard that follow the wall clock (live mode): the master says who is where, never the shard's rows.</summary>
+    public async Task<IReadOnlyList<string>> LiveTenantIdsAsync(string shard, CancellationToken ct) =>
+        (await QueryAsync($"select {Columns} from {TableName} where mode = 'Live' and status = 'active' and shard = @shard", ct, ("shard", shard)))
+            .Select(t => t.Id).ToList();
 
     /// <summary>Tenants per shard (provisioning ones included: they are about to hold data).</summary>
     public static async Task<IReadOnlyDictionary<string, long>> CountPerShardAsync(NpgsqlConnection connection, CancellationToken ct)

@@ -36,8 +36,8 @@ public sealed class TenantClock(IDocumentStore store, TenantStore tenants, TimeP
         return (await session.LoadAsync<TestClock>(tenantId, ct))?.Now ?? tenant.CreatedAt;
     }
 
-    /// <summary>The tenants whose time is the wall clock: the engine sweeps and expires them on its own cadence. The others wait for their clock to be advanced.</summary>
-    public Task<IReadOnlyList<string>> WallClockTenantsAsync(CancellationToken ct) => tenants.LiveTenantIdsAsync(ct);
+    /// <summary>The tenants on the shard whose time is the wall clock: the engine sweeps and expires them on its own cadence. The others wait for their clock to be advanced.</summary>
+    public Task<IReadOnlyList<string>> WallClockTenantsAsync(string shard, CancellationToken ct) => tenants.LiveTenantIdsAsync(shard, ct);
 
     /// <summary>Moves a test tenant's clock to <paramref name="now"/> (the caller keeps it from going back).</summary>
     public async Task SetAsync(string tenantId, DateTimeOffset now, CancellationToken ct)

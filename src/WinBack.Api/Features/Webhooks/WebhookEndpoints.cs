@@ -56,10 +56,15 @@ public sealed class WebhookEndpoints(IDocumentStore store)
     /// <summary>Passes every stored secret that is still plain text (<c>whsec_…</c>) through <paramref name="seal"/>, unless it changed meanwhile.</summary>
     public async Task<int> SealPlaintextSecretsAsync(Func<string, string> seal, CancellationToken ct)
     {
+        // A shard that is away fails alone: the others are still sealed, and its failure is reported after them.
         var sealedCount = 0;
+        var failures = new List<Exception>();
         foreach (var database in await Sql.EachDatabaseAsync(store, ct))
-            sealedCount += await SealPlaintextSecretsAsync(database, seal, ct);
-        return sealedCount;
+        {
+            try { sealedCount += await SealPlaintextSecretsAsync(database, seal, ct); }
+            catch (Exception e) when (e is not OperationCanceledException) { failures.Add(e); }
+        }
+        return failures.Count == 0 ? sealedCount : throw new AggregateException(failures);
     }
 
     private static async Task<int> SealPlaintextSecretsAsync(IMartenDatabase database, Func<string, string> seal, CancellationToken ct)

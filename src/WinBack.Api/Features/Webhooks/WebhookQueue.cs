@@ -15,7 +15,7 @@ public sealed record AttemptRecord(DueDelivery Delivery, AttemptOutcome Outcome,
 }
 
 /// <summary>The dispatcher's SQL: which deliveries are due, and recording what their attempts came to.</summary>
-public sealed class WebhookQueue(IDocumentStore store)
+public static class WebhookQueue
 {
     /// <summary>
     /// Due deliveries, dealt round the tenants: each tenant's first due delivery, then each one's second, and so on, up to
@@ -25,20 +25,12 @@ public sealed class WebhookQueue(IDocumentStore store)
     /// back the customer's later ones on that endpoint, and nobody else's (they carry its retry time, so no round reads them
     /// before then). Retries fall due by the wall clock, for every tenant.
     /// </summary>
-    public async Task<IReadOnlyList<DueDelivery>> DueAsync(DateTimeOffset wallNow, FairShare share, int limit, CancellationToken ct)
-    {
-        // Each database's deliveries are dealt on their own, up to what is left of the limit.
-        var due = new List<DueDelivery>();
-        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
-            if (due.Count < limit)
-                await DueAsync(database, wallNow, share, limit - due.Count, due, ct);
-        return due;
-    }
-
-    private static async Task DueAsync(IMartenDatabase database, DateTimeOffset wallNow, FairShare share, int limit, List<DueDelivery> due,
+    /// <param name="shard">The shard whose deliveries are dealt (each shard's dispatcher deals its own).</param>
+    public static async Task<IReadOnlyList<DueDelivery>> DueAsync(IMartenDatabase shard, DateTimeOffset wallNow, FairShare share, int limit,
         CancellationToken ct)
     {
-        await using var connection = await Sql.OpenDatabaseAsync(database, ct);
+        var due = new List<DueDelivery>();
+        await using var connection = await Sql.OpenDatabaseAsync(shard, ct);
         await using var command = Sql.Command(connection, $"""
             with recursive pending(tenant_id) as (
               (select tenant_id from {Deliveries} where status = 'pending' order by tenant_id limit 1)
@@ -84,6 +76,7 @@ public sealed class WebhookQueue(IDocumentStore store)
                 reader.Get<string>("event_id"), reader.Get<string>("chain"), reader.Get<long>("event_seq"), reader.Get<int>("attempts"),
                 reader.Get<string>("payload"), reader.Get<string>("url"), reader.Get<string>("secret"), reader.StringOrNull("previous_secret"),
                 reader.ValueOrNull<DateTimeOffset>("previous_expires_at"), reader.Get<DateTimeOffset>("created_at")));
+        return due;
     }
 
     /// <summary>
@@ -91,24 +84,10 @@ public sealed class WebhookQueue(IDocumentStore store)
     /// after the last attempt), and each endpoint's health, disabling an endpoint that has failed for 5 days. It locks the
     /// endpoints first, in key order, then their deliveries, as deleting an endpoint does: the two never wait on each other in a circle.
     /// </summary>
-    public async Task RecordAsync(IReadOnlyList<AttemptRecord> attempts, CancellationToken ct)
+    /// <param name="shard">The shard the deliveries were dealt from.</param>
+    public static async Task RecordAsync(IMartenDatabase shard, IReadOnlyList<AttemptRecord> attempts, CancellationToken ct)
     {
-        // Attempts are recorded in their tenants' databases: one transaction per database.
-        var byDatabase = new Dictionary<IMartenDatabase, List<AttemptRecord>>();
-        foreach (var attempt in attempts)
-        {
-            var database = await Sql.TenantDatabaseAsync(store, attempt.Delivery.TenantId);
-            if (!byDatabase.TryGetValue(database, out var group))
-                byDatabase[database] = group = [];
-            group.Add(attempt);
-        }
-        foreach (var (database, group) in byDatabase)
-            await RecordAsync(database, group, ct);
-    }
-
-    private static async Task RecordAsync(IMartenDatabase database, IReadOnlyList<AttemptRecord> attempts, CancellationToken ct)
-    {
-        await using var connection = await Sql.OpenDatabaseAsync(database, ct);
+        await using var connection = await Sql.OpenDatabaseAsync(shard, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var endpoints = attempts.Select(a => (a.Delivery.TenantId, a.Delivery.EndpointId)).Distinct().ToList();
         await using (var lockEndpoints = Sql.Command(connection, $"""

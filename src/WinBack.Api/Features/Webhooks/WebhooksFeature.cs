@@ -19,7 +19,6 @@ public sealed class WebhooksFeature : IFeature
         services.AddSecretProtector<WebhookSecrets>();
         if (!feature.RunsWorker)
             return;
-        services.AddSingleton<WebhookQueue>();
         services.AddSingleton<WebhookSender>();
         services.AddHostedService<WebhookDispatcher>();
     }

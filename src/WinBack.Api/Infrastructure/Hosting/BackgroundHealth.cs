@@ -36,7 +36,7 @@ public sealed class FailingUnits(IReadOnlyDictionary<(string TenantId, string Un
 /// <see cref="BackgroundOptions.ParkAfterFailures"/> times in a row is parked: it is tried again only every
 /// <see cref="BackgroundOptions.ParkedRetryInterval"/>, so it no longer holds up anyone, and a success clears it. Failures
 /// that no retry can fix (a stored value that cannot be summed) are parked at once. The table survives restarts and is
-/// shared by every process; <see cref="ParkedCountsAsync"/> counts parked units per loop for a status endpoint.
+/// shared by every process; <see cref="ParkedCountsAsync(CancellationToken)"/> counts parked units per loop for a status endpoint.
 /// </summary>
 public sealed class BackgroundHealth(IDocumentStore store, PlatformDatabase platform, ShardLayout layout, TimeProvider wall, IOptions<WinBackOptions> options, ILogger<BackgroundHealth> logger)
 {
@@ -65,21 +65,21 @@ public sealed class BackgroundHealth(IDocumentStore store, PlatformDatabase plat
 
     private BackgroundOptions Settings => options.Value.Background;
 
-    /// <summary>The loop's failing units (of one tenant, or of all).</summary>
-    public async Task<FailingUnits> FailingAsync(string loop, CancellationToken ct, string? tenantId = null)
+    /// <summary>The loop's failing units of one tenant.</summary>
+    public async Task<FailingUnits> FailingAsync(string loop, CancellationToken ct, string tenantId)
     {
         var units = new Dictionary<(string, string), UnitFailure>();
-        if (tenantId is not null)
-        {
-            await using var connection = await OpenAsync(tenantId, ct);
-            await ReadFailingAsync(connection, loop, tenantId, units, ct);
-        }
-        else
-            foreach (var open in await FailureDatabasesAsync(ct))
-            {
-                await using var connection = await open();
-                await ReadFailingAsync(connection, loop, null, units, ct);
-            }
+        await using var connection = await OpenAsync(tenantId, ct);
+        await ReadFailingAsync(connection, loop, tenantId, units, ct);
+        return new FailingUnits(units);
+    }
+
+    /// <summary>The loop's failing units on one shard (a per-shard loop's pass: its tenants' failures are kept on that shard).</summary>
+    public async Task<FailingUnits> FailingAsync(string loop, IMartenDatabase shard, CancellationToken ct)
+    {
+        var units = new Dictionary<(string, string), UnitFailure>();
+        await using var connection = await Sql.OpenDatabaseAsync(shard, ct);
+        await ReadFailingAsync(connection, loop, null, units, ct);
         return new FailingUnits(units);
     }
 
@@ -167,12 +167,27 @@ public sealed class BackgroundHealth(IDocumentStore store, PlatformDatabase plat
         foreach (var open in await FailureDatabasesAsync(ct))
         {
             await using var connection = await open();
-            await using var command = Sql.Command(connection, $"select loop, count(*) as parked from {TableName} where parked_at is not null group by loop");
-            await using var reader = await command.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-                counts[reader.Get<string>("loop")] = counts.GetValueOrDefault(reader.Get<string>("loop")) + reader.Get<long>("parked");
+            Add(counts, await ParkedCountsAsync(connection, ct));
         }
         return counts;
+    }
+
+    /// <summary>Parked units per loop in one database (a shard, or the master's platform units).</summary>
+    public static async Task<IReadOnlyDictionary<string, long>> ParkedCountsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        var counts = new Dictionary<string, long>();
+        await using var command = Sql.Command(connection, $"select loop, count(*) as parked from {TableName} where parked_at is not null group by loop");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            counts[reader.Get<string>("loop")] = reader.Get<long>("parked");
+        return counts;
+    }
+
+    /// <summary>Adds one database's parked counts to a total.</summary>
+    public static void Add(Dictionary<string, long> total, IReadOnlyDictionary<string, long> counts)
+    {
+        foreach (var (loop, parked) in counts)
+            total[loop] = total.GetValueOrDefault(loop) + parked;
     }
 
     /// <summary>What an owner may read about a failure: a refused rule's own message, PostgreSQL's reason, or the kind of internal error.</summary>

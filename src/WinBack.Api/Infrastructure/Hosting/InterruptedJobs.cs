@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Marten;
+using Marten.Storage;
 using WinBack.Api.Infrastructure.Marten;
 
 namespace WinBack.Api.Infrastructure.Hosting;
@@ -11,10 +12,11 @@ namespace WinBack.Api.Infrastructure.Hosting;
 /// </summary>
 public static class InterruptedJobs
 {
-    public static async Task RequeueAsync<TJob>(IDocumentStore store, Expression<Func<TJob, bool>> running, Func<TJob, string> tenantOf,
+    /// <param name="shard">The shard the new leader leads: each shard's jobs are requeued by that shard's leader.</param>
+    public static async Task RequeueAsync<TJob>(IDocumentStore store, IMartenDatabase shard, Expression<Func<TJob, bool>> running, Func<TJob, string> tenantOf,
         Action<TJob> requeue, CancellationToken ct) where TJob : notnull
     {
-        var interrupted = await ShardSessions.QueryEachAsync(store, session => session.Query<TJob>().Where(j => j.AnyTenant()).Where(running).ToListAsync(ct), ct);
+        var interrupted = await ShardSessions.QueryAsync(store, shard, session => session.Query<TJob>().Where(j => j.AnyTenant()).Where(running).ToListAsync(ct));
         foreach (var job in interrupted)
         {
             requeue(job);

@@ -1,4 +1,4 @@
-using Marten;
+using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Api.Infrastructure.Sharding;
@@ -6,8 +6,10 @@ using WinBack.Api.Infrastructure.Sharding;
 namespace WinBack.Api.Infrastructure.Hosting;
 
 /// <summary>
-/// A background loop that many worker processes run and one of them leads at a time: the holder of a session-level
-/// PostgreSQL advisory lock named after the loop, on a connection of its own (a lease held by a live connection).
+/// A background loop that many worker processes run and, on each shard, one of them leads at a time: the holder of a
+/// session-level PostgreSQL advisory lock named after the loop, taken on that shard's database, on a connection of its own
+/// (a lease held by a live connection). Each shard has its own lease, so N workers share the shards, and a shard that is
+/// away stops only its own leadership: the others go on.
 /// What stops two workers doing it at once: the lock. What happens to half-done work when the leader is killed: its
 /// session ends, the lock with it; every loop commits its units in their own transactions, so the next leader redoes at
 /// most the unit that was cut off. How long until another takes over: a killed process's socket closes at once and the
@@ -18,14 +20,16 @@ namespace WinBack.Api.Infrastructure.Hosting;
 /// </summary>
 public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : BackgroundService
 {
+    private readonly ConcurrentDictionary<string, bool> _leading = new();
+
     /// <summary>The loop's name: its advisory lock's key, and what logs and the status endpoint call it.</summary>
     protected abstract string LoopName { get; }
 
     /// <summary>The loop's name, for the worker's heartbeat.</summary>
     public string Name => LoopName;
 
-    /// <summary>The loop itself, run while this process leads it; <paramref name="leading"/> ends when it stops leading.</summary>
-    protected abstract Task RunAsLeaderAsync(CancellationToken leading);
+    /// <summary>The loop on one shard, run while this process leads it there; <paramref name="leading"/> ends when it stops leading.</summary>
+    protected abstract Task RunAsLeaderAsync(ShardRef shard, CancellationToken leading);
 
     /// <summary>
     /// One step of a pass: a step that cannot even start (the database is away) is logged and skipped, and the other steps
@@ -43,51 +47,61 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
         }
     }
 
-    /// <summary>Whether this process leads the loop now.</summary>
-    public bool IsLeading { get; private set; }
+    /// <summary>Whether this process leads the loop on any shard now.</summary>
+    public bool IsLeading => !_leading.IsEmpty;
+
+    /// <summary>The shards on which this process leads the loop now, in name order.</summary>
+    public IReadOnlyList<string> LeadingShards => _leading.Keys.Order(StringComparer.Ordinal).ToList();
 
     protected override async Task ExecuteAsync(CancellationToken hostStopping)
     {
         // The host stops its services one at a time, in reverse order; a loop waiting for its turn would go on working
-        // (a sweep could run to its end). Every loop stops, and hands its lease back, as soon as the stop begins.
+        // (a sweep could run to its end). Every loop stops, and hands its leases back, as soon as the stop begins.
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(hostStopping, leases.ApplicationStopping);
-        var stoppingToken = stopping.Token;
+        await Task.WhenAll(leases.Shards.Select(shard => Task.Run(() => RunOnShardAsync(shard, stopping.Token), CancellationToken.None)));
+    }
+
+    // One shard's acquire, lead and watch cycle: its failure only retries this shard.
+    private async Task RunOnShardAsync(string shardName, CancellationToken stoppingToken)
+    {
         var poll = leases.Poll;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await using var lease = await leases.TryAcquireAsync(LoopName, stoppingToken);
+                var shard = await leases.ShardAsync(shardName);
+                await using var lease = await leases.TryAcquireAsync(shard, LoopName, stoppingToken);
                 if (lease is not null)
-                    await LeadAsync(lease, poll, stoppingToken);
+                    await LeadAsync(shard, lease, poll, stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // The database is away, or the loop failed outside its own isolation: wait, then try to lead again.
-                logger.LogWarning(LoopFailures.WorthAStack(e), "The {Loop} loop stopped leading ({Error}); it tries again", LoopName, e.Message);
+                // The shard's database is away, or the loop failed outside its own isolation: wait, then try to lead again.
+                logger.LogWarning(LoopFailures.WorthAStack(e), "The {Loop} loop stopped leading on shard {Shard} ({Error}); it tries again",
+                    LoopName, shardName, e.Message);
             }
             try { await Task.Delay(poll, stoppingToken); }
             catch (OperationCanceledException) { return; }
         }
     }
 
-    private async Task LeadAsync(SessionLock lease, TimeSpan poll, CancellationToken stoppingToken)
+    private async Task LeadAsync(ShardRef shard, SessionLock lease, TimeSpan poll, CancellationToken stoppingToken)
     {
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         var watch = WatchAsync(lease, poll, leading);
-        IsLeading = true;
-        logger.LogInformation("This process now leads the {Loop} loop", LoopName);
+        _leading[shard.Name] = true;
+        logger.LogInformation("This process now leads the {Loop} loop on shard {Shard}", LoopName, shard.Name);
         try
         {
-            await RunAsLeaderAsync(leading.Token);
+            await RunAsLeaderAsync(shard, leading.Token);
         }
         catch (OperationCanceledException) when (leading.IsCancellationRequested && !stoppingToken.IsCancellationRequested)
         {
-            logger.LogWarning("The {Loop} loop lost its lease (the database connection is gone) and stopped", LoopName);
+            logger.LogWarning("The {Loop} loop lost its lease on shard {Shard} (the database connection is gone) and stopped", LoopName, shard.Name);
         }
         finally
         {
-            IsLeading = false;
+            _leading.TryRemove(shard.Name, out _);
             await leading.CancelAsync();
             await watch;
         }
@@ -109,13 +123,19 @@ public abstract class LeaderLoop(LoopLeases leases, ILogger logger) : Background
     }
 }
 
-/// <summary>Where the loops' leases come from: the platform's database (one lease per loop, whatever the tenants' databases), and how often they are tried and checked.</summary>
-public sealed class LoopLeases(PlatformDatabase platform, IOptions<WinBackOptions> options, IHostApplicationLifetime lifetime)
+/// <summary>Where the loops' leases come from: each shard's own database (one lease per loop and shard), and how often they are tried and checked.</summary>
+public sealed class LoopLeases(ShardDatabases shards, IOptions<WinBackOptions> options, IHostApplicationLifetime lifetime)
 {
     public TimeSpan Poll => options.Value.Workers.TakeoverPoll;
 
     /// <summary>Fires when the process begins to stop, before the host stops its services one by one.</summary>
     public CancellationToken ApplicationStopping => lifetime.ApplicationStopping;
 
-    public Task<SessionLock?> TryAcquireAsync(string name, CancellationToken ct) => SessionLock.TryAcquireAsync(platform.CreateConnection, LockKeys.Loop(name), ct);
+    /// <summary>The shards every loop runs on, each led on its own.</summary>
+    public IEnumerable<string> Shards => shards.Names;
+
+    public ValueTask<ShardRef> ShardAsync(string name) => shards.FindAsync(name);
+
+    public Task<SessionLock?> TryAcquireAsync(ShardRef shard, string name, CancellationToken ct) =>
+        SessionLock.TryAcquireAsync(() => shard.Database.CreateConnection(), LockKeys.Loop(name), ct);
 }

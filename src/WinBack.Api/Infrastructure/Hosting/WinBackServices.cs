@@ -49,13 +49,15 @@ public static class WinBackServices
         services.AddHttpContextAccessor();
         var layout = ShardLayout.From(connectionString, options.Shards, MartenSetup.Tuned);
         services.AddSingleton(layout);
+        services.AddSingleton<ShardDatabases>();
+        services.AddSingleton<ShardSchemas>();
         var dataSources = new SharedDataSources();
         services.AddSingleton(_ => dataSources); // made by a factory, so that the container closes the pools at shut-down
         services.AddSingleton(new PlatformDatabase(dataSources.Create(layout.MasterConnectionString)));
         var featureContext = new FeatureContext(services, options, builder.Environment);
         // Registered before the features' start-up steps and Marten's schema work, which may read platform data.
         services.AddHostedService(provider => new DatabaseStartup(provider.GetRequiredService<PlatformDatabase>(), layout,
-            provider.GetRequiredService<global::Marten.IDocumentStore>(),
+            provider.GetRequiredService<global::Marten.IDocumentStore>(), provider.GetRequiredService<ShardSchemas>(),
             [..featureContext.PlatformTables, PostgresXmlRepository.Table(), BackgroundHealth.Table(), WorkerNodes.Table(), IdempotencyStore.Table()],
             provider.GetRequiredService<ILogger<DatabaseStartup>>()));
         foreach (var feature in features)

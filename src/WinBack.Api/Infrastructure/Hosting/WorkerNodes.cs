@@ -11,7 +11,7 @@ namespace WinBack.Api.Infrastructure.Hosting;
 
 /// <summary>A live worker process, as its last heartbeat described it.</summary>
 /// <param name="Leader">True while it leads the Marten async daemon (runs the projections and subscriptions).</param>
-/// <param name="Loops">The background loops it leads (<see cref="LeaderLoop"/>).</param>
+/// <param name="Loops">The background loops it leads, each with the shard it leads it on (<c>engine@a</c>, <see cref="LeaderLoop"/>).</param>
 public sealed record WorkerNode(string Id, int Pid, string Host, DateTimeOffset StartedAt, DateTimeOffset LastSeenAt, bool Leader,
     IReadOnlyList<string> Loops);
 
@@ -95,7 +95,8 @@ public sealed class WorkerHeartbeat(WorkerNodes nodes, IServiceProvider services
         while (!stoppingToken.IsCancellationRequested)
         {
             var leader = await LeadsDaemonAsync(coordinator);
-            var leading = loops.Where(l => l.IsLeading).Select(l => l.Name).Order().ToList();
+            // Each loop is led per shard: "engine@a".
+            var leading = loops.SelectMany(l => l.LeadingShards.Select(shard => $"{l.Name}@{shard}")).Order(StringComparer.Ordinal).ToList();
             var state = (leader, string.Join(',', leading));
             if (written != state || DateTimeOffset.UtcNow - writtenAt >= options.Value.Workers.Heartbeat)
             {

@@ -9,10 +9,11 @@ namespace WinBack.Api.Infrastructure.Idempotency;
 /// <summary>
 /// Worker job: forgets Idempotency-Keys once they are older than the configured retention, in batches of its own
 /// transaction each, so a large backlog is never one long transaction and what was purged stays purged if a batch fails.
-/// A failed purge is recorded (<see cref="Loop"/>) and runs again at the next hour. Two workers both purge, which is harmless
+/// A failed purge is recorded (<see cref="Loop"/>, one unit for the master and one per shard) and runs again at the next hour;
+/// a shard that is away fails alone, and the master and the other shards are purged in the same pass. Two workers both purge, which is harmless
 /// (a delete of what is past retention; a second finds less or nothing); a killed one left nothing half-done but a batch.
 /// </summary>
-public sealed class IdempotencyKeyPurge(IDocumentStore store, PlatformDatabase platform, BackgroundHealth health, TimeProvider clock, IOptions<WinBackOptions> options)
+public sealed class IdempotencyKeyPurge(ShardDatabases shards, PlatformDatabase platform, BackgroundHealth health, TimeProvider clock, IOptions<WinBackOptions> options)
     : BackgroundService
 {
     public const string Loop = "idempotency_purge";
@@ -24,16 +25,8 @@ public sealed class IdempotencyKeyPurge(IDocumentStore store, PlatformDatabase p
         using var timer = new PeriodicTimer(Interval, clock);
         do
         {
-            // One unit for all tenants; it holds nobody's work up, so it simply runs every hour, failed or not.
-            try
-            {
-                await PurgeAsync(stoppingToken);
-                await health.ClearAsync(Loop, BackgroundHealth.Platform, [BackgroundHealth.WholeTenant], stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                await health.FailedAsync(Loop, BackgroundHealth.Platform, BackgroundHealth.WholeTenant, e, stoppingToken);
-            }
+            // It holds nobody's work up, so it simply runs every hour, failed or not.
+            await PurgeAsync(stoppingToken);
         } while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
@@ -41,15 +34,27 @@ public sealed class IdempotencyKeyPurge(IDocumentStore store, PlatformDatabase p
     public async Task<long> PurgeAsync(CancellationToken ct)
     {
         var cutoff = clock.GetUtcNow() - options.Value.IdempotencyRetention;
-        long purged;
         // Keys are kept with their owner's data: the platform key's in the master, each tenant's on its shard.
-        await using (var connection = await Sql.OpenPlatformAsync(platform, ct))
-            purged = await IdempotencyStore.PurgeAsync(connection, cutoff, Batch, ct);
-        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
-        {
-            await using var connection = await Sql.OpenDatabaseAsync(database, ct);
-            purged += await IdempotencyStore.PurgeAsync(connection, cutoff, Batch, ct);
-        }
+        var purged = await PurgeAsync(BackgroundHealth.WholeTenant, () => Sql.OpenPlatformAsync(platform, ct), cutoff, ct);
+        foreach (var shard in await shards.AllAsync())
+            purged += await PurgeAsync($"shard/{shard.Name}", () => Sql.OpenDatabaseAsync(shard.Database, ct), cutoff, ct);
         return purged;
+    }
+
+    // One database's purge, a unit of its own: its failure is recorded and the next database is still purged.
+    private async Task<long> PurgeAsync(string unit, Func<Task<Npgsql.NpgsqlConnection>> open, DateTimeOffset cutoff, CancellationToken ct)
+    {
+        try
+        {
+            await using var connection = await open();
+            var purged = await IdempotencyStore.PurgeAsync(connection, cutoff, Batch, ct);
+            await health.ClearAsync(Loop, BackgroundHealth.Platform, [unit], ct);
+            return purged;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            await health.FailedAsync(Loop, BackgroundHealth.Platform, unit, e, ct);
+            return 0;
+        }
     }
 }

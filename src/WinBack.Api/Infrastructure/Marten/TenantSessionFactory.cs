@@ -9,7 +9,7 @@ namespace WinBack.Api.Infrastructure.Marten;
 /// Sessions injected into endpoints belong to the caller's tenant, so one tenant's query can never
 /// see another's rows; another tenant's id simply is not found (404). Marten opens them on the tenant's shard.
 /// </summary>
-public sealed class TenantSessionFactory(IDocumentStore store, IHttpContextAccessor http, ShardLayout layout) : ISessionFactory
+public sealed class TenantSessionFactory(IDocumentStore store, IHttpContextAccessor http, ShardLayout layout, ShardDatabases shards) : ISessionFactory
 {
     // FastEndpoints builds each endpoint once while it maps them, outside any request: that instance is only read for its
     // configuration, so its session belongs to no tenant and is never used. It is opened on the first shard, not yet connected.
@@ -27,10 +27,7 @@ public sealed class TenantSessionFactory(IDocumentStore store, IHttpContextAcces
 
     private SessionOptions Unused() => SessionOptions.ForDatabase(NoTenant, _firstShard.Value);
 
-    // Looked up once (start-up is the only time it is needed, and it runs synchronously there). Identifier is the name the
-    // shard was added under; the newer Id names its server and database instead.
-#pragma warning disable CS0618
+    // Looked up once (start-up is the only time it is needed, and it runs synchronously there).
     private readonly Lazy<global::Marten.Storage.IMartenDatabase> _firstShard = new(() =>
-        store.Storage.AllDatabases().AsTask().GetAwaiter().GetResult().First(d => d.Identifier == layout.Shards[0].Name));
-#pragma warning restore CS0618
+        shards.FindAsync(layout.Shards[0].Name).AsTask().GetAwaiter().GetResult().Database);
 }

@@ -11,11 +11,11 @@ namespace WinBack.Api.Infrastructure.Sharding;
 /// <summary>
 /// Brings the databases up to the code's schema at start, before anything reads them: the platform tables in the master
 /// (the master is no Marten database of its own), a database from before sharding upgraded in place
-/// (<see cref="Pre24Upgrade"/>), then Marten's schema on every shard. A shard that cannot be reached is logged and left:
-/// its tenants get 503 until it is back, when Marten creates what is missing on first use; the others start.
+/// (<see cref="Pre24Upgrade"/>), then Marten's schema on every shard (<see cref="ShardSchemas"/>: a shard that is away does
+/// not stop the start).
 /// </summary>
-public sealed class DatabaseStartup(PlatformDatabase platform, ShardLayout layout, IDocumentStore store, IReadOnlyList<Table> platformTables,
-    ILogger<DatabaseStartup> logger) : IHostedService
+public sealed class DatabaseStartup(PlatformDatabase platform, ShardLayout layout, IDocumentStore store, ShardSchemas shardSchemas,
+    IReadOnlyList<Table> platformTables, ILogger<DatabaseStartup> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken ct)
     {
@@ -31,17 +31,7 @@ public sealed class DatabaseStartup(PlatformDatabase platform, ShardLayout layou
                 upgraded = await Pre24Upgrade.BeforeSchemaAsync(connection, ct);
         }
 
-        foreach (var shard in await Sql.EachDatabaseAsync(store, ct))
-        {
-            try
-            {
-                await shard.ApplyAllConfiguredChangesToDatabaseAsync(ct: ct);
-            }
-            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
-            {
-                logger.LogError(e, "Shard {Shard} could not be brought up to date at start; its tenants wait for it", shard.Id);
-            }
-        }
+        await shardSchemas.ApplyAsync(ct);
 
         // Marten's own record of where the upgraded tenants live.
         foreach (var tenantId in upgraded)

@@ -30,13 +30,19 @@ public sealed class PlatformStatusTests(WinBackApp app) : IClassFixture<WinBackA
         var own = Worker(status, OwnWorkerId)!.Value;
         own.GetProperty("pid").GetInt32().ShouldBe(Environment.ProcessId);
         own.GetProperty("host").GetString().ShouldBe(Environment.MachineName);
-        Loops(own).ShouldBe(["engine", "risk", "stripe-sync", "webhook-dispatcher"]);
+        Loops(own).ShouldBe(["engine@main", "risk@main", "stripe-sync@main", "webhook-dispatcher@main"]); // each loop on the one shard
         foreach (var projection in Projections(status))
         {
             projection.GetProperty("sequence").GetInt64().ShouldBeLessThanOrEqualTo(projection.GetProperty("highWaterMark").GetInt64());
             projection.GetProperty("lagSeconds").GetDouble().ShouldBeGreaterThanOrEqualTo(0);
         }
         Projections(status).ShouldNotContain(p => p.GetProperty("name").GetString()!.StartsWith("HighWater"), "the daemon's own rows are not projections");
+        var shard = status.GetProperty("shards").EnumerateArray().ShouldHaveSingleItem(); // with no shards configured, the master is the one
+        shard.GetProperty("name").GetString().ShouldBe("main");
+        shard.GetProperty("healthy").GetBoolean().ShouldBeTrue();
+        shard.GetProperty("tenants").GetInt64().ShouldBeGreaterThanOrEqualTo(1);
+        shard.GetProperty("sizeBytes").GetInt64().ShouldBeGreaterThan(0);
+        shard.GetProperty("projections").GetArrayLength().ShouldBe(Projections(status).Length);
     }
 
     [Fact]

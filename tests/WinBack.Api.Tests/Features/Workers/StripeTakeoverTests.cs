@@ -43,7 +43,7 @@ public sealed class StripeTakeoverTests(ITestOutputHelper output)
         var killedAt = await WorkerCluster.StopAsync(cluster.Leader, signal);
         var creditedByTheFirst = fake.BalanceTransactions.Count;
         creditedByTheFirst.ShouldBeLessThan(Credits, "the signal must land in the middle of the credits");
-        await cluster.WaitUntilLeadsAsync(cluster.Standby, "stripe-sync");
+        await cluster.WaitUntilLeadsAsync(cluster.Standby, "stripe-sync@main");
         var tookOver = killedAt.Elapsed;
         await ServiceProcess.WaitUntilAsync(() => Task.FromResult(fake.BalanceTransactions.Count > creditedByTheFirst), TimeSpan.FromSeconds(30),
             "credits going on after the signal");

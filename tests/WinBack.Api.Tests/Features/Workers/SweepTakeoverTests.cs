@@ -34,7 +34,7 @@ public sealed class SweepTakeoverTests(ITestOutputHelper output)
         var killedAt = await WorkerCluster.StopAsync(cluster.Leader, signal);
         var rewardedByTheFirst = await Rewards();
         rewardedByTheFirst.ShouldBeLessThan(Customers, "the signal must land in the middle of the sweep");
-        await cluster.WaitUntilLeadsAsync(cluster.Standby, "engine");
+        await cluster.WaitUntilLeadsAsync(cluster.Standby, "engine@main");
         var tookOver = killedAt.Elapsed;
         await ServiceProcess.WaitUntilAsync(async () => (await Rewards()) > rewardedByTheFirst, TimeSpan.FromSeconds(30),
             "rewards going on after the signal");

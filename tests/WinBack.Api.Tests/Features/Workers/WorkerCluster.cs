@@ -22,7 +22,7 @@ public sealed class WorkerProcesses
 /// </summary>
 public sealed class WorkerCluster : IAsyncDisposable
 {
-    public static readonly string[] Loops = ["engine", "stripe-sync", "webhook-dispatcher"];
+    public static readonly string[] Loops = ["engine@main", "stripe-sync@main", "webhook-dispatcher@main"];
 
     private static readonly Dictionary<string, string> Defaults = new()
     {

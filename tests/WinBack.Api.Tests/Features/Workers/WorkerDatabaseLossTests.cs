@@ -122,7 +122,7 @@ public sealed class WorkerDatabaseLossTests(ITestOutputHelper output)
             status = await platform.GetFromJsonAsync<JsonElement>("/v1/platform/status");
             var back = status.GetProperty("workers").EnumerateArray().Any(w => w.GetProperty("pid").GetInt32() == pid &&
                 w.GetProperty("lastSeenAt").GetDateTimeOffset() > restartedAt && w.GetProperty("leader").GetBoolean() &&
-                w.GetProperty("loops").EnumerateArray().Any(l => l.GetString() == "webhook-dispatcher"));
+                w.GetProperty("loops").EnumerateArray().Any(l => l.GetString() == "webhook-dispatcher@main"));
             var caughtUp = status.GetProperty("projections").EnumerateArray().All(p => p.GetProperty("lagSeconds").GetDouble() == 0);
             return back && caughtUp;
         }, TimeSpan.FromSeconds(30), "the worker's heartbeat after the restart, leading the daemon, its subscriptions caught up");
