@@ -2,6 +2,7 @@ using WinBack.Api.Features.ApiKeys;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.Engine;
 using WinBack.Api.Features.Imports;
+using WinBack.Api.Features.Moves;
 using WinBack.Api.Features.Platform;
 using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.Rewards;
@@ -22,7 +23,7 @@ builder.Host.ApplyJasperFxExtensions();
 builder.AddWinBack([
     new TenantsFeature(), new ApiKeysFeature(), new TestClocksFeature(), new CustomersFeature(), new RulesFeature(),
     new RewardsFeature(), new ReportsFeature(), new EngineFeature(), new WebhooksFeature(), new StripeFeature(),
-    new ImportsFeature(), new PlatformFeature(), new RiskFeature(),
+    new ImportsFeature(), new PlatformFeature(), new RiskFeature(), new MovesFeature(),
 ]);
 
 var app = builder.Build();

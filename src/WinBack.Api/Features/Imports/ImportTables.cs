@@ -1,6 +1,7 @@
 using Marten;
 using Weasel.Postgresql.Tables;
 using WinBack.Api.Infrastructure.Marten;
+using WinBack.Api.Infrastructure.Hosting;
 
 namespace WinBack.Api.Features.Imports;
 
@@ -11,6 +12,7 @@ namespace WinBack.Api.Features.Imports;
 /// <item><c>import_run</c>: one row per job not yet finished or just finished: who holds it and until when (database time).</item>
 /// </list>
 /// </summary>
+[Published]
 public static class ImportTables
 {
     public const int ChunkBytes = 1024 * 1024;

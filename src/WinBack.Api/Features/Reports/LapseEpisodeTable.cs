@@ -12,6 +12,7 @@ namespace WinBack.Api.Features.Reports;
 /// for revenue after return). Rows are written by the report projection (<see cref="ReportProjection"/>, async) from
 /// <see cref="EpisodeFacts"/>, and mark their report group dirty (<see cref="ReportRollups"/>), from which reports are summed.
 /// </summary>
+[Published]
 public static class LapseEpisodeTable
 {
     public const string Episodes = MartenSetup.SchemaName + ".lapse_episode";

@@ -4,6 +4,7 @@ using JasperFx.Events.Projections;
 using Marten;
 using Marten.Events.Projections;
 using WinBack.Domain.Customers;
+using WinBack.Api.Infrastructure.Hosting;
 
 namespace WinBack.Api.Features.Reports;
 
@@ -11,6 +12,7 @@ namespace WinBack.Api.Features.Reports;
 /// The customer's episodes as the report projection last folded them: the state it compares the next events against, so that it
 /// rewrites only the episode rows that changed. Kept only for customers who have lapsed at least once.
 /// </summary>
+[Published]
 public sealed class CustomerEpisodes
 {
     public required string Id { get; init; }

@@ -36,9 +36,10 @@ public sealed class StripeOutbox : SubscriptionBase
         IDocumentOperations operations, CancellationToken ct)
     {
         var connected = new Dictionary<string, bool>();
+        var copies = await Moves.CopyMarks.CopiesAsync(operations, page, ct); // a tenant being moved here: pushed from its source
         foreach (var e in page.Events)
         {
-            if (!await StripeConnection.IsConnectedAsync(operations, e.TenantId, connected, ct))
+            if (copies(e) || !await StripeConnection.IsConnectedAsync(operations, e.TenantId, connected, ct))
                 continue;
             var customerId = ((ICustomerEvent)e.Data).CustomerId;
             var customer = await CustomerState.LoadAsync(operations.ForTenant(e.TenantId), customerId, ct);

@@ -47,9 +47,10 @@ public sealed class WebhookOutbox : SubscriptionBase
         // the deliveries waiting behind it) is either committed before this page reads the chains or waits for it.
         operations.QueueSqlCommand($"select 1 from {Endpoints} where tenant_id = any(?::text[]) order by tenant_id, id for share",
             (object)page.Events.Select(e => e.TenantId).Distinct().ToArray()); // one argument, not spread over the params array
+        var copies = await Moves.CopyMarks.CopiesAsync(operations, page, ct); // a tenant being moved here: sent from its source
         foreach (var e in page.Events)
         {
-            if (WebhookEventTypes.Of(e.Data) is not { } type)
+            if (copies(e) || WebhookEventTypes.Of(e.Data) is not { } type)
                 continue;
             var tenantId = e.TenantId;
             if (await PublishedAsync(operations, tenantId, e.Data, stripeConnected, ct) is not { } published)

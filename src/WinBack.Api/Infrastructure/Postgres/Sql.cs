@@ -126,6 +126,9 @@ public static class Sql
     /// <summary>The event store's table of events, as Marten names it.</summary>
     public static string EventsTable(IDocumentStore store) => EventStoreObject(store, "EventsTable");
 
+    /// <summary>The event store's table of streams (one row per stream: its version, type and archive flag), as Marten names it.</summary>
+    public static string StreamsTable(IDocumentStore store) => EventStoreObject(store, "StreamsTable");
+
     /// <summary>The event store's table of projection and subscription progress (and the high-water mark), as Marten names it.</summary>
     public static string EventProgressionTable(IDocumentStore store) => EventStoreObject(store, "EventProgressionTable");
 

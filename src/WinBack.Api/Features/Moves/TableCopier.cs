@@ -1,0 +1,144 @@
+using Marten;
+using Npgsql;
+using WinBack.Api.Infrastructure.Marten;
+using WinBack.Api.Infrastructure.Postgres;
+using static WinBack.Api.Features.Moves.TenantTables;
+
+namespace WinBack.Api.Features.Moves;
+
+/// <summary>The plain-SQL half of a copy: one table's rows of the tenant, source to target, and their checksums.</summary>
+internal static class TableCopier
+{
+    /// <summary>A table's columns in order, each marked when the database numbers it (a serial key).</summary>
+    public sealed record Column(string Name, bool Numbered);
+
+    public static async Task<IReadOnlyDictionary<string, List<Column>>> ColumnsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var command = Sql.Command(connection, """
+            select table_schema || '.' || table_name as t, column_name, coalesce(column_default like 'nextval(%', false) as numbered
+            from information_schema.columns where table_schema = @schema order by 1, ordinal_position
+            """, ("schema", MartenSetup.SchemaName));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var columns = new Dictionary<string, List<Column>>();
+        while (await reader.ReadAsync(ct))
+        {
+            var table = reader.Get<string>("t");
+            if (!columns.TryGetValue(table, out var list))
+                columns[table] = list = [];
+            list.Add(new Column(reader.Get<string>("column_name"), reader.Get<bool>("numbered")));
+        }
+        return columns;
+    }
+
+    /// <summary>
+    /// Deletes the tenant's rows of the table on the target and streams the source's in (binary COPY). A serial key is left to the
+    /// target, whose numbers are other tenants' too, in the source's order. Replacing rather than upserting also carries deletions.
+    /// </summary>
+    public static async Task<long> ReplaceAsync(NpgsqlConnection from, NpgsqlConnection to, TenantTable table, IReadOnlyList<Column> columns,
+        string events, CancellationToken ct)
+    {
+        var copied = columns.Where(c => !c.Numbered).Select(c => Quote(c.Name)).ToList();
+        var list = string.Join(", ", copied);
+        var numbered = columns.FirstOrDefault(c => c.Numbered) is { } n ? $"x.{Quote(n.Name)}" : "0";
+        var order = numbered == "0" ? "" : $" order by {numbered}";
+        var rows = $"(select * from {table.Name} where {table.Filter}) x";
+        var source = string.Join(", ", copied.Select(c => $"x.{c}"));
+        await ExecuteAsync(to, $"delete from {table.Name} where {table.Filter}", ct);
+        if (table.SequenceColumn is not { } seq)
+            await PipeAsync(from, $"select {source} from {rows} {order}", to, $"{table.Name} ({list})", ct);
+        else
+        {
+            // The sequence travels as the event's stream and version, which the copy keeps, and lands as the target's sequence of
+            // that event; a row whose event is not on the target yet waits for the next copy.
+            await ExecuteAsync(to, $"""
+                create temp table move_stage on commit drop as
+                  select {source}, e.stream_id as m_stream, e.version as m_version, 0::bigint as m_order
+                  from {rows} left join {events} e on false with no data
+                """, ct);
+            await PipeAsync(from, $"""
+                select {source}, e.stream_id, e.version, {numbered}::bigint
+                from {rows} left join {events} e on e.tenant_id = {Tenant} and e.seq_id = x.{Quote(seq)}
+                """, to, "move_stage", ct);
+            var remapped = copied.Select(c => c == Quote(seq) ? $"case when s.m_stream is null then s.{c} else e.seq_id end" : $"s.{c}");
+            await ExecuteAsync(to, $"""
+                insert into {table.Name} ({list})
+                select {string.Join(", ", remapped)} from move_stage s
+                left join {events} e on e.tenant_id = {Tenant} and e.stream_id = s.m_stream and e.version = s.m_version
+                where s.m_stream is null or e.seq_id is not null
+                order by s.m_order;
+                drop table move_stage;
+                """, ct);
+        }
+        await using var count = Sql.Command(to, $"select count(*) from {table.Name} where {table.Filter}");
+        return (long)(await count.ExecuteScalarAsync(ct))!;
+    }
+
+    // Source rows straight into the target, in PostgreSQL's binary format (both shards run the same schema).
+    private static async Task PipeAsync(NpgsqlConnection from, string select, NpgsqlConnection to, string into, CancellationToken ct)
+    {
+        await using var reader = await from.BeginRawBinaryCopyAsync($"copy ({select}) to stdout (format binary)", ct);
+        await using var writer = await to.BeginRawBinaryCopyAsync($"copy {into} from stdin (format binary)", ct);
+        await reader.CopyToAsync(writer, ct);
+    }
+
+    /// <summary>The statement per table that reads the tenant's rows as one line each, comparable across shards.</summary>
+    public static IEnumerable<(string Name, string Rows)> Checksums(IDocumentStore store, IEnumerable<TenantTable> tables,
+        IReadOnlyDictionary<string, List<Column>> columns)
+    {
+        var events = Sql.EventsTable(store);
+        // Every column of an event but its sequence: the bulk import keeps ids, bodies, types and times.
+        var eventColumns = string.Join(", ", columns[events].Where(c => c.Name != "seq_id").Select(c => Quote(c.Name)));
+        yield return (events, $"select row({eventColumns})::text as r from {events} where tenant_id = {Tenant}");
+        var streams = Sql.StreamsTable(store);
+        yield return (streams, $"select row(id, version, type, is_archived)::text as r from {streams} where tenant_id = {Tenant}");
+        foreach (var table in tables)
+        {
+            // Serial keys, Marten's write stamps (a rebuilt document's differ) and sequences are the target's own.
+            var compared = columns[table.Name].Where(c => !c.Numbered && c.Name is not ("mt_last_modified" or "mt_version") && c.Name != table.SequenceColumn)
+                .Select(c => $"x.{Quote(c.Name)}").ToList();
+            var rows = $"(select * from {table.Name} where {table.Filter}) x";
+            yield return table.SequenceColumn is { } seq
+                ? (table.Name, $"select row({string.Join(", ", compared)}, e.stream_id, e.version)::text as r from {rows} " +
+                               $"left join {events} e on e.tenant_id = {Tenant} and e.seq_id = x.{Quote(seq)}")
+                : (table.Name, $"select row({string.Join(", ", compared)})::text as r from {rows}");
+        }
+    }
+
+    /// <summary>Row count and a checksum that does not depend on the rows' order.</summary>
+    public static async Task<(long Rows, string Sum)> SumAsync(NpgsqlConnection connection, string rows, CancellationToken ct)
+    {
+        await using var command = Sql.Command(connection, $"select count(*), coalesce(md5(string_agg(h, '' order by h)), '') from (select md5(r) as h from ({rows}) y) z");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetString(1));
+    }
+
+    /// <summary>
+    /// Drops the tenant's partition of every tenant-partitioned table of the schema, found in the catalog, and its row in the shard's
+    /// partition registry, as Marten's removal does. Each drop locks its parent table briefly: the rows are already gone.
+    /// </summary>
+    public static async Task DropPartitionsAsync(NpgsqlConnection connection, string tenantId, CancellationToken ct)
+    {
+        var partitions = new List<string>();
+        await using (var find = Sql.Command(connection, """
+            select c.oid::regclass::text from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = @schema and c.relispartition and pg_get_expr(c.relpartbound, c.oid) = format('FOR VALUES IN (%L)', @tenant)
+            """, ("schema", MartenSetup.SchemaName), ("tenant", tenantId)))
+        await using (var reader = await find.ExecuteReaderAsync(ct))
+            while (await reader.ReadAsync(ct))
+                partitions.Add(reader.GetString(0));
+        foreach (var partition in partitions)
+            await ExecuteAsync(connection, $"drop table if exists {partition}", ct);
+        await using var registry = Sql.Command(connection, $"delete from {MartenSetup.SchemaName}.mt_tenant_partitions where partition_value = @tenant",
+            ("tenant", tenantId));
+        await registry.ExecuteNonQueryAsync(ct);
+    }
+
+    public static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
+    {
+        await using var command = Sql.Command(connection, sql);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static string Quote(string column) => $"\"{column}\"";
+}

@@ -1,0 +1,129 @@
+using Marten;
+using Marten.Storage;
+using Npgsql;
+using WinBack.Api.Features.Tenants;
+using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
+
+namespace WinBack.Api.Features.Moves;
+
+/// <summary>What one copy brought: the source sequence it reached (the next delta starts after it), and rows per table.</summary>
+public sealed record TenantCopy(long ThroughSequence, int Events, int NewStreams, IReadOnlyDictionary<string, long> Rows);
+
+/// <summary>
+/// The copy mechanics of moving a tenant between shards: everything of the tenant from one shard's database to another's, and
+/// the removal of every row of it from a shard. Both can be run again after a crash at any point. The tenant keeps being served
+/// from its current shard throughout: neither touches the master's assignment (the move job flips it).
+/// </summary>
+public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, TenantStore tenants)
+{
+    /// <summary>
+    /// Copies the tenant's events (all, or those after <paramref name="sinceSequence"/> on the source), then replaces its rows in
+    /// every other table of <paramref name="toShard"/> with the source's, read in one snapshot and written in one transaction.
+    /// </summary>
+    public async Task<TenantCopy> CopyAsync(string tenantId, string fromShard, string toShard, long? sinceSequence, CancellationToken ct)
+    {
+        if (fromShard == toShard)
+            throw new ArgumentException("A tenant is copied to another shard.", nameof(toShard));
+        var source = await DatabaseAsync(fromShard, ct);
+        await using var mover = MoverStore.For(store, Shard(toShard));
+        // The tenant's partitions on the target, in the throw-away registry (idempotent: a re-run repairs a half-made tenant).
+        await mover.Advanced.AddTenantToShardAsync(tenantId, toShard, ct);
+        await using var from = await OpenAsync(fromShard, ct);
+        await using var to = await OpenAsync(toShard, ct);
+        // Before the first event lands: the target's outboxes must never send the copies.
+        await using (var mark = Sql.Command(to, $"insert into {CopyMarks.TableName} (tenant_id) values (@tenant) on conflict do nothing", ("tenant", tenantId)))
+            await mark.ExecuteNonQueryAsync(ct);
+        var events = await EventCopy.CopyAsync(store, mover, source, tenantId, sinceSequence, from, to, ct);
+
+        // One snapshot of the source, so that rows that refer to each other (deliveries and their events) arrive together.
+        await using var read = await from.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using var write = await to.BeginTransactionAsync(ct);
+        await ForTenantAsync(from, tenantId, ct);
+        await ForTenantAsync(to, tenantId, ct);
+        var columns = await TableCopier.ColumnsAsync(to, ct);
+        var rows = new Dictionary<string, long>();
+        foreach (var table in TenantTables.All(store).Where(t => t.Copy is TableCopy.Replace or TableCopy.Remap))
+            try
+            {
+                rows[table.Name] = await TableCopier.ReplaceAsync(from, to, table, columns[table.Name], Sql.EventsTable(store), ct);
+            }
+            catch (PostgresException e)
+            {
+                throw new InvalidOperationException($"Copying {table.Name} of tenant {tenantId} failed: {e.MessageText}", e);
+            }
+        await write.CommitAsync(ct);
+        return new TenantCopy(events.Through, events.Events, events.NewStreams, rows);
+    }
+
+    /// <summary>
+    /// Per table, the tenant's rows and an order-independent checksum on each shard: events by every column but the sequence (id,
+    /// stream, version, type, body, time), streams by id, version and type, outbox rows with their sequence read as the event's
+    /// stream and version, documents without Marten's write stamps. Tables the target's projection rebuilds are equal once it ran.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, TableCheck>> VerifyAsync(string tenantId, string fromShard, string toShard, CancellationToken ct)
+    {
+        var checks = new Dictionary<string, TableCheck>();
+        await using var from = await OpenAsync(fromShard, ct);
+        await using var to = await OpenAsync(toShard, ct);
+        await using var read = await from.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using var readTarget = await to.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        foreach (var connection in new[] { from, to })
+            await ForTenantAsync(connection, tenantId, ct);
+        foreach (var (name, rows) in TableCopier.Checksums(store, TenantTables.All(store).Where(t => t.Copy is not TableCopy.Marks), await TableCopier.ColumnsAsync(to, ct)))
+            checks[name] = TableCheck.Of(await TableCopier.SumAsync(from, rows, ct), await TableCopier.SumAsync(to, rows, ct));
+        return checks;
+    }
+
+    /// <summary>
+    /// Removes every row of the tenant from <paramref name="shard"/>: events and streams (Marten leaves conjoined events behind when
+    /// it removes a tenant), documents and their partitions, and every feature table (outboxes, delivery logs, imports, idempotency
+    /// keys, the test clock, report rows and rollups). Refused on the shard that serves the tenant.
+    /// </summary>
+    public async Task DeleteFromAsync(string tenantId, string shard, CancellationToken ct)
+    {
+        if ((await tenants.FindAsync(tenantId, ct))?.Shard == shard)
+            throw new InvalidOperationException($"Tenant {tenantId} is served from shard {shard}: its rows there are not deleted.");
+        await using (var connection = await OpenAsync(shard, ct))
+        {
+            await using var transaction = await connection.BeginTransactionAsync(ct);
+            await ForTenantAsync(connection, tenantId, ct);
+            var tables = TenantTables.All(store).Select(t => (t.Name, t.Filter))
+                .Append((Sql.EventsTable(store), $"tenant_id = {TenantTables.Tenant}")).Append((Sql.StreamsTable(store), $"tenant_id = {TenantTables.Tenant}"));
+            foreach (var (name, filter) in tables)
+                await TableCopier.ExecuteAsync(connection, $"delete from {name} where {filter}", ct);
+            await transaction.CommitAsync(ct);
+        }
+        await using (var connection = await OpenAsync(shard, ct))
+            await TableCopier.DropPartitionsAsync(connection, tenantId, ct);
+        // The copy's assignment in the throw-away registry (Marten's removal drops only the partitions of tables its store registers).
+        await using var mover = MoverStore.For(store, Shard(shard));
+        await mover.Advanced.RemoveTenantFromShardAsync(tenantId, ct);
+    }
+
+    private ShardLayout.Shard Shard(string name) =>
+        layout.Shards.SingleOrDefault(s => s.Name == name) ?? throw new ArgumentException($"There is no shard {name}.", nameof(name));
+
+    // Identifier is the name the shard was added under; the newer Id names its server and database instead.
+#pragma warning disable CS0618
+    private async Task<IMartenDatabase> DatabaseAsync(string shard, CancellationToken ct) =>
+        (await Sql.EachDatabaseAsync(store, ct)).Single(d => d.Identifier == Shard(shard).Name);
+#pragma warning restore CS0618
+
+    private async Task<NpgsqlConnection> OpenAsync(string shard, CancellationToken ct) => await Sql.OpenDatabaseAsync(await DatabaseAsync(shard, ct), ct);
+
+    // Transaction-local, so that nothing of it stays on a pooled connection; UTC so that times read the same on both shards.
+    private static async Task ForTenantAsync(NpgsqlConnection connection, string tenantId, CancellationToken ct)
+    {
+        await using var command = Sql.Command(connection, "select set_config('winback.move_tenant', @tenant, true), set_config('timezone', 'UTC', true)",
+            ("tenant", tenantId));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}
+
+/// <summary>A table's rows and checksum of one tenant on the source and the target shard.</summary>
+public sealed record TableCheck(long Source, long Target, bool Equal)
+{
+    public static TableCheck Of((long Rows, string Sum) source, (long Rows, string Sum) target) =>
+        new(source.Rows, target.Rows, source.Rows == target.Rows && source.Sum == target.Sum);
+}

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using WinBack.Api.Features.Moves;
+using WinBack.Api.Tests.Features.Engine;
+using WinBack.Api.Tests.Features.Rules;
+using WinBack.Api.Tests.Features.Webhooks;
+using WinBack.Api.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace WinBack.Api.Tests.Features.Sharding;
+
+/// <summary>
+/// The copy mechanics of a tenant move (#24): a tenant on shard a with real data is copied to shard b with its streams'
+/// versions, every table checks equal on both sides, a second copy changes nothing, a delta brings exactly what followed,
+/// and deleting the tenant from a shard leaves no row of it there and every row of the others. The tenant is served from a
+/// throughout; the target is read with plain SQL.
+/// </summary>
+public sealed class TenantCopierTests(ShardedWinBackApp app, ITestOutputHelper output) : IClassFixture<ShardedWinBackApp>
+{
+    private TenantCopier Copier => app.Services.GetRequiredService<TenantCopier>();
+
+    [Fact]
+    public async Task A_copy_brings_every_table_equal_with_stream_versions_kept_a_second_copy_changes_nothing_and_a_delta_brings_what_followed()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await TenantWithHistoryAsync(receiver, "copied");
+
+        var clock = Stopwatch.StartNew();
+        var first = await Copier.CopyAsync(tenant.Id, "a", "b", null, default);
+        output.WriteLine($"first copy: {first.Events} events, {first.NewStreams} streams, {first.Rows.Values.Sum()} rows in {clock.ElapsedMilliseconds} ms");
+        first.Events.ShouldBe((int)await CountAsync(app.Shard("a"), "mt_events", tenant.Id));
+        var checks = await AllEqualAsync(tenant.Id);
+        foreach (var table in new[] { "mt_events", "mt_streams", "mt_doc_customersummary", "mt_doc_activitydedupe", "mt_doc_testclock",
+                     "mt_doc_rewardrecord", "webhook_endpoint", "webhook_event", "webhook_delivery", "webhook_attempt", "idempotency_key",
+                     "lapse_episode", "mt_doc_customerepisodes" })
+            checks[$"winback.{table}"].Source.ShouldBeGreaterThan(0, table);
+        (await StreamVersionsAsync(app.Shard("b"), tenant.Id)).ShouldBe(await StreamVersionsAsync(app.Shard("a"), tenant.Id));
+        (await MasterShardAsync(tenant.Id)).ShouldBe("a", "the copy does not move the tenant");
+
+        var before = await CountsAsync(app.Shard("b"), tenant.Id);
+        var again = await Copier.CopyAsync(tenant.Id, "a", "b", null, default);
+        (again.Events, again.NewStreams, again.ThroughSequence).ShouldBe((0, 0, first.ThroughSequence));
+        (await CountsAsync(app.Shard("b"), tenant.Id)).ShouldBe(before, "a second copy doubles nothing");
+        await AllEqualAsync(tenant.Id);
+
+        await tenant.ActivityAsync("c5", "login"); // served from a meanwhile
+        await tenant.ActivityAsync("c9", "purchase", amount: 700);
+        (await CountAsync(app.Shard("b"), "mt_events", tenant.Id)).ShouldBe(first.Events);
+        var delta = await Copier.CopyAsync(tenant.Id, "a", "b", first.ThroughSequence, default);
+        (delta.Events, delta.NewStreams).ShouldBe((2, 2), "the two activities, on two new customers' streams");
+        (await CountAsync(app.Shard("b"), "mt_events", tenant.Id)).ShouldBe(first.Events + 2);
+        await AllEqualAsync(tenant.Id);
+        (await StreamVersionsAsync(app.Shard("b"), tenant.Id)).ShouldBe(await StreamVersionsAsync(app.Shard("a"), tenant.Id));
+        (await Copier.CopyAsync(tenant.Id, "a", "b", delta.ThroughSequence, default)).Events.ShouldBe(0);
+
+        // The target's outboxes passed the copies without sending them again (nor failing on a tenant Marten places on a).
+        foreach (var outbox in new[] { "webhook_outbox:All", "stripe_outbox:All" })
+            await Eventually.ReadAsync(() => ScalarAsync(app.Shard("b"), $"""
+                select count(*) from winback.mt_events where tenant_id = @t
+                  and seq_id > (select coalesce(max(last_seq_id), 0) from winback.mt_event_progression where name = '{outbox}')
+                """, tenant.Id), n => n == 0, $"{outbox} on b past the copied events");
+        await AllEqualAsync(tenant.Id);
+        receiver.Received.GroupBy(w => w.Id).ShouldAllBe(g => g.Count() == 1, "no webhook sent twice");
+    }
+
+    [Fact]
+    public async Task Deleting_a_tenant_from_a_shard_removes_every_row_of_it_there_and_leaves_the_other_tenants_untouched()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var stays = await app.CreateTenantAsync(name: "stays", shard: "b");
+        await stays.ActivityAsync("s1", "purchase", amount: 300);
+        await stays.CreateEndpointAsync(receiver.Url, "*");
+        var tenant = await TenantWithHistoryAsync(receiver, "deleted");
+        await Copier.CopyAsync(tenant.Id, "a", "b", null, default);
+        await AllEqualAsync(tenant.Id);
+        var others = await CountsAsync(app.Shard("b"), stays.Id);
+
+        await Should.ThrowAsync<InvalidOperationException>(() => Copier.DeleteFromAsync(tenant.Id, "a", default)); // its serving shard
+        await Copier.DeleteFromAsync(tenant.Id, "b", default);
+        await Copier.DeleteFromAsync(tenant.Id, "b", default); // again: nothing left to do
+
+        (await CountsAsync(app.Shard("b"), tenant.Id)).Where(c => c.Value > 0).ShouldBeEmpty();
+        (await ScalarAsync(app.Shard("b"), "select count(*) from pg_class where relispartition and pg_get_expr(relpartbound, oid) like '%' || @t || '%'",
+            tenant.Id)).ShouldBe(0, "the tenant's partitions");
+        (await ScalarAsync(app.Shard("b"), "select count(*) from winback.mt_tenant_partitions where partition_value = @t", tenant.Id)).ShouldBe(0);
+        (await CountsAsync(app.Shard("b"), stays.Id)).ShouldBe(others);
+        (await CountsAsync(app.Shard("a"), tenant.Id))["winback.mt_events"].ShouldBeGreaterThan(0, "the source is untouched");
+        await stays.ActivityAsync("s1", "login");
+    }
+
+    // A tenant with what every table holds: activities with externalIds (dedupe) and an Idempotency-Key, a rule, a test-clock
+    // sweep that issues rewards, a webhook endpoint with deliveries and their attempts, a redemption; the source then quiet.
+    private async Task<TestTenant> TenantWithHistoryAsync(WebhookReceiver receiver, string name)
+    {
+        var tenant = await app.CreateTenantAsync(name: name, shard: "a");
+        await tenant.CreateEndpointAsync(receiver.Url, "*");
+        var start = await tenant.ReadClockAsync();
+        foreach (var customer in new[] { "c1", "c2" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/v1/customers/{customer}/activities")
+                { Content = JsonContent.Create(new { type = "purchase", amount = 5000, currency = "eur", externalId = $"order-{customer}" }) };
+            request.Headers.Add("Idempotency-Key", $"key-{customer}");
+            (await tenant.Ingest.SendAsync(request)).EnsureSuccessStatusCode();
+        }
+        await tenant.CreateActiveAsync(RuleRequests.Simple());
+        await tenant.AdvanceAsync(start.AddDays(91));
+        var reward = (await Eventually.ReadAsync(() => tenant.RewardsAsync("c1"), r => r.Length == 1, "c1's reward")).Single();
+        await tenant.RedeemAsync(reward.GetProperty("id").GetString()!, "order-r1", 500);
+        await receiver.WaitForAsync(r => r.Any(w => w.Type == "reward.redeemed"), "the redemption's webhook");
+        await Eventually.ReadAsync(() => ScalarAsync(app.Shard("a"),
+                "select count(*) from winback.webhook_delivery where tenant_id = @t and status = 'pending'", tenant.Id), n => n == 0, "every delivery made");
+        await Eventually.ReadAsync(() => CountAsync(app.Shard("a"), "lapse_episode", tenant.Id), n => n == 2, "both lapses in the report rows");
+        return tenant;
+    }
+
+    // Rebuilt tables wait for the target's report projection.
+    private async Task<IReadOnlyDictionary<string, TableCheck>> AllEqualAsync(string tenantId) =>
+        await Eventually.ReadAsync(() => Copier.VerifyAsync(tenantId, "a", "b", default), checks => checks.Values.All(c => c.Equal),
+            "every table equal on both shards");
+
+    // Every table of the shard's schema with a tenant column (partitions counted through their parent).
+    private static async Task<Dictionary<string, long>> CountsAsync(string shard, string tenantId)
+    {
+        var counts = new Dictionary<string, long>();
+        await using var connection = new NpgsqlConnection(shard);
+        await connection.OpenAsync();
+        var tables = new List<(string Table, string Column)>();
+        await using (var list = new NpgsqlCommand("""
+            select c.table_schema || '.' || c.table_name, c.column_name from information_schema.columns c
+            join pg_class p on p.oid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass
+            where c.table_schema like 'winback%' and c.column_name in ('tenant_id', 'owner') and not p.relispartition
+            """, connection))
+        await using (var reader = await list.ExecuteReaderAsync())
+            while (await reader.ReadAsync())
+                tables.Add((reader.GetString(0), reader.GetString(1)));
+        foreach (var (table, column) in tables)
+            counts[table] = await ScalarAsync(connection, $"select count(*) from {table} where {column} = @t", tenantId);
+        return counts;
+    }
+
+    private static async Task<long> CountAsync(string shard, string table, string tenantId) =>
+        await ScalarAsync(shard, $"select count(*) from winback.{table} where tenant_id = @t", tenantId);
+
+    private static async Task<string[]> StreamVersionsAsync(string shard, string tenantId)
+    {
+        await using var connection = new NpgsqlConnection(shard);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select id || ':' || version from winback.mt_streams where tenant_id = @t order by id", connection);
+        command.Parameters.AddWithValue("t", tenantId);
+        var versions = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+            versions.Add(reader.GetString(0));
+        return [.. versions];
+    }
+
+    private async Task<string> MasterShardAsync(string tenantId)
+    {
+        await using var connection = new NpgsqlConnection(app.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("select shard from winback.tenant where id = @t", connection);
+        command.Parameters.AddWithValue("t", tenantId);
+        return (string)(await command.ExecuteScalarAsync())!;
+    }
+
+    private static async Task<long> ScalarAsync(string shard, string sql, string tenantId)
+    {
+        await using var connection = new NpgsqlConnection(shard);
+        await connection.OpenAsync();
+        return await ScalarAsync(connection, sql, tenantId);
+    }
+
+    private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql, string tenantId)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("t", tenantId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+}
