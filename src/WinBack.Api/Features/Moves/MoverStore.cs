@@ -13,23 +13,26 @@ namespace WinBack.Api.Features.Moves;
 /// there and <c>RemoveTenantFromShardAsync</c> drops partitions there. Re-assigning the tenant in the real registry would route
 /// its requests to the target before the copy is complete (WinBack resolves a tenant's database through Marten's assignment),
 /// so the copier assigns the tenant to the shard in this store's registry only. It knows the events and the serializer of
-/// the real store, no documents: Marten finds the partitioned document tables in the catalog when it provisions a tenant (#4944).
+/// the real store, no documents (they are not partitioned by tenant: MartenSetup).
 /// </summary>
 public static class MoverStore
 {
     public const string RegistrySchema = "winback_move";
 
     // Its own pools, closed with it: disposing a sharded store disposes its registry's data source, which must not be the process's.
-    public static DocumentStore For(IDocumentStore store, ShardLayout.Shard shard) =>
-        DocumentStore.For(options =>
+    // Its registry keeps the shard's connection string without the password, as the real store's does (SharedDataSources).
+    public static DocumentStore For(IDocumentStore store, ShardLayout.Shard shard)
+    {
+        var pools = new SharedDataSources(ownedByStore: true);
+        return DocumentStore.For(options =>
         {
+            options.DataSourceFactory(pools);
             options.MultiTenantedWithShardedDatabases(sharding =>
             {
-                sharding.ConnectionString = shard.ConnectionString;
+                sharding.DataSource = pools.Create(shard.ConnectionString);
                 sharding.SchemaName = RegistrySchema;
                 sharding.PartitionSchemaName = MartenSetup.SchemaName; // the shard's one partition registry, shared with the real store
-                sharding.ApplicationName = "winback-move";
-                sharding.AddDatabase(shard.Name, shard.ConnectionString);
+                sharding.AddDatabase(shard.Name, pools.Stored(shard.ConnectionString));
                 sharding.UseExplicitAssignment();
                 sharding.AutoCreate = AutoCreate.CreateOrUpdate; // its own registry tables only
             });
@@ -40,4 +43,5 @@ public static class MoverStore
             options.Events.AddEventTypes(DomainEvents.All);
             options.AutoCreateSchemaObjects = AutoCreate.None; // the real store owns the shard's schema
         });
+    }
 }

@@ -13,7 +13,8 @@ namespace WinBack.Api.Infrastructure.Sharding;
 /// password (<see cref="Stored"/>), and a pool asked for by such a string is opened with the configured one, so that no
 /// database password is ever stored.
 /// </summary>
-public sealed class SharedDataSources : INpgsqlDataSourceFactory, IAsyncDisposable
+/// <param name="ownedByStore">True for a store of its own (a mover's): that store closes the pools when it is disposed.</param>
+public sealed class SharedDataSources(bool ownedByStore = false) : INpgsqlDataSourceFactory, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<NpgsqlDataSource>> _sources = new();
     private readonly ConcurrentDictionary<string, string> _passwords = new();
@@ -46,8 +47,8 @@ public sealed class SharedDataSources : INpgsqlDataSourceFactory, IAsyncDisposab
     private static string Identity(NpgsqlConnectionStringBuilder builder) =>
         new NpgsqlConnectionStringBuilder(builder.ConnectionString) { Password = null, ApplicationName = null }.ConnectionString;
 
-    // Marten must not close a pool that others still use.
-    public bool OwnsDataSource(NpgsqlDataSource dataSource) => false;
+    // The process's pools are shared: Marten must not close one that others still use.
+    public bool OwnsDataSource(NpgsqlDataSource dataSource) => ownedByStore;
 
     public async ValueTask DisposeAsync()
     {

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using WinBack.Api.Tests.Features.Engine;
 using WinBack.Api.Tests.Infrastructure;
@@ -5,8 +6,8 @@ using WinBack.Api.Tests.Infrastructure;
 namespace WinBack.Api.Tests.Features.Sharding;
 
 /// <summary>
-/// Marten keeps the shards' connection strings in the master (mt_database_pool): they are stored without their password,
-/// and the service still reaches the shards with the configured one.
+/// Marten keeps the shards' connection strings in the master (mt_database_pool), and a copy's throw-away store in the target
+/// shard: they are stored without their password, and the service still reaches the shards with the configured one.
 /// </summary>
 public sealed class ShardPasswordTests(ShardPasswordTests.WithPasswords app) : IClassFixture<ShardPasswordTests.WithPasswords>
 {
@@ -32,7 +33,9 @@ public sealed class ShardPasswordTests(ShardPasswordTests.WithPasswords app) : I
         var stored = (string)(await command.ExecuteScalarAsync())!;
         stored.ShouldContain("Database=");
         stored.ShouldNotContain(Password);
-        var dump = await WinBack.Api.Tests.Infrastructure.Secrets.SecretsAtRestTests.DumpAsync(app.ConnectionString);
-        dump.ShouldNotContain(row => row.Contains(Password));
+        // A copy to the other shard keeps its own registry inside the target (the mover store): no password there either.
+        await app.Services.GetRequiredService<WinBack.Api.Features.Moves.TenantCopier>().CopyAsync(tenant.Id, "b", "a", null, CancellationToken.None);
+        foreach (var database in new[] { app.ConnectionString, app.Shard("a"), app.Shard("b") })
+            (await WinBack.Api.Tests.Infrastructure.Secrets.SecretsAtRestTests.DumpAsync(database)).ShouldNotContain(row => row.Contains(Password));
     }
 }
