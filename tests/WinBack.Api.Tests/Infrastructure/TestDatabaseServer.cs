@@ -33,12 +33,12 @@ public static class TestDatabaseServer
         RemoveClustersOfDeadRuns();
         var dataDir = Path.Combine(Path.GetTempPath(), $"winback-tests-{Environment.ProcessId}", folder);
         var local = await LocalPostgres.StartAsync(new LocalPostgresOptions(dataDir) { Durable = false, MaxConnections = 600 });
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        lock (Started)
         {
-            local.StopAsync().GetAwaiter().GetResult();
-            try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
-            try { Directory.Delete(Path.GetDirectoryName(dataDir)!); } catch (IOException) { } // empty once both clusters are gone
-        };
+            if (Started.Count == 0)
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => StopAll(Path.GetDirectoryName(dataDir)!);
+            Started.Add(local);
+        }
         return async database =>
         {
             await local.EnsureDatabaseAsync(database);
@@ -46,8 +46,20 @@ public static class TestDatabaseServer
         };
     }
 
-    // A run that was killed never reaches its ProcessExit clean-up, and its cluster (up to a GB or more) stays behind:
-    // remove those whose test process and PostgreSQL are both gone.
+    private static readonly List<LocalPostgres> Started = [];
+
+    // One exit hook for both clusters, stopped at once: the test host gives exit handlers little time, and a cluster still
+    // running when it kills the process stays behind (RemoveDeadRuns stops those of earlier runs).
+    private static void StopAll(string root)
+    {
+        List<LocalPostgres> servers;
+        lock (Started) servers = [.. Started];
+        Task.WhenAll(servers.Select(server => server.StopAsync())).GetAwaiter().GetResult();
+        try { Directory.Delete(root, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    // A run that was killed never reaches its ProcessExit clean-up, and its clusters (up to a GB or more each) stay behind,
+    // possibly still running: stop and remove those whose test process is gone.
     private static readonly object Cleaning = new();
 
     private static void RemoveClustersOfDeadRuns()
@@ -61,11 +73,20 @@ public static class TestDatabaseServer
         {
             if (!int.TryParse(Path.GetFileName(dir)["winback-tests-".Length..], out var pid) || IsAlive(pid))
                 continue;
-            if (new[] { "pg", "pg2" }.Select(folder => Path.Combine(dir, folder, "postmaster.pid")).Any(postmaster =>
-                    File.Exists(postmaster) && int.TryParse(File.ReadLines(postmaster).FirstOrDefault(), out var serverPid) && IsAlive(serverPid)))
-                continue;
+            foreach (var postmaster in new[] { "pg", "pg2" }.Select(folder => Path.Combine(dir, folder, "postmaster.pid")))
+                if (File.Exists(postmaster) && int.TryParse(File.ReadLines(postmaster).FirstOrDefault(), out var serverPid) && IsAlive(serverPid))
+                    StopOrphan(serverPid);
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    // SIGQUIT: PostgreSQL's immediate shutdown (the data is thrown away next).
+    private static void StopOrphan(int serverPid)
+    {
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-QUIT", serverPid.ToString()]))
+            kill.WaitForExit();
+        for (var i = 0; i < 50 && IsAlive(serverPid); i++)
+            Thread.Sleep(100);
     }
 
     private static bool IsAlive(int pid)
