@@ -24,7 +24,7 @@ public enum TableCopy
 public sealed record TenantTable(string Name, string Filter, TableCopy Copy, string? SequenceColumn = null);
 
 /// <summary>
-/// Every table of a tenant on its shard: Marten's document tables (conjoined, partitioned by tenant) and the tables the features
+/// Every table of a tenant on its shard: Marten's document tables (conjoined: a tenant_id column) and the tables the features
 /// register with Marten (<c>Storage.ExtendedSchemaObjects</c>). A feature table this list cannot place stops the move (a new
 /// table must say how it moves, not be left behind silently). The event tables are the copier's own (<see cref="EventCopy"/>).
 /// </summary>
