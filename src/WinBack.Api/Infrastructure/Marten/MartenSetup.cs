@@ -20,7 +20,7 @@ public static class MartenSetup
     public static IServiceCollection AddWinBackMarten(this IServiceCollection services, ShardLayout layout, SharedDataSources dataSources, WinBackRole role, FeatureContext features,
         bool tenantPartitionedEvents)
     {
-        var wakeup = new OutboxWakeup();
+        var wakeup = new OutboxWakeup(layout.Shards.Count);
         services.AddSingleton(wakeup);
         var marten = services.AddMarten(options =>
             {

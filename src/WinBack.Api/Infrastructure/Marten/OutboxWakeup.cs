@@ -9,7 +9,8 @@ namespace WinBack.Api.Infrastructure.Marten;
 /// (activities, imports) leaves the daemon on its default polling, which heavy writes need (docs/benchmarks.md). In a split
 /// deployment the API process's pulses reach nobody and the worker's daemon polls as usual.
 /// </summary>
-public sealed class OutboxWakeup : WakeSignal, IDaemonWakeup
+/// <param name="shards">The daemon runs a high-water agent per shard, all waiting on this one signal.</param>
+public sealed class OutboxWakeup(int shards) : WakeSignal(shards), IDaemonWakeup
 {
     // A woken agent first lets the next few commits gather, so a busy writer wakes it at most 20 times a second.
     private static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(50);
