@@ -15,7 +15,7 @@ public sealed record TenantCopy(long ThroughSequence, int Events, int NewStreams
 /// the removal of every row of it from a shard. Both can be run again after a crash at any point. The tenant keeps being served
 /// from its current shard throughout: neither touches the master's assignment (the move job flips it).
 /// </summary>
-public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, TenantStore tenants)
+public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, ShardDatabases shards, TenantStore tenants)
 {
     /// <summary>
     /// Copies the tenant's events (all, or those after <paramref name="sinceSequence"/> on the source), then replaces its rows in
@@ -25,7 +25,7 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Tenan
     {
         if (fromShard == toShard)
             throw new ArgumentException("A tenant is copied to another shard.", nameof(toShard));
-        var source = await DatabaseAsync(fromShard, ct);
+        var source = await DatabaseAsync(fromShard);
         await using var mover = MoverStore.For(store, Shard(toShard));
         // The tenant's partitions on the target, in the throw-away registry (idempotent: a re-run repairs a half-made tenant).
         await mover.Advanced.AddTenantToShardAsync(tenantId, toShard, ct);
@@ -104,13 +104,9 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Tenan
     private ShardLayout.Shard Shard(string name) =>
         layout.Shards.SingleOrDefault(s => s.Name == name) ?? throw new ArgumentException($"There is no shard {name}.", nameof(name));
 
-    // Identifier is the name the shard was added under; the newer Id names its server and database instead.
-#pragma warning disable CS0618
-    private async Task<IMartenDatabase> DatabaseAsync(string shard, CancellationToken ct) =>
-        (await Sql.EachDatabaseAsync(store, ct)).Single(d => d.Identifier == Shard(shard).Name);
-#pragma warning restore CS0618
+    private async Task<IMartenDatabase> DatabaseAsync(string shard) => (await shards.FindAsync(Shard(shard).Name)).Database;
 
-    private async Task<NpgsqlConnection> OpenAsync(string shard, CancellationToken ct) => await Sql.OpenDatabaseAsync(await DatabaseAsync(shard, ct), ct);
+    private async Task<NpgsqlConnection> OpenAsync(string shard, CancellationToken ct) => await Sql.OpenDatabaseAsync(await DatabaseAsync(shard), ct);
 
     // Transaction-local, so that nothing of it stays on a pooled connection; UTC so that times read the same on both shards.
     private static async Task ForTenantAsync(NpgsqlConnection connection, string tenantId, CancellationToken ct)

@@ -100,7 +100,7 @@ public sealed class PlatformStatusReader(IDocumentStore store, ShardDatabases sh
     public async Task<IReadOnlyList<ProjectionView>> ProjectionsAsync(CancellationToken ct)
     {
         var projections = new List<ProjectionView>();
-        foreach (var database in await Sql.EachDatabaseAsync(store, ct)) // each database runs its own projections
+        foreach (var database in await Sql.EachDatabaseAsync(shards, ct)) // each database runs its own projections
         {
             await using var connection = await Sql.OpenDatabaseAsync(database, ct);
             projections.AddRange(await ProjectionsAsync(connection, ct));
@@ -134,7 +134,7 @@ public sealed class PlatformStatusReader(IDocumentStore store, ShardDatabases sh
     public async Task<(long Webhooks, long Stripe)> OutboxDepthAsync(CancellationToken ct)
     {
         long webhooks = 0, stripe = 0;
-        foreach (var database in await Sql.EachDatabaseAsync(store, ct)) // the outboxes sit with their tenants' data
+        foreach (var database in await Sql.EachDatabaseAsync(shards, ct)) // the outboxes sit with their tenants' data
         {
             await using var connection = await Sql.OpenDatabaseAsync(database, ct);
             var (w, s) = await OutboxDepthAsync(connection, ct);

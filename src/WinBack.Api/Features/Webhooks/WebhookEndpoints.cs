@@ -2,12 +2,13 @@ using Marten;
 using Marten.Storage;
 using Npgsql;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
 using static WinBack.Api.Features.Webhooks.WebhookTables;
 
 namespace WinBack.Api.Features.Webhooks;
 
 /// <summary>Reads and writes a tenant's webhook endpoints; every statement is scoped to the tenant.</summary>
-public sealed class WebhookEndpoints(IDocumentStore store)
+public sealed class WebhookEndpoints(IDocumentStore store, ShardDatabases shards)
 {
     public async Task InsertAsync(string tenantId, WebhookEndpoint e, CancellationToken ct) =>
         await ExecuteAsync(tenantId, $"""
@@ -59,7 +60,7 @@ public sealed class WebhookEndpoints(IDocumentStore store)
         // A shard that is away fails alone: the others are still sealed, and its failure is reported after them.
         var sealedCount = 0;
         var failures = new List<Exception>();
-        foreach (var database in await Sql.EachDatabaseAsync(store, ct))
+        foreach (var database in await Sql.EachDatabaseAsync(shards, ct))
         {
             try { sealedCount += await SealPlaintextSecretsAsync(database, seal, ct); }
             catch (Exception e) when (e is not OperationCanceledException) { failures.Add(e); }

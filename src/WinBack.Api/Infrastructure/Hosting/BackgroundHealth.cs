@@ -38,7 +38,7 @@ public sealed class FailingUnits(IReadOnlyDictionary<(string TenantId, string Un
 /// that no retry can fix (a stored value that cannot be summed) are parked at once. The table survives restarts and is
 /// shared by every process; <see cref="ParkedCountsAsync(CancellationToken)"/> counts parked units per loop for a status endpoint.
 /// </summary>
-public sealed class BackgroundHealth(IDocumentStore store, PlatformDatabase platform, ShardLayout layout, TimeProvider wall, IOptions<WinBackOptions> options, ILogger<BackgroundHealth> logger)
+public sealed class BackgroundHealth(IDocumentStore store, PlatformDatabase platform, ShardLayout layout, ShardDatabases shardDatabases, TimeProvider wall, IOptions<WinBackOptions> options, ILogger<BackgroundHealth> logger)
 {
     public const string TableName = MartenSetup.SchemaName + ".unit_failure";
 
@@ -105,7 +105,7 @@ public sealed class BackgroundHealth(IDocumentStore store, PlatformDatabase plat
     // Every database failures are kept in: each shard, and the master unless it is also the only shard.
     private async Task<IReadOnlyList<Func<Task<NpgsqlConnection>>>> FailureDatabasesAsync(CancellationToken ct)
     {
-        var shards = (await Sql.EachDatabaseAsync(store, ct)).Select(database => (Func<Task<NpgsqlConnection>>)(() => Sql.OpenDatabaseAsync(database, ct)));
+        var shards = (await Sql.EachDatabaseAsync(shardDatabases, ct)).Select(database => (Func<Task<NpgsqlConnection>>)(() => Sql.OpenDatabaseAsync(database, ct)));
         return layout.MasterIsOnlyShard ? shards.ToList() : shards.Prepend(() => Sql.OpenPlatformAsync(platform, ct)).ToList();
     }
 

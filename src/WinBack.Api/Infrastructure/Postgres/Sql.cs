@@ -44,10 +44,10 @@ public static class Sql
     /// <summary>
     /// Every shard, for a background scan over all tenants: it runs once per shard, never by one query across them.
     /// </summary>
-    public static async Task<IReadOnlyList<IMartenDatabase>> EachDatabaseAsync(IDocumentStore store, CancellationToken ct)
+    public static async Task<IReadOnlyList<IMartenDatabase>> EachDatabaseAsync(ShardDatabases shards, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        return await store.Storage.AllDatabases();
+        return (await shards.AllAsync()).Select(shard => shard.Database).ToList();
     }
 
     /// <summary>A connection to one database of <see cref="EachDatabaseAsync"/> (or of the other two ways).</summary>
