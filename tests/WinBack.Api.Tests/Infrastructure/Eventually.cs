@@ -9,10 +9,13 @@ public static class Eventually
     private static readonly TimeSpan Every = TimeSpan.FromMilliseconds(50);
     private const int Tries = 300;
 
-    public static async Task<T> ReadAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
+    public static Task<T> ReadAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) => ReadAsync(read, done, what, Every * Tries);
+
+    /// <summary>For what takes longer than 15 s by its nature (a tenant moved between shards).</summary>
+    public static async Task<T> ReadAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, TimeSpan within)
     {
         var value = await read();
-        for (var i = 0; i < Tries && !done(value); i++)
+        for (var i = 0; i < within / Every && !done(value); i++)
         {
             await Task.Delay(Every);
             value = await read();

@@ -84,8 +84,8 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
     // The oldest queued sweep of each tenant: a tenant's queue of sweeps holds up another tenant's by one sweep at most.
     private async Task RunQueuedSweepsAsync(ShardRef shard, CancellationToken ct)
     {
-        var queued = await ShardSessions.QueryAsync(store, shard.Database, session =>
-            session.Query<SweepJob>().Where(j => j.AnyTenant() && j.Status == SweepStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct));
+        var queued = await ShardSessions.JobsAsync(store, shard.Database, session =>
+            session.Query<SweepJob>().Where(j => j.AnyTenant() && j.Status == SweepStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct), j => j.TenantId, ct);
         foreach (var job in queued.GroupBy(j => j.TenantId).Select(g => g.First()))
             await RunQueuedSweepAsync(job, ct);
     }

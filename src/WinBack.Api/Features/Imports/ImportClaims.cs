@@ -50,7 +50,7 @@ public sealed class ImportClaims(IDocumentStore store, ShardDatabases shards, Ti
         await using var connection = await Sql.OpenDatabaseAsync(database, ct);
         await using var claim = Sql.Command(connection, $"""
             update {Runs} set claimed_by = @worker, lease_until = now() + @lease
-            where import_id = (select import_id from {Runs} where lease_until is null or lease_until < now()
+            where import_id = (select import_id from {Runs} r where (lease_until is null or lease_until < now()) and {Infrastructure.Sharding.TenantFence.NotFenced("r")}
                                order by created_at limit 1 for update skip locked)
             returning import_id, tenant_id, cancel_requested
             """, ("worker", worker), ("lease", Lease));

@@ -52,6 +52,7 @@ public sealed class ImportCustomersEndpoint(IDocumentStore store, ImportClaims c
         var id = ids.New("imp");
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
+        await Infrastructure.Sharding.TenantFence.GuardAsync(connection, tenantId, ct);
         var upload = await ImportFile.StoreAsync(transaction, id, HttpContext.Request.Body, ct);
         var job = new ImportJob
         {

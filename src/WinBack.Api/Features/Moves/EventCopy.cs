@@ -18,6 +18,15 @@ internal static class EventCopy
 {
     private const int PageSize = 5000;
 
+    /// <summary>
+    /// Marten's stream of tombstones: placeholders it appends, with the session's tenant, for the sequences of a transaction that
+    /// failed (so that the high-water mark need not wait for them). They are no one's history: never copied, compared or waited for.
+    /// </summary>
+    public const string Tombstones = "mt_tombstone";
+
+    /// <summary>SQL condition: the event row (alias optional) is part of the tenant's history, not a tombstone.</summary>
+    public static string History(string column = "stream_id") => $"{column} <> '{Tombstones}'";
+
     /// <summary>What a copy brought; <see cref="Through"/> is the source sequence it reached, after which a delta starts.</summary>
     public sealed record Result(long Through, int Events, int NewStreams);
 
@@ -26,11 +35,17 @@ internal static class EventCopy
     {
         var events = Sql.EventsTable(store);
         var streams = Sql.StreamsTable(store);
-        // Fixed first: events appended meanwhile are the next delta's, and their headers are not taken now either.
-        var through = await ScalarAsync(from, $"select coalesce(max(seq_id), 0) from {events} where tenant_id = @tenant", tenantId, ct);
+        // Fixed first: events appended meanwhile are the next delta's, and their headers are not taken now either. No further than the
+        // shard's high-water mark: a sequence below it may belong to a transaction that commits later, which a delta starting after
+        // it would never see. (Frozen, the move waits for the outboxes to pass the tenant's last event, so the mark is past it.)
+        var through = await ScalarAsync(from, $"""
+            select least(coalesce(max(seq_id), 0),
+              coalesce((select last_seq_id from {Sql.EventProgressionTable(store)} where name = 'HighWaterMark'), 0))
+            from {events} where tenant_id = @tenant and {History()}
+            """, tenantId, ct);
         var after = since ?? 0;
-        var onTarget = await VersionsAsync(to, $"select stream_id, max(version) from {events} where tenant_id = @tenant group by stream_id", tenantId, ct);
-        var streamsOnTarget = (await VersionsAsync(to, $"select id, version from {streams} where tenant_id = @tenant", tenantId, ct)).Keys.ToHashSet();
+        var onTarget = await VersionsAsync(to, $"select stream_id, max(version) from {events} where tenant_id = @tenant and {History()} group by stream_id", tenantId, ct);
+        var streamsOnTarget = (await VersionsAsync(to, $"select id, version from {streams} where tenant_id = @tenant and {History("id")}", tenantId, ct)).Keys.ToHashSet();
         // A header is a plain insert (a second one for a stream fails the import): only for streams new to the target.
         var headers = (await HeadersAsync(from, streams, events, tenantId, after, through, ct)).Where(h => !streamsOnTarget.Contains(h.Key!)).ToList();
         var copied = 0;
@@ -65,7 +80,7 @@ internal static class EventCopy
             var page = await session.Events.QueryAllRawEvents()
                 .Where(e => e.TenantId == tenantId && e.Sequence > from && e.Sequence <= through)
                 .OrderBy(e => e.Sequence).Take(PageSize).ToListAsync(ct);
-            foreach (var e in page.Where(e => e.Version > onTarget.GetValueOrDefault(e.StreamKey!)))
+            foreach (var e in page.Where(e => e.StreamKey != Tombstones && e.Version > onTarget.GetValueOrDefault(e.StreamKey!)))
                 yield return e;
             if (page.Count < PageSize)
                 yield break;
@@ -78,7 +93,7 @@ internal static class EventCopy
     {
         await using var command = Sql.Command(from, $"""
             select s.id, s.version, s.type, s.is_archived from {streams} s
-            where s.tenant_id = @tenant and exists (select 1 from {events} e where e.tenant_id = @tenant and e.stream_id = s.id
+            where s.tenant_id = @tenant and {History("s.id")} and exists (select 1 from {events} e where e.tenant_id = @tenant and e.stream_id = s.id
               and e.seq_id > @after and e.seq_id <= @through)
             """, ("tenant", tenantId), ("after", after), ("through", through));
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -74,7 +74,7 @@ internal static class TableCopier
     }
 
     // Source rows straight into the target, in PostgreSQL's binary format (both shards run the same schema).
-    private static async Task PipeAsync(NpgsqlConnection from, string select, NpgsqlConnection to, string into, CancellationToken ct)
+    public static async Task PipeAsync(NpgsqlConnection from, string select, NpgsqlConnection to, string into, CancellationToken ct)
     {
         await using var reader = await from.BeginRawBinaryCopyAsync($"copy ({select}) to stdout (format binary)", ct);
         await using var writer = await to.BeginRawBinaryCopyAsync($"copy {into} from stdin (format binary)", ct);
@@ -88,13 +88,14 @@ internal static class TableCopier
         var events = Sql.EventsTable(store);
         // Every column of an event but its sequence: the bulk import keeps ids, bodies, types and times.
         var eventColumns = string.Join(", ", columns[events].Where(c => c.Name != "seq_id").Select(c => Quote(c.Name)));
-        yield return (events, $"select row({eventColumns})::text as r from {events} where tenant_id = {Tenant}");
+        yield return (events, $"select row({eventColumns})::text as r from {events} where tenant_id = {Tenant} and {EventCopy.History()}");
         var streams = Sql.StreamsTable(store);
-        yield return (streams, $"select row(id, version, type, is_archived)::text as r from {streams} where tenant_id = {Tenant}");
-        foreach (var table in tables)
+        yield return (streams, $"select row(id, version, type, is_archived)::text as r from {streams} where tenant_id = {Tenant} and {EventCopy.History("id")}");
+        foreach (var table in tables.Where(t => t.SettledBy is not []))
         {
             // Serial keys, Marten's write stamps (a rebuilt document's differ) and sequences are the target's own.
             var compared = columns[table.Name].Where(c => !c.Numbered && c.Name is not ("mt_last_modified" or "mt_version") && c.Name != table.SequenceColumn)
+                .Where(c => table.SettledBy is null || table.SettledBy.Contains(c.Name))
                 .Select(c => $"x.{Quote(c.Name)}").ToList();
             var rows = $"(select * from {table.Name} where {table.Filter}) x";
             yield return table.SequenceColumn is { } seq

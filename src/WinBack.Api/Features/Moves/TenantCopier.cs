@@ -31,9 +31,11 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Shard
         await mover.Advanced.AddTenantToShardAsync(tenantId, toShard, ct);
         await using var from = await OpenAsync(fromShard, ct);
         await using var to = await OpenAsync(toShard, ct);
-        // Before the first event lands: the target's outboxes must never send the copies.
+        // Before the first event lands: the target's outboxes must never send the copies, and its dispatchers and job loops leave
+        // the tenant alone until it is served there (the fence holds; the move job lowers it once the source's sends settled).
         await using (var mark = Sql.Command(to, $"insert into {CopyMarks.TableName} (tenant_id) values (@tenant) on conflict do nothing", ("tenant", tenantId)))
             await mark.ExecuteNonQueryAsync(ct);
+        await TenantFence.RaiseAsync(to, tenantId, refusesWrites: false, ct);
         var events = await EventCopy.CopyAsync(store, mover, source, tenantId, sinceSequence, from, to, ct);
 
         // One snapshot of the source, so that rows that refer to each other (deliveries and their events) arrive together.

@@ -2,8 +2,10 @@ using Marten;
 using Weasel.Postgresql.Tables;
 using WinBack.Api.Features.Imports;
 using WinBack.Api.Features.Reports;
+using WinBack.Api.Features.Stripe;
 using WinBack.Api.Features.Webhooks;
 using WinBack.Api.Infrastructure.Idempotency;
+using WinBack.Api.Infrastructure.Sharding;
 
 namespace WinBack.Api.Features.Moves;
 
@@ -21,7 +23,12 @@ public enum TableCopy
 }
 
 /// <summary>One table that holds a tenant's rows on its shard, and which of them are the tenant's (<see cref="TenantTables.Tenant"/>).</summary>
-public sealed record TenantTable(string Name, string Filter, TableCopy Copy, string? SequenceColumn = null);
+/// <param name="SettledBy">
+/// For a table the source's last sends still change after the final copy (outcomes of sends picked before the freeze, keys of
+/// requests still running): the columns that identify its rows, which alone are verified; the rest is carried over after the
+/// flip (SettleCopy). Empty: not verified at all.
+/// </param>
+public sealed record TenantTable(string Name, string Filter, TableCopy Copy, string? SequenceColumn = null, IReadOnlyList<string>? SettledBy = null);
 
 /// <summary>
 /// Every table of a tenant on its shard: Marten's document tables (conjoined: a tenant_id column) and the tables the features
@@ -49,13 +56,17 @@ public static class TenantTables
     private static TenantTable Feature(string name, Table table) => name switch
     {
         WebhookTables.Events => new(name, ByTenant, TableCopy.Remap, "seq"),
-        WebhookTables.Deliveries => new(name, ByTenant, TableCopy.Remap, "event_seq"),
+        WebhookTables.Deliveries => new(name, ByTenant, TableCopy.Remap, "event_seq", SettledBy: ["id"]),
+        WebhookTables.Attempts => new(name, ByTenant, TableCopy.Replace, SettledBy: []),
+        StripeTables.Sync => new(name, ByTenant, TableCopy.Replace, SettledBy: ["idempotency_key"]),
         // Only chunks of the tenant's imports; a chunk has no tenant column of its own.
         ImportTables.Chunks => new(name, $"import_id in (select import_id from {ImportTables.Runs} where {ByTenant})", TableCopy.Replace),
-        IdempotencyStore.TableName => new(name, $"owner = {Tenant}", TableCopy.Replace),
+        IdempotencyStore.TableName => new(name, $"owner = {Tenant}", TableCopy.Replace, SettledBy: []),
         LapseEpisodeTable.Episodes or LapseEpisodeTable.Revenue => new(name, ByTenant, TableCopy.Rebuilt),
         // The projection's marks are rewritten on the target with its rows; a copy mark is the target's own.
         ReportRollups.Dirty or CopyMarks.TableName => new(name, ByTenant, TableCopy.Marks),
+        // A fence is the shard's own: the source refuses the moving tenant's writes, the target holds its sends.
+        TenantFence.TableName => new(name, ByTenant, TableCopy.Marks),
         // Rollups are copied: on the target nothing refreshes them for the tenant before the flip (the refresh goes to its current
         // shard), and the marks the target's projection leaves recompute the same figures after it.
         _ when table.HasColumn("tenant_id") => new(name, ByTenant, TableCopy.Replace),

@@ -59,8 +59,8 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCros
 
     private async Task RunQueuedAsync(ShardRef shard, CancellationToken ct)
     {
-        var queued = await ShardSessions.QueryAsync(store, shard.Database, session =>
-            session.Query<RiskRefitJob>().Where(j => j.AnyTenant() && j.Status == RiskRefitStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct));
+        var queued = await ShardSessions.JobsAsync(store, shard.Database, session =>
+            session.Query<RiskRefitJob>().Where(j => j.AnyTenant() && j.Status == RiskRefitStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct), j => j.TenantId, ct);
         var failing = await health.FailingAsync(RefitLoop, shard.Database, ct);
         foreach (var job in queued)
             if (!failing.Waiting(job.TenantId, job.Id, wall.GetUtcNow()))

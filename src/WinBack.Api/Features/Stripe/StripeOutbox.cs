@@ -37,6 +37,7 @@ public sealed class StripeOutbox : SubscriptionBase
     {
         var connected = new Dictionary<string, bool>();
         var copies = await Moves.CopyMarks.CopiesAsync(operations, page, ct); // a tenant being moved here: pushed from its source
+        await Infrastructure.Marten.TenantMap.KnowAsync(operations, page.Events.Where(e => !copies(e)).Select(e => e.TenantId));
         foreach (var e in page.Events)
         {
             if (copies(e) || !await StripeConnection.IsConnectedAsync(operations, e.TenantId, connected, ct))

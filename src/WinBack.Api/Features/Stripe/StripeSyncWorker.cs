@@ -106,7 +106,7 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
             select s.n, s.tenant_id, s.reward_id, s.customer_id, s.stripe_customer_id, s.action, s.idempotency_key, s.request::text as request, s.attempts,
               (select c.status from {Sync} c where c.tenant_id = s.tenant_id and c.reward_id = s.reward_id and c.action = 'credit') as credit_status
             from {Sync} s
-            where s.status = 'pending' and s.next_attempt_at <= @now
+            where s.status = 'pending' and s.next_attempt_at <= @now and {Infrastructure.Sharding.TenantFence.NotFenced("s")}
               and not (s.action = 'reversal' and exists (select 1 from {Sync} c
                 where c.tenant_id = s.tenant_id and c.reward_id = s.reward_id and c.action = 'credit' and c.status = 'pending'))
             order by s.next_attempt_at, s.n limit @limit

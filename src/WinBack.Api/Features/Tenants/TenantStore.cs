@@ -67,6 +67,13 @@ public sealed class TenantStore(PlatformDatabase platform)
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>The shard that serves the tenant from now on (a move's flip, in its transaction).</summary>
+    public static async Task SetShardAsync(NpgsqlConnection connection, string tenantId, string shard, CancellationToken ct)
+    {
+        await using var command = Sql.Command(connection, $"update {TableName} set shard = @shard where id = @id", ("id", tenantId), ("shard", shard));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     private static string StatusText(TenantStatus status) => status.ToString().ToLowerInvariant();
 
     private async Task<IReadOnlyList<Tenant>> QueryAsync(string sql, CancellationToken ct, params (string, object?)[] parameters)

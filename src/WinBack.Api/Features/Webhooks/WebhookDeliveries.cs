@@ -2,6 +2,7 @@ using Marten;
 using Npgsql;
 using WinBack.Domain.Webhooks;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
 using static WinBack.Api.Features.Webhooks.WebhookTables;
 
 namespace WinBack.Api.Features.Webhooks;
@@ -39,7 +40,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     {
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using (var retry = Sql.Command(connection,
-                         $"update {Deliveries} set status = 'pending', next_attempt_at = @now where tenant_id = @tenant and id = @id",
+                         $"update {Deliveries} set status = 'pending', next_attempt_at = @now where tenant_id = @tenant and id = @id and {TenantFence.Check}",
                          ("tenant", tenantId), ("id", deliveryId), ("now", now)))
             if (await retry.ExecuteNonQueryAsync(ct) == 0)
                 return null;
@@ -53,6 +54,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     {
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await TenantFence.GuardAsync(connection, tenantId, ct);
         // Locked first, as the outbox does: an endpoint being deleted is waited for, and then gets nothing; an attempt being
         // recorded is committed before the chains are read. Deliveries behind one that will be retried wait for that retry.
         await using (var endpointLock = Sql.Command(connection, $"select 1 from {Endpoints} where tenant_id = @tenant and id = @endpoint for share",
@@ -77,7 +79,7 @@ public sealed class WebhookDeliveries(IDocumentStore store)
     {
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using (var ping = Sql.Command(connection, $"""
-            with w as (select id from {Endpoints} where tenant_id = @tenant and id = @endpoint for key share), -- not deleted meanwhile
+            with w as (select id from {Endpoints} where tenant_id = @tenant and id = @endpoint and {TenantFence.Check} for key share), -- not deleted meanwhile
                  ev as (insert into {Events} (id, tenant_id, seq, type, customer_id, chain, created_at, payload)
                         select @event, @tenant, null, @type, null, @chain, @at, @payload from w returning id, chain)
             insert into {Deliveries} (id, tenant_id, endpoint_id, event_id, event_seq, chain, status, attempts, next_attempt_at, created_at)

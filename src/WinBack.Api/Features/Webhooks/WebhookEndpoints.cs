@@ -13,7 +13,7 @@ public sealed class WebhookEndpoints(IDocumentStore store, ShardDatabases shards
     public async Task InsertAsync(string tenantId, WebhookEndpoint e, CancellationToken ct) =>
         await ExecuteAsync(tenantId, $"""
             insert into {Endpoints} (tenant_id, id, url, description, events, enabled, secret, created_at, updated_at)
-            values (@tenant, @id, @url, @description, @events, true, @secret, @now, @now)
+            select @tenant, @id, @url, @description, @events, true, @secret, @now, @now where {TenantFence.Check}
             """, ct, ("tenant", tenantId), ("id", e.Id), ("url", e.Url), ("description", e.Description),
             ("events", e.Events.ToArray()), ("secret", e.EncryptedSecret), ("now", e.CreatedAt));
 
@@ -38,7 +38,7 @@ public sealed class WebhookEndpoints(IDocumentStore store, ShardDatabases shards
               failing_since = case when @enabled then null else failing_since end,
               disabled_at = case when @enabled then null when @enabled = false and enabled then @now else disabled_at end,
               disabled_reason = case when @enabled then null when @enabled = false and enabled then 'Disabled by an admin.' else disabled_reason end
-            where tenant_id = @tenant and id = @id
+            where tenant_id = @tenant and id = @id and {TenantFence.Check}
             returning {WebhookEndpoint.Columns}
             """, ct, ("tenant", tenantId), ("id", id), ("url", url),
             ("events", events?.ToArray()), ("description", description),
@@ -49,7 +49,7 @@ public sealed class WebhookEndpoints(IDocumentStore store, ShardDatabases shards
         DateTimeOffset now, CancellationToken ct) =>
         (await QueryAsync(tenantId, $"""
             update {Endpoints} set previous_secret = secret, previous_expires_at = @expires, secret = @secret, updated_at = @now
-            where tenant_id = @tenant and id = @id
+            where tenant_id = @tenant and id = @id and {TenantFence.Check}
             returning {WebhookEndpoint.Columns}
             """, ct, ("tenant", tenantId), ("id", id), ("secret", encryptedSecret), ("expires", previousExpiresAt), ("now", now)))
             .SingleOrDefault();
@@ -98,6 +98,7 @@ public sealed class WebhookEndpoints(IDocumentStore store, ShardDatabases shards
     {
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await TenantFence.GuardAsync(connection, tenantId, ct);
         await using (var endpoint = Sql.Command(connection, $"delete from {Endpoints} where tenant_id = @tenant and id = @id",
                          ("tenant", tenantId), ("id", id)))
             if (await endpoint.ExecuteNonQueryAsync(ct) == 0)

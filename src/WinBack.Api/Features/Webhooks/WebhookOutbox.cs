@@ -48,6 +48,7 @@ public sealed class WebhookOutbox : SubscriptionBase
         operations.QueueSqlCommand($"select 1 from {Endpoints} where tenant_id = any(?::text[]) order by tenant_id, id for share",
             (object)page.Events.Select(e => e.TenantId).Distinct().ToArray()); // one argument, not spread over the params array
         var copies = await Moves.CopyMarks.CopiesAsync(operations, page, ct); // a tenant being moved here: sent from its source
+        await Infrastructure.Marten.TenantMap.KnowAsync(operations, page.Events.Where(e => !copies(e)).Select(e => e.TenantId));
         foreach (var e in page.Events)
         {
             if (copies(e) || WebhookEventTypes.Of(e.Data) is not { } type)

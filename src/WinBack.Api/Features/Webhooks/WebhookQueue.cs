@@ -4,6 +4,7 @@ using Marten.Storage;
 using Npgsql;
 using WinBack.Domain.Webhooks;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
 using static WinBack.Api.Features.Webhooks.WebhookTables;
 
 namespace WinBack.Api.Features.Webhooks;
@@ -49,7 +50,7 @@ public static class WebhookQueue
                 select d.id, d.tenant_id, d.endpoint_id, d.event_id, d.chain, d.event_seq, d.attempts, d.created_at,
                   row_number() over (order by d.next_attempt_at, d.event_seq) as turn
                 from {Deliveries} d
-                where d.tenant_id = s.tenant_id and d.status = 'pending' and d.next_attempt_at <= @wall
+                where d.tenant_id = s.tenant_id and d.status = 'pending' and d.next_attempt_at <= @wall and {TenantFence.NotFenced("d")}
                   and not (d.id = any(@in_flight)) and not (d.endpoint_id = any(@full))
                   and exists (select 1 from {Endpoints} e where e.tenant_id = d.tenant_id and e.id = d.endpoint_id and e.enabled)
                   and not exists (select 1 from {Deliveries} p

@@ -25,6 +25,8 @@ public static class ErrorCodes
     public const string StripeUnavailable = "stripe_unavailable";
     public const string StripeSignatureInvalid = "stripe_signature_invalid";
     public const string DatabaseUnavailable = "database_unavailable";
+    public const string TenantMoving = "tenant_moving";
+    public const string MoveConflict = "move_conflict";
     public const string ApiKeyLimitReached = "api_key_limit_reached";
     public const string InternalError = "internal_error";
     public const string ImportFinished = "import_finished";

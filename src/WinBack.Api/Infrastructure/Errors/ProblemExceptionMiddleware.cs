@@ -25,6 +25,8 @@ public sealed class ProblemExceptionMiddleware(RequestDelegate next, ILogger<Pro
     public static async Task AnswerAsync(HttpContext context, Exception exception, ILogger logger)
     {
         var problem = ProblemMapping.FromException(exception);
+        if (problem.Code == ErrorCodes.TenantMoving)
+            context.RequestServices.GetService<Sharding.TenantRouting>()?.Reload(); // this process may be behind the move's flip
         if (problem.Status == StatusCodes.Status503ServiceUnavailable)
             logger.LogWarning("Database unavailable on {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, exception.Message);
         else if (problem.Status >= 500)

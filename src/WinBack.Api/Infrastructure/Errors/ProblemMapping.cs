@@ -20,8 +20,16 @@ public static class ProblemMapping
         ErrorCodes.DatabaseUnavailable, "Service unavailable",
         "The database is unavailable for a moment. This request was not acknowledged; retry it after the Retry-After delay (with the same Idempotency-Key, if it had one).");
 
+    /// <summary>How long a client is told to wait when its tenant is moving between shards (the freeze lasts seconds).</summary>
+    public const int TenantMovingRetryAfterSeconds = 1;
+
+    public static readonly ApiProblem TenantMoving = ApiProblem.Of(StatusCodes.Status503ServiceUnavailable,
+        ErrorCodes.TenantMoving, "Tenant moving",
+        "Your data is being moved to another database; writes pause for a few seconds. This request was not acknowledged; retry it after the Retry-After delay (with the same Idempotency-Key, if it had one).");
+
     public static ApiProblem FromException(Exception exception) => exception switch
     {
+        _ when Sharding.TenantFence.IsMoving(exception) => TenantMoving,
         _ when IsDatabaseUnavailable(exception) => DatabaseUnavailable,
         ApiException api => api.Problem,
         DomainRuleViolated { Kind: Violation.Conflict } rule => ApiProblem.Of(StatusCodes.Status409Conflict, rule.Code,
@@ -93,7 +101,8 @@ public static class ProblemMapping
     {
         context.Response.StatusCode = problem.Status;
         if (problem.Status == StatusCodes.Status503ServiceUnavailable)
-            context.Response.Headers.RetryAfter = DatabaseRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = (problem.Code == ErrorCodes.TenantMoving ? TenantMovingRetryAfterSeconds : DatabaseRetryAfterSeconds)
+                .ToString(System.Globalization.CultureInfo.InvariantCulture);
         context.Response.ContentType = ApiProblem.ContentType;
         await JsonSerializer.SerializeAsync(context.Response.Body, problem, WinBackJson.Options, context.RequestAborted);
     }

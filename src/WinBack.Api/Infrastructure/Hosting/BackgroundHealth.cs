@@ -130,8 +130,11 @@ public sealed class BackgroundHealth(IDocumentStore store, PlatformDatabase plat
     }
 
     /// <summary>Records a failure of the unit; it is parked once it failed N times in a row. Never throws: bookkeeping must not stop a loop.</summary>
+    /// A write refused because the tenant is moving between shards is no failure (its work resumes on the target): not recorded.
     public Task<UnitFailure?> FailedAsync(string loop, string tenantId, string unitId, Exception exception, CancellationToken ct) =>
-        RecordAsync(loop, tenantId, unitId, ReasonOf(exception), exception, parkNow: false, connection: null, ct);
+        Sharding.TenantFence.IsMoving(exception)
+            ? Task.FromResult<UnitFailure?>(null)
+            : RecordAsync(loop, tenantId, unitId, ReasonOf(exception), exception, parkNow: false, connection: null, ct);
 
     /// <summary>Parks the unit at once: a failure that no retry can fix. Joins the connection's transaction when given one.</summary>
     public Task<UnitFailure?> ParkAsync(string loop, string tenantId, string unitId, string reason, CancellationToken ct,

@@ -16,7 +16,8 @@ public static class InterruptedJobs
     public static async Task RequeueAsync<TJob>(IDocumentStore store, IMartenDatabase shard, Expression<Func<TJob, bool>> running, Func<TJob, string> tenantOf,
         Action<TJob> requeue, CancellationToken ct) where TJob : notnull
     {
-        var interrupted = await ShardSessions.QueryAsync(store, shard, session => session.Query<TJob>().Where(j => j.AnyTenant()).Where(running).ToListAsync(ct));
+        var interrupted = await ShardSessions.JobsAsync(store, shard, session => session.Query<TJob>().Where(j => j.AnyTenant()).Where(running).ToListAsync(ct),
+            tenantOf, ct);
         foreach (var job in interrupted)
         {
             requeue(job);

@@ -47,6 +47,7 @@ public sealed class WinBackOptions
     public WorkerOptions Workers { get; set; } = new();
 
     public BackgroundOptions Background { get; set; } = new();
+    public MoveOptions Moves { get; set; } = new();
     public DataProtectionCertificateOptions DataProtection { get; set; } = new();
 
     /// <summary>How long an Idempotency-Key is remembered; the contract promises at least 24 hours.</summary>
@@ -184,6 +185,31 @@ public sealed class WorkerOptions
     public TimeSpan ImportPoll { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Lines per batch: the lines written together, and a checkpoint after each.</summary>
     public int ImportBatchLines { get; set; } = 1000;
+
+    /// <summary>How often every process checks whether a tenant moved to another shard (and reloads its map of tenants to shards).</summary>
+    public TimeSpan RoutingPoll { get; set; } = TimeSpan.FromMilliseconds(500);
+}
+
+/// <summary>Moving tenants between shards (<c>POST /v1/platform/tenants/{id}/move</c>).</summary>
+public sealed class MoveOptions
+{
+    /// <summary>How long a move stays with the worker that took it without a checkpoint; then another resumes it.</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often an idle worker looks for a move to run (a move asked of the same process starts at once).</summary>
+    public TimeSpan Poll { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long after the freeze began the source's last webhook and Stripe sends are taken as settled (they were picked before
+    /// the freeze and end within their timeouts); the target holds the tenant's sends until then. Null: the longer timeout + 5 s.
+    /// </summary>
+    public TimeSpan? SettleAfter { get; set; }
+
+    /// <summary>How many times a step may fail before a move that has not flipped is rolled back (a flipped one only goes forward).</summary>
+    public int MaxFailures { get; set; } = 5;
+
+    /// <summary>For tests of an interrupted move: the runner stops after this step and waits (a process killed there is resumed by another).</summary>
+    public string? PauseAfterStep { get; set; }
 }
 
 public enum WinBackRole { All, Api, Worker }

@@ -58,12 +58,14 @@ public static class WinBackServices
         // Registered before the features' start-up steps and Marten's schema work, which may read platform data.
         services.AddHostedService(provider => new DatabaseStartup(provider.GetRequiredService<PlatformDatabase>(), layout,
             provider.GetRequiredService<global::Marten.IDocumentStore>(), provider.GetRequiredService<ShardSchemas>(),
-            [..featureContext.PlatformTables, PostgresXmlRepository.Table(), BackgroundHealth.Table(), WorkerNodes.Table(), IdempotencyStore.Table()],
+            [..featureContext.PlatformTables, PostgresXmlRepository.Table(), BackgroundHealth.Table(), WorkerNodes.Table(), IdempotencyStore.Table(), TenantRouting.Table()],
             provider.GetRequiredService<ILogger<DatabaseStartup>>()));
         foreach (var feature in features)
             feature.Register(featureContext);
         services.AddWinBackMarten(layout, dataSources, options.Role, featureContext, options.TenantPartitionedEvents);
         services.AddSingleton<BackgroundHealth>();
+        services.AddSingleton<TenantRouting>();
+        services.AddHostedService(sp => sp.GetRequiredService<TenantRouting>());
         services.AddSingleton<WorkerNodes>();
         services.AddWinBackTelemetry(builder.Configuration);
         // Stored secrets are encrypted with Data Protection; its key ring lives in PostgreSQL, encrypted with the configured certificate.

@@ -59,6 +59,10 @@ public static class MartenSetup
                 options.Events.UseTenantPartitionedEvents = tenantPartitionedEvents;
                 options.Storage.ExtendedSchemaObjects.Add(BackgroundHealth.Table());
                 options.Storage.ExtendedSchemaObjects.Add(IdempotencyStore.Table());
+                // Writes of a tenant moving off a shard are refused there (Sharding/TenantFence).
+                options.Storage.ExtendedSchemaObjects.Add(TenantFence.Table());
+                options.Storage.ExtendedSchemaObjects.Add(TenantFence.Guard());
+                options.Listeners.Add(new TenantFenceListener());
                 features.ApplyTo(options);
 
                 // The daemon keeps its default polling (250 ms busy, 1 s quiet); writes of published events wake it at once

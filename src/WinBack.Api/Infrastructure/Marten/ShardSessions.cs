@@ -17,4 +17,18 @@ public static class ShardSessions
         await using var session = store.QuerySession(SessionOptions.ForDatabase(database));
         return await query(session);
     }
+
+    /// <summary>
+    /// Queued or running jobs found on one shard, without those of tenants fenced there (<see cref="Sharding.TenantFence"/>): a
+    /// tenant moving away from the shard, or copied onto it and not yet served from it, has its jobs run after the move.
+    /// </summary>
+    public static async Task<IReadOnlyList<T>> JobsAsync<T>(IDocumentStore store, IMartenDatabase database,
+        Func<IQuerySession, Task<IReadOnlyList<T>>> query, Func<T, string> tenantOf, CancellationToken ct)
+    {
+        var jobs = await QueryAsync(store, database, query);
+        if (jobs.Count == 0)
+            return jobs;
+        var fenced = await Sharding.TenantFence.FencedAsync(database, ct);
+        return fenced.Count == 0 ? jobs : jobs.Where(j => !fenced.Contains(tenantOf(j))).ToList();
+    }
 }

@@ -13,7 +13,7 @@ public sealed class TenantSessionFactory(IDocumentStore store, IHttpContextAcces
 {
     // FastEndpoints builds each endpoint once while it maps them, outside any request: that instance is only read for its
     // configuration, so its session belongs to no tenant and is never used. It is opened on the first shard, not yet connected.
-    private const string NoTenant = "*no-tenant*";
+    public const string NoTenant = "*no-tenant*";
 
     public IQuerySession QuerySession() =>
         http.HttpContext is null ? store.QuerySession(Unused()) : store.QuerySession(TenantId(http.HttpContext));

@@ -3,7 +3,7 @@ using WinBack.Api.Tests.Infrastructure;
 namespace WinBack.Api.Tests.Features.Sharding;
 
 /// <summary>The service over two shards on two servers (<see cref="ShardedWinBackApp"/>), pointed at a Stripe fake of its own.</summary>
-public sealed class ShardedStripeApp : ShardedWinBackApp
+public class ShardedStripeApp : ShardedWinBackApp
 {
     public StripeFake Fake { get; private set; } = null!;
 

@@ -8,6 +8,7 @@ using WinBack.Api.Tests.Features.Rules;
 using WinBack.Api.Tests.Features.Webhooks;
 using WinBack.Api.Tests.Infrastructure;
 using Xunit.Abstractions;
+using static WinBack.Api.Tests.Features.Sharding.ShardRows;
 
 namespace WinBack.Api.Tests.Features.Sharding;
 
@@ -37,7 +38,7 @@ public sealed class TenantCopierTests(ShardedWinBackApp app, ITestOutputHelper o
                      "lapse_episode", "mt_doc_customerepisodes" })
             checks[$"winback.{table}"].Source.ShouldBeGreaterThan(0, table);
         (await StreamVersionsAsync(app.Shard("b"), tenant.Id)).ShouldBe(await StreamVersionsAsync(app.Shard("a"), tenant.Id));
-        (await MasterShardAsync(tenant.Id)).ShouldBe("a", "the copy does not move the tenant");
+        (await ShardRows.MasterShardAsync(app.ConnectionString, tenant.Id)).ShouldBe("a", "the copy does not move the tenant");
 
         var before = await CountsAsync(app.Shard("b"), tenant.Id);
         var again = await Copier.CopyAsync(tenant.Id, "a", "b", null, default);
@@ -119,63 +120,4 @@ public sealed class TenantCopierTests(ShardedWinBackApp app, ITestOutputHelper o
     private async Task<IReadOnlyDictionary<string, TableCheck>> AllEqualAsync(string tenantId) =>
         await Eventually.ReadAsync(() => Copier.VerifyAsync(tenantId, "a", "b", default), checks => checks.Values.All(c => c.Equal),
             "every table equal on both shards");
-
-    // Every table of the shard's schema with a tenant column (partitions counted through their parent).
-    private static async Task<Dictionary<string, long>> CountsAsync(string shard, string tenantId)
-    {
-        var counts = new Dictionary<string, long>();
-        await using var connection = new NpgsqlConnection(shard);
-        await connection.OpenAsync();
-        var tables = new List<(string Table, string Column)>();
-        await using (var list = new NpgsqlCommand("""
-            select c.table_schema || '.' || c.table_name, c.column_name from information_schema.columns c
-            join pg_class p on p.oid = (quote_ident(c.table_schema) || '.' || quote_ident(c.table_name))::regclass
-            where c.table_schema like 'winback%' and c.column_name in ('tenant_id', 'owner') and not p.relispartition
-            """, connection))
-        await using (var reader = await list.ExecuteReaderAsync())
-            while (await reader.ReadAsync())
-                tables.Add((reader.GetString(0), reader.GetString(1)));
-        foreach (var (table, column) in tables)
-            counts[table] = await ScalarAsync(connection, $"select count(*) from {table} where {column} = @t", tenantId);
-        return counts;
-    }
-
-    private static async Task<long> CountAsync(string shard, string table, string tenantId) =>
-        await ScalarAsync(shard, $"select count(*) from winback.{table} where tenant_id = @t", tenantId);
-
-    private static async Task<string[]> StreamVersionsAsync(string shard, string tenantId)
-    {
-        await using var connection = new NpgsqlConnection(shard);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select id || ':' || version from winback.mt_streams where tenant_id = @t order by id", connection);
-        command.Parameters.AddWithValue("t", tenantId);
-        var versions = new List<string>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-            versions.Add(reader.GetString(0));
-        return [.. versions];
-    }
-
-    private async Task<string> MasterShardAsync(string tenantId)
-    {
-        await using var connection = new NpgsqlConnection(app.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select shard from winback.tenant where id = @t", connection);
-        command.Parameters.AddWithValue("t", tenantId);
-        return (string)(await command.ExecuteScalarAsync())!;
-    }
-
-    private static async Task<long> ScalarAsync(string shard, string sql, string tenantId)
-    {
-        await using var connection = new NpgsqlConnection(shard);
-        await connection.OpenAsync();
-        return await ScalarAsync(connection, sql, tenantId);
-    }
-
-    private static async Task<long> ScalarAsync(NpgsqlConnection connection, string sql, string tenantId)
-    {
-        await using var command = new NpgsqlCommand(sql, connection);
-        command.Parameters.AddWithValue("t", tenantId);
-        return (long)(await command.ExecuteScalarAsync())!;
-    }
 }
