@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.Stripe;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Features.Webhooks;
@@ -31,7 +32,7 @@ namespace WinBack.Api.Features.Moves;
 public sealed class MoveRun(IDocumentStore store, TenantCopier copier, ShardDatabases shards, PlatformDatabase platform, TenantRouting routing,
     TenantStore tenants, TenantMoves moves, IOptions<WinBackOptions> options, ILogger<MoveRun> logger)
 {
-    private static readonly TimeSpan OutboxWait = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan ProgressWait = TimeSpan.FromSeconds(60);
 
     /// <summary>Runs <paramref name="move"/>'s current step; returns the move as it stands after it (not yet saved).</summary>
     public async Task<TenantMove> StepAsync(TenantMove move, string worker, CancellationToken ct)
@@ -54,7 +55,8 @@ public sealed class MoveRun(IDocumentStore store, TenantCopier copier, ShardData
                 return move with { Step = MoveSteps.DrainOutboxes };
             }
             case MoveSteps.DrainOutboxes:
-                await WaitForProgressAsync(move.FromShard, t, [WebhookOutbox.SubscriptionName + ":All", StripeOutbox.SubscriptionName + ":All"], ct);
+                await WaitForProgressAsync(move.FromShard, t, [WebhookOutbox.SubscriptionName + ":All", StripeOutbox.SubscriptionName + ":All"],
+                    $"select coalesce(max(seq_id), 0) from {Sql.EventsTable(store)} where tenant_id = @tenant and {EventCopy.History()}", ct);
                 return move with { Step = MoveSteps.FinalCopy };
             case MoveSteps.FinalCopy:
             {
@@ -69,9 +71,10 @@ public sealed class MoveRun(IDocumentStore store, TenantCopier copier, ShardData
             }
             case MoveSteps.Verify:
             {
-                await WaitForProgressAsync(move.ToShard, t, projections: null, ct);
-                var checks = await copier.VerifyAsync(t, move.FromShard, move.ToShard, ct);
-                var counts = checks.ToDictionary(c => c.Key, c => new TableCount(c.Value.Source, c.Value.Target, c.Value.Equal));
+                // The copied tables and the events; the report tables the target's projection writes from them are compared after
+                // the flip (its reading the final copy waits for the high-water mark to pass the copy's unused sequences: seconds).
+                var checks = await copier.VerifyAsync(t, move.FromShard, move.ToShard, ct, VerifiedPart.Copied);
+                var counts = Counts(checks);
                 if (checks.Where(c => !c.Value.Equal).Select(c => c.Key).ToList() is { Count: > 0 } unequal)
                     throw new MoveCannotFinishException($"The copy differs from the source in {string.Join(", ", unequal)}.", counts);
                 return move with { Step = MoveSteps.Flip, Counts = counts };
@@ -79,13 +82,24 @@ public sealed class MoveRun(IDocumentStore store, TenantCopier copier, ShardData
             case MoveSteps.Flip:
                 return await FlipAsync(move, worker, ct);
             case MoveSteps.Settle:
+            {
                 await SettleAsync(move, ct);
-                return move with { Step = MoveSteps.DeleteSource };
+                await WaitForProgressAsync(move.ToShard, t, [ReportProjection.ProjectionName + ":All"],
+                    $"select coalesce(through_seq, 0) from {CopyMarks.TableName} where tenant_id = @tenant", ct);
+                var rebuilt = await copier.VerifyAsync(t, move.FromShard, move.ToShard, ct, VerifiedPart.Rebuilt);
+                var unequal = rebuilt.Where(c => !c.Value.Equal).Select(c => c.Key).ToList();
+                // Past the flip there is no going back; a report table that differs is said, for an operator to rebuild.
+                return move with
+                {
+                    Step = MoveSteps.DeleteSource, Counts = move.Counts.Concat(Counts(rebuilt)).ToDictionary(),
+                    Error = unequal.Count == 0 ? null : $"After the flip, the target's report tables differ from the source's: {string.Join(", ", unequal)}.",
+                };
+            }
             case MoveSteps.DeleteSource:
                 await copier.DeleteFromAsync(t, move.FromShard, ct);
                 await using (var source = await OpenAsync(move.FromShard, ct))
                     await TenantFence.RaiseAsync(source, t, refusesWrites: true, ct);
-                return move with { Step = MoveSteps.Done, Status = MoveStatus.Succeeded, Error = null };
+                return move with { Step = MoveSteps.Done, Status = MoveStatus.Succeeded };
             case MoveSteps.Rollback:
                 await RollBackAsync(move, ct);
                 return move with { Status = MoveStatus.RolledBack };
@@ -150,22 +164,21 @@ public sealed class MoveRun(IDocumentStore store, TenantCopier copier, ShardData
         await TenantFence.LowerAsync(source, move.TenantId, ct);
     }
 
-    // Waits until the shard's named projections (all but the high-water mark when null) have read the tenant's last event there.
-    private async Task WaitForProgressAsync(string shard, string tenantId, IReadOnlyList<string>? projections, CancellationToken ct)
+    // Waits until the shard's named projections have read the tenant's events up to the sequence <paramref name="throughSql"/> reads.
+    private async Task WaitForProgressAsync(string shard, string tenantId, IReadOnlyList<string> projections, string throughSql, CancellationToken ct)
     {
         var waited = Stopwatch.StartNew();
         await using var connection = await OpenAsync(shard, ct);
         while (true)
         {
             await using var command = Sql.Command(connection, $"""
-                select count(*) from {Sql.EventProgressionTable(store)} p
-                where (p.name = any(@names::text[]) or @names::text[] is null and p.name <> 'HighWaterMark')
-                  and p.last_seq_id < (select coalesce(max(seq_id), 0) from {Sql.EventsTable(store)} where tenant_id = @tenant and {EventCopy.History()})
-                """, ("names", projections?.ToArray()), ("tenant", tenantId));
+                select count(*) from unnest(@names::text[]) n(name) left join {Sql.EventProgressionTable(store)} p on p.name = n.name
+                where coalesce(p.last_seq_id, 0) < coalesce(({throughSql}), 0)
+                """, ("names", projections.ToArray()), ("tenant", tenantId));
             if ((long)(await command.ExecuteScalarAsync(ct))! == 0)
                 return;
-            if (waited.Elapsed > OutboxWait)
-                throw new TimeoutException($"Shard {shard}'s projections did not reach tenant {tenantId}'s last event within {OutboxWait.TotalSeconds} s (is a worker running?).");
+            if (waited.Elapsed > ProgressWait)
+                throw new TimeoutException($"Shard {shard}'s {string.Join(", ", projections)} did not reach tenant {tenantId}'s events within {ProgressWait.TotalSeconds} s (is a worker running?).");
             await Task.Delay(100, ct);
         }
     }
@@ -184,6 +197,9 @@ public sealed class MoveRun(IDocumentStore store, TenantCopier copier, ShardData
     }
 
     private async Task<NpgsqlConnection> OpenAsync(string shard, CancellationToken ct) => await Sql.OpenDatabaseAsync((await shards.FindAsync(shard)).Database, ct);
+
+    private static Dictionary<string, TableCount> Counts(IReadOnlyDictionary<string, TableCheck> checks) =>
+        checks.ToDictionary(c => c.Key, c => new TableCount(c.Value.Source, c.Value.Target, c.Value.Equal));
 
     private static IReadOnlyDictionary<string, TableCount> Counted(TenantCopy copy) =>
         copy.Rows.ToDictionary(r => r.Key, r => new TableCount(null, r.Value, null));

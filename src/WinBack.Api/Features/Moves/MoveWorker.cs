@@ -54,8 +54,11 @@ public sealed class MoveWorker(TenantMoves moves, MoveRun run, MoveSignal signal
             while (!MoveStatus.Finished(move.Status))
             {
                 var step = move.Step;
+                var began = System.Diagnostics.Stopwatch.GetTimestamp();
                 if (await NextAsync(move, held.Token) is not { } next)
                     return; // failed for now: released for a later try
+                logger.LogInformation("Move {Move} of tenant {Tenant}: step {Step} took {Ms} ms", move.Id, move.TenantId, step,
+                    (long)System.Diagnostics.Stopwatch.GetElapsedTime(began).TotalMilliseconds);
                 if (!await moves.SaveAsync(next, _worker, held.Token))
                     return; // another worker holds it now
                 move = next;
@@ -81,8 +84,9 @@ public sealed class MoveWorker(TenantMoves moves, MoveRun run, MoveSignal signal
         try
         {
             next = await run.StepAsync(move, _worker, ct);
+            // A failed try's reason goes once the step passes; a rollback's reason, or what a step itself reports, stays.
             if (move.Step != MoveSteps.Rollback)
-                next = next with { Failures = 0, Error = null }; // a rolled-back move keeps the reason
+                next = next with { Failures = 0, Error = move.Failures > 0 && next.Error == move.Error ? null : next.Error };
         }
         catch (MoveCannotFinishException e)
         {
