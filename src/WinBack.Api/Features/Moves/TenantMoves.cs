@@ -15,11 +15,15 @@ public static class MoveSteps
     public const string Copy = "copy", CatchUp = "catch_up", Freeze = "freeze", DrainOutboxes = "drain_outboxes", FinalCopy = "final_copy",
         Verify = "verify", Flip = "flip", Settle = "settle", DeleteSource = "delete_source", Done = "done", Rollback = "rollback";
 
-    /// <summary>The status a step is reported under (the list); after the flip the move is still verifying until the source is gone.</summary>
+    /// <summary>
+    /// The status a move is reported under while <paramref name="step"/> is the next to run: copying until the freeze is done,
+    /// frozen while writes are refused and the last of them are copied, then verifying (checksums, the flip, the source's
+    /// last sends settled, the source deleted) until it has succeeded.
+    /// </summary>
     public static string StatusOf(string step) => step switch
     {
-        Copy or CatchUp => MoveStatus.Copying,
-        Freeze or DrainOutboxes or FinalCopy => MoveStatus.Frozen,
+        Copy or CatchUp or Freeze => MoveStatus.Copying,
+        DrainOutboxes or FinalCopy => MoveStatus.Frozen,
         _ => MoveStatus.Verifying,
     };
 
