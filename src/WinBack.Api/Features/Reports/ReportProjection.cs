@@ -27,6 +27,7 @@ public sealed class CustomerEpisodes
 /// transaction, so reports lag a write by the daemon's poll and never see half a batch. A rebuild empties every table it owns
 /// (its teardown) and replays the event store into them: <c>projections rebuild</c>.
 /// </summary>
+[Infrastructure.Hosting.Published]
 public sealed class ReportProjection : ProjectionBase, IProjection
 {
     public const string ProjectionName = "Reports";

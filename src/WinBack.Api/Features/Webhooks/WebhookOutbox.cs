@@ -23,6 +23,7 @@ public sealed class WebhookSignal : Infrastructure.Hosting.WakeSignal;
 /// it. The rows are written in the same transaction as the subscription's progress, so an event is queued exactly
 /// once even across crashes, and a re-run inserts nothing twice (the event store sequence is unique).
 /// </summary>
+[Infrastructure.Hosting.Published]
 public sealed class WebhookOutbox : SubscriptionBase
 {
     public const string SubscriptionName = "webhook_outbox";
