@@ -57,7 +57,8 @@ internal static class EventCopy
                 yield return e;
             }
         }
-        await mover.BulkInsertEventStreamAsync(tenantId, headers, Counted(), BulkEventSequenceMode.AssignFromSequence, 1000, ct);
+        await mover.BulkInsertEventStreamAsync(tenantId, headers, Counted(), BulkEventSequenceMode.AssignFromSequence,
+            since is null ? 1000 : await DeltaBatchAsync(from, events, tenantId, after, through, ct), ct);
         // The import leaves an existing stream's version as it was; a live append would then collide (spike 2c). Also after a
         // crash between the import and this statement: it is run on every copy.
         await using (var fix = Sql.Command(to, $"""
@@ -67,6 +68,18 @@ internal static class EventCopy
             """, ("tenant", tenantId)))
             await fix.ExecuteNonQueryAsync(ct);
         return new Result(Math.Max(through, after), copied, headers.Count);
+    }
+
+    // The import takes a block of sequence numbers per batch on the target; numbers it leaves unused hold the target's
+    // high-water mark back for seconds (until its daemon skips the gap). A delta (the final copy, while the tenant's writes are
+    // frozen, whose events the target's report projection must read before the move is verified) goes in one batch of exactly
+    // its size, up to 10,000 events.
+    private static async Task<int> DeltaBatchAsync(NpgsqlConnection from, string events, string tenantId, long after, long through, CancellationToken ct)
+    {
+        await using var command = Sql.Command(from, $"""
+            select count(*) from {events} where tenant_id = @tenant and seq_id > @after and seq_id <= @through and {History()}
+            """, ("tenant", tenantId), ("after", after), ("through", through));
+        return (int)Math.Clamp((long)(await command.ExecuteScalarAsync(ct))!, 1, 10_000);
     }
 
     // Paged by sequence, so a large tenant is never held in memory, and filtered by what each stream already has on the target.

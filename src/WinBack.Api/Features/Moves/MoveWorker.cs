@@ -84,9 +84,8 @@ public sealed class MoveWorker(TenantMoves moves, MoveRun run, MoveSignal signal
         try
         {
             next = await run.StepAsync(move, _worker, ct);
-            // A failed try's reason goes once the step passes; a rollback's reason, or what a step itself reports, stays.
             if (move.Step != MoveSteps.Rollback)
-                next = next with { Failures = 0, Error = move.Failures > 0 && next.Error == move.Error ? null : next.Error };
+                next = next with { Failures = 0, Error = null }; // a failed try's reason goes once the step passes; a rollback's stays
         }
         catch (MoveCannotFinishException e)
         {

@@ -83,10 +83,10 @@ internal static class TableCopier
 
     /// <summary>The statement per table that reads the tenant's rows as one line each, comparable across shards.</summary>
     public static IEnumerable<(string Name, string Rows)> Checksums(IDocumentStore store, IEnumerable<TenantTable> tables,
-        IReadOnlyDictionary<string, List<Column>> columns, bool withEvents = true)
+        IReadOnlyDictionary<string, List<Column>> columns)
     {
         var events = Sql.EventsTable(store);
-        foreach (var check in withEvents ? EventChecksums(store, columns) : [])
+        foreach (var check in EventChecksums(store, columns))
             yield return check;
         foreach (var table in tables.Where(t => t.SettledBy is not []))
         {
