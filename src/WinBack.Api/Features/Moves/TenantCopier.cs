@@ -31,9 +31,10 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Shard
         await mover.Advanced.AddTenantToShardAsync(tenantId, toShard, ct);
         await using var from = await OpenAsync(fromShard, ct);
         await using var to = await OpenAsync(toShard, ct);
-        // Before the first event lands: the target's outboxes must never send the copies, and its dispatchers and job loops leave
-        // the tenant alone until it is served there (the fence holds; the move job lowers it once the source's sends settled).
-        await using (var mark = Sql.Command(to, $"insert into {CopyMarks.TableName} (tenant_id) values (@tenant) on conflict do nothing", ("tenant", tenantId)))
+        // Before the first event lands: the target's outboxes must never send the copies (a mark left by an earlier move that did
+        // not finish covers them all again), and its dispatchers and job loops leave the tenant alone until it is served there
+        // (the fence holds; the move job lowers it once the source's sends settled).
+        await using (var mark = Sql.Command(to, $"insert into {CopyMarks.TableName} (tenant_id) values (@tenant) on conflict (tenant_id) do update set through_seq = null", ("tenant", tenantId)))
             await mark.ExecuteNonQueryAsync(ct);
         await TenantFence.RaiseAsync(to, tenantId, refusesWrites: false, ct);
         var events = await EventCopy.CopyAsync(store, mover, source, tenantId, sinceSequence, from, to, ct);
