@@ -48,7 +48,27 @@ public static class TriggerWindows
             (_, c) => c.LastPurchaseAt is null && c.OrderCount == 0 ? c.FirstSeenAt : null,
             (_, by) => c => c.FirstSeenAt <= by && c.LastPurchaseAt == null),
         [TriggerType.AtRisk] = new(CanLapse, (_, _) => null, (_, _) => null) { Crossing = AtRiskCrossing },
+        // Moments: every customer can reach one, whatever their status; the crossing is the next moment not fired yet.
+        [TriggerType.Welcome] = Moment((_, by) => c => c.FirstSeenAt <= by),
+        [TriggerType.NthPurchase] = Moment((_, by) => c => c.LastPurchaseAt <= by),
+        [TriggerType.LifetimeValueReached] = Moment((_, by) => c => c.LastPurchaseAt <= by),
+        [TriggerType.Anniversary] = Moment(AnniversaryStartedBy),
+        [TriggerType.Birthday] = Moment((_, _) => c => c.Birthday != null),
     };
+
+    private static readonly CustomerStatus[] Anyone = Enum.GetValues<CustomerStatus>();
+
+    // The first listed anniversary comes by then only for customers who started a year count earlier (a day's slack for time zones).
+    private static Expression<Func<Customer, bool>> AnniversaryStartedBy(Trigger trigger, DateTimeOffset by)
+    {
+        var bound = by.AddYears(-(trigger.Years ?? []).DefaultIfEmpty(0).Min()).AddDays(1);
+        if (trigger.From == AnniversaryFrom.FirstSeen)
+            return c => c.FirstSeenAt <= bound;
+        return c => c.FirstPurchaseAt <= bound;
+    }
+
+    private static TriggerWindow Moment(Func<Trigger, DateTimeOffset, Expression<Func<Customer, bool>>?> openedBy) =>
+        new(Anyone, (_, _) => null, openedBy) { Crossing = (trigger, customer, context) => Moments.Next(trigger, customer, context)?.At };
 
     /// <summary>Crossing ages beyond this (100 years) count as never, so that a far-off crossing cannot overflow a date.</summary>
     public const double MaxAtRiskAgeDays = 36_500;

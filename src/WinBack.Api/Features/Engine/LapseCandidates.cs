@@ -31,19 +31,20 @@ public static class LapseCandidates
     public static async IAsyncEnumerable<string> IdsAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by, TriggerContext context,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null)
+        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null && !Moments.IsMoment(rule.Trigger.Type))
         {
             await foreach (var summary in RiskCrossings.CandidatesAsync(session, rule.Trigger, context, by, ct))
                 yield return summary.Id;
             yield break;
         }
-        if (rule.Trigger.PersonalWindow is not null)
+        if (rule.Trigger.PersonalWindow is not null || Moments.IsMoment(rule.Trigger.Type))
         {
-            // No index bound here, so the domain sorts the summaries out before any stream is locked: the writes still
+            // No index bound here (a personal window; a moment, whose fired keys only the state holds), so the domain sorts the
+            // summaries out before any stream is locked: the writes still
             // follow the customers who cross. The shortest arm's days bound a fallback window, and a personal one is exact.
             var shortest = ShortestDays(rule);
             await foreach (var summary in SummariesAsync(session, rule, by, context, ct))
-                if (RuleAudience.HasLapsed(rule.Trigger, shortest, summary.State, by))
+                if (RuleAudience.HasLapsed(rule.Trigger, shortest, summary.State, by, context))
                     yield return summary.Id;
             yield break;
         }
@@ -56,7 +57,7 @@ public static class LapseCandidates
     public static async IAsyncEnumerable<CustomerSummary> SummariesAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by,
         TriggerContext context, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null)
+        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null && !Moments.IsMoment(rule.Trigger.Type))
         {
             await foreach (var summary in RiskCrossings.CandidatesAsync(session, rule.Trigger, context, by, ct))
                 yield return summary;
