@@ -31,6 +31,8 @@ public static class TriggerWindows
 {
     // Customers in an open lapse episode are the engine's already; they cannot lapse again.
     private static readonly CustomerStatus[] CanLapse = [CustomerStatus.Active, CustomerStatus.Cancelled, CustomerStatus.WonBack];
+    // A moment comes to a customer whatever their status (declared before the table that reads it).
+    private static readonly CustomerStatus[] Anyone = Enum.GetValues<CustomerStatus>();
 
     private static readonly IReadOnlyDictionary<TriggerType, TriggerWindow> ByType = new Dictionary<TriggerType, TriggerWindow>
     {
@@ -55,8 +57,6 @@ public static class TriggerWindows
         [TriggerType.Anniversary] = Moment(AnniversaryStartedBy),
         [TriggerType.Birthday] = Moment((_, _) => c => c.Birthday != null),
     };
-
-    private static readonly CustomerStatus[] Anyone = Enum.GetValues<CustomerStatus>();
 
     // The first listed anniversary comes by then only for customers who started a year count earlier (a day's slack for time zones).
     private static Expression<Func<Customer, bool>> AnniversaryStartedBy(Trigger trigger, DateTimeOffset by)
