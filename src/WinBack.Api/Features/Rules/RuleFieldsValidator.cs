@@ -31,7 +31,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         RuleFor(x => x).Custom(BudgetsMatchTheRewards);
         RuleForEach(x => x.Experiment!.Variants).Must(v => v?.Trigger is null)
             .When(x => x.Trigger?.Type is { } type && !RuleTrigger.HasDays(type) && x.Experiment?.Variants is not null)
-            .WithMessage("Only variants of a rule whose trigger has days (inactivity, cancellation, never_purchased, welcome) can override the trigger.");
+            .WithMessage("A rule whose trigger has no days (at_risk, and every moment but welcome) cannot override the trigger in its variants.");
         RuleFor(x => x.Reward!.Grant).NotEqual(RewardGrant.OnReturn)
             .When(x => x.Trigger?.Type is { } type && Moments.IsMoment(type) && x.Reward is not null)
             .WithMessage("A moment rule's reward is for a customer who has not lapsed: its grant is immediate.");
