@@ -93,9 +93,16 @@ public static class RuleExamples
         new Message("Still with us, {{customer.id}}?", "Here is {{reward.amount}} for your next order, until {{reward.expiresAt}}"),
         60);
 
-    /// <summary>One moment rule per moment trigger type: its name, what it rewards, and its definition.</summary>
-    public static readonly IReadOnlyList<(string Name, string Summary, RuleDefinition Definition)> MomentDefinitions =
+    /// <summary>One rule per trigger type besides inactivity and at_risk: its name, what it rewards, and its definition.</summary>
+    public static readonly IReadOnlyList<(string Name, string Summary, RuleDefinition Definition)> MoreDefinitions =
     [
+        ("cancellation", "14 days after a subscription was cancelled for being too expensive, while still cancelled",
+            Moment("Come back", new Trigger(TriggerType.Cancellation, 14, [])) with
+            {
+                Eligibility = new Eligibility(null, null, null, [ChurnReason.TooExpensive], new Dictionary<string, string>()), Priority = 5,
+            }),
+        ("never_purchased", "30 days after first seen without a purchase",
+            Moment("First order nudge", new Trigger(TriggerType.NeverPurchased, 30, [])) with { Priority = 1 }),
         ("welcome", "A welcome 0 days after first seen, for customers who came through a referral",
             Moment("Referral welcome", new Trigger(TriggerType.Welcome, 0, []), new Dictionary<string, string> { ["channel"] = "referral" })),
         ("nth_purchase", "When the customer's order count reaches 3",
@@ -108,7 +115,7 @@ public static class RuleExamples
             Moment("Birthday", new Trigger(TriggerType.Birthday, 0, []) { DaysBefore = 7 })),
     ];
 
-    // A moment rule with a holdout, so that its outcome report has something to compare with.
+    // A rule with a holdout, so that its report has something to compare with.
     private static RuleDefinition Moment(string name, Trigger trigger, Dictionary<string, string>? attributes = null) => new(
         name, 0, trigger, new Eligibility(null, null, null, [], attributes ?? new Dictionary<string, string>()), Credit(500), Limits.None,
         new Experiment(10, [new Variant("A", 1, null, null, null)]),
@@ -122,13 +129,13 @@ public static class RuleExamples
         return request;
     }
 
-    /// <summary>The request examples of an endpoint that takes a definition: an inactivity rule, an at_risk rule, and one rule per moment trigger.</summary>
+    /// <summary>The request examples of an endpoint that takes a definition: one per trigger type.</summary>
     public static void AddExamples<T>(EndpointSummary summary, Func<T> request) where T : RuleFields
     {
         summary.RequestExamples.Add(new RequestExample(Fill(request()), "inactivity", "90 days without a purchase, with an A/B test and a holdout"));
         summary.RequestExamples.Add(new RequestExample(Fill(request(), AtRiskDefinition), "at_risk",
             "When the purchase model's P(alive) falls below 0.3 (needs a fitted model: GET /v1/risk-model)"));
-        foreach (var (name, text, definition) in MomentDefinitions)
+        foreach (var (name, text, definition) in MoreDefinitions)
             summary.RequestExamples.Add(new RequestExample(Fill(request(), definition), name, text));
     }
 
