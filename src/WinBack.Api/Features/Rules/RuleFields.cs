@@ -106,7 +106,7 @@ public sealed class RuleTrigger
     public static RuleTrigger Of(Trigger t) => new()
     {
         Type = t.Type, Days = HasDays(t.Type) ? t.Days : null,
-        ActivityTypes = t.Type is TriggerType.Inactivity or TriggerType.Cancellation or TriggerType.NeverPurchased ? [.. t.ActivityTypes] : null,
+        ActivityTypes = t.Type == TriggerType.Inactivity ? [.. t.ActivityTypes] : null, // echoed only where it may be sent back
         PAliveBelow = t.PAliveBelow, PersonalWindow = RulePersonalWindow.From(t.PersonalWindow),
         Count = t.Count, Amount = t.Amount?.Amount, Currency = t.Amount?.Currency, Years = t.Years?.ToList(), From = t.From, DaysBefore = t.DaysBefore,
     };
