@@ -35,6 +35,9 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         RuleFor(x => x.Reward!.Grant).NotEqual(RewardGrant.OnReturn)
             .When(x => x.Trigger?.Type is { } type && Moments.IsMoment(type) && x.Reward is not null)
             .WithMessage("A moment rule's reward is for a customer who has not lapsed: its grant is immediate.");
+        RuleForEach(x => x.Experiment!.Variants).Must(v => v?.Reward?.Grant != RewardGrant.OnReturn)
+            .When(x => x.Trigger?.Type is { } type && Moments.IsMoment(type) && x.Experiment?.Variants is not null)
+            .WithMessage("A moment rule's reward is for a customer who has not lapsed: its variants' grant is immediate.");
     }
 
     // A budget counts credit, so every arm must issue account credit in the budget's currency.

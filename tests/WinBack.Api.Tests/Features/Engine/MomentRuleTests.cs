@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using WinBack.Api.Tests.Features.Reports;
 using WinBack.Api.Tests.Features.Rules;
+using WinBack.Api.Tests.Features.Webhooks;
 using WinBack.Api.Tests.Infrastructure;
 
 namespace WinBack.Api.Tests.Features.Engine;
@@ -124,6 +125,24 @@ public sealed class MomentRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
     }
 
     [Fact]
+    public async Task A_moment_reward_goes_out_as_reward_issued_with_its_rendered_message()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var tenant = await app.CreateTenantAsync();
+        await tenant.CreateEndpointAsync(receiver.Url, "reward.issued");
+        var rule = Moment(new JsonObject { ["type"] = "nth_purchase", ["count"] = 1 });
+        rule["message"] = new JsonObject { ["subject"] = "Thanks for your first order, {{customer.id}}", ["body"] = "{{reward.amount}} {{reward.currency}} from {{rule.name}}" };
+        await tenant.CreateActiveAsync(rule);
+        await tenant.ActivityAsync("first", "purchase", amount: 1000);
+
+        await tenant.AdvanceAsync(T0.AddHours(1));
+
+        var issued = (await receiver.WaitForAsync(r => r.Count == 1, "the moment's reward")).Single().Json.GetProperty("data");
+        issued.GetProperty("message").GetProperty("subject").GetString().ShouldBe("Thanks for your first order, first");
+        issued.GetProperty("message").GetProperty("body").GetString().ShouldBe("5.00 eur from moment nth_purchase");
+    }
+
+    [Fact]
     public async Task Moments_from_before_the_rule_was_activated_do_not_fire()
     {
         var tenant = await app.CreateTenantAsync();
@@ -195,6 +214,7 @@ public sealed class MomentRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
         { "trigger.days", """{"type": "welcome", "days": -1}""", "between 0 and 3650" },
         { "trigger.days", """{"type": "birthday", "days": 3}""", "not used by the birthday trigger" },
         { "trigger.count", """{"type": "welcome", "days": 0, "count": 3}""", "only for the nth_purchase trigger" },
+        { "trigger.from", """{"type": "nth_purchase", "count": 3, "from": "first_seen"}""", "only for the anniversary trigger" },
     };
 
     [Theory]
@@ -222,5 +242,9 @@ public sealed class MomentRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
         (await (await tenant.Admin.PatchAsync("/v1/settings", RuleRequests.Json(new JsonObject { ["timeZone"] = "Mars/Olympus" })))
             .ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed")).FieldErrors("timeZone").ShouldHaveSingleItem().ShouldContain("IANA");
         (await EngineRequests.ReadAsync(await tenant.Admin.GetAsync("/v1/settings"), 200)).GetProperty("timeZone").GetString().ShouldBe("UTC");
+        var onReturn = Moment(new JsonObject { ["type"] = "welcome", ["days"] = 0 });
+        onReturn["reward"]!["grant"] = "on_return";
+        (await (await tenant.Admin.PostAsync("/v1/rules", RuleRequests.Json(onReturn))).ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed"))
+            .FieldErrors("reward.grant").ShouldHaveSingleItem().ShouldContain("immediate");
     }
 }
