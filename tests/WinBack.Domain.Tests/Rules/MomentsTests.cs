@@ -166,4 +166,36 @@ public sealed class MomentsTests
 
         Moments.Occurrences(Of(TriggerType.Birthday) with { DaysBefore = 0 }, customer, TimeZoneInfo.Utc).First().Key.ShouldBe("birthday:2024");
     }
+
+    public static TheoryData<TriggerType> MomentTypes => new(Enum.GetValues<TriggerType>().Where(Moments.IsMoment));
+
+    // The store reads only the customers the bounds let through: they must let through everyone whose moment the domain would fire.
+    [Theory]
+    [MemberData(nameof(MomentTypes))]
+    public void The_stored_bounds_never_leave_out_a_customer_whose_moment_has_come(TriggerType type)
+    {
+        var window = TriggerWindows.Of(type)!;
+        var trigger = new Trigger(type, type == TriggerType.Welcome ? 3 : 0, []) { Count = 2, Amount = new Money(1500, "eur"), Years = [1, 2], DaysBefore = 5 };
+        var customers = new[]
+        {
+            Given(Login(T0)),
+            Given(Purchase(T0), Purchase(T0.AddDays(40))),
+            Given(Login(T0.AddDays(-400)), Purchase(T0.AddDays(-380)), Born("01-20", T0)),
+            Given(Purchase(T0.AddDays(-700)), Purchase(T0.AddDays(-10), 5000), Born("1980-02-29", T0)),
+        };
+        var checkedOne = false;
+        foreach (var since in new[] { T0.AddDays(-30), T0, T0.AddDays(20) })
+            foreach (var by in new[] { T0.AddDays(10), T0.AddDays(60), T0.AddDays(400) })
+            {
+                var openedBy = window.OpenedBy(trigger, by.AddDays(-trigger.Days))?.Compile();
+                var openedSince = window.OpenedSince?.Invoke(trigger, since.AddDays(-trigger.Days))?.Compile();
+                foreach (var customer in customers.Where(c => Next(trigger, c, since: since) is { } m && m.At <= by))
+                {
+                    checkedOne = true;
+                    (openedBy?.Invoke(customer) ?? true).ShouldBeTrue($"{type} {customer.FirstSeenAt:O} by {by:O}");
+                    (openedSince?.Invoke(customer) ?? true).ShouldBeTrue($"{type} {customer.FirstSeenAt:O} since {since:O}");
+                }
+            }
+        checkedOne.ShouldBeTrue();
+    }
 }
