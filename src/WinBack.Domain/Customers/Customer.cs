@@ -224,6 +224,7 @@ public sealed record Customer
         Email = e.Email ?? state.Email,
         StripeCustomerId = e.StripeCustomerId ?? state.StripeCustomerId,
         Attributes = e.Attributes.Count > 0 ? e.Attributes : state.Attributes,
+        Birthday = e.Birthday ?? state.Birthday,
     };
 
     // An older status change that arrives late does not override a newer one.

@@ -39,6 +39,7 @@ public sealed record ProfileUpdated(
     string? Birthday = null) : ICustomerEvent;
 
 /// <summary>A customer brought over from another system with a summary of their past.</summary>
+/// <param name="Birthday">MM-DD or YYYY-MM-DD (<see cref="Customers.Birthday"/>); null when the line gave none (the profile's stays).</param>
 public sealed record CustomerImported(
     string CustomerId,
     string ImportId,
@@ -50,4 +51,5 @@ public sealed record CustomerImported(
     DateTimeOffset? LastPurchaseAt,
     int OrderCount,
     Money LifetimeValue,
-    DateTimeOffset ImportedAt) : ICustomerEvent;
+    DateTimeOffset ImportedAt,
+    string? Birthday = null) : ICustomerEvent;
