@@ -143,6 +143,24 @@ public sealed class MomentRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
     }
 
     [Fact]
+    public async Task A_welcome_per_acquisition_channel_rewards_the_channel_and_withholds_the_others_as_ineligible()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var rule = Moment(new JsonObject { ["type"] = "welcome", ["days"] = 0 });
+        rule["eligibility"] = new JsonObject { ["attributes"] = new JsonObject { ["channel"] = "referral" } };
+        await tenant.CreateActiveAsync(rule);
+        foreach (var (id, channel) in new[] { ("ref", "referral"), ("web", "web") })
+            await EngineRequests.ReadAsync(await tenant.Ingest.PutAsync($"/v1/customers/{id}",
+                RuleRequests.Json(new JsonObject { ["attributes"] = new JsonObject { ["channel"] = channel } })), 200);
+
+        await tenant.AdvanceAsync(T0.AddHours(1));
+
+        (await tenant.RewardsAsync("ref")).ShouldHaveSingleItem();
+        (await tenant.RewardsAsync("web")).ShouldBeEmpty();
+        (await tenant.EventsAsync("web", "reward_withheld")).ShouldHaveSingleItem().GetProperty("reason").GetString().ShouldBe("ineligible");
+    }
+
+    [Fact]
     public async Task Moments_from_before_the_rule_was_activated_do_not_fire()
     {
         var tenant = await app.CreateTenantAsync();
