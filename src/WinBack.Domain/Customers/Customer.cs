@@ -38,6 +38,12 @@ public sealed record Customer
     public string? Email { get; init; }
     public string? StripeCustomerId { get; init; }
     public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
+    /// <summary>The profile's birthday, MM-DD or YYYY-MM-DD (<see cref="Customers.Birthday"/>); birthday rules read it.</summary>
+    public string? Birthday { get; init; }
+    /// <summary>The moments already reached, as "ruleId/key" (<see cref="MomentReached"/>): each fires once.</summary>
+    public IReadOnlyList<string> Moments { get; init; } = [];
+    /// <summary>The latest <see cref="RecentPurchaseLimit"/> purchases that raised a currency's lifetime value to a new high, oldest first.</summary>
+    public IReadOnlyList<ValueStep> ValueSteps { get; init; } = [];
     /// <summary>When the customer last got a win-back reward from any rule; the rules' cooldown counts from here.</summary>
     public DateTimeOffset? LastRewardedAt { get; init; }
     /// <summary>Win-back rewards received, per rule id; a rule's maxRewardsPerCustomer caps this.</summary>
@@ -71,7 +77,7 @@ public sealed record Customer
         Rewards = [],
         Episodes = [],
         AttributionEndsAt = Episodes.Count == 0 ? AttributionEndsAt
-            : Episodes.Max(x => x.ReturnedAt is { } returned ? returned.AddDays(x.AttributionDays) : (DateTimeOffset?)null),
+            : Episodes.Max(x => x.AttributionEndsAt),
     };
 
     /// <summary>The hot state with its history.</summary>
@@ -94,7 +100,12 @@ public sealed record Customer
         ActivityRecorded e => Apply(state ?? FirstSeen(e.CustomerId, e.OccurredAt), e),
         ProfileUpdated e => (state ?? FirstSeen(e.CustomerId, e.UpdatedAt)) with
         {
-            Email = e.Email, StripeCustomerId = e.StripeCustomerId, Attributes = e.Attributes,
+            Email = e.Email, StripeCustomerId = e.StripeCustomerId, Attributes = e.Attributes, Birthday = e.Birthday,
+        },
+        MomentReached e => Existing(state, e) with
+        {
+            Moments = [.. Existing(state, e).Moments, MomentReached.Mark(e.RuleId, e.Key)],
+            Episodes = [.. Existing(state, e).Episodes, EpisodeFacts.Of(e)],
         },
         CustomerImported e => Apply(state ?? FirstSeen(e.CustomerId, e.FirstSeenAt), e),
         CustomerLapsed e => Existing(state, e) with
@@ -102,7 +113,7 @@ public sealed record Customer
             Status = CustomerStatus.Lapsed, StatusChangedAt = e.LapsedAt,
             Episode = new OpenEpisode(e.EpisodeId, e.RuleId, e.RuleVersion, e.Variant, e.LapsedAt, e.ReturnTypes),
             // A new episode is a relapse for the ones before it.
-            Episodes = [.. Existing(state, e).Episodes.Select(x => x.RelapsedAt is null ? x with { RelapsedAt = e.LapsedAt } : x), EpisodeFacts.Of(e)],
+            Episodes = [.. Existing(state, e).Episodes.Select(x => x.RelapsedAt is null && !x.IsMoment ? x with { RelapsedAt = e.LapsedAt } : x), EpisodeFacts.Of(e)],
         },
         CustomerReactivated e => WithEpisode(Apply(Existing(state, e), e), e.EpisodeId, x => x.Returned(e)),
         RewardIssued e => WithEpisode(Apply(Existing(state, e), e), e.EpisodeId, x => x with { RewardId = e.RewardId }),
@@ -166,6 +177,7 @@ public sealed record Customer
                 LastPurchaseAt = Latest(next.LastPurchaseAt, e.OccurredAt),
                 FirstPurchaseAt = Earliest(next.FirstPurchaseAt, e.OccurredAt),
                 RecordedLifetimeValue = AddValue(next.RecordedLifetimeValue, e.Amount, +1),
+                ValueSteps = WithValueStep(next, e),
                 Episodes = Attributed(next.Episodes, e),
             }, CustomerStatus.Active, e.OccurredAt),
             ActivityType.Refund => next with
@@ -182,7 +194,23 @@ public sealed record Customer
     // Revenue after a return counts for every episode whose attribution window holds the activity; the list stays the
     // same one when none does, so that the writer sees the history unchanged.
     private static IReadOnlyList<EpisodeFacts> Attributed(IReadOnlyList<EpisodeFacts> episodes, ActivityRecorded e) =>
-        !episodes.Any(x => x.InWindow(e.OccurredAt)) ? episodes : episodes.Select(x => x.InWindow(e.OccurredAt) ? x.Count(e.Type, e.Amount) : x).ToList();
+        !episodes.Any(x => x.Takes(e)) ? episodes : episodes.Select(x => x.Takes(e) ? x.Record(e) : x).ToList();
+
+    // A purchase that takes a currency's lifetime value above its highest so far; the first step to an amount dates its reaching.
+    private static IReadOnlyList<ValueStep> WithValueStep(Customer before, ActivityRecorded e)
+    {
+        if (e.Amount is not { Amount: > 0 } paid)
+            return before.ValueSteps;
+        var was = before.LifetimeValue.GetValueOrDefault(paid.Currency);
+        var high = before.ValueSteps.LastOrDefault(s => s.Currency == paid.Currency) is { } last ? Math.Max(last.To, was) : was;
+        var now = Money.Sum(was, paid.Amount);
+        if (now <= high)
+            return before.ValueSteps;
+        var steps = new List<ValueStep>(before.ValueSteps) { new(paid.Currency, e.OccurredAt, high, now) };
+        if (steps.Count(s => s.Currency == paid.Currency) > RecentPurchaseLimit)
+            steps.Remove(steps.First(s => s.Currency == paid.Currency));
+        return steps;
+    }
 
     // The imported history replaces the previous import instead of adding to it, so importing a file
     // twice (or a corrected file) never doubles orders or value.
@@ -196,6 +224,7 @@ public sealed record Customer
         Email = e.Email ?? state.Email,
         StripeCustomerId = e.StripeCustomerId ?? state.StripeCustomerId,
         Attributes = e.Attributes.Count > 0 ? e.Attributes : state.Attributes,
+        Birthday = e.Birthday ?? state.Birthday,
     };
 
     // An older status change that arrives late does not override a newer one.
@@ -251,6 +280,9 @@ public sealed record Customer
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
 }
+
+/// <summary>A purchase at <paramref name="At"/> that raised the lifetime value in <paramref name="Currency"/> from its highest so far to <paramref name="To"/>.</summary>
+public sealed record ValueStep(string Currency, DateTimeOffset At, long From, long To);
 
 /// <summary>Orders and value a customer had before WinBack, from the latest import.</summary>
 public sealed record ImportedHistory(string ImportId, int OrderCount, Money LifetimeValue);

@@ -15,7 +15,7 @@ public sealed record RecordActivity(
     DateTimeOffset Now);
 
 public sealed record UpdateProfile(
-    string CustomerId, string? Email, string? StripeCustomerId, IReadOnlyDictionary<string, string> Attributes, DateTimeOffset Now);
+    string CustomerId, string? Email, string? StripeCustomerId, IReadOnlyDictionary<string, string> Attributes, DateTimeOffset Now, string? Birthday = null);
 
 /// <summary>Pure decisions on the customer stream. Recording needs no prior state, so appends never read the stream.</summary>
 public static class CustomerDecider
@@ -47,5 +47,7 @@ public static class CustomerDecider
     }
 
     public static ProfileUpdated Decide(UpdateProfile command) =>
-        new(command.CustomerId, command.Email, command.StripeCustomerId, command.Attributes, command.Now);
+        Birthday.IsValid(command.Birthday)
+            ? new(command.CustomerId, command.Email, command.StripeCustomerId, command.Attributes, command.Now, command.Birthday)
+            : throw new DomainRuleViolated("invalid_birthday", Birthday.Rule);
 }

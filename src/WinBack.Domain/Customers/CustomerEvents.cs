@@ -29,14 +29,17 @@ public sealed record ActivityRecorded(
     string? ExternalId) : ICustomerEvent;
 
 /// <summary>Contact and segmentation data; the attributes replace the previous ones.</summary>
+/// <param name="Birthday">MM-DD or YYYY-MM-DD (<see cref="Customers.Birthday"/>); null when not given.</param>
 public sealed record ProfileUpdated(
     string CustomerId,
     string? Email,
     string? StripeCustomerId,
     IReadOnlyDictionary<string, string> Attributes,
-    DateTimeOffset UpdatedAt) : ICustomerEvent;
+    DateTimeOffset UpdatedAt,
+    string? Birthday = null) : ICustomerEvent;
 
 /// <summary>A customer brought over from another system with a summary of their past.</summary>
+/// <param name="Birthday">MM-DD or YYYY-MM-DD (<see cref="Customers.Birthday"/>); null when the line gave none (the profile's stays).</param>
 public sealed record CustomerImported(
     string CustomerId,
     string ImportId,
@@ -48,4 +51,5 @@ public sealed record CustomerImported(
     DateTimeOffset? LastPurchaseAt,
     int OrderCount,
     Money LifetimeValue,
-    DateTimeOffset ImportedAt) : ICustomerEvent;
+    DateTimeOffset ImportedAt,
+    string? Birthday = null) : ICustomerEvent;

@@ -19,6 +19,19 @@ public sealed record CustomerLapsed(
     int AttributionDays = RuleDefinition.DefaultAttributionDays) : ICustomerEvent;
 
 /// <summary>
+/// A moment rule's moment came for the customer at <paramref name="ReachedAt"/> (the moment, not the sweep's time), under
+/// <paramref name="Key"/> (<see cref="Moment.Key"/>), which fires once per rule. Unlike a lapse it leaves the customer's status
+/// as it is; it opens an episode for reports whose outcome is a purchase within <paramref name="AttributionDays"/>.
+/// </summary>
+public sealed record MomentReached(
+    string CustomerId, string EpisodeId, string RuleId, int RuleVersion, string Variant, TriggerType Trigger, string Key,
+    DateTimeOffset ReachedAt, DateTimeOffset DetectedAt, IReadOnlyDictionary<string, string> Attributes, int AttributionDays) : ICustomerEvent
+{
+    /// <summary>How the customer's state remembers the moment.</summary>
+    public static string Mark(string ruleId, string key) => $"{ruleId}/{key}";
+}
+
+/// <summary>
 /// Closes the open episode: the first qualifying activity after the lapse. It carries the activity's type and amount,
 /// because a returning purchase is the first revenue after the return.
 /// </summary>

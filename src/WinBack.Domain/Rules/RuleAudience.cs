@@ -15,7 +15,7 @@ public static class RuleAudience
     /// </summary>
     public static DateTimeOffset? CrossingAt(Trigger trigger, int days, Customer customer, TriggerContext? context = null) =>
         TriggerWindows.Of(trigger.Type) is not { } window ? null
-        : window.Crossing is { } crossing ? crossing(trigger, customer, context ?? TriggerContext.None)
+        : window.Crossing is { } crossing ? crossing(trigger.Days == days ? trigger : trigger with { Days = days }, customer, context ?? TriggerContext.None)
         : window.OpensAt(trigger, customer) + WindowOf(trigger, days, customer)!.Length;
 
     /// <summary>

@@ -4,7 +4,11 @@ using WinBack.Domain.Customers;
 
 namespace WinBack.Domain.Rules;
 
-public enum TriggerType { Inactivity, Cancellation, NeverPurchased, AtRisk }
+/// <summary>The first four catch customers who went quiet (win-back); the rest are moments (<see cref="Moments"/>), fired once each.</summary>
+public enum TriggerType { Inactivity, Cancellation, NeverPurchased, AtRisk, Welcome, NthPurchase, LifetimeValueReached, Anniversary, Birthday }
+
+/// <summary>What an anniversary counts from.</summary>
+public enum AnniversaryFrom { FirstPurchase, FirstSeen }
 
 public enum RewardType { AccountCredit, PercentDiscount, FreeProduct, Custom }
 
@@ -36,13 +40,23 @@ public sealed record RuleDefinition(
     public int TriggerDaysOf(Variant? arm) => arm?.TriggerDays ?? Trigger.Days;
 }
 
-/// <param name="Days">The window in days; 0 and unused for at_risk, whose window is the model's crossing age.</param>
+/// <param name="Days">The window in days; for welcome the days after first seen (0 allowed); 0 and unused for at_risk and the other moments.</param>
 /// <param name="ActivityTypes">For inactivity: the activity types that count; empty means all.</param>
 /// <param name="PersonalWindow">For inactivity: a window on each customer's own purchase rhythm, with <paramref name="Days"/> as the fallback.</param>
 public sealed record Trigger(TriggerType Type, int Days, IReadOnlyList<ActivityType> ActivityTypes, PersonalWindow? PersonalWindow = null)
 {
     /// <summary>For at_risk: the P(alive) threshold, strictly between 0 and 1; null for other types.</summary>
     public double? PAliveBelow { get; init; }
+    /// <summary>For nth_purchase: the order count that is the moment, 1 or more.</summary>
+    public int? Count { get; init; }
+    /// <summary>For lifetime_value_reached: the lifetime value whose first reaching is the moment.</summary>
+    public Money? Amount { get; init; }
+    /// <summary>For anniversary: the anniversaries (in years) that are moments, each fired once.</summary>
+    public IReadOnlyList<int>? Years { get; init; }
+    /// <summary>For anniversary: what the years count from; default the first purchase.</summary>
+    public AnniversaryFrom? From { get; init; }
+    /// <summary>For birthday: how many days before the birthday the moment is; 0 is the day itself.</summary>
+    public int? DaysBefore { get; init; }
 }
 
 /// <summary>Who deserves a reward; an empty part lets everyone through.</summary>

@@ -8,8 +8,9 @@ namespace WinBack.Domain.Rules;
 /// </summary>
 public static class RuleOverlap
 {
+    /// <remarks>Moment rules never overlap: each fires its own moments, and none competes with a win-back rule.</remarks>
     public static bool Overlaps(RuleDefinition a, RuleDefinition b) =>
-        a.Priority == b.Priority && !Disjoint(a, b) && !Disjoint(b, a);
+        a.Priority == b.Priority && !Moments.IsMoment(a.Trigger.Type) && !Moments.IsMoment(b.Trigger.Type) && !Disjoint(a, b) && !Disjoint(b, a);
 
     private static bool Disjoint(RuleDefinition a, RuleDefinition b) =>
         DisjointChurnReasons(a.Eligibility, b.Eligibility)

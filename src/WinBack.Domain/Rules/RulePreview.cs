@@ -46,10 +46,14 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
     private readonly Dictionary<string, int> _assigned = rule.Arms.ToDictionary(a => a.Name, _ => 0);
     private readonly List<(DateTimeOffset Crossing, Variant Arm)> _queue = [];
     private readonly List<CaughtCustomer> _caught = [];
+    private readonly bool _moment = Moments.IsMoment(rule.Trigger.Type);
     private int _lapsed, _higherPriority, _holdout, _cooldown, _cap, _personal;
 
     /// <summary>How many lapsed customers the preview names.</summary>
     public const int CaughtShown = 20;
+
+    /// <summary>A moment rule that is not active previews the moments of these last days, as if it had been active since.</summary>
+    public const int MomentLookbackDays = 30;
 
     public static RulePreviewResult Run(string tenantId, string ruleId, RuleDefinition rule, IEnumerable<Customer> customers,
         IReadOnlyList<(string Id, RuleDefinition Definition)> higherPriorityRules, DateTimeOffset asOf, Money? spent = null, Money? spentToday = null,
@@ -64,14 +68,16 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
     /// <summary>Counts one customer; customers the trigger does not catch are skipped.</summary>
     public void Add(Customer customer)
     {
-        if (customer.Status == CustomerStatus.Lapsed)
+        // A lapsed customer is the engine's already; a moment comes to anyone.
+        if (customer.Status == CustomerStatus.Lapsed && !_moment)
             return;
         var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
         if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer, context) is not { } crossing || crossing > asOf)
             return;
         _lapsed++;
         Name(new CaughtCustomer(customer.Id, crossing, RuleAudience.WindowOf(rule.Trigger, rule.TriggerDaysOf(arm), customer)));
-        if (higherPriorityRules.Any(r => IsEligible(tenantId, r.Id, r.Definition, customer, asOf, context)))
+        // Moment rules do not compete with each other or with win-back rules.
+        if (!_moment && higherPriorityRules.Any(r => !Moments.IsMoment(r.Definition.Trigger.Type) && IsEligible(tenantId, r.Id, r.Definition, customer, asOf, context)))
             _higherPriority++;
         else if (RuleAudience.Check(rule.Eligibility, customer) is { } reason)
             _ineligible[(int)reason]++;

@@ -24,6 +24,12 @@ public sealed record TriggerWindow(
     /// crossing itself. No index can hold such a bound, so its candidates come from stored crossing times instead.
     /// </summary>
     public Func<Trigger, Customer, TriggerContext, DateTimeOffset?>? Crossing { get; init; }
+
+    /// <summary>
+    /// For a moment trigger: a condition, on the stored customer, that holds for everyone whose moment can come at or after the
+    /// given time (the rule's activation less its longest days); null when none does (every birthday comes again).
+    /// </summary>
+    public Func<Trigger, DateTimeOffset, Expression<Func<Customer, bool>>?>? OpenedSince { get; init; }
 }
 
 /// <summary>Every trigger type's window, in one place.</summary>
@@ -31,6 +37,8 @@ public static class TriggerWindows
 {
     // Customers in an open lapse episode are the engine's already; they cannot lapse again.
     private static readonly CustomerStatus[] CanLapse = [CustomerStatus.Active, CustomerStatus.Cancelled, CustomerStatus.WonBack];
+    // A moment comes to a customer whatever their status (declared before the table that reads it).
+    private static readonly CustomerStatus[] Anyone = Enum.GetValues<CustomerStatus>();
 
     private static readonly IReadOnlyDictionary<TriggerType, TriggerWindow> ByType = new Dictionary<TriggerType, TriggerWindow>
     {
@@ -48,7 +56,39 @@ public static class TriggerWindows
             (_, c) => c.LastPurchaseAt is null && c.OrderCount == 0 ? c.FirstSeenAt : null,
             (_, by) => c => c.FirstSeenAt <= by && c.LastPurchaseAt == null),
         [TriggerType.AtRisk] = new(CanLapse, (_, _) => null, (_, _) => null) { Crossing = AtRiskCrossing },
+        // Moments: every customer can reach one, whatever their status; the crossing is the next moment not fired yet.
+        [TriggerType.Welcome] = Moment((_, by) => c => c.FirstSeenAt <= by, (_, since) => c => c.FirstSeenAt >= since),
+        // The count-th order, or the purchase that reached the value, is a purchase: there is one since.
+        [TriggerType.NthPurchase] = Moment((_, by) => c => c.LastPurchaseAt <= by, (_, since) => c => c.LastPurchaseAt >= since),
+        [TriggerType.LifetimeValueReached] = Moment((_, by) => c => c.LastPurchaseAt <= by, (_, since) => c => c.LastPurchaseAt >= since),
+        [TriggerType.Anniversary] = Moment(AnniversaryStartedBy, AnniversaryStartedSince),
+        [TriggerType.Birthday] = Moment((_, _) => c => c.Birthday != null, null),
     };
+
+    // The first listed anniversary comes by then only for customers who started a year count earlier (a day's slack for time zones).
+    private static Expression<Func<Customer, bool>> AnniversaryStartedBy(Trigger trigger, DateTimeOffset by)
+    {
+        var bound = by.AddYears(-(trigger.Years ?? []).DefaultIfEmpty(0).Min()).AddDays(1);
+        if (trigger.From == AnniversaryFrom.FirstSeen)
+            return c => c.FirstSeenAt <= bound;
+        return c => c.FirstPurchaseAt <= bound;
+    }
+
+    // The last listed anniversary comes after then only for customers who started a year count later.
+    private static Expression<Func<Customer, bool>> AnniversaryStartedSince(Trigger trigger, DateTimeOffset since)
+    {
+        var bound = since.AddYears(-(trigger.Years ?? []).DefaultIfEmpty(0).Max()).AddDays(-1);
+        if (trigger.From == AnniversaryFrom.FirstSeen)
+            return c => c.FirstSeenAt >= bound;
+        return c => c.FirstPurchaseAt >= bound;
+    }
+
+    private static TriggerWindow Moment(Func<Trigger, DateTimeOffset, Expression<Func<Customer, bool>>?> openedBy,
+        Func<Trigger, DateTimeOffset, Expression<Func<Customer, bool>>?>? openedSince) =>
+        new(Anyone, (_, _) => null, openedBy)
+        {
+            Crossing = (trigger, customer, context) => Moments.Next(trigger, customer, context)?.At, OpenedSince = openedSince,
+        };
 
     /// <summary>Crossing ages beyond this (100 years) count as never, so that a far-off crossing cannot overflow a date.</summary>
     public const double MaxAtRiskAgeDays = 36_500;

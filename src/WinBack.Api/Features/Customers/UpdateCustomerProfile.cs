@@ -21,6 +21,9 @@ public sealed class UpdateCustomerProfileRequest
     public string? StripeCustomerId { get; set; }
     /// <summary>Segmentation attributes such as acquisition channel and segment tags; up to 50. Replaces the previous set.</summary>
     public Dictionary<string, string>? Attributes { get; set; }
+    /// <summary>The customer's birthday, MM-DD or YYYY-MM-DD (a real date; 02-29 is allowed and falls on 28 February in other years). Birthday rules read it. Null removes it.</summary>
+    /// <example>1990-07-14</example>
+    public string? Birthday { get; set; }
 }
 
 public sealed class UpdateCustomerProfileValidator : Validator<UpdateCustomerProfileRequest>
@@ -29,6 +32,7 @@ public sealed class UpdateCustomerProfileValidator : Validator<UpdateCustomerPro
     {
         RuleFor(x => x.CustomerId).Must(CustomerIds.IsValid, DocumentedRules.CustomerId).WithMessage(CustomerIds.Rule);
         this.AddProfileRules(x => x.Email, x => x.StripeCustomerId, x => x.Attributes);
+        RuleFor(x => x.Birthday).Must(Birthday.IsValid).WithMessage(Birthday.Rule);
     }
 }
 
@@ -43,14 +47,14 @@ public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQ
         Summary(s =>
         {
             s.Summary = "Set a customer's profile";
-            s.Description = "Sets email, Stripe customer id and attributes, replacing what was there (a field left out becomes " +
+            s.Description = "Sets email, Stripe customer id, attributes and birthday, replacing what was there (a field left out becomes " +
                             "null or empty). Creates the customer if WinBack has not seen them yet. A profile update is not an activity. " +
                             "The Stripe customer id says where credits go: an ingest key may set it while the customer has none, " +
                             "and must otherwise send it unchanged; changing or removing it takes an admin key (403 insufficient_scope).";
             s.ExampleRequest = new UpdateCustomerProfileRequest
             {
                 Email = "ada@example.com", StripeCustomerId = "cus_Q1w2E3r4T5y6U7",
-                Attributes = new Dictionary<string, string> { ["channel"] = "web", ["segment"] = "vip" },
+                Attributes = new Dictionary<string, string> { ["channel"] = "web", ["segment"] = "vip" }, Birthday = "1990-07-14",
             };
             s.Responses[200] = "The customer after the update.";
             s.ResponseExamples[200] = CustomerView.Example;
@@ -64,7 +68,7 @@ public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQ
         var caller = HttpContext.Caller();
         var tenantId = caller.RequireTenant();
         var updated = CustomerDecider.Decide(new UpdateProfile(request.CustomerId, request.Email, request.StripeCustomerId,
-            request.Attributes ?? new Dictionary<string, string>(), await clock.NowAsync(tenantId, ct)));
+            request.Attributes ?? new Dictionary<string, string>(), await clock.NowAsync(tenantId, ct), request.Birthday));
         var mayRepoint = caller.Scope == ApiScopes.Admin;
         if (!mayRepoint && ProfileRules.RepointsStripeCustomer((await session.LoadAsync<CustomerSummary>(request.CustomerId, ct))?.State, request.StripeCustomerId))
             throw new ApiException(ProfileRules.StripeIdNeedsAdmin);

@@ -31,23 +31,24 @@ public static class LapseCandidates
     public static async IAsyncEnumerable<string> IdsAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by, TriggerContext context,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null)
+        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null && !Moments.IsMoment(rule.Trigger.Type))
         {
             await foreach (var summary in RiskCrossings.CandidatesAsync(session, rule.Trigger, context, by, ct))
                 yield return summary.Id;
             yield break;
         }
-        if (rule.Trigger.PersonalWindow is not null)
+        if (rule.Trigger.PersonalWindow is not null || Moments.IsMoment(rule.Trigger.Type))
         {
-            // No index bound here, so the domain sorts the summaries out before any stream is locked: the writes still
+            // No index bound here (a personal window; a moment, whose fired keys only the state holds), so the domain sorts the
+            // summaries out before any stream is locked: the writes still
             // follow the customers who cross. The shortest arm's days bound a fallback window, and a personal one is exact.
             var shortest = ShortestDays(rule);
             await foreach (var summary in SummariesAsync(session, rule, by, context, ct))
-                if (RuleAudience.HasLapsed(rule.Trigger, shortest, summary.State, by))
+                if (RuleAudience.HasLapsed(rule.Trigger, shortest, summary.State, by, context))
                     yield return summary.Id;
             yield break;
         }
-        foreach (var query in Queries(session, rule, by))
+        foreach (var query in Queries(session, rule, by, context))
             await foreach (var id in query.Select(c => c.Id).ToAsyncEnumerable(ct))
                 yield return id;
     }
@@ -56,13 +57,13 @@ public static class LapseCandidates
     public static async IAsyncEnumerable<CustomerSummary> SummariesAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by,
         TriggerContext context, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null)
+        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null && !Moments.IsMoment(rule.Trigger.Type))
         {
             await foreach (var summary in RiskCrossings.CandidatesAsync(session, rule.Trigger, context, by, ct))
                 yield return summary;
             yield break;
         }
-        foreach (var query in Queries(session, rule, by))
+        foreach (var query in Queries(session, rule, by, context))
             await foreach (var summary in query.ToAsyncEnumerable(ct))
                 yield return summary;
     }
@@ -79,7 +80,7 @@ public static class LapseCandidates
     }
 
     // One query per status: an equality on the index's status column makes the window's bound a range scan.
-    private static IEnumerable<IQueryable<CustomerSummary>> Queries(IQuerySession session, RuleDefinition rule, DateTimeOffset by)
+    private static IEnumerable<IQueryable<CustomerSummary>> Queries(IQuerySession session, RuleDefinition rule, DateTimeOffset by, TriggerContext context)
     {
         if (TriggerWindows.Of(rule.Trigger.Type) is not { } window)
             yield break;
@@ -87,14 +88,20 @@ public static class LapseCandidates
         // window can be as short as a customer's quickest purchases make it (no floor), so such a rule has no bound.
         var openedBy = rule.Trigger.PersonalWindow is null && window.OpenedBy(rule.Trigger, by.AddDays(-ShortestDays(rule))) is { } opened
             ? OnSummary(opened) : null;
+        // A moment rule fires no moment from before its activation; the longest arm's days bound who can still have one.
+        var openedSince = context.Since is { } since && window.OpenedSince?.Invoke(rule.Trigger, since.AddDays(-LongestDays(rule))) is { } after
+            ? OnSummary(after) : null;
         foreach (var status in window.Statuses)
         {
             var query = session.Query<CustomerSummary>().Where(c => c.State.Status == status);
-            yield return openedBy is null ? query : query.Where(openedBy);
+            query = openedBy is null ? query : query.Where(openedBy);
+            yield return openedSince is null ? query : query.Where(openedSince);
         }
     }
 
     private static int ShortestDays(RuleDefinition rule) => rule.Arms.Select(a => rule.TriggerDaysOf(a)).Append(rule.Trigger.Days).Min();
+
+    private static int LongestDays(RuleDefinition rule) => rule.Arms.Select(a => rule.TriggerDaysOf(a)).Append(rule.Trigger.Days).Max();
 
     // The domain's condition on a customer, as the same condition on their stored summary.
     private static Expression<Func<CustomerSummary, bool>> OnSummary(Expression<Func<Customer, bool>> condition)

@@ -39,7 +39,7 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
         var batch = new List<string>(BatchSize);
         foreach (var rule in rules)
         {
-            await foreach (var customerId in LapseCandidates.IdsAsync(session, rule.Definition, asOf, context, ct))
+            await foreach (var customerId in LapseCandidates.IdsAsync(session, rule.Definition, asOf, context.ForRule(rule.Id, rule.ActiveSince), ct))
             {
                 // A customer found through two rules is decided once, against all rules; a parked one waits for its next try.
                 if (!decided.Add(customerId) || failing.Waiting(tenantId, customerId, wall.GetUtcNow()))
@@ -69,7 +69,7 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
     {
         var rules = new List<ActiveRule>();
         foreach (var r in await ByPriorityAsync(session, ct))
-            rules.Add(new ActiveRule(r.Id, r.Version, r.Definition, await RuleSpend.MeterAsync(session, r.Id, r.Definition.Limits, asOf, ct)));
+            rules.Add(new ActiveRule(r.Id, r.Version, r.Definition, await RuleSpend.MeterAsync(session, r.Id, r.Definition.Limits, asOf, ct), r.ActivatedAt));
         return rules;
     }
 

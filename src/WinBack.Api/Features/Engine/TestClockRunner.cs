@@ -74,7 +74,7 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
         var rules = await LapseSweep.ByPriorityAsync(session, ct);
         DateTimeOffset? earliest = null;
         foreach (var rule in rules)
-            await foreach (var candidate in LapseCandidates.CrossingsAsync(session, tenantId, rule.Id, rule.Definition, to, context, ct))
+            await foreach (var candidate in LapseCandidates.CrossingsAsync(session, tenantId, rule.Id, rule.Definition, to, context.ForRule(rule.Id, rule.ActivatedAt), ct))
             {
                 // A parked customer would make every tick one with work to do.
                 if (candidate.CrossingAt is { } crossing && (earliest is null || crossing < earliest) && !parked(candidate.Customer.Id))

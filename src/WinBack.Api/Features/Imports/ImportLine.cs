@@ -23,6 +23,8 @@ public sealed class ImportLine
     public string? Email { get; set; }
     public string? StripeCustomerId { get; set; }
     public Dictionary<string, string>? Attributes { get; set; }
+    /// <summary>MM-DD or YYYY-MM-DD, as on the profile; birthday rules read it.</summary>
+    public string? Birthday { get; set; }
     [Required] public DateTimeOffset? FirstSeenAt { get; set; }
     [Required] public DateTimeOffset? LastActivityAt { get; set; }
     public DateTimeOffset? LastPurchaseAt { get; set; }
@@ -32,11 +34,11 @@ public sealed class ImportLine
 
     public CustomerImported ToEvent(string importId, DateTimeOffset now) => new(CustomerId!, importId, Email, StripeCustomerId,
         Attributes ?? new Dictionary<string, string>(), FirstSeenAt!.Value.ToUniversalTime(), LastActivityAt!.Value.ToUniversalTime(),
-        LastPurchaseAt?.ToUniversalTime(), OrderCount!.Value, new Money(LifetimeValue!.Amount!.Value, LifetimeValue.Currency!), now);
+        LastPurchaseAt?.ToUniversalTime(), OrderCount!.Value, new Money(LifetimeValue!.Amount!.Value, LifetimeValue.Currency!), now, Birthday);
 
     public const string Example =
         """
-        {"customerId":"cus_4711","email":"ada@example.com","attributes":{"channel":"web"},"firstSeenAt":"2024-02-01T00:00:00Z","lastActivityAt":"2026-08-30T12:00:00Z","lastPurchaseAt":"2026-08-30T12:00:00Z","orderCount":12,"lifetimeValue":{"amount":59880,"currency":"eur"}}
+        {"customerId":"cus_4711","email":"ada@example.com","attributes":{"channel":"web"},"birthday":"1990-07-14","firstSeenAt":"2024-02-01T00:00:00Z","lastActivityAt":"2026-08-30T12:00:00Z","lastPurchaseAt":"2026-08-30T12:00:00Z","orderCount":12,"lifetimeValue":{"amount":59880,"currency":"eur"}}
         {"customerId":"cus_4712","firstSeenAt":"2025-05-10T00:00:00Z","lastActivityAt":"2025-09-01T08:30:00Z","orderCount":0,"lifetimeValue":{"amount":0,"currency":"eur"}}
         """;
 }
@@ -64,5 +66,6 @@ public sealed class ImportLineValidator : AbstractValidator<ImportLine>
             .OverridePropertyName("lifetimeValue.currency")
             .WithMessage($"'currency' {Money.CurrencyRule}");
         this.AddProfileRules(x => x.Email, x => x.StripeCustomerId, x => x.Attributes);
+        RuleFor(x => x.Birthday).Must(Birthday.IsValid).WithMessage(Birthday.Rule);
     }
 }

@@ -20,7 +20,7 @@ public sealed class GetReactivationReportRequest
     /// <summary>Only episodes that lapsed on or before this UTC day (YYYY-MM-DD).</summary>
     [QueryParam]
     public DateOnly? To { get; set; }
-    /// <summary>One row per rule (default), variant, lapseMonth (UTC, yyyy-MM), churnReason or trigger (the rule's trigger type: at_risk rows show the customers the purchase model flagged, and how many of them, treated or held out, came back by purchasing).</summary>
+    /// <summary>One row per rule (default), variant, lapseMonth (UTC, yyyy-MM), churnReason or trigger (the rule's trigger type: a moment type's row is the outcome of its moments, a purchase within attributionDays after the moment; at_risk rows show the customers the purchase model flagged, and how many of them, treated or held out, came back by purchasing).</summary>
     [QueryParam]
     public string? GroupBy { get; set; }
 }
@@ -81,7 +81,11 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, Backgrou
                 "projection, usually a second or less; asOf is the time of the request. from and to are UTC days; retention counts returns by UTC day. " +
                 "A group of episodes (rule, arm, lapse day, churn reason) whose money sums past 9,223,372,036,854,775,807 minor units " +
                 "(only amounts stored before amounts were bounded to 10^12 get there) is left out of the rows and listed in parked, " +
-                "with its reason; it is summed again when its episodes change.";
+                "with its reason; it is summed again when its episodes change. " +
+                "The same report is the outcome report of moment rules (welcome, nth_purchase, lifetime_value_reached, anniversary, " +
+                "birthday): each moment reached is an episode (lapsed = reached, on the moment's day), and its outcome, counted as " +
+                "reactivated, is a purchase within the rule's attributionDays after the moment, treated against the holdout with the " +
+                "same uplift and interval; revenue counts from that purchase. groupBy=trigger puts every trigger type on a row of its own.";
             s.Responses[200] = "The report (JSON, or CSV with Accept: text/csv).";
             s.ResponseExamples[200] = Example;
             s.Responses[422] = "A figure sums past the largest a report can show (report_sum_out_of_range): narrow it with ruleId, from and to.";

@@ -10,7 +10,7 @@ namespace WinBack.Api.Features.Reports;
 
 /// <summary>
 /// The customer's episodes as the report projection last folded them: the state it compares the next events against, so that it
-/// rewrites only the episode rows that changed. Kept only for customers who have lapsed at least once.
+/// rewrites only the episode rows that changed. Kept only for customers who have lapsed, or reached a moment, at least once.
 /// </summary>
 [Published]
 public sealed class CustomerEpisodes
@@ -47,7 +47,7 @@ public sealed class ReportProjection : ProjectionBase, IProjection
     // The events that can change an episode row; the daemon reads no others for this projection.
     private static readonly Type[] EventTypes =
     [
-        typeof(CustomerLapsed), typeof(CustomerReactivated), typeof(RewardIssued), typeof(RewardWithheld), typeof(RewardRedeemed),
+        typeof(CustomerLapsed), typeof(MomentReached), typeof(CustomerReactivated), typeof(RewardIssued), typeof(RewardWithheld), typeof(RewardRedeemed),
         typeof(RewardRedemptionReversed), typeof(RewardExpired), typeof(RewardRevoked), typeof(ActivityRecorded),
     ];
 
@@ -71,9 +71,9 @@ public sealed class ReportProjection : ProjectionBase, IProjection
         {
             var before = known.GetValueOrDefault(stream.Key)?.State;
             var state = before;
-            // Only a lapse opens a customer's first episode; until then nothing of theirs reaches a report.
+            // Only a lapse or a moment opens a customer's first episode; until then nothing of theirs reaches a report.
             foreach (var e in stream)
-                if (state is not null || e.Data is CustomerLapsed)
+                if (state is not null || e.Data is CustomerLapsed or MomentReached)
                     state = Fold(state ?? new Customer { Id = stream.Key }, e);
             if (state is null)
                 continue;

@@ -3,6 +3,7 @@ using Marten;
 using Weasel.Postgresql.Tables;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.Rules;
+using WinBack.Api.Features.Tenants;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
@@ -54,9 +55,12 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
         return table;
     }
 
-    /// <summary>What the tenant's triggers need: its model in force, or none.</summary>
+    /// <summary>What the tenant's triggers need: its model in force, or none, and its time zone.</summary>
     public async Task<TriggerContext> ContextAsync(string tenantId, CancellationToken ct) =>
-        new((await models.CurrentAsync(tenantId, ct))?.InForce?.Parameters);
+        new((await models.CurrentAsync(tenantId, ct))?.InForce?.Parameters)
+        {
+            TimeZone = WinBack.Domain.Tenants.TenantTimeZone.Of((await TenantSettings.LoadAsync(store, tenantId, ct)).TimeZone),
+        };
 
     /// <summary>
     /// Recomputes the tenant's crossings under its model in force: for every threshold in use (after a fit), or for

@@ -1,9 +1,10 @@
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Domain.Rules;
 
 namespace WinBack.Api.Features.Rules;
 
-public sealed class ActivateRuleEndpoint(RuleWriter writer, TimeProvider clock) : RuleStatusEndpoint(writer, clock)
+public sealed class ActivateRuleEndpoint(RuleWriter writer, TenantClock clock) : RuleStatusEndpoint(writer, clock)
 {
     protected override string Verb => "activate";
 

@@ -5,6 +5,7 @@ using Marten;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Rules;
 
 namespace WinBack.Api.Features.Rules;
 
@@ -37,7 +38,7 @@ public sealed class PreviewRuleEndpoint(IQuerySession session, TenantClock clock
             s.Description = "What the rule's current version would do now (or at asOf), without writing anything: how many " +
                             "customers would lapse, how many are eligible and how many each guard rail excludes, the split by variant " +
                             "and holdout, the cost, and whether the budget runs out. Works in any status, so try a draft before " +
-                            "activating it. Customers already in a lapse episode are not counted. An at_risk rule on a tenant without a fitted " +
+                            "activating it. Customers already in a lapse episode are not counted (by win-back rules; a moment comes to anyone). A moment rule counts the moments not yet fired since it was activated, or, when it is not active, those of the last 30 days. An at_risk rule on a tenant without a fitted " +
                             "purchase model catches nobody yet, and says so with waitingFor: risk_model.";
             s.Responses[200] = "The preview.";
             s.ResponseExamples[200] = RulePreviewView.Example;
@@ -49,7 +50,8 @@ public sealed class PreviewRuleEndpoint(IQuerySession session, TenantClock clock
         var rule = (await session.LoadAsync<RuleSummary>(request.Id, ct) ?? throw ApiException.NotFound("rule", request.Id)).State;
         var tenantId = HttpContext.Caller().RequireTenant();
         var context = await crossings.ContextAsync(tenantId, ct);
-        var result = await RulePreviewQuery.RunAsync(session, tenantId, rule.Id, rule.Definition, request.AsOf ?? await clock.NowAsync(tenantId, ct), context, ct);
+        var result = await RulePreviewQuery.RunAsync(session, tenantId, rule.Id, rule.Definition, request.AsOf ?? await clock.NowAsync(tenantId, ct), context,
+            rule.Status == RuleStatus.Active ? rule.ActivatedAt : null, ct);
         await Send.OkAsync(RulePreviewView.Of(result, rule.Id, rule.Version) with { WaitingFor = context.WaitingFor(rule.Definition.Trigger) }, ct);
     }
 }

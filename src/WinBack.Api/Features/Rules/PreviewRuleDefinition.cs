@@ -55,7 +55,8 @@ public sealed class PreviewRuleDefinitionEndpoint(IQuerySession session, TenantC
         // A threshold no saved rule uses has no crossings stored yet.
         if (definition.Trigger is { Type: TriggerType.AtRisk, PAliveBelow: { } threshold } && context.RiskModel is not null)
             await crossings.RecomputeAsync(tenantId, threshold, ct);
-        var result = await RulePreviewQuery.RunAsync(session, tenantId, InlineRuleId, definition, request.AsOf ?? await clock.NowAsync(tenantId, ct), context, ct);
+        var result = await RulePreviewQuery.RunAsync(session, tenantId, InlineRuleId, definition, request.AsOf ?? await clock.NowAsync(tenantId, ct), context,
+            activeSince: null, ct);
         await Send.OkAsync(RulePreviewView.Of(result, null, null) with { WaitingFor = context.WaitingFor(definition.Trigger) }, ct);
     }
 }

@@ -44,7 +44,7 @@ public class RuleFields
     {
         Name = d.Name;
         Priority = d.Priority;
-        Trigger = RuleTrigger.From(d.Trigger);
+        Trigger = RuleTrigger.Of(d.Trigger);
         Eligibility = RuleEligibility.From(d.Eligibility);
         Reward = RuleReward.From(d.Reward);
         Limits = RuleLimits.From(d.Limits);
@@ -64,10 +64,10 @@ public class RuleFields
 
 public sealed class RuleTrigger
 {
-    /// <summary>inactivity: days since the last activity of the listed types. cancellation: days since a subscription_cancelled. never_purchased: days since first seen, for customers with no purchase. at_risk: the moment the customer's P(alive) under the tenant's purchase model falls below pAliveBelow (customers with at least one repeat purchase; once per purchase cycle).</summary>
+    /// <summary>Win-back: inactivity (days since the last activity of the listed types), cancellation (days since a subscription_cancelled), never_purchased (days since first seen, for customers with no purchase), at_risk (the moment the customer's P(alive) under the tenant's purchase model falls below pAliveBelow; customers with at least one repeat purchase; once per purchase cycle). Moments, each fired once per customer: welcome (days after first seen, 0 allowed), nth_purchase (the count-th order), lifetime_value_reached (lifetime value first reaches amount in currency), anniversary (each of years after the first purchase, or first seen with from), birthday (daysBefore the profile's birthday, once a year, in the tenant's timeZone). A moment rule fires only moments that come while it is active.</summary>
     /// <example>inactivity</example>
     public TriggerType? Type { get; set; }
-    /// <summary>The window in days, 1 to 3650. Not for at_risk, whose window is each customer's crossing age under the model.</summary>
+    /// <summary>The window in days, 1 to 3650 (welcome: 0 to 3650). Only for inactivity, cancellation, never_purchased and welcome.</summary>
     /// <example>90</example>
     public int? Days { get; set; }
     /// <summary>at_risk only, and required there: the P(alive) threshold, strictly between 0 and 1.</summary>
@@ -77,16 +77,43 @@ public sealed class RuleTrigger
     public List<ActivityType>? ActivityTypes { get; set; }
     /// <summary>inactivity only: a window on each customer's own rhythm. A customer with at least minPurchases purchases lapses after multiple × the median gap between their purchases (fractional days, over their latest 32 purchases recorded through WinBack); everyone else after `days`.</summary>
     public RulePersonalWindow? PersonalWindow { get; set; }
+    /// <summary>nth_purchase only, and required there: the order count (imported orders included) whose reaching is the moment, 1 to 1,000,000.</summary>
+    /// <example>3</example>
+    public int? Count { get; set; }
+    /// <summary>lifetime_value_reached only, and required there: the lifetime value in minor units, 1 or more.</summary>
+    /// <example>50000</example>
+    public long? Amount { get; set; }
+    /// <summary>lifetime_value_reached only, and required there: the ISO 4217 currency of amount.</summary>
+    /// <example>eur</example>
+    public string? Currency { get; set; }
+    /// <summary>anniversary only, and required there: 1 to 20 distinct anniversaries in years, each 1 to 100; each fires once.</summary>
+    public List<int>? Years { get; set; }
+    /// <summary>anniversary only: first_purchase (default) or first_seen, what the years count from.</summary>
+    /// <example>first_purchase</example>
+    public AnniversaryFrom? From { get; set; }
+    /// <summary>birthday only: days before the birthday (0 to 60; default 0, the day itself), at the start of that day in the tenant's timeZone.</summary>
+    /// <example>7</example>
+    public int? DaysBefore { get; set; }
 
     public Trigger ToTrigger() =>
-        new(Type!.Value, Days ?? 0, ActivityTypes?.Distinct().ToList() ?? [], PersonalWindow?.ToPersonalWindow()) { PAliveBelow = PAliveBelow };
+        new(Type!.Value, Days ?? 0, ActivityTypes?.Distinct().ToList() ?? [], PersonalWindow?.ToPersonalWindow())
+        {
+            PAliveBelow = PAliveBelow, Count = Count, Amount = Amount is { } amount ? new Money(amount, Currency!) : null,
+            Years = Years?.Distinct().Order().ToList(), From = Type == TriggerType.Anniversary ? From ?? AnniversaryFrom.FirstPurchase : null,
+            DaysBefore = Type == TriggerType.Birthday ? DaysBefore ?? 0 : null,
+        };
 
-    public static RuleTrigger From(Trigger t) => new()
+    public static RuleTrigger Of(Trigger t) => new()
     {
-        Type = t.Type, Days = t.Type == TriggerType.AtRisk ? null : t.Days,
-        ActivityTypes = t.Type == TriggerType.AtRisk ? null : [.. t.ActivityTypes], PAliveBelow = t.PAliveBelow,
-        PersonalWindow = RulePersonalWindow.From(t.PersonalWindow),
+        Type = t.Type, Days = HasDays(t.Type) ? t.Days : null,
+        ActivityTypes = t.Type == TriggerType.Inactivity ? [.. t.ActivityTypes] : null, // echoed only where it may be sent back
+        PAliveBelow = t.PAliveBelow, PersonalWindow = RulePersonalWindow.From(t.PersonalWindow),
+        Count = t.Count, Amount = t.Amount?.Amount, Currency = t.Amount?.Currency, Years = t.Years?.ToList(), From = t.From, DaysBefore = t.DaysBefore,
     };
+
+    /// <summary>Whether a trigger type has a window in days.</summary>
+    public static bool HasDays(TriggerType? type) =>
+        type is TriggerType.Inactivity or TriggerType.Cancellation or TriggerType.NeverPurchased or TriggerType.Welcome;
 }
 
 public sealed class RulePersonalWindow

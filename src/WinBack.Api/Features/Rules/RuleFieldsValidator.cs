@@ -30,8 +30,14 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         RuleFor(x => x.AttributionDays).InclusiveBetween(1, 365);
         RuleFor(x => x).Custom(BudgetsMatchTheRewards);
         RuleForEach(x => x.Experiment!.Variants).Must(v => v?.Trigger is null)
-            .When(x => x.Trigger?.Type == TriggerType.AtRisk && x.Experiment?.Variants is not null)
-            .WithMessage("An at_risk rule's variants cannot override the trigger: it has no days.");
+            .When(x => x.Trigger?.Type is { } type && !RuleTrigger.HasDays(type) && x.Experiment?.Variants is not null)
+            .WithMessage("A rule whose trigger has no days (at_risk, and every moment but welcome) cannot override the trigger in its variants.");
+        RuleFor(x => x.Reward!.Grant).NotEqual(RewardGrant.OnReturn)
+            .When(x => x.Trigger?.Type is { } type && Moments.IsMoment(type) && x.Reward is not null)
+            .WithMessage("A moment rule's reward is for a customer who has not lapsed: its grant is immediate.");
+        RuleForEach(x => x.Experiment!.Variants).Must(v => v?.Reward?.Grant != RewardGrant.OnReturn)
+            .When(x => x.Trigger?.Type is { } type && Moments.IsMoment(type) && x.Experiment?.Variants is not null)
+            .WithMessage("A moment rule's reward is for a customer who has not lapsed: its variants' grant is immediate.");
     }
 
     // A budget counts credit, so every arm must issue account credit in the budget's currency.
@@ -55,13 +61,16 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
 
     private sealed class TriggerValidator : AbstractValidator<RuleTrigger>
     {
+        public const int MaxDaysBefore = 60, MaxYears = 20, MaxYear = 100, MaxCount = 1_000_000;
+
         public TriggerValidator()
         {
             RuleFor(x => x.Type).NotNull();
-            RuleFor(x => x.Days).NotNull().InclusiveBetween(1, MaxDays).When(x => x.Type != TriggerType.AtRisk);
-            RuleFor(x => x.Days).Null().When(x => x.Type == TriggerType.AtRisk)
-                .WithMessage("'days' is not used by the at_risk trigger: each customer's window is their crossing age under the purchase model.");
-            RuleFor(x => x.ActivityTypes).Null().When(x => x.Type is TriggerType.Cancellation or TriggerType.NeverPurchased or TriggerType.AtRisk)
+            RuleFor(x => x.Days).NotNull().InclusiveBetween(1, MaxDays).When(x => RuleTrigger.HasDays(x.Type) && x.Type != TriggerType.Welcome);
+            RuleFor(x => x.Days).NotNull().InclusiveBetween(0, MaxDays).When(x => x.Type == TriggerType.Welcome);
+            RuleFor(x => x.Days).Null().When(x => x.Type is not null && !RuleTrigger.HasDays(x.Type))
+                .WithMessage(x => $"'days' is not used by the {Wire(x.Type)} trigger.");
+            RuleFor(x => x.ActivityTypes).Null().When(x => x.Type is not null and not TriggerType.Inactivity)
                 .WithMessage("'activityTypes' is only for the inactivity trigger.");
             RuleFor(x => x.PersonalWindow).Null().When(x => x.Type is not null and not TriggerType.Inactivity)
                 .WithMessage("'personalWindow' is only for the inactivity trigger.");
@@ -73,9 +82,35 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
                 .WithMessage("'pAliveBelow' is required for the at_risk trigger.");
             RuleFor(x => x.PAliveBelow).ExclusiveBetween(0d, 1d).When(x => x.Type == TriggerType.AtRisk)
                 .WithMessage("'pAliveBelow' must be strictly between 0 and 1.");
-            RuleFor(x => x.PAliveBelow).Null().When(x => x.Type is not null && x.Type != TriggerType.AtRisk)
-                .WithMessage("'pAliveBelow' is only for the at_risk trigger.");
+            Only(x => x.PAliveBelow, TriggerType.AtRisk, "pAliveBelow");
+            Only(x => x.Count, TriggerType.NthPurchase, "count");
+            RuleFor(x => x.Count).NotNull().WithMessage("'count' is required for the nth_purchase trigger.").InclusiveBetween(1, MaxCount)
+                .When(x => x.Type == TriggerType.NthPurchase);
+            Only(x => x.Amount, TriggerType.LifetimeValueReached, "amount");
+            Only(x => x.Currency, TriggerType.LifetimeValueReached, "currency");
+            When(x => x.Type == TriggerType.LifetimeValueReached, () =>
+            {
+                RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required for the lifetime_value_reached trigger.").InclusiveBetween(1, Money.MaxAmount);
+                RuleFor(x => x.Currency).NotNull().WithMessage("'currency' is required for the lifetime_value_reached trigger.")
+                    .Must(Money.IsCurrencyCode, DocumentedRules.CurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
+            });
+            Only(x => x.Years, TriggerType.Anniversary, "years");
+            Only(x => x.From, TriggerType.Anniversary, "from");
+            RuleFor(x => x.Years).NotNull().WithMessage("'years' is required for the anniversary trigger.")
+                .Must(y => y!.Count is >= 1 and <= MaxYears, DocumentedRules.Items(1, MaxYears))
+                .WithMessage($"'years' takes 1 to {MaxYears} anniversaries.")
+                .Must(y => y!.All(year => year is >= 1 and <= MaxYear)).WithMessage($"Each of 'years' is 1 to {MaxYear}.")
+                .When(x => x.Type == TriggerType.Anniversary);
+            Only(x => x.DaysBefore, TriggerType.Birthday, "daysBefore");
+            RuleFor(x => x.DaysBefore).InclusiveBetween(0, MaxDaysBefore).When(x => x.Type == TriggerType.Birthday);
         }
+
+        // A field of one trigger type is refused on the others, so that a rule says nothing it does not do.
+        private void Only<TField>(System.Linq.Expressions.Expression<Func<RuleTrigger, TField?>> field, TriggerType type, string name) =>
+            RuleFor(field).Must(v => v is null).When(x => x.Type is not null && x.Type != type)
+                .WithMessage($"'{name}' is only for the {Wire(type)} trigger.");
+
+        private static string Wire(TriggerType? type) => type is { } t ? StrictEnumConverter.WireName(t) : "";
     }
 
     private sealed class EligibilityValidator : AbstractValidator<RuleEligibility>

@@ -1,4 +1,5 @@
 using FastEndpoints;
+using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Domain.Rules;
@@ -13,7 +14,8 @@ public sealed class ChangeRuleStatusRequest
 }
 
 /// <summary>What activate, pause and archive share: a POST without a body that applies one status decision.</summary>
-public abstract class RuleStatusEndpoint(RuleWriter writer, TimeProvider clock) : Endpoint<ChangeRuleStatusRequest, RuleView>
+/// <remarks>Status changes are dated by the tenant's clock (a test clock's time), as the engine reads them: a moment rule fires moments from its activation on.</remarks>
+public abstract class RuleStatusEndpoint(RuleWriter writer, TenantClock clock) : Endpoint<ChangeRuleStatusRequest, RuleView>
 {
     protected abstract string Verb { get; }
     protected abstract IReadOnlyList<IRuleEvent> Decide(Rule rule, string by, DateTimeOffset now);
@@ -39,8 +41,9 @@ public abstract class RuleStatusEndpoint(RuleWriter writer, TimeProvider clock) 
 
     public override async Task HandleAsync(ChangeRuleStatusRequest request, CancellationToken ct)
     {
-        var by = HttpContext.Caller().KeyId;
-        var rule = await writer.ChangeAsync(request.Id, current => Decide(current, by, clock.GetUtcNow()), ct);
+        var caller = HttpContext.Caller();
+        var now = await clock.NowAsync(caller.RequireTenant(), ct);
+        var rule = await writer.ChangeAsync(request.Id, current => Decide(current, caller.KeyId, now), ct);
         await Send.RuleAsync(rule, StatusCodes.Status200OK, ct);
     }
 }

@@ -93,6 +93,34 @@ public static class RuleExamples
         new Message("Still with us, {{customer.id}}?", "Here is {{reward.amount}} for your next order, until {{reward.expiresAt}}"),
         60);
 
+    /// <summary>One rule per trigger type besides inactivity and at_risk: its name, what it rewards, and its definition.</summary>
+    public static readonly IReadOnlyList<(string Name, string Summary, RuleDefinition Definition)> MoreDefinitions =
+    [
+        ("cancellation", "14 days after a subscription was cancelled for being too expensive, while still cancelled",
+            Moment("Come back", new Trigger(TriggerType.Cancellation, 14, [])) with
+            {
+                Eligibility = new Eligibility(null, null, null, [ChurnReason.TooExpensive], new Dictionary<string, string>()), Priority = 5,
+            }),
+        ("never_purchased", "30 days after first seen without a purchase",
+            Moment("First order nudge", new Trigger(TriggerType.NeverPurchased, 30, [])) with { Priority = 1 }),
+        ("welcome", "A welcome 0 days after first seen, for customers who came through a referral",
+            Moment("Referral welcome", new Trigger(TriggerType.Welcome, 0, []), new Dictionary<string, string> { ["channel"] = "referral" })),
+        ("nth_purchase", "When the customer's order count reaches 3",
+            Moment("Third order", new Trigger(TriggerType.NthPurchase, 0, []) { Count = 3 })),
+        ("lifetime_value_reached", "When the customer's lifetime value first reaches 500.00 EUR",
+            Moment("500 EUR club", new Trigger(TriggerType.LifetimeValueReached, 0, []) { Amount = new Money(50_000, "eur") })),
+        ("anniversary", "On the 1st, 2nd and 3rd anniversary of the first purchase",
+            Moment("Anniversary", new Trigger(TriggerType.Anniversary, 0, []) { Years = [1, 2, 3], From = AnniversaryFrom.FirstPurchase })),
+        ("birthday", "7 days before the profile's birthday, once a year, in the tenant's time zone",
+            Moment("Birthday", new Trigger(TriggerType.Birthday, 0, []) { DaysBefore = 7 })),
+    ];
+
+    // A rule with a holdout, so that its report has something to compare with.
+    private static RuleDefinition Moment(string name, Trigger trigger, Dictionary<string, string>? attributes = null) => new(
+        name, 0, trigger, new Eligibility(null, null, null, [], attributes ?? new Dictionary<string, string>()), Credit(500), Limits.None,
+        new Experiment(10, [new Variant("A", 1, null, null, null)]),
+        new Message("A gift for you, {{customer.id}}", "Here is {{reward.amount}} until {{reward.expiresAt}}"), 30);
+
     public static T Fill<T>(T request) where T : RuleFields => Fill(request, Definition);
 
     public static T Fill<T>(T request, RuleDefinition definition) where T : RuleFields
@@ -101,12 +129,14 @@ public static class RuleExamples
         return request;
     }
 
-    /// <summary>The request examples of an endpoint that takes a definition: an inactivity rule and an at_risk rule.</summary>
+    /// <summary>The request examples of an endpoint that takes a definition: one per trigger type.</summary>
     public static void AddExamples<T>(EndpointSummary summary, Func<T> request) where T : RuleFields
     {
         summary.RequestExamples.Add(new RequestExample(Fill(request()), "inactivity", "90 days without a purchase, with an A/B test and a holdout"));
         summary.RequestExamples.Add(new RequestExample(Fill(request(), AtRiskDefinition), "at_risk",
             "When the purchase model's P(alive) falls below 0.3 (needs a fitted model: GET /v1/risk-model)"));
+        foreach (var (name, text, definition) in MoreDefinitions)
+            summary.RequestExamples.Add(new RequestExample(Fill(request(), definition), name, text));
     }
 
     private static RewardSpec Credit(long amount) =>

@@ -1,4 +1,5 @@
 using Marten;
+using WinBack.Domain.Tenants;
 using WinBack.Api.Infrastructure.Hosting;
 
 namespace WinBack.Api.Features.Tenants;
@@ -13,6 +14,8 @@ public sealed class TenantSettings
     public string Id { get; set; } = DocumentId;
     /// <summary>The pAlive below which a customer counts as at risk (<c>risk.atRiskSince</c>); strictly between 0 and 1.</summary>
     public double AtRiskThreshold { get; set; } = DefaultAtRiskThreshold;
+    /// <summary>The IANA time zone whose calendar days birthdays and anniversaries fall on (<see cref="TenantTimeZone"/>).</summary>
+    public string TimeZone { get; set; } = TenantTimeZone.Default;
 
     /// <summary>The tenant's settings, or the defaults before any change (a primary-key read).</summary>
     public static async Task<TenantSettings> LoadAsync(IDocumentStore store, string tenantId, CancellationToken ct)

@@ -86,6 +86,19 @@ public sealed class ImportCustomersTests(WinBackApp app) : IClassFixture<WinBack
     }
 
     [Fact]
+    public async Task A_line_may_bring_a_birthday_and_a_bad_one_is_rejected_by_line()
+    {
+        var tenant = await app.CreateTenantAsync();
+
+        var job = await ImportAsync(tenant.Ingest, Line("b1", 1, 100).Replace("{\"customerId\"", "{\"birthday\":\"02-29\",\"customerId\""),
+            Line("b2", 1, 100).Replace("{\"customerId\"", "{\"birthday\":\"02-30\",\"customerId\""));
+
+        job.GetProperty("imported").GetInt64().ShouldBe(1);
+        job.GetProperty("errors").EnumerateArray().Single().GetProperty("message").GetString()!.ShouldContain("birthday");
+        (await tenant.Ingest.GetFromJsonAsync<JsonElement>("/v1/customers/b1")).GetProperty("birthday").GetString().ShouldBe("02-29");
+    }
+
+    [Fact]
     public async Task A_non_ndjson_body_is_415_and_another_tenants_job_is_404()
     {
         var owner = await app.CreateTenantAsync(name: "owner");

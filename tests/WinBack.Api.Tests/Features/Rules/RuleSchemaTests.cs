@@ -47,14 +47,15 @@ public sealed class RuleSchemaTests(WinBackApp app) : IClassFixture<WinBackApp>
         var examples = (await DocumentAsync())["paths"]!["/v1/rules"]!["post"]!["requestBody"]!["content"]!["application/json"]!["examples"]!.AsObject();
         var tenant = await app.CreateTenantAsync();
 
-        examples.Select(e => e.Key).ShouldBe(["inactivity", "at_risk"]);
+        examples.Select(e => e.Key).ShouldBe(["inactivity", "at_risk", "cancellation", "never_purchased", "welcome", "nth_purchase", "lifetime_value_reached", "anniversary", "birthday"]);
         foreach (var (label, example) in examples)
         {
             var response = await tenant.Admin.PostAsync("/v1/rules", Json(example!["value"]!.DeepClone()));
             response.StatusCode.ShouldBe(HttpStatusCode.Created, $"{label}: {await response.Content.ReadAsStringAsync()}");
         }
         examples["inactivity"]!["value"]!["name"]!.GetValue<string>().ShouldBe("90-day win-back");
-        examples["at_risk"]!["value"]!["trigger"]!["type"]!.GetValue<string>().ShouldBe("at_risk");
+        foreach (var (label, example) in examples.Skip(1))
+            example!["value"]!["trigger"]!["type"]!.GetValue<string>().ShouldBe(label);
     }
 
     private static string? Reference(JsonNode schema) =>
