@@ -49,7 +49,9 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Shard
         foreach (var table in TenantTables.All(store).Where(t => t.Copy is TableCopy.Replace or TableCopy.Remap))
             try
             {
-                rows[table.Name] = await TableCopier.ReplaceAsync(from, to, table, columns[table.Name], Sql.EventsTable(store), ct);
+                rows[table.Name] = table.Document
+                    ? await TableCopier.SyncDocumentsAsync(from, to, table, columns[table.Name], ct)
+                    : await TableCopier.ReplaceAsync(from, to, table, columns[table.Name], Sql.EventsTable(store), ct);
             }
             catch (PostgresException e)
             {
@@ -75,7 +77,11 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Shard
             await ForTenantAsync(connection, tenantId, ct);
         var tables = TenantTables.All(store).Where(t => t.Copy is not TableCopy.Marks);
         foreach (var (name, rows) in TableCopier.Checksums(store, tables, await TableCopier.ColumnsAsync(to, ct)))
-            checks[name] = TableCheck.Of(await TableCopier.SumAsync(from, rows, ct), await TableCopier.SumAsync(to, rows, ct));
+        {
+            // Both shards at once (they are different servers): the verification runs while the tenant's writes are frozen.
+            var (source, target) = (TableCopier.SumAsync(from, rows, ct), TableCopier.SumAsync(to, rows, ct));
+            checks[name] = TableCheck.Of(await source, await target);
+        }
         return checks;
     }
 

@@ -28,7 +28,9 @@ public enum TableCopy
 /// requests still running): the columns that identify its rows, which alone are verified; the rest is carried over after the
 /// flip (SettleCopy). Empty: not verified at all.
 /// </param>
-public sealed record TenantTable(string Name, string Filter, TableCopy Copy, string? SequenceColumn = null, IReadOnlyList<string>? SettledBy = null);
+/// <param name="Document">A Marten document table: copied by version (<see cref="TableCopier.SyncDocumentsAsync"/>), not replaced whole.</param>
+public sealed record TenantTable(string Name, string Filter, TableCopy Copy, string? SequenceColumn = null, IReadOnlyList<string>? SettledBy = null,
+    bool Document = false);
 
 /// <summary>
 /// Every table of a tenant on its shard: Marten's document tables (conjoined: a tenant_id column) and the tables the features
@@ -47,7 +49,8 @@ public static class TenantTables
             // Not any tenant's: Marten's record of events a projection could not apply (mt_doc_deadletterevent) is store-wide.
             .Where(m => m.TenancyStyle == JasperFx.MultiTenancy.TenancyStyle.Conjoined)
             // The report projection's fold state, rebuilt with its rows; every other document is written by the API or inline.
-            .Select(m => new TenantTable(m.TableName.QualifiedName, ByTenant, m.DocumentType == typeof(CustomerEpisodes) ? TableCopy.Rebuilt : TableCopy.Replace))
+            .Select(m => new TenantTable(m.TableName.QualifiedName, ByTenant, m.DocumentType == typeof(CustomerEpisodes) ? TableCopy.Rebuilt : TableCopy.Replace,
+                Document: true))
             .ToList();
         tables.AddRange(((StoreOptions)store.Options).Storage.ExtendedSchemaObjects.OfType<Table>().Select(t => Feature(t.Identifier.QualifiedName, t)));
         return tables;
