@@ -44,8 +44,13 @@ internal static class EventCopy
             from {events} where tenant_id = @tenant and {History()}
             """, tenantId, ct);
         var after = since ?? 0;
-        var onTarget = await VersionsAsync(to, $"select stream_id, max(version) from {events} where tenant_id = @tenant and {History()} group by stream_id", tenantId, ct);
-        var streamsOnTarget = (await VersionsAsync(to, $"select id, version from {streams} where tenant_id = @tenant and {History("id")}", tenantId, ct)).Keys.ToHashSet();
+        // A delta looks at the streams it touches only: a large tenant's every stream would be read twice inside the freeze.
+        string[]? touched = since is null ? null : await TouchedAsync(from, events, tenantId, after, through, ct);
+        string Among(string column) => touched is null ? "" : $" and {column} = any(@streams)";
+        var onTarget = await VersionsAsync(to, $"select stream_id, max(version) from {events} where tenant_id = @tenant and {History()}{Among("stream_id")} group by stream_id",
+            tenantId, touched, ct);
+        var streamsOnTarget = (await VersionsAsync(to, $"select id, version from {streams} where tenant_id = @tenant and {History("id")}{Among("id")}",
+            tenantId, touched, ct)).Keys.ToHashSet();
         // A header is a plain insert (a second one for a stream fails the import): only for streams new to the target.
         var headers = (await HeadersAsync(from, streams, events, tenantId, after, through, ct)).Where(h => !streamsOnTarget.Contains(h.Key!)).ToList();
         var copied = 0;
@@ -63,9 +68,9 @@ internal static class EventCopy
         // crash between the import and this statement: it is run on every copy.
         await using (var fix = Sql.Command(to, $"""
             update {streams} s set version = m.version
-            from (select stream_id, max(version) as version from {events} where tenant_id = @tenant group by stream_id) m
+            from (select stream_id, max(version) as version from {events} where tenant_id = @tenant{Among("stream_id")} group by stream_id) m
             where s.tenant_id = @tenant and s.id = m.stream_id and s.version <> m.version
-            """, ("tenant", tenantId)))
+            """, [("tenant", tenantId), .. touched is null ? Array.Empty<(string, object?)>() : [("streams", touched)]]))
             await fix.ExecuteNonQueryAsync(ct);
         return new Result(Math.Max(through, after), copied, headers.Count);
     }
@@ -106,7 +111,7 @@ internal static class EventCopy
     {
         await using var command = Sql.Command(from, $"""
             select s.id, s.version, s.type, s.is_archived from {streams} s
-            where s.tenant_id = @tenant and {History("s.id")} and exists (select 1 from {events} e where e.tenant_id = @tenant and e.stream_id = s.id
+            where s.tenant_id = @tenant and {History("s.id")} and s.id in (select e.stream_id from {events} e where e.tenant_id = @tenant
               and e.seq_id > @after and e.seq_id <= @through)
             """, ("tenant", tenantId), ("after", after), ("through", through));
         await using var reader = await command.ExecuteReaderAsync(ct);
@@ -120,9 +125,20 @@ internal static class EventCopy
         return headers;
     }
 
-    private static async Task<Dictionary<string, long>> VersionsAsync(NpgsqlConnection connection, string sql, string tenantId, CancellationToken ct)
+    // The streams with events of the tenant in the range (tombstones aside).
+    private static async Task<string[]> TouchedAsync(NpgsqlConnection from, string events, string tenantId, long after, long through, CancellationToken ct)
     {
-        await using var command = Sql.Command(connection, sql, ("tenant", tenantId));
+        await using var command = Sql.Command(from, $"""
+            select coalesce(array_agg(distinct stream_id), array[]::text[]) from {events}
+            where tenant_id = @tenant and seq_id > @after and seq_id <= @through and {History()}
+            """, ("tenant", tenantId), ("after", after), ("through", through));
+        return (string[])(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private static async Task<Dictionary<string, long>> VersionsAsync(NpgsqlConnection connection, string sql, string tenantId, string[]? streams,
+        CancellationToken ct)
+    {
+        await using var command = Sql.Command(connection, sql, [("tenant", tenantId), .. streams is null ? Array.Empty<(string, object?)>() : [("streams", streams)]]);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var versions = new Dictionary<string, long>();
         while (await reader.ReadAsync(ct))

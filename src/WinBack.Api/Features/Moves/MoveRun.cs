@@ -47,6 +47,7 @@ public sealed class MoveRun(IDocumentStore store, TenantCopier copier, ShardData
             }
             case MoveSteps.Freeze:
             {
+                await moves.MarkFrozenAsync(move.Id, ct);
                 await using (var source = await OpenAsync(move.FromShard, ct))
                 {
                     await TenantFence.RaiseAsync(source, t, refusesWrites: true, ct);

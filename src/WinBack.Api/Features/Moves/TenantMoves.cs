@@ -143,6 +143,14 @@ public sealed class TenantMoves(PlatformDatabase platform)
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
+    /// <summary>The freeze begins now (by the master's clock), unless it began already: called just before the fence goes up.</summary>
+    public async Task MarkFrozenAsync(string id, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenPlatformAsync(platform, ct);
+        await using var command = Sql.Command(connection, $"update {TableName} set frozen_at = coalesce(frozen_at, clock_timestamp()) where id = @id", ("id", id));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>How long until <paramref name="after"/> has passed since the freeze began, by the master's clock (every worker reads the same one).</summary>
     public async Task<TimeSpan> UntilAfterFreezeAsync(string id, TimeSpan after, CancellationToken ct)
     {

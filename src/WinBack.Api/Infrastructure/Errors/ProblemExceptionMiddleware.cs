@@ -26,8 +26,12 @@ public sealed class ProblemExceptionMiddleware(RequestDelegate next, ILogger<Pro
     {
         var problem = ProblemMapping.FromException(exception);
         if (problem.Code == ErrorCodes.TenantMoving)
-            context.RequestServices.GetService<Sharding.TenantRouting>()?.Reload(); // this process may be behind the move's flip
-        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
+            // Expected while a tenant moves between shards (its writes pause for a second or so); this process may be behind the flip.
+            context.RequestServices.GetService<Sharding.TenantRouting>()?.Reload();
+            logger.LogDebug("Write refused on {Method} {Path}: the tenant is moving", context.Request.Method, context.Request.Path);
+        }
+        else if (problem.Status == StatusCodes.Status503ServiceUnavailable)
             logger.LogWarning("Database unavailable on {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, exception.Message);
         else if (problem.Status >= 500)
             logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
