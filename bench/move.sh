@@ -111,6 +111,6 @@ fi
 echo "statements over 1 s during the move (cluster 1 = master + shard a, cluster 2 = shard b; first 150 characters):"
 for n in 1 2; do
   log="$WORK/pg/server.log"; [ "$n" = 2 ] && log="$WORK/pg2/server.log"
-  grep -h "LOG:  duration:" "$log" | sed -E 's/^[0-9-]+ ([0-9:]+)\.[0-9]+ .*duration: ([0-9.]+) ms  [a-z <>_]*: ?/\1 \2 ms /' | tr -s ' \t' ' ' | cut -c1-160 | sed "s/^/  cluster $n: /" || true
+  grep -h "LOG:  duration:" "$log" | sed -E 's/^[0-9-]+ ([0-9:]+)\.[0-9]+ .*duration: ([0-9.]+) ms  [a-z0-9 <>_]*: ?/\1 \2 ms /' | tr -s ' \t' ' ' | cut -c1-160 | sed "s/^/  cluster $n: /" || true
 done
 grep -E "^warn: WinBack.Api.Features.Moves|^fail: WinBack.Api.Features.Moves" -A1 "$WORK/api.log" | head -6 || true
