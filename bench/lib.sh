@@ -10,6 +10,7 @@ cleanup() {
   for pid in ${WORKER_PIDS[@]+"${WORKER_PIDS[@]}"}; do kill "$pid" 2>/dev/null || true; done
   [ -n "${BASE_PID:-}" ] && kill "$BASE_PID" 2>/dev/null || true
   as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -m fast -w stop >/dev/null 2>&1 || true
+  [ -d "$WORK/pg2" ] && { as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg2" -m fast -w stop >/dev/null 2>&1 || true; }
 }
 trap cleanup EXIT
 
@@ -21,6 +22,16 @@ start_postgres() {
   PG_PORT=$(free_port); echo "$PG_PORT" > /tmp/winback-bench-pgport
   as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c shared_buffers=512MB" start >/dev/null
   for db in "$@" ${SHARDS:+shard_a}; do psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "create database $db" >/dev/null; done
+}
+
+# start_second_cluster: a second cluster (own data directory and port, started as the first) with database shard_b, after
+# start_postgres; sets PG2_PORT, and api_env then adds it as shard b.
+start_second_cluster() {
+  mkdir -p "$WORK/pg2" && { [ "$(id -u)" != 0 ] || chown postgres:postgres "$WORK/pg2"; }
+  as_pg "$PG_BIN/initdb" -D "$WORK/pg2" -U postgres --auth=trust --no-instructions >/dev/null
+  PG2_PORT=$(free_port)
+  as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg2" -l "$WORK/pg2/server.log" -w -o "-p $PG2_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c shared_buffers=512MB" start >/dev/null
+  psql -q -h 127.0.0.1 -p "$PG2_PORT" -U postgres -c "create database shard_b" >/dev/null
 }
 
 # run_service role port log: one process of the Release build on database winback, in the background (its pid in $!).
@@ -63,7 +74,8 @@ api_env() {
     WinBack__RateLimit__TenantRequestsPerSecond=10000000 WinBack__RateLimit__TenantBurst=10000000 \
     WinBack__DataProtection__Certificate="$WORK/dp.pfx" WinBack__DataProtection__CertificatePassword=bench \
     Logging__LogLevel__Default=Warning ${SHARDS:+"WinBack__Shards__a=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=shard_a"} \
-    ${PARTITIONED:+WinBack__TenantPartitionedEvents=true}
+    ${PG2_PORT:+"WinBack__Shards__b=Host=127.0.0.1;Port=$PG2_PORT;Username=postgres;Database=shard_b"} \
+    ${PARTITIONED:+WinBack__TenantPartitionedEvents=true} ${API_EXTRA_ENV:-}
 }
 
 # stop_api: SIGTERM, and waits until it has exited.
