@@ -141,13 +141,13 @@ internal static class TableCopier
     }
 
     /// <summary>
-    /// Row count and a checksum that does not depend on the rows' order: the sum of each row's hash (its first 60 bits), which
-    /// needs no sort of a million rows inside the freeze.
+    /// Row count and a checksum that does not depend on the rows' order: the sum of each row's 64-bit hash (PostgreSQL's
+    /// <c>hashtextextended</c>, the portable hash behind hash partitioning), which needs no sort of a million rows inside the freeze.
     /// </summary>
     public static async Task<(long Rows, string Sum)> SumAsync(NpgsqlConnection connection, string rows, CancellationToken ct)
     {
         await using var command = Sql.Command(connection,
-            $"select count(*), coalesce(sum(('x' || substr(md5(r), 1, 15))::bit(60)::bigint::numeric), 0)::text from ({rows}) y");
+            $"select count(*), coalesce(sum(hashtextextended(r, 0)::numeric), 0)::text from ({rows}) y");
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return (reader.GetInt64(0), reader.GetString(1));
