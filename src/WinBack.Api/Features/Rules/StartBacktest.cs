@@ -33,11 +33,13 @@ public sealed class StartBacktestValidator : Validator<StartBacktestRequest>
         RuleFor(x => x.Rule!).SetValidator(new RuleFieldsValidator()).When(x => x.Rule is not null);
         RuleFor(x => x.From).NotNull().WithinDateRange();
         RuleFor(x => x.To).NotNull().WithinDateRange();
-        RuleFor(x => x.From).Must((x, from) => from <= x.To).When(x => x is { From: not null, To: not null })
-            .WithMessage("from must not come after to.");
-        RuleFor(x => x.To).Must((x, to) => to <= x.From!.Value.AddYears(MaxYears)).When(x => x is { From: not null, To: not null })
+        RuleFor(x => x.From).Must((x, from) => from <= x.To).When(BothInRange).WithMessage("from must not come after to.");
+        RuleFor(x => x.To).Must((x, to) => to <= x.From!.Value.AddYears(MaxYears)).When(BothInRange)
             .WithMessage($"The period is at most {MaxYears} years.");
     }
+
+    // Out-of-range dates have their own message, and adding years to them would overflow.
+    private static bool BothInRange(StartBacktestRequest x) => x is { From: { } from, To: { } to } && DateRange.Contains(from) && DateRange.Contains(to);
 }
 
 public sealed class StartBacktestEndpoint(IDocumentSession session, Ids ids, TimeProvider wall, BacktestSignal signal)
@@ -64,6 +66,7 @@ public sealed class StartBacktestEndpoint(IDocumentSession session, Ids ids, Tim
                 RuleId = "rule_01jdq3w5x8k2m9v4r7t6y1z0ab", From = DateTimeOffset.Parse("2026-07-01T00:00:00Z"), To = DateTimeOffset.Parse("2026-10-01T00:00:00Z"),
             };
             s.Responses[202] = "The backtest, queued.";
+            s.Responses[404] = "No rule with that ruleId.";
             s.ResponseExamples[202] = BacktestJobView.Example with { Status = BacktestStatus.Queued, StartedAt = null, CompletedAt = null, Result = null };
         });
     }
