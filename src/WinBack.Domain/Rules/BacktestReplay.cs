@@ -12,7 +12,8 @@ namespace WinBack.Domain.Rules;
 /// eligibility, cooldown, caps and budgets are the engine's. Time is the events' recorded time: before an event is applied, every
 /// crossing due by then fires, in time order across customers, so daily and total budgets are spent in the order the engine would
 /// have spent them. The holdout is not applied (a backtest asks what the rule would have given).
-/// Memory: one hot state, one schedule entry and the open attribution windows per customer; never the events.
+/// Memory: one hot state, one schedule entry and the open attribution windows per customer, and one small record per reward
+/// found (for the outcome totals); never the events.
 /// </summary>
 public sealed class BacktestReplay
 {
@@ -26,7 +27,8 @@ public sealed class BacktestReplay
     private readonly bool _moment;
     private readonly Dictionary<string, Replayed> _customers = [];
     // Due crossings by time, one entry per customer at most: bounded by the customers.
-    private readonly SortedSet<(DateTimeOffset At, string CustomerId)> _due = [];
+    private readonly SortedSet<(DateTimeOffset At, string CustomerId)> _due = new(Comparer<(DateTimeOffset At, string CustomerId)>.Create(
+        (a, b) => a.At != b.At ? a.At.CompareTo(b.At) : string.CompareOrdinal(a.CustomerId, b.CustomerId)));
     private readonly BacktestTally _tally = new();
     private readonly Dictionary<WithheldReason, int> _withheld = [];
     private readonly Dictionary<string, long> _cost = [];
@@ -176,7 +178,7 @@ public sealed class BacktestReplay
         if (replayed.ScheduledAt is { } scheduled)
             _due.Remove((scheduled, customerId));
         replayed.ScheduledAt = null;
-        if (replayed.State is not { } customer || NextCrossing(customer) is not { } crossing || crossing < _from || crossing > _to)
+        if (replayed.State is not { } customer || NextCrossing(customer, replayed) is not { } crossing || crossing < _from || crossing > _to)
             return;
         var at = Max(crossing, _now);
         if (at > _to)
@@ -185,13 +187,14 @@ public sealed class BacktestReplay
         _due.Add((at, customerId));
     }
 
-    private DateTimeOffset? NextCrossing(Customer customer)
+    private DateTimeOffset? NextCrossing(Customer customer, Replayed replayed)
     {
         var window = TriggerWindows.Of(_definition.Trigger.Type);
         if (window is null || !window.Statuses.Contains(customer.Status) || (!_moment && customer.Episode is not null))
             return null;
-        var arm = ExperimentAssignment.ArmFor(_tenantId, _ruleId, customer.Id, _definition);
-        return RuleAudience.CrossingAt(_definition.Trigger, _definition.TriggerDaysOf(arm), customer, _context);
+        // The arm is a hash of the customer's id: computed once per customer.
+        replayed.Days ??= _definition.TriggerDaysOf(ExperimentAssignment.ArmFor(_tenantId, _ruleId, customer.Id, _definition));
+        return RuleAudience.CrossingAt(_definition.Trigger, replayed.Days.Value, customer, _context);
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
@@ -201,6 +204,7 @@ public sealed class BacktestReplay
     {
         public Customer? State;
         public DateTimeOffset? ScheduledAt;
+        public int? Days;
         // Rewards whose attribution window is still open: what the customer does in it is their outcome.
         public readonly List<Reach> Open = [];
 
