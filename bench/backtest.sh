@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The issue-18 backtest benchmark: 1,000,000 customer events (bench/backtest-events.sql, CUSTOMERS customers of 10 activities,
-# default 100,000) written straight into a live tenant's event store while the API is stopped, then one POST /v1/rules/backtest
+# default 100,000, EVENTS each, default 10) written straight into a live tenant's event store while the API is stopped, then one POST /v1/rules/backtest
 # of a 30-day inactivity rule over 2025, polled every 0.2 s until it succeeds. Prints the time from the POST to the result, the
 # API's resident memory before and its peak (VmHWM) after, and the result's counts. Not part of CI.
-#   bash bench/backtest.sh            CUSTOMERS=200000 bash bench/backtest.sh
+#   bash bench/backtest.sh            CUSTOMERS=50000 EVENTS=20 bash bench/backtest.sh   (as many events, half the customers)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -20,7 +20,7 @@ KEY=$(echo "$CREATED" | python3 -c 'import json,sys; print([k["secret"] for k in
 stop_api
 echo "== seeding the activities of ${CUSTOMERS:-100000} customers (the API is stopped)"
 START=$(date +%s)
-psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -v tenant="$TENANT" -v customers="${CUSTOMERS:-}" \
+psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -v tenant="$TENANT" -v customers="${CUSTOMERS:-}" -v events="${EVENTS:-}" \
   -f bench/backtest-events.sql >/dev/null
 echo "seeded in $(( $(date +%s) - START )) s: $(psql -tA -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -c "select count(*) from winback.mt_events where type = 'activity_recorded'") activities"
 start_api
