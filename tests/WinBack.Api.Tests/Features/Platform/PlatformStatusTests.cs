@@ -23,14 +23,14 @@ public sealed class PlatformStatusTests(WinBackApp app) : IClassFixture<WinBackA
         await tenant.ActivityAsync("cus_status", "login");
 
         var status = await Eventually.ReadAsync(StatusAsync, s =>
-            Worker(s, OwnWorkerId) is { } w && w.GetProperty("leader").GetBoolean() && Loops(w).Length == 4
+            Worker(s, OwnWorkerId) is { } w && w.GetProperty("leader").GetBoolean() && Loops(w).Length == 5
             && Projections(s).Any(p => p.GetProperty("name").GetString()!.StartsWith("webhook_outbox") && p.GetProperty("sequence").GetInt64() > 0),
             "this process leading the daemon and the loops, and the webhook outbox past the first event");
 
         var own = Worker(status, OwnWorkerId)!.Value;
         own.GetProperty("pid").GetInt32().ShouldBe(Environment.ProcessId);
         own.GetProperty("host").GetString().ShouldBe(Environment.MachineName);
-        Loops(own).ShouldBe(["engine@main", "risk@main", "stripe-sync@main", "webhook-dispatcher@main"]); // each loop on the one shard
+        Loops(own).ShouldBe(["backtest@main", "engine@main", "risk@main", "stripe-sync@main", "webhook-dispatcher@main"]); // each loop on the one shard
         foreach (var projection in Projections(status))
         {
             projection.GetProperty("sequence").GetInt64().ShouldBeLessThanOrEqualTo(projection.GetProperty("highWaterMark").GetInt64());

@@ -90,7 +90,7 @@ public sealed class ShardOutageTests(ITestOutputHelper output)
         await second.InitializeAsync();
         await first.DisposeAsync();
 
-        var loops = await Eventually.ReadAsync(() => Workers.OwnLoopsAsync(second), l => l.Count(x => x.EndsWith("@a")) == 4,
+        var loops = await Eventually.ReadAsync(() => Workers.OwnLoopsAsync(second), l => l.Count(x => x.EndsWith("@a")) == 5,
             "the new worker leading every loop of shard a");
         loops.ShouldNotContain(l => l.EndsWith("@b"), "nobody leads on a shard that is down");
         var tenant = onA.On(second);

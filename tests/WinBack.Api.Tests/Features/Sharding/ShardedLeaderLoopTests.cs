@@ -22,13 +22,13 @@ public sealed class ShardedLeaderLoopTests
 
         await Eventually.TrueAsync(() => Pairs(first).All(pair => Leaders(pair, first, second) == 1),
             "one leader for every loop on every shard");
-        Pairs(first).Count.ShouldBe(8, "four loops, two shards");
+        Pairs(first).Count.ShouldBe(10, "five loops, two shards");
 
         await first.DisposeAsync();
 
         await Eventually.TrueAsync(() => Loops(second).All(loop => loop.LeadingShards.SequenceEqual(Shards)),
             "the remaining process leading every loop on both shards");
-        var heartbeat = await Eventually.ReadAsync(async () => await Workers.OwnLoopsAsync(second), loops => loops.Count == 8, "its heartbeat naming them");
+        var heartbeat = await Eventually.ReadAsync(async () => await Workers.OwnLoopsAsync(second), loops => loops.Count == 10, "its heartbeat naming them");
         heartbeat.ShouldContain("engine@a");
         heartbeat.ShouldContain("webhook-dispatcher@b");
     }
