@@ -45,7 +45,8 @@ internal static class EventCopy
             """, tenantId, ct);
         var after = since ?? 0;
         // A delta looks at the streams it touches only: a large tenant's every stream would be read twice inside the freeze.
-        string[]? touched = since is null ? null : await TouchedAsync(from, events, tenantId, after, through, ct);
+        var delta = since is null ? null : await DeltaAsync(from, events, tenantId, after, through, ct);
+        var touched = delta?.Streams;
         string Among(string column) => touched is null ? "" : $" and {column} = any(@streams)";
         var onTarget = await VersionsAsync(to, $"select stream_id, max(version) from {events} where tenant_id = @tenant and {History()}{Among("stream_id")} group by stream_id",
             tenantId, touched, ct);
@@ -63,7 +64,7 @@ internal static class EventCopy
             }
         }
         await mover.BulkInsertEventStreamAsync(tenantId, headers, Counted(), BulkEventSequenceMode.AssignFromSequence,
-            since is null ? 1000 : await DeltaBatchAsync(from, events, tenantId, after, through, ct), ct);
+            delta?.Batch ?? 1000, ct);
         // The import leaves an existing stream's version as it was; a live append would then collide (spike 2c). Also after a
         // crash between the import and this statement: it is run on every copy.
         await using (var fix = Sql.Command(to, $"""
@@ -73,18 +74,6 @@ internal static class EventCopy
             """, [("tenant", tenantId), .. touched is null ? Array.Empty<(string, object?)>() : [("streams", touched)]]))
             await fix.ExecuteNonQueryAsync(ct);
         return new Result(Math.Max(through, after), copied, headers.Count);
-    }
-
-    // The import takes a block of sequence numbers per batch on the target; numbers it leaves unused hold the target's
-    // high-water mark back for seconds (until its daemon skips the gap). A delta (the final copy, while the tenant's writes are
-    // frozen, whose events the target's report projection must read before the move is verified) goes in one batch of exactly
-    // its size, up to 10,000 events.
-    private static async Task<int> DeltaBatchAsync(NpgsqlConnection from, string events, string tenantId, long after, long through, CancellationToken ct)
-    {
-        await using var command = Sql.Command(from, $"""
-            select count(*) from {events} where tenant_id = @tenant and seq_id > @after and seq_id <= @through and {History()}
-            """, ("tenant", tenantId), ("after", after), ("through", through));
-        return (int)Math.Clamp((long)(await command.ExecuteScalarAsync(ct))!, 1, 10_000);
     }
 
     // Paged by sequence, so a large tenant is never held in memory, and filtered by what each stream already has on the target.
@@ -125,14 +114,25 @@ internal static class EventCopy
         return headers;
     }
 
-    // The streams with events of the tenant in the range (tombstones aside).
-    private static async Task<string[]> TouchedAsync(NpgsqlConnection from, string events, string tenantId, long after, long through, CancellationToken ct)
+    /// <summary>A delta's streams, and the import batch it goes in.</summary>
+    /// <param name="Batch">
+    /// The import takes a block of sequence numbers per batch on the target; numbers it leaves unused hold the target's
+    /// high-water mark back for seconds (until its daemon skips the gap). A delta (the final copy, while the tenant's writes are
+    /// frozen, whose events the target's report projection must read before the move is verified) goes in one batch of exactly
+    /// its size, up to 10,000 events.
+    /// </param>
+    private sealed record Delta(string[] Streams, int Batch);
+
+    // The tenant's events in the range (tombstones aside), read once: which streams they touch, and how many there are.
+    private static async Task<Delta> DeltaAsync(NpgsqlConnection from, string events, string tenantId, long after, long through, CancellationToken ct)
     {
         await using var command = Sql.Command(from, $"""
-            select coalesce(array_agg(distinct stream_id), array[]::text[]) from {events}
+            select coalesce(array_agg(distinct stream_id), array[]::text[]) as streams, count(*) as events from {events}
             where tenant_id = @tenant and seq_id > @after and seq_id <= @through and {History()}
             """, ("tenant", tenantId), ("after", after), ("through", through));
-        return (string[])(await command.ExecuteScalarAsync(ct))!;
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return new Delta(reader.Get<string[]>("streams"), (int)Math.Clamp(reader.Get<long>("events"), 1, 10_000));
     }
 
     private static async Task<Dictionary<string, long>> VersionsAsync(NpgsqlConnection connection, string sql, string tenantId, string[]? streams,

@@ -29,7 +29,7 @@ namespace WinBack.Api.Features.Moves;
 /// from the source, whose fence stays (a process that missed the flip is refused there, not served stale data).</item>
 /// </list>
 /// </summary>
-public sealed class MoveRun(IDocumentStore store, TenantCopier copier, ShardDatabases shards, PlatformDatabase platform, TenantRouting routing,
+public sealed class MoveRun(IDocumentStore store, TenantCopier copier, PlatformDatabase platform, TenantRouting routing,
     TenantStore tenants, TenantMoves moves, IOptions<WinBackOptions> options, ILogger<MoveRun> logger)
 {
     private static readonly TimeSpan ProgressWait = TimeSpan.FromSeconds(60);
@@ -187,7 +187,7 @@ public sealed class MoveRun(IDocumentStore store, TenantCopier copier, ShardData
         return keys;
     }
 
-    private async Task<NpgsqlConnection> OpenAsync(string shard, CancellationToken ct) => await Sql.OpenDatabaseAsync((await shards.FindAsync(shard)).Database, ct);
+    private Task<NpgsqlConnection> OpenAsync(string shard, CancellationToken ct) => copier.OpenAsync(shard, ct);
 
     private static Dictionary<string, TableCount> Counts(IReadOnlyDictionary<string, TableCheck> checks) =>
         checks.ToDictionary(c => c.Key, c => new TableCount(c.Value.Source, c.Value.Target, c.Value.Equal));

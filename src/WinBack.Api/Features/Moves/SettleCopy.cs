@@ -21,8 +21,7 @@ internal static class SettleCopy
         await using var read = await from.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         await using var write = await to.BeginTransactionAsync(ct);
         foreach (var connection in new[] { from, to })
-            await using (var set = Sql.Command(connection, "select set_config('winback.move_tenant', @tenant, true)", ("tenant", tenantId)))
-                await set.ExecuteNonQueryAsync(ct);
+            await TenantCopier.ForTenantAsync(connection, tenantId, ct);
 
         const string deliveryColumns = "id, status, attempts, next_attempt_at, last_attempt_at, last_status_code, last_error";
         await StageAsync(from, to, "settle_delivery", Deliveries, deliveryColumns, $"{TenantTables.Tenant} = tenant_id", ct);

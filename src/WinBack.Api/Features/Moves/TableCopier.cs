@@ -69,8 +69,7 @@ internal static class TableCopier
                 drop table move_stage;
                 """, ct);
         }
-        await using var count = Sql.Command(to, $"select count(*) from {table.Name} where {table.Filter}");
-        return (long)(await count.ExecuteScalarAsync(ct))!;
+        return await RowsAsync(to, table, ct);
     }
 
     /// <summary>
@@ -97,7 +96,13 @@ internal static class TableCopier
             $"{table.Name} ({list})", ct);
         await ExecuteAsync(from, "drop table move_changed", ct);
         await ExecuteAsync(to, "drop table move_changed; drop table move_keys", ct);
-        await using var count = Sql.Command(to, $"select count(*) from {table.Name} where {table.Filter}");
+        return await RowsAsync(to, table, ct);
+    }
+
+    // The tenant's rows of the table, as a copy reports them.
+    private static async Task<long> RowsAsync(NpgsqlConnection connection, TenantTable table, CancellationToken ct)
+    {
+        await using var count = Sql.Command(connection, $"select count(*) from {table.Name} where {table.Filter}");
         return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 

@@ -116,10 +116,14 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Shard
 
     private async Task<IMartenDatabase> DatabaseAsync(string shard) => (await shards.FindAsync(Shard(shard).Name)).Database;
 
-    private async Task<NpgsqlConnection> OpenAsync(string shard, CancellationToken ct) => await Sql.OpenDatabaseAsync(await DatabaseAsync(shard), ct);
+    /// <summary>A connection to a configured shard, by name (the move's steps open their shards this way too).</summary>
+    public async Task<NpgsqlConnection> OpenAsync(string shard, CancellationToken ct) => await Sql.OpenDatabaseAsync(await DatabaseAsync(shard), ct);
 
-    // Transaction-local, so that nothing of it stays on a pooled connection; UTC so that times read the same on both shards.
-    private static async Task ForTenantAsync(NpgsqlConnection connection, string tenantId, CancellationToken ct)
+    /// <summary>
+    /// Names the tenant being moved (<see cref="TenantTables.Tenant"/>) for the rest of the connection's transaction: local to it, so
+    /// that nothing of it stays on a pooled connection; UTC so that times read the same on both shards.
+    /// </summary>
+    internal static async Task ForTenantAsync(NpgsqlConnection connection, string tenantId, CancellationToken ct)
     {
         await using var command = Sql.Command(connection, "select set_config('winback.move_tenant', @tenant, true), set_config('timezone', 'UTC', true)",
             ("tenant", tenantId));
