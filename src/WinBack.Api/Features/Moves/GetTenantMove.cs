@@ -36,7 +36,7 @@ public sealed class GetTenantMoveEndpoint(TenantMoves moves) : Endpoint<GetTenan
         await Send.OkAsync(TenantMoveView.Of(await moves.FindAsync(request.Id, ct) ?? throw ApiException.NotFound("tenant move", request.Id)), ct);
 }
 
-/// <param name="Step">The step under way: copy, catch_up, freeze, drain_outboxes, final_copy, verify, flip, settle, delete_source, done (or rollback).</param>
+/// <param name="Step">The step under way: copy, catch_up, verify_history, freeze, drain_outboxes, final_copy, verify, flip, settle, delete_source, done (or rollback).</param>
 /// <param name="Counts">Per table, the tenant's rows on each shard (source null until verified) and whether their checksums agree.</param>
 /// <param name="FreezeMs">How long the tenant's writes were refused: from the freeze to the flip. Null before the flip.</param>
 /// <param name="Failures">Failed tries of the current step in a row (it is tried again; before the flip, 5 in a row roll the move back).</param>

@@ -18,11 +18,13 @@ namespace WinBack.Api.Features.Moves;
 /// fill in what the target lacks, fences and marks are upserts, the flip writes the same values again.
 /// <list type="number">
 /// <item><b>copy</b>, <b>catch_up</b>: everything of the tenant to the target (<see cref="TenantCopier"/>), then what came
-/// meanwhile, while the source keeps serving. The target holds the tenant (a fence that only holds its sends and jobs).</item>
+/// meanwhile, while the source keeps serving. The target holds the tenant (a fence that only holds its sends and jobs).
+/// <b>verify_history</b>: the events copied so far, hashed on both sides while the source still serves.</item>
 /// <item><b>freeze</b>: a fence on the source that refuses the tenant's writes (503 <c>tenant_moving</c>), then a wait for the
 /// writes already past it. <b>drain_outboxes</b>: the source's webhook and Stripe outboxes reach the tenant's last event.
 /// <b>final_copy</b>: what arrived since the catch-up; the target's copy mark covers every copied event.</item>
-/// <item><b>verify</b>: once the target's report projection has read the copies, rows and checksums per table on both sides.</item>
+/// <item><b>verify</b>: once the target's report projection has read the copies, rows and checksums per table on both sides (of
+/// the events, only those after the ones verify_history compared).</item>
 /// <item><b>flip</b>: Marten's assignment and the master's row point at the target; every process reloads its map.</item>
 /// <item><b>settle</b>: after the source's last sends ended (picked before the freeze, bounded by their timeouts), their
 /// outcomes are carried over and the target releases the tenant's sends. <b>delete_source</b>: every row of the tenant goes
@@ -43,7 +45,16 @@ public sealed class MoveRun(IDocumentStore store, TenantCopier copier, PlatformD
             case MoveSteps.Copy or MoveSteps.CatchUp:
             {
                 var copy = await copier.CopyAsync(t, move.FromShard, move.ToShard, move.Step == MoveSteps.Copy ? null : move.ThroughSequence, ct);
-                return move with { Step = move.Step == MoveSteps.Copy ? MoveSteps.CatchUp : MoveSteps.Freeze, ThroughSequence = copy.ThroughSequence, Counts = Counted(copy) };
+                return move with { Step = move.Step == MoveSteps.Copy ? MoveSteps.CatchUp : MoveSteps.VerifyHistory, ThroughSequence = copy.ThroughSequence, Counts = Counted(copy) };
+            }
+            case MoveSteps.VerifyHistory:
+            {
+                // The events copied so far, compared while writes still flow: inside the freeze only the later ones are hashed.
+                var (verified, check) = await copier.VerifyHistoryAsync(t, move.FromShard, move.ToShard, move.ThroughSequence, ct);
+                if (!check.Equal)
+                    throw new MoveCannotFinishException($"The copy differs from the source in {Sql.EventsTable(store)}.",
+                        new Dictionary<string, TableCount> { [Sql.EventsTable(store)] = new(check.Source, check.Target, false) });
+                return move with { Step = MoveSteps.Freeze, Verified = verified };
             }
             case MoveSteps.Freeze:
             {
@@ -75,7 +86,7 @@ public sealed class MoveRun(IDocumentStore store, TenantCopier copier, PlatformD
                 // The report tables are the target's projection's work from the copied events: compared once it has read them all.
                 await WaitForProgressAsync(move.ToShard, t, [ReportProjection.ProjectionName + ":All"],
                     $"select coalesce(through_seq, 0) from {CopyMarks.TableName} where tenant_id = @tenant", ct);
-                var checks = await copier.VerifyAsync(t, move.FromShard, move.ToShard, ct);
+                var checks = await copier.VerifyAsync(t, move.FromShard, move.ToShard, move.Verified, ct);
                 var counts = Counts(checks);
                 if (checks.Where(c => !c.Value.Equal).Select(c => c.Key).ToList() is { Count: > 0 } unequal)
                     throw new MoveCannotFinishException($"The copy differs from the source in {string.Join(", ", unequal)}.", counts);

@@ -138,11 +138,39 @@ internal static class TableCopier
     private static IEnumerable<(string Name, string Rows)> EventChecksums(IDocumentStore store, IReadOnlyDictionary<string, List<Column>> columns)
     {
         var events = Sql.EventsTable(store);
-        // Every column of an event but its sequence: the bulk import keeps ids, bodies, types and times.
-        var eventColumns = string.Join(", ", columns[events].Where(c => c.Name != "seq_id").Select(c => Quote(c.Name)));
-        yield return (events, $"select row({eventColumns})::text as r from {events} where tenant_id = {Tenant} and {EventCopy.History()}");
+        yield return (events, $"select {EventRow(events, columns)} as r from {events} where tenant_id = {Tenant} and {EventCopy.History()}");
         var streams = Sql.StreamsTable(store);
         yield return (streams, $"select row(id, version, type, is_archived)::text as r from {streams} where tenant_id = {Tenant} and {EventCopy.History("id")}");
+    }
+
+    // Every column of an event but its sequence, as text: the bulk import keeps ids, bodies, types and times.
+    private static string EventRow(string events, IReadOnlyDictionary<string, List<Column>> columns) =>
+        $"row({string.Join(", ", columns[events].Where(c => c.Name != "seq_id").Select(c => Quote(c.Name)))})::text";
+
+    /// <summary>The tenant's events on one shard through <paramref name="through"/> (that shard's sequence): rows and checksum.</summary>
+    public static Task<(long Rows, string Sum)> EventsThroughAsync(NpgsqlConnection connection, IDocumentStore store,
+        IReadOnlyDictionary<string, List<Column>> columns, long through, CancellationToken ct)
+    {
+        var events = Sql.EventsTable(store);
+        return SumAsync(connection, $"select {EventRow(events, columns)} as r from {events} where tenant_id = {Tenant} and {EventCopy.History()} and seq_id <= {through}", ct);
+    }
+
+    /// <summary>
+    /// The tenant's events on one shard, all of them counted, and the rows and checksum of those after <paramref name="after"/> (that
+    /// shard's sequence) only: one pass, in which the filter keeps the earlier rows from being turned into text and hashed.
+    /// </summary>
+    public static async Task<(long All, long Later, string Sum)> EventsAfterAsync(NpgsqlConnection connection, IDocumentStore store,
+        IReadOnlyDictionary<string, List<Column>> columns, long after, CancellationToken ct)
+    {
+        var events = Sql.EventsTable(store);
+        await using var command = Sql.Command(connection, $"""
+            select count(*), count(*) filter (where seq_id > @after),
+                   coalesce(sum(hashtextextended({EventRow(events, columns)}, 0)::numeric) filter (where seq_id > @after), 0)::text
+            from {events} where tenant_id = {Tenant} and {EventCopy.History()}
+            """, ("after", after));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return (reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2));
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace WinBack.Api.Features.Moves;
 /// <summary>Where a move stands. The steps run in this order; each can be run again after a crash.</summary>
 public static class MoveSteps
 {
-    public const string Copy = "copy", CatchUp = "catch_up", Freeze = "freeze", DrainOutboxes = "drain_outboxes", FinalCopy = "final_copy",
+    public const string Copy = "copy", CatchUp = "catch_up", VerifyHistory = "verify_history", Freeze = "freeze", DrainOutboxes = "drain_outboxes", FinalCopy = "final_copy",
         Verify = "verify", Flip = "flip", Settle = "settle", DeleteSource = "delete_source", Done = "done", Rollback = "rollback";
 
     /// <summary>
@@ -22,19 +22,19 @@ public static class MoveSteps
     /// </summary>
     public static string StatusOf(string step) => step switch
     {
-        Copy or CatchUp or Freeze => MoveStatus.Copying,
+        Copy or CatchUp or VerifyHistory or Freeze => MoveStatus.Copying,
         DrainOutboxes or FinalCopy => MoveStatus.Frozen,
         _ => MoveStatus.Verifying,
     };
 
     /// <summary>Steps after the freeze began (its time is recorded when the first of them is).</summary>
-    public static bool Frozen(string step) => step is not (Copy or CatchUp or Freeze or Rollback);
+    public static bool Frozen(string step) => step is not (Copy or CatchUp or VerifyHistory or Freeze or Rollback);
 
     /// <summary>Steps after the flip.</summary>
     public static bool Flipped(string step) => step is Settle or DeleteSource or Done;
 
     /// <summary>Steps before the flip: a move that keeps failing there is rolled back; after it, it only goes forward.</summary>
-    public static bool BeforeFlip(string step) => step is Copy or CatchUp or Freeze or DrainOutboxes or FinalCopy or Verify;
+    public static bool BeforeFlip(string step) => step is Copy or CatchUp or VerifyHistory or Freeze or DrainOutboxes or FinalCopy or Verify;
 }
 
 public static class MoveStatus
@@ -48,11 +48,18 @@ public static class MoveStatus
 /// <summary>One table's rows of the tenant on each shard, and whether their checksums agree (after verification).</summary>
 public sealed record TableCount(long? Source, long Target, bool? Equal);
 
+/// <summary>
+/// The tenant's events already compared before the freeze: those through <paramref name="SourceThrough"/> on the source and through
+/// <paramref name="TargetThrough"/> on the target (the sequences differ), <paramref name="Rows"/> of them with the checksum
+/// <paramref name="Sum"/> on both. Events are never changed once written, so the verify inside the freeze hashes only the later ones.
+/// </summary>
+public sealed record VerifiedEvents(long SourceThrough, long TargetThrough, long Rows, string Sum);
+
 /// <summary>A move's record in the master database.</summary>
 public sealed record TenantMove(
     string Id, string TenantId, string FromShard, string ToShard, string Status, string Step, IReadOnlyDictionary<string, TableCount> Counts,
     long ThroughSequence, int Failures, string? Error, DateTimeOffset? FrozenAt, long? FreezeMs, DateTimeOffset? FlippedAt,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<string>? OpenKeys = null)
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, IReadOnlyList<string>? OpenKeys = null, VerifiedEvents? Verified = null)
 {
     /// <summary>A new move, queued (its times are the master's once it runs).</summary>
     public static TenantMove Queued(string id, string tenantId, string fromShard, string toShard, DateTimeOffset now) =>
@@ -64,7 +71,7 @@ public sealed class TenantMoves(PlatformDatabase platform)
 {
     public const string TableName = MartenSetup.SchemaName + ".tenant_move";
     private const string Columns = "id, tenant_id, from_shard, to_shard, status, step, counts::text as counts, through_seq, failures, error, frozen_at, " +
-                                   "freeze_ms, flipped_at, created_at, updated_at, open_keys";
+                                   "freeze_ms, flipped_at, created_at, updated_at, open_keys, verified_events::text as verified_events";
 
     public static Table Table()
     {
@@ -86,6 +93,7 @@ public sealed class TenantMoves(PlatformDatabase platform)
         table.AddColumn<DateTimeOffset>("updated_at").NotNull();
         // Idempotency-Keys still open when the final copy was taken: settled after the flip (answered or released at the source).
         table.AddColumn("open_keys", "text[]");
+        table.AddColumn("verified_events", "jsonb");
         table.AddColumn<string>("claimed_by");
         table.AddColumn<DateTimeOffset>("lease_until");
         // One open move per tenant: a second request while one runs is refused (409), and two can never run at once.
@@ -173,11 +181,12 @@ public sealed class TenantMoves(PlatformDatabase platform)
               flipped_at = case when flipped_at is null and @flipped then clock_timestamp() else flipped_at end,
               freeze_ms = case when freeze_ms is null and @flipped
                 then (extract(epoch from clock_timestamp() - coalesce(frozen_at, clock_timestamp())) * 1000)::bigint else freeze_ms end,
-              updated_at = clock_timestamp(), open_keys = @keys
+              updated_at = clock_timestamp(), open_keys = @keys, verified_events = @verified::jsonb
             where id = @id and claimed_by = @worker
             """, ("id", move.Id), ("worker", worker), ("status", move.Status), ("step", move.Step),
             ("counts", JsonSerializer.Serialize(move.Counts, WinBackJson.Options)), ("through", move.ThroughSequence), ("failures", move.Failures),
-            ("error", move.Error), ("frozen", MoveSteps.Frozen(move.Step)), ("flipped", MoveSteps.Flipped(move.Step)), ("keys", move.OpenKeys?.ToArray()));
+            ("error", move.Error), ("frozen", MoveSteps.Frozen(move.Step)), ("flipped", MoveSteps.Flipped(move.Step)), ("keys", move.OpenKeys?.ToArray()),
+            ("verified", move.Verified is null ? null : JsonSerializer.Serialize(move.Verified, WinBackJson.Options)));
         return await command.ExecuteNonQueryAsync(ct) == 1;
     }
 
@@ -203,5 +212,6 @@ public sealed class TenantMoves(PlatformDatabase platform)
         JsonSerializer.Deserialize<Dictionary<string, TableCount>>(reader.Get<string>("counts"), WinBackJson.Options)!,
         reader.Get<long>("through_seq"), reader.Get<int>("failures"), reader.StringOrNull("error"), reader.ValueOrNull<DateTimeOffset>("frozen_at"),
         reader.ValueOrNull<long>("freeze_ms"), reader.ValueOrNull<DateTimeOffset>("flipped_at"), reader.Get<DateTimeOffset>("created_at"),
-        reader.Get<DateTimeOffset>("updated_at"), reader.IsDBNull(reader.GetOrdinal("open_keys")) ? null : reader.Get<string[]>("open_keys"));
+        reader.Get<DateTimeOffset>("updated_at"), reader.IsDBNull(reader.GetOrdinal("open_keys")) ? null : reader.Get<string[]>("open_keys"),
+        reader.StringOrNull("verified_events") is { } verified ? JsonSerializer.Deserialize<VerifiedEvents>(verified, WinBackJson.Options) : null);
 }

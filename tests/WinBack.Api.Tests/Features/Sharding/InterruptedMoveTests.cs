@@ -16,7 +16,7 @@ namespace WinBack.Api.Tests.Features.Sharding;
 public sealed class InterruptedMoveTests(ITestOutputHelper output)
 {
     [Theory]
-    [InlineData("catch_up", "freeze")] // killed while copying: the source still takes writes
+    [InlineData("verify_history", "freeze")] // killed while copying (the events copied so far compared): the source still takes writes
     [InlineData("freeze", "drain_outboxes")] // killed while frozen: writes stay refused until another worker goes on
     public async Task A_move_whose_worker_is_killed_mid_way_is_finished_by_another_worker(string pauseAfter, string stepWhenKilled)
     {
