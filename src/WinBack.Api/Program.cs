@@ -20,11 +20,7 @@ var builder = WebApplication.CreateBuilder(args);
 // starting the service or its background work.
 builder.Host.ApplyJasperFxExtensions();
 // The host lists the features; each registers its own services, store parts, endpoints and background work.
-builder.AddWinBack([
-    new TenantsFeature(), new ApiKeysFeature(), new TestClocksFeature(), new CustomersFeature(), new RulesFeature(),
-    new RewardsFeature(), new ReportsFeature(), new EngineFeature(), new WebhooksFeature(), new StripeFeature(),
-    new ImportsFeature(), new PlatformFeature(), new RiskFeature(), new MovesFeature(),
-]);
+builder.AddWinBack(Program.Features());
 
 var app = builder.Build();
 app.UseWinBack();
@@ -35,4 +31,13 @@ await app.RunAsync();
 return 0;
 
 /// <summary>Entry point; public so that tests can host it with WebApplicationFactory.</summary>
-public partial class Program;
+public partial class Program
+{
+    /// <summary>The features the host lists (also for tools that build the same services without serving, such as bench/RebuildTenant).</summary>
+    public static IReadOnlyList<IFeature> Features() =>
+    [
+        new TenantsFeature(), new ApiKeysFeature(), new TestClocksFeature(), new CustomersFeature(), new RulesFeature(),
+        new RewardsFeature(), new ReportsFeature(), new EngineFeature(), new WebhooksFeature(), new StripeFeature(),
+        new ImportsFeature(), new PlatformFeature(), new RiskFeature(), new MovesFeature(),
+    ];
+}

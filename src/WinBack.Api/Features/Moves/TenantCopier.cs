@@ -63,7 +63,7 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Shard
 
     /// <summary>
     /// Per table, the tenant's rows and an order-independent checksum on each shard: events by every column but the sequence (id,
-    /// stream, version, type, body, time), streams by id, version and type, outbox rows with their sequence read as the event's
+    /// stream, version, type, body, time; jsonb by its portable hash), streams by id, version and type, outbox rows with their sequence read as the event's
     /// stream and version, documents without Marten's write stamps. Tables the target's projection rebuilds are equal once it ran.
     /// </summary>
     public async Task<IReadOnlyDictionary<string, TableCheck>> VerifyAsync(string tenantId, string fromShard, string toShard, VerifiedEvents? verified,
