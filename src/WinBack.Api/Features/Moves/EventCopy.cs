@@ -87,11 +87,13 @@ internal static class EventCopy
             var page = await session.Events.QueryAllRawEvents()
                 .Where(e => e.TenantId == tenantId && e.Sequence > from && e.Sequence <= through)
                 .OrderBy(e => e.Sequence).Take(PageSize).ToListAsync(ct);
+            // Read before the events go out: the import gives each one the target's sequence, in the same object.
+            var last = page.Count > 0 ? page[^1].Sequence : after;
             foreach (var e in page.Where(e => e.StreamKey != Tombstones && e.Version > onTarget.GetValueOrDefault(e.StreamKey!)))
                 yield return e;
             if (page.Count < PageSize)
                 yield break;
-            after = page[^1].Sequence;
+            after = last;
         }
     }
 

@@ -91,6 +91,30 @@ public sealed class TenantCopierTests(ShardedWinBackApp app, ITestOutputHelper o
     }
 
     [Fact]
+    public async Task A_delta_of_more_events_than_one_page_brings_every_one_though_the_target_numbers_them_otherwise()
+    {
+        // Another tenant's events on b first, so that b's sequence numbers differ from a's for the same events.
+        var other = await app.CreateTenantAsync(name: "numbers", shard: "b");
+        await PostLoginsAsync(other, "o", 1500);
+        var tenant = await app.CreateTenantAsync(name: "paged", shard: "a");
+        await tenant.ActivityAsync("p0", "login");
+        var first = await Copier.CopyAsync(tenant.Id, "a", "b", null, default);
+
+        await PostLoginsAsync(tenant, "p", 12_000); // more than two of the copy's pages of 5,000
+        await Eventually.ReadAsync(() => ScalarAsync(app.Shard("a"), """
+            select count(*) from winback.mt_events where tenant_id = @t
+              and seq_id > (select last_seq_id from winback.mt_event_progression where name = 'HighWaterMark')
+            """, tenant.Id), n => n == 0, "a's high-water mark past the logins");
+        var delta = await Copier.CopyAsync(tenant.Id, "a", "b", first.ThroughSequence, default);
+
+        var onA = await CountAsync(app.Shard("a"), "mt_events", tenant.Id);
+        (first.Events + delta.Events).ShouldBe((int)onA, "the first copy stops at a's high-water mark then: the delta brings the rest");
+        delta.Events.ShouldBeGreaterThanOrEqualTo(12_000);
+        (await CountAsync(app.Shard("b"), "mt_events", tenant.Id)).ShouldBe(onA);
+        (await StreamVersionsAsync(app.Shard("b"), tenant.Id)).ShouldBe(await StreamVersionsAsync(app.Shard("a"), tenant.Id));
+    }
+
+    [Fact]
     public async Task Deleting_a_tenant_from_a_shard_removes_every_row_of_it_there_and_leaves_the_other_tenants_untouched()
     {
         await using var receiver = await WebhookReceiver.StartAsync();
@@ -138,6 +162,16 @@ public sealed class TenantCopierTests(ShardedWinBackApp app, ITestOutputHelper o
                 "select count(*) from winback.webhook_delivery where tenant_id = @t and status = 'pending'", tenant.Id), n => n == 0, "every delivery made");
         await Eventually.ReadAsync(() => CountAsync(app.Shard("a"), "lapse_episode", tenant.Id), n => n == 2, "both lapses in the report rows");
         return tenant;
+    }
+
+    // Logins in batches of 1,000, spread over 100 customers of the prefix.
+    private static async Task PostLoginsAsync(TestTenant tenant, string prefix, int count)
+    {
+        for (var sent = 0; sent < count; sent += 1000)
+        {
+            var activities = Enumerable.Range(sent, Math.Min(1000, count - sent)).Select(i => new { customerId = $"{prefix}{i % 100}", type = "login" }).ToArray();
+            (await tenant.Ingest.PostAsJsonAsync("/v1/activities/batch", new { activities })).EnsureSuccessStatusCode();
+        }
     }
 
     // Rebuilt tables wait for the target's report projection.
