@@ -66,16 +66,11 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Shard
     /// stream, version, type, body, time; jsonb by its portable hash), streams by id, version and type, outbox rows with their sequence read as the event's
     /// stream and version, documents without Marten's write stamps. Tables the target's projection rebuilds are equal once it ran.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, TableCheck>> VerifyAsync(string tenantId, string fromShard, string toShard, VerifiedEvents? verified,
+    public Task<IReadOnlyDictionary<string, TableCheck>> VerifyAsync(string tenantId, string fromShard, string toShard, VerifiedEvents? verified,
         CancellationToken ct)
+        => InSnapshotsAsync(tenantId, fromShard, toShard, async (from, to) =>
     {
         var checks = new Dictionary<string, TableCheck>();
-        await using var from = await OpenAsync(fromShard, ct);
-        await using var to = await OpenAsync(toShard, ct);
-        await using var read = await from.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        await using var readTarget = await to.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        foreach (var connection in new[] { from, to })
-            await ForTenantAsync(connection, tenantId, ct);
         var tables = TenantTables.All(store).Where(t => t.Copy is not TableCopy.Marks);
         var columns = await TableCopier.ColumnsAsync(to, ct);
         foreach (var (name, rows) in TableCopier.Checksums(store, tables, columns))
@@ -89,22 +84,16 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Shard
             var (source, target) = (TableCopier.SumAsync(from, rows, ct), TableCopier.SumAsync(to, rows, ct));
             checks[name] = TableCheck.Of(await source, await target);
         }
-        return checks;
-    }
+        return (IReadOnlyDictionary<string, TableCheck>)checks;
+    }, ct);
 
     /// <summary>
     /// The tenant's events copied through <paramref name="through"/> (the catch-up's source sequence), compared on both shards while
     /// the source still serves the tenant: what <see cref="VerifyAsync"/> then need not hash again inside the freeze.
     /// </summary>
-    public async Task<(VerifiedEvents Verified, TableCheck Check)> VerifyHistoryAsync(string tenantId, string fromShard, string toShard, long through,
-        CancellationToken ct)
+    public Task<(VerifiedEvents Verified, TableCheck Check)> VerifyHistoryAsync(string tenantId, string fromShard, string toShard, long through,
+        CancellationToken ct) => InSnapshotsAsync(tenantId, fromShard, toShard, async (from, to) =>
     {
-        await using var from = await OpenAsync(fromShard, ct);
-        await using var to = await OpenAsync(toShard, ct);
-        await using var read = await from.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        await using var readTarget = await to.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        foreach (var connection in new[] { from, to })
-            await ForTenantAsync(connection, tenantId, ct);
         // Every event of the tenant on the target is a copy of one through 'through': its own sequence bounds the same set there.
         await using var last = Sql.Command(to, $"select coalesce(max(seq_id), 0) from {Sql.EventsTable(store)} where tenant_id = {TenantTables.Tenant} and {EventCopy.History()}");
         var targetThrough = (long)(await last.ExecuteScalarAsync(ct))!;
@@ -112,6 +101,19 @@ public sealed class TenantCopier(IDocumentStore store, ShardLayout layout, Shard
         var (source, target) = (TableCopier.EventsThroughAsync(from, store, columns, through, ct), TableCopier.EventsThroughAsync(to, store, columns, targetThrough, ct));
         var (s, t) = (await source, await target);
         return (new VerifiedEvents(through, targetThrough, s.Rows, s.Sum), TableCheck.Of(s, t));
+    }, ct);
+
+    // Both shards, each read in one snapshot and as the tenant (the tables' filters name it).
+    private async Task<T> InSnapshotsAsync<T>(string tenantId, string fromShard, string toShard, Func<NpgsqlConnection, NpgsqlConnection, Task<T>> read,
+        CancellationToken ct)
+    {
+        await using var from = await OpenAsync(fromShard, ct);
+        await using var to = await OpenAsync(toShard, ct);
+        await using var snapshot = await from.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        await using var targetSnapshot = await to.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+        foreach (var connection in new[] { from, to })
+            await ForTenantAsync(connection, tenantId, ct);
+        return await read(from, to);
     }
 
     // Events are never changed once written: the ones compared before the freeze are still there, unchanged, when each shard counts
