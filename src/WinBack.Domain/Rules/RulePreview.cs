@@ -72,10 +72,13 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         if (customer.Status == CustomerStatus.Lapsed && !_moment)
             return;
         var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
-        if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer, context) is not { } crossing || crossing > asOf)
+        // A signal's next step may be a re-arm: the preview counts crossings.
+        var crossing = Signals.IsSignal(rule.Trigger.Type) ? Signals.NextFire(rule.Trigger, customer, context ?? TriggerContext.None)
+            : RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer, context);
+        if (crossing is not { } at || at > asOf)
             return;
         _lapsed++;
-        Name(new CaughtCustomer(customer.Id, crossing, RuleAudience.WindowOf(rule.Trigger, rule.TriggerDaysOf(arm), customer)));
+        Name(new CaughtCustomer(customer.Id, at, RuleAudience.WindowOf(rule.Trigger, rule.TriggerDaysOf(arm), customer)));
         // Moment rules do not compete with each other or with win-back rules.
         if (!_moment && higherPriorityRules.Any(r => !Moments.IsMoment(r.Definition.Trigger.Type) && IsEligible(tenantId, r.Id, r.Definition, customer, asOf, context)))
             _higherPriority++;
@@ -91,7 +94,7 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
             else if (rule.Limits.MaxRewardsPerCustomer is { } max && customer.RewardsByRule.GetValueOrDefault(ruleId) >= max)
                 _cap++;
             else
-                _queue.Add((crossing, arm));
+                _queue.Add((at, arm));
         }
     }
 
