@@ -146,7 +146,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         // A field of some trigger types is refused on the others, so that a rule says nothing it does not do.
         private void Only<TField>(System.Linq.Expressions.Expression<Func<RuleTrigger, TField?>> field, string name, params TriggerType[] types) =>
             RuleFor(field).Must(v => v is null).When(x => x.Type is { } type && !types.Contains(type))
-                .WithMessage($"'{name}' is only for the {string.Join(" and ", types.Select(t => Wire(t)))} trigger.");
+                .WithMessage($"'{name}' is only for the {string.Join(" trigger and the ", types.Select(t => Wire(t)))} trigger.");
 
         private static string Wire(TriggerType? type) => type is { } t ? StrictEnumConverter.WireName(t) : "";
     }
