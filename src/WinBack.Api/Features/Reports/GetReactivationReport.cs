@@ -29,12 +29,8 @@ public sealed class GetReactivationReportValidator : Validator<GetReactivationRe
 {
     public GetReactivationReportValidator()
     {
-        RuleFor(x => x.GroupBy).Must(g => GetReactivationReportEndpoint.Groupings.ContainsKey(g!), DocumentedRules.OneOf(GetReactivationReportEndpoint.Groupings.Keys))
-            .When(x => x.GroupBy is not null)
-            .WithMessage("'groupBy' must be one of rule, variant, lapseMonth, churnReason, trigger.");
-        RuleFor(x => x.From).WithinDateRange();
-        RuleFor(x => x.To).WithinDateRange();
-        RuleFor(x => x.To).GreaterThanOrEqualTo(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' cannot be before 'from'.");
+        this.GroupBy(x => x.GroupBy, GetReactivationReportEndpoint.Groupings.Keys);
+        this.Period(x => x.From, x => x.To);
     }
 }
 

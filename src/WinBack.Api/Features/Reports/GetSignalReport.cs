@@ -28,12 +28,8 @@ public sealed class GetSignalReportValidator : Validator<GetSignalReportRequest>
 {
     public GetSignalReportValidator()
     {
-        RuleFor(x => x.GroupBy).Must(g => GetSignalReportEndpoint.Groupings.ContainsKey(g!), DocumentedRules.OneOf(GetSignalReportEndpoint.Groupings.Keys))
-            .When(x => x.GroupBy is not null)
-            .WithMessage("'groupBy' must be one of trigger, variant.");
-        RuleFor(x => x.From).WithinDateRange();
-        RuleFor(x => x.To).WithinDateRange();
-        RuleFor(x => x.To).GreaterThanOrEqualTo(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' cannot be before 'from'.");
+        this.GroupBy(x => x.GroupBy, GetSignalReportEndpoint.Groupings.Keys);
+        this.Period(x => x.From, x => x.To);
     }
 }
 
