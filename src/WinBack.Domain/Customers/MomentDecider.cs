@@ -57,7 +57,7 @@ public static class MomentDecider
         var definition = rule.Definition;
         var reached = new MomentReached(customer.Id, command.EpisodeId, rule.Id, rule.Version, arm?.Name ?? Variant.Holdout, type,
             moment.Key, moment.At, command.Now, customer.Attributes, definition.AttributionDays);
-        var withheld = RuleAudience.Check(definition.Eligibility, customer) is not null ? WithheldReason.Ineligible
+        var withheld = RuleAudience.Check(definition.Eligibility, customer, command.Now) is not null ? WithheldReason.Ineligible
             : LapseDecider.Withheld(rule, arm, customer, command.Now);
         return withheld is { } reason
             ? [reached, new RewardWithheld(customer.Id, command.EpisodeId, rule.Id, reason, command.Now)]

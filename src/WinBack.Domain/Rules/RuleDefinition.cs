@@ -87,6 +87,9 @@ public sealed record Eligibility(
     IReadOnlyDictionary<string, string> Attributes)
 {
     public static readonly Eligibility Everyone = new(null, null, null, [], new Dictionary<string, string>());
+
+    /// <summary>Customers first seen at least this many days before the decision (their age as customers); null: any age.</summary>
+    public int? MinCustomerDays { get; init; }
 }
 
 /// <summary>The reward an arm issues. Which optional fields are set depends on <see cref="Type"/>.</summary>

@@ -6,7 +6,7 @@ namespace WinBack.Domain.Rules;
 /// <summary>Lapsed customers a rule would not reward, by the first reason that stops them.</summary>
 public sealed record PreviewExclusions(
     int HigherPriorityRule, int LifetimeValue, int OrderCount, int ChurnReason, int Attributes,
-    int Cooldown, int MaxRewardsPerCustomer, int Budget);
+    int Cooldown, int MaxRewardsPerCustomer, int Budget, int CustomerAge = 0);
 
 /// <param name="Customers">Eligible customers assigned to the arm.</param>
 /// <param name="Rewarded">Of those, the ones that would get the reward after cooldown, cap and budget.</param>
@@ -82,7 +82,7 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         // Moment rules do not compete with each other or with win-back rules.
         if (!_moment && higherPriorityRules.Any(r => !Moments.IsMoment(r.Definition.Trigger.Type) && IsEligible(tenantId, r.Id, r.Definition, customer, asOf, context)))
             _higherPriority++;
-        else if (RuleAudience.Check(rule.Eligibility, customer) is { } reason)
+        else if (RuleAudience.Check(rule.Eligibility, customer, asOf) is { } reason)
             _ineligible[(int)reason]++;
         else if (arm is null)
             _holdout++;
@@ -121,7 +121,7 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         var eligible = _lapsed - _higherPriority - _ineligible.Sum();
         return new RulePreviewResult(asOf, _lapsed, eligible,
             new PreviewExclusions(_higherPriority, _ineligible[(int)Ineligibility.LifetimeValue], _ineligible[(int)Ineligibility.OrderCount],
-                _ineligible[(int)Ineligibility.ChurnReason], _ineligible[(int)Ineligibility.Attributes], _cooldown, _cap, budget.Refused),
+                _ineligible[(int)Ineligibility.ChurnReason], _ineligible[(int)Ineligibility.Attributes], _cooldown, _cap, budget.Refused, _ineligible[(int)Ineligibility.CustomerAge]),
             _holdout, arms, rewarded.Values.Sum(), totalCost, budget.Preview(), 
             TriggerWindows.Of(rule.Trigger.Type)?.Crossing is null ? new PreviewWindows(_personal, _lapsed - _personal) : null, _caught);
     }
@@ -143,6 +143,6 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
     {
         var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
         return RuleAudience.HasLapsed(rule.Trigger, rule.TriggerDaysOf(arm), customer, asOf, context)
-               && RuleAudience.Check(rule.Eligibility, customer) is null;
+               && RuleAudience.Check(rule.Eligibility, customer, asOf) is null;
     }
 }

@@ -16,7 +16,8 @@ namespace WinBack.Api.Features.Engine;
 /// cross, not all customers. Per rule (its id, trigger and activation: <see cref="KeyOf"/>) each customer's next step (<see cref="Signals.Next"/>:
 /// the crossing, or the re-arm of an open episode, given no new activity; for payment_failed the next failure not fired) is stored in <see cref="TableName"/>; a read takes the rows
 /// due by then, plus the customers whose activities were appended since the read before last (<see cref="MarkTable"/>: event
-/// sequence numbers, read through the events' own index, so a late backdated activity is seen too), recomputes their steps exactly
+/// sequence numbers, read through the events' own index, so a late backdated activity is seen too; that read costs the shard's
+/// events appended since, of every tenant, unless events are partitioned by tenant), recomputes their steps exactly
 /// and rewrites their rows (removed when no step comes). The first read of a rule fills the rows from the customers active within
 /// the rule's windows before its activation (older activity counts 0). Re-reading since the read before last catches an append
 /// that committed after a later one was read, unless it stayed uncommitted for longer than one read's interval.
@@ -111,11 +112,11 @@ public static class SignalCrossings
             return await reader.ReadAsync(ct) ? (reader.Get<long>("checked_seq"), reader.Get<long>("prior_seq")) : null;
         }
 
+        // The shard's latest sequence number (its index's last entry): any later event of this tenant is above it.
         public async Task<long> LatestSequenceAsync(CancellationToken ct)
         {
             await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
-            await using var command = Sql.Command(connection,
-                $"select coalesce(max(seq_id), 0) from {MartenSetup.SchemaName}.mt_events where tenant_id = @tenant", ("tenant", tenantId));
+            await using var command = Sql.Command(connection, $"select coalesce(max(seq_id), 0) from {MartenSetup.SchemaName}.mt_events");
             return (long)(await command.ExecuteScalarAsync(ct))!;
         }
 

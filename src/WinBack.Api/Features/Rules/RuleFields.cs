@@ -172,13 +172,18 @@ public sealed class RuleEligibility
     /// <summary>Only customers whose profile attributes have all these values, e.g. {"channel": "web"}.</summary>
     public Dictionary<string, string>? Attributes { get; set; }
 
+    /// <summary>Customers first seen at least this many days before (their age as customers; an import's first seen counts), 0 to 36,500.</summary>
+    /// <example>365</example>
+    public int? MinCustomerDays { get; set; }
+
     public Eligibility ToEligibility() => new(MinLifetimeValue?.ToMoney(), MaxLifetimeValue?.ToMoney(), MinOrderCount,
-        ChurnReasons?.Distinct().ToList() ?? [], Attributes ?? new Dictionary<string, string>());
+        ChurnReasons?.Distinct().ToList() ?? [], Attributes ?? new Dictionary<string, string>()) { MinCustomerDays = MinCustomerDays };
 
     public static RuleEligibility From(Eligibility e) => new()
     {
         MinLifetimeValue = MoneyAmount.From(e.MinLifetimeValue), MaxLifetimeValue = MoneyAmount.From(e.MaxLifetimeValue),
         MinOrderCount = e.MinOrderCount, ChurnReasons = [.. e.ChurnReasons], Attributes = new Dictionary<string, string>(e.Attributes),
+        MinCustomerDays = e.MinCustomerDays,
     };
 }
 

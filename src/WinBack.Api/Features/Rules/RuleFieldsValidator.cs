@@ -163,6 +163,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
                            && string.Equals(e.MinLifetimeValue.Currency, e.MaxLifetimeValue.Currency, StringComparison.OrdinalIgnoreCase))
                 .WithMessage("'maxLifetimeValue' cannot be less than 'minLifetimeValue'.");
             RuleFor(x => x.MinOrderCount).InclusiveBetween(0, 1_000_000);
+            RuleFor(x => x.MinCustomerDays).InclusiveBetween(0, 36_500);
             RuleFor(x => x.Attributes).Must(a => a!.Count <= 20, DocumentedRules.Map(20, 100, 500)).When(x => x.Attributes is not null)
                 .WithMessage("'attributes' takes up to 20 filters.");
             RuleForEach(x => x.Attributes).Must(a => a.Key.Length is > 0 and <= 100 && a.Value.Length <= 500)

@@ -123,7 +123,8 @@ public static class RuleExamples
         ("payment_failed", "At each failed payment of a customer with 500.00 EUR of lifetime value; recovered when they pay within 14 days",
             Moment("Payment failed", new Trigger(TriggerType.PaymentFailed, 0, [])) with
             {
-                Eligibility = new Eligibility(new Money(50_000, "eur"), null, null, [], new Dictionary<string, string>()), AttributionDays = 14,
+                Eligibility = new Eligibility(new Money(50_000, "eur"), null, null, [], new Dictionary<string, string>()) { MinCustomerDays = 365 },
+                AttributionDays = 14,
             }),
     ];
 

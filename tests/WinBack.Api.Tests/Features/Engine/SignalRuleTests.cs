@@ -170,6 +170,27 @@ public sealed class SignalRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
     }
 
     [Fact]
+    public async Task A_payment_failed_rule_for_loyal_customers_withholds_the_reward_from_new_ones()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var rule = Signal(PaymentFailed);
+        rule["eligibility"] = new JsonObject { ["minCustomerDays"] = 30, ["minOrderCount"] = 1 };
+        (await tenant.CreateAsync(rule)).GetProperty("eligibility").GetProperty("minCustomerDays").GetInt32().ShouldBe(30);
+        await tenant.CreateActiveAsync(rule);
+        await RecordAsync(tenant, [("loyal", "login", T0.AddDays(-40))]);
+        await tenant.ActivityAsync("loyal", "purchase", T0.AddDays(-20), 1000);
+        await tenant.ActivityAsync("newcomer", "purchase", T0.AddDays(-2), 1000);
+        foreach (var id in new[] { "loyal", "newcomer" })
+            await tenant.ActivityAsync(id, "payment_failed");
+
+        await tenant.AdvanceAsync(T0.AddHours(1));
+
+        (await tenant.RewardsAsync("loyal")).ShouldHaveSingleItem();
+        (await tenant.RewardsAsync("newcomer")).ShouldBeEmpty();
+        (await tenant.EventsAsync("newcomer", "reward_withheld")).ShouldHaveSingleItem().GetProperty("reason").GetString().ShouldBe("ineligible");
+    }
+
+    [Fact]
     public async Task Every_signal_trigger_works_with_the_backtest()
     {
         var tenant = await app.CreateTenantAsync();
