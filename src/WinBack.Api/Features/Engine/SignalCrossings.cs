@@ -64,8 +64,9 @@ public static class SignalCrossings
     {
         var rows = new RuleRows(session.DocumentStore, session.TenantId, KeyOf(trigger, context));
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var mark = await rows.MarkAsync(ct);
         var latest = await rows.LatestSequenceAsync(ct);
+        // A mark above the shard's sequence came from elsewhere (a tenant moved here with its rows): the rule is read afresh.
+        var mark = await rows.MarkAsync(ct) is { } known && known.Checked <= latest ? known : ((long Checked, long Prior)?)null;
         IEnumerable<string[]> changed;
         if (mark is null)
         {

@@ -215,6 +215,26 @@ public sealed class SignalRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
         }
     }
 
+    [Fact]
+    public async Task Signal_steps_and_the_signal_report_are_each_tenant_s_own()
+    {
+        var (a, b) = (await app.CreateTenantAsync(), await app.CreateTenantAsync());
+        await a.CreateActiveAsync(Signal(Decline));
+        await b.CreateActiveAsync(Signal(Decline));
+        await RecordAsync(a, Daily("heavy", T0.AddDays(-69), 70));
+        await b.ActivityAsync("heavy", "login"); // the same customer id, without the history
+
+        await a.AdvanceAsync(T0.AddDays(10));
+        await b.AdvanceAsync(T0.AddDays(10));
+        await app.ReportsCaughtUpAsync();
+
+        (await FiredAsync(a, "heavy")).ShouldHaveSingleItem();
+        (await FiredAsync(b, "heavy")).ShouldBeEmpty();
+        (await a.Admin.GetJsonAsync("/v1/reports/signals")).GetProperty("rows").EnumerateArray().ShouldHaveSingleItem().GetProperty("fired").GetInt64().ShouldBe(1);
+        (await b.Admin.GetJsonAsync("/v1/reports/signals")).GetProperty("rows").EnumerateArray().ShouldBeEmpty();
+        (await b.Ingest.GetAsync("/v1/reports/signals")).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
     public static TheoryData<string, string, string> BadTriggers => new()
     {
         { "trigger.recentDays", """{"type": "usage_decline", "activities": ["login"], "recentDays": 0, "baselineDays": 56, "dropBelow": 0.4, "minBaseline": 8}""", "between 1 and 365" },
