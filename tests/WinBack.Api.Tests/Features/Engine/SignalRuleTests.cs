@@ -216,6 +216,21 @@ public sealed class SignalRuleTests(WinBackApp app) : IClassFixture<WinBackApp>
     }
 
     [Fact]
+    public async Task A_draft_signal_rule_previews_the_crossings_of_the_last_30_days_and_writes_no_steps()
+    {
+        var tenant = await app.CreateTenantAsync();
+        await tenant.AdvanceAsync(T0.AddDays(10));
+        await RecordAsync(tenant, Daily("heavy", T0.AddDays(-69), 70));
+        await RecordAsync(tenant, Daily("steady", T0.AddDays(-69), 80));
+
+        var preview = await EngineRequests.ReadAsync(await tenant.Admin.PostAsync("/v1/rules/preview", RuleRequests.Json(Signal(Decline))), 200);
+
+        preview.GetProperty("lapsed").GetInt32().ShouldBe(1); // heavy crossed on 3 Dec; steady is still in use
+        preview.GetProperty("rewarded").GetInt32().ShouldBe(1);
+        (await FiredAsync(tenant, "heavy")).ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Signal_steps_and_the_signal_report_are_each_tenant_s_own()
     {
         var (a, b) = (await app.CreateTenantAsync(), await app.CreateTenantAsync());
