@@ -97,7 +97,7 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, Backgrou
         var rows = ReactivationRow.AllOf(grouping, groups);
         var report = new ReactivationReportView(asOf, groupBy, rows, await ReactivationQuery.ParkedAsync(health, tenantId, filter, ct));
 
-        if (HttpContext.Request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
+        if (ReactivationCsv.Wanted(HttpContext.Request))
             await Send.StringAsync(ReactivationCsv.Of(report), contentType: "text/csv; charset=utf-8", cancellation: ct);
         else
             await Send.OkAsync(report, ct);

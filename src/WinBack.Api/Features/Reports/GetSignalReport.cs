@@ -98,7 +98,7 @@ public sealed class GetSignalReportEndpoint(IDocumentStore store, BackgroundHeal
         var rows = ReactivationRow.AllOf(grouping, groups).Select(SignalReportRow.Of).ToList();
         var report = new SignalReportView(asOf, groupBy, rows);
 
-        if (HttpContext.Request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
+        if (ReactivationCsv.Wanted(HttpContext.Request))
             await Send.StringAsync(Csv(report), contentType: "text/csv; charset=utf-8", cancellation: ct);
         else
             await Send.OkAsync(report, ct);

@@ -45,6 +45,10 @@ public static class ReactivationCsv
         return Lines(columns, report.Rows);
     }
 
+    /// <summary>Whether the request asks for CSV (Accept: text/csv) rather than JSON.</summary>
+    public static bool Wanted(HttpRequest request) =>
+        request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true);
+
     /// <summary>A header line of the columns' names, then one line per row (RFC 4180, CRLF).</summary>
     public static string Lines<TRow>(IReadOnlyList<(string Name, Func<TRow, object?> Value)> columns, IEnumerable<TRow> rows)
     {
