@@ -44,6 +44,12 @@ public sealed record Customer
     public IReadOnlyList<string> Moments { get; init; } = [];
     /// <summary>The latest <see cref="RecentPurchaseLimit"/> purchases that raised a currency's lifetime value to a new high, oldest first.</summary>
     public IReadOnlyList<ValueStep> ValueSteps { get; init; } = [];
+    /// <summary>Activity counts per local day for signal rules (<see cref="Customers.ActivityCounts"/>): bounded in days and kinds.</summary>
+    public ActivityCounts ActivityCounts { get; init; } = ActivityCounts.None;
+    /// <summary>Each signal rule's latest episode (<see cref="SignalEpisode"/>), by rule id: one entry per signal rule that fired.</summary>
+    public IReadOnlyDictionary<string, SignalEpisode> Signals { get; init; } = new Dictionary<string, SignalEpisode>();
+    /// <summary>The latest <see cref="RecentPurchaseLimit"/> payment failures, oldest first: payment_failed rules fire at each.</summary>
+    public IReadOnlyList<PaymentFailure> PaymentFailures { get; init; } = [];
     /// <summary>When the customer last got a win-back reward from any rule; the rules' cooldown counts from here.</summary>
     public DateTimeOffset? LastRewardedAt { get; init; }
     /// <summary>Win-back rewards received, per rule id; a rule's maxRewardsPerCustomer caps this.</summary>
@@ -95,17 +101,32 @@ public sealed record Customer
 
     public RewardState? Reward(string rewardId) => Rewards.FirstOrDefault(r => r.Id == rewardId);
 
-    public static Customer Evolve(Customer? state, object @event) => @event switch
+    /// <summary>The fold with days counted in UTC (<see cref="Evolve(Customer?, object, TimeZoneInfo)"/> with the tenant's zone counts them there).</summary>
+    public static Customer Evolve(Customer? state, object @event) => Evolve(state, @event, TimeZoneInfo.Utc);
+
+    /// <summary>The fold; <paramref name="zone"/> is the tenant's time zone, whose local days an activity counts on (<see cref="ActivityCounts"/>).</summary>
+    public static Customer Evolve(Customer? state, object @event, TimeZoneInfo zone) => @event switch
     {
-        ActivityRecorded e => Apply(state ?? FirstSeen(e.CustomerId, e.OccurredAt), e),
+        ActivityRecorded e => Apply(state ?? FirstSeen(e.CustomerId, e.OccurredAt), e, zone),
         ProfileUpdated e => (state ?? FirstSeen(e.CustomerId, e.UpdatedAt)) with
         {
             Email = e.Email, StripeCustomerId = e.StripeCustomerId, Attributes = e.Attributes, Birthday = e.Birthday,
+        },
+        // A signal's episode is kept per rule (one entry, replaced); a moment's key is kept so that it fires once.
+        MomentReached e when Rules.Signals.IsSignal(e.Trigger) => Existing(state, e) with
+        {
+            Signals = With(Existing(state, e).Signals, e.RuleId, new SignalEpisode(e.ReachedAt, e.DetectedAt)),
+            Episodes = [.. Existing(state, e).Episodes, EpisodeFacts.Of(e)],
         },
         MomentReached e => Existing(state, e) with
         {
             Moments = [.. Existing(state, e).Moments, MomentReached.Mark(e.RuleId, e.Key)],
             Episodes = [.. Existing(state, e).Episodes, EpisodeFacts.Of(e)],
+        },
+        SignalRearmed e => Existing(state, e) with
+        {
+            Signals = Existing(state, e).Signals.GetValueOrDefault(e.RuleId) is { } episode
+                ? With(Existing(state, e).Signals, e.RuleId, episode with { RearmedAt = e.RearmedAt }) : Existing(state, e).Signals,
         },
         CustomerImported e => Apply(state ?? FirstSeen(e.CustomerId, e.FirstSeenAt), e),
         CustomerLapsed e => Existing(state, e) with
@@ -159,10 +180,11 @@ public sealed record Customer
     private static Customer FirstSeen(string id, DateTimeOffset at) =>
         new() { Id = id, FirstSeenAt = at, LastActivityAt = at };
 
-    private static Customer Apply(Customer state, ActivityRecorded e)
+    private static Customer Apply(Customer state, ActivityRecorded e, TimeZoneInfo zone)
     {
         var next = state with
         {
+            ActivityCounts = state.ActivityCounts.Add(ActivityKinds.Of(e.Type, e.Name), e.OccurredAt, zone),
             FirstSeenAt = Min(state.FirstSeenAt, e.OccurredAt),
             LastActivityAt = Max(state.LastActivityAt, e.OccurredAt),
             LastActivityByType = With(state.LastActivityByType, e.Type,
@@ -187,6 +209,7 @@ public sealed record Customer
             },
             ActivityType.SubscriptionStarted => ChangeStatus(next, CustomerStatus.Active, e.OccurredAt),
             ActivityType.SubscriptionCancelled => ChangeStatus(next, CustomerStatus.Cancelled, e.OccurredAt, e.Reason ?? Customers.ChurnReason.Other),
+            ActivityType.PaymentFailed => next with { PaymentFailures = WithFailure(next.PaymentFailures, new PaymentFailure(e.ActivityId, e.OccurredAt)) },
             _ => next,
         };
     }
@@ -259,6 +282,19 @@ public sealed record Customer
         return list;
     }
 
+    // As purchases: a late failure goes in its place, and the oldest drops out once the list is full.
+    private static IReadOnlyList<PaymentFailure> WithFailure(IReadOnlyList<PaymentFailure> recent, PaymentFailure failure)
+    {
+        var list = new List<PaymentFailure>(recent);
+        var index = list.FindLastIndex(f => f.At <= failure.At) + 1;
+        if (index == 0 && list.Count >= RecentPurchaseLimit)
+            return recent;
+        list.Insert(index, failure);
+        if (list.Count > RecentPurchaseLimit)
+            list.RemoveAt(0);
+        return list;
+    }
+
     private static IReadOnlyDictionary<string, long> AddValue(IReadOnlyDictionary<string, long> totals, Money? amount, int sign)
     {
         if (amount is not { } money)
@@ -283,6 +319,9 @@ public sealed record Customer
 
 /// <summary>A purchase at <paramref name="At"/> that raised the lifetime value in <paramref name="Currency"/> from its highest so far to <paramref name="To"/>.</summary>
 public sealed record ValueStep(string Currency, DateTimeOffset At, long From, long To);
+
+/// <summary>A failed payment (activity payment_failed): a payment_failed rule's moment, keyed by the activity's id.</summary>
+public sealed record PaymentFailure(string ActivityId, DateTimeOffset At);
 
 /// <summary>Orders and value a customer had before WinBack, from the latest import.</summary>
 public sealed record ImportedHistory(string ImportId, int OrderCount, Money LifetimeValue);

@@ -2,7 +2,7 @@ using WinBack.Domain.Common;
 
 namespace WinBack.Domain.Customers;
 
-public enum ActivityType { Purchase, Login, SubscriptionStarted, SubscriptionCancelled, Refund, Custom }
+public enum ActivityType { Purchase, Login, SubscriptionStarted, SubscriptionCancelled, Refund, Custom, PaymentFailed }
 
 public enum ChurnReason { TooExpensive, BadExperience, TooComplex, Forgot, Switched, MissingFeatures, Other }
 

@@ -49,7 +49,7 @@ public static class LapseDecider
                 continue;
             var candidate = new Crossed(rule, arm, crossing, RuleAudience.WindowOf(rule.Definition.Trigger, days, customer));
             first ??= candidate;
-            if (RuleAudience.Check(rule.Definition.Eligibility, customer) is null)
+            if (RuleAudience.Check(rule.Definition.Eligibility, customer, command.Now) is null)
             {
                 chosen = candidate;
                 break;

@@ -27,9 +27,18 @@ public sealed record MomentReached(
     string CustomerId, string EpisodeId, string RuleId, int RuleVersion, string Variant, TriggerType Trigger, string Key,
     DateTimeOffset ReachedAt, DateTimeOffset DetectedAt, IReadOnlyDictionary<string, string> Attributes, int AttributionDays) : ICustomerEvent
 {
+    /// <summary>The instant the moment or signal fired: <see cref="ReachedAt"/>, under the name the API uses.</summary>
+    public DateTimeOffset TriggeredAt => ReachedAt;
+
     /// <summary>How the customer's state remembers the moment.</summary>
     public static string Mark(string ruleId, string key) => $"{ruleId}/{key}";
 }
+
+/// <summary>
+/// A signal rule re-armed for the customer at <paramref name="RearmedAt"/> (a local midnight): its episode, opened by a
+/// <see cref="MomentReached"/>, closes, and the rule can fire again at the next crossing.
+/// </summary>
+public sealed record SignalRearmed(string CustomerId, string RuleId, DateTimeOffset RearmedAt, DateTimeOffset DetectedAt) : ICustomerEvent;
 
 /// <summary>
 /// Closes the open episode: the first qualifying activity after the lapse. It carries the activity's type and amount,
@@ -40,10 +49,12 @@ public sealed record CustomerReactivated(string CustomerId, string EpisodeId, st
 
 /// <summary>A reward in the ledger. Rule fields are null for a manual reward, which carries a note instead.</summary>
 /// <param name="Window">For a rule's reward: the window the customer lapsed after, and whether it was their own or the rule's.</param>
+/// <param name="TriggeredAt">For a moment's or a signal's reward: the instant it fired (the sweep issues it at its next tick).</param>
 public sealed record RewardIssued(
     string CustomerId, string RewardId, string? EpisodeId, string? RuleId, int? RuleVersion, string? Variant,
     RewardType Type, long? Amount, string? Currency, int? Percent, int? Uses, string? Sku, JsonElement? Payload,
-    DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, RewardGrant Grant, string? Note, LapseWindow? Window = null) : ICustomerEvent;
+    DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, RewardGrant Grant, string? Note, LapseWindow? Window = null,
+    DateTimeOffset? TriggeredAt = null) : ICustomerEvent;
 
 public sealed record RewardWithheld(string CustomerId, string EpisodeId, string RuleId, WithheldReason Reason, DateTimeOffset WithheldAt) : ICustomerEvent;
 

@@ -6,7 +6,7 @@ namespace WinBack.Domain.Rules;
 /// <summary>
 /// Replays a tenant's customer events as if one rule had been active from <c>from</c> to <c>to</c>: what it would have given, when,
 /// and what it would have withheld. Feed it the customer events in sequence order (<see cref="Apply"/>), then read <see cref="Result"/>.
-/// Each customer is folded with the domain's own <see cref="Customer.Evolve"/> from their activities, profile and imports only; the
+/// Each customer is folded with the domain's own <see cref="Customer.Evolve(Customer?, object)"/> from their activities, profile and imports only; the
 /// rewards and lapses the real engine recorded are skipped, and the rule's own are simulated in their place by the engine's deciders
 /// (<see cref="LapseDecider"/>, <see cref="MomentDecider"/>, <see cref="LedgerDecider.Reactivation"/>), so crossings, moments,
 /// eligibility, cooldown, caps and budgets are the engine's. Time is the events' recorded time: before an event is applied, every
@@ -89,12 +89,12 @@ public sealed class BacktestReplay
             replayed.Observe(activity);
             // The engine closes a simulated episode as it closes a real one: the first return activity after the lapse.
             var reactivation = LedgerDecider.Reactivation(replayed.State, activity);
-            replayed.State = Customer.Evolve(replayed.State, activity);
+            replayed.State = Customer.Evolve(replayed.State, activity, _context.TimeZone);
             foreach (var reactivated in reactivation)
                 replayed.State = Customer.Evolve(replayed.State, reactivated).WithoutHistory();
         }
         else
-            replayed.State = Customer.Evolve(replayed.State, e);
+            replayed.State = Customer.Evolve(replayed.State, e, _context.TimeZone);
         Schedule(e.CustomerId, replayed);
     }
 
@@ -140,6 +140,9 @@ public sealed class BacktestReplay
             replayed.State = Customer.Evolve(replayed.State, e);
         // Only the hot state is kept: the simulated history would grow with every reward.
         replayed.State = replayed.State!.WithoutHistory();
+        // A signal's re-arm alone reaches nobody; the customer's next step is scheduled.
+        if (!decided.Any(e => e is MomentReached or CustomerLapsed))
+            return true;
         _reached++;
         var issued = decided.OfType<RewardIssued>().FirstOrDefault();
         var credit = issued is { Amount: { } amount, Currency: { } currency } ? new Money(amount, currency) : null;

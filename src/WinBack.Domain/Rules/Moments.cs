@@ -8,7 +8,8 @@ public sealed record Moment(DateTimeOffset At, string Key);
 /// <summary>
 /// The moment triggers' exact moments, computed from the customer's state alone. <see cref="Occurrences"/> lists every moment a
 /// trigger gives a customer, in time order (a backtest can walk them); <see cref="Next"/> is the one the engine fires next: the
-/// first not fired yet (its key is not in <see cref="Customer.Moments"/> for the rule) and not before the rule was active.
+/// first not fired yet (its key is not in <see cref="Customer.Moments"/> for the rule) and not before the rule was active. The signal
+/// triggers usage_decline and contact_burst are moment rules too, but their steps come from <see cref="Signals"/>.
 /// </summary>
 public static class Moments
 {
@@ -16,7 +17,8 @@ public static class Moments
     public const int BirthdayYears = 200;
 
     public static bool IsMoment(TriggerType type) =>
-        type is TriggerType.Welcome or TriggerType.NthPurchase or TriggerType.LifetimeValueReached or TriggerType.Anniversary or TriggerType.Birthday;
+        type is TriggerType.Welcome or TriggerType.NthPurchase or TriggerType.LifetimeValueReached or TriggerType.Anniversary or TriggerType.Birthday
+        or TriggerType.UsageDecline or TriggerType.ContactBurst or TriggerType.PaymentFailed;
 
     /// <summary>The first moment at or after <see cref="TriggerContext.Since"/> that the context's rule has not fired for the customer.</summary>
     public static Moment? Next(Trigger trigger, Customer customer, TriggerContext context)
@@ -38,6 +40,8 @@ public static class Moments
                 Once(ValueReachedAt(customer, amount.Currency, amount.Amount), $"lifetime_value:{amount.Amount}:{amount.Currency}"),
             TriggerType.Anniversary => Anniversaries(trigger, customer, timeZone),
             TriggerType.Birthday => Birthdays(Birthday.Parse(customer.Birthday), trigger.DaysBefore ?? 0, timeZone, since ?? customer.FirstSeenAt),
+            // Each failure is its own moment; the bounded list keeps the latest ones (a late one in its place).
+            TriggerType.PaymentFailed => customer.PaymentFailures.Select(f => new Moment(f.At, $"payment_failed:{f.ActivityId}")),
             _ => [],
         };
         return since is { } from ? all.Where(m => m.At >= from) : all;
@@ -87,7 +91,7 @@ public static class Moments
     }
 
     // A local time that does not exist (a clock moved forward) is taken as the first instant after the gap.
-    private static DateTimeOffset AtLocal(DateTime local, TimeZoneInfo timeZone)
+    internal static DateTimeOffset AtLocal(DateTime local, TimeZoneInfo timeZone)
     {
         var unspecified = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
         while (timeZone.IsInvalidTime(unspecified))

@@ -3,7 +3,7 @@ using WinBack.Domain.Customers;
 namespace WinBack.Domain.Rules;
 
 /// <summary>Why a lapsed customer does not deserve a rule's reward; the first failing filter is the reason.</summary>
-public enum Ineligibility { LifetimeValue, OrderCount, ChurnReason, Attributes }
+public enum Ineligibility { LifetimeValue, OrderCount, ChurnReason, Attributes, CustomerAge }
 
 /// <summary>Who a rule's trigger catches, and who its eligibility lets through. Pure; the sweep and the preview share it.</summary>
 public static class RuleAudience
@@ -32,7 +32,8 @@ public static class RuleAudience
     public static bool HasLapsed(Trigger trigger, int days, Customer customer, DateTimeOffset asOf, TriggerContext? context = null) =>
         CrossingAt(trigger, days, customer, context) is { } crossing && crossing <= asOf;
 
-    public static Ineligibility? Check(Eligibility eligibility, Customer customer)
+    /// <summary>The first filter the customer fails, or null; the customer's age is measured at <paramref name="asOf"/> (the decision's time).</summary>
+    public static Ineligibility? Check(Eligibility eligibility, Customer customer, DateTimeOffset asOf)
     {
         if (eligibility.MinLifetimeValue is { } min && customer.LifetimeValue.GetValueOrDefault(min.Currency) < min.Amount)
             return Ineligibility.LifetimeValue;
@@ -44,6 +45,8 @@ public static class RuleAudience
             return Ineligibility.ChurnReason;
         if (eligibility.Attributes.Any(a => customer.Attributes.GetValueOrDefault(a.Key) != a.Value))
             return Ineligibility.Attributes;
+        if (eligibility.MinCustomerDays is { } days && customer.FirstSeenAt.AddDays(days) > asOf)
+            return Ineligibility.CustomerAge;
         return null;
     }
 }

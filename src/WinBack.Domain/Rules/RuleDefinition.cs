@@ -4,8 +4,11 @@ using WinBack.Domain.Customers;
 
 namespace WinBack.Domain.Rules;
 
-/// <summary>The first four catch customers who went quiet (win-back); the rest are moments (<see cref="Moments"/>), fired once each.</summary>
-public enum TriggerType { Inactivity, Cancellation, NeverPurchased, AtRisk, Welcome, NthPurchase, LifetimeValueReached, Anniversary, Birthday }
+/// <summary>
+/// The first four catch customers who went quiet (win-back); the rest are moments (<see cref="Moments"/>), fired once each, and the
+/// last three churn signals: usage_decline and contact_burst fire once per episode (<see cref="Signals"/>), payment_failed at each failure.
+/// </summary>
+public enum TriggerType { Inactivity, Cancellation, NeverPurchased, AtRisk, Welcome, NthPurchase, LifetimeValueReached, Anniversary, Birthday, UsageDecline, ContactBurst, PaymentFailed }
 
 /// <summary>What an anniversary counts from.</summary>
 public enum AnniversaryFrom { FirstPurchase, FirstSeen }
@@ -57,6 +60,22 @@ public sealed record Trigger(TriggerType Type, int Days, IReadOnlyList<ActivityT
     public AnniversaryFrom? From { get; init; }
     /// <summary>For birthday: how many days before the birthday the moment is; 0 is the day itself.</summary>
     public int? DaysBefore { get; init; }
+    /// <summary>For usage_decline: the activity kinds counted (<see cref="ActivityKinds"/>: "login", "custom:report_viewed").</summary>
+    public IReadOnlyList<string>? Activities { get; init; }
+    /// <summary>For contact_burst: the activity kind counted (<see cref="ActivityKinds"/>); <see cref="Count"/> is the burst's size.</summary>
+    public string? Activity { get; init; }
+    /// <summary>For usage_decline: the recent window's length in days, 1-365.</summary>
+    public int? RecentDays { get; init; }
+    /// <summary>For usage_decline: the baseline window's length in days (just before the recent one), 1-365.</summary>
+    public int? BaselineDays { get; init; }
+    /// <summary>For usage_decline: fires when recent falls below this share of what the baseline predicts; strictly between 0 and 1.</summary>
+    public double? DropBelow { get; init; }
+    /// <summary>For usage_decline: re-arms once the ratio is back at or above this; above <see cref="DropBelow"/>, default 0.8.</summary>
+    public double? RearmAbove { get; init; }
+    /// <summary>For usage_decline: the activities the baseline must hold for the trigger to fire or re-arm, 1 or more.</summary>
+    public int? MinBaseline { get; init; }
+    /// <summary>For contact_burst: the window in days, 1-365.</summary>
+    public int? WithinDays { get; init; }
 }
 
 /// <summary>Who deserves a reward; an empty part lets everyone through.</summary>
@@ -68,6 +87,9 @@ public sealed record Eligibility(
     IReadOnlyDictionary<string, string> Attributes)
 {
     public static readonly Eligibility Everyone = new(null, null, null, [], new Dictionary<string, string>());
+
+    /// <summary>Customers first seen at least this many days before the decision (their age as customers); null: any age.</summary>
+    public int? MinCustomerDays { get; init; }
 }
 
 /// <summary>The reward an arm issues. Which optional fields are set depends on <see cref="Type"/>.</summary>

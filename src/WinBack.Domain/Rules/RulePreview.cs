@@ -6,7 +6,7 @@ namespace WinBack.Domain.Rules;
 /// <summary>Lapsed customers a rule would not reward, by the first reason that stops them.</summary>
 public sealed record PreviewExclusions(
     int HigherPriorityRule, int LifetimeValue, int OrderCount, int ChurnReason, int Attributes,
-    int Cooldown, int MaxRewardsPerCustomer, int Budget);
+    int Cooldown, int MaxRewardsPerCustomer, int Budget, int CustomerAge = 0);
 
 /// <param name="Customers">Eligible customers assigned to the arm.</param>
 /// <param name="Rewarded">Of those, the ones that would get the reward after cooldown, cap and budget.</param>
@@ -72,14 +72,17 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         if (customer.Status == CustomerStatus.Lapsed && !_moment)
             return;
         var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
-        if (RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer, context) is not { } crossing || crossing > asOf)
+        // A signal's next step may be a re-arm: the preview counts crossings.
+        var crossing = Signals.IsSignal(rule.Trigger.Type) ? Signals.NextFire(rule.Trigger, customer, context ?? TriggerContext.None)
+            : RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), customer, context);
+        if (crossing is not { } at || at > asOf)
             return;
         _lapsed++;
-        Name(new CaughtCustomer(customer.Id, crossing, RuleAudience.WindowOf(rule.Trigger, rule.TriggerDaysOf(arm), customer)));
+        Name(new CaughtCustomer(customer.Id, at, RuleAudience.WindowOf(rule.Trigger, rule.TriggerDaysOf(arm), customer)));
         // Moment rules do not compete with each other or with win-back rules.
         if (!_moment && higherPriorityRules.Any(r => !Moments.IsMoment(r.Definition.Trigger.Type) && IsEligible(tenantId, r.Id, r.Definition, customer, asOf, context)))
             _higherPriority++;
-        else if (RuleAudience.Check(rule.Eligibility, customer) is { } reason)
+        else if (RuleAudience.Check(rule.Eligibility, customer, asOf) is { } reason)
             _ineligible[(int)reason]++;
         else if (arm is null)
             _holdout++;
@@ -91,7 +94,7 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
             else if (rule.Limits.MaxRewardsPerCustomer is { } max && customer.RewardsByRule.GetValueOrDefault(ruleId) >= max)
                 _cap++;
             else
-                _queue.Add((crossing, arm));
+                _queue.Add((at, arm));
         }
     }
 
@@ -118,7 +121,7 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
         var eligible = _lapsed - _higherPriority - _ineligible.Sum();
         return new RulePreviewResult(asOf, _lapsed, eligible,
             new PreviewExclusions(_higherPriority, _ineligible[(int)Ineligibility.LifetimeValue], _ineligible[(int)Ineligibility.OrderCount],
-                _ineligible[(int)Ineligibility.ChurnReason], _ineligible[(int)Ineligibility.Attributes], _cooldown, _cap, budget.Refused),
+                _ineligible[(int)Ineligibility.ChurnReason], _ineligible[(int)Ineligibility.Attributes], _cooldown, _cap, budget.Refused, _ineligible[(int)Ineligibility.CustomerAge]),
             _holdout, arms, rewarded.Values.Sum(), totalCost, budget.Preview(), 
             TriggerWindows.Of(rule.Trigger.Type)?.Crossing is null ? new PreviewWindows(_personal, _lapsed - _personal) : null, _caught);
     }
@@ -140,6 +143,6 @@ public sealed class RulePreview(string tenantId, string ruleId, RuleDefinition r
     {
         var arm = ExperimentAssignment.ArmFor(tenantId, ruleId, customer.Id, rule);
         return RuleAudience.HasLapsed(rule.Trigger, rule.TriggerDaysOf(arm), customer, asOf, context)
-               && RuleAudience.Check(rule.Eligibility, customer) is null;
+               && RuleAudience.Check(rule.Eligibility, customer, asOf) is null;
     }
 }

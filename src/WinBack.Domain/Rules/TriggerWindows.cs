@@ -63,7 +63,22 @@ public static class TriggerWindows
         [TriggerType.LifetimeValueReached] = Moment((_, by) => c => c.LastPurchaseAt <= by, (_, since) => c => c.LastPurchaseAt >= since),
         [TriggerType.Anniversary] = Moment(AnniversaryStartedBy, AnniversaryStartedSince),
         [TriggerType.Birthday] = Moment((_, _) => c => c.Birthday != null, null),
+        // A failure since the activation is an activity since then.
+        [TriggerType.PaymentFailed] = Moment((_, by) => c => c.FirstSeenAt <= by, (_, since) => c => c.LastActivityAt >= since),
+        // Signals: the next step (a crossing, or the re-arm that closes an episode) from the daily counts; their candidates are stored steps (SignalCrossings).
+        [TriggerType.UsageDecline] = Signal(),
+        [TriggerType.ContactBurst] = Signal(),
     };
+
+    // Without stored steps (a draft's preview) the customers with activity in the windows are read: older activity counts 0.
+    private static TriggerWindow Signal() =>
+        new(Anyone, (_, _) => null, (_, by) => c => c.FirstSeenAt <= by)
+        {
+            Crossing = (trigger, customer, context) => Signals.Next(trigger, customer, context)?.At,
+            OpenedSince = (trigger, since) => LastActiveSince(since.AddDays(-Signals.SpanOf(trigger) - 1)),
+        };
+
+    private static Expression<Func<Customer, bool>> LastActiveSince(DateTimeOffset bound) => c => c.LastActivityAt >= bound;
 
     // The first listed anniversary comes by then only for customers who started a year count earlier (a day's slack for time zones).
     private static Expression<Func<Customer, bool>> AnniversaryStartedBy(Trigger trigger, DateTimeOffset by)

@@ -61,14 +61,17 @@ public sealed class RuleAudienceTests
         var loyal = Customer("c1", Now, orders: 3, value: 9000, attributes: new Dictionary<string, string> { ["channel"] = "web" })
             with { ChurnReason = ChurnReason.TooExpensive };
 
-        RuleAudience.Check(eligibility, loyal).ShouldBeNull();
-        RuleAudience.Check(eligibility, loyal with { RecordedLifetimeValue = new Dictionary<string, long> { ["usd"] = 9000 } })
+        RuleAudience.Check(eligibility, loyal, Now).ShouldBeNull();
+        RuleAudience.Check(eligibility, loyal with { RecordedLifetimeValue = new Dictionary<string, long> { ["usd"] = 9000 } }, Now)
             .ShouldBe(Ineligibility.LifetimeValue);
-        RuleAudience.Check(eligibility, loyal with { RecordedOrderCount = 1 }).ShouldBe(Ineligibility.OrderCount);
-        RuleAudience.Check(eligibility, loyal with { ChurnReason = null }).ShouldBe(Ineligibility.ChurnReason);
-        RuleAudience.Check(eligibility, loyal with { Attributes = new Dictionary<string, string>() }).ShouldBe(Ineligibility.Attributes);
-        RuleAudience.Check(eligibility with { MinLifetimeValue = null, MaxLifetimeValue = new Money(100, "eur") }, loyal)
+        RuleAudience.Check(eligibility, loyal with { RecordedOrderCount = 1 }, Now).ShouldBe(Ineligibility.OrderCount);
+        RuleAudience.Check(eligibility, loyal with { ChurnReason = null }, Now).ShouldBe(Ineligibility.ChurnReason);
+        RuleAudience.Check(eligibility, loyal with { Attributes = new Dictionary<string, string>() }, Now).ShouldBe(Ineligibility.Attributes);
+        RuleAudience.Check(eligibility with { MinLifetimeValue = null, MaxLifetimeValue = new Money(100, "eur") }, loyal, Now)
             .ShouldBe(Ineligibility.LifetimeValue);
+        // The customer's age: first seen at least minCustomerDays before the decision.
+        RuleAudience.Check(eligibility with { MinCustomerDays = 30 }, loyal with { FirstSeenAt = Now.AddDays(-29) }, Now).ShouldBe(Ineligibility.CustomerAge);
+        RuleAudience.Check(eligibility with { MinCustomerDays = 30 }, loyal with { FirstSeenAt = Now.AddDays(-30) }, Now).ShouldBeNull();
     }
 
     [Fact]

@@ -2,11 +2,13 @@ using System.Threading.Channels;
 using JasperFx;
 using Marten;
 using Npgsql;
+using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
+using WinBack.Domain.Tenants;
 using WinBack.Domain.Webhooks;
 
 namespace WinBack.Api.Features.Customers;
@@ -155,7 +157,10 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
         TransactionLocks.Queue(batch, customerIds.Select(id => LockKeys.Customer(tenantId, id)).ToList());
         var summaries = batch.LoadMany<CustomerSummary>().ById(customerIds);
         var dedupes = dedupeIds.Length == 0 ? null : batch.LoadMany<ActivityDedupe>().ById(dedupeIds);
+        // The tenant's time zone, whose local days activities are counted on for signal rules: read in the same round trip.
+        var settings = batch.Load<TenantSettings>(TenantSettings.DocumentId);
         await batch.Execute(CancellationToken.None);
+        var zone = TenantTimeZone.Of((await settings)?.TimeZone);
         var streams = (await summaries).ToDictionary(c => c.Id, c => new Stream(c));
         var seen = dedupes is null ? [] : (await dedupes).ToDictionary(d => d.Id, d => d.Activity);
 
@@ -187,7 +192,7 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
             {
                 events = write.Decide(stream.State);
                 // Folding refuses too: a sum that would leave the 64-bit range fails only this write.
-                state = stream.Fold(events);
+                state = stream.Fold(events, zone);
             }
             catch (DomainRuleViolated refused)
             {
@@ -240,9 +245,9 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
             (_rewardsRead, _episodesRead) = (history.Rewards, history.Episodes);
         }
 
-        public Customer? Fold(IReadOnlyList<ICustomerEvent> events) => events.Aggregate(State, (s, e) =>
+        public Customer? Fold(IReadOnlyList<ICustomerEvent> events, TimeZoneInfo zone) => events.Aggregate(State, (s, e) =>
             HistoryRead || !Customer.TouchesHistory(s, e)
-                ? Customer.Evolve(s, e)
+                ? Customer.Evolve(s, e, zone)
                 : throw new InvalidOperationException($"{e.GetType().Name} changes the history of customer {Id}, which this write did not read."));
 
         /// <summary>Queues the append, the hot state, and the history when it changed.</summary>

@@ -7,7 +7,12 @@ public sealed class EngineFeature : IFeature
 {
     public void Register(FeatureContext feature)
     {
-        feature.Store(options => options.Schema.For<SweepJob>());
+        feature.Store(options =>
+        {
+            options.Schema.For<SweepJob>();
+            options.Storage.ExtendedSchemaObjects.Add(SignalCrossings.Table());
+            options.Storage.ExtendedSchemaObjects.Add(SignalCrossings.Marks());
+        });
         feature.Services.AddSingleton<LapseSweep>();
         feature.Services.AddSingleton<EngineSignal>();
         // Advancing a test clock runs the ticks it passes, in the API process that was asked.

@@ -18,7 +18,7 @@ public sealed record LapseCandidate(CustomerSummary Customer, DateTimeOffset? Cr
 /// through the (tenant, status, last activity) index, one query per status the trigger can catch, so that the bound its
 /// window gives (<see cref="TriggerWindow.OpenedBy"/>) is a range scan and the cost follows the customers near or past the
 /// window, not all customers. A trigger whose crossing depends on the tenant's model (at_risk) has no such bound: its
-/// candidates are the stored crossings due by then (<see cref="RiskCrossings"/>). The sweep, the test clock and the preview
+/// candidates are the stored crossings due by then (<see cref="RiskCrossings"/>), and so are a signal rule's (<see cref="SignalCrossings"/>). The sweep, the test clock and the preview
 /// share it; the domain (<see cref="TriggerWindows"/>, <see cref="RuleAudience"/>) makes the exact call per customer, with
 /// the tenant's <see cref="TriggerContext"/>.
 /// </summary>
@@ -31,9 +31,9 @@ public static class LapseCandidates
     public static async IAsyncEnumerable<string> IdsAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by, TriggerContext context,
         [EnumeratorCancellation] CancellationToken ct)
     {
-        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null && !Moments.IsMoment(rule.Trigger.Type))
+        if (Stored(rule, context) is { } stored)
         {
-            await foreach (var summary in RiskCrossings.CandidatesAsync(session, rule.Trigger, context, by, ct))
+            await foreach (var summary in stored(session, rule.Trigger, context, by, ct))
                 yield return summary.Id;
             yield break;
         }
@@ -53,13 +53,13 @@ public static class LapseCandidates
                 yield return id;
     }
 
-    /// <summary>The candidates' summaries.</summary>
+    /// <summary>The candidates' summaries; <paramref name="readOnly"/> (a preview) writes no stored signal steps, and reads the customers active within the windows instead.</summary>
     public static async IAsyncEnumerable<CustomerSummary> SummariesAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by,
-        TriggerContext context, [EnumeratorCancellation] CancellationToken ct)
+        TriggerContext context, [EnumeratorCancellation] CancellationToken ct, bool readOnly = false)
     {
-        if (TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null && !Moments.IsMoment(rule.Trigger.Type))
+        if (Stored(rule, readOnly ? context with { RuleId = null } : context) is { } stored)
         {
-            await foreach (var summary in RiskCrossings.CandidatesAsync(session, rule.Trigger, context, by, ct))
+            await foreach (var summary in stored(session, rule.Trigger, context, by, ct))
                 yield return summary;
             yield break;
         }
@@ -78,6 +78,16 @@ public static class LapseCandidates
             yield return new LapseCandidate(summary, RuleAudience.CrossingAt(rule.Trigger, rule.TriggerDaysOf(arm), summary.State, context));
         }
     }
+
+    private delegate IAsyncEnumerable<CustomerSummary> StoredCrossings(IQuerySession session, Trigger trigger, TriggerContext context, DateTimeOffset by,
+        CancellationToken ct);
+
+    // Triggers whose crossings no index on customers can bound read stored ones: at_risk's (the tenant's model), and a signal rule's
+    // (its counts); a draft signal rule (no id: a preview) has none and reads the customers active within its windows.
+    private static StoredCrossings? Stored(RuleDefinition rule, TriggerContext context) =>
+        Signals.IsChurnSignal(rule.Trigger.Type) ? context.RuleId is null ? null : SignalCrossings.CandidatesAsync
+        : TriggerWindows.Of(rule.Trigger.Type)?.Crossing is not null && !Moments.IsMoment(rule.Trigger.Type) ? RiskCrossings.CandidatesAsync
+        : null;
 
     // One query per status: an equality on the index's status column makes the window's bound a range scan.
     private static IEnumerable<IQueryable<CustomerSummary>> Queries(IQuerySession session, RuleDefinition rule, DateTimeOffset by, TriggerContext context)

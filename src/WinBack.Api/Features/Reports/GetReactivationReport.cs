@@ -29,12 +29,8 @@ public sealed class GetReactivationReportValidator : Validator<GetReactivationRe
 {
     public GetReactivationReportValidator()
     {
-        RuleFor(x => x.GroupBy).Must(g => GetReactivationReportEndpoint.Groupings.ContainsKey(g!), DocumentedRules.OneOf(GetReactivationReportEndpoint.Groupings.Keys))
-            .When(x => x.GroupBy is not null)
-            .WithMessage("'groupBy' must be one of rule, variant, lapseMonth, churnReason, trigger.");
-        RuleFor(x => x.From).WithinDateRange();
-        RuleFor(x => x.To).WithinDateRange();
-        RuleFor(x => x.To).GreaterThanOrEqualTo(x => x.From).When(x => x.From is not null && x.To is not null).WithMessage("'to' cannot be before 'from'.");
+        this.GroupBy(x => x.GroupBy, GetReactivationReportEndpoint.Groupings.Keys);
+        this.Period(x => x.From, x => x.To);
     }
 }
 
@@ -51,8 +47,6 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, Backgrou
         ["rule"] = ReportGrouping.Rule, ["variant"] = ReportGrouping.Variant, ["lapseMonth"] = ReportGrouping.LapseMonth,
         ["churnReason"] = ReportGrouping.ChurnReason, ["trigger"] = ReportGrouping.Trigger,
     };
-
-    private static readonly EpisodeCounts NoHoldout = new(0, 0, 0, 0);
 
     private static readonly ReactivationReportView Example = new(DateTimeOffset.Parse("2026-11-24T09:30:00Z"), "rule",
         [ReactivationRow.Example(ReportGrouping.Rule, "rule_01jdq3w5x8k2m9v4r7t6y1z0ae")], []);
@@ -100,14 +94,10 @@ public sealed class GetReactivationReportEndpoint(IDocumentStore store, Backgrou
         var grouping = Groupings[groupBy];
         var filter = new ReportFilter(request.RuleId, request.From, request.To);
         var groups = await ReactivationQuery.RunAsync(store, health, tenantId, filter, grouping, asOf, ct);
-        // With groupBy=variant the holdout is a row of its own, and the arms are compared with it.
-        var holdout = groups.FirstOrDefault(g => g.Key == Domain.Rules.Variant.Holdout);
-        var rows = groups.Select(g => grouping != ReportGrouping.Variant
-            ? ReactivationRow.Of(grouping, g, g.Counts, g.Money)
-            : ReactivationRow.Of(grouping, g, holdout?.Counts ?? NoHoldout, holdout?.Money ?? new Dictionary<string, GroupMoney>())).ToList();
+        var rows = ReactivationRow.AllOf(grouping, groups);
         var report = new ReactivationReportView(asOf, groupBy, rows, await ReactivationQuery.ParkedAsync(health, tenantId, filter, ct));
 
-        if (HttpContext.Request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
+        if (ReactivationCsv.Wanted(HttpContext.Request))
             await Send.StringAsync(ReactivationCsv.Of(report), contentType: "text/csv; charset=utf-8", cancellation: ct);
         else
             await Send.OkAsync(report, ct);

@@ -42,9 +42,19 @@ public static class ReactivationCsv
             columns.Add(($"retained{days}Rate", r => pick(r).Rate));
         }
 
+        return Lines(columns, report.Rows);
+    }
+
+    /// <summary>Whether the request asks for CSV (Accept: text/csv) rather than JSON.</summary>
+    public static bool Wanted(HttpRequest request) =>
+        request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true);
+
+    /// <summary>A header line of the columns' names, then one line per row (RFC 4180, CRLF).</summary>
+    public static string Lines<TRow>(IReadOnlyList<(string Name, Func<TRow, object?> Value)> columns, IEnumerable<TRow> rows)
+    {
         var csv = new StringBuilder();
         csv.AppendJoin(',', columns.Select(c => c.Name)).Append("\r\n");
-        foreach (var row in report.Rows)
+        foreach (var row in rows)
             csv.AppendJoin(',', columns.Select(c => Field(c.Value(row)))).Append("\r\n");
         return csv.ToString();
     }

@@ -13,7 +13,8 @@ namespace WinBack.Api.Features.Reports;
 public enum ReportGrouping { Rule, Variant, LapseMonth, ChurnReason, Trigger, All }
 
 /// <summary>Which episodes a report covers: one rule's, lapsed on the UTC days from <see cref="From"/> to <see cref="To"/> inclusive.</summary>
-public sealed record ReportFilter(string? RuleId, DateOnly? From, DateOnly? To);
+/// <param name="RuleIds">When set, only these rules' episodes (the signal report's: its rules).</param>
+public sealed record ReportFilter(string? RuleId, DateOnly? From, DateOnly? To, IReadOnlyList<string>? RuleIds = null);
 
 /// <summary>Won-back episodes old enough to know (returned at least <c>days</c> before asOf), and those not lapsed again by then.</summary>
 public sealed record Retention(long Known, long Retained);
@@ -160,7 +161,7 @@ public static class ReactivationQuery
 
     /// <summary>The filter as a condition on a rollup table aliased <c>e</c>; its parameters are bound by ReadAsync.</summary>
     public static string Where(ReportFilter filter) =>
-        "e.tenant_id = @tenant" + (filter.RuleId is null ? "" : " and e.rule_id = @rule")
+        "e.tenant_id = @tenant" + (filter.RuleId is null ? "" : " and e.rule_id = @rule") + (filter.RuleIds is null ? "" : " and e.rule_id = any(@rules)")
         + (filter.From is null ? "" : " and e.lapse_date >= @from") + (filter.To is null ? "" : " and e.lapse_date <= @to");
 
     /// <summary>Runs one report query with the filter's parameters (@tenant, @asof, @rule, @from, @to), row by row.</summary>
@@ -169,6 +170,7 @@ public static class ReactivationQuery
     {
         var parameters = new List<(string, object?)> { ("tenant", tenantId), ("asof", asOf.UtcDateTime) };
         if (filter.RuleId is { } rule) parameters.Add(("rule", rule));
+        if (filter.RuleIds is { } rules) parameters.Add(("rules", rules.ToArray()));
         if (filter.From is { } from) parameters.Add(("from", from));
         if (filter.To is { } to) parameters.Add(("to", to));
         await using var command = Sql.Command(connection, sql, [.. parameters]);

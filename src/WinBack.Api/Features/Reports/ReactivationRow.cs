@@ -102,6 +102,15 @@ public sealed class ReactivationRow
         };
     }
 
+    /// <summary>The groups' rows; with groupBy=variant the holdout is a row of its own, and the arms are compared with it.</summary>
+    public static IReadOnlyList<ReactivationRow> AllOf(ReportGrouping grouping, IReadOnlyList<ReportGroup> groups)
+    {
+        var holdout = groups.FirstOrDefault(g => g.Key == Domain.Rules.Variant.Holdout);
+        return groups.Select(g => grouping != ReportGrouping.Variant
+            ? Of(grouping, g, g.Counts, g.Money)
+            : Of(grouping, g, holdout?.Counts ?? new EpisodeCounts(0, 0, 0, 0), holdout?.Money ?? new Dictionary<string, GroupMoney>())).ToList();
+    }
+
     /// <summary>A made-up rule's row, computed by <see cref="Of"/> like a real one (documentation example).</summary>
     public static ReactivationRow Example(ReportGrouping grouping, string key) => Of(grouping,
         new ReportGroup(key, 1200, new EpisodeCounts(1080, 302, 120, 24), 1030,

@@ -16,7 +16,7 @@ namespace WinBack.Api.Features.Reports;
 public sealed class CustomerEpisodes
 {
     public required string Id { get; init; }
-    /// <summary>Folded by the domain's <see cref="Customer.Evolve"/> from the events that shape episodes only (<see cref="ReportProjection.Shapes"/>):
+    /// <summary>Folded by the domain's <see cref="Customer.Evolve(Customer?, object)"/> from the events that shape episodes only (<see cref="ReportProjection.Shapes"/>):
     /// its episodes, open episode and episode rewards are the customer's; its other fields are not kept up.</summary>
     public required Customer State { get; init; }
 }

@@ -36,18 +36,19 @@ public sealed record LapseWindowView(double Days, WindowSource Source)
 /// <param name="Note">Why an admin issued it (manual rewards).</param>
 /// <param name="StripeSync">Where it stands in the customer's Stripe account (GET responses; null when it does not go to Stripe).</param>
 /// <param name="Window">The window the customer lapsed after (a rule's reward); null for a manual reward.</param>
+/// <param name="TriggeredAt">A moment's or churn signal's reward: the instant the trigger fired (the sweep issues the reward at its next tick); null otherwise.</param>
 public sealed record RewardView(
     string Id, string CustomerId, string? EpisodeId, string? RuleId, int? RuleVersion, string? Variant, RewardType Type,
     long? Amount, string? Currency, int? Percent, int? Uses, string? Sku, JsonElement? Payload, RewardGrant Grant,
     DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, RewardStatus Status, long Remaining, string? Note,
-    IReadOnlyList<RedemptionView> Redemptions, Stripe.StripeSyncView? StripeSync = null, LapseWindowView? Window = null)
+    IReadOnlyList<RedemptionView> Redemptions, Stripe.StripeSyncView? StripeSync = null, LapseWindowView? Window = null, DateTimeOffset? TriggeredAt = null)
 {
     public static RewardView Of(RewardState r)
     {
         var i = r.Issued;
         return new RewardView(i.RewardId, i.CustomerId, i.EpisodeId, i.RuleId, i.RuleVersion, i.Variant, i.Type, i.Amount, i.Currency,
             i.Percent, i.Uses, i.Sku, i.Payload, i.Grant, i.IssuedAt, i.ExpiresAt, r.Status, r.Remaining, i.Note,
-            r.Redemptions.Select(x => RedemptionView.Of(r, x)).ToList(), Window: LapseWindowView.Of(i.Window));
+            r.Redemptions.Select(x => RedemptionView.Of(r, x)).ToList(), Window: LapseWindowView.Of(i.Window), TriggeredAt: i.TriggeredAt);
     }
 
     public static readonly RewardView Example = new("rwd_01jdq3w5x8k2m9v4r7t6y1z0ag", "cus_4711", "lap_01jdq3w5x8k2m9v4r7t6y1z0af",

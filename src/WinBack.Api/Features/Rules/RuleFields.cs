@@ -64,7 +64,7 @@ public class RuleFields
 
 public sealed class RuleTrigger
 {
-    /// <summary>Win-back: inactivity (days since the last activity of the listed types), cancellation (days since a subscription_cancelled), never_purchased (days since first seen, for customers with no purchase), at_risk (the moment the customer's P(alive) under the tenant's purchase model falls below pAliveBelow; customers with at least one repeat purchase; once per purchase cycle). Moments, each fired once per customer: welcome (days after first seen, 0 allowed), nth_purchase (the count-th order), lifetime_value_reached (lifetime value first reaches amount in currency), anniversary (each of years after the first purchase, or first seen with from), birthday (daysBefore the profile's birthday, once a year, in the tenant's timeZone). A moment rule fires only moments that come while it is active.</summary>
+    /// <summary>Win-back: inactivity (days since the last activity of the listed types), cancellation (days since a subscription_cancelled), never_purchased (days since first seen, for customers with no purchase), at_risk (the moment the customer's P(alive) under the tenant's purchase model falls below pAliveBelow; customers with at least one repeat purchase; once per purchase cycle). Moments, each fired once per customer: welcome (days after first seen, 0 allowed), nth_purchase (the count-th order), lifetime_value_reached (lifetime value first reaches amount in currency), anniversary (each of years after the first purchase, or first seen with from), birthday (daysBefore the profile's birthday, once a year, in the tenant's timeZone). A moment rule fires only moments that come while it is active. Churn signals: usage_decline (the activities in the last recentDays fall below dropBelow × what the baselineDays before predict; fires once per decline, re-arms at rearmAbove), contact_burst (count activities within withinDays; re-arms below count), payment_failed (each payment_failed activity or Stripe invoice.payment_failed; its outcome is a purchase within attributionDays). Signals count activities per day in the tenant's timeZone, each at its day's start, so they fire at local midnights.</summary>
     /// <example>inactivity</example>
     public TriggerType? Type { get; set; }
     /// <summary>The window in days, 1 to 3650 (welcome: 0 to 3650). Only for inactivity, cancellation, never_purchased and welcome.</summary>
@@ -77,7 +77,7 @@ public sealed class RuleTrigger
     public List<ActivityType>? ActivityTypes { get; set; }
     /// <summary>inactivity only: a window on each customer's own rhythm. A customer with at least minPurchases purchases lapses after multiple × the median gap between their purchases (fractional days, over their latest 32 purchases recorded through WinBack); everyone else after `days`.</summary>
     public RulePersonalWindow? PersonalWindow { get; set; }
-    /// <summary>nth_purchase only, and required there: the order count (imported orders included) whose reaching is the moment, 1 to 1,000,000.</summary>
+    /// <summary>nth_purchase and contact_burst only, and required there: for nth_purchase the order count (imported orders included) whose reaching is the moment, 1 to 1,000,000; for contact_burst the activities within withinDays that make a burst, 2 to 1,000,000.</summary>
     /// <example>3</example>
     public int? Count { get; set; }
     /// <summary>lifetime_value_reached only, and required there: the lifetime value in minor units, 1 or more.</summary>
@@ -94,6 +94,30 @@ public sealed class RuleTrigger
     /// <summary>birthday only: days before the birthday (0 to 60; default 0, the day itself), at the start of that day in the tenant's timeZone.</summary>
     /// <example>7</example>
     public int? DaysBefore { get; set; }
+    /// <summary>usage_decline only, and required there: 1 to 20 activity kinds counted, each an activity type in snake_case or custom:NAME.</summary>
+    /// <example>["login", "custom:report_viewed"]</example>
+    public List<string>? Activities { get; set; }
+    /// <summary>contact_burst only, and required there: the activity kind counted, an activity type in snake_case or custom:NAME.</summary>
+    /// <example>custom:support_contact</example>
+    public string? Activity { get; set; }
+    /// <summary>usage_decline only, and required there: the recent window in days, 1 to 365.</summary>
+    /// <example>14</example>
+    public int? RecentDays { get; set; }
+    /// <summary>usage_decline only, and required there: the baseline window in days (just before the recent one), 1 to 365.</summary>
+    /// <example>56</example>
+    public int? BaselineDays { get; set; }
+    /// <summary>usage_decline only, and required there: fires when the recent count falls below this share of the count the baseline predicts for the recent window's length; strictly between 0 and 1.</summary>
+    /// <example>0.4</example>
+    public double? DropBelow { get; set; }
+    /// <summary>usage_decline only: re-arms (closes the episode, so that the next decline fires again) once the ratio is at or above this; greater than dropBelow, at most 100; default 0.8.</summary>
+    /// <example>0.8</example>
+    public double? RearmAbove { get; set; }
+    /// <summary>usage_decline only, and required there: the activities the baseline window must hold for the trigger to fire or re-arm, 1 to 1,000,000.</summary>
+    /// <example>8</example>
+    public int? MinBaseline { get; set; }
+    /// <summary>contact_burst only, and required there: the window in days, 1 to 365.</summary>
+    /// <example>30</example>
+    public int? WithinDays { get; set; }
 
     public Trigger ToTrigger() =>
         new(Type!.Value, Days ?? 0, ActivityTypes?.Distinct().ToList() ?? [], PersonalWindow?.ToPersonalWindow())
@@ -101,6 +125,8 @@ public sealed class RuleTrigger
             PAliveBelow = PAliveBelow, Count = Count, Amount = Amount is { } amount ? new Money(amount, Currency!) : null,
             Years = Years?.Distinct().Order().ToList(), From = Type == TriggerType.Anniversary ? From ?? AnniversaryFrom.FirstPurchase : null,
             DaysBefore = Type == TriggerType.Birthday ? DaysBefore ?? 0 : null,
+            Activities = Activities?.Distinct().ToList(), Activity = Activity, RecentDays = RecentDays, BaselineDays = BaselineDays, DropBelow = DropBelow,
+            RearmAbove = Type == TriggerType.UsageDecline ? RearmAbove ?? Signals.DefaultRearmAbove : null, MinBaseline = MinBaseline, WithinDays = WithinDays,
         };
 
     public static RuleTrigger Of(Trigger t) => new()
@@ -109,6 +135,8 @@ public sealed class RuleTrigger
         ActivityTypes = t.Type == TriggerType.Inactivity ? [.. t.ActivityTypes] : null, // echoed only where it may be sent back
         PAliveBelow = t.PAliveBelow, PersonalWindow = RulePersonalWindow.From(t.PersonalWindow),
         Count = t.Count, Amount = t.Amount?.Amount, Currency = t.Amount?.Currency, Years = t.Years?.ToList(), From = t.From, DaysBefore = t.DaysBefore,
+        Activities = t.Activities?.ToList(), Activity = t.Activity, RecentDays = t.RecentDays, BaselineDays = t.BaselineDays, DropBelow = t.DropBelow,
+        RearmAbove = t.RearmAbove, MinBaseline = t.MinBaseline, WithinDays = t.WithinDays,
     };
 
     /// <summary>Whether a trigger type has a window in days.</summary>
@@ -144,13 +172,18 @@ public sealed class RuleEligibility
     /// <summary>Only customers whose profile attributes have all these values, e.g. {"channel": "web"}.</summary>
     public Dictionary<string, string>? Attributes { get; set; }
 
+    /// <summary>Customers first seen at least this many days before (their age as customers; an import's first seen counts), 0 to 36,500.</summary>
+    /// <example>365</example>
+    public int? MinCustomerDays { get; set; }
+
     public Eligibility ToEligibility() => new(MinLifetimeValue?.ToMoney(), MaxLifetimeValue?.ToMoney(), MinOrderCount,
-        ChurnReasons?.Distinct().ToList() ?? [], Attributes ?? new Dictionary<string, string>());
+        ChurnReasons?.Distinct().ToList() ?? [], Attributes ?? new Dictionary<string, string>()) { MinCustomerDays = MinCustomerDays };
 
     public static RuleEligibility From(Eligibility e) => new()
     {
         MinLifetimeValue = MoneyAmount.From(e.MinLifetimeValue), MaxLifetimeValue = MoneyAmount.From(e.MaxLifetimeValue),
         MinOrderCount = e.MinOrderCount, ChurnReasons = [.. e.ChurnReasons], Attributes = new Dictionary<string, string>(e.Attributes),
+        MinCustomerDays = e.MinCustomerDays,
     };
 }
 

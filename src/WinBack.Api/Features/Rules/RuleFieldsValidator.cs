@@ -3,6 +3,7 @@ using FluentValidation;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Common;
+using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
 using WinBack.Domain.Webhooks;
 
@@ -61,7 +62,8 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
 
     private sealed class TriggerValidator : AbstractValidator<RuleTrigger>
     {
-        public const int MaxDaysBefore = 60, MaxYears = 20, MaxYear = 100, MaxCount = 1_000_000;
+        public const int MaxDaysBefore = 60, MaxYears = 20, MaxYear = 100, MaxCount = 1_000_000, MaxActivities = 20, MaxSignalDays = 365;
+        public const double MaxRearmAbove = 100;
 
         public TriggerValidator()
         {
@@ -82,33 +84,69 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
                 .WithMessage("'pAliveBelow' is required for the at_risk trigger.");
             RuleFor(x => x.PAliveBelow).ExclusiveBetween(0d, 1d).When(x => x.Type == TriggerType.AtRisk)
                 .WithMessage("'pAliveBelow' must be strictly between 0 and 1.");
-            Only(x => x.PAliveBelow, TriggerType.AtRisk, "pAliveBelow");
-            Only(x => x.Count, TriggerType.NthPurchase, "count");
+            Only(x => x.PAliveBelow, "pAliveBelow", TriggerType.AtRisk);
+            Only(x => x.Count, "count", TriggerType.NthPurchase, TriggerType.ContactBurst);
             RuleFor(x => x.Count).NotNull().WithMessage("'count' is required for the nth_purchase trigger.").InclusiveBetween(1, MaxCount)
                 .When(x => x.Type == TriggerType.NthPurchase);
-            Only(x => x.Amount, TriggerType.LifetimeValueReached, "amount");
-            Only(x => x.Currency, TriggerType.LifetimeValueReached, "currency");
+            SignalRules();
+            Only(x => x.Amount, "amount", TriggerType.LifetimeValueReached);
+            Only(x => x.Currency, "currency", TriggerType.LifetimeValueReached);
             When(x => x.Type == TriggerType.LifetimeValueReached, () =>
             {
                 RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required for the lifetime_value_reached trigger.").InclusiveBetween(1, Money.MaxAmount);
                 RuleFor(x => x.Currency).NotNull().WithMessage("'currency' is required for the lifetime_value_reached trigger.")
                     .Must(Money.IsCurrencyCode, DocumentedRules.CurrencyCode).WithMessage($"'currency' {Money.CurrencyRule}");
             });
-            Only(x => x.Years, TriggerType.Anniversary, "years");
-            Only(x => x.From, TriggerType.Anniversary, "from");
+            Only(x => x.Years, "years", TriggerType.Anniversary);
+            Only(x => x.From, "from", TriggerType.Anniversary);
             RuleFor(x => x.Years).NotNull().WithMessage("'years' is required for the anniversary trigger.")
                 .Must(y => y!.Count is >= 1 and <= MaxYears, DocumentedRules.Items(1, MaxYears))
                 .WithMessage($"'years' takes 1 to {MaxYears} anniversaries.")
                 .Must(y => y!.All(year => year is >= 1 and <= MaxYear)).WithMessage($"Each of 'years' is 1 to {MaxYear}.")
                 .When(x => x.Type == TriggerType.Anniversary);
-            Only(x => x.DaysBefore, TriggerType.Birthday, "daysBefore");
+            Only(x => x.DaysBefore, "daysBefore", TriggerType.Birthday);
             RuleFor(x => x.DaysBefore).InclusiveBetween(0, MaxDaysBefore).When(x => x.Type == TriggerType.Birthday);
         }
 
-        // A field of one trigger type is refused on the others, so that a rule says nothing it does not do.
-        private void Only<TField>(System.Linq.Expressions.Expression<Func<RuleTrigger, TField?>> field, TriggerType type, string name) =>
-            RuleFor(field).Must(v => v is null).When(x => x.Type is not null && x.Type != type)
-                .WithMessage($"'{name}' is only for the {Wire(type)} trigger.");
+        // The churn signals' ranges (issue 25): 400 naming the field outside them.
+        private void SignalRules()
+        {
+            Only(x => x.Activities, "activities", TriggerType.UsageDecline);
+            Only(x => x.RecentDays, "recentDays", TriggerType.UsageDecline);
+            Only(x => x.BaselineDays, "baselineDays", TriggerType.UsageDecline);
+            Only(x => x.DropBelow, "dropBelow", TriggerType.UsageDecline);
+            Only(x => x.RearmAbove, "rearmAbove", TriggerType.UsageDecline);
+            Only(x => x.MinBaseline, "minBaseline", TriggerType.UsageDecline);
+            Only(x => x.Activity, "activity", TriggerType.ContactBurst);
+            Only(x => x.WithinDays, "withinDays", TriggerType.ContactBurst);
+            When(x => x.Type == TriggerType.UsageDecline, () =>
+            {
+                RuleFor(x => x.Activities).NotNull().WithMessage("'activities' is required for the usage_decline trigger.")
+                    .Must(a => a!.Count is >= 1 and <= MaxActivities, DocumentedRules.Items(1, MaxActivities))
+                    .WithMessage($"'activities' takes 1 to {MaxActivities} activity kinds.");
+                RuleForEach(x => x.Activities).Must(ActivityKinds.IsValid).WithMessage($"Each of 'activities' is {ActivityKinds.Rule}.");
+                RuleFor(x => x.RecentDays).NotNull().WithMessage("'recentDays' is required for the usage_decline trigger.").InclusiveBetween(1, MaxSignalDays);
+                RuleFor(x => x.BaselineDays).NotNull().WithMessage("'baselineDays' is required for the usage_decline trigger.").InclusiveBetween(1, MaxSignalDays);
+                RuleFor(x => x.DropBelow).NotNull().WithMessage("'dropBelow' is required for the usage_decline trigger.")
+                    .ExclusiveBetween(0d, 1d).WithMessage("'dropBelow' must be strictly between 0 and 1.");
+                RuleFor(x => x.RearmAbove).Must((x, rearm) => rearm > x.DropBelow && rearm <= MaxRearmAbove)
+                    .When(x => x.RearmAbove is not null && x.DropBelow is not null)
+                    .WithMessage($"'rearmAbove' must be greater than 'dropBelow' and at most {MaxRearmAbove}.");
+                RuleFor(x => x.MinBaseline).NotNull().WithMessage("'minBaseline' is required for the usage_decline trigger.").InclusiveBetween(1, MaxCount);
+            });
+            When(x => x.Type == TriggerType.ContactBurst, () =>
+            {
+                RuleFor(x => x.Activity).NotNull().WithMessage("'activity' is required for the contact_burst trigger.")
+                    .Must(ActivityKinds.IsValid).WithMessage($"'activity' is {ActivityKinds.Rule}.");
+                RuleFor(x => x.Count).NotNull().WithMessage("'count' is required for the contact_burst trigger.").InclusiveBetween(2, MaxCount);
+                RuleFor(x => x.WithinDays).NotNull().WithMessage("'withinDays' is required for the contact_burst trigger.").InclusiveBetween(1, MaxSignalDays);
+            });
+        }
+
+        // A field of some trigger types is refused on the others, so that a rule says nothing it does not do.
+        private void Only<TField>(System.Linq.Expressions.Expression<Func<RuleTrigger, TField?>> field, string name, params TriggerType[] types) =>
+            RuleFor(field).Must(v => v is null).When(x => x.Type is { } type && !types.Contains(type))
+                .WithMessage($"'{name}' is only for the {string.Join(" trigger and the ", types.Select(t => Wire(t)))} trigger.");
 
         private static string Wire(TriggerType? type) => type is { } t ? StrictEnumConverter.WireName(t) : "";
     }
@@ -125,6 +163,7 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
                            && string.Equals(e.MinLifetimeValue.Currency, e.MaxLifetimeValue.Currency, StringComparison.OrdinalIgnoreCase))
                 .WithMessage("'maxLifetimeValue' cannot be less than 'minLifetimeValue'.");
             RuleFor(x => x.MinOrderCount).InclusiveBetween(0, 1_000_000);
+            RuleFor(x => x.MinCustomerDays).InclusiveBetween(0, 36_500);
             RuleFor(x => x.Attributes).Must(a => a!.Count <= 20, DocumentedRules.Map(20, 100, 500)).When(x => x.Attributes is not null)
                 .WithMessage("'attributes' takes up to 20 filters.");
             RuleForEach(x => x.Attributes).Must(a => a.Key.Length is > 0 and <= 100 && a.Value.Length <= 500)

@@ -21,7 +21,7 @@ public static class RulePreviewQuery
             .Select(r => (r.Id, r.State.Definition)).ToList();
         var spent = await RuleSpend.OfAsync(session, ruleId, rule.Limits, asOf, ct);
         var preview = new RulePreview(tenantId, ruleId, rule, higher, asOf, spent?.Total, spent?.Today, context);
-        await foreach (var summary in LapseCandidates.SummariesAsync(session, rule, asOf, context, ct))
+        await foreach (var summary in LapseCandidates.SummariesAsync(session, rule, asOf, context, ct, readOnly: true))
             preview.Add(summary.State);
         return preview.Result();
     }

@@ -113,6 +113,19 @@ public static class RuleExamples
             Moment("Anniversary", new Trigger(TriggerType.Anniversary, 0, []) { Years = [1, 2, 3], From = AnniversaryFrom.FirstPurchase })),
         ("birthday", "7 days before the profile's birthday, once a year, in the tenant's time zone",
             Moment("Birthday", new Trigger(TriggerType.Birthday, 0, []) { DaysBefore = 7 })),
+        ("usage_decline", "When logins and viewed reports over 14 days fall below 40% of what the 56 days before predict (8 of them at least)",
+            Moment("Usage is falling", new Trigger(TriggerType.UsageDecline, 0, [])
+            {
+                Activities = ["login", "custom:report_viewed"], RecentDays = 14, BaselineDays = 56, DropBelow = 0.4, RearmAbove = 0.8, MinBaseline = 8,
+            })),
+        ("contact_burst", "At the 5th support contact within 30 days",
+            Moment("Many support contacts", new Trigger(TriggerType.ContactBurst, 0, []) { Activity = "custom:support_contact", Count = 5, WithinDays = 30 })),
+        ("payment_failed", "At each failed payment of a customer with 500.00 EUR of lifetime value; recovered when they pay within 14 days",
+            Moment("Payment failed", new Trigger(TriggerType.PaymentFailed, 0, [])) with
+            {
+                Eligibility = new Eligibility(new Money(50_000, "eur"), null, null, [], new Dictionary<string, string>()) { MinCustomerDays = 365 },
+                AttributionDays = 14,
+            }),
     ];
 
     // A rule with a holdout, so that its report has something to compare with.

@@ -47,7 +47,7 @@ public sealed class RuleSchemaTests(WinBackApp app) : IClassFixture<WinBackApp>
         var examples = (await DocumentAsync())["paths"]!["/v1/rules"]!["post"]!["requestBody"]!["content"]!["application/json"]!["examples"]!.AsObject();
         var tenant = await app.CreateTenantAsync();
 
-        examples.Select(e => e.Key).ShouldBe(["inactivity", "at_risk", "cancellation", "never_purchased", "welcome", "nth_purchase", "lifetime_value_reached", "anniversary", "birthday"]);
+        examples.Select(e => e.Key).ShouldBe(["inactivity", "at_risk", "cancellation", "never_purchased", "welcome", "nth_purchase", "lifetime_value_reached", "anniversary", "birthday", "usage_decline", "contact_burst", "payment_failed"]);
         foreach (var (label, example) in examples)
         {
             var response = await tenant.Admin.PostAsync("/v1/rules", Json(example!["value"]!.DeepClone()));
