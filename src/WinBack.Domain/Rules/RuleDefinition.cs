@@ -4,13 +4,17 @@ using WinBack.Domain.Customers;
 
 namespace WinBack.Domain.Rules;
 
-/// <summary>The first four catch customers who went quiet (win-back); the rest are moments (<see cref="Moments"/>), fired once each.</summary>
-public enum TriggerType { Inactivity, Cancellation, NeverPurchased, AtRisk, Welcome, NthPurchase, LifetimeValueReached, Anniversary, Birthday }
+/// <summary>
+/// The first four catch customers who went quiet (win-back); Welcome to Birthday are moments (<see cref="Moments"/>), fired once each;
+/// CancellationIntent is asked, not swept: the product's cancel flow asks for a save offer (<see cref="Customers.SaveOfferDecider"/>).
+/// </summary>
+public enum TriggerType { Inactivity, Cancellation, NeverPurchased, AtRisk, Welcome, NthPurchase, LifetimeValueReached, Anniversary, Birthday, CancellationIntent }
 
 /// <summary>What an anniversary counts from.</summary>
 public enum AnniversaryFrom { FirstPurchase, FirstSeen }
 
-public enum RewardType { AccountCredit, PercentDiscount, FreeProduct, Custom }
+/// <summary>Pause and TrialExtension are save offers' rewards: <see cref="RewardSpec.Days"/> days of a subscription paused or of free trial.</summary>
+public enum RewardType { AccountCredit, PercentDiscount, FreeProduct, Custom, Pause, TrialExtension }
 
 public enum RewardGrant { Immediate, OnReturn }
 
@@ -79,7 +83,12 @@ public sealed record RewardSpec(
     string? Sku,
     JsonElement? Payload,
     int ExpiresInDays,
-    RewardGrant Grant);
+    RewardGrant Grant,
+    int? Days = null)
+{
+    /// <summary>Whether the reward acts on a subscription (pause, trial_extension): applied when given, never redeemed at checkout.</summary>
+    public bool IsSubscriptionChange => Type is RewardType.Pause or RewardType.TrialExtension;
+}
 
 /// <summary>Guard rails. Budgets count account credit in the reward's currency; null means no limit.</summary>
 public sealed record Limits(Money? TotalBudget, Money? DailyBudget, int? MaxRewardsPerCustomer, int? CooldownDays)

@@ -63,6 +63,8 @@ public static class TriggerWindows
         [TriggerType.LifetimeValueReached] = Moment((_, by) => c => c.LastPurchaseAt <= by, (_, since) => c => c.LastPurchaseAt >= since),
         [TriggerType.Anniversary] = Moment(AnniversaryStartedBy, AnniversaryStartedSince),
         [TriggerType.Birthday] = Moment((_, _) => c => c.Birthday != null, null),
+        // Asked, never swept: the cancel flow asks for a save offer (SaveOfferDecider); no window opens, so sweeps find nobody.
+        [TriggerType.CancellationIntent] = new([], (_, _) => null, (_, _) => null),
     };
 
     // The first listed anniversary comes by then only for customers who started a year count earlier (a day's slack for time zones).

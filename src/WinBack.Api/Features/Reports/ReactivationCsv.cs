@@ -6,6 +6,7 @@ using WinBack.Api.Infrastructure.Http;
 namespace WinBack.Api.Features.Reports;
 
 /// <summary>The reactivation report as CSV: one line per row, money in one column per currency (e.g. revenueAfterReturn_eur).</summary>
+[Infrastructure.Hosting.Published]
 public static class ReactivationCsv
 {
     public static string Of(ReactivationReportView report)
@@ -42,9 +43,15 @@ public static class ReactivationCsv
             columns.Add(($"retained{days}Rate", r => pick(r).Rate));
         }
 
+        return Table(columns, report.Rows);
+    }
+
+    /// <summary>A header line of the column names, then one line per row; every report's CSV is written this way.</summary>
+    public static string Table<TRow>(IReadOnlyList<(string Name, Func<TRow, object?> Value)> columns, IEnumerable<TRow> rows)
+    {
         var csv = new StringBuilder();
         csv.AppendJoin(',', columns.Select(c => c.Name)).Append("\r\n");
-        foreach (var row in report.Rows)
+        foreach (var row in rows)
             csv.AppendJoin(',', columns.Select(c => Field(c.Value(row)))).Append("\r\n");
         return csv.ToString();
     }
