@@ -153,7 +153,7 @@ public sealed class SaveOfferTests
         // Bad input names its field; another tenant's offer is not found.
         var unknown = await tenant.Ingest.PostAsync($"/v1/customers/{treated}/save-offers",
             RuleRequests.Json(new System.Text.Json.Nodes.JsonObject { ["reason"] = "bored", ["subscriptionId"] = "sub_x" }));
-        (await unknown.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "validation_failed")).GetProperty("errors").EnumerateObject()
+        (await unknown.ShouldBeProblemAsync(HttpStatusCode.BadRequest, "invalid_json")).GetProperty("errors").EnumerateObject()
             .ShouldContain(e => e.Name == "reason");
         var stranger = await app.CreateTenantAsync(name: "other");
         await (await stranger.Ingest.GetAsync($"/v1/save-offers/{offerId}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "resource_missing");
