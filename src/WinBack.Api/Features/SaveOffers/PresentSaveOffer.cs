@@ -56,6 +56,7 @@ public sealed class PresentSaveOfferEndpoint(IDocumentStore store, CustomerEvent
             s.Responses[201] = "The answer: an offer, or none with its reason.";
             s.ResponseExamples[201] = SaveOfferView.Example;
             s.Responses[200] = "The offer already awaiting an answer for this subscription.";
+            s.ResponseExamples[200] = SaveOfferView.Example;
         });
     }
 
