@@ -53,13 +53,13 @@ public static class SaveOfferDecider
         if (offer.Presented.CooldownDays is { } days && customer.SaveCapFrom is { } from && from.AddDays(days) > command.Now)
             throw DomainRuleViolated.Conflict(Capped, $"Another save was accepted within the rule's cooldown of {days} days (counted from {from:yyyy-MM-ddTHH:mm:ssZ}).");
         var p = offer.Presented;
-        var endsAt = reward.IsSubscriptionChange ? command.Now.AddDays(reward.Days!.Value) : (DateTimeOffset?)null;
+        var endsAt = reward.ChangesSubscription() ? command.Now.AddDays(reward.Days!.Value) : (DateTimeOffset?)null;
         var validatesAt = Max(command.Now.AddDays(ValidationDays), endsAt ?? command.Now);
         var issued = new RewardIssued(customer.Id, command.RewardId, EpisodeId: null, p.RuleId, p.RuleVersion, p.Variant, reward.Type,
             reward.Credit?.Amount, reward.Credit?.Currency, reward.Percent, reward.Uses, reward.Sku, reward.Payload, command.Now,
             endsAt ?? command.Now.AddDays(reward.ExpiresInDays), RewardGrant.Immediate, $"Save offer {p.OfferId}", Days: reward.Days);
         return [issued, new SaveOfferAccepted(customer.Id, p.OfferId, command.RewardId, p.SubscriptionId, reward.Type, reward.Days, command.Now,
-            endsAt, validatesAt, command.PushToStripe && reward.IsSubscriptionChange)];
+            endsAt, validatesAt, command.PushToStripe && reward.ChangesSubscription())];
     }
 
     /// <summary>Records the refusal; declining again changes nothing.</summary>

@@ -87,7 +87,7 @@ public sealed record RewardSpec(
     int? Days = null)
 {
     /// <summary>Whether the reward acts on a subscription (pause, trial_extension): applied when given, never redeemed at checkout.</summary>
-    public bool IsSubscriptionChange => Type is RewardType.Pause or RewardType.TrialExtension;
+    public bool ChangesSubscription() => Type is RewardType.Pause or RewardType.TrialExtension;
 }
 
 /// <summary>Guard rails. Budgets count account credit in the reward's currency; null means no limit.</summary>

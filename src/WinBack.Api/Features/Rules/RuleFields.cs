@@ -194,7 +194,7 @@ public sealed class RuleReward
     public static RuleReward From(RewardSpec r) => new()
     {
         Type = r.Type, Amount = r.Credit?.Amount, Currency = r.Credit?.Currency, Percent = r.Percent, Uses = r.Uses, Sku = r.Sku,
-        Payload = r.Payload, ExpiresInDays = r.IsSubscriptionChange ? null : r.ExpiresInDays, Grant = r.Grant, Days = r.Days,
+        Payload = r.Payload, ExpiresInDays = r.ChangesSubscription() ? null : r.ExpiresInDays, Grant = r.Grant, Days = r.Days,
     };
 }
 
