@@ -31,6 +31,7 @@ public sealed class StripeFake : IAsyncDisposable
     private readonly Dictionary<string, long> _balances = new();
     private readonly Dictionary<string, (string Fingerprint, int Status, string Body)> _idempotent = new();
     private readonly Queue<StripeFailure> _failures = new();
+    private readonly Queue<StripeFailure> _updateFailures = new();
     private int _ids;
 
     public ConcurrentQueue<StripeCall> Calls { get; } = new();
@@ -121,6 +122,12 @@ public sealed class StripeFake : IAsyncDisposable
         return await client.SendAsync(request);
     }
 
+    /// <summary>Fails the next POST (an update or a create) only; reads go through.</summary>
+    public void FailNextPost(StripeFailure failure)
+    {
+        lock (_lock) _updateFailures.Enqueue(failure);
+    }
+
     public void FailNext(int count, StripeFailure failure)
     {
         lock (_lock)
@@ -136,7 +143,8 @@ public sealed class StripeFake : IAsyncDisposable
             : new Dictionary<string, string>();
         var key = request.Headers["Idempotency-Key"].FirstOrDefault();
         StripeFailure? failure;
-        lock (_lock) failure = _failures.Count > 0 ? _failures.Dequeue() : null;
+        lock (_lock)
+            failure = request.Method == "POST" && _updateFailures.Count > 0 ? _updateFailures.Dequeue() : _failures.Count > 0 ? _failures.Dequeue() : null;
         var (status, body) = failure switch
         {
             StripeFailure.ServerError => (500, Error("api_error", "An unknown error occurred.")),

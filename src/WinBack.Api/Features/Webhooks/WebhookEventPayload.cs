@@ -66,6 +66,12 @@ public static class WebhookEventPayload
         }
         if (data is SaveOfferAccepted accepted)
             node["apply"] = Apply(accepted);
+        // The offer as admins write it in a rule, and whether the customer is in the holdout (shown nothing).
+        if (data is SaveOfferPresented presented)
+        {
+            node["offer"] = presented.Offer is { } offer ? JsonSerializer.SerializeToNode(Rules.RuleReward.From(offer), WinBackJson.Options) : null;
+            node["holdout"] = presented.Withheld == WithheldReason.Holdout;
+        }
         return JsonSerializer.SerializeToElement(node, WinBackJson.Options);
     }
 

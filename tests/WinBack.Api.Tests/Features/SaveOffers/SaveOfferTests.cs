@@ -104,7 +104,7 @@ public sealed class SaveOfferTests
         await app.InitializeAsync();
         var tenant = await app.CreateTenantAsync();
         await using var receiver = await WebhookReceiver.StartAsync();
-        await tenant.CreateEndpointAsync(receiver.Url, "save_offer.accepted");
+        await tenant.CreateEndpointAsync(receiver.Url, "save_offer.presented", "save_offer.accepted");
         await tenant.ActivityAsync("cus_trial", "login");
         var ruleId = await tenant.CreateActiveAsync(SaveRule(TrialExtension(14), ["missing_features", "too_complex"], cooldownDays: 30, holdoutPercent: 20));
         var rule = await tenant.Admin.GetJsonAsync($"/v1/rules/{ruleId}");
@@ -122,8 +122,11 @@ public sealed class SaveOfferTests
         (await tenant.PresentAsync(treated, "too_complex", "sub_a", status: 200)).GetProperty("id").GetString().ShouldBe(offerId); // one offer per attempt
         var accepted = await EngineRequests.ReadAsync(await tenant.AnswerAsync(offerId, "accept"), 200);
         accepted.GetProperty("pushedToStripe").GetBoolean().ShouldBeFalse();
-        var webhook = (await receiver.WaitForAsync(r => r.Count == 1, "save_offer.accepted")).Single().Json;
-        webhook.GetProperty("type").GetString().ShouldBe("save_offer.accepted");
+        var received = await receiver.WaitForAsync(r => r.Any(w => w.Type == "save_offer.accepted"), "save_offer.accepted");
+        var presented = received.Single(w => w.Type == "save_offer.presented").Json.GetProperty("data");
+        (presented.GetProperty("offer").GetProperty("type").GetString(), presented.GetProperty("offer").GetProperty("days").GetInt32(),
+            presented.GetProperty("holdout").GetBoolean()).ShouldBe(("trial_extension", 14, false));
+        var webhook = received.Single(w => w.Type == "save_offer.accepted").Json;
         var apply = webhook.GetProperty("data").GetProperty("apply");
         (apply.GetProperty("subscriptionId").GetString(), apply.GetProperty("trialExtensionDays").GetInt32()).ShouldBe(("sub_a", 14));
 
@@ -158,6 +161,33 @@ public sealed class SaveOfferTests
         var stranger = await app.CreateTenantAsync(name: "other");
         await (await stranger.Ingest.GetAsync($"/v1/save-offers/{offerId}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "resource_missing");
         await (await stranger.Ingest.PostAsync($"/v1/save-offers/{offerId}/accept", null)).ShouldBeProblemAsync(HttpStatusCode.NotFound, "resource_missing");
+    }
+
+    [Fact]
+    public async Task A_trial_extension_moves_trial_end_from_the_later_of_the_current_end_and_now_and_a_retry_sends_the_same_end()
+    {
+        await using var app = new StripeApp();
+        await app.InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        await StripeApp.ConnectAsync(tenant);
+        await app.CustomerAsync(tenant, "cus_trial", "cus_StripeTrial");
+        var start = await tenant.ReadClockAsync();
+        app.Fake.AddSubscription("sub_trial", "cus_StripeTrial", trialEnd: start.AddDays(5));
+        await tenant.CreateActiveAsync(SaveRule(TrialExtension(14), ["too_complex"]));
+        var offerId = (await tenant.PresentAsync("cus_trial", "too_complex", "sub_trial")).GetProperty("id").GetString()!;
+
+        app.Fake.FailNextPost(StripeFailure.Timeout); // Stripe moves the trial, the answer comes too late
+        var rewardId = (await EngineRequests.ReadAsync(await tenant.AnswerAsync(offerId, "accept"), 200)).GetProperty("rewardId").GetString()!;
+        await Eventually.ReadAsync(() => AttemptsAsync(tenant, rewardId), a => a == 1, "attempt 1 recorded");
+        app.Clock.Advance(TimeSpan.FromSeconds(6));
+        await Eventually.ReadAsync(() => tenant.EventsAsync("cus_trial", "reward_synced_to_stripe"), e => e.Length == 1, "the trial extension synced");
+
+        var subscription = app.Fake.Subscriptions["sub_trial"];
+        ((long)subscription["trial_end"]!).ShouldBe(start.AddDays(5 + 14).ToUnixTimeSeconds());
+        app.Fake.SubscriptionUpdates.ShouldHaveSingleItem();
+        var calls = app.Fake.Calls.Where(c => c.Path == "/v1/subscriptions/sub_trial").ToList();
+        calls.Count(c => c.Method == "GET").ShouldBe(1); // read once, then fixed in the outbox row
+        calls.Where(c => c.Method == "POST").Select(c => c.Form["trial_end"]).Distinct().ShouldHaveSingleItem();
     }
 
     // Only the holdout share and the arms decide the assignment.
