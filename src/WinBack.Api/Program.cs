@@ -8,6 +8,7 @@ using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.Rewards;
 using WinBack.Api.Features.Risk;
 using WinBack.Api.Features.Rules;
+using WinBack.Api.Features.SaveOffers;
 using WinBack.Api.Features.Stripe;
 using WinBack.Api.Features.Tenants;
 using WinBack.Api.Features.TestClocks;
@@ -38,6 +39,6 @@ public partial class Program
     [
         new TenantsFeature(), new ApiKeysFeature(), new TestClocksFeature(), new CustomersFeature(), new RulesFeature(),
         new RewardsFeature(), new ReportsFeature(), new EngineFeature(), new WebhooksFeature(), new StripeFeature(),
-        new ImportsFeature(), new PlatformFeature(), new RiskFeature(), new MovesFeature(),
+        new ImportsFeature(), new PlatformFeature(), new RiskFeature(), new MovesFeature(), new SaveOffersFeature(),
     ];
 }

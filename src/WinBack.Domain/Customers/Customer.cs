@@ -60,6 +60,11 @@ public sealed record Customer
     public IReadOnlyList<RewardState> Rewards { get; init; } = [];
     /// <summary>Every lapse episode the customer has had, oldest first, with what reports measure about it.</summary>
     public IReadOnlyList<EpisodeFacts> Episodes { get; init; } = [];
+    /// <summary>The latest save offers, oldest first; at most <see cref="SaveOfferLimit"/>, dropping the oldest answered ones first.</summary>
+    public IReadOnlyList<SaveOfferState> SaveOffers { get; init; } = [];
+    public const int SaveOfferLimit = 20;
+    /// <summary>Where the cap between accepted saves counts from: the latest accepted save's pause end, trial end, or accept.</summary>
+    public DateTimeOffset? SaveCapFrom { get; init; }
     /// <summary>
     /// The latest end of a returned episode's attribution window, kept with the hot state so that an activity can tell,
     /// without reading the history, whether it changes an episode.
@@ -148,8 +153,31 @@ public sealed record Customer
         RewardStripeSyncFailed e => WithReward(Existing(state, e), e.RewardId, r => r with { StripeSyncsFailed = [..r.StripeSyncsFailed ?? [], e.Action] }),
         RewardRevoked e => WithReward(Existing(state, e), e.RewardId,
             r => r with { Status = RewardStatus.Revoked, Remaining = 0, Revoked = Money.Sum(r.Revoked, e.UnusedAmount ?? 0) }),
+        SaveOfferPresented e => Existing(state, e) with
+        {
+            SaveOffers = Trimmed([.. Existing(state, e).SaveOffers, SaveOfferState.Of(e, Existing(state, e).RecordedLifetimeValue)]),
+        },
+        SaveOfferAccepted e => WithSaveOffer(Existing(state, e), e.OfferId, o => o with { Status = SaveOfferStatus.Accepted, Accepted = e, AnsweredAt = e.AcceptedAt })
+            with { SaveCapFrom = Latest(state!.SaveCapFrom, e.EndsAt ?? e.AcceptedAt) },
+        SaveOfferDeclined e => WithSaveOffer(Existing(state, e), e.OfferId, o => o with { Status = SaveOfferStatus.Declined, AnsweredAt = e.DeclinedAt }),
+        SaveOfferValidated e => WithSaveOffer(Existing(state, e), e.OfferId, o => o with { Status = SaveOfferStatus.Saved, SettledAt = e.ValidatedAt }),
+        SaveOfferLost e => WithSaveOffer(Existing(state, e), e.OfferId, o => o with { Status = SaveOfferStatus.Lost, SettledAt = e.CancelledAt }),
         _ => Existing(state, @event),
     };
+
+    public SaveOfferState? SaveOffer(string offerId) => SaveOffers.FirstOrDefault(o => o.Id == offerId);
+
+    private static Customer WithSaveOffer(Customer state, string offerId, Func<SaveOfferState, SaveOfferState> change) =>
+        state with { SaveOffers = state.SaveOffers.Select(o => o.Id == offerId ? change(o) : o).ToList() };
+
+    // Bounded hot state: past the limit the oldest offer that needs nothing more (answered or settled) goes.
+    private static IReadOnlyList<SaveOfferState> Trimmed(List<SaveOfferState> offers)
+    {
+        if (offers.Count > SaveOfferLimit && offers.FindIndex(o => o.Status is not (SaveOfferStatus.Presented or SaveOfferStatus.Accepted
+                or SaveOfferStatus.Holdout)) is var done and >= 0)
+            offers.RemoveAt(done);
+        return offers;
+    }
 
     private static Customer Existing(Customer? state, object @event) =>
         state ?? throw new InvalidOperationException($"A customer stream cannot start with {@event.GetType().Name}.");

@@ -4,7 +4,11 @@ namespace WinBack.Domain.Customers;
 
 public enum ActivityType { Purchase, Login, SubscriptionStarted, SubscriptionCancelled, Refund, Custom, PaymentFailed }
 
-public enum ChurnReason { TooExpensive, BadExperience, TooComplex, Forgot, Switched, MissingFeatures, Other }
+/// <summary>
+/// Why a customer leaves, as snake_case codes: WinBack's first seven, then Stripe's cancellation feedback values that differ from them
+/// (customer_service, low_quality, switched_service, unused); too_expensive, too_complex, missing_features and other are both.
+/// </summary>
+public enum ChurnReason { TooExpensive, BadExperience, TooComplex, Forgot, Switched, MissingFeatures, Other, CustomerService, LowQuality, SwitchedService, Unused }
 
 /// <summary><c>lapsed</c> (an open lapse episode) and <c>won_back</c> (returned from one) are set by the win-back engine.</summary>
 public enum CustomerStatus { Active, Cancelled, Lapsed, WonBack }

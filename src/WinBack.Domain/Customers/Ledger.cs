@@ -29,10 +29,12 @@ public sealed record RewardState(RewardIssued Issued, RewardStatus Status, long 
     /// <summary>Pending and available rewards can still be used (once available) or expire.</summary>
     public bool IsOpen => Status is RewardStatus.Pending or RewardStatus.Available;
 
-    public static RewardState Of(RewardIssued issued, bool pending) => new(issued,
-        pending ? RewardStatus.Pending : RewardStatus.Available,
-        issued.Type switch { RewardType.AccountCredit => issued.Amount ?? 0, RewardType.PercentDiscount => issued.Uses ?? 1, _ => 1 },
-        []);
+    // A pause or trial extension is applied to the subscription when it is given: nothing is left to redeem.
+    public static RewardState Of(RewardIssued issued, bool pending) => issued.Type is RewardType.Pause or RewardType.TrialExtension
+        ? new(issued, RewardStatus.Redeemed, 0, [])
+        : new(issued, pending ? RewardStatus.Pending : RewardStatus.Available,
+            issued.Type switch { RewardType.AccountCredit => issued.Amount ?? 0, RewardType.PercentDiscount => issued.Uses ?? 1, _ => 1 },
+            []);
 
     public RewardState Apply(RewardRedeemed e)
     {

@@ -49,12 +49,13 @@ public sealed record CustomerReactivated(string CustomerId, string EpisodeId, st
 
 /// <summary>A reward in the ledger. Rule fields are null for a manual reward, which carries a note instead.</summary>
 /// <param name="Window">For a rule's reward: the window the customer lapsed after, and whether it was their own or the rule's.</param>
+/// <param name="Days">For pause and trial_extension (a save offer's reward): the days paused or of free trial.</param>
 /// <param name="TriggeredAt">For a moment's or a signal's reward: the instant it fired (the sweep issues it at its next tick).</param>
 public sealed record RewardIssued(
     string CustomerId, string RewardId, string? EpisodeId, string? RuleId, int? RuleVersion, string? Variant,
     RewardType Type, long? Amount, string? Currency, int? Percent, int? Uses, string? Sku, JsonElement? Payload,
     DateTimeOffset IssuedAt, DateTimeOffset ExpiresAt, RewardGrant Grant, string? Note, LapseWindow? Window = null,
-    DateTimeOffset? TriggeredAt = null) : ICustomerEvent;
+    DateTimeOffset? TriggeredAt = null, int? Days = null) : ICustomerEvent;
 
 public sealed record RewardWithheld(string CustomerId, string EpisodeId, string RuleId, WithheldReason Reason, DateTimeOffset WithheldAt) : ICustomerEvent;
 
@@ -72,8 +73,8 @@ public sealed record RewardRedemptionReversed(string CustomerId, string RewardId
 public sealed record RewardExpiryApproached(string CustomerId, string RewardId, long Remaining, string? Currency, DateTimeOffset ExpiresAt,
     DateTimeOffset NoticedAt) : ICustomerEvent;
 
-/// <summary>What WinBack did to a reward in the customer's Stripe account.</summary>
-public enum StripeSyncAction { Credit, Reversal, Discount }
+/// <summary>What WinBack did to a reward in the customer's Stripe account; Pause and TrialExtension change a subscription (save offers).</summary>
+public enum StripeSyncAction { Credit, Reversal, Discount, Pause, TrialExtension }
 
 /// <summary>
 /// A reward reached the customer's Stripe account: a balance credit (<paramref name="StripeObjectId"/> is the customer

@@ -7,13 +7,15 @@ namespace WinBack.Domain.Rules;
 /// <summary>
 /// The first four catch customers who went quiet (win-back); the rest are moments (<see cref="Moments"/>), fired once each, and the
 /// last three churn signals: usage_decline and contact_burst fire once per episode (<see cref="Signals"/>), payment_failed at each failure.
+/// CancellationIntent is asked, not swept: the product's cancel flow asks for a save offer (<see cref="Customers.SaveOfferDecider"/>).
 /// </summary>
-public enum TriggerType { Inactivity, Cancellation, NeverPurchased, AtRisk, Welcome, NthPurchase, LifetimeValueReached, Anniversary, Birthday, UsageDecline, ContactBurst, PaymentFailed }
+public enum TriggerType { Inactivity, Cancellation, NeverPurchased, AtRisk, Welcome, NthPurchase, LifetimeValueReached, Anniversary, Birthday, UsageDecline, ContactBurst, PaymentFailed, CancellationIntent }
 
 /// <summary>What an anniversary counts from.</summary>
 public enum AnniversaryFrom { FirstPurchase, FirstSeen }
 
-public enum RewardType { AccountCredit, PercentDiscount, FreeProduct, Custom }
+/// <summary>Pause and TrialExtension are save offers' rewards: <see cref="RewardSpec.Days"/> days of a subscription paused or of free trial.</summary>
+public enum RewardType { AccountCredit, PercentDiscount, FreeProduct, Custom, Pause, TrialExtension }
 
 public enum RewardGrant { Immediate, OnReturn }
 
@@ -101,7 +103,12 @@ public sealed record RewardSpec(
     string? Sku,
     JsonElement? Payload,
     int ExpiresInDays,
-    RewardGrant Grant);
+    RewardGrant Grant,
+    int? Days = null)
+{
+    /// <summary>Whether the reward acts on a subscription (pause, trial_extension): applied when given, never redeemed at checkout.</summary>
+    public bool ChangesSubscription() => Type is RewardType.Pause or RewardType.TrialExtension;
+}
 
 /// <summary>Guard rails. Budgets count account credit in the reward's currency; null means no limit.</summary>
 public sealed record Limits(Money? TotalBudget, Money? DailyBudget, int? MaxRewardsPerCustomer, int? CooldownDays)

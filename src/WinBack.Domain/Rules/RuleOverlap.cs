@@ -8,9 +8,13 @@ namespace WinBack.Domain.Rules;
 /// </summary>
 public static class RuleOverlap
 {
-    /// <remarks>Moment rules never overlap: each fires its own moments, and none competes with a win-back rule.</remarks>
+    /// <remarks>
+    /// Moment rules never overlap: each fires its own moments, and none competes with a win-back rule. A cancellation_intent rule
+    /// competes only with another one, for the same cancel attempt.
+    /// </remarks>
     public static bool Overlaps(RuleDefinition a, RuleDefinition b) =>
-        a.Priority == b.Priority && !Moments.IsMoment(a.Trigger.Type) && !Moments.IsMoment(b.Trigger.Type) && !Disjoint(a, b) && !Disjoint(b, a);
+        a.Priority == b.Priority && !Moments.IsMoment(a.Trigger.Type) && !Moments.IsMoment(b.Trigger.Type)
+        && (a.Trigger.Type == TriggerType.CancellationIntent) == (b.Trigger.Type == TriggerType.CancellationIntent) && !Disjoint(a, b) && !Disjoint(b, a);
 
     private static bool Disjoint(RuleDefinition a, RuleDefinition b) =>
         DisjointChurnReasons(a.Eligibility, b.Eligibility)

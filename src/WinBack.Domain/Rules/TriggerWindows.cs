@@ -68,6 +68,8 @@ public static class TriggerWindows
         // Signals: the next step (a crossing, or the re-arm that closes an episode) from the daily counts; their candidates are stored steps (SignalCrossings).
         [TriggerType.UsageDecline] = Signal(),
         [TriggerType.ContactBurst] = Signal(),
+        // Asked, never swept: the cancel flow asks for a save offer (SaveOfferDecider); no window opens, so sweeps find nobody.
+        [TriggerType.CancellationIntent] = new([], (_, _) => null, (_, _) => null),
     };
 
     // Without stored steps (a draft's preview) the customers with activity in the windows are read: older activity counts 0.

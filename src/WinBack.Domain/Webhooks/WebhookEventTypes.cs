@@ -15,6 +15,10 @@ public static class WebhookEventTypes
     public const string RewardRevoked = "reward.revoked";
     public const string CustomerReactivated = "customer.reactivated";
     public const string RuleUpdated = "rule.updated";
+    public const string SaveOfferPresented = "save_offer.presented";
+    public const string SaveOfferAccepted = "save_offer.accepted";
+    public const string SaveOfferDeclined = "save_offer.declined";
+    public const string SaveOfferSaved = "save_offer.saved";
     public const string Ping = "ping";
     public const string All = "*";
 
@@ -33,6 +37,11 @@ public static class WebhookEventTypes
         Source<Customers.RewardRevoked>(RewardRevoked),
         Source<Customers.CustomerReactivated>(CustomerReactivated),
         .. DomainEvents.All.Where(typeof(IRuleEvent).IsAssignableFrom).Select(t => (t, RuleUpdated, (Func<object, bool>)(_ => true))),
+        Source<Customers.SaveOfferPresented>(SaveOfferPresented),
+        Source<Customers.SaveOfferAccepted>(SaveOfferAccepted),
+        Source<Customers.SaveOfferDeclined>(SaveOfferDeclined),
+        // A holdout customer who stayed is the comparison, not a save.
+        Source<SaveOfferValidated>(SaveOfferSaved, e => !e.Holdout),
     ];
 
     /// <summary>The types consumers can subscribe to.</summary>

@@ -19,7 +19,8 @@ public sealed record StripeCall(string Method, string Path, IReadOnlyDictionary<
 /// <summary>
 /// A stateful Stripe stand-in: a real HTTP server on 127.0.0.1 that the real Stripe.net client talks to. It answers the
 /// calls WinBack makes with objects shaped like Stripe's own fixtures (fixtures3.json), keeps customers' balances and
-/// balance transactions, coupons and promotion codes, honours Idempotency-Key as Stripe does (the same key and
+/// balance transactions, coupons and promotion codes, and subscriptions (read, and updated: pause_collection, trial_end), emits
+/// signed events (invoice.paid, invoice.payment_failed, ...) to a receiver, honours Idempotency-Key as Stripe does (the same key and
 /// parameters replay the first answer; other parameters get 400 idempotency_error), and can fail the next calls.
 /// </summary>
 public sealed class StripeFake : IAsyncDisposable
@@ -30,12 +31,17 @@ public sealed class StripeFake : IAsyncDisposable
     private readonly Dictionary<string, long> _balances = new();
     private readonly Dictionary<string, (string Fingerprint, int Status, string Body)> _idempotent = new();
     private readonly Queue<StripeFailure> _failures = new();
+    private readonly Queue<StripeFailure> _updateFailures = new();
     private int _ids;
 
     public ConcurrentQueue<StripeCall> Calls { get; } = new();
     public List<JsonObject> BalanceTransactions { get; } = [];
     public List<JsonObject> Coupons { get; } = [];
     public List<JsonObject> PromotionCodes { get; } = [];
+    /// <summary>Subscriptions by id, in Stripe's shape; POST /v1/subscriptions/{id} changes pause_collection, trial_end and metadata.</summary>
+    public Dictionary<string, JsonObject> Subscriptions { get; } = new();
+    /// <summary>Every subscription update the fake applied (a replay of an idempotent request applies nothing): the id and its form.</summary>
+    public List<(string Id, IReadOnlyDictionary<string, string> Form)> SubscriptionUpdates { get; } = [];
     public string ApiBase { get; private set; } = "";
 
     /// <summary>How long each answer takes after the work is done (a slow Stripe): a caller killed meanwhile never hears of it.</summary>
@@ -67,6 +73,61 @@ public sealed class StripeFake : IAsyncDisposable
         lock (_lock) return _balances[customer];
     }
 
+    /// <summary>A subscription of the customer, active, or trialing until <paramref name="trialEnd"/>.</summary>
+    public JsonObject AddSubscription(string id, string customer, DateTimeOffset? trialEnd = null)
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var subscription = new JsonObject
+        {
+            ["id"] = id, ["object"] = "subscription", ["application"] = null, ["billing_cycle_anchor"] = now, ["cancel_at"] = null,
+            ["cancel_at_period_end"] = false, ["canceled_at"] = null,
+            ["cancellation_details"] = new JsonObject { ["comment"] = null, ["feedback"] = null, ["reason"] = null },
+            ["collection_method"] = "charge_automatically", ["created"] = now, ["currency"] = "eur", ["customer"] = customer,
+            ["description"] = null, ["discounts"] = new JsonArray(), ["ended_at"] = null,
+            ["items"] = new JsonObject { ["object"] = "list", ["data"] = new JsonArray(), ["has_more"] = false, ["url"] = $"/v1/subscription_items?subscription={id}" },
+            ["latest_invoice"] = null, ["livemode"] = false, ["metadata"] = new JsonObject(), ["pause_collection"] = null, ["schedule"] = null,
+            ["start_date"] = now, ["status"] = trialEnd is null ? "active" : "trialing", ["test_clock"] = null,
+            ["trial_end"] = trialEnd?.ToUnixTimeSeconds(), ["trial_start"] = trialEnd is null ? null : now,
+            ["billing_mode"] = new JsonObject { ["type"] = "classic" },
+        };
+        lock (_lock) Subscriptions[id] = subscription;
+        return subscription;
+    }
+
+    /// <summary>An invoice of the customer in Stripe's shape: paid (amount_paid) or failed (open, amount_due, one attempt made).</summary>
+    public static JsonObject Invoice(string customer, long amount, bool paid, string? subscription = null) => new()
+    {
+        ["id"] = $"in_fake{Guid.NewGuid():N}"[..24], ["object"] = "invoice", ["customer"] = customer, ["currency"] = "eur",
+        ["amount_due"] = amount, ["amount_paid"] = paid ? amount : 0, ["amount_remaining"] = paid ? 0 : amount, ["attempt_count"] = 1,
+        ["attempted"] = true, ["billing_reason"] = "subscription_cycle", ["collection_method"] = "charge_automatically",
+        ["created"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(), ["livemode"] = false, ["metadata"] = new JsonObject(),
+        ["status"] = paid ? "paid" : "open", ["total"] = amount, ["subtotal"] = amount,
+        ["parent"] = subscription is null ? null : new JsonObject
+        {
+            ["type"] = "subscription_details", ["quote_details"] = null,
+            ["subscription_details"] = new JsonObject { ["metadata"] = null, ["subscription"] = subscription },
+        },
+    };
+
+    /// <summary>
+    /// Posts <paramref name="data"/> as a Stripe event of <paramref name="type"/> created at <paramref name="created"/> to <paramref name="url"/>,
+    /// signed at <paramref name="signedAt"/> (the receiver's wall clock) with the endpoint's secret, as Stripe signs.
+    /// </summary>
+    public static async Task<HttpResponseMessage> EmitAsync(HttpClient client, string url, string type, JsonObject data, DateTimeOffset created,
+        DateTimeOffset signedAt, string signingSecret)
+    {
+        var payload = Features.Stripe.StripeEvents.Event(type, data, created);
+        var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(payload, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Add("Stripe-Signature", Features.Stripe.StripeEvents.Sign(payload, signedAt, signingSecret));
+        return await client.SendAsync(request);
+    }
+
+    /// <summary>Fails the next POST (an update or a create) only; reads go through.</summary>
+    public void FailNextPost(StripeFailure failure)
+    {
+        lock (_lock) _updateFailures.Enqueue(failure);
+    }
+
     public void FailNext(int count, StripeFailure failure)
     {
         lock (_lock)
@@ -82,7 +143,8 @@ public sealed class StripeFake : IAsyncDisposable
             : new Dictionary<string, string>();
         var key = request.Headers["Idempotency-Key"].FirstOrDefault();
         StripeFailure? failure;
-        lock (_lock) failure = _failures.Count > 0 ? _failures.Dequeue() : null;
+        lock (_lock)
+            failure = request.Method == "POST" && _updateFailures.Count > 0 ? _updateFailures.Dequeue() : _failures.Count > 0 ? _failures.Dequeue() : null;
         var (status, body) = failure switch
         {
             StripeFailure.ServerError => (500, Error("api_error", "An unknown error occurred.")),
@@ -174,9 +236,40 @@ public sealed class StripeFake : IAsyncDisposable
                 };
                 PromotionCodes.Add(code);
                 return (200, code.ToJsonString());
+            case ("GET", ["v1", "subscriptions", var id]):
+                return Subscriptions.TryGetValue(id, out var found) ? (200, found.ToJsonString()) : NoSuchSubscription(id);
+            case ("POST", ["v1", "subscriptions", var id]):
+                if (!Subscriptions.TryGetValue(id, out var subscription))
+                    return NoSuchSubscription(id);
+                SubscriptionUpdates.Add((id, form));
+                return (200, Update(subscription, form).ToJsonString());
             default:
                 return (404, Error("invalid_request_error", $"Unrecognized request URL ({method}: {path}).", "resource_missing"));
         }
+    }
+
+    private static (int, string) NoSuchSubscription(string id) =>
+        (404, Error("invalid_request_error", $"No such subscription: '{id}'", "resource_missing", "id"));
+
+    // Stripe's update: pause_collection (behavior, resumes_at; empty clears it), trial_end (a time or "now"), metadata merged.
+    private static JsonObject Update(JsonObject subscription, Dictionary<string, string> form)
+    {
+        if (form.TryGetValue("pause_collection", out var cleared) && cleared == "")
+            subscription["pause_collection"] = null;
+        if (form.TryGetValue("pause_collection[behavior]", out var behavior))
+            subscription["pause_collection"] = new JsonObject
+            {
+                ["behavior"] = behavior, ["resumes_at"] = form.TryGetValue("pause_collection[resumes_at]", out var resumes) ? long.Parse(resumes) : null,
+            };
+        if (form.TryGetValue("trial_end", out var trialEnd))
+        {
+            var end = trialEnd == "now" ? DateTimeOffset.UtcNow.ToUnixTimeSeconds() : long.Parse(trialEnd);
+            subscription["trial_end"] = end;
+            subscription["status"] = end > DateTimeOffset.UtcNow.ToUnixTimeSeconds() ? "trialing" : "active";
+        }
+        foreach (var (name, value) in Metadata(form))
+            subscription["metadata"]![name] = value?.DeepClone();
+        return subscription;
     }
 
     private static JsonObject Metadata(Dictionary<string, string> form)

@@ -8,8 +8,18 @@ public sealed class TriggerWindowsTests
 {
     public static TheoryData<TriggerType> Types => new(Enum.GetValues<TriggerType>());
 
-    // Types whose crossing is a window of days; at_risk's candidates come from stored crossings instead (RiskCrossings).
-    public static TheoryData<TriggerType> WindowTypes => new(Enum.GetValues<TriggerType>().Where(t => TriggerWindows.Of(t)!.Crossing is null));
+    // Types whose crossing is a window of days; at_risk's candidates come from stored crossings instead (RiskCrossings), and
+    // cancellation_intent's window catches nobody (it is asked, not swept).
+    public static TheoryData<TriggerType> WindowTypes => new(Enum.GetValues<TriggerType>()
+        .Where(t => TriggerWindows.Of(t)!.Crossing is null && TriggerWindows.Of(t)!.Statuses.Count > 0));
+
+    [Fact]
+    public void A_cancellation_intent_rule_catches_nobody_in_a_sweep()
+    {
+        var trigger = new Trigger(TriggerType.CancellationIntent, 0, []);
+        RuleAudience.CrossingAt(trigger, 0, Customer("cancelled", Now.AddDays(-400), orders: 3) with { Status = CustomerStatus.Cancelled }).ShouldBeNull();
+        TriggerWindows.Of(TriggerType.CancellationIntent)!.Statuses.ShouldBeEmpty();
+    }
 
     [Theory]
     [MemberData(nameof(Types))]

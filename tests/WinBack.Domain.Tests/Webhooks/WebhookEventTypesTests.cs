@@ -15,6 +15,7 @@ public sealed class WebhookEventTypesTests
         WebhookEventTypes.Subscribable.ShouldBe([
             WebhookEventTypes.CustomerLapsed, WebhookEventTypes.RewardIssued, WebhookEventTypes.RewardRedeemed, WebhookEventTypes.RewardExpiringSoon,
             WebhookEventTypes.RewardExpired, WebhookEventTypes.RewardRevoked, WebhookEventTypes.CustomerReactivated, WebhookEventTypes.RuleUpdated,
+            WebhookEventTypes.SaveOfferPresented, WebhookEventTypes.SaveOfferAccepted, WebhookEventTypes.SaveOfferDeclined, WebhookEventTypes.SaveOfferSaved,
         ]);
     }
 

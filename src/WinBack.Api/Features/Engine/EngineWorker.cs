@@ -24,9 +24,9 @@ public sealed class EngineSignal : WakeSignal;
 /// refresh's transaction), and an interrupted queued sweep is queued again. Take-over: see <see cref="LeaderLoop"/> (5-25 s).
 /// </summary>
 public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, BackgroundHealth health, EngineSignal signal, TenantClock clock,
-    TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<EngineWorker> logger) : LeaderLoop(leases, logger)
+    TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<EngineWorker> logger, SaveOffers.SaveValidation saves) : LeaderLoop(leases, logger)
 {
-    public const string SweepJobLoop = "sweep_job", SweepLoop = "sweep", ExpiryLoop = "expiry";
+    public const string SweepJobLoop = "sweep_job", SweepLoop = "sweep", ExpiryLoop = "expiry", SaveValidationLoop = "save_validation";
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     protected override string LoopName => "engine";
@@ -55,6 +55,8 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
             {
                 await StepAsync("expire rewards", async () => await ForEachTenantAsync(shard, ExpiryLoop, await clock.WallClockTenantsAsync(shard.Name, stoppingToken),
                     tenantId => expiry.RunAsync(tenantId, now, stoppingToken), stoppingToken));
+                await StepAsync("validate saves", async () => await ForEachTenantAsync(shard, SaveValidationLoop, await clock.WallClockTenantsAsync(shard.Name, stoppingToken),
+                    tenantId => saves.RunAsync(tenantId, now, stoppingToken), stoppingToken));
                 nextExpiry = now + engine.ExpiryInterval;
             }
             if (now >= nextSweep)

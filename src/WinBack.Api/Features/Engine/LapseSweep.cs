@@ -64,11 +64,12 @@ public sealed class LapseSweep(IDocumentStore store, CustomerEventWriter writer,
         : $"{counts.Failed} customers could not be decided; the next sweep tries them again, and a customer that keeps failing " +
           $"(WinBack__Background__ParkAfterFailures times in a row, 5 by default) is set aside for a while. First: {counts.FirstFailure}";
 
-    /// <summary>The tenant's active rules, highest priority first, each with its budget as spent so far.</summary>
-    public static async Task<IReadOnlyList<ActiveRule>> ActiveRulesAsync(IQuerySession session, DateTimeOffset asOf, CancellationToken ct)
+    /// <summary>The tenant's active rules (of one trigger type, when given), highest priority first, each with its budget as spent so far.</summary>
+    public static async Task<IReadOnlyList<ActiveRule>> ActiveRulesAsync(IQuerySession session, DateTimeOffset asOf, CancellationToken ct,
+        TriggerType? only = null)
     {
         var rules = new List<ActiveRule>();
-        foreach (var r in await ByPriorityAsync(session, ct))
+        foreach (var r in (await ByPriorityAsync(session, ct)).Where(r => only is null || r.Definition.Trigger.Type == only))
             rules.Add(new ActiveRule(r.Id, r.Version, r.Definition, await RuleSpend.MeterAsync(session, r.Id, r.Definition.Limits, asOf, ct), r.ActivatedAt));
         return rules;
     }

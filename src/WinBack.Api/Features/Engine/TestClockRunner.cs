@@ -20,7 +20,7 @@ namespace WinBack.Api.Features.Engine;
 /// clock moves on without it.
 /// </summary>
 public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, RiskCrossings crossings, TenantClock clock, BackgroundHealth health,
-    TimeProvider wall, IOptions<WinBackOptions> options)
+    TimeProvider wall, IOptions<WinBackOptions> options, SaveOffers.SaveValidation saves)
 {
     public const string ClockWouldGoBack = "test_clock_backwards";
     public const string ClockBlocked = "test_clock_blocked";
@@ -42,7 +42,13 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
             await using var session = store.QuerySession(tenantId);
             var nextExpiry = await expiry.NextAsync(session, current, to, ct);
             var nextSweep = await NextSweepTickAsync(session, tenantId, context, lastTick, to, cadence, id => parked.Waiting(tenantId, id, wall.GetUtcNow()), ct);
-            if (nextExpiry is { } e && (nextSweep is null || e <= nextSweep))
+            // Saves come due at their own moments (30 days after an accept), checked before the expiries and sweeps of the same moment.
+            if (await SaveOffers.SaveValidation.NextAsync(session, current, to, ct) is { } v && !(nextExpiry < v) && !(nextSweep < v))
+            {
+                await saves.RunAsync(tenantId, v, ct);
+                await clock.SetAsync(tenantId, current = v, ct);
+            }
+            else if (nextExpiry is { } e && (nextSweep is null || e <= nextSweep))
             {
                 await expiry.RunAsync(tenantId, e, ct);
                 await clock.SetAsync(tenantId, current = e, ct);
@@ -62,7 +68,8 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
             else
                 break;
         }
-        // Expiries due exactly at 'to' ran above; the rest of the interval had nothing to run.
+        // Expiries due exactly at 'to' ran above; the rest of the interval had nothing to run but saves waiting for a payment.
+        await saves.RunAsync(tenantId, to, ct);
         await clock.SetAsync(tenantId, to, ct);
         return to;
     }

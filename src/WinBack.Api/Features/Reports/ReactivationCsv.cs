@@ -6,6 +6,7 @@ using WinBack.Api.Infrastructure.Http;
 namespace WinBack.Api.Features.Reports;
 
 /// <summary>The reactivation report as CSV: one line per row, money in one column per currency (e.g. revenueAfterReturn_eur).</summary>
+[Infrastructure.Hosting.Published]
 public static class ReactivationCsv
 {
     public static string Of(ReactivationReportView report)

@@ -32,6 +32,9 @@ public sealed class IssueManualRewardValidator : Validator<IssueManualRewardRequ
         RuleFor(x => x.Reward!.Grant).Must(g => g is null or RewardGrant.Immediate).When(x => x.Reward is not null)
             .OverridePropertyName("reward.grant")
             .WithMessage("'reward.grant' must be immediate: a manual reward has no lapse episode to return from.");
+        RuleFor(x => x.Reward!.Type).Must(t => t is not (RewardType.Pause or RewardType.TrialExtension)).When(x => x.Reward is not null)
+            .OverridePropertyName("reward.type")
+            .WithMessage("pause and trial_extension act on a subscription: they come from a save offer (POST /v1/customers/{id}/save-offers).");
         RuleFor(x => x.Note).NotEmpty().MaximumLength(500);
     }
 }

@@ -64,7 +64,7 @@ public class RuleFields
 
 public sealed class RuleTrigger
 {
-    /// <summary>Win-back: inactivity (days since the last activity of the listed types), cancellation (days since a subscription_cancelled), never_purchased (days since first seen, for customers with no purchase), at_risk (the moment the customer's P(alive) under the tenant's purchase model falls below pAliveBelow; customers with at least one repeat purchase; once per purchase cycle). Moments, each fired once per customer: welcome (days after first seen, 0 allowed), nth_purchase (the count-th order), lifetime_value_reached (lifetime value first reaches amount in currency), anniversary (each of years after the first purchase, or first seen with from), birthday (daysBefore the profile's birthday, once a year, in the tenant's timeZone). A moment rule fires only moments that come while it is active. Churn signals: usage_decline (the activities in the last recentDays fall below dropBelow × what the baselineDays before predict; fires once per decline, re-arms at rearmAbove), contact_burst (count activities within withinDays; re-arms below count), payment_failed (each payment_failed activity or Stripe invoice.payment_failed; its outcome is a purchase within attributionDays). Signals count activities per day in the tenant's timeZone, each at its day's start, so they fire at local midnights.</summary>
+    /// <summary>Win-back: inactivity (days since the last activity of the listed types), cancellation (days since a subscription_cancelled), never_purchased (days since first seen, for customers with no purchase), at_risk (the moment the customer's P(alive) under the tenant's purchase model falls below pAliveBelow; customers with at least one repeat purchase; once per purchase cycle). Moments, each fired once per customer: welcome (days after first seen, 0 allowed), nth_purchase (the count-th order), lifetime_value_reached (lifetime value first reaches amount in currency), anniversary (each of years after the first purchase, or first seen with from), birthday (daysBefore the profile's birthday, once a year, in the tenant's timeZone). A moment rule fires only moments that come while it is active. Churn signals: usage_decline (the activities in the last recentDays fall below dropBelow × what the baselineDays before predict; fires once per decline, re-arms at rearmAbove), contact_burst (count activities within withinDays; re-arms below count), payment_failed (each payment_failed activity or Stripe invoice.payment_failed; its outcome is a purchase within attributionDays). Signals count activities per day in the tenant's timeZone, each at its day's start, so they fire at local midnights. Save offers: cancellation_intent (no fields; never swept: the product's cancel flow asks POST /v1/customers/{id}/save-offers, and the highest-priority such rule whose eligibility matches the stated reason makes the offer).</summary>
     /// <example>inactivity</example>
     public TriggerType? Type { get; set; }
     /// <summary>The window in days, 1 to 3650 (welcome: 0 to 3650). Only for inactivity, cancellation, never_purchased and welcome.</summary>
@@ -190,7 +190,7 @@ public sealed class RuleEligibility
 [Published]
 public sealed class RuleReward
 {
-    /// <summary>account_credit (amount, currency), percent_discount (percent, uses), free_product (sku) or custom (payload).</summary>
+    /// <summary>account_credit (amount, currency), percent_discount (percent, uses), free_product (sku), custom (payload), or, for cancellation_intent rules only, pause (days: the subscription is paused that long) and trial_extension (days of free trial added).</summary>
     /// <example>account_credit</example>
     public RewardType? Type { get; set; }
     /// <summary>account_credit: the credit in minor units (cents), 1 to 100,000,000.</summary>
@@ -210,21 +210,24 @@ public sealed class RuleReward
     public string? Sku { get; set; }
     /// <summary>custom: a JSON object passed to your systems as is, up to 4 KiB.</summary>
     public JsonElement? Payload { get; set; }
-    /// <summary>Days from issue until the reward expires, 1 to 3650.</summary>
+    /// <summary>Days from issue until the reward expires, 1 to 3650. Not for pause and trial_extension, which are applied when given.</summary>
     /// <example>30</example>
     public int? ExpiresInDays { get; set; }
+    /// <summary>pause: days the subscription is paused; trial_extension: days of free trial added (to the later of the current trial end and now). 1 to 365.</summary>
+    /// <example>30</example>
+    public int? Days { get; set; }
     /// <summary>immediate: usable at once. on_return: pending until the customer comes back. Default immediate.</summary>
     /// <example>immediate</example>
     public RewardGrant? Grant { get; set; }
 
     public RewardSpec ToSpec() => new(Type!.Value,
         Type == RewardType.AccountCredit ? new Money(Amount!.Value, Currency!) : null,
-        Percent, Type == RewardType.PercentDiscount ? Uses ?? 1 : null, Sku, Payload?.Clone(), ExpiresInDays!.Value, Grant ?? RewardGrant.Immediate);
+        Percent, Type == RewardType.PercentDiscount ? Uses ?? 1 : null, Sku, Payload?.Clone(), ExpiresInDays ?? Days!.Value, Grant ?? RewardGrant.Immediate, Days);
 
     public static RuleReward From(RewardSpec r) => new()
     {
         Type = r.Type, Amount = r.Credit?.Amount, Currency = r.Credit?.Currency, Percent = r.Percent, Uses = r.Uses, Sku = r.Sku,
-        Payload = r.Payload, ExpiresInDays = r.ExpiresInDays, Grant = r.Grant,
+        Payload = r.Payload, ExpiresInDays = r.ChangesSubscription() ? null : r.ExpiresInDays, Grant = r.Grant, Days = r.Days,
     };
 }
 

@@ -14,6 +14,8 @@ namespace WinBack.Api.Features.Rules;
 public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
 {
     public const int MaxDays = 3650;
+    /// <summary>The longest pause or trial extension a save offer gives.</summary>
+    public const int MaxSaveDays = 365;
 
     /// <summary>The largest account credit one reward may carry, in minor units (Stripe's limit for one amount).</summary>
     public const long MaxRewardAmount = 100_000_000;
@@ -39,6 +41,23 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         RuleForEach(x => x.Experiment!.Variants).Must(v => v?.Reward?.Grant != RewardGrant.OnReturn)
             .When(x => x.Trigger?.Type is { } type && Moments.IsMoment(type) && x.Experiment?.Variants is not null)
             .WithMessage("A moment rule's reward is for a customer who has not lapsed: its variants' grant is immediate.");
+        RuleFor(x => x).Custom(SaveRewardsOnlyForSaveOffers);
+    }
+
+    // A pause or trial extension acts on the subscription the cancel flow names, so only a save offer can give one; and a save offer's
+    // reward is given at the accept, never on a return.
+    private static void SaveRewardsOnlyForSaveOffers(RuleFields rule, ValidationContext<RuleFields> context)
+    {
+        var save = rule.Trigger?.Type == TriggerType.CancellationIntent;
+        var rewards = new List<(RuleReward? Reward, string Path)> { (rule.Reward, "Reward") };
+        rewards.AddRange(rule.Experiment?.Variants?.Select((v, i) => (v?.Reward, $"Experiment.Variants[{i}].Reward")) ?? []);
+        foreach (var (reward, path) in rewards.Where(r => r.Reward is not null))
+        {
+            if (!save && reward!.Type is RewardType.Pause or RewardType.TrialExtension)
+                context.AddFailure($"{path}.Type", "pause and trial_extension are only for cancellation_intent rules (save offers).");
+            if (save && reward!.Grant == RewardGrant.OnReturn)
+                context.AddFailure($"{path}.Grant", "A save offer's reward is given when the customer accepts: its grant is immediate.");
+        }
     }
 
     // A budget counts credit, so every arm must issue account credit in the budget's currency.
@@ -176,7 +195,16 @@ public sealed partial class RuleFieldsValidator : AbstractValidator<RuleFields>
         public RewardValidator()
         {
             RuleFor(x => x.Type).NotNull();
-            RuleFor(x => x.ExpiresInDays).NotNull().InclusiveBetween(1, MaxDays);
+            When(x => x.Type is RewardType.Pause or RewardType.TrialExtension, () =>
+            {
+                RuleFor(x => x.Days).NotNull().WithMessage("'days' is required for pause and trial_extension.").InclusiveBetween(1, MaxSaveDays);
+                RuleFor(x => x.ExpiresInDays).Null().WithMessage("'expiresInDays' is not used by pause and trial_extension: they are applied when given.");
+                RuleFor(x => x.Grant).Must(g => g is null or RewardGrant.Immediate).WithMessage("pause and trial_extension are given at once: 'grant' is immediate.");
+            }).Otherwise(() =>
+            {
+                RuleFor(x => x.ExpiresInDays).NotNull().InclusiveBetween(1, MaxDays);
+                RuleFor(x => x.Days).Null().WithMessage("'days' is only for pause and trial_extension.");
+            });
             When(x => x.Type == RewardType.AccountCredit, () =>
             {
                 // One reward is a single Stripe credit, so it keeps Stripe's bound, well inside Money.MaxAmount.

@@ -41,6 +41,7 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
             s.Description = "Register this URL (with the tenant's id) in the Stripe dashboard. No API key: the Stripe-Signature header is " +
                             "verified with the tenant's webhook signing secret (5 minutes of tolerance); a bad or missing signature " +
                             "gets 400 and nothing is recorded, and so does an unknown or unconnected tenant, with the same answer. Events are deduplicated by id. invoice.paid becomes a purchase (amount_paid), " +
+                            "invoice.payment_failed a payment_failed activity (the invoice id, amount_due and currency as properties), " +
                             "charge.refunded a refund (amount_refunded), customer.subscription.created subscription_started, " +
                             "customer.subscription.deleted subscription_cancelled with cancellation_details.feedback as the churn reason, " +
                             "and customer.balance_transaction.created of type applied_to_invoice a redemption of the customer's credits " +

@@ -15,6 +15,7 @@ namespace WinBack.Api.Features.Stripe;
 
 /// <summary>
 /// Turns a verified Stripe event into what it means for the customer with that stripeCustomerId: invoice.paid → a purchase,
+/// invoice.payment_failed → a payment_failed activity (with the invoice and its amount_due as properties),
 /// charge.refunded → a refund, customer.subscription.created/deleted → subscription started/cancelled (feedback → churn
 /// reason), customer.balance_transaction.created of type applied_to_invoice → a redemption of the customer's synced credits.
 /// Every effect is idempotent (activities carry externalId "stripe:{event id}", redemptions the invoice as order id), so a
@@ -44,6 +45,7 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
         (string? StripeCustomerId, ActivityType? Activity, object? Detail) meaning = stripeEvent.Data.Object switch
         {
             Invoice i when stripeEvent.Type == "invoice.paid" && i.AmountPaid > 0 => (i.CustomerId, ActivityType.Purchase, new Money(i.AmountPaid, i.Currency)),
+            Invoice i when stripeEvent.Type == "invoice.payment_failed" => (i.CustomerId, ActivityType.PaymentFailed, FailedPayment(i)),
             Charge c when stripeEvent.Type == "charge.refunded" && c.AmountRefunded > 0 => (c.CustomerId, ActivityType.Refund, new Money(c.AmountRefunded, c.Currency)),
             Subscription s when stripeEvent.Type == "customer.subscription.created" => (s.CustomerId, ActivityType.SubscriptionStarted, null),
             Subscription s when stripeEvent.Type == "customer.subscription.deleted" =>
@@ -92,10 +94,16 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
             await writer.WriteAsync(new CustomerEventWrite(tenantId, customerId, current => RedeemCredits(current!, applied, ids, at)));
             return;
         }
-        var record = new RecordActivity(customerId, ids.New("act"), activity!.Value, at, reason as Money, reason as ChurnReason?, null, null,
-            $"stripe:{stripeEvent.Id}", now);
+        var record = new RecordActivity(customerId, ids.New("act"), activity!.Value, at, reason as Money, reason as ChurnReason?, null,
+            reason as IReadOnlyDictionary<string, string>, $"stripe:{stripeEvent.Id}", now);
         await writer.WriteAsync(CustomerEventWrite.Of(tenantId, CustomerDecider.Decide(record)));
     }
+
+    // What a payment_failed activity keeps of the invoice: which one, and what was due.
+    private static IReadOnlyDictionary<string, string> FailedPayment(Invoice i) => new Dictionary<string, string>
+    {
+        ["invoice"] = i.Id ?? "", ["amountDue"] = i.AmountDue.ToString(System.Globalization.CultureInfo.InvariantCulture), ["currency"] = i.Currency ?? "",
+    };
 
     // The same bound as every other money input (Money.MaxAmount).
     private static string? OutOfBound(object stripeObject) => stripeObject switch

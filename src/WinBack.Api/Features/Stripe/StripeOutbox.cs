@@ -14,8 +14,8 @@ namespace WinBack.Api.Features.Stripe;
 
 /// <summary>
 /// Fills the Stripe outbox from the event store (a Marten subscription run by the worker): a credit or discount when a
-/// reward for a customer with a stripeCustomerId is issued (or, for on_return rewards, unlocked by the return), and the
-/// reversal of the unused credit when it expires or is revoked. Only for tenants connected to Stripe at that moment.
+/// reward for a customer with a stripeCustomerId is issued (or, for on_return rewards, unlocked by the return), the
+/// reversal of the unused credit when it expires or is revoked, and an accepted save offer's pause or trial extension. Only for tenants connected to Stripe at that moment.
 /// Rows are written in the subscription's transaction and are unique per reward and action.
 /// </summary>
 [Published]
@@ -30,6 +30,7 @@ public sealed class StripeOutbox : SubscriptionBase
         IncludeType<CustomerReactivated>();
         IncludeType<RewardExpired>();
         IncludeType<RewardRevoked>();
+        IncludeType<SaveOfferAccepted>();
     }
 
     public override async Task<Marten.IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
@@ -76,6 +77,10 @@ public sealed class StripeOutbox : SubscriptionBase
                 break;
             case RewardRevoked { UnusedAmount: > 0 } revoked when customer.Reward(revoked.RewardId) is { IsCredit: true } reward:
                 yield return (reward.Id, StripeSyncAction.Reversal, StripeSyncRequest.Reversal(reward.Issued, revoked.UnusedAmount.Value, "revoked"));
+                break;
+            // A save's pause or trial extension, keyed by its reward (one per offer).
+            case SaveOfferAccepted accepted when StripeSyncRequest.ForSave(accepted) is { } save:
+                yield return (accepted.RewardId, save.Action, save.Request);
                 break;
         }
     }

@@ -164,9 +164,11 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
         }
     }
 
-    private static async Task<(string ObjectId, string? PromotionCode)> CallAsync(IStripeClient client, Due due, CancellationToken ct)
+    private async Task<(string ObjectId, string? PromotionCode)> CallAsync(IStripeClient client, Due due, CancellationToken ct)
     {
         var r = due.Request;
+        if (due.Action is StripeSyncAction.Pause or StripeSyncAction.TrialExtension)
+            return (await UpdateSubscriptionAsync(client, due, r, ct), null);
         if (due.Action != StripeSyncAction.Discount)
         {
             var transaction = await new CustomerBalanceTransactionService(client).CreateAsync(due.StripeCustomerId,
@@ -186,6 +188,40 @@ public sealed class StripeSyncWorker(IDocumentStore store, StripeClients clients
             ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(r.ExpiresAt!.Value).UtcDateTime, MaxRedemptions = r.Uses, Metadata = r.Metadata,
         }, new RequestOptions { IdempotencyKey = due.IdempotencyKey + "_promotion_code" }, ct);
         return (promotion.Id, promotion.Code);
+    }
+
+    // A trial's new end depends on the current one: read once and stored in the row before the update is first sent, so that a
+    // retry (after a crash or a timeout) sends the same parameters under the same key, and Stripe replays instead of extending twice.
+    private async Task<string> UpdateSubscriptionAsync(IStripeClient client, Due due, StripeSyncRequest r, CancellationToken ct)
+    {
+        var subscriptions = new SubscriptionService(client);
+        var options = new SubscriptionUpdateOptions { Metadata = r.Metadata };
+        if (due.Action == StripeSyncAction.Pause)
+            options.PauseCollection = new SubscriptionPauseCollectionOptions
+            {
+                Behavior = SaveOfferDecider.PauseBehavior, ResumesAt = DateTimeOffset.FromUnixTimeSeconds(r.ResumesAt!.Value).UtcDateTime,
+            };
+        else
+        {
+            if (r.TrialEnd is null)
+            {
+                var current = await subscriptions.GetAsync(r.SubscriptionId, cancellationToken: ct);
+                r = r with { TrialEnd = r.NewTrialEnd(current.TrialEnd) };
+                await FixRequestAsync(due, r, ct);
+            }
+            options.TrialEnd = DateTimeOffset.FromUnixTimeSeconds(r.TrialEnd!.Value).UtcDateTime;
+            options.ProrationBehavior = "none";
+        }
+        var updated = await subscriptions.UpdateAsync(r.SubscriptionId, options, new RequestOptions { IdempotencyKey = due.IdempotencyKey }, ct);
+        return updated.Id;
+    }
+
+    private async Task FixRequestAsync(Due due, StripeSyncRequest request, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenForTenantAsync(store, due.TenantId, ct);
+        await using var command = Sql.Command(connection, $"update {Sync} set request = @request::jsonb where n = @n",
+            ("n", due.N), ("request", JsonSerializer.Serialize(request, WinBackJson.Options)));
+        await command.ExecuteNonQueryAsync(ct);
     }
 
     private static bool Transient(Exception e, CancellationToken ct) => e switch

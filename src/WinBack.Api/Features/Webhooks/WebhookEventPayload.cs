@@ -28,6 +28,10 @@ public static class WebhookEventPayload
         RewardExpired e => (e.CustomerId, null, e.ExpiredAt),
         RewardRevoked e => (e.CustomerId, null, e.RevokedAt),
         CustomerReactivated e => (e.CustomerId, null, e.ReactivatedAt),
+        SaveOfferPresented e => (e.CustomerId, null, e.PresentedAt),
+        SaveOfferAccepted e => (e.CustomerId, null, e.AcceptedAt),
+        SaveOfferDeclined e => (e.CustomerId, null, e.DeclinedAt),
+        SaveOfferValidated e => (e.CustomerId, null, e.ValidatedAt),
         RuleCreated e => (null, e.RuleId, e.CreatedAt),
         RuleRevised e => (null, e.RuleId, e.RevisedAt),
         RuleActivated e => (null, e.RuleId, e.ActivatedAt),
@@ -60,8 +64,32 @@ public static class WebhookEventPayload
             if (issued.Type == RewardType.PercentDiscount)
                 node["promotionCode"] = promotionCode;
         }
+        if (data is SaveOfferAccepted accepted)
+            node["apply"] = Apply(accepted);
+        // The offer as admins write it in a rule, and whether the customer is in the holdout (shown nothing).
+        if (data is SaveOfferPresented presented)
+        {
+            node["offer"] = presented.Offer is { } offer ? JsonSerializer.SerializeToNode(Rules.RuleReward.From(offer), WinBackJson.Options) : null;
+            node["holdout"] = presented.Withheld == WithheldReason.Holdout;
+        }
         return JsonSerializer.SerializeToElement(node, WinBackJson.Options);
     }
+
+    // What the subscription must become, in Stripe's terms; WinBack applies it itself when pushedToStripe is true.
+    private static JsonObject? Apply(SaveOfferAccepted a) => a.RewardType switch
+    {
+        RewardType.Pause => new JsonObject
+        {
+            ["subscriptionId"] = a.SubscriptionId,
+            ["pauseCollection"] = new JsonObject { ["behavior"] = SaveOfferDecider.PauseBehavior, ["resumesAt"] = a.EndsAt!.Value.ToUnixTimeSeconds() },
+        },
+        RewardType.TrialExtension => new JsonObject
+        {
+            ["subscriptionId"] = a.SubscriptionId, ["trialExtensionDays"] = a.Days,
+            ["trialEnd"] = "the later of the subscription's current trial_end and now, plus trialExtensionDays",
+        },
+        _ => null,
+    };
 
     // A rule's change without its whole definition: consumers read the rule with GET /v1/rules/{id}.
     private static object RuleChange(object data) => data switch

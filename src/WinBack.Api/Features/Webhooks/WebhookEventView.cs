@@ -6,7 +6,7 @@ namespace WinBack.Api.Features.Webhooks;
 /// An event as consumers receive it: the body of every webhook delivery, and an item of GET /v1/events.
 /// </summary>
 /// <param name="Id">The event's id (<c>evt_…</c>); also the <c>webhook-id</c> header, the same on every retry and replay.</param>
-/// <param name="Type">customer.lapsed, reward.issued, reward.redeemed, reward.expiring_soon, reward.expired, reward.revoked, customer.reactivated, rule.updated, or ping.</param>
+/// <param name="Type">customer.lapsed, reward.issued, reward.redeemed, reward.expiring_soon, reward.expired, reward.revoked, customer.reactivated, rule.updated, save_offer.presented, save_offer.accepted, save_offer.declined, save_offer.saved, or ping.</param>
 /// <param name="CreatedAt">When it happened, in the tenant's time (a test tenant's clock).</param>
 /// <param name="CustomerId">The customer it is about; null for rule.updated and ping.</param>
 /// <param name="Sequence">

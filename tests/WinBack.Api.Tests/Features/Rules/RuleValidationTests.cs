@@ -60,6 +60,13 @@ public sealed class RuleValidationTests(WinBackApp app) : IClassFixture<WinBackA
         { "trigger.days", """{"trigger": {"type": "at_risk", "pAliveBelow": 0.3, "days": 90}}""", "not used by the at_risk trigger" },
         { "trigger.activityTypes", """{"trigger": {"type": "at_risk", "pAliveBelow": 0.3, "activityTypes": ["purchase"]}}""", "only for the inactivity trigger" },
         { "experiment.variants[0]", """{"trigger": {"type": "at_risk", "pAliveBelow": 0.3}, "experiment": {"variants": [{"name": "A", "weight": 1, "trigger": {"days": 30}}]}}""", "cannot override the trigger" },
+        { "reward.type", """{"limits": null, "experiment": null, "reward": {"type": "pause", "days": 30}}""", "only for cancellation_intent rules" },
+        { "reward.days", """{"trigger": {"type": "cancellation_intent"}, "limits": null, "experiment": null, "reward": {"type": "pause"}}""", "required for pause" },
+        { "reward.days", """{"trigger": {"type": "cancellation_intent"}, "limits": null, "experiment": null, "reward": {"type": "trial_extension", "days": 366}}""", "between 1 and 365" },
+        { "reward.expiresInDays", """{"trigger": {"type": "cancellation_intent"}, "limits": null, "experiment": null, "reward": {"type": "pause", "days": 30, "expiresInDays": 30}}""", "not used by pause" },
+        { "reward.days", """{"reward": {"type": "account_credit", "amount": 1000, "currency": "eur", "expiresInDays": 30, "days": 3}}""", "only for pause and trial_extension" },
+        { "reward.grant", """{"trigger": {"type": "cancellation_intent"}, "experiment": null, "reward": {"type": "account_credit", "amount": 1000, "currency": "eur", "expiresInDays": 30, "grant": "on_return"}}""", "given when the customer accepts" },
+        { "trigger.days", """{"trigger": {"type": "cancellation_intent", "days": 5}, "experiment": null}""", "not used by the cancellation_intent trigger" },
     };
 
     [Theory]

@@ -3,12 +3,14 @@ using WinBack.Api.Tests.Features.Engine;
 using WinBack.Api.Tests.Features.Rules;
 using WinBack.Api.Tests.Infrastructure;
 using WinBack.Domain.Webhooks;
+using static WinBack.Api.Tests.Features.SaveOffers.SaveOfferRequests;
 
 namespace WinBack.Api.Tests.Features.Webhooks;
 
 /// <summary>
 /// A test tenant's life through the real API, once for the whole table: a rule, a lapse and its reward, a return, a
-/// redemption, a revoked reward, a reward that nears its expiry and expires. One endpoint subscribes to every type by name.
+/// redemption, a revoked reward, a reward that nears its expiry and expires, save offers accepted (and saved after a payment) and
+/// declined. One endpoint subscribes to every type by name.
 /// </summary>
 public sealed class EveryTypeScenario : IAsyncLifetime
 {
@@ -26,8 +28,16 @@ public sealed class EveryTypeScenario : IAsyncLifetime
         var start = await tenant.ReadClockAsync();
 
         await tenant.CreateActiveAsync(RuleRequests.Simple());                     // rule.updated
+        await tenant.CreateActiveAsync(SaveRule(Pause(30), ["too_expensive"], priority: 20));
+        await tenant.ActivityAsync("cus_save", "login");
+        var save = (await tenant.PresentAsync("cus_save", "too_expensive", "sub_1")).GetProperty("id").GetString()!; // save_offer.presented
+        (await tenant.AnswerAsync(save, "accept")).EnsureSuccessStatusCode();     // save_offer.accepted
+        await tenant.ActivityAsync("cus_refuse", "login");
+        (await tenant.AnswerAsync((await tenant.PresentAsync("cus_refuse", "too_expensive", "sub_2")).GetProperty("id").GetString()!, "decline"))
+            .EnsureSuccessStatusCode();                                           // save_offer.declined
         await tenant.ActivityAsync("cus_back", "purchase", start, amount: 2500);
         await tenant.AdvanceAsync(start.AddDays(90).AddMinutes(10));             // customer.lapsed, reward.issued
+        await tenant.ActivityAsync("cus_save", "purchase", amount: 900);         // paid after the pause: save_offer.saved at the next advance
         var won = (await tenant.RewardsAsync("cus_back")).Single().GetProperty("id").GetString()!;
         await tenant.ActivityAsync("cus_back", "purchase", amount: 1500);        // customer.reactivated
         await tenant.RedeemAsync(won, "order-1", 400);                           // reward.redeemed
