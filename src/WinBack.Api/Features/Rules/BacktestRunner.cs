@@ -53,18 +53,19 @@ public sealed class BacktestRunner(IDocumentStore store, RiskCrossings crossings
     {
         try
         {
-            var byName = Replayed.ToDictionary(t => ((EventGraph)store.Options.Events).EventMappingFor(t).EventTypeName,
-                t => BacktestEventsJson.Default.GetTypeInfo(t)!);
+            var names = Replayed.Select(t => ((EventGraph)store.Options.Events).EventMappingFor(t).EventTypeName).ToArray();
+            var types = Replayed.Select(t => BacktestEventsJson.Default.GetTypeInfo(t)!).ToArray();
             await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
+            // The type as its index in Replayed (array_position is 1-based): no string per row.
             await using var command = Sql.Command(connection,
-                $"select type, data from {Sql.EventsTable(store)} where tenant_id = @tenant and type = any(@types) order by seq_id",
-                ("tenant", tenantId), ("types", byName.Keys.ToArray()));
+                $"select array_position(@types, type) - 1, data from {Sql.EventsTable(store)} where tenant_id = @tenant and type = any(@types) order by seq_id",
+                ("tenant", tenantId), ("types", names));
             command.CommandTimeout = 0;
             await using var reader = await command.ExecuteReaderAsync(ct);
             var batch = new List<ICustomerEvent>(BatchSize);
             while (await reader.ReadAsync(ct))
             {
-                batch.Add((ICustomerEvent)JsonSerializer.Deserialize(reader.GetFieldValue<byte[]>(1), byName[reader.GetString(0)])!);
+                batch.Add((ICustomerEvent)JsonSerializer.Deserialize(reader.GetFieldValue<byte[]>(1), types[reader.GetInt32(0)])!);
                 if (batch.Count < BatchSize)
                     continue;
                 await batches.WriteAsync([.. batch], ct);

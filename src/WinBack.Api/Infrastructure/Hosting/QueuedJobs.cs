@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Marten;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Http;
@@ -31,16 +32,21 @@ public sealed record JobKind<TJob>(string Loop, Func<int, string, string> GivenU
 /// or a failure: the job goes back to the queue with its reason and is tried again, and after
 /// WinBack__Background__ParkAfterFailures attempts it is given up, parked in <see cref="BackgroundHealth"/> with its reason, which
 /// its owner reads on the job. A write refused because the tenant is moving between shards (<see cref="TenantFence.IsMoving"/>) is
-/// no failure of the job: it is not counted and the job stays queued, to run once the tenant is served again. A job of one tenant
-/// never holds up another's beyond its own attempt. Each job is safe to run again from the start; one cut off when its leader
-/// died is queued again by the next leader (<see cref="InterruptedJobs"/>).
+/// no failure of the job: it is not counted and the job goes back to the queue, to run once the tenant is served again (on its new
+/// shard, once moved). An outcome that cannot be saved (the fence refuses it too, or the database is away) is saved again on every
+/// later pass until it is. A job of one tenant never holds up another's beyond its own attempt. Each job is safe to run again from
+/// the start; one cut off when its leader died is queued again by the next leader (<see cref="InterruptedJobs"/>).
 /// </summary>
 public sealed class QueuedJobs(IDocumentStore store, BackgroundHealth health, TimeProvider wall, IOptions<WinBackOptions> options, ILogger<QueuedJobs> logger)
 {
+    // Outcomes not saved yet, by job id: the job stays as last saved (running) until one of them is.
+    private readonly ConcurrentDictionary<string, Func<CancellationToken, Task>> _unsaved = new();
+
     /// <summary>Runs each job in turn, but not a parked one whose next try is not due.</summary>
     public async Task RunEachAsync<TJob>(JobKind<TJob> kind, ShardRef shard, IEnumerable<TJob> jobs, Func<TJob, Func<Task>, Task<string?>> work,
         CancellationToken ct) where TJob : IQueuedJob
     {
+        await SaveUnsavedAsync(ct);
         var failing = await health.FailingAsync(kind.Loop, shard.Database, ct);
         foreach (var job in jobs)
             if (!failing.Waiting(job.TenantId, job.Id, wall.GetUtcNow()))
@@ -82,9 +88,27 @@ public sealed class QueuedJobs(IDocumentStore store, BackgroundHealth health, Ti
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
-            // A fenced tenant's job stays as last saved; the leader that serves the tenant next queues it again (InterruptedJobs).
-            logger.LogError(LoopFailures.WorthAStack(e), "Could not record the outcome of {Loop} job {JobId} of tenant {TenantId}: {Error}", kind.Loop, job.Id,
-                job.TenantId, e.Message);
+            _unsaved[job.Id] = token => SaveAsync(kind, job, token);
+            if (!TenantFence.IsMoving(e))
+                logger.LogError(LoopFailures.WorthAStack(e), "Could not record the outcome of {Loop} job {JobId} of tenant {TenantId}, saved again on the next pass: {Error}",
+                    kind.Loop, job.Id, job.TenantId, e.Message);
+        }
+    }
+
+    // Every pass of every queued-job loop tries them: a failure leaves them for the next pass.
+    private async Task SaveUnsavedAsync(CancellationToken ct)
+    {
+        foreach (var (jobId, save) in _unsaved)
+        {
+            try
+            {
+                await save(ct);
+                _unsaved.TryRemove(KeyValuePair.Create(jobId, save)); // not a newer outcome of the same job
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                logger.LogDebug(e, "The outcome of job {JobId} could not be saved yet", jobId);
+            }
         }
     }
 
