@@ -1,8 +1,10 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Marten;
 using Marten.Events;
+using Npgsql;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Features.Risk;
 using WinBack.Api.Infrastructure.Hosting;
@@ -63,9 +65,11 @@ public sealed class BacktestRunner(IDocumentStore store, RiskCrossings crossings
             command.CommandTimeout = 0;
             await using var reader = await command.ExecuteReaderAsync(ct);
             var batch = new List<ICustomerEvent>(BatchSize);
+            var json = new ArrayBufferWriter<byte>(4096);
             while (await reader.ReadAsync(ct))
             {
-                batch.Add((ICustomerEvent)JsonSerializer.Deserialize(reader.GetFieldValue<byte[]>(1), types[reader.GetInt32(0)])!);
+                var type = types[reader.GetInt32(0)];
+                batch.Add((ICustomerEvent)JsonSerializer.Deserialize(Utf8Json(reader, 1, json), type)!);
                 if (batch.Count < BatchSize)
                     continue;
                 await batches.WriteAsync([.. batch], ct);
@@ -81,6 +85,20 @@ public sealed class BacktestRunner(IDocumentStore store, RiskCrossings crossings
             throw;
         }
     }
+
+    // A jsonb column's text copied into one reused buffer, not an array per row. Its binary form is a version byte (1) and the text.
+    private static ReadOnlySpan<byte> Utf8Json(NpgsqlDataReader reader, int ordinal, ArrayBufferWriter<byte> buffer)
+    {
+        buffer.ResetWrittenCount();
+        using var stream = reader.GetStream(ordinal);
+        int read;
+        while ((read = stream.Read(buffer.GetSpan(4096))) > 0)
+            buffer.Advance(read);
+        var bytes = buffer.WrittenSpan;
+        return bytes is [JsonbVersion, .. var text] ? text : throw new InvalidDataException("A jsonb value in a format this version cannot read.");
+    }
+
+    private const byte JsonbVersion = 1;
 }
 
 /// <summary>The customer events a backtest reads, deserialized as Marten stores them (camelCase, enums by name) without reflection.</summary>

@@ -8,6 +8,7 @@ using WinBack.Api.Features.Rules;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Api.Tests.Features.Engine;
+using WinBack.Api.Tests.Features.Reports;
 using WinBack.Api.Tests.Infrastructure;
 using static WinBack.Api.Tests.Features.Rules.RuleRequests;
 
@@ -99,8 +100,8 @@ public sealed class BacktestTests(WinBackApp app) : IClassFixture<WinBackApp>
         var poisoned = await app.CreateTenantAsync(name: "poisoned");
         await poisoned.ActivityAsync("c1", "purchase", amount: 1000);
         // Two purchases whose lifetime value only sums past the 64-bit range, as stored before amounts were bounded: every replay fails on them.
-        await PlantPurchaseAsync(poisoned.Id, "c1", T0.AddDays(1));
-        await PlantPurchaseAsync(poisoned.Id, "c1", T0.AddDays(2));
+        await ReportPoisonTests.PlantPurchaseAsync(app, poisoned.Id, "c1", T0.AddDays(1));
+        await ReportPoisonTests.PlantPurchaseAsync(app, poisoned.Id, "c1", T0.AddDays(2));
         var healthy = await app.CreateTenantAsync(name: "healthy");
         await healthy.ActivityAsync("c1", "login");
         JsonObject Period() => new() { ["rule"] = TenDayRule(), ["from"] = T0.AddDays(-1).ToString("O"), ["to"] = T0.AddDays(30).ToString("O") };
@@ -134,20 +135,6 @@ public sealed class BacktestTests(WinBackApp app) : IClassFixture<WinBackApp>
             serializer.ToJson(read).ShouldBe(stored, e.GetType().Name);
         }
     }
-
-    private const long NearMax = 5_000_000_000_000_000_000;
-
-    private Task PlantPurchaseAsync(string tenantId, string customerId, DateTimeOffset at) =>
-        Db.ExecuteAsync(app.ConnectionString, """
-            with next as (select coalesce(max(version), 0) + 1 as version from winback.mt_events where tenant_id = @tenant and stream_id = @customer)
-            insert into winback.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, mt_dotnet_type)
-            select nextval('winback.mt_events_sequence'), gen_random_uuid(), @customer, version,
-              jsonb_build_object('customerId', @customer, 'activityId', 'act_planted_' || version, 'type', 'Purchase', 'occurredAt', @at,
-                'recordedAt', @at, 'amount', jsonb_build_object('amount', @amount, 'currency', 'eur'), 'reason', null, 'name', null,
-                'properties', null, 'externalId', null),
-              'activity_recorded', @tenant, 'WinBack.Domain.Customers.ActivityRecorded, WinBack.Domain'
-            from next
-            """, tenantId, ("customer", customerId), ("at", at.UtcDateTime.ToString("O")), ("amount", NearMax));
 
     public static TheoryData<string, string> BadInput => new()
     {
