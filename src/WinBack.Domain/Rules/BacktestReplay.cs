@@ -150,10 +150,10 @@ public sealed class BacktestReplay
         var decided = LapseDecider.Decide(command, replayed.State);
         if (decided.Count == 0)
             return false;
+        // Only the hot state is kept, after each event: the simulated history would grow with every reward, and an event that
+        // changes only the history (a withheld reward marks its episode) then costs nothing.
         foreach (var e in decided)
-            replayed.State = Customer.Evolve(replayed.State, e);
-        // Only the hot state is kept: the simulated history would grow with every reward.
-        replayed.State = replayed.State!.WithoutHistory();
+            replayed.State = Customer.Evolve(replayed.State, e).WithoutHistory();
         _reached++;
         RewardIssued? issued = null;
         foreach (var e in decided)

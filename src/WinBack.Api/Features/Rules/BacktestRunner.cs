@@ -41,7 +41,7 @@ public sealed class BacktestRunner(IDocumentStore store, RiskCrossings crossings
         }
         catch
         {
-            // The fold failed: the reader stops too, and the fold's failure is the one reported.
+            // The fold failed, or the reader did (the channel carries its failure): the other side stops too, and this failure is reported.
             await stop.CancelAsync();
             await reading.ContinueWith(_ => { }, TaskScheduler.Default);
             throw;
