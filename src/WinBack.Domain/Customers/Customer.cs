@@ -83,7 +83,7 @@ public sealed record Customer
     };
 
     /// <summary>The hot state alone, to store apart from the history; <see cref="AttributionEndsAt"/> is taken from the history when it is here.</summary>
-    public Customer WithoutHistory() => this with
+    public Customer WithoutHistory() => Rewards.Count == 0 && Episodes.Count == 0 ? this : this with
     {
         Rewards = [],
         Episodes = [],
@@ -186,7 +186,7 @@ public sealed record Customer
     {
         Status = CustomerStatus.WonBack, StatusChangedAt = e.ReactivatedAt, Episode = null,
         // An on_return reward unlocks when its episode closes.
-        Rewards = state.Rewards.Select(r => r.Status == RewardStatus.Pending && r.Issued.EpisodeId == e.EpisodeId
+        Rewards = state.Rewards.Count == 0 ? state.Rewards : state.Rewards.Select(r => r.Status == RewardStatus.Pending && r.Issued.EpisodeId == e.EpisodeId
             ? r with { Status = RewardStatus.Available } : r).ToList(),
     };
 
@@ -199,8 +199,16 @@ public sealed record Customer
         RewardsByRule = e.RuleId is { } rule ? With(state.RewardsByRule, rule, state.RewardsByRule.GetValueOrDefault(rule) + 1) : state.RewardsByRule,
     };
 
-    private static Customer WithEpisode(Customer state, string? episodeId, Func<EpisodeFacts, EpisodeFacts> change) =>
-        episodeId is null ? state : state with { Episodes = state.Episodes.Select(x => x.EpisodeId == episodeId ? change(x) : x).ToList() };
+    // The same state when the episode is not in the history read (a hot state folded alone): the writer then sees the history unchanged.
+    private static Customer WithEpisode(Customer state, string? episodeId, Func<EpisodeFacts, EpisodeFacts> change)
+    {
+        if (episodeId is null)
+            return state;
+        foreach (var episode in state.Episodes)
+            if (episode.EpisodeId == episodeId)
+                return state with { Episodes = state.Episodes.Select(x => x.EpisodeId == episodeId ? change(x) : x).ToList() };
+        return state;
+    }
 
     private static Customer WithReward(Customer state, string rewardId, Func<RewardState, RewardState> change) =>
         state with { Rewards = state.Rewards.Select(r => r.Id == rewardId ? change(r) : r).ToList() };
@@ -208,37 +216,40 @@ public sealed record Customer
     private static Customer FirstSeen(string id, DateTimeOffset at) =>
         new() { Id = id, FirstSeenAt = at, LastActivityAt = at };
 
+    // One copy of the state per activity (it is folded for every one, by the writer and by a backtest's replay).
     private static Customer Apply(Customer state, ActivityRecorded e, TimeZoneInfo zone)
     {
-        var next = state with
+        var purchase = e.Type == ActivityType.Purchase;
+        var (status, changedAt, churnReason) = e.Type switch
+        {
+            ActivityType.Purchase or ActivityType.SubscriptionStarted => StatusAfter(state, CustomerStatus.Active, e.OccurredAt),
+            ActivityType.SubscriptionCancelled => StatusAfter(state, CustomerStatus.Cancelled, e.OccurredAt, e.Reason ?? Customers.ChurnReason.Other),
+            _ => (state.Status, state.StatusChangedAt, state.ChurnReason),
+        };
+        return state with
         {
             ActivityCounts = state.ActivityCounts.Add(ActivityKinds.Of(e.Type, e.Name), e.OccurredAt, zone),
             FirstSeenAt = Min(state.FirstSeenAt, e.OccurredAt),
             LastActivityAt = Max(state.LastActivityAt, e.OccurredAt),
-            LastActivityByType = With(state.LastActivityByType, e.Type,
+            LastActivityByType = ActivityTimes.With(state.LastActivityByType, e.Type,
                 state.LastActivityByType.TryGetValue(e.Type, out var last) ? Max(last, e.OccurredAt) : e.OccurredAt),
-        };
-        return e.Type switch
-        {
-            ActivityType.Purchase => ChangeStatus(next with
+            Status = status,
+            StatusChangedAt = changedAt,
+            ChurnReason = churnReason,
+            RecordedOrderCount = purchase ? state.RecordedOrderCount + 1 : state.RecordedOrderCount,
+            RecentPurchases = purchase ? WithPurchase(state.RecentPurchases, e.OccurredAt) : state.RecentPurchases,
+            LastPurchaseAt = purchase ? Latest(state.LastPurchaseAt, e.OccurredAt) : state.LastPurchaseAt,
+            FirstPurchaseAt = purchase ? Earliest(state.FirstPurchaseAt, e.OccurredAt) : state.FirstPurchaseAt,
+            RecordedLifetimeValue = e.Type switch
             {
-                RecordedOrderCount = next.RecordedOrderCount + 1,
-                RecentPurchases = WithPurchase(next.RecentPurchases, e.OccurredAt),
-                LastPurchaseAt = Latest(next.LastPurchaseAt, e.OccurredAt),
-                FirstPurchaseAt = Earliest(next.FirstPurchaseAt, e.OccurredAt),
-                RecordedLifetimeValue = AddValue(next.RecordedLifetimeValue, e.Amount, +1),
-                ValueSteps = WithValueStep(next, e),
-                Episodes = Attributed(next.Episodes, e),
-            }, CustomerStatus.Active, e.OccurredAt),
-            ActivityType.Refund => next with
-            {
-                RecordedLifetimeValue = AddValue(next.RecordedLifetimeValue, e.Amount, -1),
-                Episodes = Attributed(next.Episodes, e),
+                ActivityType.Purchase => AddValue(state.RecordedLifetimeValue, e.Amount, +1),
+                ActivityType.Refund => AddValue(state.RecordedLifetimeValue, e.Amount, -1),
+                _ => state.RecordedLifetimeValue,
             },
-            ActivityType.SubscriptionStarted => ChangeStatus(next, CustomerStatus.Active, e.OccurredAt),
-            ActivityType.SubscriptionCancelled => ChangeStatus(next, CustomerStatus.Cancelled, e.OccurredAt, e.Reason ?? Customers.ChurnReason.Other),
-            ActivityType.PaymentFailed => next with { PaymentFailures = WithFailure(next.PaymentFailures, new PaymentFailure(e.ActivityId, e.OccurredAt)) },
-            _ => next,
+            ValueSteps = purchase ? WithValueStep(state, e) : state.ValueSteps,
+            Episodes = e.Type is ActivityType.Purchase or ActivityType.Refund ? Attributed(state.Episodes, e) : state.Episodes,
+            PaymentFailures = e.Type == ActivityType.PaymentFailed
+                ? WithFailure(state.PaymentFailures, new PaymentFailure(e.ActivityId, e.OccurredAt)) : state.PaymentFailures,
         };
     }
 
@@ -253,13 +264,20 @@ public sealed record Customer
         if (e.Amount is not { Amount: > 0 } paid)
             return before.ValueSteps;
         var was = before.LifetimeValue.GetValueOrDefault(paid.Currency);
-        var high = before.ValueSteps.LastOrDefault(s => s.Currency == paid.Currency) is { } last ? Math.Max(last.To, was) : was;
+        ValueStep? last = null;
+        var inCurrency = 0;
+        foreach (var step in before.ValueSteps)
+            if (step.Currency == paid.Currency)
+                (last, inCurrency) = (step, inCurrency + 1);
+        var high = last is not null ? Math.Max(last.To, was) : was;
         var now = Money.Sum(was, paid.Amount);
         if (now <= high)
             return before.ValueSteps;
-        var steps = new List<ValueStep>(before.ValueSteps) { new(paid.Currency, e.OccurredAt, high, now) };
-        if (steps.Count(s => s.Currency == paid.Currency) > RecentPurchaseLimit)
-            steps.Remove(steps.First(s => s.Currency == paid.Currency));
+        var steps = new List<ValueStep>(before.ValueSteps.Count + 1);
+        steps.AddRange(before.ValueSteps);
+        steps.Add(new ValueStep(paid.Currency, e.OccurredAt, high, now));
+        if (inCurrency + 1 > RecentPurchaseLimit)
+            steps.RemoveAt(steps.FindIndex(s => s.Currency == paid.Currency));
         return steps;
     }
 
@@ -279,21 +297,18 @@ public sealed record Customer
     };
 
     // An older status change that arrives late does not override a newer one.
-    private static Customer ChangeStatus(Customer state, CustomerStatus status, DateTimeOffset at, ChurnReason? reason = null)
+    private static (CustomerStatus, DateTimeOffset?, ChurnReason?) StatusAfter(Customer state, CustomerStatus status, DateTimeOffset at,
+        ChurnReason? reason = null)
     {
+        var unchanged = (state.Status, state.StatusChangedAt, state.ChurnReason);
         if (state.StatusChangedAt is { } changed && changed > at)
-            return state;
+            return unchanged;
         // The engine owns lapsed (until the episode closes) and won_back (until the customer cancels again).
         if (state.Episode is not null)
-            return status == CustomerStatus.Cancelled ? state with { ChurnReason = reason } : state;
+            return status == CustomerStatus.Cancelled ? (state.Status, state.StatusChangedAt, reason) : unchanged;
         if (state.Status == CustomerStatus.WonBack && status == CustomerStatus.Active)
-            return state;
-        return state with
-        {
-            Status = status,
-            StatusChangedAt = at,
-            ChurnReason = status == CustomerStatus.Cancelled ? reason : state.ChurnReason,
-        };
+            return unchanged;
+        return (status, at, status == CustomerStatus.Cancelled ? reason : state.ChurnReason);
     }
 
     // A late purchase goes in its place; the oldest time drops out once the list is full.

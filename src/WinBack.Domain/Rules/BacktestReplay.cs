@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 
@@ -11,7 +12,9 @@ namespace WinBack.Domain.Rules;
 /// (<see cref="LapseDecider"/>, <see cref="MomentDecider"/>, <see cref="LedgerDecider.Reactivation"/>), so crossings, moments,
 /// eligibility, cooldown, caps and budgets are the engine's. Time is the events' recorded time: before an event is applied, every
 /// crossing due by then fires, in time order across customers, so daily and total budgets are spent in the order the engine would
-/// have spent them. The holdout is not applied (a backtest asks what the rule would have given).
+/// have spent them. A crossing is decided, and its reward dated, at the engine's first sweep tick from it on (as the live engine
+/// issues it; a customer already past the window at <c>from</c> at the first tick from <c>from</c>, as when a rule is activated).
+/// The holdout is not applied (a backtest asks what the rule would have given).
 /// Memory: one hot state, one schedule entry and the open attribution windows per customer, and one small record per reward
 /// found (for the outcome totals); never the events.
 /// </summary>
@@ -23,12 +26,15 @@ public sealed class BacktestReplay
     private readonly string _tenantId, _ruleId;
     private readonly RuleDefinition _definition;
     private readonly DateTimeOffset _from, _to;
+    private readonly TimeSpan _sweepInterval;
     private readonly TriggerContext _context;
     private readonly bool _moment;
     private readonly Dictionary<string, Replayed> _customers = [];
-    // Due crossings by time, one entry per customer at most: bounded by the customers.
-    private readonly SortedSet<(DateTimeOffset At, string CustomerId)> _due = new(Comparer<(DateTimeOffset At, string CustomerId)>.Create(
-        (a, b) => a.At != b.At ? a.At.CompareTo(b.At) : string.CompareOrdinal(a.CustomerId, b.CustomerId)));
+    // Due crossings by time, then customer id. A customer rescheduled leaves its old entry behind (a heap has no cheap removal): an
+    // entry whose stamp is not its customer's current one is skipped, and the heap is rebuilt once such entries outnumber the
+    // live ones, so it stays bounded by the customers.
+    private readonly PriorityQueue<(Replayed Customer, int Stamp), (DateTimeOffset At, string CustomerId)> _due = new(DueOrder.Instance);
+    private int _scheduled;
     private readonly BacktestTally _tally = new();
     private readonly Dictionary<WithheldReason, int> _withheld = [];
     private readonly Dictionary<string, long> _cost = [];
@@ -42,10 +48,15 @@ public sealed class BacktestReplay
 
     /// <param name="ruleId">The rule's id (an inline definition's stand-in): variants are assigned by it, as the engine does.</param>
     /// <param name="context">The tenant's time zone and purchase model (at_risk), as the engine uses them today.</param>
-    public BacktestReplay(string tenantId, string ruleId, RuleDefinition definition, DateTimeOffset from, DateTimeOffset to, TriggerContext context)
+    /// <param name="sweepInterval">The engine's sweep interval: a crossing is decided at the first sweep tick from it on (<see cref="SweepTicks"/>).</param>
+    public BacktestReplay(string tenantId, string ruleId, RuleDefinition definition, DateTimeOffset from, DateTimeOffset to, TriggerContext context,
+        TimeSpan sweepInterval)
     {
         if (from > to)
             throw new ArgumentException("The period's start comes after its end.", nameof(from));
+        if (sweepInterval <= TimeSpan.Zero)
+            throw new ArgumentOutOfRangeException(nameof(sweepInterval), "The sweep interval must be positive.");
+        _sweepInterval = sweepInterval;
         _tenantId = tenantId;
         _ruleId = ruleId;
         // No holdout: every customer gets an arm.
@@ -58,9 +69,9 @@ public sealed class BacktestReplay
 
     /// <summary>Replays a whole sequence of events.</summary>
     public static BacktestResult Run(string tenantId, string ruleId, RuleDefinition definition, DateTimeOffset from, DateTimeOffset to,
-        TriggerContext context, IEnumerable<ICustomerEvent> events)
+        TriggerContext context, TimeSpan sweepInterval, IEnumerable<ICustomerEvent> events)
     {
-        var replay = new BacktestReplay(tenantId, ruleId, definition, from, to, context);
+        var replay = new BacktestReplay(tenantId, ruleId, definition, from, to, context, sweepInterval);
         foreach (var e in events)
             replay.Apply(e);
         return replay.Result();
@@ -83,7 +94,8 @@ public sealed class BacktestReplay
         _events++;
         FireDue(recorded);
         _now = Max(_now, recorded);
-        var replayed = _customers.TryGetValue(e.CustomerId, out var known) ? known : _customers[e.CustomerId] = new Replayed();
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_customers, e.CustomerId, out _);
+        var replayed = slot ??= new Replayed(e.CustomerId);
         if (e is ActivityRecorded activity)
         {
             replayed.Observe(activity);
@@ -95,7 +107,7 @@ public sealed class BacktestReplay
         }
         else
             replayed.State = Customer.Evolve(replayed.State, e, _context.TimeZone);
-        Schedule(e.CustomerId, replayed);
+        Schedule(replayed);
     }
 
     /// <summary>Fires the crossings left up to the period's end and returns what the rule would have done.</summary>
@@ -117,14 +129,16 @@ public sealed class BacktestReplay
     private void FireDue(DateTimeOffset until)
     {
         var bound = Min(until, _to);
-        while (_due.Count > 0 && _due.Min is var (at, customerId) && at <= bound)
+        while (_due.TryPeek(out var entry, out var due) && due.At <= bound)
         {
-            _due.Remove(_due.Min);
-            var replayed = _customers[customerId];
-            replayed.ScheduledAt = null;
-            _now = Max(_now, at);
-            if (Decide(customerId, replayed, at))
-                Schedule(customerId, replayed);
+            _due.Dequeue();
+            var replayed = entry.Customer;
+            if (entry.Stamp != replayed.Stamp)
+                continue; // rescheduled since
+            Unschedule(replayed);
+            _now = Max(_now, due.At);
+            if (Decide(replayed.Id, replayed, due.At))
+                Schedule(replayed);
         }
     }
 
@@ -136,19 +150,22 @@ public sealed class BacktestReplay
         var decided = LapseDecider.Decide(command, replayed.State);
         if (decided.Count == 0)
             return false;
+        // Only the hot state is kept, after each event: the simulated history would grow with every reward, and an event that
+        // changes only the history (a withheld reward marks its episode) then costs nothing.
         foreach (var e in decided)
-            replayed.State = Customer.Evolve(replayed.State, e);
-        // Only the hot state is kept: the simulated history would grow with every reward.
-        replayed.State = replayed.State!.WithoutHistory();
+            replayed.State = Customer.Evolve(replayed.State, e).WithoutHistory();
         // A signal's re-arm alone reaches nobody; the customer's next step is scheduled.
         if (!decided.Any(e => e is MomentReached or CustomerLapsed))
             return true;
         _reached++;
-        var issued = decided.OfType<RewardIssued>().FirstOrDefault();
+        RewardIssued? issued = null;
+        foreach (var e in decided)
+            if (e is RewardIssued i)
+                issued = i;
+            else if (e is RewardWithheld withheld)
+                _withheld[withheld.Reason] = _withheld.GetValueOrDefault(withheld.Reason) + 1;
         var credit = issued is { Amount: { } amount, Currency: { } currency } ? new Money(amount, currency) : null;
         _tally.Add(now, issued is not null, credit);
-        if (decided.OfType<RewardWithheld>().FirstOrDefault() is { } withheld)
-            _withheld[withheld.Reason] = _withheld.GetValueOrDefault(withheld.Reason) + 1;
         if (issued is null)
             return true;
         _rewarded++;
@@ -175,19 +192,44 @@ public sealed class BacktestReplay
         return _active;
     }
 
-    // The customer's next crossing of the rule's trigger within the period, fired no earlier than the replay's time.
-    private void Schedule(string customerId, Replayed replayed)
+    // The customer's next crossing of the rule's trigger, decided as the engine would: at the first sweep tick from the crossing on,
+    // once the rule is active (from: a customer already past the window then is decided at its first tick), and after the replay's
+    // time (the ticks up to it have run). Nothing after the period.
+    private void Schedule(Replayed replayed)
     {
-        if (replayed.ScheduledAt is { } scheduled)
-            _due.Remove((scheduled, customerId));
+        DateTimeOffset? next = null;
+        if (replayed.State is { } customer && NextCrossing(customer, replayed) is { } crossing && crossing <= _to
+            && SweepTicks.AtOrAfter(Max(Max(crossing, _from), _now.AddTicks(1)), _sweepInterval) is var at && at <= _to)
+            next = at;
+        if (next is { } same && replayed.ScheduledAt is { } scheduled && same.EqualsExact(scheduled))
+            return;
+        Unschedule(replayed);
+        if (next is not { } due)
+            return;
+        replayed.ScheduledAt = due;
+        _scheduled++;
+        _due.Enqueue((replayed, replayed.Stamp), (due, replayed.Id));
+        if (_due.Count > 2 * _scheduled + 4096)
+            Compact();
+    }
+
+    // The customer's entry, if any, is no longer theirs.
+    private void Unschedule(Replayed replayed)
+    {
+        if (replayed.ScheduledAt is null)
+            return;
         replayed.ScheduledAt = null;
-        if (replayed.State is not { } customer || NextCrossing(customer, replayed) is not { } crossing || crossing < _from || crossing > _to)
-            return;
-        var at = Max(crossing, _now);
-        if (at > _to)
-            return;
-        replayed.ScheduledAt = at;
-        _due.Add((at, customerId));
+        replayed.Stamp++;
+        _scheduled--;
+    }
+
+    // Only the live entries, so that the heap stays bounded by the customers.
+    private void Compact()
+    {
+        _due.Clear();
+        foreach (var replayed in _customers.Values)
+            if (replayed.ScheduledAt is { } at)
+                _due.Enqueue((replayed, replayed.Stamp), (at, replayed.Id));
     }
 
     private DateTimeOffset? NextCrossing(Customer customer, Replayed replayed)
@@ -200,19 +242,32 @@ public sealed class BacktestReplay
         return RuleAudience.CrossingAt(_definition.Trigger, replayed.Days.Value, customer, _context);
     }
 
+    private sealed class DueOrder : IComparer<(DateTimeOffset At, string CustomerId)>
+    {
+        public static readonly DueOrder Instance = new();
+
+        public int Compare((DateTimeOffset At, string CustomerId) a, (DateTimeOffset At, string CustomerId) b) =>
+            a.At != b.At ? a.At.CompareTo(b.At) : string.CompareOrdinal(a.CustomerId, b.CustomerId);
+    }
+
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;
     private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
 
-    private sealed class Replayed
+    private sealed class Replayed(string id)
     {
+        public readonly string Id = id;
         public Customer? State;
         public DateTimeOffset? ScheduledAt;
+        // Which of the customer's entries in the due heap is theirs.
+        public int Stamp;
         public int? Days;
         // Rewards whose attribution window is still open: what the customer does in it is their outcome.
         public readonly List<Reach> Open = [];
 
         public void Observe(ActivityRecorded activity)
         {
+            if (Open.Count == 0)
+                return;
             Open.RemoveAll(r => r.EndsAt < activity.RecordedAt && r.EndsAt < activity.OccurredAt);
             foreach (var reach in Open)
                 reach.Observe(activity);

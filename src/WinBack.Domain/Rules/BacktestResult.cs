@@ -36,13 +36,22 @@ public sealed record BacktestResult(
 internal sealed class BacktestTally
 {
     private readonly SortedDictionary<string, Bucket> _days = new(StringComparer.Ordinal), _weeks = new(StringComparer.Ordinal);
+    // Decisions come in time order: the current day's buckets are kept at hand, and the keys are formatted once a day.
+    private DateOnly? _day;
+    private Bucket _dayBucket = null!, _weekBucket = null!;
 
     public void Add(DateTimeOffset at, bool rewarded, Money? credit)
     {
         var utc = at.UtcDateTime;
-        var week = $"{ISOWeek.GetYear(utc)}-W{ISOWeek.GetWeekOfYear(utc):00}";
-        foreach (var bucket in new[] { Of(_days, utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)), Of(_weeks, week) })
-            bucket.Add(rewarded, credit);
+        var day = DateOnly.FromDateTime(utc);
+        if (day != _day)
+        {
+            _day = day;
+            _dayBucket = Of(_days, utc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+            _weekBucket = Of(_weeks, $"{ISOWeek.GetYear(utc)}-W{ISOWeek.GetWeekOfYear(utc):00}");
+        }
+        _dayBucket.Add(rewarded, credit);
+        _weekBucket.Add(rewarded, credit);
     }
 
     public IReadOnlyList<BacktestBucket> Days => _days.Select(d => d.Value.ToBucket(d.Key)).ToList();

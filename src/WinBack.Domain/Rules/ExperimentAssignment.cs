@@ -13,11 +13,14 @@ public static class ExperimentAssignment
     /// <summary>The arm's name, or <see cref="Variant.Holdout"/>.</summary>
     public static string Assign(string tenantId, string ruleId, string customerId, RuleDefinition definition)
     {
+        var arms = definition.Arms;
+        // No holdout and one arm: every point in [0, 1) lands in it, so the hash is not needed (a sweep or a backtest asks this per decision).
+        if (definition.HoldoutPercent == 0 && arms.Count == 1)
+            return arms[0].Name;
         var point = Point(tenantId, ruleId, customerId);
         var holdout = definition.HoldoutPercent / 100.0;
         if (point < holdout)
             return Variant.Holdout;
-        var arms = definition.Arms;
         var target = (point - holdout) / (1 - holdout) * arms.Sum(a => a.Weight);
         var cumulative = 0.0;
         foreach (var arm in arms)
@@ -33,7 +36,10 @@ public static class ExperimentAssignment
     public static Variant? ArmFor(string tenantId, string ruleId, string customerId, RuleDefinition definition)
     {
         var assignment = Assign(tenantId, ruleId, customerId, definition);
-        return definition.Arms.FirstOrDefault(a => a.Name == assignment);
+        foreach (var arm in definition.Arms)
+            if (arm.Name == assignment)
+                return arm;
+        return null;
     }
 
     private static double Point(string tenantId, string ruleId, string customerId)

@@ -23,14 +23,18 @@ public sealed class BacktestReplayTests
     private static RuleDefinition TenDayRule() => Definition(days: 10, credit: 1000,
         limits: new Limits(null, new Money(1500, "eur"), 1, null), experiment: new Experiment(50, []));
 
+    // The engine's default sweep interval: a crossing is decided at the first multiple of 5 minutes from it on.
+    private static readonly TimeSpan Sweep = TimeSpan.FromMinutes(5);
+
     private static BacktestResult Backtest(RuleDefinition definition, params ICustomerEvent[] events) =>
-        BacktestReplay.Run("ten_1", "rule_1", definition, From, To, TriggerContext.None, events);
+        BacktestReplay.Run("ten_1", "rule_1", definition, From, To, TriggerContext.None, Sweep, events);
 
     [Fact]
     public void Replays_an_inactivity_rule_in_time_order_with_its_guard_rails_and_without_the_real_rewards()
     {
         var result = Backtest(TenDayRule(),
-            Login("c1", DateTimeOffset.Parse("2025-12-20T12:00:00Z")), // crosses 30 Dec, before the period: not counted
+            Login("c1", DateTimeOffset.Parse("2025-12-20T12:00:00Z")), // crosses 30 Dec, before the period, but is back on 31 Dec: not counted
+            Login("c1", DateTimeOffset.Parse("2025-12-31T12:00:00Z")),
             // The real engine's reward to c1 under the same rule: a backtest does not see it (else c1 would be capped).
             new RewardIssued("c1", "rew_real", "epi_real", "rule_1", 1, "default", RewardType.AccountCredit, 1000, "eur", null, null, null, null,
                 Jan(1), Jan(31), RewardGrant.Immediate, null),
@@ -40,7 +44,7 @@ public sealed class BacktestReplayTests
             Purchase("c1", Jan(15), 5000),  // c1 returns within the attribution window, and crosses again 25 Jan: withheld (cap)
             Login("c4", Jan(25)));          // c4 crosses 4 Feb, after the period
 
-        result.EventsRead.ShouldBe(6);
+        result.EventsRead.ShouldBe(7);
         result.CustomersSeen.ShouldBe(4);
         result.Reached.ShouldBe(4);
         result.Rewarded.ShouldBe(2);
@@ -60,7 +64,8 @@ public sealed class BacktestReplayTests
     public void A_moment_rule_fires_each_moment_once_from_the_period_start_and_counts_what_came_after_it()
     {
         // The 2nd order: c1's (10 Dec) is before the period; c2's (3 Jan) is rewarded, and the 7.00 order after it is its revenue
-        // (the 3rd order is no moment); c3's (3 Jan, 18:00) is rewarded, with nothing after it.
+        // (the 3rd order is no moment); c3's (3 Jan, 18:00) is rewarded, with nothing after it. Each is rewarded at the sweep tick after
+        // its order (the tick at the order's own time ran before the order came, as on a test clock).
         var definition = Definition(trigger: TriggerType.NthPurchase, days: 0) with
         {
             Trigger = new Trigger(TriggerType.NthPurchase, 0, []) { Count = 2 },
@@ -71,12 +76,38 @@ public sealed class BacktestReplayTests
             Purchase("c2", Jan(4), 700));
 
         result.Customers.Select(c => (c.CustomerId, c.RewardedAt, c.Purchased, c.Revenue.GetValueOrDefault("eur"))).ShouldBe(
-            [("c2", Jan(3), true, 700L), ("c3", Jan(3, 18), false, 0L)]);
+            [("c2", Jan(3).AddMinutes(5), true, 700L), ("c3", Jan(3, 18).AddMinutes(5), false, 0L)]);
         result.Rewarded.ShouldBe(2);
         result.Withheld.ShouldBeEmpty();
     }
 
     [Fact]
+    public void A_reward_is_dated_at_the_first_sweep_tick_from_its_crossing_and_an_activity_before_that_tick_comes_first()
+    {
+        var result = Backtest(TenDayRule(),
+            Login("c3", Jan(1, 10).AddMinutes(1)),   // would cross 11 Jan 10:01 (tick 10:05), but is back at 10:03: crosses 21 Jan 10:03
+            Login("c1", Jan(1, 12).AddMinutes(2)),   // crosses 11 Jan 12:02: rewarded at the 12:05 tick
+            Login("c2", Jan(1, 23).AddMinutes(58)),  // crosses 11 Jan 23:58: rewarded at the midnight tick, on 12 January's budget
+            Login("c3", Jan(11, 10).AddMinutes(3)));
+
+        result.Customers.Select(c => (c.CustomerId, c.RewardedAt)).ShouldBe(
+            [("c1", Jan(11, 12).AddMinutes(5)), ("c2", Jan(12, 0)), ("c3", Jan(21, 10).AddMinutes(5))]);
+        result.Days.Select(d => (d.Period, d.Rewarded)).ShouldBe([("2026-01-11", 1), ("2026-01-12", 1), ("2026-01-21", 1)]);
+        result.Reached.ShouldBe(3);
+    }
+
+    [Fact]
+    public void A_customer_already_past_the_window_when_the_period_starts_is_decided_at_its_first_tick_as_on_activation()
+    {
+        // c1 crossed on 11 December and is still away on 1 January: the live engine, had the rule been activated then, would
+        // lapse them at its first sweep, dating the lapse at the crossing and the reward at the sweep.
+        var result = Backtest(TenDayRule(), Login("c1", DateTimeOffset.Parse("2025-12-01T12:00:00Z")), Login("c2", Jan(10)));
+
+        result.Customers.Select(c => (c.CustomerId, c.RewardedAt)).ShouldBe([("c1", From), ("c2", Jan(20))]);
+        result.Days.Select(d => d.Period).ShouldBe(["2026-01-01", "2026-01-20"]);
+    }
+
+    [Fact]
     public void A_period_whose_start_is_after_its_end_is_refused() =>
-        Should.Throw<ArgumentException>(() => new BacktestReplay("ten_1", "rule_1", TenDayRule(), To, From, TriggerContext.None));
+        Should.Throw<ArgumentException>(() => new BacktestReplay("ten_1", "rule_1", TenDayRule(), To, From, TriggerContext.None, Sweep));
 }

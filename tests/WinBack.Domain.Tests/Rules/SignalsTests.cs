@@ -214,15 +214,16 @@ public sealed class SignalsTests
         // In recording order, as the store hands them over.
         var events = DailyLogins(0, 69).Concat(new[] { 0, 7, 14, 21, 29 }.Select(d => Contact(Day(d, 10)))).Cast<ActivityRecorded>()
             .OrderBy(e => e.RecordedAt).ToList<ICustomerEvent>();
-        var decline = BacktestReplay.Run(Tenant, "rule_s", Rule(Decline), Day0, Day(300), TriggerContext.None, events);
-        var burst = BacktestReplay.Run(Tenant, "rule_b", Rule(Burst), Day0, Day(300), TriggerContext.None, events);
-        var failed = BacktestReplay.Run(Tenant, "rule_p", Rule(new Trigger(TriggerType.PaymentFailed, 0, [])), Day0, Day(300), TriggerContext.None,
+        var decline = BacktestReplay.Run(Tenant, "rule_s", Rule(Decline), Day0, Day(300), TriggerContext.None, TimeSpan.FromMinutes(5), events);
+        var burst = BacktestReplay.Run(Tenant, "rule_b", Rule(Burst), Day0, Day(300), TriggerContext.None, TimeSpan.FromMinutes(5), events);
+        var failed = BacktestReplay.Run(Tenant, "rule_p", Rule(new Trigger(TriggerType.PaymentFailed, 0, [])), Day0, Day(300), TriggerContext.None, TimeSpan.FromMinutes(5),
             [PaymentFailed(Day(5), "act_f")]);
 
         (decline.Reached, decline.Rewarded).ShouldBe((1, 1));
         decline.Customers.ShouldHaveSingleItem().RewardedAt.ShouldBe(Day(78));
-        // The 5th contact counts from its day's start but is recorded at 10:00: the replay (as the engine) fires it when it is known.
-        burst.Customers.ShouldHaveSingleItem().RewardedAt.ShouldBe(Day(29, 10));
-        failed.Customers.ShouldHaveSingleItem().RewardedAt.ShouldBe(Day(5));
+        // The 5th contact counts from its day's start but is recorded at 10:00: the replay (as the engine) fires it at the first
+        // sweep tick after it is known, 5 minutes later.
+        burst.Customers.ShouldHaveSingleItem().RewardedAt.ShouldBe(Day(29, 10).AddMinutes(5));
+        failed.Customers.ShouldHaveSingleItem().RewardedAt.ShouldBe(Day(5).AddMinutes(5)); // recorded at a tick: the next one
     }
 }

@@ -23,10 +23,13 @@ public sealed class EngineSignal : WakeSignal;
 /// are each safe to run again (exactly once per lapse, a cursor that moves only after the writes, dirty marks taken in the
 /// refresh's transaction), and an interrupted queued sweep is queued again. Take-over: see <see cref="LeaderLoop"/> (5-25 s).
 /// </summary>
-public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, BackgroundHealth health, EngineSignal signal, TenantClock clock,
-    TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<EngineWorker> logger, SaveOffers.SaveValidation saves) : LeaderLoop(leases, logger)
+public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardExpiry expiry, BackgroundHealth health, QueuedJobs jobs, EngineSignal signal,
+    TenantClock clock, TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<EngineWorker> logger, SaveOffers.SaveValidation saves)
+    : LeaderLoop(leases, logger)
 {
     public const string SweepJobLoop = "sweep_job", SweepLoop = "sweep", ExpiryLoop = "expiry", SaveValidationLoop = "save_validation";
+    private static readonly JobKind<SweepJob> SweepJobKind = new(SweepJobLoop, (attempts, reason) =>
+        $"The sweep failed {attempts} times and was given up: {reason} What it did is kept, and running another sweep is safe.");
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     protected override string LoopName => "engine";
@@ -83,61 +86,20 @@ public sealed class EngineWorker(IDocumentStore store, LapseSweep sweep, RewardE
             await health.RunAsync(loop, tenantId, BackgroundHealth.WholeTenant, failing, () => run(tenantId), ct);
     }
 
-    // The oldest queued sweep of each tenant: a tenant's queue of sweeps holds up another tenant's by one sweep at most.
+    // The oldest queued sweep of each tenant: a tenant's queue of sweeps holds up another tenant's by one sweep at most. A sweep
+    // saves its counts after each batch; a failed one goes back to the queue with its reason, and running it again is safe.
     private async Task RunQueuedSweepsAsync(ShardRef shard, CancellationToken ct)
     {
         var queued = await ShardSessions.JobsAsync(store, shard.Database, session =>
             session.Query<SweepJob>().Where(j => j.AnyTenant() && j.Status == SweepStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct), j => j.TenantId, ct);
-        foreach (var job in queued.GroupBy(j => j.TenantId).Select(g => g.First()))
-            await RunQueuedSweepAsync(job, ct);
-    }
-
-    // A failed sweep goes back to the queue with its reason, and is given up after N attempts; running it again is safe.
-    private async Task RunQueuedSweepAsync(SweepJob job, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession(job.TenantId); // the job lives on its tenant's shard
-        try
+        await jobs.RunEachAsync(SweepJobKind, shard, queued.GroupBy(j => j.TenantId).Select(g => g.First()), async (job, saveProgress) =>
         {
-            job.Status = SweepStatus.Running;
-            job.StartedAt ??= wall.GetUtcNow();
-            await SaveAsync(session, job, ct);
             job.Counts = await sweep.RunAsync(job.TenantId, job.AsOf, async counts =>
             {
                 job.Counts = counts;
-                await SaveAsync(session, job, ct);
+                await saveProgress();
             }, ct);
-            job.Status = SweepStatus.Succeeded;
-            job.Failure = LapseSweep.Describe(job.Counts);
-            if (job.Attempts > 0)
-                await health.ClearAsync(SweepJobLoop, job.TenantId, [job.Id], ct);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            job.Attempts++;
-            var failure = await health.FailedAsync(SweepJobLoop, job.TenantId, job.Id, e, ct);
-            var reason = BackgroundHealth.ReasonOf(e);
-            var givenUp = failure?.Parked ?? job.Attempts >= options.Value.Background.ParkAfterFailures;
-            job.Status = givenUp ? SweepStatus.Failed : SweepStatus.Queued;
-            job.Failure = givenUp
-                ? $"The sweep failed {job.Attempts} times and was given up: {reason} What it did is kept, and running another sweep is safe."
-                : $"Attempt {job.Attempts} failed: {reason} It is tried again.";
-        }
-        job.CompletedAt = job.Status == SweepStatus.Queued ? null : wall.GetUtcNow();
-        try
-        {
-            // A fresh session: the first may hold the failed write.
-            await using var outcome = store.LightweightSession(job.TenantId);
-            await SaveAsync(outcome, job, ct);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            logger.LogError(e, "Could not record the outcome of sweep {SweepId} of tenant {TenantId}", job.Id, job.TenantId);
-        }
-    }
-
-    private static async Task SaveAsync(IDocumentSession session, SweepJob job, CancellationToken ct)
-    {
-        session.Store(job);
-        await session.SaveChangesAsync(ct);
+            return LapseSweep.Describe(job.Counts);
+        }, ct);
     }
 }

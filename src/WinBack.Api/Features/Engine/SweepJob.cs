@@ -27,7 +27,7 @@ public sealed record SweepCounts(int Examined, int Lapsed, int Rewarded, IReadOn
 
 /// <summary>A sweep asked for through the API; the worker runs it. Platform-level, so the worker finds queued jobs of all tenants.</summary>
 [Published]
-public sealed class SweepJob : IHasId
+public sealed class SweepJob : IQueuedJob
 {
     public required string Id { get; init; }
     public required string TenantId { get; init; }
@@ -42,4 +42,10 @@ public sealed class SweepJob : IHasId
     public string? Failure { get; set; }
     /// <summary>Attempts that failed; the sweep is given up after the configured number (WinBack__Background__ParkAfterFailures).</summary>
     public int Attempts { get; set; }
+
+    JobState IQueuedJob.State
+    {
+        get => Status switch { SweepStatus.Running => JobState.Running, SweepStatus.Succeeded => JobState.Succeeded, SweepStatus.Failed => JobState.Failed, _ => JobState.Queued };
+        set => Status = value switch { JobState.Running => SweepStatus.Running, JobState.Succeeded => SweepStatus.Succeeded, JobState.Failed => SweepStatus.Failed, _ => SweepStatus.Queued };
+    }
 }

@@ -89,16 +89,8 @@ public sealed class TestClockRunner(IDocumentStore store, LapseSweep sweep, Rewa
             }
         if (earliest is not { } first)
             return null;
-        var tick = Max(TickAtOrAfter(first, cadence), TickAtOrAfter(lastTick + TimeSpan.FromTicks(1), cadence));
+        var tick = Max(SweepTicks.AtOrAfter(first, cadence), SweepTicks.AtOrAfter(lastTick + TimeSpan.FromTicks(1), cadence));
         return tick <= to ? tick : null;
-    }
-
-    // Live sweeps run on the cadence's multiples since the Unix epoch.
-    private static DateTimeOffset TickAtOrAfter(DateTimeOffset t, TimeSpan cadence)
-    {
-        var since = t - DateTimeOffset.UnixEpoch;
-        var ticks = (since.Ticks + cadence.Ticks - 1) / cadence.Ticks * cadence.Ticks;
-        return DateTimeOffset.UnixEpoch + TimeSpan.FromTicks(ticks);
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a >= b ? a : b;

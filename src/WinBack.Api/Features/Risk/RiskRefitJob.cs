@@ -1,3 +1,4 @@
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Risk;
 
@@ -6,7 +7,7 @@ namespace WinBack.Api.Features.Risk;
 public enum RiskRefitStatus { Queued, Running, Succeeded, Failed }
 
 /// <summary>A refit of one tenant's model, asked for or scheduled; the worker runs it. Platform-level, so the worker finds all tenants' jobs.</summary>
-public sealed class RiskRefitJob : IHasId
+public sealed class RiskRefitJob : IQueuedJob
 {
     public required string Id { get; init; }
     public required string TenantId { get; init; }
@@ -21,6 +22,12 @@ public sealed class RiskRefitJob : IHasId
     /// <summary>Why the job could not run (it is retried, then given up).</summary>
     public string? Failure { get; set; }
     public int Attempts { get; set; }
+
+    JobState IQueuedJob.State
+    {
+        get => Status switch { RiskRefitStatus.Running => JobState.Running, RiskRefitStatus.Succeeded => JobState.Succeeded, RiskRefitStatus.Failed => JobState.Failed, _ => JobState.Queued };
+        set => Status = value switch { JobState.Running => RiskRefitStatus.Running, JobState.Succeeded => RiskRefitStatus.Succeeded, JobState.Failed => RiskRefitStatus.Failed, _ => RiskRefitStatus.Queued };
+    }
 }
 
 /// <summary>The one queued or running refit of a tenant, keyed by the tenant: inserting a second one fails, so two requests cannot both queue.</summary>

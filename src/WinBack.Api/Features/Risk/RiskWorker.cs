@@ -15,13 +15,21 @@ public sealed class RiskSignal : WakeSignal;
 /// The worker's risk loop (led on each shard by one worker process at a time, for that shard's tenants, <see cref="LeaderLoop"/>): queues a refit for every live tenant
 /// whose last one is older than WinBack__Risk__RefitInterval, and runs queued refits, each tenant a unit. A refit that cannot
 /// run (the database is away) goes back to the queue and is tried again, and is given up after
-/// WinBack__Background__ParkAfterFailures attempts, parked with its reason in <see cref="BackgroundHealth"/>; it never holds up
+/// WinBack__Background__ParkAfterFailures attempts with its reason on the job (<see cref="QueuedJobs"/>); it never holds up
 /// another tenant's. A fit is safe to run again (it appends one more outcome), so a refit cut off by a lost lease is queued again.
 /// </summary>
-public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCrossings crossings, BackgroundHealth health, RiskSignal signal, Ids ids,
+public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCrossings crossings, QueuedJobs jobs, RiskSignal signal, Ids ids,
     TenantClock clock, TimeProvider wall, IOptions<WinBackOptions> options, LoopLeases leases, ILogger<RiskWorker> logger) : LeaderLoop(leases, logger)
 {
     public const string RefitLoop = "risk_refit";
+    // A finished refit frees its tenant's slot in the same transaction, so the next request queues a new one.
+    private static readonly JobKind<RiskRefitJob> Kind = new(RefitLoop,
+        (attempts, reason) => $"The refit could not run {attempts} times and was given up: {reason} The previous model stays in force.",
+        (session, job, done) =>
+        {
+            if (done)
+                session.Delete<ActiveRiskRefit>(job.TenantId);
+        });
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     protected override string LoopName => "risk";
@@ -61,19 +69,8 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCros
     {
         var queued = await ShardSessions.JobsAsync(store, shard.Database, session =>
             session.Query<RiskRefitJob>().Where(j => j.AnyTenant() && j.Status == RiskRefitStatus.Queued).OrderBy(j => j.CreatedAt).ToListAsync(ct), j => j.TenantId, ct);
-        var failing = await health.FailingAsync(RefitLoop, shard.Database, ct);
-        foreach (var job in queued)
-            if (!failing.Waiting(job.TenantId, job.Id, wall.GetUtcNow()))
-                await RunAsync(job, ct);
-    }
-
-    private async Task RunAsync(RiskRefitJob job, CancellationToken ct)
-    {
-        try
+        await jobs.RunEachAsync(Kind, shard, queued, async (job, _) =>
         {
-            job.Status = RiskRefitStatus.Running;
-            job.StartedAt ??= wall.GetUtcNow();
-            await SaveAsync(job, done: false, ct);
             var outcome = await models.FitAsync(job.TenantId, ct);
             // A new model in force (or none) moves every at-risk crossing; a failed fit leaves the model, and them, as they were.
             if (outcome is not Domain.Risk.RiskModelFitFailed)
@@ -84,41 +81,7 @@ public sealed class RiskWorker(IDocumentStore store, RiskModels models, RiskCros
                 Domain.Risk.RiskModelFitFailed => Domain.Risk.RiskModelStatus.Failed,
                 _ => Domain.Risk.RiskModelStatus.InsufficientData,
             };
-            job.Status = RiskRefitStatus.Succeeded;
-            job.Failure = null;
-            if (job.Attempts > 0)
-                await health.ClearAsync(RefitLoop, job.TenantId, [job.Id], ct);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            job.Attempts++;
-            var failure = await health.FailedAsync(RefitLoop, job.TenantId, job.Id, e, ct);
-            var reason = BackgroundHealth.ReasonOf(e);
-            var givenUp = failure?.Parked ?? job.Attempts >= options.Value.Background.ParkAfterFailures;
-            job.Status = givenUp ? RiskRefitStatus.Failed : RiskRefitStatus.Queued;
-            job.Failure = givenUp
-                ? $"The refit could not run {job.Attempts} times and was given up: {reason} The previous model stays in force."
-                : $"Attempt {job.Attempts} failed: {reason} It is tried again.";
-        }
-        var done = job.Status is RiskRefitStatus.Succeeded or RiskRefitStatus.Failed;
-        job.CompletedAt = done ? wall.GetUtcNow() : null;
-        try
-        {
-            await SaveAsync(job, done, ct);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested)
-        {
-            logger.LogError(e, "Could not record the outcome of refit {JobId} of tenant {TenantId}", job.Id, job.TenantId);
-        }
-    }
-
-    // A finished refit frees its tenant's slot in the same transaction, so the next request queues a new one.
-    private async Task SaveAsync(RiskRefitJob job, bool done, CancellationToken ct)
-    {
-        await using var session = store.LightweightSession(job.TenantId); // the job lives on its tenant's shard
-        session.Store(job);
-        if (done)
-            session.Delete<ActiveRiskRefit>(job.TenantId);
-        await session.SaveChangesAsync(ct);
+            return null;
+        }, ct);
     }
 }

@@ -1,3 +1,4 @@
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
@@ -7,7 +8,7 @@ namespace WinBack.Api.Features.Rules;
 public enum BacktestStatus { Queued, Running, Succeeded, Failed }
 
 /// <summary>A backtest asked for through the API; the worker runs it. Its tenant's document, found by the worker on every tenant of its shard.</summary>
-public sealed class BacktestJob : IHasId
+public sealed class BacktestJob : IQueuedJob
 {
     public required string Id { get; init; }
     public required string TenantId { get; init; }
@@ -24,6 +25,12 @@ public sealed class BacktestJob : IHasId
     /// <summary>Why the backtest could not run (it is retried, then given up).</summary>
     public string? Failure { get; set; }
     public int Attempts { get; set; }
+
+    JobState IQueuedJob.State
+    {
+        get => Status switch { BacktestStatus.Running => JobState.Running, BacktestStatus.Succeeded => JobState.Succeeded, BacktestStatus.Failed => JobState.Failed, _ => JobState.Queued };
+        set => Status = value switch { JobState.Running => BacktestStatus.Running, JobState.Succeeded => BacktestStatus.Succeeded, JobState.Failed => BacktestStatus.Failed, _ => BacktestStatus.Queued };
+    }
 }
 
 /// <summary>Rewards the rule would have withheld, by reason (no holdout: a backtest gives every customer an arm).</summary>

@@ -64,6 +64,7 @@ public static class WinBackServices
             feature.Register(featureContext);
         services.AddWinBackMarten(layout, dataSources, options.Role, featureContext, options.TenantPartitionedEvents);
         services.AddSingleton<BackgroundHealth>();
+        services.AddSingleton<QueuedJobs>();
         services.AddSingleton<TenantRouting>();
         services.AddHostedService(sp => sp.GetRequiredService<TenantRouting>());
         services.AddSingleton<WorkerNodes>();

@@ -11,7 +11,7 @@ namespace WinBack.Api.Tests.Features.Reports;
 /// </summary>
 public sealed class ReportPoisonTests
 {
-    private const long NearMax = 5_000_000_000_000_000_000;
+    internal const long NearMax = 5_000_000_000_000_000_000;
 
     [Fact]
     public async Task An_event_the_report_fold_refuses_is_dead_lettered_and_every_other_tenants_reports_go_on()
@@ -48,7 +48,8 @@ public sealed class ReportPoisonTests
         (await EngineRequests.ReadAsync(await tenant.Admin.GetAsync("/v1/reports/reactivation"), 200))
         .GetProperty("rows").EnumerateArray().Sum(r => r.GetProperty("lapsed").GetInt64());
 
-    private static Task PlantPurchaseAsync(WinBackApp app, string tenantId, string customerId, DateTimeOffset at) =>
+    /// <summary>A purchase of <see cref="NearMax"/> written straight into the customer's stream, as stored before amounts were bounded.</summary>
+    internal static Task PlantPurchaseAsync(WinBackApp app, string tenantId, string customerId, DateTimeOffset at) =>
         Db.ExecuteAsync(app.ConnectionString, """
             with next as (select coalesce(max(version), 0) + 1 as version from winback.mt_events where tenant_id = @tenant and stream_id = @customer)
             insert into winback.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, mt_dotnet_type)

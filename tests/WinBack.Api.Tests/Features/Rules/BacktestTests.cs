@@ -1,7 +1,14 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using WinBack.Api.Features.Rules;
+using WinBack.Domain.Common;
+using WinBack.Domain.Customers;
 using WinBack.Api.Tests.Features.Engine;
+using WinBack.Api.Tests.Features.Reports;
 using WinBack.Api.Tests.Infrastructure;
 using static WinBack.Api.Tests.Features.Rules.RuleRequests;
 
@@ -85,6 +92,48 @@ public sealed class BacktestTests(WinBackApp app) : IClassFixture<WinBackApp>
         var other = await app.CreateTenantAsync();
         await (await other.Admin.GetAsync($"/v1/rules/backtests/{id}")).ShouldBeProblemAsync(HttpStatusCode.NotFound, "resource_missing");
         (await tenant.Ingest.PostAsync("/v1/rules/backtest", Json(new JsonObject()))).StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task A_backtest_the_fold_refuses_is_tried_again_then_given_up_with_its_reason_while_another_tenants_backtest_runs()
+    {
+        var poisoned = await app.CreateTenantAsync(name: "poisoned");
+        await poisoned.ActivityAsync("c1", "purchase", amount: 1000);
+        // Two purchases whose lifetime value only sums past the 64-bit range, as stored before amounts were bounded: every replay fails on them.
+        await ReportPoisonTests.PlantPurchaseAsync(app, poisoned.Id, "c1", T0.AddDays(1));
+        await ReportPoisonTests.PlantPurchaseAsync(app, poisoned.Id, "c1", T0.AddDays(2));
+        var healthy = await app.CreateTenantAsync(name: "healthy");
+        await healthy.ActivityAsync("c1", "login");
+        JsonObject Period() => new() { ["rule"] = TenDayRule(), ["from"] = T0.AddDays(-1).ToString("O"), ["to"] = T0.AddDays(30).ToString("O") };
+
+        var given = (await EngineRequests.ReadAsync(await poisoned.Admin.PostAsync("/v1/rules/backtest", Json(Period())), 202)).GetProperty("id").GetString()!;
+        (await BacktestAsync(healthy, Period())).GetProperty("rewarded").GetInt32().ShouldBe(1);
+
+        var failed = await Eventually.ReadAsync(async () => await EngineRequests.ReadAsync(await poisoned.Admin.GetAsync($"/v1/rules/backtests/{given}"), 200),
+            job => job.GetProperty("status").GetString() == "failed", "the poisoned backtest given up", TimeSpan.FromSeconds(90));
+        failed.GetProperty("failure").GetString()!.ShouldStartWith("The backtest could not run 5 times and was given up: A sum of amounts");
+        failed.GetProperty("result").ValueKind.ShouldBe(JsonValueKind.Null);
+        failed.GetProperty("completedAt").ValueKind.ShouldBe(JsonValueKind.String);
+    }
+
+    [Fact]
+    public void The_backtest_reads_each_customer_event_as_Marten_stored_it()
+    {
+        var serializer = app.Services.GetRequiredService<IDocumentStore>().Options.Serializer();
+        ICustomerEvent[] events =
+        [
+            new ActivityRecorded("c1", "act_1", ActivityType.SubscriptionCancelled, T0, T0.AddSeconds(1), new Money(1500, "eur"), ChurnReason.TooExpensive,
+                "custom", new Dictionary<string, string> { ["plan"] = "pro" }, "ext_1"),
+            new ProfileUpdated("c1", "a@example.com", "cus_stripe", new Dictionary<string, string> { ["channel"] = "referral" }, T0, "1990-02-28"),
+            new CustomerImported("c1", "imp_1", "a@example.com", null, new Dictionary<string, string> { ["segment"] = "vip" }, T0.AddYears(-2), T0.AddDays(-3),
+                T0.AddDays(-3), 4, new Money(9900, "usd"), T0, "02-29"),
+        ];
+        foreach (var e in events)
+        {
+            var stored = serializer.ToJson(e);
+            var read = JsonSerializer.Deserialize(Encoding.UTF8.GetBytes(stored), BacktestEventsJson.Default.GetTypeInfo(e.GetType())!);
+            serializer.ToJson(read).ShouldBe(stored, e.GetType().Name);
+        }
     }
 
     public static TheoryData<string, string> BadInput => new()

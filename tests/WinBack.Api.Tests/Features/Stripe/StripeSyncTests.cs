@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
 using WinBack.Api.Tests.Features.Engine;
@@ -53,6 +54,45 @@ public sealed class StripeSyncTests
         sync.GetProperty("status").GetString().ShouldBe("synced");
         sync.GetProperty("attempts").GetInt32().ShouldBe(4);
         sync.GetProperty("creditTransactionId").GetString().ShouldBe((string)transaction["id"]!);
+    }
+
+    [Fact]
+    public async Task A_moment_rules_credit_lands_in_stripe_once_and_the_moment_past_the_daily_budget_is_withheld()
+    {
+        await using var app = new StripeApp();
+        await app.InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        await StripeApp.ConnectAsync(tenant);
+        string[] customers = [await app.CustomerAsync(tenant, "cus_one", "cus_Stripe101"), await app.CustomerAsync(tenant, "cus_two", "cus_Stripe102")];
+        // The first order earns 10.00 EUR, 15.00 EUR a day: of two first orders on one day, one is rewarded and one withheld.
+        var rule = RuleRequests.Simple(name: "first order");
+        rule["trigger"] = new JsonObject { ["type"] = "nth_purchase", ["count"] = 1 };
+        rule["limits"] = new JsonObject { ["dailyBudget"] = new JsonObject { ["amount"] = 1500, ["currency"] = "eur" } };
+        await tenant.CreateActiveAsync(rule);
+        var t0 = await tenant.ReadClockAsync();
+        foreach (var customer in customers)
+            await tenant.ActivityAsync(customer, "purchase", amount: 2000);
+        await tenant.AdvanceAsync(t0.AddHours(1));
+
+        var issued = new List<(string Customer, JsonElement Reward)>();
+        foreach (var customer in customers)
+            issued.AddRange((await tenant.EventsAsync(customer, "reward_issued")).Select(r => (customer, r)));
+        var (rewarded, reward) = issued.ShouldHaveSingleItem();
+        var withheld = customers.Single(c => c != rewarded);
+        (await tenant.EventsAsync(withheld, "reward_withheld")).ShouldHaveSingleItem().GetProperty("reason").GetString().ShouldBe("budget");
+        var rewardId = reward.GetProperty("rewardId").GetString()!;
+        await Eventually.ReadAsync(async () => (await EngineRequests.ReadAsync(await tenant.Ingest.GetAsync($"/v1/rewards/{rewardId}"), 200))
+            .GetProperty("stripeSync").GetProperty("status").GetString(), s => s == "synced", "the credit synced to Stripe");
+        var transaction = app.Fake.BalanceTransactions.ShouldHaveSingleItem();
+        ((long)transaction["amount"]!).ShouldBe(-1000);
+        ((string)transaction["customer"]!).ShouldBe(rewarded == "cus_one" ? "cus_Stripe101" : "cus_Stripe102");
+
+        // Days of sweeps later, with fresh budgets, neither moment fires again, and nothing more is pushed to Stripe.
+        await tenant.AdvanceAsync(t0.AddDays(3));
+        foreach (var customer in customers)
+            (await tenant.EventsAsync(customer, "moment_reached")).ShouldHaveSingleItem();
+        (await tenant.EventsAsync(withheld, "reward_issued")).ShouldBeEmpty();
+        app.Fake.BalanceTransactions.ShouldHaveSingleItem();
     }
 
     [Fact]
