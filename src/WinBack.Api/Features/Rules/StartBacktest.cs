@@ -4,6 +4,7 @@ using Marten;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Domain.Rules;
 
 namespace WinBack.Api.Features.Rules;
 
@@ -67,6 +68,7 @@ public sealed class StartBacktestEndpoint(IDocumentSession session, Ids ids, Tim
             };
             s.Responses[202] = "The backtest, queued.";
             s.Responses[404] = "No rule with that ruleId.";
+            s.Responses[400] = "Bad input, named per field; also a cancellation_intent rule (save offers are answered as cancel attempts come, and none are replayed).";
             s.ResponseExamples[202] = BacktestJobView.Example with { Status = BacktestStatus.Queued, StartedAt = null, CompletedAt = null, Result = null };
         });
     }
@@ -77,6 +79,11 @@ public sealed class StartBacktestEndpoint(IDocumentSession session, Ids ids, Tim
         var definition = request.RuleId is { } ruleId
             ? (await session.LoadAsync<RuleSummary>(ruleId, ct) ?? throw ApiException.NotFound("rule", ruleId)).State.Definition
             : request.Rule!.ToDefinition();
+        // Save offers answer cancel attempts as they happen; the event store holds no attempt to replay.
+        if (definition.Trigger.Type == TriggerType.CancellationIntent)
+            throw new ApiException(ProblemMapping.FromValidation([new FluentValidation.Results.ValidationFailure(request.RuleId is null ? "rule.trigger.type" : "ruleId",
+                "A cancellation_intent rule makes save offers when the cancel flow asks; it is not swept, and past cancel attempts are not replayed: nothing to backtest.")],
+                StatusCodes.Status400BadRequest));
         var job = new BacktestJob
         {
             Id = ids.New("bt"), TenantId = tenantId, RuleId = request.RuleId, Definition = definition, From = request.From!.Value.ToUniversalTime(),

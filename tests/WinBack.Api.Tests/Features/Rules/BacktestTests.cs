@@ -143,6 +143,8 @@ public sealed class BacktestTests(WinBackApp app) : IClassFixture<WinBackApp>
         { "from", """{"ruleId": "rule_x", "from": "2026-03-01", "to": "2026-02-01"}""" },
         { "to", """{"ruleId": "rule_x", "from": "2024-01-01", "to": "2026-02-01"}""" },
         { "rule.trigger.days", """{"rule": {"name": "x", "trigger": {"type": "inactivity", "days": 0}, "reward": {"type": "account_credit", "amount": 1000, "currency": "eur", "expiresInDays": 30}}, "from": "2026-01-01", "to": "2026-02-01"}""" },
+        // Save offers answer cancel attempts as they come: there is nothing to replay.
+        { "rule.trigger.type", """{"rule": {"name": "x", "trigger": {"type": "cancellation_intent"}, "reward": {"type": "account_credit", "amount": 1000, "currency": "eur", "expiresInDays": 30}}, "from": "2026-01-01", "to": "2026-02-01"}""" },
     };
 
     [Theory]
