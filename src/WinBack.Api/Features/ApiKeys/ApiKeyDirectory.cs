@@ -6,7 +6,7 @@ namespace WinBack.Api.Features.ApiKeys;
 public sealed class ApiKeyDirectory(ApiKeyStore keys) : IApiKeyDirectory
 {
     public async Task<ApiKeyIdentity?> FindActiveAsync(string secretHash, CancellationToken ct) =>
-        await keys.FindActiveBySecretHashAsync(secretHash, ct) is { TenantId: { } tenantId } key
-            ? new ApiKeyIdentity(key.Id, tenantId, key.Mode, key.Scope.AsClaim(), key.SecretHash)
+        await keys.FindActiveBySecretHashAsync(secretHash, ct) is ({ TenantId: { } tenantId } key, var apiVersion)
+            ? new ApiKeyIdentity(key.Id, tenantId, key.Mode, key.Scope.AsClaim(), key.SecretHash, apiVersion)
             : null;
 }

@@ -63,10 +63,17 @@ public sealed class ApiKeyStore(PlatformDatabase platform)
         return true;
     }
 
-    /// <summary>The live key with that secret hash, in any tenant: the authentication's one read.</summary>
-    public async Task<ApiKey?> FindActiveBySecretHashAsync(string secretHash, CancellationToken ct) =>
-        (await QueryAsync($"select {Columns} from {TableName} where secret_hash = @hash and revoked_at is null", ct, ("hash", secretHash)))
-        .SingleOrDefault();
+    /// <summary>The live key with that secret hash, in any tenant, with its tenant's pinned API version: the authentication's one read.</summary>
+    public async Task<(ApiKey Key, string ApiVersion)?> FindActiveBySecretHashAsync(string secretHash, CancellationToken ct)
+    {
+        await using var connection = await Sql.OpenPlatformAsync(platform, ct);
+        await using var command = Sql.Command(connection, $"""
+            select k.*, t.api_version from {TableName} k join {Tenants.TenantStore.TableName} t on t.id = k.tenant_id
+            where k.secret_hash = @hash and k.revoked_at is null
+            """, ("hash", secretHash));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (Read(reader), reader.Get<string>("api_version")) : null;
+    }
 
     public async Task<ApiKey?> FindAsync(string tenantId, string id, CancellationToken ct) =>
         (await QueryAsync($"select {Columns} from {TableName} where tenant_id = @tenant and id = @id", ct, ("tenant", tenantId), ("id", id)))

@@ -51,7 +51,7 @@ public sealed class CreateTenantEndpoint(TenantPlacement placement, Ids ids, Tim
             s.ExampleRequest = new CreateTenantRequest { Name = "acme", Mode = TenantMode.Test };
             s.Responses[201] = "The tenant, with its first keys.";
             s.ResponseExamples[201] = new CreateTenantResponse("ten_01jdq3w5x8k2m9v4r7t6y1z0ab", "acme", TenantMode.Test,
-                DateTimeOffset.Parse("2026-11-24T09:30:00Z"), "main",
+                DateTimeOffset.Parse("2026-11-24T09:30:00Z"), "main", ApiVersions.Latest,
                 [
                     new NewApiKeyView("key_01jdq3w5x8k2m9v4r7t6y1z0ac", ApiKeyScope.Admin, "wb_test_…9f3a", "admin", DateTimeOffset.Parse("2026-11-24T09:30:00Z"), "wb_test_2c5e…9f3a"),
                     new NewApiKeyView("key_01jdq3w5x8k2m9v4r7t6y1z0ad", ApiKeyScope.Ingest, "wb_test_…41be", "ingest", DateTimeOffset.Parse("2026-11-24T09:30:00Z"), "wb_test_7d10…41be"),
@@ -70,11 +70,12 @@ public sealed class CreateTenantEndpoint(TenantPlacement placement, Ids ids, Tim
             Id = ids.New("ten"), Name = request.Name!, Mode = mode, CreatedAt = clock.GetUtcNow(), Shard = "", Status = TenantStatus.Provisioning,
         }, request.Shard, keys.Select(k => k.Key).ToList(), ct);
 
-        await Send.ResponseAsync(new CreateTenantResponse(tenant.Id, tenant.Name, tenant.Mode, tenant.CreatedAt, tenant.Shard,
+        await Send.ResponseAsync(new CreateTenantResponse(tenant.Id, tenant.Name, tenant.Mode, tenant.CreatedAt, tenant.Shard, tenant.ApiVersion,
             keys.Select(NewApiKeyView.Of).ToList()), StatusCodes.Status201Created, ct);
     }
 }
 
 /// <param name="Shard">The shard that holds the tenant's data.</param>
+/// <param name="ApiVersion">The tenant's pinned API version: its keys' requests without an API-Version header are served at it.</param>
 public sealed record CreateTenantResponse(
-    string Id, string Name, TenantMode Mode, DateTimeOffset CreatedAt, string Shard, IReadOnlyList<NewApiKeyView> ApiKeys);
+    string Id, string Name, TenantMode Mode, DateTimeOffset CreatedAt, string Shard, string ApiVersion, IReadOnlyList<NewApiKeyView> ApiKeys);

@@ -14,6 +14,8 @@ public sealed class Tenant
     /// <summary>The shard that holds the tenant's data (<see cref="Infrastructure.Sharding.ShardLayout"/>).</summary>
     public required string Shard { get; init; }
     public required TenantStatus Status { get; init; }
+    /// <summary>The API version its keys' requests are served at when they send no API-Version header; set to the latest at creation.</summary>
+    public string ApiVersion { get; init; } = Infrastructure.Http.ApiVersions.Latest;
 }
 
 /// <summary>

@@ -22,7 +22,7 @@ public sealed class TenantPlacement(IDocumentStore store, PlatformDatabase platf
             var counts = await TenantStore.CountPerShardAsync(connection, ct);
             tenant = new Tenant
             {
-                Id = tenant.Id, Name = tenant.Name, Mode = tenant.Mode, CreatedAt = tenant.CreatedAt, Status = TenantStatus.Provisioning,
+                Id = tenant.Id, Name = tenant.Name, Mode = tenant.Mode, CreatedAt = tenant.CreatedAt, Status = TenantStatus.Provisioning, ApiVersion = tenant.ApiVersion,
                 Shard = shard ?? layout.Shards.MinBy(s => counts.GetValueOrDefault(s.Name))!.Name, // MinBy keeps the first of equals
             };
             await TenantStore.InsertAsync(connection, tenant, ct);
@@ -41,6 +41,7 @@ public sealed class TenantPlacement(IDocumentStore store, PlatformDatabase platf
         return new Tenant
         {
             Id = tenant.Id, Name = tenant.Name, Mode = tenant.Mode, CreatedAt = tenant.CreatedAt, Shard = tenant.Shard, Status = TenantStatus.Active,
+            ApiVersion = tenant.ApiVersion,
         };
     }
 }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using Npgsql;
 using Weasel.Postgresql.Tables;
 using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Api.Infrastructure.Sharding;
@@ -14,7 +15,7 @@ namespace WinBack.Api.Features.Tenants;
 public sealed class TenantStore(PlatformDatabase platform)
 {
     public const string TableName = MartenSetup.SchemaName + ".tenant";
-    private const string Columns = "id, name, mode, created_at, shard, status";
+    private const string Columns = "id, name, mode, created_at, shard, status, api_version";
 
     public static Table Table()
     {
@@ -25,6 +26,8 @@ public sealed class TenantStore(PlatformDatabase platform)
         table.AddColumn<DateTimeOffset>("created_at").NotNull();
         table.AddColumn<string>("shard").NotNull().AddIndex();
         table.AddColumn<string>("status").NotNull();
+        // Tenants from before versions existed are pinned to the first one.
+        table.AddColumn<string>("api_version").NotNull().DefaultValueByExpression($"'{ApiVersions.Initial}'");
         return table;
     }
 
@@ -54,9 +57,9 @@ public sealed class TenantStore(PlatformDatabase platform)
     public static async Task InsertAsync(NpgsqlConnection connection, Tenant tenant, CancellationToken ct)
     {
         await using var command = Sql.Command(connection, $"""
-            insert into {TableName} ({Columns}) values (@id, @name, @mode, @created, @shard, @status)
+            insert into {TableName} ({Columns}) values (@id, @name, @mode, @created, @shard, @status, @api_version)
             """, ("id", tenant.Id), ("name", tenant.Name), ("mode", tenant.Mode.ToString()), ("created", tenant.CreatedAt),
-            ("shard", tenant.Shard), ("status", StatusText(tenant.Status)));
+            ("shard", tenant.Shard), ("status", StatusText(tenant.Status)), ("api_version", tenant.ApiVersion));
         await command.ExecuteNonQueryAsync(ct);
     }
 
@@ -95,5 +98,6 @@ public sealed class TenantStore(PlatformDatabase platform)
         CreatedAt = reader.Get<DateTimeOffset>("created_at"),
         Shard = reader.Get<string>("shard"),
         Status = Enum.Parse<TenantStatus>(reader.Get<string>("status"), ignoreCase: true),
+        ApiVersion = reader.Get<string>("api_version"),
     };
 }

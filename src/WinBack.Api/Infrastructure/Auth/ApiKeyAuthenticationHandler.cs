@@ -47,6 +47,7 @@ public sealed class ApiKeyAuthenticationHandler(
             new Claim(WinBackClaims.KeyId, key.KeyId),
             new Claim(WinBackClaims.TenantId, key.TenantId),
             new Claim(WinBackClaims.Mode, key.Mode.ToString()),
+            new Claim(WinBackClaims.ApiVersion, key.ApiVersion),
             new Claim(ClaimTypes.Role, key.Scope));
     }
 

@@ -16,6 +16,8 @@ public static class WinBackClaims
     public const string TenantId = "winback:tenant";
     public const string KeyId = "winback:key";
     public const string Mode = "winback:mode";
+    /// <summary>The tenant's pinned API version (a tenant key's requests default to it).</summary>
+    public const string ApiVersion = "winback:api-version";
 }
 
 /// <summary>Who is calling: read from the claims that <see cref="ApiKeyAuthenticationHandler"/> set.</summary>

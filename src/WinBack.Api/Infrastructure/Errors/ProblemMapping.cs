@@ -94,6 +94,10 @@ public static class ProblemMapping
             : ApiProblem.Of(status, ErrorCodes.ValidationFailed, "Invalid request", detail, errors);
     }
 
+    /// <summary>A request header whose value cannot be served: 400 validation_failed naming the header.</summary>
+    public static ApiProblem InvalidHeader(string header, string message) => ApiProblem.Of(StatusCodes.Status400BadRequest,
+        ErrorCodes.ValidationFailed, "Invalid request", $"{header}: {message}", new Dictionary<string, string[]> { [header] = [message] });
+
     private static ApiProblem FromJsonError(ValidationFailure failure) =>
         FromValidation([failure], StatusCodes.Status400BadRequest);
 

@@ -17,6 +17,7 @@ public static class WinBackPipeline
         // idempotency wraps the endpoint and answers its exceptions itself, so that it stores the final status.
         app.UseForwardedHeaders();
         app.UseMiddleware<SecurityHeadersMiddleware>();
+        app.UseMiddleware<ApiVersionMiddleware>();
         app.UseMiddleware<ProblemExceptionMiddleware>();
         app.UseProblemForEmptyErrors();
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

@@ -180,8 +180,8 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs, Valida
         }
 
         var errors = new List<int>();
-        // Bad input: the request's fields, its path and query text, or (on a POST) its Idempotency-Key.
-        if (definition.ReqDtoType is { } dto && dto != typeof(EmptyRequest) || hasRouteParams || HttpMethods.IsPost(method)) errors.Add(400);
+        // Bad input: the request's fields, its path and query text, (on a POST) its Idempotency-Key, or any request's API-Version.
+        errors.Add(400);
         if (definition.AnonymousVerbs is not { Length: > 0 }) errors.AddRange([401, 403]);
         if (hasRouteParams) errors.Add(404);
         if (hasBody) errors.AddRange([413, 415]);
@@ -200,6 +200,8 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs, Valida
                 description = HttpMethods.IsPost(method) && status is 409 or 422 ? $"{custom} Also: {description}" : custom;
             if (HttpMethods.IsPost(method) && status == 400)
                 description += " Also: an Idempotency-Key that is empty, longer than 255 characters or not printable ASCII (`invalid_idempotency_key`).";
+            if (status == 400)
+                description += " Also: an API-Version that is malformed or not a known version (`validation_failed`).";
             if (summary?.ResponseExamples.GetValueOrDefault(status) is ApiProblem endpointExample)
                 example = endpointExample;
             responses[status.ToString()] = new OpenApiResponse

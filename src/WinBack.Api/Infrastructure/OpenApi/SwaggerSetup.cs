@@ -34,6 +34,7 @@ public static class SwaggerSetup
             options.SchemaFilter<RequestBodySchemaFilter>();
             options.SchemaFilter<ValidationSchemaFilter>();
             options.DocumentFilter<UnusedRequestSchemaFilter>();
+            options.DocumentFilter<ApiVersionHeaderFilter>();
             options.DocumentFilter<SortedPathsFilter>();
             // OpenAPI 3.0 ignores a description beside a $ref; wrapping the $ref in allOf keeps each field's description.
             options.UseAllOfToExtendReferenceSchemas();
