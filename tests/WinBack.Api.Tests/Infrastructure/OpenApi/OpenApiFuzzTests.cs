@@ -168,7 +168,10 @@ internal sealed record FuzzOperation(string Method, string Path, JsonNode Operat
         || Path.EndsWith("/revoke", StringComparison.Ordinal) || Path.EndsWith("/reversal", StringComparison.Ordinal)
         || Path == "/v1/test-clock/advance";
 
-    public IEnumerable<JsonNode> Parameters => Operation["parameters"]?.AsArray().Select(p => p!) ?? [];
+    /// <summary>The operation's parameters, shared ones (<c>$ref</c> to components, such as API-Version) resolved.</summary>
+    public IEnumerable<JsonNode> Parameters => Operation["parameters"]?.AsArray().Select(p => p!["$ref"] is { } reference
+        ? Operation.Root["components"]!["parameters"]![reference.GetValue<string>().Split('/')[^1]]!
+        : p!) ?? [];
 
     public bool Documents(int status) => Operation["responses"]![status.ToString()] is not null;
 
