@@ -128,13 +128,20 @@ public sealed class ServiceProcess : IAsyncDisposable
         await _process.WaitForExitAsync(timeout.Token);
     }
 
+    // Safe to call twice: a test that kills and disposes a process by hand also holds it in `await using`, so that a failure
+    // before that point does not leave the process running.
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+            return;
+        _disposed = true;
         if (!_process.HasExited)
             await KillAsync();
         _process.Dispose();
         Http.Dispose();
     }
+
+    private bool _disposed;
 
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what = "the condition")
     {

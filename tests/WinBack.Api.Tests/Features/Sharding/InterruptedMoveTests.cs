@@ -27,7 +27,7 @@ public sealed class InterruptedMoveTests(ITestOutputHelper output)
             await tenant.ActivityAsync($"c{i}", "purchase", amount: 1000 + i);
 
         var settings = WorkerSettings(api, pauseAfter);
-        var first = await ServiceProcess.StartAsync(api.ConnectionString, "worker", settings);
+        await using var first = await ServiceProcess.StartAsync(api.ConnectionString, "worker", settings);
         using var platform = api.PlatformClient();
         var location = (await platform.PostAsJsonAsync($"/v1/platform/tenants/{tenant.Id}/move", new { toShard = "b" })).Headers.Location!.ToString();
         var paused = await Eventually.ReadAsync(() => platform.GetFromJsonAsync<JsonElement>(location),
