@@ -60,6 +60,9 @@ public sealed class GetSignalReportEndpoint(IDocumentStore store, BackgroundHeal
     private static readonly SignalReportView Example = new(DateTimeOffset.Parse("2026-11-24T09:30:00Z"), "trigger",
         [SignalReportRow.Of(ReactivationRow.Example(ReportGrouping.Trigger, nameof(TriggerType.UsageDecline)))]);
 
+    // The domain says which triggers are churn signals; the query names them.
+    private static readonly TriggerType[] SignalTriggers = Enum.GetValues<TriggerType>().Where(Signals.IsChurnSignal).ToArray();
+
     public override void Configure()
     {
         Get("/reports/signals");
@@ -89,9 +92,7 @@ public sealed class GetSignalReportEndpoint(IDocumentStore store, BackgroundHeal
         var groupBy = request.GroupBy ?? "trigger";
         var grouping = Groupings[groupBy];
         await using var session = store.QuerySession(tenantId);
-        var signalRules = await session.Query<RuleSummary>()
-            .Where(r => r.State.Definition.Trigger.Type == TriggerType.UsageDecline || r.State.Definition.Trigger.Type == TriggerType.ContactBurst
-                        || r.State.Definition.Trigger.Type == TriggerType.PaymentFailed)
+        var signalRules = await session.Query<RuleSummary>().Where(r => SignalTriggers.Contains(r.State.Definition.Trigger.Type))
             .Select(r => r.Id).ToListAsync(ct);
         var groups = signalRules.Count == 0 ? []
             : await ReactivationQuery.RunAsync(store, health, tenantId, new ReportFilter(null, request.From, request.To, signalRules.ToList()), grouping, asOf, ct);

@@ -4,8 +4,9 @@ using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Features.Reports;
 
-/// <summary>The rules the reports' query parameters share.</summary>
-internal static class ReportRequestRules
+/// <summary>The rules the reports' query parameters share (the saves report's too).</summary>
+[Infrastructure.Hosting.Published]
+public static class ReportRequestRules
 {
     /// <summary>groupBy, when given, is one of <paramref name="groupings"/>.</summary>
     public static void GroupBy<T>(this AbstractValidator<T> validator, Expression<Func<T, string?>> groupBy, IEnumerable<string> groupings)

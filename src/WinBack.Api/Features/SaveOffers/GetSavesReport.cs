@@ -1,6 +1,7 @@
 using FastEndpoints;
 using FluentValidation;
 using Marten;
+using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
@@ -16,9 +17,7 @@ public sealed class GetSavesReportRequest
 
 public sealed class GetSavesReportValidator : Validator<GetSavesReportRequest>
 {
-    public GetSavesReportValidator() =>
-        RuleFor(x => x.GroupBy).Must(g => g is SavesReport.ByReason or SavesReport.ByOffer, DocumentedRules.OneOf([SavesReport.ByReason, SavesReport.ByOffer]))
-            .When(x => x.GroupBy is not null).WithMessage("'groupBy' must be one of reason, offer.");
+    public GetSavesReportValidator() => this.GroupBy(x => x.GroupBy, [SavesReport.ByReason, SavesReport.ByOffer]);
 }
 
 public sealed class GetSavesReportEndpoint(IDocumentStore store, TenantClock clock) : Endpoint<GetSavesReportRequest, SavesReportView>
@@ -51,7 +50,7 @@ public sealed class GetSavesReportEndpoint(IDocumentStore store, TenantClock clo
         await using (var session = store.QuerySession(tenantId))
             records = await session.Query<SaveOfferRecord>().ToListAsync(ct);
         var report = new SavesReportView(await clock.NowAsync(tenantId, ct), groupBy, SavesReport.Rows(records, groupBy));
-        if (HttpContext.Request.Headers.Accept.Any(a => a?.Contains("text/csv", StringComparison.OrdinalIgnoreCase) == true))
+        if (ReactivationCsv.Wanted(HttpContext.Request))
             await Send.StringAsync(SavesReport.Csv(report), contentType: "text/csv; charset=utf-8", cancellation: ct);
         else
             await Send.OkAsync(report, ct);
