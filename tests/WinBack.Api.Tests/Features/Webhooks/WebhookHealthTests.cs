@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.Json;
 using WinBack.Api.Tests.Features.Engine;
 using WinBack.Api.Tests.Infrastructure;
-using WinBack.Domain.Webhooks;
+using WinBack.Domain.Common;
 
 namespace WinBack.Api.Tests.Features.Webhooks;
 
