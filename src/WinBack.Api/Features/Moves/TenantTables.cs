@@ -65,7 +65,7 @@ public static class TenantTables
         // Only chunks of the tenant's imports; a chunk has no tenant column of its own.
         ImportTables.Chunks => new(name, $"import_id in (select import_id from {ImportTables.Runs} where {ByTenant})", TableCopy.Replace),
         IdempotencyStore.TableName => new(name, $"owner = {Tenant}", TableCopy.Replace, SettledBy: []),
-        LapseEpisodeTable.Episodes or LapseEpisodeTable.Revenue => new(name, ByTenant, TableCopy.Rebuilt),
+        LapseEpisodeTable.Episodes or LapseEpisodeTable.Revenue or RewardLiabilityTable.TableName => new(name, ByTenant, TableCopy.Rebuilt),
         // The projection's marks are rewritten on the target with its rows; a copy mark is the target's own.
         ReportRollups.Dirty or CopyMarks.TableName => new(name, ByTenant, TableCopy.Marks),
         // A fence is the shard's own: the source refuses the moving tenant's writes, the target holds its sends.
