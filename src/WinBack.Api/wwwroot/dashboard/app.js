@@ -80,8 +80,8 @@
     const body = $(tableId).querySelector('tbody');
     body.replaceChildren(...items.map((item) => el('tr', {}, ...cells(item))));
   }
-  const cell = (text, value, field) =>
-    el('td', { text, dataset: value === undefined ? undefined : { field, value: JSON.stringify(value) } });
+  // A figure's cell: its text, and the API's own value in data-value (absent fields are null), for tests and tools.
+  const cell = (text, value, field) => el('td', { text, dataset: { field, value: JSON.stringify(value ?? null) } });
 
   // ---------- charts (Chart.js, vendored) ----------
 
@@ -89,12 +89,14 @@
 
   function draw(canvasId, config) {
     charts.get(canvasId)?.destroy();
+    $(canvasId).parentElement.hidden = false;
     config.options = { responsive: true, maintainAspectRatio: false, animation: false, ...config.options };
     charts.set(canvasId, new window.Chart($(canvasId), config));
   }
   function clearChart(canvasId) {
     charts.get(canvasId)?.destroy();
     charts.delete(canvasId);
+    $(canvasId).parentElement.hidden = true; // no empty box where there is nothing to draw
   }
 
   // ---------- views ----------
@@ -268,7 +270,7 @@
       rows('risk-table', [], () => []);
       clearChart('risk-chart');
       if (error.status !== 409) throw error;
-      status('risk', `No purchase model yet (${error.message}) Fit one with POST /v1/risk-model/refit once customers have repeat purchases.`);
+      status('risk', `No purchase model yet: ${error.message}`);
       return;
     }
     status('risk', '');
@@ -417,6 +419,7 @@
     } catch (error) {
       if (error.status === 401) return signOut('That key was not accepted (401). Paste a current admin key.');
       problem(sectionId, error);
+      $(sectionId).querySelectorAll('canvas').forEach((canvas) => clearChart(canvas.id));
     }
   }
 
