@@ -30,6 +30,16 @@ public sealed class GetReportOverviewValidator : Validator<GetReportOverviewRequ
         RuleFor(x => x.To).WithinDateRange();
     }
 
+    /// <summary>The chart's days: 'to' defaults to the tenant's today, 'from' to 89 days before it; a span out of bounds is a 400.</summary>
+    public static (DateOnly From, DateOnly To) Days(GetReportOverviewRequest request, DateTimeOffset asOf)
+    {
+        var to = request.To ?? DateOnly.FromDateTime(asOf.UtcDateTime);
+        var from = request.From ?? to.AddDays(-89);
+        if (SpanProblem(request, from, to) is { } span)
+            throw new ApiException(ProblemMapping.FromValidation([span], StatusCodes.Status400BadRequest));
+        return (from, to);
+    }
+
     /// <summary>The chart's span, once 'to' defaults to the tenant's today; names 'to' when it was given, else 'from'.</summary>
     public static ValidationFailure? SpanProblem(GetReportOverviewRequest request, DateOnly from, DateOnly to) =>
         to >= from && to.DayNumber - from.DayNumber < MaxDays
@@ -74,10 +84,7 @@ public sealed class GetReportOverviewEndpoint(IDocumentStore store, BackgroundHe
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         var asOf = await clock.NowAsync(tenantId, ct);
-        var to = request.To ?? DateOnly.FromDateTime(asOf.UtcDateTime);
-        var from = request.From ?? to.AddDays(-89);
-        if (GetReportOverviewValidator.SpanProblem(request, from, to) is { } span)
-            throw new ApiException(ProblemMapping.FromValidation([span], StatusCodes.Status400BadRequest));
+        var (from, to) = GetReportOverviewValidator.Days(request, asOf);
         var everything = new ReportFilter(null, null, null);
         var all = (await ReactivationQuery.RunAsync(store, health, tenantId, everything, ReportGrouping.All, asOf, ct))
             .SingleOrDefault();

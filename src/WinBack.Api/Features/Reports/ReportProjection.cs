@@ -40,7 +40,7 @@ public sealed class ReportProjection : ProjectionBase, IProjection
         foreach (var type in EventTypes)
             IncludeType(type);
         Options.DeleteViewTypeOnTeardown<CustomerEpisodes>();
-        foreach (var table in LapseEpisodeTable.Tables.Concat(ReportRollups.Tables))
+        foreach (var table in LapseEpisodeTable.Tables.Concat(ReportRollups.Tables).Append(RewardLiabilityTable.TableName))
             Options.DeleteDataInTableOnTeardown(table);
     }
 
@@ -61,6 +61,8 @@ public sealed class ReportProjection : ProjectionBase, IProjection
 
     public async Task ApplyAsync(IDocumentOperations operations, IReadOnlyList<IEvent> events, CancellationToken cancellation)
     {
+        // Every ledger change, manual rewards and customers who never lapsed included: the liability report reads them all.
+        RewardLiabilityTable.Write(operations, operations.TenantId, events);
         var streams = events.Where(e => Shapes(e.Data)).GroupBy(e => e.StreamKey!).ToList();
         if (streams.Count == 0)
             return;

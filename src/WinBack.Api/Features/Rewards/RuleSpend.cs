@@ -1,4 +1,5 @@
 using Marten;
+using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
@@ -22,6 +23,38 @@ public static class RuleSpend
         var total = await issued.SumAsync(r => r.Amount, ct);
         var today = await issued.Where(r => r.IssuedAt >= dayStart).SumAsync(r => r.Amount, ct);
         return (new Money(total, currency), new Money(today, currency));
+    }
+
+    /// <summary>
+    /// <see cref="OfAsync"/> for many rules in one query (a page of rules): what each rule with a budget has spent, by id.
+    /// </summary>
+    public static async Task<IReadOnlyDictionary<string, (Money Total, Money Today)>> OfManyAsync(IDocumentStore store, string tenantId,
+        IReadOnlyList<(string RuleId, Limits Limits)> rules, DateTimeOffset asOf, CancellationToken ct)
+    {
+        var budgeted = rules.Where(r => (r.Limits.TotalBudget ?? r.Limits.DailyBudget) is not null)
+            .Select(r => (r.RuleId, (r.Limits.TotalBudget ?? r.Limits.DailyBudget)!.Currency)).Distinct().ToDictionary(r => r.RuleId, r => r.Currency);
+        var spent = budgeted.ToDictionary(r => r.Key, r => (Total: new Money(0, r.Value), Today: new Money(0, r.Value)));
+        if (budgeted.Count == 0)
+            return spent;
+        const string IssuedAt = "(r.data ->> 'issuedAt')::timestamptz", Amount = "(r.data ->> 'amount')::bigint";
+        await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
+        await using var command = Sql.Command(connection, $"""
+            select r.rule_id, coalesce(sum({Amount}), 0) as total, coalesce(sum({Amount}) filter (where {IssuedAt} >= @day), 0) as today
+            from {Sql.TableOf<RewardRecord>(store)} r
+            join unnest(@rules::text[], @currencies::text[]) as u(rule_id, currency) on r.rule_id = u.rule_id and r.data ->> 'currency' = u.currency
+            where r.tenant_id = @tenant and {IssuedAt} <= @asof
+            group by r.rule_id
+            """, ("tenant", tenantId), ("rules", budgeted.Keys.ToArray()), ("currencies", budgeted.Values.ToArray()),
+            ("asof", asOf), ("day", new DateTimeOffset(asOf.UtcDateTime.Date, TimeSpan.Zero)));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var ruleId = reader.Get<string>("rule_id");
+            // A rule issues only within its budget (at most 10^12 minor units), so its sums fit in 64 bits.
+            spent[ruleId] = (new Money(checked((long)reader.Get<decimal>("total")), budgeted[ruleId]),
+                new Money(checked((long)reader.Get<decimal>("today")), budgeted[ruleId]));
+        }
+        return spent;
     }
 
     /// <summary>A fresh meter for the rule, starting from what it has spent by <paramref name="asOf"/>.</summary>

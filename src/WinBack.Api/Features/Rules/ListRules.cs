@@ -42,7 +42,9 @@ public sealed class ListRulesEndpoint(IQuerySession session) : Endpoint<ListRule
             query = query.Where(r => r.State.Status == status);
         var page = await query.PageAsync(request, ct);
         var context = await RuleResponses.ContextForAsync(HttpContext, page.Data.Select(r => r.State), ct);
-        await Send.OkAsync(new Page<RuleView>(page.Data.Select(r => RuleView.Of(r.State, context.WaitingFor(r.State.Definition.Trigger))).ToList(),
+        var budgets = await RuleResponses.BudgetsAsync(HttpContext, page.Data.Select(r => r.State).ToList(), ct);
+        await Send.OkAsync(new Page<RuleView>(page.Data.Select(r => RuleView.Of(r.State, context.WaitingFor(r.State.Definition.Trigger),
+                budgets.GetValueOrDefault(r.State.Id))).ToList(),
             page.HasMore), ct);
     }
 }

@@ -1,5 +1,9 @@
 using System.Text.Json.Serialization;
 using FastEndpoints;
+using Marten;
+using WinBack.Api.Features.Rewards;
+using WinBack.Api.Features.TestClocks;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Features.Risk;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
@@ -33,13 +37,15 @@ public sealed class RuleView : RuleFields
     /// <summary>What the rule waits for before it can catch anyone: risk_model when it is an at_risk rule and the tenant has no fitted purchase model in force (POST /v1/risk-model/refit); null when nothing.</summary>
     /// <example>risk_model</example>
     public string? WaitingFor { get; init; }
+    /// <summary>What the rule has spent against its budget (account credit issued in the budget's currency, in total and on today's UTC day, by the tenant's clock); null when it has no budget.</summary>
+    public RuleBudgetView? Budget { get; init; }
 
-    public static RuleView Of(Rule rule, string? waitingFor = null)
+    public static RuleView Of(Rule rule, string? waitingFor = null, RuleBudgetView? budget = null)
     {
         var view = new RuleView
         {
             Id = rule.Id, Version = rule.Version, Status = rule.Status, CreatedAt = rule.CreatedAt, UpdatedAt = rule.UpdatedAt,
-            ActivatedAt = rule.ActivatedAt, WaitingFor = waitingFor,
+            ActivatedAt = rule.ActivatedAt, WaitingFor = waitingFor, Budget = budget,
         };
         view.CopyFrom(rule.Definition);
         return view;
@@ -63,6 +69,19 @@ public sealed class RuleView : RuleFields
         RuleWriter.Overlap("rule_01jdq3w5x8k2m9v4r7t6y1z0ae", "rule_01jdq2a7c3e5g7j9k1m3n5p7qr", 10));
 }
 
+/// <summary>A rule's budget and its spend so far.</summary>
+/// <param name="Total">The total budget; null when only a daily one is set.</param>
+/// <param name="Daily">The budget per UTC day; null when only a total one is set.</param>
+/// <param name="Spent">Account credit the rule has issued, all time.</param>
+/// <param name="SpentToday">Account credit the rule has issued on today's UTC day.</param>
+public sealed record RuleBudgetView(MoneyView? Total, MoneyView? Daily, MoneyView Spent, MoneyView SpentToday)
+{
+    public static RuleBudgetView? Of(Limits limits, (Money Total, Money Today)? spent) =>
+        spent is not { } s ? null : new(View(limits.TotalBudget), View(limits.DailyBudget), View(s.Total)!, View(s.Today)!);
+
+    private static MoneyView? View(Money? money) => money is null ? null : new MoneyView(money.Amount, money.Currency);
+}
+
 /// <summary>The example rule that the API reference shows (and that a test validates).</summary>
 public static class RuleExamples
 {
@@ -80,7 +99,7 @@ public static class RuleExamples
     {
         Id = "rule_01jdq3w5x8k2m9v4r7t6y1z0ae", Definition = Definition,
         CreatedAt = DateTimeOffset.Parse("2026-11-24T09:30:00Z"), UpdatedAt = DateTimeOffset.Parse("2026-11-24T09:30:00Z"),
-    });
+    }, budget: RuleBudgetView.Of(Definition.Limits, (new Money(0, "eur"), new Money(0, "eur"))));
 
     /// <summary>An at_risk rule: customers whose P(alive) under the tenant's purchase model falls below 0.3, once per purchase cycle.</summary>
     public static readonly RuleDefinition AtRiskDefinition = new(
@@ -163,7 +182,21 @@ public static class RuleResponses
     {
         send.HttpContext.Response.Headers.ETag = $"\"{rule.Version}\"";
         var context = await ContextForAsync(send.HttpContext, [rule], ct);
-        await send.HttpContext.Response.SendAsync(RuleView.Of(rule, context.WaitingFor(rule.Definition.Trigger)), status, cancellation: ct);
+        var budgets = await BudgetsAsync(send.HttpContext, [rule], ct);
+        await send.HttpContext.Response.SendAsync(RuleView.Of(rule, context.WaitingFor(rule.Definition.Trigger), budgets.GetValueOrDefault(rule.Id)),
+            status, cancellation: ct);
+    }
+
+    /// <summary>The budget and spend of each rule with a budget, by id, in one query for all of them.</summary>
+    public static async Task<IReadOnlyDictionary<string, RuleBudgetView>> BudgetsAsync(HttpContext http, IReadOnlyList<Rule> rules, CancellationToken ct)
+    {
+        if (!rules.Any(r => (r.Definition.Limits.TotalBudget ?? r.Definition.Limits.DailyBudget) is not null))
+            return new Dictionary<string, RuleBudgetView>();
+        var tenantId = http.Caller().RequireTenant();
+        var asOf = await http.RequestServices.GetRequiredService<TenantClock>().NowAsync(tenantId, ct);
+        var spent = await RuleSpend.OfManyAsync(http.RequestServices.GetRequiredService<IDocumentStore>(), tenantId,
+            rules.Select(r => (r.Id, r.Definition.Limits)).ToList(), asOf, ct);
+        return rules.Where(r => spent.ContainsKey(r.Id)).ToDictionary(r => r.Id, r => RuleBudgetView.Of(r.Definition.Limits, spent[r.Id])!);
     }
 
     /// <summary>The tenant's trigger context for saying what rules wait for; read only when an at-risk rule is among them (only those can wait).</summary>

@@ -84,6 +84,8 @@ public static class WebhookTables
             { Columns = ["tenant_id", "next_attempt_at", "event_seq"], Predicate = "status = 'pending'" });
         deliveries.Indexes.Add(new IndexDefinition("ix_webhook_delivery_chain") { Columns = ["endpoint_id", "chain", "event_seq"], Predicate = "status = 'pending'" });
         deliveries.Indexes.Add(new IndexDefinition("ix_webhook_delivery_endpoint") { Columns = ["tenant_id", "endpoint_id", "n"] });
+        // An endpoint's health counts its failed deliveries.
+        deliveries.Indexes.Add(new IndexDefinition("ix_webhook_delivery_failed") { Columns = ["tenant_id", "endpoint_id"], Predicate = "status = 'failed'" });
 
         var attempts = new Table(Attempts);
         attempts.AddColumn<long>("n").AsPrimaryKey().BigAutoIncrement();
@@ -97,6 +99,8 @@ public static class WebhookTables
         attempts.AddColumn<string>("error");
         attempts.AddColumn<bool>("succeeded").NotNull();
         attempts.Indexes.Add(new IndexDefinition("ix_webhook_attempt_delivery") { Columns = ["delivery_id", "n"] });
+        // An endpoint's health reads the tenant's attempts of the last 24 hours.
+        attempts.Indexes.Add(new IndexDefinition("ix_webhook_attempt_tenant_time") { Columns = ["tenant_id", "attempted_at"] });
 
         options.Storage.ExtendedSchemaObjects.Add(endpoints);
         options.Storage.ExtendedSchemaObjects.Add(events);
