@@ -6,7 +6,6 @@
   const KEY = 'winback.adminKey';
   const API_VERSION = '2026-12-06'; // the shapes this page was written for
   const charts = new Map();
-  let asOf = null; // the tenant's time (a test tenant's clock), from the overview
   const $ = (id) => document.getElementById(id);
 
   // ---------- the API ----------
@@ -129,7 +128,6 @@
       return tile('overview-rewardCost', label, '', cost, list);
     });
     $('overview-tiles').replaceChildren(...tiles);
-    asOf = report.asOf;
     status('overview', totals.lapsed === 0
       ? (rules.length ? 'No customer has lapsed under a rule yet: record activity (POST /v1/activities), then let the sweep run.'
         : 'No rules yet: create one in Swagger (/swagger, POST /v1/rules), then record activity.')
@@ -186,10 +184,7 @@
   }
 
   async function loadReturns() {
-    const now = asOf ? new Date(asOf) : new Date();
-    const month = (d) => d.toISOString().slice(0, 7);
-    const from = month(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 11, 1)));
-    const report = await api(`/v1/reports/returns?from=${from}&to=${month(now)}`);
+    const report = await api('/v1/reports/returns'); // the 12 months up to the tenant's own month
     const cohorts = report.cohorts.filter((c) => c.lapsed > 0);
     const share = (n, c) => (c.lapsed ? n / c.lapsed : null);
     rows('returns-table', cohorts, (c) => [
@@ -431,9 +426,8 @@
     });
     if (!sessionStorage.getItem(KEY)) return;
     const names = new Map(rules.map((r) => [r.id, r.name || r.id]));
-    await view('overview', () => loadOverview(rules)); // first: its asOf is the tenant's "now" for the others
-    if (!sessionStorage.getItem(KEY)) return;
     await Promise.all([
+      view('overview', () => loadOverview(rules)),
       view('uplift', () => loadUplift(names)),
       view('returns', loadReturns),
       view('liability', loadLiability),
