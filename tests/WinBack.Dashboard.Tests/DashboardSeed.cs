@@ -10,7 +10,8 @@ namespace WinBack.Dashboard.Tests;
 /// <summary>
 /// A test tenant played through the API only: an A/B rule with a holdout and a budget, a draft rule, a webhook endpoint
 /// whose receiver is not there (so its health shows failures), 60 customers who lapse on day 30, treated ones returning
-/// more often than the holdout, and the test clock advanced past their rewards' expiry.
+/// more often than the holdout, and the test clock advanced past the expiry of
+/// variant A's rewards (B's still run).
 /// </summary>
 internal static class DashboardSeed
 {
@@ -32,7 +33,7 @@ internal static class DashboardSeed
               "limits": { "totalBudget": { "amount": 100000, "currency": "eur" } },
               "experiment": { "holdoutPercent": 30, "variants": [
                 { "name": "A", "weight": 50 },
-                { "name": "B", "weight": 50, "reward": { "type": "account_credit", "amount": 2000, "currency": "eur", "expiresInDays": 14 } } ] }
+                { "name": "B", "weight": 50, "reward": { "type": "account_credit", "amount": 2000, "currency": "eur", "expiresInDays": 30 } } ] }
             }
             """)!, 201);
         var ruleId = rule.GetProperty("id").GetString()!;

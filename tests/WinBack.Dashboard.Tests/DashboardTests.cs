@@ -188,16 +188,8 @@ public sealed class DashboardTests(DashboardApp app, Browser browser) : IClassFi
 
     private static async Task ScreenshotAsync(IPage page, string name)
     {
-        var folder = Path.Combine(RepositoryRoot(), "artifacts", "dashboard");
+        var folder = Path.Combine(DashboardPaths.RepositoryRoot(), "artifacts", "dashboard");
         Directory.CreateDirectory(folder);
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(folder, name), FullPage = true });
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "WinBack.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("WinBack.sln not found above the test's folder.");
     }
 }

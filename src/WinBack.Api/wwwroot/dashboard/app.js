@@ -252,7 +252,10 @@
           }),
         })),
       },
-      options: { scales: { y: { min: 0, title: { display: true, text: 'outstanding (major units)' } } }, plugins: { legend: { position: 'bottom' } } },
+      options: {
+        scales: { x: { ticks: { maxTicksLimit: 8 } }, y: { min: 0, title: { display: true, text: 'outstanding (major units)' } } },
+        plugins: { legend: { position: 'bottom' } },
+      },
     });
   }
 
