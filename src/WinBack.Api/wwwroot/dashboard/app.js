@@ -137,7 +137,7 @@
   async function loadUplift(ruleNames) {
     const report = await api('/v1/reports/reactivation?groupBy=variant');
     const groups = report.rows;
-    const label = (row) => `${ruleNames.get(row.ruleId) || row.ruleId || 'all'} · ${row.variant || 'default'}`;
+    const label = (row) => (row.ruleId ? `${ruleNames.get(row.ruleId) || row.ruleId} · ${row.variant || 'default'}` : row.variant || 'all');
     rows('uplift-table', groups, (row) => [
       cell(ruleNames.get(row.ruleId) || row.ruleId || '—', row.ruleId, 'ruleId'),
       cell(row.variant || '—', row.variant, 'variant'),
