@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Deque.AxeCore.Playwright;
 using Microsoft.Playwright;
+using Xunit.Abstractions;
 using WinBack.Api.Tests.Infrastructure;
 
 namespace WinBack.Dashboard.Tests;
@@ -12,7 +13,7 @@ namespace WinBack.Dashboard.Tests;
 /// its admin key; every overview tile and uplift row must show the API's own figures, the charts must draw, the key must
 /// stay out of storage that outlives the tab, and axe must find nothing serious. Screenshots go to artifacts/dashboard/.
 /// </summary>
-public sealed class DashboardTests(DashboardApp app, Browser browser) : IClassFixture<DashboardApp>, IClassFixture<Browser>
+public sealed class DashboardTests(DashboardApp app, Browser browser, ITestOutputHelper output) : IClassFixture<DashboardApp>, IClassFixture<Browser>
 {
     private static readonly string[] OverviewFields = ["reactivationRate", "reactivated", "revenueAfterReturn", "rewardCost", "outstandingLiability", "roi"];
     private static readonly string[] UpliftFields = ["ruleId", "variant", "lapsed", "treated", "holdout", "reactivationRate", "holdoutRate"];
@@ -46,8 +47,11 @@ public sealed class DashboardTests(DashboardApp app, Browser browser) : IClassFi
         policy.ShouldNotContain("unsafe-inline");
         policy.ShouldContain("frame-ancestors 'none'");
 
+        output.WriteLine($"page load event after {await page.EvaluateAsync<double>("performance.getEntriesByType('navigation')[0].loadEventEnd"):0} ms");
         await SignInByKeyboardAsync(page, key);
+        var signIn = System.Diagnostics.Stopwatch.StartNew();
         await page.WaitForSelectorAsync("body[data-loaded=true]");
+        output.WriteLine($"every view loaded {signIn.ElapsedMilliseconds} ms after signing in"); // a reading for the report, not a test
 
         // Overview: each tile holds exactly the API's value, and shows it.
         var totals = overview.GetProperty("totals");
