@@ -29,7 +29,8 @@ public sealed class ListRulesEndpoint(IQuerySession session) : Endpoint<ListRule
         Summary(s =>
         {
             s.Summary = "List rules";
-            s.Description = "Newest first; page with limit and startingAfter (the last id of the previous page). Example: /v1/rules?status=active";
+            s.Description = "Newest first; page with limit and startingAfter (the last id of the previous page). Each rule with a budget shows " +
+                            "what it has spent against it (budget). Example: /v1/rules?status=active";
             s.Responses[200] = "A page of rules.";
             s.ResponseExamples[200] = new Page<RuleView>([RuleView.Example], HasMore: false);
         });
