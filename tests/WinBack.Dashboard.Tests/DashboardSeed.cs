@@ -8,8 +8,7 @@ using WinBack.Api.Tests.Infrastructure;
 namespace WinBack.Dashboard.Tests;
 
 /// <summary>
-/// A test tenant played through the API only: an A/B rule with a holdout and a budget, a draft rule, a webhook endpoint
-/// whose receiver is not there (so its health shows failures), 60 customers who lapse on day 30, treated ones returning
+/// A test tenant played through the API only: an A/B rule with a holdout and a budget, a draft rule, 60 customers who lapse on day 30, treated ones returning
 /// more often than the holdout, and the test clock advanced past the expiry of
 /// variant A's rewards (B's still run).
 /// </summary>
@@ -21,10 +20,6 @@ internal static class DashboardSeed
     {
         var tenant = await app.CreateTenantAsync(mode: "test", name: "dashboard");
         var start = (await GetAsync(tenant.Admin, "/v1/test-clock")).GetProperty("now").GetDateTimeOffset();
-        await PostAsync(tenant.Admin, "/v1/webhook-endpoints", new JsonObject
-        {
-            ["url"] = $"http://127.0.0.1:{ClosedPort()}/hooks", ["events"] = new JsonArray("*"), ["description"] = "CRM sync (down)",
-        }, 201);
         var rule = await PostAsync(tenant.Admin, "/v1/rules", JsonNode.Parse("""
             {
               "name": "30 days quiet, A/B", "priority": 10, "attributionDays": 60,
@@ -63,6 +58,37 @@ internal static class DashboardSeed
         await app.ReportsCaughtUpAsync();
         return tenant;
     }
+
+    /// <summary>
+    /// A webhook endpoint whose receiver is not there, and one delivery to it (a goodwill credit) that has failed all its
+    /// attempts: the wall clock is moved to each retry in turn. Returns the endpoint's and the delivery's ids.
+    /// </summary>
+    public static async Task<(string EndpointId, string DeliveryId)> FailedDeliveryAsync(WinBackApp app, TestTenant tenant)
+    {
+        var endpointId = (await PostAsync(tenant.Admin, "/v1/webhook-endpoints", new JsonObject
+        {
+            ["url"] = $"http://127.0.0.1:{ClosedPort()}/hooks", ["events"] = new JsonArray("reward.issued"), ["description"] = "CRM sync (down)",
+        }, 201)).GetProperty("id").GetString()!;
+        await PostAsync(tenant.Admin, "/v1/customers/c00/rewards", new JsonObject
+        {
+            ["reward"] = new JsonObject { ["type"] = "account_credit", ["amount"] = 500, ["currency"] = "eur", ["expiresInDays"] = 30 },
+            ["note"] = "goodwill",
+        }, 201);
+        var attempts = 0;
+        while (true)
+        {
+            var delivery = (await Eventually.ReadAsync(() => DeliveriesAsync(tenant, endpointId),
+                ds => ds.Length == 1 && ds[0].GetProperty("attempts").GetInt32() > attempts, $"attempt {attempts + 1} of the delivery"))[0];
+            if (delivery.GetProperty("status").GetString() == "failed")
+                return (endpointId, delivery.GetProperty("id").GetString()!);
+            attempts = delivery.GetProperty("attempts").GetInt32();
+            attempts.ShouldBeLessThan(20, "the delivery should have failed by now");
+            app.Clock.SetUtcNow(delivery.GetProperty("nextAttemptAt").GetDateTimeOffset());
+        }
+    }
+
+    public static async Task<JsonElement[]> DeliveriesAsync(TestTenant tenant, string endpointId) =>
+        [.. (await GetAsync(tenant.Admin, $"/v1/webhook-endpoints/{endpointId}/deliveries?limit=10")).GetProperty("data").EnumerateArray()];
 
     public static async Task<JsonElement> GetAsync(HttpClient client, string url)
     {

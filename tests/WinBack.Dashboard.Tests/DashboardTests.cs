@@ -23,6 +23,7 @@ public sealed class DashboardTests(DashboardApp app, Browser browser, ITestOutpu
     public async Task A_signed_in_admin_sees_the_apis_figures_drawn_accessibly_at_both_widths_and_the_key_stays_in_the_tab()
     {
         var tenant = await DashboardSeed.PlayAsync(app);
+        var (endpointId, deliveryId) = await DashboardSeed.FailedDeliveryAsync(app, tenant);
         var key = tenant.AdminKey.Secret;
         var overview = await DashboardSeed.GetAsync(tenant.Admin, "/v1/reports/overview");
         var uplift = await DashboardSeed.GetAsync(tenant.Admin, "/v1/reports/reactivation?groupBy=variant");
@@ -97,6 +98,9 @@ public sealed class DashboardTests(DashboardApp app, Browser browser, ITestOutpu
             (await DrawnAsync(page, chart)).ShouldBeTrue($"{chart} has drawn");
         (await page.Locator("#risk .status").InnerTextAsync()).ShouldContain("No purchase model yet");
         (await page.GetByTestId("webhook-endpoint").CountAsync()).ShouldBe(1);
+        var health = await DashboardSeed.GetAsync(tenant.Admin, $"/v1/webhook-endpoints/{endpointId}/health");
+        (await page.GetByTestId("webhook-lastError").InnerTextAsync()).ShouldContain(health.GetProperty("lastFailure").GetProperty("error").GetString()!);
+        (await page.GetByTestId("webhook-failedDeliveries").InnerTextAsync()).ShouldBe(health.GetProperty("failedDeliveries").GetInt64().ToString(CultureInfo.InvariantCulture));
 
         // The key is only in this tab's session storage.
         (await page.EvaluateAsync<string>("sessionStorage.getItem('winback.adminKey')")).ShouldBe(key);
@@ -117,6 +121,13 @@ public sealed class DashboardTests(DashboardApp app, Browser browser, ITestOutpu
             (await DrawnAsync(page, chart)).ShouldBeTrue($"{chart} has drawn at 390 px");
         await ScreenshotAsync(page, "dashboard-390.png");
         await page.SetViewportSizeAsync(1280, 900);
+
+        // Retry on a failed delivery queues it again, and it is attempted once more.
+        var attempts = (await DashboardSeed.DeliveriesAsync(tenant, endpointId)).Single().GetProperty("attempts").GetInt32();
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Retry delivery {deliveryId} (reward.issued)" }).ClickAsync();
+        await page.GetByText("queued (pending)").WaitForAsync();
+        await Eventually.ReadAsync(() => DashboardSeed.DeliveriesAsync(tenant, endpointId), ds => ds.Single().GetProperty("attempts").GetInt32() > attempts,
+            "the retried delivery attempted again");
 
         // A rule's preview shows the API's preview; the test clock moves to the chosen time.
         await page.GetByRole(AriaRole.Button, new() { Name = "Preview 30 days quiet, A/B" }).ClickAsync();
