@@ -18,6 +18,7 @@ public sealed record LiabilityReportView(DateTimeOffset AsOf, IReadOnlyList<Mone
 /// <param name="Credit">Their unused account credit, per currency.</param>
 public sealed record ExpiringRewards(int Days, long Rewards, IReadOnlyList<MoneyView> Credit);
 
+/// <param name="Date">The UTC day.</param>
 /// <param name="Outstanding">Unused credit at the end of the UTC day (or now, for today), per currency; currencies with none are left out.</param>
 public sealed record LiabilityDay(DateOnly Date, IReadOnlyList<MoneyView> Outstanding);
 

@@ -66,7 +66,9 @@ public sealed record ReturnsReportView(DateTimeOffset AsOf, int Weeks, IReadOnly
 /// <param name="Lapsed">Episodes that lapsed that month.</param>
 /// <param name="ReturnedByWeek">Episodes that returned in week k after their lapse (k from 0; week k is days 7k to 7k+6).</param>
 /// <param name="ReturnedLater">Episodes that returned after the last weekly column.</param>
-/// <param name="Returned30">Episodes that returned less than 30 days after their lapse (60, 90 likewise).</param>
+/// <param name="Returned30">Episodes that returned less than 30 days after their lapse.</param>
+/// <param name="Returned60">Episodes that returned less than 60 days after their lapse.</param>
+/// <param name="Returned90">Episodes that returned less than 90 days after their lapse.</param>
 public sealed record ReturnCohort(string LapseMonth, long Lapsed, IReadOnlyList<long> ReturnedByWeek, long ReturnedLater, long Returned30,
     long Returned60, long Returned90);
 

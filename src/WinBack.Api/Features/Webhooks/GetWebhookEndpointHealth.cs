@@ -7,8 +7,11 @@ using static WinBack.Api.Features.Webhooks.WebhookTables;
 
 namespace WinBack.Api.Features.Webhooks;
 
+/// <param name="EndpointId">The endpoint's id (<c>we_…</c>).</param>
 /// <param name="WindowHours">The window the attempt figures cover, ending now (wall clock).</param>
 /// <param name="Attempts">Delivery attempts made in the window.</param>
+/// <param name="Succeeded">Attempts the receiver answered with a 2xx.</param>
+/// <param name="Failed">Attempts that failed: another status, a timeout or a transport error.</param>
 /// <param name="SuccessRate">succeeded / attempts, from 0 to 1; null without attempts.</param>
 /// <param name="LatencyMsP50">The median time to the receiver's answer (or the timeout) over the window's attempts; null without attempts.</param>
 /// <param name="LatencyMsP95">The 95th percentile of the same; null without attempts.</param>
@@ -17,6 +20,8 @@ namespace WinBack.Api.Features.Webhooks;
 public sealed record WebhookEndpointHealthView(string EndpointId, int WindowHours, long Attempts, long Succeeded, long Failed, double? SuccessRate,
     int? LatencyMsP50, int? LatencyMsP95, long FailedDeliveries, WebhookFailureView? LastFailure);
 
+/// <param name="DeliveryId">The delivery the attempt was for (<c>wd_…</c>); retry it with POST /v1/webhook-deliveries/{id}/retry.</param>
+/// <param name="At">When the attempt was made (wall clock).</param>
 /// <param name="StatusCode">The receiver's HTTP status; null when it gave none (timeout, refused connection).</param>
 /// <param name="Error">What went wrong: the transport error, or "HTTP 500" for an answer outside 2xx.</param>
 public sealed record WebhookFailureView(string DeliveryId, DateTimeOffset At, int? StatusCode, string Error);
