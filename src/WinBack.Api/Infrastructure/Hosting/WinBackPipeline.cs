@@ -34,6 +34,7 @@ public static class WinBackPipeline
             ui.DocumentTitle = "WinBack API";
             ui.EnablePersistAuthorization();
         });
+        app.UseDashboard();
         app.UseRouting();
         app.UseMiddleware<RequestSizeLimitMiddleware>();
         app.UseMiddleware<ClientAddressRateLimitMiddleware>();

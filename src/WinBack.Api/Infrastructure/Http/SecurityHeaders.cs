@@ -2,8 +2,8 @@ namespace WinBack.Api.Infrastructure.Http;
 
 /// <summary>
 /// Headers on every answer, set as it starts (after any error mapping has cleared the response, and after routing has
-/// named the endpoint): no MIME sniffing, no referrer, a content security policy (Swagger UI's, on the one HTML the API
-/// serves), and <c>Cache-Control: no-store</c> on every answer of an endpoint that <see cref="CarriesSecret"/>,
+/// named the endpoint): no MIME sniffing, no referrer, a content security policy (Swagger UI's and the dashboard's on their
+/// pages), and <c>Cache-Control: no-store</c> on every answer of an endpoint that <see cref="CarriesSecret"/>,
 /// idempotent replays included.
 /// </summary>
 public sealed class SecurityHeadersMiddleware(RequestDelegate next)
@@ -28,7 +28,9 @@ public sealed class SecurityHeadersMiddleware(RequestDelegate next)
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
-            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/swagger") ? SwaggerPolicy : ApiPolicy;
+            headers.ContentSecurityPolicy = context.Request.Path.StartsWithSegments("/swagger") ? SwaggerPolicy
+                : context.Request.Path.StartsWithSegments(DashboardFiles.Path) ? DashboardFiles.Policy
+                : ApiPolicy;
             if (context.GetEndpoint()?.Metadata.GetMetadata<CarriesSecret>() is not null)
                 headers.CacheControl = "no-store";
             return Task.CompletedTask;
