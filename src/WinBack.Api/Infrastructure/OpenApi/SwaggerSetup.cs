@@ -49,6 +49,7 @@ public static class SwaggerSetup
             options.SchemaFilter<WireValuesSchemaFilter>();
             options.DocumentFilter<UnusedRequestSchemaFilter>();
             options.DocumentFilter<ApiVersionHeaderFilter>();
+            options.DocumentFilter<WebhooksDocumentFilter>();
             options.DocumentFilter<DocumentInfoFilter>();
             options.DocumentFilter<ReferenceWrapperFilter>();
             options.DocumentFilter<SortedPathsFilter>();
