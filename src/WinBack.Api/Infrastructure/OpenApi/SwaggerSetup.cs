@@ -47,9 +47,10 @@ public static class SwaggerSetup
             options.SchemaFilter<RequestBodySchemaFilter>();
             options.SchemaFilter<ValidationSchemaFilter>();
             options.SchemaFilter<WireValuesSchemaFilter>();
-            options.DocumentFilter<UnusedRequestSchemaFilter>();
+            options.SchemaFilter<DiscriminatedSchemaFilter>();
             options.DocumentFilter<ApiVersionHeaderFilter>();
             options.DocumentFilter<WebhooksDocumentFilter>();
+            options.DocumentFilter<UnusedSchemaFilter>();
             options.DocumentFilter<DocumentInfoFilter>();
             options.DocumentFilter<ReferenceWrapperFilter>();
             options.DocumentFilter<SortedPathsFilter>();

@@ -98,8 +98,9 @@ internal static class OpenApiExamples
     {
         var registry = new SchemaRegistry();
         registry.Register(new JsonElementBaseDocument(JsonSerializer.SerializeToElement(document), Base));
-        // OpenAPI adds keywords (discriminator, xml, externalDocs) that are annotations to JSON Schema.
-        var options = new BuildOptions { SchemaRegistry = registry };
+        // OpenAPI 3.1's dialect is 2020-12 plus keywords (discriminator, xml, externalDocs) that are annotations to JSON Schema.
+        var dialect = Dialect.Draft202012.With([], new Uri("https://winback.test/dialect/openapi-3.1"), allowUnknownKeywords: true);
+        var options = new BuildOptions { SchemaRegistry = registry, Dialect = dialect };
         var evaluation = new EvaluationOptions { OutputFormat = OutputFormat.List };
         var invalid = new List<string>();
         foreach (var example in examples)
