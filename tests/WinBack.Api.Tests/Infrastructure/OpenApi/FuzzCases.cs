@@ -13,11 +13,20 @@ internal static class FuzzSchemas
                 schema = document["components"]!["schemas"]![reference.Split('/')[^1]];
             else if (schema["allOf"] is JsonArray { Count: 1 } allOf && schema["properties"] is null)
                 schema = allOf[0];
+            // OpenAPI 3.1's nullable reference: anyOf [the schema, {type: null}].
+            else if (schema["anyOf"] is JsonArray anyOf && anyOf.Count(s => Type(s) != "null") == 1 && schema["properties"] is null)
+                schema = anyOf.First(s => Type(s) != "null");
             else
                 return schema;
         }
         return schema;
     }
+
+    /// <summary>For a oneOf with a discriminator (a rule's trigger or reward), the variant the example's <c>type</c> picks.</summary>
+    public static JsonNode? Variant(JsonNode document, JsonNode? schema, JsonNode? example) =>
+        schema?["discriminator"]?["mapping"]?[example?["type"]?.GetValue<string>() ?? ""] is { } reference
+            ? Resolve(document, new JsonObject { ["$ref"] = reference.GetValue<string>() })
+            : schema;
 
     public static ISet<string> PropertyNames(JsonNode document, JsonNode? schema) =>
         Resolve(document, schema)?["properties"]?.AsObject().Select(p => p.Key).ToHashSet() ?? [];
@@ -66,7 +75,13 @@ internal static class FuzzSchemas
                || at >= new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero) && at <= new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
     }
 
-    public static string? Type(JsonNode? schema) => schema?["type"]?.GetValue<string>();
+    // OpenAPI 3.1 writes a nullable type as ["null", "string"]: the type is the one that is not null.
+    public static string? Type(JsonNode? schema) => schema?["type"] switch
+    {
+        JsonArray types => types.Select(t => t!.GetValue<string>()).FirstOrDefault(t => t != "null"),
+        { } type => type.GetValue<string>(),
+        null => null,
+    };
     public static string? Format(JsonNode? schema) => schema?["format"]?.GetValue<string>();
     public static int? Int(JsonNode? schema, string keyword) => schema?[keyword] is JsonValue v ? (int)v.GetValue<decimal>() : null;
     public static decimal? Number(JsonNode? schema, string keyword) => schema?[keyword] is JsonValue v ? v.GetValue<decimal>() : null;
@@ -185,7 +200,7 @@ internal sealed class FuzzCases(JsonNode document, FuzzOperation operation)
     /// <summary>Every field of the body: nested objects, the first item of arrays, and fields the example leaves out.</summary>
     private IEnumerable<(List<string> Path, JsonNode? Schema)> Fields(JsonNode? example, JsonNode? schema, List<string> path)
     {
-        var resolved = FuzzSchemas.Resolve(document, schema);
+        var resolved = FuzzSchemas.Variant(document, FuzzSchemas.Resolve(document, schema), example);
         if (resolved?["properties"] is JsonObject properties)
             foreach (var (name, property) in properties)
             {
