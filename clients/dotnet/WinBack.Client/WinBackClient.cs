@@ -1,3 +1,4 @@
+using Microsoft.Kiota.Abstractions;
 using Microsoft.Kiota.Abstractions.Authentication;
 using Microsoft.Kiota.Http.HttpClientLibrary;
 using WinBack.Client.Generated;
@@ -13,8 +14,7 @@ public static class WinBackClient
     public static WinBackApiClient Create(string baseUrl, string apiKey, HttpClient? http = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(apiKey);
-        var auth = new ApiKeyAuthenticationProvider("Bearer " + apiKey, "Authorization", ApiKeyAuthenticationProvider.KeyLocation.Header);
-        var adapter = new HttpClientRequestAdapter(auth, httpClient: http ?? KiotaClientFactory.Create(CreateHandlers()))
+        var adapter = new HttpClientRequestAdapter(new BearerKey(apiKey), httpClient: http ?? KiotaClientFactory.Create(CreateHandlers()))
         {
             BaseUrl = baseUrl.TrimEnd('/'),
         };
@@ -25,4 +25,15 @@ public static class WinBackClient
     /// attempt of one call sends the same key and the server replays instead of doing it twice.</summary>
     public static IList<DelegatingHandler> CreateHandlers() =>
         [new IdempotencyKeyHandler(), .. KiotaClientFactory.CreateDefaultHandlers()];
+
+    // Kiota's ApiKeyAuthenticationProvider refuses plain http, and the service runs on http://127.0.0.1 in Development.
+    private sealed class BearerKey(string apiKey) : IAuthenticationProvider
+    {
+        public Task AuthenticateRequestAsync(RequestInformation request, Dictionary<string, object>? additionalAuthenticationContext = null,
+            CancellationToken cancellationToken = default)
+        {
+            request.Headers.TryAdd("Authorization", "Bearer " + apiKey);
+            return Task.CompletedTask;
+        }
+    }
 }
