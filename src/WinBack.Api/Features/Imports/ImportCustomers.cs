@@ -18,7 +18,8 @@ public sealed class ImportCustomersEndpoint(IDocumentStore store, ImportClaims c
         Roles(ApiScopes.Ingest, ApiScopes.Admin);
         Tags("Customers");
         Options(b => b.WithMetadata(new RawRequestBody(NdjsonContentType, typeof(ImportLine), ImportLine.Example,
-            "One customer per line (NDJSON), each an ImportLine. Up to 1 GiB by default (WinBack__MaxUploadBytes).", Upload: true)));
+            "A stream of ImportLine objects: one customer per line, each line one JSON object (NDJSON). The schema and the example are one " +
+            "line's (#/components/schemas/ImportLine). Up to 1 GiB by default (WinBack__MaxUploadBytes).", Upload: true)));
         Summary(s =>
         {
             s.Summary = "Import customers";

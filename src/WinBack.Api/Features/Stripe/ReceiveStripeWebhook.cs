@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FastEndpoints;
 using Marten;
 using Stripe;
@@ -18,7 +19,12 @@ namespace WinBack.Api.Features.Stripe;
 public sealed record StripeWebhookReceipt(string EventId, string Type, string Status, bool Duplicate, string? Reason = null);
 
 /// <summary>The shape of what Stripe posts (documentation only; the body is read as Stripe sent it, to verify its signature).</summary>
-public sealed record StripeEventBody(string Id, string Object, string Type, long Created, string ApiVersion, object Data);
+/// <param name="ApiVersion">The Stripe API version the event was rendered with; Stripe names it <c>api_version</c>, and WinBack does not check it.</param>
+public sealed record StripeEventBody(string Id, string Object, string Type, long Created,
+    [property: JsonPropertyName("api_version")] string? ApiVersion, StripeEventData Data);
+
+/// <summary>The event's <c>data</c>: the Stripe object it is about (an invoice, a charge, a subscription, ...), as Stripe sends it.</summary>
+public sealed record StripeEventData(IReadOnlyDictionary<string, JsonElement> Object);
 
 public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSecrets secrets, StripeInbound inbound, TimeProvider wall, TenantStore tenants)
     : EndpointWithoutRequest<StripeWebhookReceipt>
@@ -34,7 +40,11 @@ public sealed class ReceiveStripeWebhookEndpoint(IDocumentStore store, StripeSec
         Tags("Stripe");
         Options(b => b.WithMetadata(new RawRequestBody("application/json", typeof(StripeEventBody),
             """{"id":"evt_1Pgc76B7WZ01zgkWwyRHS12y","object":"event","type":"invoice.paid","created":1795510800,"api_version":"2026-10-28.endive","data":{"object":{"object":"invoice","id":"in_1Pgc75B7WZ01zgkW","customer":"cus_Q1w2E3r4T5y6U7","amount_paid":4200,"currency":"eur"}}}""",
-            "A Stripe event, exactly as Stripe sends it, signed in the Stripe-Signature header.")));
+            "A Stripe event, exactly as Stripe sends it, signed in the Stripe-Signature header.",
+            Signature: new SignatureHeader("Stripe-Signature",
+                "Stripe's signature of the body: t=<unix time>,v1=<HMAC-SHA256 with the tenant's webhook signing secret>. Verified with " +
+                "5 minutes of tolerance; a missing or bad one gets 400 stripe_signature_invalid.",
+                "t=1795510800,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd"))));
         Summary(s =>
         {
             s.Summary = "Receive a Stripe event";

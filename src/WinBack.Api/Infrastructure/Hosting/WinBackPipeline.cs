@@ -27,7 +27,7 @@ public static class WinBackPipeline
         if (!role.ServesApi())
             return app;
 
-        app.UseSwagger();
+        app.UseSwagger(o => o.OpenApiVersion = SwaggerSetup.SpecVersion);
         app.UseSwaggerUI(ui =>
         {
             ui.SwaggerEndpoint(SwaggerSetup.DocumentPath, "WinBack v1");

@@ -35,15 +35,17 @@ public sealed class ApiVersionHeaderFilter : IDocumentFilter
             Description = "The API version this request was served at, on every answer (errors included).",
         };
 
-        foreach (var operation in document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []))
+        var shared = document.Components.Responses?.Values.OfType<OpenApiResponse>() ?? [];
+        foreach (var operation in OpenApiWalk.Operations(document))
         {
             operation.Parameters ??= [];
             operation.Parameters.Add(new OpenApiParameterReference(ComponentName, document));
-            foreach (var response in operation.Responses?.Values.OfType<OpenApiResponse>() ?? [])
-            {
-                response.Headers ??= new Dictionary<string, IOpenApiHeader>();
-                response.Headers[ApiVersions.HeaderName] = new OpenApiHeaderReference(ComponentName, document);
-            }
+        }
+        // The operations' own responses, and the shared ones they refer to.
+        foreach (var response in OpenApiWalk.Operations(document).SelectMany(o => o.Responses?.Values.OfType<OpenApiResponse>() ?? []).Concat(shared))
+        {
+            response.Headers ??= new Dictionary<string, IOpenApiHeader>();
+            response.Headers[ApiVersions.HeaderName] = new OpenApiHeaderReference(ComponentName, document);
         }
     }
 }

@@ -43,11 +43,15 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs, Valida
             DocumentRawBody(operation, context, rawBody);
         else
             DocumentRequestBody(operation, summary, hasBody);
+        if (rawBody?.Signature is { } signature)
+            operation.Parameters!.Insert(0, Parameter(signature.Name, ParameterLocation.Header, typeof(string), context, signature.Description,
+                required: true, example: signature.Example));
         hasBody |= rawBody is not null;
         DocumentResponses(operation, context, definition, summary, method, routeParams.Count > 0, hasBody);
 
-        if (definition.AnonymousVerbs is not { Length: > 0 })
-            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecurityScheme, context.Document)] = [] }];
+        // An anonymous endpoint says so (security: []); it is signed instead (its RawRequestBody names the header).
+        operation.Security = definition.AnonymousVerbs is { Length: > 0 } ? []
+            : [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(SecurityScheme, context.Document)] = [] }];
     }
 
     private static string? Describe(EndpointDefinition definition, EndpointSummary? summary)
@@ -144,7 +148,9 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs, Valida
                 [raw.ContentType] = new OpenApiMediaType
                 {
                     Schema = context.SchemaGenerator.GenerateSchema(raw.LineSchema, context.SchemaRepository),
-                    Example = JsonValue.Create(raw.Example),
+                    // The schema is one item's (OpenAPI 3.1 has no schema for a stream; 3.2's itemSchema would), so the example
+                    // is one item too: a JSON body, or the first line of a stream.
+                    Example = JsonNode.Parse(raw.Example.Split('\n')[0]),
                 },
             },
         };
@@ -192,16 +198,21 @@ public sealed partial class FastEndpointsOperationFilter(XmlDocs xmlDocs, Valida
         var problemSchema = context.SchemaGenerator.GenerateSchema(typeof(ApiProblem), context.SchemaRepository);
         foreach (var status in errors.Distinct().Order())
         {
+            // Without an endpoint's own text or example, the answer is the shared one (components/responses), written once.
+            if (summary?.Responses.ContainsKey(status) != true && summary?.ResponseExamples.ContainsKey(status) != true
+                && ProblemExamples.Shared(status, context.Document, problemSchema) is { } shared)
+            {
+                responses[status.ToString()] = shared;
+                continue;
+            }
             var (description, example) = ProblemExamples.ByStatus.TryGetValue(status, out var known)
                 ? known
                 : ("Error.", ApiProblem.Of(status, ErrorCodes.BadRequest, "Error", "See detail."));
             // An endpoint's own text and example win; on a POST, the idempotency meaning of 409 and 422 stays beside them.
             if (summary?.Responses.GetValueOrDefault(status) is { } custom)
                 description = HttpMethods.IsPost(method) && status is 409 or 422 ? $"{custom} Also: {description}" : custom;
-            if (HttpMethods.IsPost(method) && status == 400)
-                description += " Also: an Idempotency-Key that is empty, longer than 255 characters or not printable ASCII (`invalid_idempotency_key`).";
             if (status == 400)
-                description += " Also: an API-Version that is malformed or not a known version (`validation_failed`).";
+                description += HttpMethods.IsPost(method) ? ProblemExamples.AlsoOnPost400 + ProblemExamples.AlsoOn400 : ProblemExamples.AlsoOn400;
             if (summary?.ResponseExamples.GetValueOrDefault(status) is ApiProblem endpointExample)
                 example = endpointExample;
             responses[status.ToString()] = new OpenApiResponse

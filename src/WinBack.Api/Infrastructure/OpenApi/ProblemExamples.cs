@@ -1,4 +1,8 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.OpenApi;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Idempotency;
 
 namespace WinBack.Api.Infrastructure.OpenApi;
@@ -32,4 +36,34 @@ internal static class ProblemExamples
             [503] = ("The database is unavailable for a moment (`database_unavailable`); retry after the Retry-After header's seconds.",
                 ProblemMapping.DatabaseUnavailable),
         };
+
+    public const string AlsoOn400 = " Also: an API-Version that is malformed or not a known version (`validation_failed`).";
+    public const string AlsoOnPost400 =
+        " Also: an Idempotency-Key that is empty, longer than 255 characters or not printable ASCII (`invalid_idempotency_key`).";
+
+    /// <summary>
+    /// A reference to the shared response for <paramref name="status"/> (<c>#/components/responses/BadRequest</c>, ...), added to the
+    /// document's components the first time; null for a status with no shared answer.
+    /// </summary>
+    public static IOpenApiResponse? Shared(int status, OpenApiDocument document, IOpenApiSchema problemSchema)
+    {
+        if (!ByStatus.TryGetValue(status, out var known))
+            return null;
+        var name = ReasonPhrases.GetReasonPhrase(status).Replace(" ", "").Replace("-", "");
+        document.Components ??= new OpenApiComponents();
+        document.Components.Responses ??= new Dictionary<string, IOpenApiResponse>();
+        if (!document.Components.Responses.ContainsKey(name))
+            document.Components.Responses[name] = new OpenApiResponse
+            {
+                Description = status == 400 ? known.Description + AlsoOn400 + " On a POST," + AlsoOnPost400[6..] : known.Description,
+                Content = new Dictionary<string, IOpenApiMediaType>
+                {
+                    [ApiProblem.ContentType] = new OpenApiMediaType
+                    {
+                        Schema = problemSchema, Example = JsonSerializer.SerializeToNode(known.Example, WinBackJson.Options),
+                    },
+                },
+            };
+        return new OpenApiResponseReference(name, document);
+    }
 }

@@ -18,7 +18,12 @@ public sealed class ValidationSchemaFilter(ValidationSchemas validation) : ISche
             if (!properties.TryGetValue(name, out var field) || validation.ForMember(property) is not { } rules)
                 continue;
             if (rules.Required)
+            {
                 (concrete.Required ??= new HashSet<string>()).Add(name);
+                // Nullable in C# only so that the validator can name a missing field; null is refused, so the schema does not allow it.
+                if (field is OpenApiSchema { Type: { } type } nullable && type.HasFlag(JsonSchemaType.Null))
+                    nullable.Type = type == JsonSchemaType.Null ? null : type & ~JsonSchemaType.Null;
+            }
             // A bare $ref is shared with every other use of its type; only inline schemas (and allOf wrappers) take constraints.
             if (field is OpenApiSchema inline)
                 rules.ApplyTo(inline, text => inline.Description = Describe(inline.Description, text));

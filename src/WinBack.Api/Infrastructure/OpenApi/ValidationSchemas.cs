@@ -60,8 +60,9 @@ public sealed class ValidationSchemas
                 if (collection || rule.Member is not PropertyInfo member)
                     continue;
                 var conditional = rule.HasCondition || rule.HasAsyncCondition || component.HasCondition || component.HasAsyncCondition;
+                // Rules under a condition (welcome's days from 0, other triggers' from 1) are alternatives: the schema states the loosest.
                 if (Describe(component.Validator, member.PropertyType, conditional) is { } rules)
-                    _entries.Add(new Entry(source, root, member, rules));
+                    _entries.Add(new Entry(conditional ? rule : source, root, member, rules));
             }
         }
     }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using WinBack.Api.Tests.Infrastructure;
+using WinBack.Api.Tests.Infrastructure.OpenApi;
 using static WinBack.Api.Tests.Features.Rules.RuleRequests;
 
 namespace WinBack.Api.Tests.Features.Rules;
@@ -27,9 +28,9 @@ public sealed class RuleSchemaTests(WinBackApp app) : IClassFixture<WinBackApp>
                 if (string.IsNullOrWhiteSpace(schema!["description"]?.GetValue<string>()))
                     missing.Add($"{path}: description");
                 var reference = Reference(schema);
-                var isValue = reference is null ? schema["type"]?.GetValue<string>() is "string" or "integer" or "number" or "boolean"
+                var isValue = reference is null ? FuzzSchemas.Type(schema) is "string" or "integer" or "number" or "boolean"
                     : schemas[reference]!["enum"] is not null;
-                if (isValue && schema["example"] is null && field != "payload")
+                if (isValue && schema["examples"] is null && field != "payload")
                     missing.Add($"{path}: example");
                 if ((reference ?? (schema["items"] is { } items ? Reference(items) : null)) is { } child)
                     Visit(child);
@@ -59,5 +60,5 @@ public sealed class RuleSchemaTests(WinBackApp app) : IClassFixture<WinBackApp>
     }
 
     private static string? Reference(JsonNode schema) =>
-        (schema["$ref"] ?? schema["allOf"]?[0]?["$ref"])?.GetValue<string>().Split('/')[^1];
+        (schema["$ref"] ?? schema["anyOf"]?[0]?["$ref"])?.GetValue<string>().Split('/')[^1];
 }

@@ -13,6 +13,9 @@ internal static class FuzzSchemas
                 schema = document["components"]!["schemas"]![reference.Split('/')[^1]];
             else if (schema["allOf"] is JsonArray { Count: 1 } allOf && schema["properties"] is null)
                 schema = allOf[0];
+            // OpenAPI 3.1's nullable reference: anyOf [the schema, {type: null}].
+            else if (schema["anyOf"] is JsonArray anyOf && anyOf.Count(s => Type(s) != "null") == 1 && schema["properties"] is null)
+                schema = anyOf.First(s => Type(s) != "null");
             else
                 return schema;
         }
@@ -66,7 +69,13 @@ internal static class FuzzSchemas
                || at >= new DateTimeOffset(1970, 1, 1, 0, 0, 0, TimeSpan.Zero) && at <= new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero);
     }
 
-    public static string? Type(JsonNode? schema) => schema?["type"]?.GetValue<string>();
+    // OpenAPI 3.1 writes a nullable type as ["null", "string"]: the type is the one that is not null.
+    public static string? Type(JsonNode? schema) => schema?["type"] switch
+    {
+        JsonArray types => types.Select(t => t!.GetValue<string>()).FirstOrDefault(t => t != "null"),
+        { } type => type.GetValue<string>(),
+        null => null,
+    };
     public static string? Format(JsonNode? schema) => schema?["format"]?.GetValue<string>();
     public static int? Int(JsonNode? schema, string keyword) => schema?[keyword] is JsonValue v ? (int)v.GetValue<decimal>() : null;
     public static decimal? Number(JsonNode? schema, string keyword) => schema?[keyword] is JsonValue v ? v.GetValue<decimal>() : null;

@@ -41,11 +41,15 @@ public sealed partial class OpenApiDocumentTests(WinBackApp app) : IClassFixture
         {
             var name = $"{verb.ToUpperInvariant()} {path}";
             operation["summary"]?.GetValue<string>().ShouldNotBeNullOrWhiteSpace(name);
-            // Every operation needs a key, except Stripe's webhook receiver, which is signed instead: it must not promise a 401.
-            if (operation["security"] is null)
+            // Every operation needs a key, except Stripe's webhook receiver, which is signed instead: it says security: [], requires
+            // the signature header, and must not promise a 401.
+            var security = operation["security"].ShouldNotBeNull($"{name} documents no security").AsArray();
+            if (security.Count == 0)
             {
-                path.ShouldStartWith("/v1/integrations/stripe/webhooks/", customMessage: $"{name} documents no security");
+                path.ShouldStartWith("/v1/integrations/stripe/webhooks/", customMessage: $"{name} needs no key");
                 operation["responses"]!["401"].ShouldBeNull(name);
+                operation["parameters"]!.AsArray().ShouldContain(p => p!["name"]!.GetValue<string>() == "Stripe-Signature"
+                                                                      && p["in"]!.GetValue<string>() == "header" && p["required"]!.GetValue<bool>(), name);
             }
             if (verb is "get" or "delete")
                 operation["requestBody"].ShouldBeNull($"{name} must not document a request body");
@@ -57,10 +61,10 @@ public sealed partial class OpenApiDocumentTests(WinBackApp app) : IClassFixture
 
             var responses = operation["responses"]!.AsObject();
             responses.ShouldContain(r => r.Key.StartsWith('2'), name);
-            foreach (var status in operation["security"] is null ? ["429"] : new[] { "401", "403", "429" })
+            foreach (var status in security.Count == 0 ? ["429"] : new[] { "401", "403", "429" })
                 responses.ContainsKey(status).ShouldBeTrue($"{name} must document {status}");
             foreach (var (status, response) in responses.Where(r => int.Parse(r.Key) >= 400))
-                response!["content"]!["application/problem+json"]!["example"]!["code"].ShouldNotBeNull($"{name} {status} needs a problem example");
+                Resolved(document, response!)["content"]!["application/problem+json"]!["example"]!["code"].ShouldNotBeNull($"{name} {status} needs a problem example");
             foreach (var (status, response) in responses.Where(r => r.Key.StartsWith('2') && r.Value!["content"] is not null))
                 response!["content"]!["application/json"]!["example"].ShouldNotBeNull($"{name} {status} needs an example");
             if (operation["requestBody"] is { } body)
@@ -84,6 +88,12 @@ public sealed partial class OpenApiDocumentTests(WinBackApp app) : IClassFixture
         document["paths"]!.AsObject().SelectMany(path => path.Value!.AsObject()
             .Where(op => Verbs.Contains(op.Key))
             .Select(op => (path.Key, op.Key, op.Value!)));
+
+    // A shared answer ({"$ref": "#/components/responses/BadRequest"}) stands for the one it names.
+    private static JsonNode Resolved(JsonNode document, JsonNode node) =>
+        node["$ref"]?.GetValue<string>() is { } reference
+            ? reference.TrimStart('#', '/').Split('/').Aggregate(document, (at, step) => at[step.Replace("~1", "/").Replace("~0", "~")]!)
+            : node;
 
     private static string RepositoryRoot()
     {
