@@ -22,7 +22,7 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
 
         // 1-2. A tenant, and a key for the checkout service.
         var tenant = (await platform.V1.Tenants.PostAsync(new CreateTenantRequest { Name = "acme", Mode = TenantMode.Test }))!;
-        var admin = Client(tenant.ApiKeys!.Single(k => k.Scope == NewApiKeyView_scope.Admin).Secret!);
+        var admin = Client(tenant.ApiKeys!.Single(k => k.Scope == ApiKeyScope.Admin).Secret!);
         var key = (await admin.V1.ApiKeys.PostAsync(new CreateApiKeyRequest { Scope = ApiKeyScope.Ingest, Description = "checkout service" }))!;
         key.Secret!.ShouldStartWith("wb_test_");
         var ingest = Client(key.Secret);
@@ -45,7 +45,7 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
             Trigger = new RuleTrigger { Type = TriggerType.Inactivity, Days = 90 },
             Reward = new RuleReward { Type = RewardType.Account_credit, Amount = 1000, Currency = "eur", ExpiresInDays = 30 },
         }))!;
-        (await admin.V1.Rules[rule.Id!].Activate.PostAsync())!.Status.ShouldBe(RuleView_status.Active);
+        (await admin.V1.Rules[rule.Id!].Activate.PostAsync())!.Status.ShouldBe(RuleStatus.Active);
 
         // 10. The test clock runs the sweeps; the customer lapses and is rewarded; part of the reward is redeemed.
         (await admin.V1.TestClock.Advance.PostAsync(new AdvanceTestClockRequest { To = T0.AddDays(100) }))!.Now.ShouldBe(T0.AddDays(100));
@@ -124,7 +124,7 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
         {
             Activities = ids.Select(id => new BatchActivity { CustomerId = id, Type = ActivityType.Login }).ToList(),
         }))!;
-        batch.Results!.ShouldAllBe(r => r.Status == BatchItemResult_status.Created);
+        batch.Results!.ShouldAllBe(r => r.Status == BatchItemStatus.Created);
 
         var pages = 0;
         var seen = new List<string>();

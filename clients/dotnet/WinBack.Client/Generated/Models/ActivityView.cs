@@ -72,7 +72,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The recordedAt property</summary>
         public DateTimeOffset? RecordedAt { get; set; }
         /// <summary>The type property</summary>
-        public global::WinBack.Client.Generated.Models.ActivityView_type? Type { get; set; }
+        public global::WinBack.Client.Generated.Models.ActivityType? Type { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -102,7 +102,7 @@ namespace WinBack.Client.Generated.Models
                 { "properties", n => { Properties = n.GetObjectValue<global::WinBack.Client.Generated.Models.ActivityView_properties>(global::WinBack.Client.Generated.Models.ActivityView_properties.CreateFromDiscriminatorValue); } },
                 { "reason", n => { Reason = n.GetEnumValue<global::WinBack.Client.Generated.Models.ChurnReason>(); } },
                 { "recordedAt", n => { RecordedAt = n.GetDateTimeOffsetValue(); } },
-                { "type", n => { Type = n.GetEnumValue<global::WinBack.Client.Generated.Models.ActivityView_type>(); } },
+                { "type", n => { Type = n.GetEnumValue<global::WinBack.Client.Generated.Models.ActivityType>(); } },
             };
         }
         /// <summary>
@@ -123,7 +123,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.ActivityView_properties>("properties", Properties);
             writer.WriteEnumValue<global::WinBack.Client.Generated.Models.ChurnReason>("reason", Reason);
             writer.WriteDateTimeOffsetValue("recordedAt", RecordedAt);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.ActivityView_type>("type", Type);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.ActivityType>("type", Type);
         }
     }
 }

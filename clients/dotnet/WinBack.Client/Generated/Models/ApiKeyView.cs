@@ -42,7 +42,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The revokedAt property</summary>
         public DateTimeOffset? RevokedAt { get; set; }
         /// <summary>`admin` configures and reads reports; `ingest` reports activity and redeems rewards.</summary>
-        public global::WinBack.Client.Generated.Models.ApiKeyView_scope? Scope { get; set; }
+        public global::WinBack.Client.Generated.Models.ApiKeyScope? Scope { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -66,7 +66,7 @@ namespace WinBack.Client.Generated.Models
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "redacted", n => { Redacted = n.GetStringValue(); } },
                 { "revokedAt", n => { RevokedAt = n.GetDateTimeOffsetValue(); } },
-                { "scope", n => { Scope = n.GetEnumValue<global::WinBack.Client.Generated.Models.ApiKeyView_scope>(); } },
+                { "scope", n => { Scope = n.GetEnumValue<global::WinBack.Client.Generated.Models.ApiKeyScope>(); } },
             };
         }
         /// <summary>
@@ -81,7 +81,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("id", Id);
             writer.WriteStringValue("redacted", Redacted);
             writer.WriteDateTimeOffsetValue("revokedAt", RevokedAt);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.ApiKeyView_scope>("scope", Scope);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.ApiKeyScope>("scope", Scope);
         }
     }
 }

@@ -54,7 +54,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The startedAt property</summary>
         public DateTimeOffset? StartedAt { get; set; }
         /// <summary>queued (waiting for the worker), running, succeeded (see result) or failed (it could not run; see failure).</summary>
-        public global::WinBack.Client.Generated.Models.BacktestJobView_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.BacktestStatus? Status { get; set; }
         /// <summary>The to property</summary>
         public DateTimeOffset? To { get; set; }
         /// <summary>
@@ -83,7 +83,7 @@ namespace WinBack.Client.Generated.Models
                 { "result", n => { Result = n.GetObjectValue<global::WinBack.Client.Generated.Models.BacktestResultView>(global::WinBack.Client.Generated.Models.BacktestResultView.CreateFromDiscriminatorValue); } },
                 { "ruleId", n => { RuleId = n.GetStringValue(); } },
                 { "startedAt", n => { StartedAt = n.GetDateTimeOffsetValue(); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.BacktestJobView_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.BacktestStatus>(); } },
                 { "to", n => { To = n.GetDateTimeOffsetValue(); } },
             };
         }
@@ -102,7 +102,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.BacktestResultView>("result", Result);
             writer.WriteStringValue("ruleId", RuleId);
             writer.WriteDateTimeOffsetValue("startedAt", StartedAt);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.BacktestJobView_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.BacktestStatus>("status", Status);
             writer.WriteDateTimeOffsetValue("to", To);
         }
     }

@@ -32,7 +32,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The index property</summary>
         public int? Index { get; set; }
         /// <summary>The status property</summary>
-        public global::WinBack.Client.Generated.Models.BatchItemResult_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.BatchItemStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -54,7 +54,7 @@ namespace WinBack.Client.Generated.Models
                 { "activity", n => { Activity = n.GetObjectValue<global::WinBack.Client.Generated.Models.ActivityView>(global::WinBack.Client.Generated.Models.ActivityView.CreateFromDiscriminatorValue); } },
                 { "error", n => { Error = n.GetObjectValue<global::WinBack.Client.Generated.Models.ApiProblem>(global::WinBack.Client.Generated.Models.ApiProblem.CreateFromDiscriminatorValue); } },
                 { "index", n => { Index = n.GetIntValue(); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.BatchItemResult_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.BatchItemStatus>(); } },
             };
         }
         /// <summary>
@@ -67,7 +67,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.ActivityView>("activity", Activity);
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.ApiProblem>("error", Error);
             writer.WriteIntValue("index", Index);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.BatchItemResult_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.BatchItemStatus>("status", Status);
         }
     }
 }

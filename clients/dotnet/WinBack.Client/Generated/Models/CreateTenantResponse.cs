@@ -39,7 +39,7 @@ namespace WinBack.Client.Generated.Models
         public string Id { get; set; }
 #endif
         /// <summary>`test` tenants get test keys (`wb_test_`) and a test clock; `live` tenants run on real time.</summary>
-        public global::WinBack.Client.Generated.Models.CreateTenantResponse_mode? Mode { get; set; }
+        public global::WinBack.Client.Generated.Models.TenantMode? Mode { get; set; }
         /// <summary>The name property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -78,7 +78,7 @@ namespace WinBack.Client.Generated.Models
                 { "apiVersion", n => { ApiVersion = n.GetStringValue(); } },
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
-                { "mode", n => { Mode = n.GetEnumValue<global::WinBack.Client.Generated.Models.CreateTenantResponse_mode>(); } },
+                { "mode", n => { Mode = n.GetEnumValue<global::WinBack.Client.Generated.Models.TenantMode>(); } },
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "shard", n => { Shard = n.GetStringValue(); } },
             };
@@ -94,7 +94,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("apiVersion", ApiVersion);
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
             writer.WriteStringValue("id", Id);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.CreateTenantResponse_mode>("mode", Mode);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.TenantMode>("mode", Mode);
             writer.WriteStringValue("name", Name);
             writer.WriteStringValue("shard", Shard);
         }

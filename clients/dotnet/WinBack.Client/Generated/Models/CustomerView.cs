@@ -80,7 +80,7 @@ namespace WinBack.Client.Generated.Models
         public global::WinBack.Client.Generated.Models.CustomerRiskView Risk { get; set; }
 #endif
         /// <summary>active, cancelled, lapsed (in an open lapse episode) or won_back (came back after a lapse).</summary>
-        public global::WinBack.Client.Generated.Models.CustomerView_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.CustomerStatus? Status { get; set; }
         /// <summary>The stripeCustomerId property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -119,7 +119,7 @@ namespace WinBack.Client.Generated.Models
                 { "lifetimeValue", n => { LifetimeValue = n.GetCollectionOfObjectValues<global::WinBack.Client.Generated.Models.MoneyView>(global::WinBack.Client.Generated.Models.MoneyView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "orderCount", n => { OrderCount = n.GetIntValue(); } },
                 { "risk", n => { Risk = n.GetObjectValue<global::WinBack.Client.Generated.Models.CustomerRiskView>(global::WinBack.Client.Generated.Models.CustomerRiskView.CreateFromDiscriminatorValue); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.CustomerView_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.CustomerStatus>(); } },
                 { "stripeCustomerId", n => { StripeCustomerId = n.GetStringValue(); } },
             };
         }
@@ -142,7 +142,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteCollectionOfObjectValues<global::WinBack.Client.Generated.Models.MoneyView>("lifetimeValue", LifetimeValue);
             writer.WriteIntValue("orderCount", OrderCount);
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.CustomerRiskView>("risk", Risk);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.CustomerView_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.CustomerStatus>("status", Status);
             writer.WriteStringValue("stripeCustomerId", StripeCustomerId);
         }
     }

@@ -66,7 +66,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The startedAt property</summary>
         public DateTimeOffset? StartedAt { get; set; }
         /// <summary>The status property</summary>
-        public global::WinBack.Client.Generated.Models.ImportJobView_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.ImportStatus? Status { get; set; }
         /// <summary>Lines in the file, counted on upload.</summary>
         public long? TotalLines { get; set; }
         /// <summary>
@@ -101,7 +101,7 @@ namespace WinBack.Client.Generated.Models
                 { "runs", n => { Runs = n.GetIntValue(); } },
                 { "secondsLeft", n => { SecondsLeft = n.GetDoubleValue(); } },
                 { "startedAt", n => { StartedAt = n.GetDateTimeOffsetValue(); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.ImportJobView_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.ImportStatus>(); } },
                 { "totalLines", n => { TotalLines = n.GetLongValue(); } },
             };
         }
@@ -126,7 +126,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteIntValue("runs", Runs);
             writer.WriteDoubleValue("secondsLeft", SecondsLeft);
             writer.WriteDateTimeOffsetValue("startedAt", StartedAt);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.ImportJobView_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.ImportStatus>("status", Status);
             writer.WriteLongValue("totalLines", TotalLines);
         }
     }

@@ -16,7 +16,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>Its length in fractional days.</summary>
         public double? Days { get; set; }
         /// <summary>personal: multiple × the customer&apos;s median gap between purchases (the rule&apos;s personalWindow); rule: the rule&apos;s (or variant&apos;s) days.</summary>
-        public global::WinBack.Client.Generated.Models.LapseWindowView_source? Source { get; set; }
+        public global::WinBack.Client.Generated.Models.WindowSource? Source { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -36,7 +36,7 @@ namespace WinBack.Client.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "days", n => { Days = n.GetDoubleValue(); } },
-                { "source", n => { Source = n.GetEnumValue<global::WinBack.Client.Generated.Models.LapseWindowView_source>(); } },
+                { "source", n => { Source = n.GetEnumValue<global::WinBack.Client.Generated.Models.WindowSource>(); } },
             };
         }
         /// <summary>
@@ -47,7 +47,7 @@ namespace WinBack.Client.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteDoubleValue("days", Days);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.LapseWindowView_source>("source", Source);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.WindowSource>("source", Source);
         }
     }
 }

@@ -66,7 +66,7 @@ namespace WinBack.Client.Generated.Models
         public string RewardId { get; set; }
 #endif
         /// <summary>The type property</summary>
-        public global::WinBack.Client.Generated.Models.LedgerEntryView_type? Type { get; set; }
+        public global::WinBack.Client.Generated.Models.LedgerEntryType? Type { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -93,7 +93,7 @@ namespace WinBack.Client.Generated.Models
                 { "reason", n => { Reason = n.GetStringValue(); } },
                 { "redemptionId", n => { RedemptionId = n.GetStringValue(); } },
                 { "rewardId", n => { RewardId = n.GetStringValue(); } },
-                { "type", n => { Type = n.GetEnumValue<global::WinBack.Client.Generated.Models.LedgerEntryView_type>(); } },
+                { "type", n => { Type = n.GetEnumValue<global::WinBack.Client.Generated.Models.LedgerEntryType>(); } },
             };
         }
         /// <summary>
@@ -111,7 +111,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("reason", Reason);
             writer.WriteStringValue("redemptionId", RedemptionId);
             writer.WriteStringValue("rewardId", RewardId);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.LedgerEntryView_type>("type", Type);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.LedgerEntryType>("type", Type);
         }
     }
 }

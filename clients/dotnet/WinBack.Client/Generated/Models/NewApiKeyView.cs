@@ -40,7 +40,7 @@ namespace WinBack.Client.Generated.Models
         public string Redacted { get; set; }
 #endif
         /// <summary>`admin` configures and reads reports; `ingest` reports activity and redeems rewards.</summary>
-        public global::WinBack.Client.Generated.Models.NewApiKeyView_scope? Scope { get; set; }
+        public global::WinBack.Client.Generated.Models.ApiKeyScope? Scope { get; set; }
         /// <summary>The secret property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -71,7 +71,7 @@ namespace WinBack.Client.Generated.Models
                 { "description", n => { Description = n.GetStringValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "redacted", n => { Redacted = n.GetStringValue(); } },
-                { "scope", n => { Scope = n.GetEnumValue<global::WinBack.Client.Generated.Models.NewApiKeyView_scope>(); } },
+                { "scope", n => { Scope = n.GetEnumValue<global::WinBack.Client.Generated.Models.ApiKeyScope>(); } },
                 { "secret", n => { Secret = n.GetStringValue(); } },
             };
         }
@@ -86,7 +86,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("description", Description);
             writer.WriteStringValue("id", Id);
             writer.WriteStringValue("redacted", Redacted);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.NewApiKeyView_scope>("scope", Scope);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.ApiKeyScope>("scope", Scope);
             writer.WriteStringValue("secret", Secret);
         }
     }

@@ -44,7 +44,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The expiresAt property</summary>
         public DateTimeOffset? ExpiresAt { get; set; }
         /// <summary>The grant property</summary>
-        public global::WinBack.Client.Generated.Models.RewardView_grant? Grant { get; set; }
+        public global::WinBack.Client.Generated.Models.RewardGrant? Grant { get; set; }
         /// <summary>The reward&apos;s id (`rwd_…`).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -102,7 +102,7 @@ namespace WinBack.Client.Generated.Models
         public string Sku { get; set; }
 #endif
         /// <summary>pending (on_return, until the customer comes back), available, redeemed (used up), expired or revoked.</summary>
-        public global::WinBack.Client.Generated.Models.RewardView_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.RewardStatus? Status { get; set; }
         /// <summary>Where it stands in the customer&apos;s Stripe account (GET responses; null when it does not go to Stripe).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -114,7 +114,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>A moment&apos;s or churn signal&apos;s reward: the instant the trigger fired (the sweep issues the reward at its next tick); null otherwise.</summary>
         public DateTimeOffset? TriggeredAt { get; set; }
         /// <summary>Pause and TrialExtension are save offers&apos; rewards: WinBack.Domain.Rules.RewardSpec.Days days of a subscription paused or of free trial.</summary>
-        public global::WinBack.Client.Generated.Models.RewardView_type? Type { get; set; }
+        public global::WinBack.Client.Generated.Models.RewardType? Type { get; set; }
         /// <summary>The uses property</summary>
         public int? Uses { get; set; }
         /// <summary>The experiment arm (&quot;default&quot; without an experiment); null for a manual reward.</summary>
@@ -157,7 +157,7 @@ namespace WinBack.Client.Generated.Models
                 { "days", n => { Days = n.GetIntValue(); } },
                 { "episodeId", n => { EpisodeId = n.GetStringValue(); } },
                 { "expiresAt", n => { ExpiresAt = n.GetDateTimeOffsetValue(); } },
-                { "grant", n => { Grant = n.GetEnumValue<global::WinBack.Client.Generated.Models.RewardView_grant>(); } },
+                { "grant", n => { Grant = n.GetEnumValue<global::WinBack.Client.Generated.Models.RewardGrant>(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "issuedAt", n => { IssuedAt = n.GetDateTimeOffsetValue(); } },
                 { "note", n => { Note = n.GetStringValue(); } },
@@ -168,10 +168,10 @@ namespace WinBack.Client.Generated.Models
                 { "ruleId", n => { RuleId = n.GetStringValue(); } },
                 { "ruleVersion", n => { RuleVersion = n.GetIntValue(); } },
                 { "sku", n => { Sku = n.GetStringValue(); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.RewardView_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.RewardStatus>(); } },
                 { "stripeSync", n => { StripeSync = n.GetObjectValue<global::WinBack.Client.Generated.Models.StripeSyncView>(global::WinBack.Client.Generated.Models.StripeSyncView.CreateFromDiscriminatorValue); } },
                 { "triggeredAt", n => { TriggeredAt = n.GetDateTimeOffsetValue(); } },
-                { "type", n => { Type = n.GetEnumValue<global::WinBack.Client.Generated.Models.RewardView_type>(); } },
+                { "type", n => { Type = n.GetEnumValue<global::WinBack.Client.Generated.Models.RewardType>(); } },
                 { "uses", n => { Uses = n.GetIntValue(); } },
                 { "variant", n => { Variant = n.GetStringValue(); } },
                 { "window", n => { Window = n.GetObjectValue<global::WinBack.Client.Generated.Models.LapseWindowView>(global::WinBack.Client.Generated.Models.LapseWindowView.CreateFromDiscriminatorValue); } },
@@ -190,7 +190,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteIntValue("days", Days);
             writer.WriteStringValue("episodeId", EpisodeId);
             writer.WriteDateTimeOffsetValue("expiresAt", ExpiresAt);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RewardView_grant>("grant", Grant);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RewardGrant>("grant", Grant);
             writer.WriteStringValue("id", Id);
             writer.WriteDateTimeOffsetValue("issuedAt", IssuedAt);
             writer.WriteStringValue("note", Note);
@@ -201,10 +201,10 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("ruleId", RuleId);
             writer.WriteIntValue("ruleVersion", RuleVersion);
             writer.WriteStringValue("sku", Sku);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RewardView_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RewardStatus>("status", Status);
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.StripeSyncView>("stripeSync", StripeSync);
             writer.WriteDateTimeOffsetValue("triggeredAt", TriggeredAt);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RewardView_type>("type", Type);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RewardType>("type", Type);
             writer.WriteIntValue("uses", Uses);
             writer.WriteStringValue("variant", Variant);
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.LapseWindowView>("window", Window);

@@ -40,7 +40,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The repeatBuyers property</summary>
         public long? RepeatBuyers { get; set; }
         /// <summary>fitted, insufficient_data or failed.</summary>
-        public global::WinBack.Client.Generated.Models.RiskModelHistoryEntry_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.RiskModelStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -66,7 +66,7 @@ namespace WinBack.Client.Generated.Models
                 { "parameters", n => { Parameters = n.GetObjectValue<global::WinBack.Client.Generated.Models.RiskParametersView>(global::WinBack.Client.Generated.Models.RiskParametersView.CreateFromDiscriminatorValue); } },
                 { "reason", n => { Reason = n.GetStringValue(); } },
                 { "repeatBuyers", n => { RepeatBuyers = n.GetLongValue(); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.RiskModelHistoryEntry_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.RiskModelStatus>(); } },
             };
         }
         /// <summary>
@@ -83,7 +83,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.RiskParametersView>("parameters", Parameters);
             writer.WriteStringValue("reason", Reason);
             writer.WriteLongValue("repeatBuyers", RepeatBuyers);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RiskModelHistoryEntry_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RiskModelStatus>("status", Status);
         }
     }
 }

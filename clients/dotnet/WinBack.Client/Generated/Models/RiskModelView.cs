@@ -50,7 +50,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>Of those, customers with at least one repeat purchase.</summary>
         public long? RepeatBuyers { get; set; }
         /// <summary>The latest fit: fitted; insufficient_data (fewer than 500 purchasing customers or 100 repeat buyers: no            model, no scores); or failed (the optimiser did not converge: reason says why, and the previous model stays in force).</summary>
-        public global::WinBack.Client.Generated.Models.RiskModelView_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.RiskModelStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -78,7 +78,7 @@ namespace WinBack.Client.Generated.Models
                 { "parameters", n => { Parameters = n.GetObjectValue<global::WinBack.Client.Generated.Models.RiskParametersView>(global::WinBack.Client.Generated.Models.RiskParametersView.CreateFromDiscriminatorValue); } },
                 { "reason", n => { Reason = n.GetStringValue(); } },
                 { "repeatBuyers", n => { RepeatBuyers = n.GetLongValue(); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.RiskModelView_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.RiskModelStatus>(); } },
             };
         }
         /// <summary>
@@ -97,7 +97,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.RiskParametersView>("parameters", Parameters);
             writer.WriteStringValue("reason", Reason);
             writer.WriteLongValue("repeatBuyers", RepeatBuyers);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RiskModelView_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RiskModelStatus>("status", Status);
         }
     }
 }

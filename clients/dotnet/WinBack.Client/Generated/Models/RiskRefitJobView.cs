@@ -38,7 +38,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The startedAt property</summary>
         public DateTimeOffset? StartedAt { get; set; }
         /// <summary>queued (waiting for the worker), running, succeeded (the fit ran; see outcome) or failed (it could not run).</summary>
-        public global::WinBack.Client.Generated.Models.RiskRefitJobView_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.RiskRefitStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -63,7 +63,7 @@ namespace WinBack.Client.Generated.Models
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "outcome", n => { Outcome = n.GetEnumValue<global::WinBack.Client.Generated.Models.RiskModelStatus>(); } },
                 { "startedAt", n => { StartedAt = n.GetDateTimeOffsetValue(); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.RiskRefitJobView_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.RiskRefitStatus>(); } },
             };
         }
         /// <summary>
@@ -79,7 +79,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("id", Id);
             writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RiskModelStatus>("outcome", Outcome);
             writer.WriteDateTimeOffsetValue("startedAt", StartedAt);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RiskRefitJobView_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RiskRefitStatus>("status", Status);
         }
     }
 }

@@ -78,7 +78,7 @@ namespace WinBack.Client.Generated.Models
         public global::WinBack.Client.Generated.Models.RuleReward Reward { get; set; }
 #endif
         /// <summary>draft (not running), active (the sweep applies it), paused, or archived (read-only).</summary>
-        public global::WinBack.Client.Generated.Models.RuleView_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.RuleStatus? Status { get; set; }
         /// <summary>Who counts as lapsed, and from when.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -128,7 +128,7 @@ namespace WinBack.Client.Generated.Models
                 { "name", n => { Name = n.GetStringValue(); } },
                 { "priority", n => { Priority = n.GetIntValue(); } },
                 { "reward", n => { Reward = n.GetObjectValue<global::WinBack.Client.Generated.Models.RuleReward>(global::WinBack.Client.Generated.Models.RuleReward.CreateFromDiscriminatorValue); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.RuleView_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.RuleStatus>(); } },
                 { "trigger", n => { Trigger = n.GetObjectValue<global::WinBack.Client.Generated.Models.RuleTrigger>(global::WinBack.Client.Generated.Models.RuleTrigger.CreateFromDiscriminatorValue); } },
                 { "updatedAt", n => { UpdatedAt = n.GetDateTimeOffsetValue(); } },
                 { "version", n => { Version = n.GetIntValue(); } },
@@ -153,7 +153,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("name", Name);
             writer.WriteIntValue("priority", Priority);
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.RuleReward>("reward", Reward);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RuleView_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RuleStatus>("status", Status);
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.RuleTrigger>("trigger", Trigger);
             writer.WriteDateTimeOffsetValue("updatedAt", UpdatedAt);
             writer.WriteIntValue("version", Version);

@@ -50,7 +50,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>True when WinBack applies the pause or trial extension to the Stripe subscription; otherwise the product applies it from the save_offer.accepted webhook.</summary>
         public bool? PushedToStripe { get; set; }
         /// <summary>Why a customer leaves, as snake_case codes: WinBack&apos;s first seven, then Stripe&apos;s cancellation feedback values that differ from them(customer_service, low_quality, switched_service, unused); too_expensive, too_complex, missing_features and other are both.</summary>
-        public global::WinBack.Client.Generated.Models.SaveOfferView_reason? Reason { get; set; }
+        public global::WinBack.Client.Generated.Models.ChurnReason? Reason { get; set; }
         /// <summary>The customer&apos;s revenue from the presentation until the save was validated, per currency.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -80,7 +80,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>When it was validated (saved) or the customer cancelled (lost).</summary>
         public DateTimeOffset? SettledAt { get; set; }
         /// <summary>presented (awaiting an answer), none (no cancellation_intent rule matched the reason), holdout (the rule&apos;s holdout: no offer, followed for comparison), withheld (a guard rail; see withheld), accepted, declined, saved (validated 30 days on) or lost (cancelled before).</summary>
-        public global::WinBack.Client.Generated.Models.SaveOfferView_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.SaveOfferStatus? Status { get; set; }
         /// <summary>The subscriptionId property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -128,13 +128,13 @@ namespace WinBack.Client.Generated.Models
                 { "offer", n => { Offer = n.GetObjectValue<global::WinBack.Client.Generated.Models.RuleReward>(global::WinBack.Client.Generated.Models.RuleReward.CreateFromDiscriminatorValue); } },
                 { "presentedAt", n => { PresentedAt = n.GetDateTimeOffsetValue(); } },
                 { "pushedToStripe", n => { PushedToStripe = n.GetBoolValue(); } },
-                { "reason", n => { Reason = n.GetEnumValue<global::WinBack.Client.Generated.Models.SaveOfferView_reason>(); } },
+                { "reason", n => { Reason = n.GetEnumValue<global::WinBack.Client.Generated.Models.ChurnReason>(); } },
                 { "revenueKept", n => { RevenueKept = n.GetCollectionOfObjectValues<global::WinBack.Client.Generated.Models.MoneyView>(global::WinBack.Client.Generated.Models.MoneyView.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "rewardId", n => { RewardId = n.GetStringValue(); } },
                 { "ruleId", n => { RuleId = n.GetStringValue(); } },
                 { "ruleVersion", n => { RuleVersion = n.GetIntValue(); } },
                 { "settledAt", n => { SettledAt = n.GetDateTimeOffsetValue(); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.SaveOfferView_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.SaveOfferStatus>(); } },
                 { "subscriptionId", n => { SubscriptionId = n.GetStringValue(); } },
                 { "validatesAt", n => { ValidatesAt = n.GetDateTimeOffsetValue(); } },
                 { "variant", n => { Variant = n.GetStringValue(); } },
@@ -157,13 +157,13 @@ namespace WinBack.Client.Generated.Models
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.RuleReward>("offer", Offer);
             writer.WriteDateTimeOffsetValue("presentedAt", PresentedAt);
             writer.WriteBoolValue("pushedToStripe", PushedToStripe);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.SaveOfferView_reason>("reason", Reason);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.ChurnReason>("reason", Reason);
             writer.WriteCollectionOfObjectValues<global::WinBack.Client.Generated.Models.MoneyView>("revenueKept", RevenueKept);
             writer.WriteStringValue("rewardId", RewardId);
             writer.WriteStringValue("ruleId", RuleId);
             writer.WriteIntValue("ruleVersion", RuleVersion);
             writer.WriteDateTimeOffsetValue("settledAt", SettledAt);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.SaveOfferView_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.SaveOfferStatus>("status", Status);
             writer.WriteStringValue("subscriptionId", SubscriptionId);
             writer.WriteDateTimeOffsetValue("validatesAt", ValidatesAt);
             writer.WriteStringValue("variant", Variant);

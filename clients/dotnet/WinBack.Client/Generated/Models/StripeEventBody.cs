@@ -13,7 +13,7 @@ namespace WinBack.Client.Generated.Models
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class StripeEventBody : IParsable
     {
-        /// <summary>The apiVersion property</summary>
+        /// <summary>The Stripe API version the event was rendered with; Stripe names it `api_version`, and WinBack does not check it.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
         public string? ApiVersion { get; set; }
@@ -23,13 +23,13 @@ namespace WinBack.Client.Generated.Models
 #endif
         /// <summary>The created property</summary>
         public long? Created { get; set; }
-        /// <summary>The data property</summary>
+        /// <summary>The event&apos;s `data`: the Stripe object it is about (an invoice, a charge, a subscription, ...), as Stripe sends it.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public UntypedNode? Data { get; set; }
+        public global::WinBack.Client.Generated.Models.StripeEventData? Data { get; set; }
 #nullable restore
 #else
-        public UntypedNode Data { get; set; }
+        public global::WinBack.Client.Generated.Models.StripeEventData Data { get; set; }
 #endif
         /// <summary>The id property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -73,9 +73,9 @@ namespace WinBack.Client.Generated.Models
         {
             return new Dictionary<string, Action<IParseNode>>
             {
-                { "apiVersion", n => { ApiVersion = n.GetStringValue(); } },
+                { "api_version", n => { ApiVersion = n.GetStringValue(); } },
                 { "created", n => { Created = n.GetLongValue(); } },
-                { "data", n => { Data = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
+                { "data", n => { Data = n.GetObjectValue<global::WinBack.Client.Generated.Models.StripeEventData>(global::WinBack.Client.Generated.Models.StripeEventData.CreateFromDiscriminatorValue); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "object", n => { Object = n.GetStringValue(); } },
                 { "type", n => { Type = n.GetStringValue(); } },
@@ -88,9 +88,9 @@ namespace WinBack.Client.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteStringValue("apiVersion", ApiVersion);
+            writer.WriteStringValue("api_version", ApiVersion);
             writer.WriteLongValue("created", Created);
-            writer.WriteObjectValue<UntypedNode>("data", Data);
+            writer.WriteObjectValue<global::WinBack.Client.Generated.Models.StripeEventData>("data", Data);
             writer.WriteStringValue("id", Id);
             writer.WriteStringValue("object", Object);
             writer.WriteStringValue("type", Type);

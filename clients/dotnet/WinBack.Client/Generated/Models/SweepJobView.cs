@@ -46,7 +46,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The startedAt property</summary>
         public DateTimeOffset? StartedAt { get; set; }
         /// <summary>queued (waiting for the worker), running, succeeded or failed.</summary>
-        public global::WinBack.Client.Generated.Models.SweepJobView_status? Status { get; set; }
+        public global::WinBack.Client.Generated.Models.SweepStatus? Status { get; set; }
         /// <summary>Rewards withheld, by reason.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -83,7 +83,7 @@ namespace WinBack.Client.Generated.Models
                 { "lapsed", n => { Lapsed = n.GetIntValue(); } },
                 { "rewarded", n => { Rewarded = n.GetIntValue(); } },
                 { "startedAt", n => { StartedAt = n.GetDateTimeOffsetValue(); } },
-                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.SweepJobView_status>(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.SweepStatus>(); } },
                 { "withheld", n => { Withheld = n.GetObjectValue<global::WinBack.Client.Generated.Models.WithheldView>(global::WinBack.Client.Generated.Models.WithheldView.CreateFromDiscriminatorValue); } },
             };
         }
@@ -104,7 +104,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteIntValue("lapsed", Lapsed);
             writer.WriteIntValue("rewarded", Rewarded);
             writer.WriteDateTimeOffsetValue("startedAt", StartedAt);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.SweepJobView_status>("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.SweepStatus>("status", Status);
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.WithheldView>("withheld", Withheld);
         }
     }

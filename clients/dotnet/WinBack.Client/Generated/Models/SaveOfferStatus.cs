@@ -5,7 +5,7 @@ namespace WinBack.Client.Generated.Models
 {
     /// <summary>presented (awaiting an answer), none (no cancellation_intent rule matched the reason), holdout (the rule&apos;s holdout: no offer, followed for comparison), withheld (a guard rail; see withheld), accepted, declined, saved (validated 30 days on) or lost (cancelled before).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public enum SaveOfferView_status
+    public enum SaveOfferStatus
     {
         [EnumMember(Value = "presented")]
         #pragma warning disable CS1591

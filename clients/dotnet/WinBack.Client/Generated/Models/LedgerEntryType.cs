@@ -5,7 +5,7 @@ namespace WinBack.Client.Generated.Models
 {
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     #pragma warning disable CS1591
-    public enum LedgerEntryView_type
+    public enum LedgerEntryType
     #pragma warning restore CS1591
     {
         [EnumMember(Value = "reward_issued")]

@@ -3,21 +3,22 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>fitted, insufficient_data or failed.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public enum RiskModelHistoryEntry_status
+    #pragma warning disable CS1591
+    public enum BatchItemStatus
+    #pragma warning restore CS1591
     {
-        [EnumMember(Value = "fitted")]
+        [EnumMember(Value = "created")]
         #pragma warning disable CS1591
-        Fitted,
+        Created,
         #pragma warning restore CS1591
-        [EnumMember(Value = "insufficient_data")]
+        [EnumMember(Value = "duplicate")]
         #pragma warning disable CS1591
-        Insufficient_data,
+        Duplicate,
         #pragma warning restore CS1591
-        [EnumMember(Value = "failed")]
+        [EnumMember(Value = "rejected")]
         #pragma warning disable CS1591
-        Failed,
+        Rejected,
         #pragma warning restore CS1591
     }
 }

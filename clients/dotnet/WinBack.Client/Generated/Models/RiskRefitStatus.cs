@@ -3,9 +3,9 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>queued (waiting for the worker), running, succeeded (see result) or failed (it could not run; see failure).</summary>
+    /// <summary>queued (waiting for the worker), running, succeeded (the fit ran; see outcome) or failed (it could not run).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public enum BacktestJobView_status
+    public enum RiskRefitStatus
     {
         [EnumMember(Value = "queued")]
         #pragma warning disable CS1591

@@ -5,20 +5,28 @@ namespace WinBack.Client.Generated.Models
 {
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     #pragma warning disable CS1591
-    public enum BatchItemResult_status
+    public enum ImportStatus
     #pragma warning restore CS1591
     {
-        [EnumMember(Value = "created")]
+        [EnumMember(Value = "queued")]
         #pragma warning disable CS1591
-        Created,
+        Queued,
         #pragma warning restore CS1591
-        [EnumMember(Value = "duplicate")]
+        [EnumMember(Value = "running")]
         #pragma warning disable CS1591
-        Duplicate,
+        Running,
         #pragma warning restore CS1591
-        [EnumMember(Value = "rejected")]
+        [EnumMember(Value = "completed")]
         #pragma warning disable CS1591
-        Rejected,
+        Completed,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "failed")]
+        #pragma warning disable CS1591
+        Failed,
+        #pragma warning restore CS1591
+        [EnumMember(Value = "cancelled")]
+        #pragma warning disable CS1591
+        Cancelled,
         #pragma warning restore CS1591
     }
 }

@@ -5,7 +5,7 @@ namespace WinBack.Client.Generated.Models
 {
     /// <summary>queued (waiting for the worker), running, succeeded or failed.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public enum SweepJobView_status
+    public enum SweepStatus
     {
         [EnumMember(Value = "queued")]
         #pragma warning disable CS1591

@@ -3,25 +3,25 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>active, cancelled, lapsed (in an open lapse episode) or won_back (came back after a lapse).</summary>
+    /// <summary>queued (waiting for the worker), running, succeeded (see result) or failed (it could not run; see failure).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public enum CustomerView_status
+    public enum BacktestStatus
     {
-        [EnumMember(Value = "active")]
+        [EnumMember(Value = "queued")]
         #pragma warning disable CS1591
-        Active,
+        Queued,
         #pragma warning restore CS1591
-        [EnumMember(Value = "cancelled")]
+        [EnumMember(Value = "running")]
         #pragma warning disable CS1591
-        Cancelled,
+        Running,
         #pragma warning restore CS1591
-        [EnumMember(Value = "lapsed")]
+        [EnumMember(Value = "succeeded")]
         #pragma warning disable CS1591
-        Lapsed,
+        Succeeded,
         #pragma warning restore CS1591
-        [EnumMember(Value = "won_back")]
+        [EnumMember(Value = "failed")]
         #pragma warning disable CS1591
-        Won_back,
+        Failed,
         #pragma warning restore CS1591
     }
 }

@@ -5,7 +5,7 @@ namespace WinBack.Client.Generated.Models
 {
     /// <summary>personal: multiple × the customer&apos;s median gap between purchases (the rule&apos;s personalWindow); rule: the rule&apos;s (or variant&apos;s) days.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    public enum LapseWindowView_source
+    public enum WindowSource
     {
         [EnumMember(Value = "rule")]
         #pragma warning disable CS1591
