@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Kiota.Abstractions.Serialization;
 using Microsoft.Kiota.Serialization.Json;
 using StandardWebhooks;
 using StandardWebhooks.Diagnostics;
@@ -33,18 +34,21 @@ public sealed class WebhookVerifier(string secret, TimeSpan? tolerance = null, T
             request.Headers["webhook-signature"].ToString(), body);
     }
 
-    /// <summary>Verifies the three headers and the raw body as received, then parses the body.</summary>
+    /// <summary>Verifies the three headers and the raw body as received, then parses the body as the event envelope.</summary>
     /// <exception cref="WebhookVerificationException">A header is missing, the timestamp is outside the tolerance, or no
     /// signature matches.</exception>
-    public WebhookEventView Read(string id, string timestamp, string signatures, string body)
+    public WebhookEventView Read(string id, string timestamp, string signatures, string body) =>
+        Read(id, timestamp, signatures, body, WebhookEventView.CreateFromDiscriminatorValue);
+
+    /// <summary>The same, parsed as a generated type of your choice (an event type's own payload schema).</summary>
+    public T Read<T>(string id, string timestamp, string signatures, string body, ParsableFactory<T> type) where T : IParsable
     {
         Verify(id, timestamp, signatures, body);
         using var json = JsonDocument.Parse(body);
-        return new JsonParseNode(json.RootElement).GetObjectValue(WebhookEventView.CreateFromDiscriminatorValue)
-            ?? throw new WebhookVerificationException("The body is not an event.");
+        return new JsonParseNode(json.RootElement).GetObjectValue(type) ?? throw new WebhookVerificationException("The body is not an event.");
     }
 
-    /// <inheritdoc cref="Read"/>
+    /// <inheritdoc cref="Read(string, string, string, string)"/>
     public void Verify(string id, string timestamp, string signatures, string body)
     {
         if (string.IsNullOrEmpty(id) || string.IsNullOrEmpty(timestamp) || string.IsNullOrEmpty(signatures))
