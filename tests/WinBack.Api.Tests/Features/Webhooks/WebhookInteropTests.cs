@@ -60,6 +60,13 @@ public sealed class WebhookInteropTests
         received.Type.ShouldBe("ping");
         received.Sequence.ShouldBe(0);
         received.CreatedAt.ShouldBe(DateTimeOffset.Parse("2026-11-24T09:00:00Z"));
+
+        // The same from an ASP.NET Core request, as a receiver's endpoint gets it.
+        var context = new DefaultHttpContext();
+        context.Request.Body = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Body));
+        (context.Request.Headers["webhook-id"], context.Request.Headers["webhook-timestamp"], context.Request.Headers["webhook-signature"]) =
+            (Id, $"{timestamp}", header);
+        (await new WebhookVerifier(secret).ReadAsync(context.Request)).Id.ShouldBe("evt_1");
     }
 
     [Fact]
