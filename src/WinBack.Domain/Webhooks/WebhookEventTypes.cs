@@ -47,6 +47,12 @@ public static class WebhookEventTypes
     /// <summary>The types consumers can subscribe to.</summary>
     public static readonly IReadOnlyList<string> Subscribable = Sources.Select(s => s.Type).Distinct().ToArray();
 
+    /// <summary>The types a webhook can carry: the subscribable ones and ping.</summary>
+    public static readonly IReadOnlyList<string> Delivered = [.. Subscribable, Ping];
+
+    /// <summary>What an endpoint's subscription list may hold: "*" (every type) and the subscribable types.</summary>
+    public static readonly IReadOnlyList<string> Subscriptions = [All, .. Subscribable];
+
     /// <summary>The domain events that can become webhooks (what the outbox reads).</summary>
     public static readonly IReadOnlyList<Type> Published = Sources.Select(s => s.Event).Distinct().ToArray();
 

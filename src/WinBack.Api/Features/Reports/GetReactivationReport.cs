@@ -6,6 +6,7 @@ using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Reports;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.Reports;
 
@@ -37,7 +38,8 @@ public sealed class GetReactivationReportValidator : Validator<GetReactivationRe
 /// <param name="AsOf">The time the report stands at (a test tenant's clock): the 30/60/90-day retention marks are measured against
 /// it. The figures are those the workers have projected by the request, a second or so behind the writes.</param>
 /// <param name="Parked">Groups of episodes within the filter that the rows leave out, because their money cannot be summed; usually none.</param>
-public sealed record ReactivationReportView(DateTimeOffset AsOf, string GroupBy, IReadOnlyList<ReactivationRow> Rows, IReadOnlyList<ParkedReportGroup> Parked);
+public sealed record ReactivationReportView(DateTimeOffset AsOf,
+    [property: WireValues("ReactivationReportGroupBy", typeof(GetReactivationReportEndpoint), nameof(GetReactivationReportEndpoint.Groupings))] string GroupBy, IReadOnlyList<ReactivationRow> Rows, IReadOnlyList<ParkedReportGroup> Parked);
 
 public sealed class GetReactivationReportEndpoint(IDocumentStore store, BackgroundHealth health, TenantClock clock)
     : Endpoint<GetReactivationReportRequest, ReactivationReportView>

@@ -8,6 +8,7 @@ using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Reports;
 using WinBack.Domain.Rules;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.Reports;
 
@@ -48,7 +49,8 @@ public sealed record SignalReportRow(
 }
 
 /// <param name="AsOf">The time the report stands at (a test tenant's clock). The figures lag the writes by the workers' projection.</param>
-public sealed record SignalReportView(DateTimeOffset AsOf, string GroupBy, IReadOnlyList<SignalReportRow> Rows);
+public sealed record SignalReportView(DateTimeOffset AsOf,
+    [property: WireValues("SignalReportGroupBy", typeof(GetSignalReportEndpoint), nameof(GetSignalReportEndpoint.Groupings))] string GroupBy, IReadOnlyList<SignalReportRow> Rows);
 
 public sealed class GetSignalReportEndpoint(IDocumentStore store, BackgroundHealth health, TenantClock clock) : Endpoint<GetSignalReportRequest, SignalReportView>
 {

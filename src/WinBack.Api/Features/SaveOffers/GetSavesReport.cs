@@ -5,6 +5,7 @@ using WinBack.Api.Features.Reports;
 using WinBack.Api.Features.TestClocks;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.SaveOffers;
 
@@ -17,7 +18,7 @@ public sealed class GetSavesReportRequest
 
 public sealed class GetSavesReportValidator : Validator<GetSavesReportRequest>
 {
-    public GetSavesReportValidator() => this.GroupBy(x => x.GroupBy, [SavesReport.ByReason, SavesReport.ByOffer]);
+    public GetSavesReportValidator() => this.GroupBy(x => x.GroupBy, SavesReport.Groupings);
 }
 
 public sealed class GetSavesReportEndpoint(IDocumentStore store, TenantClock clock) : Endpoint<GetSavesReportRequest, SavesReportView>

@@ -3,6 +3,7 @@ using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Reports;
 using WinBack.Domain.Rules;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.SaveOffers;
 
@@ -23,7 +24,8 @@ public sealed record SavesReportRow(
     long HoldoutRetained, double? HoldoutRate, Uplift? Uplift, IReadOnlyList<MoneyView> RevenueKept, IReadOnlyList<MoneyView> HoldoutRevenueKept);
 
 /// <param name="AsOf">The tenant's time when the report was made (a test tenant's clock). Offers less than 30 days old cannot be validated yet.</param>
-public sealed record SavesReportView(DateTimeOffset AsOf, string GroupBy, IReadOnlyList<SavesReportRow> Rows)
+public sealed record SavesReportView(DateTimeOffset AsOf,
+    [property: WireValues("SavesReportGroupBy", typeof(SavesReport), nameof(SavesReport.Groupings))] string GroupBy, IReadOnlyList<SavesReportRow> Rows)
 {
     public static readonly SavesReportView Example = new(DateTimeOffset.Parse("2026-12-24T09:30:00Z"), "reason",
     [
@@ -36,6 +38,7 @@ public sealed record SavesReportView(DateTimeOffset AsOf, string GroupBy, IReadO
 public static class SavesReport
 {
     public const string ByReason = "reason", ByOffer = "offer";
+    public static readonly IReadOnlyList<string> Groupings = [ByReason, ByOffer];
 
     public static IReadOnlyList<SavesReportRow> Rows(IReadOnlyList<SaveOfferRecord> records, string groupBy)
     {

@@ -5,6 +5,7 @@ using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Postgres;
 using static WinBack.Api.Features.Stripe.StripeTables;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.Stripe;
 
@@ -12,7 +13,8 @@ namespace WinBack.Api.Features.Stripe;
 /// <param name="Id">Stripe's event id; pass it as startingAfter for the next page.</param>
 /// <param name="Status">applied, ignored, unmatched (waiting for a customer with that Stripe id), rejected or parked.</param>
 /// <param name="Reason">Why it was rejected or parked, or why its last try failed.</param>
-public sealed record StripeEventView(string Id, string Type, string? StripeCustomerId, string Status, string? Reason, DateTimeOffset ReceivedAt);
+public sealed record StripeEventView(string Id, string Type, string? StripeCustomerId,
+    [property: WireValues("StripeEventStatus", typeof(StripeInbound), nameof(StripeInbound.Statuses))] string Status, string? Reason, DateTimeOffset ReceivedAt);
 
 public sealed class ListStripeEventsRequest : PageRequest
 {

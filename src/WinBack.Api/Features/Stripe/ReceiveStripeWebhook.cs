@@ -8,6 +8,7 @@ using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Infrastructure.Postgres;
 using static WinBack.Api.Features.Stripe.StripeTables;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.Stripe;
 
@@ -16,7 +17,8 @@ namespace WinBack.Api.Features.Stripe;
 /// rejected (a value WinBack does not take, such as an amount past 10^12 minor units; see reason) or parked (it kept failing).</param>
 /// <param name="Duplicate">True when this event id was received before; nothing happened again.</param>
 /// <param name="Reason">Why the event was rejected or parked; null otherwise.</param>
-public sealed record StripeWebhookReceipt(string EventId, string Type, string Status, bool Duplicate, string? Reason = null);
+public sealed record StripeWebhookReceipt(string EventId, string Type,
+    [property: WireValues("StripeEventStatus", typeof(StripeInbound), nameof(StripeInbound.Statuses))] string Status, bool Duplicate, string? Reason = null);
 
 /// <summary>The shape of what Stripe posts (documentation only; the body is read as Stripe sent it, to verify its signature).</summary>
 /// <param name="ApiVersion">The Stripe API version the event was rendered with; Stripe names it <c>api_version</c>, and WinBack does not check it.</param>

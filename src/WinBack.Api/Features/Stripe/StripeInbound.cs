@@ -10,6 +10,7 @@ using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using static WinBack.Api.Features.Stripe.StripeTables;
 using Customer = WinBack.Domain.Customers.Customer;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.Stripe;
 
@@ -26,6 +27,7 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
     TimeProvider wall)
 {
     public const string Applied = "applied", Ignored = "ignored", Unmatched = "unmatched", Rejected = "rejected", Parked = "parked";
+    public static readonly IReadOnlyList<string> Statuses = [Applied, Ignored, Unmatched, Rejected, Parked];
     public const string Loop = "stripe_inbound";
 
     /// <summary>The Stripe customer an event is about, if it names one.</summary>

@@ -3,6 +3,7 @@ using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Customers;
 using static WinBack.Api.Features.Stripe.StripeTables;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.Stripe;
 
@@ -13,9 +14,10 @@ namespace WinBack.Api.Features.Stripe;
 /// <param name="ReversalTransactionId">The balance transaction that took the unused credit back (after expiry or revoke).</param>
 /// <param name="PromotionCode">The code the customer enters at checkout (percent_discount), restricted to them.</param>
 [Published]
-public sealed record StripeSyncView(string Status, int Attempts, string? LastError, string? CreditTransactionId, string? ReversalTransactionId,
+public sealed record StripeSyncView([property: WireValues("StripeSyncStatus", typeof(StripeSyncView), nameof(StripeSyncView.Statuses))] string Status, int Attempts, string? LastError, string? CreditTransactionId, string? ReversalTransactionId,
     string? PromotionCode)
 {
+    public static readonly IReadOnlyList<string> Statuses = ["pending", "synced", "failed"];
     public static readonly StripeSyncView Example = new("synced", 1, null, "cbtxn_1Pgc75B7WZ01zgkWgM0DfYYl", null, null);
 
     private sealed record Row(string RewardId, string Action, string Status, int Attempts, string? LastError);

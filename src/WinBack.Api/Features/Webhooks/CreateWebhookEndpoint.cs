@@ -6,6 +6,7 @@ using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
 using WinBack.Domain.Tenants;
 using WinBack.Domain.Webhooks;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.Webhooks;
 
@@ -15,6 +16,7 @@ public sealed class CreateWebhookEndpointRequest
     /// <example>https://mail.example.com/hooks/winback</example>
     public string? Url { get; set; }
     /// <summary>The event types to receive, or <c>["*"]</c> for all of them.</summary>
+    [WireValues("WebhookEventSubscription", typeof(WebhookEventTypes), nameof(WebhookEventTypes.Subscriptions))]
     public List<string>? Events { get; set; }
     /// <summary>A note for people, such as what the receiver does.</summary>
     public string? Description { get; set; }

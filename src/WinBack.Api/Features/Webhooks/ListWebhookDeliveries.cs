@@ -3,6 +3,7 @@ using FluentValidation;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Http;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.Webhooks;
 
@@ -22,7 +23,7 @@ public sealed class ListWebhookDeliveriesValidator : Validator<ListWebhookDelive
     public ListWebhookDeliveriesValidator()
     {
         this.AddPagingRules(WebhookDeliveries.IsId, $"a delivery id ({WebhookDeliveries.IdPrefix}…)", new SchemaFacts(Pattern: "^wd_[0-9a-f]{32}$"));
-        RuleFor(x => x.Status).Must(s => s is "pending" or "succeeded" or "failed", DocumentedRules.OneOf(["pending", "succeeded", "failed"]))
+        RuleFor(x => x.Status).Must(s => WebhookDeliveryView.Statuses.Contains(s!), DocumentedRules.OneOf(WebhookDeliveryView.Statuses))
             .When(x => x.Status is not null)
             .WithMessage("'status' must be pending, succeeded or failed.");
     }

@@ -4,6 +4,8 @@ using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Domain.Tenants;
+using WinBack.Api.Infrastructure.OpenApi;
+using WinBack.Domain.Webhooks;
 
 namespace WinBack.Api.Features.Webhooks;
 
@@ -15,6 +17,7 @@ public sealed class UpdateWebhookEndpointRequest
     /// <summary>A new URL; the same rules as on creation.</summary>
     public string? Url { get; set; }
     /// <summary>The event types to receive from now on, or <c>["*"]</c>.</summary>
+    [WireValues("WebhookEventSubscription", typeof(WebhookEventTypes), nameof(WebhookEventTypes.Subscriptions))]
     public List<string>? Events { get; set; }
     public string? Description { get; set; }
     /// <summary>

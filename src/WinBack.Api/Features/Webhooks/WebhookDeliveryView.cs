@@ -1,3 +1,6 @@
+using WinBack.Api.Infrastructure.OpenApi;
+using WinBack.Domain.Webhooks;
+
 namespace WinBack.Api.Features.Webhooks;
 
 /// <summary>One attempt to deliver: when, what the receiver answered, and how long it took.</summary>
@@ -15,9 +18,13 @@ public sealed record WebhookAttemptView(DateTimeOffset AttemptedAt, DateTimeOffs
 /// event of the same customer, that event's retry; null when it is due now or finished.</param>
 /// <param name="AttemptLog">Every attempt, oldest first.</param>
 public sealed record WebhookDeliveryView(
-    string Id, string EndpointId, string EventId, string EventType, string? CustomerId, string Status, int Attempts, DateTimeOffset? NextAttemptAt,
+    string Id, string EndpointId, string EventId,
+    [property: WireValues("WebhookEventType", typeof(WebhookEventTypes), nameof(WebhookEventTypes.Delivered))] string EventType, string? CustomerId,
+    [property: WireValues("WebhookDeliveryStatus", typeof(WebhookDeliveryView), nameof(WebhookDeliveryView.Statuses))] string Status, int Attempts, DateTimeOffset? NextAttemptAt,
     DateTimeOffset? LastAttemptAt, int? LastStatusCode, string? LastError, DateTimeOffset CreatedAt, IReadOnlyList<WebhookAttemptView> AttemptLog)
 {
+    public static readonly IReadOnlyList<string> Statuses = ["pending", "succeeded", "failed"];
+
     public static readonly WebhookDeliveryView Example = new("wd_3f9c2a7be1d84c0f9a6b5e4d3c2b1a09", "we_01jdq3w5x8k2m9v4r7t6y1z0ae",
         "evt_01jdq3w5x8k2m9v4r7t6y1z0ai", "reward.issued", "cus_4711", "pending", 2, DateTimeOffset.Parse("2026-11-24T09:10:05Z"),
         DateTimeOffset.Parse("2026-11-24T09:05:05Z"), 503, "HTTP 503", DateTimeOffset.Parse("2026-11-24T09:05:00Z"),

@@ -1,3 +1,6 @@
+using WinBack.Api.Infrastructure.OpenApi;
+using WinBack.Domain.Webhooks;
+
 namespace WinBack.Api.Features.Webhooks;
 
 /// <summary>A webhook endpoint. Its secret is shown only when the endpoint is created and when the secret is rotated.</summary>
@@ -8,7 +11,8 @@ namespace WinBack.Api.Features.Webhooks;
 /// <param name="DisabledReason">Why it is disabled, and what to do about it.</param>
 /// <param name="PreviousSecretExpiresAt">Until when the secret before the last rotation still signs (a second signature).</param>
 public sealed record WebhookEndpointView(
-    string Id, string Url, string? Description, IReadOnlyList<string> Events, bool Enabled, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
+    string Id, string Url, string? Description,
+    [property: WireValues("WebhookEventSubscription", typeof(WebhookEventTypes), nameof(WebhookEventTypes.Subscriptions))] IReadOnlyList<string> Events, bool Enabled, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt,
     DateTimeOffset? FailingSince, DateTimeOffset? DisabledAt, string? DisabledReason, DateTimeOffset? PreviousSecretExpiresAt)
 {
     public static WebhookEndpointView Of(WebhookEndpoint e) => new(e.Id, e.Url, e.Description, e.Events, e.Enabled, e.CreatedAt, e.UpdatedAt,

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using WinBack.Api.Infrastructure.OpenApi;
+using WinBack.Domain.Webhooks;
 
 namespace WinBack.Api.Features.Webhooks;
 
@@ -15,7 +17,8 @@ namespace WinBack.Api.Features.Webhooks;
 /// </param>
 /// <param name="Data">The event's record; reward.issued also carries the rendered message (subject and body).</param>
 public sealed record WebhookEventView(
-    string Id, string Type, DateTimeOffset CreatedAt, string TenantId, string? CustomerId, long Sequence, JsonElement Data)
+    string Id, [property: WireValues("WebhookEventType", typeof(WebhookEventTypes), nameof(WebhookEventTypes.Delivered))] string Type,
+    DateTimeOffset CreatedAt, string TenantId, string? CustomerId, long Sequence, JsonElement Data)
 {
     public static readonly WebhookEventView Example = new("evt_01jdq3w5x8k2m9v4r7t6y1z0ai", "reward.issued",
         DateTimeOffset.Parse("2026-11-24T09:05:00Z"), "ten_01jdq3w5x8k2m9v4r7t6y1z0aa", "cus_4711", 7, JsonDocument.Parse("""

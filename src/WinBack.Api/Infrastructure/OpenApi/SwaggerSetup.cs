@@ -46,6 +46,7 @@ public static class SwaggerSetup
             options.SchemaFilter<EnumSchemaFilter>();
             options.SchemaFilter<RequestBodySchemaFilter>();
             options.SchemaFilter<ValidationSchemaFilter>();
+            options.SchemaFilter<WireValuesSchemaFilter>();
             options.DocumentFilter<UnusedRequestSchemaFilter>();
             options.DocumentFilter<ApiVersionHeaderFilter>();
             options.DocumentFilter<DocumentInfoFilter>();
