@@ -35,7 +35,7 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
         purchase.Duplicate.ShouldBe(false);
 
         // 12 (early, to receive what follows). A receiver for reward.issued, whose secret is shown once.
-        var endpoint = (await admin.V1.WebhookEndpoints.PostAsync(new CreateWebhookEndpointRequest { Url = receiver.Url, Events = ["reward.issued"] }))!;
+        var endpoint = (await admin.V1.WebhookEndpoints.PostAsync(new CreateWebhookEndpointRequest { Url = receiver.Url, Events = [WebhookEventSubscription.RewardIssued] }))!;
         endpoint.Secret!.ShouldStartWith("whsec_");
 
         // 9. A rule, activated.
@@ -69,7 +69,7 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
         // 12. The reward.issued delivery, verified by WinBack.Client.Webhooks on the service's (fake) clock.
         var delivered = (await receiver.WaitForAsync(r => r.Any(w => w.Type == "reward.issued"), "reward.issued")).First(w => w.Type == "reward.issued");
         var issued = new WebhookVerifier(endpoint.Secret, clock: app.Clock).Read(delivered.Id, delivered.Timestamp, delivered.Signature, delivered.Body);
-        issued.Type.ShouldBe("reward.issued");
+        issued.Type.ShouldBe(WebhookEventType.RewardIssued);
         issued.CustomerId.ShouldBe("cus_4711");
         issued.Id.ShouldBe(delivered.Id);
     }

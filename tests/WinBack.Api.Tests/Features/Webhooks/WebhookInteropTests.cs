@@ -3,6 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 using StandardWebhooks;
 using StandardWebhooks.Diagnostics;
 using WinBack.Api.Features.Webhooks;
+using WinBack.Client.Generated.Models;
 using WinBack.Client.Webhooks;
 using WinBack.Domain.Webhooks;
 
@@ -57,7 +58,7 @@ public sealed class WebhookInteropTests
         var received = new WebhookVerifier(secret).Read(Id, $"{timestamp}", header, Body);
 
         received.Id.ShouldBe("evt_1");
-        received.Type.ShouldBe("ping");
+        received.Type.ShouldBe(WebhookEventType.Ping);
         received.Sequence.ShouldBe(0);
         received.CreatedAt.ShouldBe(DateTimeOffset.Parse("2026-11-24T09:00:00Z"));
 

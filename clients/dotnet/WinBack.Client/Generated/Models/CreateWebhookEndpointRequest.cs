@@ -23,10 +23,10 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The event types to receive, or `[&quot;*&quot;]` for all of them. Each item is &quot;*&quot; or one of: customer.lapsed, reward.issued, reward.redeemed, reward.expiring_soon, reward.expired, reward.revoked, customer.reactivated, rule.updated, save_offer.presented, save_offer.accepted, save_offer.declined, save_offer.saved.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public List<string>? Events { get; set; }
+        public List<global::WinBack.Client.Generated.Models.WebhookEventSubscription?>? Events { get; set; }
 #nullable restore
 #else
-        public List<string> Events { get; set; }
+        public List<global::WinBack.Client.Generated.Models.WebhookEventSubscription?> Events { get; set; }
 #endif
         /// <summary>Where events are POSTed. Live tenants need https; loopback, link-local and private addresses are refused.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -55,7 +55,7 @@ namespace WinBack.Client.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "description", n => { Description = n.GetStringValue(); } },
-                { "events", n => { Events = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
+                { "events", n => { Events = n.GetCollectionOfEnumValues<global::WinBack.Client.Generated.Models.WebhookEventSubscription>()?.AsList(); } },
                 { "url", n => { Url = n.GetStringValue(); } },
             };
         }
@@ -67,7 +67,7 @@ namespace WinBack.Client.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("description", Description);
-            writer.WriteCollectionOfPrimitiveValues<string>("events", Events);
+            writer.WriteCollectionOfEnumValues<global::WinBack.Client.Generated.Models.WebhookEventSubscription>("events", Events);
             writer.WriteStringValue("url", Url);
         }
     }

@@ -15,13 +15,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The time the report stands at (a test tenant&apos;s clock): the 30/60/90-day retention marks are measured against            it. The figures are those the workers have projected by the request, a second or so behind the writes.</summary>
         public DateTimeOffset? AsOf { get; set; }
         /// <summary>The groupBy property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? GroupBy { get; set; }
-#nullable restore
-#else
-        public string GroupBy { get; set; }
-#endif
+        public global::WinBack.Client.Generated.Models.ReactivationReportGroupBy? GroupBy { get; set; }
         /// <summary>Groups of episodes within the filter that the rows leave out, because their money cannot be summed; usually none.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -57,7 +51,7 @@ namespace WinBack.Client.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "asOf", n => { AsOf = n.GetDateTimeOffsetValue(); } },
-                { "groupBy", n => { GroupBy = n.GetStringValue(); } },
+                { "groupBy", n => { GroupBy = n.GetEnumValue<global::WinBack.Client.Generated.Models.ReactivationReportGroupBy>(); } },
                 { "parked", n => { Parked = n.GetCollectionOfObjectValues<global::WinBack.Client.Generated.Models.ParkedReportGroup>(global::WinBack.Client.Generated.Models.ParkedReportGroup.CreateFromDiscriminatorValue)?.AsList(); } },
                 { "rows", n => { Rows = n.GetCollectionOfObjectValues<global::WinBack.Client.Generated.Models.ReactivationRow>(global::WinBack.Client.Generated.Models.ReactivationRow.CreateFromDiscriminatorValue)?.AsList(); } },
             };
@@ -70,7 +64,7 @@ namespace WinBack.Client.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteDateTimeOffsetValue("asOf", AsOf);
-            writer.WriteStringValue("groupBy", GroupBy);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.ReactivationReportGroupBy>("groupBy", GroupBy);
             writer.WriteCollectionOfObjectValues<global::WinBack.Client.Generated.Models.ParkedReportGroup>("parked", Parked);
             writer.WriteCollectionOfObjectValues<global::WinBack.Client.Generated.Models.ReactivationRow>("rows", Rows);
         }

@@ -15,13 +15,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The tenant&apos;s time when the report was made (a test tenant&apos;s clock). Offers less than 30 days old cannot be validated yet.</summary>
         public DateTimeOffset? AsOf { get; set; }
         /// <summary>The groupBy property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? GroupBy { get; set; }
-#nullable restore
-#else
-        public string GroupBy { get; set; }
-#endif
+        public global::WinBack.Client.Generated.Models.SavesReportGroupBy? GroupBy { get; set; }
         /// <summary>The rows property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -49,7 +43,7 @@ namespace WinBack.Client.Generated.Models
             return new Dictionary<string, Action<IParseNode>>
             {
                 { "asOf", n => { AsOf = n.GetDateTimeOffsetValue(); } },
-                { "groupBy", n => { GroupBy = n.GetStringValue(); } },
+                { "groupBy", n => { GroupBy = n.GetEnumValue<global::WinBack.Client.Generated.Models.SavesReportGroupBy>(); } },
                 { "rows", n => { Rows = n.GetCollectionOfObjectValues<global::WinBack.Client.Generated.Models.SavesReportRow>(global::WinBack.Client.Generated.Models.SavesReportRow.CreateFromDiscriminatorValue)?.AsList(); } },
             };
         }
@@ -61,7 +55,7 @@ namespace WinBack.Client.Generated.Models
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteDateTimeOffsetValue("asOf", AsOf);
-            writer.WriteStringValue("groupBy", GroupBy);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.SavesReportGroupBy>("groupBy", GroupBy);
             writer.WriteCollectionOfObjectValues<global::WinBack.Client.Generated.Models.SavesReportRow>("rows", Rows);
         }
     }

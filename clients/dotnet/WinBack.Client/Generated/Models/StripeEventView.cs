@@ -32,13 +32,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The receivedAt property</summary>
         public DateTimeOffset? ReceivedAt { get; set; }
         /// <summary>applied, ignored, unmatched (waiting for a customer with that Stripe id), rejected or parked.</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Status { get; set; }
-#nullable restore
-#else
-        public string Status { get; set; }
-#endif
+        public global::WinBack.Client.Generated.Models.StripeEventStatus? Status { get; set; }
         /// <summary>The stripeCustomerId property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -76,7 +70,7 @@ namespace WinBack.Client.Generated.Models
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "reason", n => { Reason = n.GetStringValue(); } },
                 { "receivedAt", n => { ReceivedAt = n.GetDateTimeOffsetValue(); } },
-                { "status", n => { Status = n.GetStringValue(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.StripeEventStatus>(); } },
                 { "stripeCustomerId", n => { StripeCustomerId = n.GetStringValue(); } },
                 { "type", n => { Type = n.GetStringValue(); } },
             };
@@ -91,7 +85,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("id", Id);
             writer.WriteStringValue("reason", Reason);
             writer.WriteDateTimeOffsetValue("receivedAt", ReceivedAt);
-            writer.WriteStringValue("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.StripeEventStatus>("status", Status);
             writer.WriteStringValue("stripeCustomerId", StripeCustomerId);
             writer.WriteStringValue("type", Type);
         }

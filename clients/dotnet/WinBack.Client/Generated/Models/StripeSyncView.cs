@@ -48,13 +48,7 @@ namespace WinBack.Client.Generated.Models
         public string ReversalTransactionId { get; set; }
 #endif
         /// <summary>pending (queued or being retried), synced (every action reached Stripe) or failed (see lastError).</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Status { get; set; }
-#nullable restore
-#else
-        public string Status { get; set; }
-#endif
+        public global::WinBack.Client.Generated.Models.StripeSyncStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -78,7 +72,7 @@ namespace WinBack.Client.Generated.Models
                 { "lastError", n => { LastError = n.GetStringValue(); } },
                 { "promotionCode", n => { PromotionCode = n.GetStringValue(); } },
                 { "reversalTransactionId", n => { ReversalTransactionId = n.GetStringValue(); } },
-                { "status", n => { Status = n.GetStringValue(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.StripeSyncStatus>(); } },
             };
         }
         /// <summary>
@@ -93,7 +87,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("lastError", LastError);
             writer.WriteStringValue("promotionCode", PromotionCode);
             writer.WriteStringValue("reversalTransactionId", ReversalTransactionId);
-            writer.WriteStringValue("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.StripeSyncStatus>("status", Status);
         }
     }
 }

@@ -32,13 +32,7 @@ namespace WinBack.Client.Generated.Models
         public string Reason { get; set; }
 #endif
         /// <summary>applied, ignored (a type WinBack does not use), unmatched (kept until a customer gets that Stripe id),            rejected (a value WinBack does not take, such as an amount past 10^12 minor units; see reason) or parked (it kept failing).</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Status { get; set; }
-#nullable restore
-#else
-        public string Status { get; set; }
-#endif
+        public global::WinBack.Client.Generated.Models.StripeEventStatus? Status { get; set; }
         /// <summary>The type property</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -68,7 +62,7 @@ namespace WinBack.Client.Generated.Models
                 { "duplicate", n => { Duplicate = n.GetBoolValue(); } },
                 { "eventId", n => { EventId = n.GetStringValue(); } },
                 { "reason", n => { Reason = n.GetStringValue(); } },
-                { "status", n => { Status = n.GetStringValue(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.StripeEventStatus>(); } },
                 { "type", n => { Type = n.GetStringValue(); } },
             };
         }
@@ -82,7 +76,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteBoolValue("duplicate", Duplicate);
             writer.WriteStringValue("eventId", EventId);
             writer.WriteStringValue("reason", Reason);
-            writer.WriteStringValue("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.StripeEventStatus>("status", Status);
             writer.WriteStringValue("type", Type);
         }
     }

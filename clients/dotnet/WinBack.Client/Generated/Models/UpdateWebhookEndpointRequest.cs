@@ -25,10 +25,10 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The event types to receive from now on, or `[&quot;*&quot;]`. Each item is &quot;*&quot; or one of: customer.lapsed, reward.issued, reward.redeemed, reward.expiring_soon, reward.expired, reward.revoked, customer.reactivated, rule.updated, save_offer.presented, save_offer.accepted, save_offer.declined, save_offer.saved.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public List<string>? Events { get; set; }
+        public List<global::WinBack.Client.Generated.Models.WebhookEventSubscription?>? Events { get; set; }
 #nullable restore
 #else
-        public List<string> Events { get; set; }
+        public List<global::WinBack.Client.Generated.Models.WebhookEventSubscription?> Events { get; set; }
 #endif
         /// <summary>A new URL; the same rules as on creation.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
@@ -58,7 +58,7 @@ namespace WinBack.Client.Generated.Models
             {
                 { "description", n => { Description = n.GetStringValue(); } },
                 { "enabled", n => { Enabled = n.GetBoolValue(); } },
-                { "events", n => { Events = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
+                { "events", n => { Events = n.GetCollectionOfEnumValues<global::WinBack.Client.Generated.Models.WebhookEventSubscription>()?.AsList(); } },
                 { "url", n => { Url = n.GetStringValue(); } },
             };
         }
@@ -71,7 +71,7 @@ namespace WinBack.Client.Generated.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteStringValue("description", Description);
             writer.WriteBoolValue("enabled", Enabled);
-            writer.WriteCollectionOfPrimitiveValues<string>("events", Events);
+            writer.WriteCollectionOfEnumValues<global::WinBack.Client.Generated.Models.WebhookEventSubscription>("events", Events);
             writer.WriteStringValue("url", Url);
         }
     }

@@ -50,13 +50,7 @@ namespace WinBack.Client.Generated.Models
         public string EventId { get; set; }
 #endif
         /// <summary>The eventType property</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? EventType { get; set; }
-#nullable restore
-#else
-        public string EventType { get; set; }
-#endif
+        public global::WinBack.Client.Generated.Models.WebhookEventType? EventType { get; set; }
         /// <summary>The delivery&apos;s id (`wd_…`).</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -80,13 +74,7 @@ namespace WinBack.Client.Generated.Models
         /// <summary>When a pending delivery is tried next (wall clock): its retry, or for one waiting behind a failing            event of the same customer, that event&apos;s retry; null when it is due now or finished.</summary>
         public DateTimeOffset? NextAttemptAt { get; set; }
         /// <summary>pending (waiting for its turn or its next attempt), succeeded, or failed (every attempt failed; lastError says why).</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Status { get; set; }
-#nullable restore
-#else
-        public string Status { get; set; }
-#endif
+        public global::WinBack.Client.Generated.Models.WebhookDeliveryStatus? Status { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -111,13 +99,13 @@ namespace WinBack.Client.Generated.Models
                 { "customerId", n => { CustomerId = n.GetStringValue(); } },
                 { "endpointId", n => { EndpointId = n.GetStringValue(); } },
                 { "eventId", n => { EventId = n.GetStringValue(); } },
-                { "eventType", n => { EventType = n.GetStringValue(); } },
+                { "eventType", n => { EventType = n.GetEnumValue<global::WinBack.Client.Generated.Models.WebhookEventType>(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "lastAttemptAt", n => { LastAttemptAt = n.GetDateTimeOffsetValue(); } },
                 { "lastError", n => { LastError = n.GetStringValue(); } },
                 { "lastStatusCode", n => { LastStatusCode = n.GetIntValue(); } },
                 { "nextAttemptAt", n => { NextAttemptAt = n.GetDateTimeOffsetValue(); } },
-                { "status", n => { Status = n.GetStringValue(); } },
+                { "status", n => { Status = n.GetEnumValue<global::WinBack.Client.Generated.Models.WebhookDeliveryStatus>(); } },
             };
         }
         /// <summary>
@@ -133,13 +121,13 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("customerId", CustomerId);
             writer.WriteStringValue("endpointId", EndpointId);
             writer.WriteStringValue("eventId", EventId);
-            writer.WriteStringValue("eventType", EventType);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.WebhookEventType>("eventType", EventType);
             writer.WriteStringValue("id", Id);
             writer.WriteDateTimeOffsetValue("lastAttemptAt", LastAttemptAt);
             writer.WriteStringValue("lastError", LastError);
             writer.WriteIntValue("lastStatusCode", LastStatusCode);
             writer.WriteDateTimeOffsetValue("nextAttemptAt", NextAttemptAt);
-            writer.WriteStringValue("status", Status);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.WebhookDeliveryStatus>("status", Status);
         }
     }
 }

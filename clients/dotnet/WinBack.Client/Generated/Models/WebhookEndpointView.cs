@@ -38,10 +38,10 @@ namespace WinBack.Client.Generated.Models
         /// <summary>The event types it receives; `*` for all.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public List<string>? Events { get; set; }
+        public List<global::WinBack.Client.Generated.Models.WebhookEventSubscription?>? Events { get; set; }
 #nullable restore
 #else
-        public List<string> Events { get; set; }
+        public List<global::WinBack.Client.Generated.Models.WebhookEventSubscription?> Events { get; set; }
 #endif
         /// <summary>The first failed attempt since its last success; null while it is healthy.</summary>
         public DateTimeOffset? FailingSince { get; set; }
@@ -88,7 +88,7 @@ namespace WinBack.Client.Generated.Models
                 { "disabledAt", n => { DisabledAt = n.GetDateTimeOffsetValue(); } },
                 { "disabledReason", n => { DisabledReason = n.GetStringValue(); } },
                 { "enabled", n => { Enabled = n.GetBoolValue(); } },
-                { "events", n => { Events = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
+                { "events", n => { Events = n.GetCollectionOfEnumValues<global::WinBack.Client.Generated.Models.WebhookEventSubscription>()?.AsList(); } },
                 { "failingSince", n => { FailingSince = n.GetDateTimeOffsetValue(); } },
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "previousSecretExpiresAt", n => { PreviousSecretExpiresAt = n.GetDateTimeOffsetValue(); } },
@@ -108,7 +108,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteDateTimeOffsetValue("disabledAt", DisabledAt);
             writer.WriteStringValue("disabledReason", DisabledReason);
             writer.WriteBoolValue("enabled", Enabled);
-            writer.WriteCollectionOfPrimitiveValues<string>("events", Events);
+            writer.WriteCollectionOfEnumValues<global::WinBack.Client.Generated.Models.WebhookEventSubscription>("events", Events);
             writer.WriteDateTimeOffsetValue("failingSince", FailingSince);
             writer.WriteStringValue("id", Id);
             writer.WriteDateTimeOffsetValue("previousSecretExpiresAt", PreviousSecretExpiresAt);

@@ -50,13 +50,7 @@ namespace WinBack.Client.Generated.Models
         public string TenantId { get; set; }
 #endif
         /// <summary>customer.lapsed, reward.issued, reward.redeemed, reward.expiring_soon, reward.expired, reward.revoked, customer.reactivated, rule.updated, save_offer.presented, save_offer.accepted, save_offer.declined, save_offer.saved, or ping.</summary>
-#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
-#nullable enable
-        public string? Type { get; set; }
-#nullable restore
-#else
-        public string Type { get; set; }
-#endif
+        public global::WinBack.Client.Generated.Models.WebhookEventType? Type { get; set; }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -81,7 +75,7 @@ namespace WinBack.Client.Generated.Models
                 { "id", n => { Id = n.GetStringValue(); } },
                 { "sequence", n => { Sequence = n.GetLongValue(); } },
                 { "tenantId", n => { TenantId = n.GetStringValue(); } },
-                { "type", n => { Type = n.GetStringValue(); } },
+                { "type", n => { Type = n.GetEnumValue<global::WinBack.Client.Generated.Models.WebhookEventType>(); } },
             };
         }
         /// <summary>
@@ -97,7 +91,7 @@ namespace WinBack.Client.Generated.Models
             writer.WriteStringValue("id", Id);
             writer.WriteLongValue("sequence", Sequence);
             writer.WriteStringValue("tenantId", TenantId);
-            writer.WriteStringValue("type", Type);
+            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.WebhookEventType>("type", Type);
         }
     }
 }
