@@ -1,4 +1,5 @@
 using Microsoft.Kiota.Abstractions;
+using Microsoft.Kiota.Abstractions.Serialization;
 using WinBack.Client.Generated.Models;
 
 namespace WinBack.Client;
@@ -27,9 +28,9 @@ public sealed class WinBackApiException : ApiException
     // Kiota keeps a free-form map's values as untyped nodes; each field's value is a list of messages.
     private static string[] Messages(object value) => value switch
     {
-        Microsoft.Kiota.Abstractions.Serialization.UntypedArray array =>
-            array.GetValue().OfType<Microsoft.Kiota.Abstractions.Serialization.UntypedString>().Select(s => s.GetValue() ?? "").ToArray(),
-        Microsoft.Kiota.Abstractions.Serialization.UntypedString one => [one.GetValue() ?? ""],
+        UntypedArray array =>
+            array.GetValue().OfType<UntypedString>().Select(s => s.GetValue() ?? "").ToArray(),
+        UntypedString one => [one.GetValue() ?? ""],
         _ => [value.ToString() ?? ""],
     };
 }

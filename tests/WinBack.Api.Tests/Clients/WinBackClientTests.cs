@@ -87,7 +87,7 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
         }));
         invalid.Status.ShouldBe(400);
         invalid.Code.ShouldBe("validation_failed");
-        invalid.Errors.Keys.ShouldContain("trigger.days");
+        invalid.Errors["trigger.days"].ShouldHaveSingleItem().ShouldNotBeNullOrWhiteSpace();
 
         var missing = await Should.ThrowAsync<WinBackApiException>(() => admin.V1.Rewards["rwd_missing"].GetAsync());
         (missing.Status, missing.Code).ShouldBe((404, "resource_missing"));
