@@ -3,7 +3,7 @@
 # (.config/dotnet-tools.json). Deterministic: CI runs it and then `git diff --exit-code -- clients/`.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export KIOTA_TUTORIAL_ENABLED=false KIOTA_OFFLINE_ENABLED=true DOTNET_CLI_TELEMETRY_OPTOUT=1
+export KIOTA_TUTORIAL_ENABLED=false DOTNET_CLI_TELEMETRY_OPTOUT=1   # no hints in the output
 dotnet tool restore >/dev/null
 out=clients/dotnet/WinBack.Client/Generated
 dotnet kiota generate --language CSharp --openapi openapi/winback.v1.json --output "$out" \
