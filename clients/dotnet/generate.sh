@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates clients/dotnet/WinBack.Client/Generated from openapi/winback.v1.json with the pinned Kiota
-# (.config/dotnet-tools.json). Deterministic: CI runs it and then `git diff --exit-code -- clients/`.
+# (.config/dotnet-tools.json). Deterministic: .ci/run runs it and fails if clients/ then differs from the commit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export KIOTA_TUTORIAL_ENABLED=false DOTNET_CLI_TELEMETRY_OPTOUT=1   # no hints in the output
@@ -17,6 +17,6 @@ rm -f "$out/.kiota.log"   # the warnings above, not code
   echo 'namespace WinBack.Client.Generated.Models;'
   for file in $(grep -l 'public bool? HasMore' "$out"/Models/*.cs | LC_ALL=C sort); do
     item=$(sed -n 's/.*public List<\([^>]*\)>? Data { get; set; }.*/\1/p' "$file" | head -1)
-    [ -n "$item" ] && echo "public partial class $(basename "$file" .cs) : global::WinBack.Client.IPage<$item> { }"
+    if [ -n "$item" ]; then echo "public partial class $(basename "$file" .cs) : global::WinBack.Client.IPage<$item> { }"; fi
   done
 } > "$out/Pages.g.cs"
