@@ -56,6 +56,9 @@ public static class WebhookEventTypes
     /// <summary>The domain events that can become webhooks (what the outbox reads).</summary>
     public static readonly IReadOnlyList<Type> Published = Sources.Select(s => s.Event).Distinct().ToArray();
 
+    /// <summary>The domain events that become webhooks of <paramref name="type"/>, in the order listed above.</summary>
+    public static IReadOnlyList<Type> EventsOf(string type) => Sources.Where(s => s.Type == type).Select(s => s.Event).Distinct().ToArray();
+
     /// <summary>The webhook type of a stored event, or null for events that are not published.</summary>
     public static string? Of(object e)
     {

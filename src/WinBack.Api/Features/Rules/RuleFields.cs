@@ -3,6 +3,7 @@ using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
+using WinBack.Api.Infrastructure.OpenApi;
 
 namespace WinBack.Api.Features.Rules;
 
@@ -62,6 +63,7 @@ public class RuleFields
     }
 }
 
+[Discriminated(typeof(RuleSpecVariants), nameof(RuleSpecVariants.Triggers))]
 public sealed class RuleTrigger
 {
     /// <summary>Win-back: inactivity (days since the last activity of the listed types), cancellation (days since a subscription_cancelled), never_purchased (days since first seen, for customers with no purchase), at_risk (the moment the customer's P(alive) under the tenant's purchase model falls below pAliveBelow; customers with at least one repeat purchase; once per purchase cycle). Moments, each fired once per customer: welcome (days after first seen, 0 allowed), nth_purchase (the count-th order), lifetime_value_reached (lifetime value first reaches amount in currency), anniversary (each of years after the first purchase, or first seen with from), birthday (daysBefore the profile's birthday, once a year, in the tenant's timeZone). A moment rule fires only moments that come while it is active. Churn signals: usage_decline (the activities in the last recentDays fall below dropBelow × what the baselineDays before predict; fires once per decline, re-arms at rearmAbove), contact_burst (count activities within withinDays; re-arms below count), payment_failed (each payment_failed activity or Stripe invoice.payment_failed; its outcome is a purchase within attributionDays). Signals count activities per day in the tenant's timeZone, each at its day's start, so they fire at local midnights. Save offers: cancellation_intent (no fields; never swept: the product's cancel flow asks POST /v1/customers/{id}/save-offers, and the highest-priority such rule whose eligibility matches the stated reason makes the offer).</summary>
@@ -188,6 +190,7 @@ public sealed class RuleEligibility
 }
 
 [Published]
+[Discriminated(typeof(RuleSpecVariants), nameof(RuleSpecVariants.Rewards))]
 public sealed class RuleReward
 {
     /// <summary>account_credit (amount, currency), percent_discount (percent, uses), free_product (sku), custom (payload), or, for cancellation_intent rules only, pause (days: the subscription is paused that long) and trial_extension (days of free trial added).</summary>

@@ -51,7 +51,7 @@ public static class WebhookEventPayload
 
     public static string PingBody(string id, string tenantId, string endpointId, DateTimeOffset at) =>
         JsonSerializer.Serialize(new WebhookEventView(id, WebhookEventTypes.Ping, at, tenantId, null, 0,
-            JsonSerializer.SerializeToElement(new { endpointId }, WinBackJson.Options)), WinBackJson.Options);
+            JsonSerializer.SerializeToElement(new PingData(endpointId), WinBackJson.Options)), WinBackJson.Options);
 
     private static JsonElement Data(object data, Message? message, string? promotionCode)
     {
@@ -92,13 +92,13 @@ public static class WebhookEventPayload
     };
 
     // A rule's change without its whole definition: consumers read the rule with GET /v1/rules/{id}.
-    private static object RuleChange(object data) => data switch
+    private static RuleChange RuleChange(object data) => data switch
     {
-        RuleCreated e => new { e.RuleId, Change = "created", Version = 1, By = e.CreatedBy },
-        RuleRevised e => new { e.RuleId, Change = "revised", e.Version, By = e.RevisedBy },
-        RuleActivated e => new { e.RuleId, Change = "activated", Version = (int?)null, By = e.ActivatedBy },
-        RulePaused e => new { e.RuleId, Change = "paused", Version = (int?)null, By = e.PausedBy },
-        RuleArchived e => new { e.RuleId, Change = "archived", Version = (int?)null, By = e.ArchivedBy },
+        RuleCreated e => new RuleChange(e.RuleId, "created", 1, e.CreatedBy),
+        RuleRevised e => new RuleChange(e.RuleId, "revised", e.Version, e.RevisedBy),
+        RuleActivated e => new RuleChange(e.RuleId, "activated", null, e.ActivatedBy),
+        RulePaused e => new RuleChange(e.RuleId, "paused", null, e.PausedBy),
+        RuleArchived e => new RuleChange(e.RuleId, "archived", null, e.ArchivedBy),
         _ => throw new ArgumentException($"{data.GetType().Name} is not a rule event."),
     };
 }

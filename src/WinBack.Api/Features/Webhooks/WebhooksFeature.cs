@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Infrastructure.OpenApi;
 using WinBack.Api.Infrastructure.Secrets;
 
 namespace WinBack.Api.Features.Webhooks;
@@ -17,6 +18,7 @@ public sealed class WebhooksFeature : IFeature
         services.AddSingleton<WebhookEndpoints>();
         services.AddSingleton<WebhookDeliveries>();
         services.AddSecretProtector<WebhookSecrets>();
+        services.AddSingleton<IWebhookCatalog, WebhookCatalog>();
         if (!feature.RunsWorker)
             return;
         services.AddSingleton<WebhookSender>();

@@ -14,4 +14,27 @@ internal static class OpenApiWalk
             .Concat(operation.RequestBody?.Content?.Values.Select(m => m.Schema) ?? [])
             .Concat((operation.Responses?.Values.AsEnumerable() ?? []).OfType<OpenApiResponse>().SelectMany(r => r.Content?.Values.Select(m => m.Schema) ?? [])))
         .OfType<IOpenApiSchema>();
+
+    /// <summary>The names of the component schemas that <paramref name="roots"/> use, directly or through other components.</summary>
+    public static HashSet<string> ReferencedSchemas(IDictionary<string, IOpenApiSchema> components, IEnumerable<IOpenApiSchema> roots)
+    {
+        var names = new HashSet<string>();
+        var seen = new HashSet<IOpenApiSchema>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<IOpenApiSchema>(roots);
+        while (pending.TryPop(out var schema))
+        {
+            if (!seen.Add(schema))
+                continue;
+            if (schema is OpenApiSchemaReference { Reference.Id: { } id })
+            {
+                if (names.Add(id) && components.TryGetValue(id, out var target))
+                    pending.Push(target);
+                continue;
+            }
+            foreach (var child in (schema.Properties?.Values ?? []).Concat(schema.AllOf ?? []).Concat(schema.AnyOf ?? []).Concat(schema.OneOf ?? [])
+                         .Append(schema.Items).Append(schema.AdditionalProperties).OfType<IOpenApiSchema>())
+                pending.Push(child);
+        }
+        return names;
+    }
 }

@@ -32,7 +32,7 @@ public static class SwaggerSetup
             // Each deployment serves its own document at /swagger/v1/swagger.json; this server is the local development one.
             options.AddServer(new OpenApiServer
             {
-                Url = "http://localhost:5080",
+                Url = "http://127.0.0.1:5080",
                 Description = "local (`dotnet run`, launchSettings.json). Every deployment serves this document at /swagger/v1/swagger.json " +
                               "with its own address; use that one.",
             });
@@ -47,8 +47,10 @@ public static class SwaggerSetup
             options.SchemaFilter<RequestBodySchemaFilter>();
             options.SchemaFilter<ValidationSchemaFilter>();
             options.SchemaFilter<WireValuesSchemaFilter>();
-            options.DocumentFilter<UnusedRequestSchemaFilter>();
+            options.SchemaFilter<DiscriminatedSchemaFilter>();
             options.DocumentFilter<ApiVersionHeaderFilter>();
+            options.DocumentFilter<WebhooksDocumentFilter>();
+            options.DocumentFilter<UnusedSchemaFilter>();
             options.DocumentFilter<DocumentInfoFilter>();
             options.DocumentFilter<ReferenceWrapperFilter>();
             options.DocumentFilter<SortedPathsFilter>();

@@ -20,7 +20,8 @@ public sealed class ValidationSchemas
     private readonly List<Entry> _entries = [];
 
     /// <summary>One validator's facts about one member; <see cref="Root"/> is the type the top-level validator validates.</summary>
-    private sealed record Entry(object Source, Type Root, MemberInfo Member, FieldRules Rules);
+    /// <remarks><see cref="Condition"/> is the rule whose condition the facts hold under (null: they always hold).</remarks>
+    private sealed record Entry(object Source, Type Root, MemberInfo Member, FieldRules Rules, object? Condition);
 
     public static ValidationSchemas Load(Assembly assembly)
     {
@@ -60,9 +61,8 @@ public sealed class ValidationSchemas
                 if (collection || rule.Member is not PropertyInfo member)
                     continue;
                 var conditional = rule.HasCondition || rule.HasAsyncCondition || component.HasCondition || component.HasAsyncCondition;
-                // Rules under a condition (welcome's days from 0, other triggers' from 1) are alternatives: the schema states the loosest.
                 if (Describe(component.Validator, member.PropertyType, conditional) is { } rules)
-                    _entries.Add(new Entry(conditional ? rule : source, root, member, rules));
+                    _entries.Add(new Entry(source, root, member, rules, conditional ? rule : null));
             }
         }
     }
@@ -106,9 +106,20 @@ public sealed class ValidationSchemas
     // Several rules of one validator tighten each other; the same member checked by several validators keeps what all of them check.
     private static FieldRules? Loosest(IEnumerable<Entry> entries)
     {
-        var bySource = entries.GroupBy(e => e.Source, ReferenceEqualityComparer.Instance)
-            .Select(g => g.Select(e => e.Rules).Aggregate(FieldRules.Tightest)).ToList();
+        var bySource = entries.GroupBy(e => e.Source, ReferenceEqualityComparer.Instance).Select(OfOneValidator).ToList();
         return bySource.Count == 0 ? null : bySource.Aggregate(FieldRules.Loosest);
+    }
+
+    // What always holds, tightened by the conditional rules; those are alternatives (welcome's days from 0, other triggers' from 1),
+    // so of them the schema states the loosest.
+    private static FieldRules OfOneValidator(IEnumerable<Entry> entries)
+    {
+        var always = entries.Where(e => e.Condition is null).Select(e => e.Rules).ToList();
+        var conditional = entries.Where(e => e.Condition is not null).GroupBy(e => e.Condition!, ReferenceEqualityComparer.Instance)
+            .Select(g => g.Select(e => e.Rules).Aggregate(FieldRules.Tightest)).ToList();
+        if (conditional.Count > 0)
+            always.Add(conditional.Aggregate(FieldRules.Loosest));
+        return always.Aggregate(FieldRules.Tightest);
     }
 
     private static bool Same(MemberInfo a, MemberInfo b) => a.Name == b.Name && a.DeclaringType == b.DeclaringType;

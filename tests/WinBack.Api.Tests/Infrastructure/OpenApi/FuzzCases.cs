@@ -22,6 +22,12 @@ internal static class FuzzSchemas
         return schema;
     }
 
+    /// <summary>For a oneOf with a discriminator (a rule's trigger or reward), the variant the example's <c>type</c> picks.</summary>
+    public static JsonNode? Variant(JsonNode document, JsonNode? schema, JsonNode? example) =>
+        schema?["discriminator"]?["mapping"]?[example?["type"]?.GetValue<string>() ?? ""] is { } reference
+            ? Resolve(document, new JsonObject { ["$ref"] = reference.GetValue<string>() })
+            : schema;
+
     public static ISet<string> PropertyNames(JsonNode document, JsonNode? schema) =>
         Resolve(document, schema)?["properties"]?.AsObject().Select(p => p.Key).ToHashSet() ?? [];
 
@@ -194,7 +200,7 @@ internal sealed class FuzzCases(JsonNode document, FuzzOperation operation)
     /// <summary>Every field of the body: nested objects, the first item of arrays, and fields the example leaves out.</summary>
     private IEnumerable<(List<string> Path, JsonNode? Schema)> Fields(JsonNode? example, JsonNode? schema, List<string> path)
     {
-        var resolved = FuzzSchemas.Resolve(document, schema);
+        var resolved = FuzzSchemas.Variant(document, FuzzSchemas.Resolve(document, schema), example);
         if (resolved?["properties"] is JsonObject properties)
             foreach (var (name, property) in properties)
             {

@@ -3,7 +3,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using JsonSchemaNet::Json.Schema;
+using WinBack.Api.Features.Webhooks;
+using WinBack.Api.Infrastructure.Http;
 using WinBack.Api.Tests.Infrastructure;
+using WinBack.Domain.Rules;
+using WinBack.Domain.Webhooks;
 
 namespace WinBack.Api.Tests.Infrastructure.OpenApi;
 
@@ -54,6 +58,27 @@ public sealed partial class OpenApiExampleTests(WinBackApp app) : IClassFixture<
         templated.ShouldBeEmpty("examples must hold real values, not {id}");
     }
 
+    [Fact]
+    public async Task The_webhooks_section_has_one_payload_per_event_type_and_real_bodies_match_it()
+    {
+        var document = JsonNode.Parse(await app.CreateClient().GetStringAsync("/swagger/v1/swagger.json"))!;
+        var at = DateTimeOffset.Parse("2026-11-24T09:05:00Z");
+        var ping = WebhookEventPayload.PingBody("evt_01jdq3w5x8k2m9v4r7t6y1z0ai", "ten_01jdq3w5x8k2m9v4r7t6y1z0aa", "we_01jdq3w5x8k2m9v4r7t6y1z0ae", at);
+        var archived = WebhookEventPayload.Body("evt_01jdq3w5x8k2m9v4r7t6y1z0aj", WebhookEventTypes.RuleUpdated, "ten_01jdq3w5x8k2m9v4r7t6y1z0aa", null, 3, at,
+            new RuleArchived("rule_01jdq3w5x8k2m9v4r7t6y1z0ae", "key_01jdq3w5x8k2m9v4r7t6y1z0ab", at), null, null);
+        var issued = JsonSerializer.Serialize(WebhookEventView.Example, WinBackJson.Options);
+
+        document["webhooks"]!.AsObject().Select(w => w.Key).ShouldBe(WebhookEventTypes.Delivered);
+        var invalid = OpenApiExamples.Invalid(document,
+        [
+            new("ping", "#/components/schemas/PingWebhook", JsonNode.Parse(ping)!),
+            new("rule.updated", "#/components/schemas/RuleUpdatedWebhook", JsonNode.Parse(archived)!),
+            new("reward.issued", "#/components/schemas/RewardIssuedWebhook", JsonNode.Parse(issued)!),
+            new("ping is not reward.issued", "#/components/schemas/RewardIssuedWebhook", JsonNode.Parse(ping)!),
+        ]);
+        invalid.ShouldHaveSingleItem().ShouldStartWith("ping is not reward.issued");
+    }
+
     [GeneratedRegex(@"\{[A-Za-z]+\}")]
     private static partial Regex PathTemplate();
 }
@@ -73,8 +98,9 @@ internal static class OpenApiExamples
     {
         var registry = new SchemaRegistry();
         registry.Register(new JsonElementBaseDocument(JsonSerializer.SerializeToElement(document), Base));
-        // OpenAPI adds keywords (discriminator, xml, externalDocs) that are annotations to JSON Schema.
-        var options = new BuildOptions { SchemaRegistry = registry };
+        // OpenAPI 3.1's dialect is 2020-12 plus keywords (discriminator, xml, externalDocs) that are annotations to JSON Schema.
+        var dialect = Dialect.Draft202012.With([], new Uri("https://winback.test/dialect/openapi-3.1"), allowUnknownKeywords: true);
+        var options = new BuildOptions { SchemaRegistry = registry, Dialect = dialect };
         var evaluation = new EvaluationOptions { OutputFormat = OutputFormat.List };
         var invalid = new List<string>();
         foreach (var example in examples)
