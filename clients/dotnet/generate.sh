@@ -3,7 +3,8 @@
 # (.config/dotnet-tools.json). Deterministic: .ci/run runs it and fails if clients/ then differs from the commit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-export KIOTA_TUTORIAL_ENABLED=false DOTNET_CLI_TELEMETRY_OPTOUT=1   # no hints in the output
+# No hints, no update check against the network, no telemetry (Kiota's documented variables).
+export KIOTA_TUTORIAL_ENABLED=false KIOTA_OFFLINE_ENABLED=true KIOTA_CLI_TELEMETRY_OPTOUT=true DOTNET_CLI_TELEMETRY_OPTOUT=1
 dotnet tool restore >/dev/null
 out=clients/dotnet/WinBack.Client/Generated
 dotnet kiota generate --language CSharp --openapi openapi/winback.v1.json --output "$out" \

@@ -37,16 +37,25 @@ public sealed class WebhookVerifier(string secret, TimeSpan? tolerance = null, T
     /// <summary>Verifies the three headers and the raw body as received, then parses the body as the event envelope.</summary>
     /// <exception cref="WebhookVerificationException">A header is missing, the timestamp is outside the tolerance, or no
     /// signature matches.</exception>
-    public WebhookEventView Read(string id, string timestamp, string signatures, string body) =>
-        Read(id, timestamp, signatures, body, WebhookEventView.CreateFromDiscriminatorValue);
-
-    /// <summary>The same, parsed as a generated type of your choice (an event type's own payload schema).</summary>
-    public T Read<T>(string id, string timestamp, string signatures, string body, ParsableFactory<T> type) where T : IParsable
+    public WebhookEventView Read(string id, string timestamp, string signatures, string body)
     {
         Verify(id, timestamp, signatures, body);
         using var json = JsonDocument.Parse(body);
-        return new JsonParseNode(json.RootElement).GetObjectValue(type) ?? throw new WebhookVerificationException("The body is not an event.");
+        return Parse(json.RootElement, WebhookEventView.CreateFromDiscriminatorValue);
     }
+
+    /// <summary>The same, with <c>data</c> read as the event type's generated payload, e.g.
+    /// <c>Read(…, RewardIssuedWebhook_data.CreateFromDiscriminatorValue)</c> for a <c>reward.issued</c>.</summary>
+    public (WebhookEventView Event, T Data) Read<T>(string id, string timestamp, string signatures, string body, ParsableFactory<T> data)
+        where T : IParsable
+    {
+        Verify(id, timestamp, signatures, body);
+        using var json = JsonDocument.Parse(body);
+        return (Parse(json.RootElement, WebhookEventView.CreateFromDiscriminatorValue), Parse(json.RootElement.GetProperty("data"), data));
+    }
+
+    private static T Parse<T>(JsonElement json, ParsableFactory<T> type) where T : IParsable =>
+        new JsonParseNode(json).GetObjectValue(type) ?? throw new WebhookVerificationException("The body is not an event.");
 
     /// <inheritdoc cref="Read(string, string, string, string)"/>
     public void Verify(string id, string timestamp, string signatures, string body)

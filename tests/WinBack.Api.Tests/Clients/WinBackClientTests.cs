@@ -42,8 +42,8 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
         var rule = (await admin.V1.Rules.PostAsync(new CreateRuleRequest
         {
             Name = "90-day win-back", Priority = 10,
-            Trigger = new RuleTrigger { Type = TriggerType.Inactivity, Days = 90 },
-            Reward = new RuleReward { Type = RewardType.Account_credit, Amount = 1000, Currency = "eur", ExpiresInDays = 30 },
+            Trigger = Inactivity(90),
+            Reward = Credit(1000),
         }))!;
         (await admin.V1.Rules[rule.Id!].Activate.PostAsync())!.Status.ShouldBe(RuleStatus.Active);
 
@@ -68,10 +68,12 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
 
         // 12. The reward.issued delivery, verified by WinBack.Client.Webhooks on the service's (fake) clock.
         var delivered = (await receiver.WaitForAsync(r => r.Any(w => w.Type == "reward.issued"), "reward.issued")).First(w => w.Type == "reward.issued");
-        var issued = new WebhookVerifier(endpoint.Secret, clock: app.Clock).Read(delivered.Id, delivered.Timestamp, delivered.Signature, delivered.Body);
+        var (issued, data) = new WebhookVerifier(endpoint.Secret, clock: app.Clock)
+            .Read(delivered.Id, delivered.Timestamp, delivered.Signature, delivered.Body, RewardIssuedWebhook_data.CreateFromDiscriminatorValue);
         issued.Type.ShouldBe(WebhookEventType.RewardIssued);
         issued.CustomerId.ShouldBe("cus_4711");
         issued.Id.ShouldBe(delivered.Id);
+        (data.RewardId, data.RuleId, data.Amount, data.Currency).ShouldBe((reward.Id, rule.Id, 1000L, "eur"));
     }
 
     [Fact]
@@ -82,8 +84,8 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
         var invalid = await Should.ThrowAsync<WinBackApiException>(() => admin.V1.Rules.PostAsync(new CreateRuleRequest
         {
             Name = "broken", Priority = 10,
-            Trigger = new RuleTrigger { Type = TriggerType.Inactivity, Days = 0 },
-            Reward = new RuleReward { Type = RewardType.Account_credit, Amount = 1000, Currency = "eur", ExpiresInDays = 30 },
+            Trigger = Inactivity(0),
+            Reward = Credit(1000),
         }));
         invalid.Status.ShouldBe(400);
         invalid.Code.ShouldBe("validation_failed");
@@ -151,8 +153,16 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
     private static CreateRuleRequest Rule(string name) => new()
     {
         Name = name, Priority = 10,
-        Trigger = new RuleTrigger { Type = TriggerType.Inactivity, Days = 90 },
-        Reward = new RuleReward { Type = RewardType.Account_credit, Amount = 1000, Currency = "eur", ExpiresInDays = 30 },
+        Trigger = Inactivity(90),
+        Reward = Credit(1000),
+    };
+
+    private static RuleTrigger Inactivity(int days) =>
+        new() { InactivityTrigger = new InactivityTrigger { Type = InactivityTrigger_type.Inactivity, Days = days } };
+
+    private static RuleReward Credit(long amount) => new()
+    {
+        AccountCreditReward = new AccountCreditReward { Type = AccountCreditReward_type.Account_credit, Amount = amount, Currency = "eur", ExpiresInDays = 30 },
     };
 
     /// <summary>Inside the client's retry handler: lets the first POST reach the service, then loses its answer (a 503, as

@@ -39,7 +39,7 @@ namespace WinBack.Client.Generated
             ApiClientBuilder.RegisterDefaultDeserializer<FormParseNodeFactory>();
             if (string.IsNullOrEmpty(RequestAdapter.BaseUrl))
             {
-                RequestAdapter.BaseUrl = "http://localhost:5080";
+                RequestAdapter.BaseUrl = "http://127.0.0.1:5080";
             }
             PathParameters.TryAdd("baseurl", RequestAdapter.BaseUrl);
         }

@@ -9,9 +9,19 @@ namespace WinBack.Client.Generated.Models
 {
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     #pragma warning disable CS1591
-    public partial class RuleReward : IParsable
+    public partial class RuleReward : IAdditionalDataHolder, IComposedTypeWrapper, IParsable
     #pragma warning restore CS1591
     {
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.AccountCreditReward"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.AccountCreditReward? AccountCreditReward { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.AccountCreditReward AccountCreditReward { get; set; }
+#endif
+        /// <summary>Stores additional data not described in the OpenAPI description found when deserializing. Can be used for serialization as well.</summary>
+        public IDictionary<string, object> AdditionalData { get; set; }
         /// <summary>account_credit: the credit in minor units (cents), 1 to 100,000,000.</summary>
         public long? Amount { get; set; }
         /// <summary>account_credit: ISO 4217 currency code.</summary>
@@ -22,12 +32,36 @@ namespace WinBack.Client.Generated.Models
 #else
         public string Currency { get; set; }
 #endif
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.CustomReward"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.CustomReward? CustomReward { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.CustomReward CustomReward { get; set; }
+#endif
         /// <summary>pause: days the subscription is paused; trial_extension: days of free trial added (to the later of the current trial end and now). 1 to 365.</summary>
         public int? Days { get; set; }
         /// <summary>Days from issue until the reward expires, 1 to 3650. Not for pause and trial_extension, which are applied when given.</summary>
         public int? ExpiresInDays { get; set; }
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.FreeProductReward"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.FreeProductReward? FreeProductReward { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.FreeProductReward FreeProductReward { get; set; }
+#endif
         /// <summary>immediate: usable at once. on_return: pending until the customer comes back. Default immediate.</summary>
         public global::WinBack.Client.Generated.Models.RewardGrant? Grant { get; set; }
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.PauseReward"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.PauseReward? PauseReward { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.PauseReward PauseReward { get; set; }
+#endif
         /// <summary>custom: a JSON object passed to your systems as is, up to 4 KiB.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -38,6 +72,14 @@ namespace WinBack.Client.Generated.Models
 #endif
         /// <summary>percent_discount: percent off, 1 to 100.</summary>
         public int? Percent { get; set; }
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.PercentDiscountReward"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.PercentDiscountReward? PercentDiscountReward { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.PercentDiscountReward PercentDiscountReward { get; set; }
+#endif
         /// <summary>free_product: your product&apos;s SKU, up to 100 characters.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
@@ -46,10 +88,25 @@ namespace WinBack.Client.Generated.Models
 #else
         public string Sku { get; set; }
 #endif
-        /// <summary>account_credit (amount, currency), percent_discount (percent, uses), free_product (sku), custom (payload), or, for cancellation_intent rules only, pause (days: the subscription is paused that long) and trial_extension (days of free trial added).</summary>
-        public global::WinBack.Client.Generated.Models.RewardType? Type { get; set; }
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.TrialExtensionReward"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.TrialExtensionReward? TrialExtensionReward { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.TrialExtensionReward TrialExtensionReward { get; set; }
+#endif
+        /// <summary>The type property</summary>
+        public global::WinBack.Client.Generated.Models.RuleReward_type? Type { get; set; }
         /// <summary>percent_discount: how many purchases it applies to, 1 to 100; default 1.</summary>
         public int? Uses { get; set; }
+        /// <summary>
+        /// Instantiates a new <see cref="global::WinBack.Client.Generated.Models.RuleReward"/> and sets the default values.
+        /// </summary>
+        public RuleReward()
+        {
+            AdditionalData = new Dictionary<string, object>();
+        }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
         /// </summary>
@@ -58,7 +115,73 @@ namespace WinBack.Client.Generated.Models
         public static global::WinBack.Client.Generated.Models.RuleReward CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::WinBack.Client.Generated.Models.RuleReward();
+            var mappingValue = parseNode.GetChildNode("type")?.GetStringValue();
+            var result = new global::WinBack.Client.Generated.Models.RuleReward();
+            if("account_credit".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.AccountCreditReward = new global::WinBack.Client.Generated.Models.AccountCreditReward();
+            }
+            else if("custom".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.CustomReward = new global::WinBack.Client.Generated.Models.CustomReward();
+            }
+            else if("free_product".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.FreeProductReward = new global::WinBack.Client.Generated.Models.FreeProductReward();
+            }
+            else if(parseNode.GetEnumValue<global::WinBack.Client.Generated.Models.RewardGrant>() is global::WinBack.Client.Generated.Models.RewardGrant grantValue)
+            {
+                result.Grant = grantValue;
+            }
+            else if("pause".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.PauseReward = new global::WinBack.Client.Generated.Models.PauseReward();
+            }
+            else if("percent_discount".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.PercentDiscountReward = new global::WinBack.Client.Generated.Models.PercentDiscountReward();
+            }
+            else if("trial_extension".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.TrialExtensionReward = new global::WinBack.Client.Generated.Models.TrialExtensionReward();
+            }
+            else if(parseNode.GetEnumValue<global::WinBack.Client.Generated.Models.RuleReward_type>() is global::WinBack.Client.Generated.Models.RuleReward_type typeValue)
+            {
+                result.Type = typeValue;
+            }
+            else if(parseNode.GetLongValue() is long amountValue)
+            {
+                result.Amount = amountValue;
+            }
+            else if(parseNode.GetStringValue() is string currencyValue)
+            {
+                result.Currency = currencyValue;
+            }
+            else if(parseNode.GetIntValue() is int daysValue)
+            {
+                result.Days = daysValue;
+            }
+            else if(parseNode.GetIntValue() is int expiresInDaysValue)
+            {
+                result.ExpiresInDays = expiresInDaysValue;
+            }
+            else if(parseNode.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue) is UntypedNode payloadValue)
+            {
+                result.Payload = payloadValue;
+            }
+            else if(parseNode.GetIntValue() is int percentValue)
+            {
+                result.Percent = percentValue;
+            }
+            else if(parseNode.GetStringValue() is string skuValue)
+            {
+                result.Sku = skuValue;
+            }
+            else if(parseNode.GetIntValue() is int usesValue)
+            {
+                result.Uses = usesValue;
+            }
+            return result;
         }
         /// <summary>
         /// The deserialization information for the current model
@@ -66,19 +189,31 @@ namespace WinBack.Client.Generated.Models
         /// <returns>A IDictionary&lt;string, Action&lt;IParseNode&gt;&gt;</returns>
         public virtual IDictionary<string, Action<IParseNode>> GetFieldDeserializers()
         {
-            return new Dictionary<string, Action<IParseNode>>
+            if(AccountCreditReward != null)
             {
-                { "amount", n => { Amount = n.GetLongValue(); } },
-                { "currency", n => { Currency = n.GetStringValue(); } },
-                { "days", n => { Days = n.GetIntValue(); } },
-                { "expiresInDays", n => { ExpiresInDays = n.GetIntValue(); } },
-                { "grant", n => { Grant = n.GetEnumValue<global::WinBack.Client.Generated.Models.RewardGrant>(); } },
-                { "payload", n => { Payload = n.GetObjectValue<UntypedNode>(UntypedNode.CreateFromDiscriminatorValue); } },
-                { "percent", n => { Percent = n.GetIntValue(); } },
-                { "sku", n => { Sku = n.GetStringValue(); } },
-                { "type", n => { Type = n.GetEnumValue<global::WinBack.Client.Generated.Models.RewardType>(); } },
-                { "uses", n => { Uses = n.GetIntValue(); } },
-            };
+                return AccountCreditReward.GetFieldDeserializers();
+            }
+            else if(CustomReward != null)
+            {
+                return CustomReward.GetFieldDeserializers();
+            }
+            else if(FreeProductReward != null)
+            {
+                return FreeProductReward.GetFieldDeserializers();
+            }
+            else if(PauseReward != null)
+            {
+                return PauseReward.GetFieldDeserializers();
+            }
+            else if(PercentDiscountReward != null)
+            {
+                return PercentDiscountReward.GetFieldDeserializers();
+            }
+            else if(TrialExtensionReward != null)
+            {
+                return TrialExtensionReward.GetFieldDeserializers();
+            }
+            return new Dictionary<string, Action<IParseNode>>();
         }
         /// <summary>
         /// Serializes information the current object
@@ -87,16 +222,71 @@ namespace WinBack.Client.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteLongValue("amount", Amount);
-            writer.WriteStringValue("currency", Currency);
-            writer.WriteIntValue("days", Days);
-            writer.WriteIntValue("expiresInDays", ExpiresInDays);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RewardGrant>("grant", Grant);
-            writer.WriteObjectValue<UntypedNode>("payload", Payload);
-            writer.WriteIntValue("percent", Percent);
-            writer.WriteStringValue("sku", Sku);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RewardType>("type", Type);
-            writer.WriteIntValue("uses", Uses);
+            if(AccountCreditReward != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.AccountCreditReward>(null, AccountCreditReward);
+            }
+            else if(CustomReward != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.CustomReward>(null, CustomReward);
+            }
+            else if(FreeProductReward != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.FreeProductReward>(null, FreeProductReward);
+            }
+            else if(Grant != null)
+            {
+                writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RewardGrant>(null, Grant);
+            }
+            else if(PauseReward != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.PauseReward>(null, PauseReward);
+            }
+            else if(PercentDiscountReward != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.PercentDiscountReward>(null, PercentDiscountReward);
+            }
+            else if(TrialExtensionReward != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.TrialExtensionReward>(null, TrialExtensionReward);
+            }
+            else if(Type != null)
+            {
+                writer.WriteEnumValue<global::WinBack.Client.Generated.Models.RuleReward_type>(null, Type);
+            }
+            else if(Amount != null)
+            {
+                writer.WriteLongValue(null, Amount);
+            }
+            else if(Currency != null)
+            {
+                writer.WriteStringValue(null, Currency);
+            }
+            else if(Days != null)
+            {
+                writer.WriteIntValue(null, Days);
+            }
+            else if(ExpiresInDays != null)
+            {
+                writer.WriteIntValue(null, ExpiresInDays);
+            }
+            else if(Payload != null)
+            {
+                writer.WriteObjectValue<UntypedNode>(null, Payload);
+            }
+            else if(Percent != null)
+            {
+                writer.WriteIntValue(null, Percent);
+            }
+            else if(Sku != null)
+            {
+                writer.WriteStringValue(null, Sku);
+            }
+            else if(Uses != null)
+            {
+                writer.WriteIntValue(null, Uses);
+            }
+            writer.WriteAdditionalData(AdditionalData);
         }
     }
 }

@@ -7,84 +7,115 @@ using System.IO;
 using System;
 namespace WinBack.Client.Generated.Models
 {
+    /// <summary>
+    /// Composed type wrapper for classes <see cref="global::WinBack.Client.Generated.Models.AnniversaryTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.AtRiskTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.BirthdayTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.CancellationIntentTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.CancellationTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.ContactBurstTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.InactivityTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.LifetimeValueReachedTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.NeverPurchasedTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.NthPurchaseTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.PaymentFailedTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.UsageDeclineTrigger"/>, <see cref="global::WinBack.Client.Generated.Models.WelcomeTrigger"/>
+    /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
-    #pragma warning disable CS1591
-    public partial class RuleTrigger : IParsable
-    #pragma warning restore CS1591
+    public partial class RuleTrigger : IComposedTypeWrapper, IParsable
     {
-        /// <summary>usage_decline only, and required there: 1 to 20 activity kinds counted, each an activity type in snake_case or custom:NAME.</summary>
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.AnniversaryTrigger"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public List<string>? Activities { get; set; }
+        public global::WinBack.Client.Generated.Models.AnniversaryTrigger? AnniversaryTrigger { get; set; }
 #nullable restore
 #else
-        public List<string> Activities { get; set; }
+        public global::WinBack.Client.Generated.Models.AnniversaryTrigger AnniversaryTrigger { get; set; }
 #endif
-        /// <summary>contact_burst only, and required there: the activity kind counted, an activity type in snake_case or custom:NAME.</summary>
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.AtRiskTrigger"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? Activity { get; set; }
+        public global::WinBack.Client.Generated.Models.AtRiskTrigger? AtRiskTrigger { get; set; }
 #nullable restore
 #else
-        public string Activity { get; set; }
+        public global::WinBack.Client.Generated.Models.AtRiskTrigger AtRiskTrigger { get; set; }
 #endif
-        /// <summary>inactivity only: the activity types that count as activity. Default: all. A customer with none of them is not caught.</summary>
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.BirthdayTrigger"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public List<global::WinBack.Client.Generated.Models.ActivityType?>? ActivityTypes { get; set; }
+        public global::WinBack.Client.Generated.Models.BirthdayTrigger? BirthdayTrigger { get; set; }
 #nullable restore
 #else
-        public List<global::WinBack.Client.Generated.Models.ActivityType?> ActivityTypes { get; set; }
+        public global::WinBack.Client.Generated.Models.BirthdayTrigger BirthdayTrigger { get; set; }
 #endif
-        /// <summary>lifetime_value_reached only, and required there: the lifetime value in minor units, 1 or more.</summary>
-        public long? Amount { get; set; }
-        /// <summary>usage_decline only, and required there: the baseline window in days (just before the recent one), 1 to 365.</summary>
-        public int? BaselineDays { get; set; }
-        /// <summary>nth_purchase and contact_burst only, and required there: for nth_purchase the order count (imported orders included) whose reaching is the moment, 1 to 1,000,000; for contact_burst the activities within withinDays that make a burst, 2 to 1,000,000.</summary>
-        public int? Count { get; set; }
-        /// <summary>lifetime_value_reached only, and required there: the ISO 4217 currency of amount.</summary>
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.CancellationIntentTrigger"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public string? Currency { get; set; }
+        public global::WinBack.Client.Generated.Models.CancellationIntentTrigger? CancellationIntentTrigger { get; set; }
 #nullable restore
 #else
-        public string Currency { get; set; }
+        public global::WinBack.Client.Generated.Models.CancellationIntentTrigger CancellationIntentTrigger { get; set; }
 #endif
-        /// <summary>The window in days, 1 to 3650 (welcome: 0 to 3650). Only for inactivity, cancellation, never_purchased and welcome.</summary>
-        public int? Days { get; set; }
-        /// <summary>birthday only: days before the birthday (0 to 60; default 0, the day itself), at the start of that day in the tenant&apos;s timeZone.</summary>
-        public int? DaysBefore { get; set; }
-        /// <summary>usage_decline only, and required there: fires when the recent count falls below this share of the count the baseline predicts for the recent window&apos;s length; strictly between 0 and 1.</summary>
-        public double? DropBelow { get; set; }
-        /// <summary>anniversary only: first_purchase (default) or first_seen, what the years count from.</summary>
-        public global::WinBack.Client.Generated.Models.AnniversaryFrom? From { get; set; }
-        /// <summary>usage_decline only, and required there: the activities the baseline window must hold for the trigger to fire or re-arm, 1 to 1,000,000.</summary>
-        public int? MinBaseline { get; set; }
-        /// <summary>at_risk only, and required there: the P(alive) threshold, strictly between 0 and 1.</summary>
-        public double? PAliveBelow { get; set; }
-        /// <summary>inactivity only: a window on each customer&apos;s own rhythm. A customer with at least minPurchases purchases lapses after multiple × the median gap between their purchases (fractional days, over their latest 32 purchases recorded through WinBack); everyone else after `days`.</summary>
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.CancellationTrigger"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public global::WinBack.Client.Generated.Models.RulePersonalWindow? PersonalWindow { get; set; }
+        public global::WinBack.Client.Generated.Models.CancellationTrigger? CancellationTrigger { get; set; }
 #nullable restore
 #else
-        public global::WinBack.Client.Generated.Models.RulePersonalWindow PersonalWindow { get; set; }
+        public global::WinBack.Client.Generated.Models.CancellationTrigger CancellationTrigger { get; set; }
 #endif
-        /// <summary>usage_decline only: re-arms (closes the episode, so that the next decline fires again) once the ratio is at or above this; greater than dropBelow, at most 100; default 0.8.</summary>
-        public double? RearmAbove { get; set; }
-        /// <summary>usage_decline only, and required there: the recent window in days, 1 to 365.</summary>
-        public int? RecentDays { get; set; }
-        /// <summary>Win-back: inactivity (days since the last activity of the listed types), cancellation (days since a subscription_cancelled), never_purchased (days since first seen, for customers with no purchase), at_risk (the moment the customer&apos;s P(alive) under the tenant&apos;s purchase model falls below pAliveBelow; customers with at least one repeat purchase; once per purchase cycle). Moments, each fired once per customer: welcome (days after first seen, 0 allowed), nth_purchase (the count-th order), lifetime_value_reached (lifetime value first reaches amount in currency), anniversary (each of years after the first purchase, or first seen with from), birthday (daysBefore the profile&apos;s birthday, once a year, in the tenant&apos;s timeZone). A moment rule fires only moments that come while it is active. Churn signals: usage_decline (the activities in the last recentDays fall below dropBelow × what the baselineDays before predict; fires once per decline, re-arms at rearmAbove), contact_burst (count activities within withinDays; re-arms below count), payment_failed (each payment_failed activity or Stripe invoice.payment_failed; its outcome is a purchase within attributionDays). Signals count activities per day in the tenant&apos;s timeZone, each at its day&apos;s start, so they fire at local midnights. Save offers: cancellation_intent (no fields; never swept: the product&apos;s cancel flow asks POST /v1/customers/{id}/save-offers, and the highest-priority such rule whose eligibility matches the stated reason makes the offer).</summary>
-        public global::WinBack.Client.Generated.Models.TriggerType? Type { get; set; }
-        /// <summary>contact_burst only, and required there: the window in days, 1 to 365.</summary>
-        public int? WithinDays { get; set; }
-        /// <summary>anniversary only, and required there: 1 to 20 distinct anniversaries in years, each 1 to 100; each fires once.</summary>
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.ContactBurstTrigger"/></summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable
-        public List<int?>? Years { get; set; }
+        public global::WinBack.Client.Generated.Models.ContactBurstTrigger? ContactBurstTrigger { get; set; }
 #nullable restore
 #else
-        public List<int?> Years { get; set; }
+        public global::WinBack.Client.Generated.Models.ContactBurstTrigger ContactBurstTrigger { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.InactivityTrigger"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.InactivityTrigger? InactivityTrigger { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.InactivityTrigger InactivityTrigger { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.LifetimeValueReachedTrigger"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.LifetimeValueReachedTrigger? LifetimeValueReachedTrigger { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.LifetimeValueReachedTrigger LifetimeValueReachedTrigger { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.NeverPurchasedTrigger"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.NeverPurchasedTrigger? NeverPurchasedTrigger { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.NeverPurchasedTrigger NeverPurchasedTrigger { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.NthPurchaseTrigger"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.NthPurchaseTrigger? NthPurchaseTrigger { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.NthPurchaseTrigger NthPurchaseTrigger { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.PaymentFailedTrigger"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.PaymentFailedTrigger? PaymentFailedTrigger { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.PaymentFailedTrigger PaymentFailedTrigger { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.UsageDeclineTrigger"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.UsageDeclineTrigger? UsageDeclineTrigger { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.UsageDeclineTrigger UsageDeclineTrigger { get; set; }
+#endif
+        /// <summary>Composed type representation for type <see cref="global::WinBack.Client.Generated.Models.WelcomeTrigger"/></summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.WelcomeTrigger? WelcomeTrigger { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.WelcomeTrigger WelcomeTrigger { get; set; }
 #endif
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
@@ -94,7 +125,61 @@ namespace WinBack.Client.Generated.Models
         public static global::WinBack.Client.Generated.Models.RuleTrigger CreateFromDiscriminatorValue(IParseNode parseNode)
         {
             if(ReferenceEquals(parseNode, null)) throw new ArgumentNullException(nameof(parseNode));
-            return new global::WinBack.Client.Generated.Models.RuleTrigger();
+            var mappingValue = parseNode.GetChildNode("type")?.GetStringValue();
+            var result = new global::WinBack.Client.Generated.Models.RuleTrigger();
+            if("anniversary".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.AnniversaryTrigger = new global::WinBack.Client.Generated.Models.AnniversaryTrigger();
+            }
+            else if("at_risk".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.AtRiskTrigger = new global::WinBack.Client.Generated.Models.AtRiskTrigger();
+            }
+            else if("birthday".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.BirthdayTrigger = new global::WinBack.Client.Generated.Models.BirthdayTrigger();
+            }
+            else if("cancellation_intent".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.CancellationIntentTrigger = new global::WinBack.Client.Generated.Models.CancellationIntentTrigger();
+            }
+            else if("cancellation".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.CancellationTrigger = new global::WinBack.Client.Generated.Models.CancellationTrigger();
+            }
+            else if("contact_burst".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.ContactBurstTrigger = new global::WinBack.Client.Generated.Models.ContactBurstTrigger();
+            }
+            else if("inactivity".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.InactivityTrigger = new global::WinBack.Client.Generated.Models.InactivityTrigger();
+            }
+            else if("lifetime_value_reached".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.LifetimeValueReachedTrigger = new global::WinBack.Client.Generated.Models.LifetimeValueReachedTrigger();
+            }
+            else if("never_purchased".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.NeverPurchasedTrigger = new global::WinBack.Client.Generated.Models.NeverPurchasedTrigger();
+            }
+            else if("nth_purchase".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.NthPurchaseTrigger = new global::WinBack.Client.Generated.Models.NthPurchaseTrigger();
+            }
+            else if("payment_failed".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.PaymentFailedTrigger = new global::WinBack.Client.Generated.Models.PaymentFailedTrigger();
+            }
+            else if("usage_decline".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.UsageDeclineTrigger = new global::WinBack.Client.Generated.Models.UsageDeclineTrigger();
+            }
+            else if("welcome".Equals(mappingValue, StringComparison.OrdinalIgnoreCase))
+            {
+                result.WelcomeTrigger = new global::WinBack.Client.Generated.Models.WelcomeTrigger();
+            }
+            return result;
         }
         /// <summary>
         /// The deserialization information for the current model
@@ -102,28 +187,59 @@ namespace WinBack.Client.Generated.Models
         /// <returns>A IDictionary&lt;string, Action&lt;IParseNode&gt;&gt;</returns>
         public virtual IDictionary<string, Action<IParseNode>> GetFieldDeserializers()
         {
-            return new Dictionary<string, Action<IParseNode>>
+            if(AnniversaryTrigger != null)
             {
-                { "activities", n => { Activities = n.GetCollectionOfPrimitiveValues<string>()?.AsList(); } },
-                { "activity", n => { Activity = n.GetStringValue(); } },
-                { "activityTypes", n => { ActivityTypes = n.GetCollectionOfEnumValues<global::WinBack.Client.Generated.Models.ActivityType>()?.AsList(); } },
-                { "amount", n => { Amount = n.GetLongValue(); } },
-                { "baselineDays", n => { BaselineDays = n.GetIntValue(); } },
-                { "count", n => { Count = n.GetIntValue(); } },
-                { "currency", n => { Currency = n.GetStringValue(); } },
-                { "days", n => { Days = n.GetIntValue(); } },
-                { "daysBefore", n => { DaysBefore = n.GetIntValue(); } },
-                { "dropBelow", n => { DropBelow = n.GetDoubleValue(); } },
-                { "from", n => { From = n.GetEnumValue<global::WinBack.Client.Generated.Models.AnniversaryFrom>(); } },
-                { "minBaseline", n => { MinBaseline = n.GetIntValue(); } },
-                { "pAliveBelow", n => { PAliveBelow = n.GetDoubleValue(); } },
-                { "personalWindow", n => { PersonalWindow = n.GetObjectValue<global::WinBack.Client.Generated.Models.RulePersonalWindow>(global::WinBack.Client.Generated.Models.RulePersonalWindow.CreateFromDiscriminatorValue); } },
-                { "rearmAbove", n => { RearmAbove = n.GetDoubleValue(); } },
-                { "recentDays", n => { RecentDays = n.GetIntValue(); } },
-                { "type", n => { Type = n.GetEnumValue<global::WinBack.Client.Generated.Models.TriggerType>(); } },
-                { "withinDays", n => { WithinDays = n.GetIntValue(); } },
-                { "years", n => { Years = n.GetCollectionOfPrimitiveValues<int?>()?.AsList(); } },
-            };
+                return AnniversaryTrigger.GetFieldDeserializers();
+            }
+            else if(AtRiskTrigger != null)
+            {
+                return AtRiskTrigger.GetFieldDeserializers();
+            }
+            else if(BirthdayTrigger != null)
+            {
+                return BirthdayTrigger.GetFieldDeserializers();
+            }
+            else if(CancellationIntentTrigger != null)
+            {
+                return CancellationIntentTrigger.GetFieldDeserializers();
+            }
+            else if(CancellationTrigger != null)
+            {
+                return CancellationTrigger.GetFieldDeserializers();
+            }
+            else if(ContactBurstTrigger != null)
+            {
+                return ContactBurstTrigger.GetFieldDeserializers();
+            }
+            else if(InactivityTrigger != null)
+            {
+                return InactivityTrigger.GetFieldDeserializers();
+            }
+            else if(LifetimeValueReachedTrigger != null)
+            {
+                return LifetimeValueReachedTrigger.GetFieldDeserializers();
+            }
+            else if(NeverPurchasedTrigger != null)
+            {
+                return NeverPurchasedTrigger.GetFieldDeserializers();
+            }
+            else if(NthPurchaseTrigger != null)
+            {
+                return NthPurchaseTrigger.GetFieldDeserializers();
+            }
+            else if(PaymentFailedTrigger != null)
+            {
+                return PaymentFailedTrigger.GetFieldDeserializers();
+            }
+            else if(UsageDeclineTrigger != null)
+            {
+                return UsageDeclineTrigger.GetFieldDeserializers();
+            }
+            else if(WelcomeTrigger != null)
+            {
+                return WelcomeTrigger.GetFieldDeserializers();
+            }
+            return new Dictionary<string, Action<IParseNode>>();
         }
         /// <summary>
         /// Serializes information the current object
@@ -132,25 +248,58 @@ namespace WinBack.Client.Generated.Models
         public virtual void Serialize(ISerializationWriter writer)
         {
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
-            writer.WriteCollectionOfPrimitiveValues<string>("activities", Activities);
-            writer.WriteStringValue("activity", Activity);
-            writer.WriteCollectionOfEnumValues<global::WinBack.Client.Generated.Models.ActivityType>("activityTypes", ActivityTypes);
-            writer.WriteLongValue("amount", Amount);
-            writer.WriteIntValue("baselineDays", BaselineDays);
-            writer.WriteIntValue("count", Count);
-            writer.WriteStringValue("currency", Currency);
-            writer.WriteIntValue("days", Days);
-            writer.WriteIntValue("daysBefore", DaysBefore);
-            writer.WriteDoubleValue("dropBelow", DropBelow);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.AnniversaryFrom>("from", From);
-            writer.WriteIntValue("minBaseline", MinBaseline);
-            writer.WriteDoubleValue("pAliveBelow", PAliveBelow);
-            writer.WriteObjectValue<global::WinBack.Client.Generated.Models.RulePersonalWindow>("personalWindow", PersonalWindow);
-            writer.WriteDoubleValue("rearmAbove", RearmAbove);
-            writer.WriteIntValue("recentDays", RecentDays);
-            writer.WriteEnumValue<global::WinBack.Client.Generated.Models.TriggerType>("type", Type);
-            writer.WriteIntValue("withinDays", WithinDays);
-            writer.WriteCollectionOfPrimitiveValues<int?>("years", Years);
+            if(AnniversaryTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.AnniversaryTrigger>(null, AnniversaryTrigger);
+            }
+            else if(AtRiskTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.AtRiskTrigger>(null, AtRiskTrigger);
+            }
+            else if(BirthdayTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.BirthdayTrigger>(null, BirthdayTrigger);
+            }
+            else if(CancellationIntentTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.CancellationIntentTrigger>(null, CancellationIntentTrigger);
+            }
+            else if(CancellationTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.CancellationTrigger>(null, CancellationTrigger);
+            }
+            else if(ContactBurstTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.ContactBurstTrigger>(null, ContactBurstTrigger);
+            }
+            else if(InactivityTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.InactivityTrigger>(null, InactivityTrigger);
+            }
+            else if(LifetimeValueReachedTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.LifetimeValueReachedTrigger>(null, LifetimeValueReachedTrigger);
+            }
+            else if(NeverPurchasedTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.NeverPurchasedTrigger>(null, NeverPurchasedTrigger);
+            }
+            else if(NthPurchaseTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.NthPurchaseTrigger>(null, NthPurchaseTrigger);
+            }
+            else if(PaymentFailedTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.PaymentFailedTrigger>(null, PaymentFailedTrigger);
+            }
+            else if(UsageDeclineTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.UsageDeclineTrigger>(null, UsageDeclineTrigger);
+            }
+            else if(WelcomeTrigger != null)
+            {
+                writer.WriteObjectValue<global::WinBack.Client.Generated.Models.WelcomeTrigger>(null, WelcomeTrigger);
+            }
         }
     }
 }
