@@ -1,3 +1,4 @@
+using WinBack.Api.Tests.Infrastructure;
 namespace WinBack.Api.Tests.Architecture;
 
 /// <summary>
@@ -30,11 +31,5 @@ public sealed class ConnectionRoutingTests
         offences.ShouldBeEmpty();
     }
 
-    private static string SourceRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "WinBack.sln")))
-            dir = dir.Parent;
-        return Path.Combine(dir!.FullName, "src");
-    }
+    private static string SourceRoot() => Path.Combine(Repository.Root, "src");
 }

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using WinBack.Api.Infrastructure.Hosting;
+using WinBack.Api.Tests.Infrastructure;
 
 namespace WinBack.Api.Tests.Architecture;
 
@@ -79,13 +80,7 @@ public sealed partial class DependencyTests
         .Select((text, i) => (i + 1, CommentPattern().Replace(text, "")))
         .Where(line => line.Item2.Trim().Length > 0);
 
-    private static string SourceRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "WinBack.sln")))
-            dir = dir.Parent;
-        return Path.Combine(dir!.FullName, "src", "WinBack.Api");
-    }
+    private static string SourceRoot() => Path.Combine(Repository.Root, "src", "WinBack.Api");
 
     [GeneratedRegex(@"//.*$")]
     private static partial Regex CommentPattern();

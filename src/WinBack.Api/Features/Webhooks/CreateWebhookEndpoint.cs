@@ -62,7 +62,7 @@ public sealed class CreateWebhookEndpointEndpoint(WebhookEndpoints endpoints, We
         if (await target.CheckAsync(request.Url!, caller.Mode == TenantMode.Live, ct) is { } refused)
             throw new ApiException(ProblemMapping.FromValidation([refused], StatusCodes.Status400BadRequest));
         var now = wall.GetUtcNow();
-        var secret = WebhookSignature.NewSecret();
+        var secret = WebhookSecret.New();
         var endpoint = new WebhookEndpoint(ids.New("we"), request.Url!, request.Description, request.Events!.Distinct().ToList(), true,
             secrets.Protect(secret), null, null, now, now, null, null, null);
         await endpoints.InsertAsync(caller.RequireTenant(), endpoint, ct);

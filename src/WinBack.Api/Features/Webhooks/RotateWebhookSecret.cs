@@ -35,7 +35,7 @@ public sealed class RotateWebhookSecretEndpoint(WebhookEndpoints endpoints, Webh
     public override async Task HandleAsync(WebhookEndpointIdRequest request, CancellationToken ct)
     {
         var now = wall.GetUtcNow();
-        var secret = WebhookSignature.NewSecret();
+        var secret = WebhookSecret.New();
         var rotated = await endpoints.RotateAsync(HttpContext.Caller().RequireTenant(), request.Id, secrets.Protect(secret),
                           now + options.Value.Webhooks.SecretRotationOverlap, now, ct)
                       ?? throw ApiException.NotFound("webhook endpoint", request.Id);

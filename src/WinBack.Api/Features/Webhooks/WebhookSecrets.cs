@@ -32,7 +32,7 @@ public sealed class WebhookSecrets(IDataProtectionProvider provider, WebhookEndp
 
     private string Seal(string stored) => IsPlain(stored) ? Protect(stored) : stored;
 
-    private static bool IsPlain(string stored) => stored.StartsWith(WebhookSignature.SecretPrefix, StringComparison.Ordinal);
+    private static bool IsPlain(string stored) => stored.StartsWith(WebhookSecret.Prefix, StringComparison.Ordinal);
 
     public void Dispose() => _opened.Dispose();
 }

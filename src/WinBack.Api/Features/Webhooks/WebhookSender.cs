@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Infrastructure.Hosting;
-using WinBack.Domain.Webhooks;
 using WinBack.Api.Infrastructure.Postgres;
 
 namespace WinBack.Api.Features.Webhooks;
@@ -53,8 +52,8 @@ public sealed class WebhookSender : IDisposable
         };
         request.Headers.Add("webhook-id", delivery.EventId);
         request.Headers.Add("webhook-timestamp", timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.Add("webhook-signature", WebhookSignature.Header(
-            delivery.EncryptedSigningSecrets(sentAt).Select(_secrets.Open), delivery.EventId, timestamp, delivery.Payload));
+        request.Headers.Add("webhook-signature", WebhookSigning.Header(
+            delivery.EncryptedSigningSecrets(sentAt).Select(_secrets.Open), delivery.EventId, DateTimeOffset.FromUnixTimeSeconds(timestamp), delivery.Payload));
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(_timeout);
         var watch = Stopwatch.StartNew();

@@ -1,14 +1,15 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Time.Testing;
+using StandardWebhooks.Diagnostics;
 using WinBack.Api.Tests.Features.Engine;
 using WinBack.Api.Tests.Features.Rules;
 using WinBack.Api.Tests.Infrastructure;
+using WinBack.Client.Webhooks;
 
 namespace WinBack.Api.Tests.Features.Webhooks;
 
-/// <summary>Calls the webhook tests share, and a verifier written from the Standard Webhooks specification alone.</summary>
+/// <summary>Calls the webhook tests share, and a receiver's check of a delivery.</summary>
 internal static class WebhookRequests
 {
     public static async Task<JsonElement> CreateEndpointAsync(this TestTenant tenant, string url, params string[] events)
@@ -69,17 +70,21 @@ internal static class WebhookRequests
     }
 
     /// <summary>
-    /// Verifies as a receiver would, from the specification only: the key is the base64 after "whsec_", the signed content is
-    /// "{id}.{timestamp}.{body}", the header holds space-separated "v1,&lt;base64 HMAC-SHA256&gt;", and the timestamp must be
-    /// within 5 minutes of the receiver's clock.
+    /// Verifies as a receiver would, with WinBack.Client.Webhooks (checked against the npm reference in WebhookInteropTests):
+    /// any of the space-separated signatures made with <paramref name="secret"/>, and a timestamp within 5 minutes of the
+    /// receiver's clock.
     /// </summary>
     public static bool Verifies(ReceivedWebhook webhook, string secret, DateTimeOffset receiverNow)
     {
-        if (Math.Abs(long.Parse(webhook.Timestamp) - receiverNow.ToUnixTimeSeconds()) > 300)
+        try
+        {
+            new WebhookVerifier(secret, clock: new FakeTimeProvider(receiverNow)).Verify(webhook.Id, webhook.Timestamp, webhook.Signature, webhook.Body);
+            return true;
+        }
+        catch (WebhookVerificationException)
+        {
             return false;
-        using var hmac = new HMACSHA256(Convert.FromBase64String(secret["whsec_".Length..]));
-        var expected = "v1," + Convert.ToBase64String(hmac.ComputeHash(Encoding.UTF8.GetBytes($"{webhook.Id}.{webhook.Timestamp}.{webhook.Body}")));
-        return webhook.Signature.Split(' ').Contains(expected);
+        }
     }
 }
 

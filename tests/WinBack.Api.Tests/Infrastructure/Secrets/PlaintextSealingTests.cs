@@ -14,7 +14,7 @@ public sealed class PlaintextSealingTests(WinBackApp app) : IClassFixture<WinBac
         await using var receiver = await WebhookReceiver.StartAsync();
         var tenant = await app.CreateTenantAsync();
         var endpointId = (await tenant.CreateEndpointAsync(receiver.Url, "reward.issued")).GetProperty("id").GetString()!;
-        var (current, previous) = (WebhookSignature.NewSecret(), WebhookSignature.NewSecret());
+        var (current, previous) = (WebhookSecret.New(), WebhookSecret.New());
         await SecretRequests.ExecuteAsync(app.ConnectionString, $"""
             update {WebhookTables.Endpoints} set secret = @current, previous_secret = @previous, previous_expires_at = @expires where id = @id
             """, ("current", current), ("previous", previous), ("expires", app.Clock.GetUtcNow().AddHours(1)), ("id", endpointId));

@@ -1,0 +1,51 @@
+using System.Diagnostics;
+using System.Text.Json;
+using WinBack.Api.Tests.Infrastructure;
+
+namespace WinBack.Api.Tests.Features.Webhooks;
+
+/// <summary>
+/// The Standard Webhooks reference, the npm package <c>standardwebhooks</c> (pinned in tests/webhook-interop), run as a
+/// real node process. Its node_modules come from <c>npm ci --prefix tests/webhook-interop</c> (.ci/run does it).
+/// </summary>
+public static class WebhookReference
+{
+    private static readonly string Folder = Path.Combine(Repository.Root, "tests", "webhook-interop");
+
+    /// <summary>The webhook-signature header the reference makes: one signature per secret, space-separated.</summary>
+    public static async Task<string> SignAsync(IEnumerable<string> secrets, string id, long timestamp, string body)
+    {
+        var (exitCode, output) = await RunAsync("sign.mjs", new { secrets, id, timestamp, body });
+        exitCode.ShouldBe(0, output);
+        return output;
+    }
+
+    /// <summary>Whether the reference verifies the delivery (against its own clock), and what it said.</summary>
+    public static async Task<(bool Verified, string Said)> VerifyAsync(string secret, string id, string timestamp, string signature, string body)
+    {
+        var headers = new Dictionary<string, string> { ["webhook-id"] = id, ["webhook-timestamp"] = timestamp, ["webhook-signature"] = signature };
+        var (exitCode, output) = await RunAsync("verify.mjs", new { secret, headers, body });
+        return (exitCode == 0 && output == "verified", output);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(string script, object input)
+    {
+        if (!Directory.Exists(Path.Combine(Folder, "node_modules", "standardwebhooks")))
+            throw new InvalidOperationException(
+                "The npm reference is not installed: run `npm ci --prefix tests/webhook-interop` (node and npm are needed) before the tests.");
+        var start = new ProcessStartInfo("node", script)
+        {
+            WorkingDirectory = Folder,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var node = Process.Start(start)!;
+        await node.StandardInput.WriteAsync(JsonSerializer.Serialize(input));
+        node.StandardInput.Close();
+        var output = node.StandardOutput.ReadToEndAsync();
+        var error = node.StandardError.ReadToEndAsync();
+        await node.WaitForExitAsync();
+        return (node.ExitCode, (await output) + (await error));
+    }
+}
