@@ -17,6 +17,14 @@ namespace WinBack.Client.Generated.Models
         public DateTimeOffset? ActivatedAt { get; set; }
         /// <summary>Days after a customer&apos;s return during which their revenue counts for this rule. 1 to 365; default 90.</summary>
         public int? AttributionDays { get; set; }
+        /// <summary>What the rule has spent against its budget (account credit issued in the budget&apos;s currency, in total and on today&apos;s UTC day, by the tenant&apos;s clock); null when it has no budget.</summary>
+#if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
+#nullable enable
+        public global::WinBack.Client.Generated.Models.RuleBudgetView? Budget { get; set; }
+#nullable restore
+#else
+        public global::WinBack.Client.Generated.Models.RuleBudgetView Budget { get; set; }
+#endif
         /// <summary>When the rule was created.</summary>
         public DateTimeOffset? CreatedAt { get; set; }
         /// <summary>Which lapsed customers deserve the reward. Leave out to reward everyone the trigger catches.</summary>
@@ -119,6 +127,7 @@ namespace WinBack.Client.Generated.Models
             {
                 { "activatedAt", n => { ActivatedAt = n.GetDateTimeOffsetValue(); } },
                 { "attributionDays", n => { AttributionDays = n.GetIntValue(); } },
+                { "budget", n => { Budget = n.GetObjectValue<global::WinBack.Client.Generated.Models.RuleBudgetView>(global::WinBack.Client.Generated.Models.RuleBudgetView.CreateFromDiscriminatorValue); } },
                 { "createdAt", n => { CreatedAt = n.GetDateTimeOffsetValue(); } },
                 { "eligibility", n => { Eligibility = n.GetObjectValue<global::WinBack.Client.Generated.Models.RuleEligibility>(global::WinBack.Client.Generated.Models.RuleEligibility.CreateFromDiscriminatorValue); } },
                 { "experiment", n => { Experiment = n.GetObjectValue<global::WinBack.Client.Generated.Models.RuleExperiment>(global::WinBack.Client.Generated.Models.RuleExperiment.CreateFromDiscriminatorValue); } },
@@ -144,6 +153,7 @@ namespace WinBack.Client.Generated.Models
             if(ReferenceEquals(writer, null)) throw new ArgumentNullException(nameof(writer));
             writer.WriteDateTimeOffsetValue("activatedAt", ActivatedAt);
             writer.WriteIntValue("attributionDays", AttributionDays);
+            writer.WriteObjectValue<global::WinBack.Client.Generated.Models.RuleBudgetView>("budget", Budget);
             writer.WriteDateTimeOffsetValue("createdAt", CreatedAt);
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.RuleEligibility>("eligibility", Eligibility);
             writer.WriteObjectValue<global::WinBack.Client.Generated.Models.RuleExperiment>("experiment", Experiment);

@@ -6,8 +6,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Threading.Tasks;
 using System;
+using WinBack.Client.Generated.V1.Reports.Liability;
 using WinBack.Client.Generated.V1.Reports.Overview;
 using WinBack.Client.Generated.V1.Reports.Reactivation;
+using WinBack.Client.Generated.V1.Reports.Returns;
 using WinBack.Client.Generated.V1.Reports.Risk;
 using WinBack.Client.Generated.V1.Reports.Saves;
 using WinBack.Client.Generated.V1.Reports.Signals;
@@ -19,6 +21,11 @@ namespace WinBack.Client.Generated.V1.Reports
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public partial class ReportsRequestBuilder : BaseRequestBuilder
     {
+        /// <summary>The liability property</summary>
+        public global::WinBack.Client.Generated.V1.Reports.Liability.LiabilityRequestBuilder Liability
+        {
+            get => new global::WinBack.Client.Generated.V1.Reports.Liability.LiabilityRequestBuilder(PathParameters, RequestAdapter);
+        }
         /// <summary>The overview property</summary>
         public global::WinBack.Client.Generated.V1.Reports.Overview.OverviewRequestBuilder Overview
         {
@@ -28,6 +35,11 @@ namespace WinBack.Client.Generated.V1.Reports
         public global::WinBack.Client.Generated.V1.Reports.Reactivation.ReactivationRequestBuilder Reactivation
         {
             get => new global::WinBack.Client.Generated.V1.Reports.Reactivation.ReactivationRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The returns property</summary>
+        public global::WinBack.Client.Generated.V1.Reports.Returns.ReturnsRequestBuilder Returns
+        {
+            get => new global::WinBack.Client.Generated.V1.Reports.Returns.ReturnsRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The risk property</summary>
         public global::WinBack.Client.Generated.V1.Reports.Risk.RiskRequestBuilder Risk

@@ -65,7 +65,7 @@ namespace WinBack.Client.Generated.V1.Rules
         {
         }
         /// <summary>
-        /// Newest first; page with limit and startingAfter (the last id of the previous page). Example: /v1/rules?status=activeRequires a key with scope: admin.
+        /// Newest first; page with limit and startingAfter (the last id of the previous page). Each rule with a budget shows what it has spent against it (budget). Example: /v1/rules?status=activeRequires a key with scope: admin.
         /// </summary>
         /// <returns>A <see cref="global::WinBack.Client.Generated.Models.PageOfRuleView"/></returns>
         /// <param name="cancellationToken">Cancellation token to use when cancelling requests</param>
@@ -137,7 +137,7 @@ namespace WinBack.Client.Generated.V1.Rules
             return await RequestAdapter.SendAsync<global::WinBack.Client.Generated.Models.RuleView>(requestInfo, global::WinBack.Client.Generated.Models.RuleView.CreateFromDiscriminatorValue, errorMapping, cancellationToken).ConfigureAwait(false);
         }
         /// <summary>
-        /// Newest first; page with limit and startingAfter (the last id of the previous page). Example: /v1/rules?status=activeRequires a key with scope: admin.
+        /// Newest first; page with limit and startingAfter (the last id of the previous page). Each rule with a budget shows what it has spent against it (budget). Example: /v1/rules?status=activeRequires a key with scope: admin.
         /// </summary>
         /// <returns>A <see cref="RequestInformation"/></returns>
         /// <param name="requestConfiguration">Configuration for the request such as headers, query parameters, and middleware options.</param>
@@ -187,7 +187,7 @@ namespace WinBack.Client.Generated.V1.Rules
             return new global::WinBack.Client.Generated.V1.Rules.RulesRequestBuilder(rawUrl, RequestAdapter);
         }
         /// <summary>
-        /// Newest first; page with limit and startingAfter (the last id of the previous page). Example: /v1/rules?status=activeRequires a key with scope: admin.
+        /// Newest first; page with limit and startingAfter (the last id of the previous page). Each rule with a budget shows what it has spent against it (budget). Example: /v1/rules?status=activeRequires a key with scope: admin.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
         public partial class RulesRequestBuilderGetQueryParameters 

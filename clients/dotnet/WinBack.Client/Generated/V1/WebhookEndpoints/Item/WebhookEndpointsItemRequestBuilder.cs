@@ -10,6 +10,7 @@ using System.Threading;
 using System;
 using WinBack.Client.Generated.Models;
 using WinBack.Client.Generated.V1.WebhookEndpoints.Item.Deliveries;
+using WinBack.Client.Generated.V1.WebhookEndpoints.Item.Health;
 using WinBack.Client.Generated.V1.WebhookEndpoints.Item.Replay;
 using WinBack.Client.Generated.V1.WebhookEndpoints.Item.RotateSecret;
 using WinBack.Client.Generated.V1.WebhookEndpoints.Item.Test;
@@ -25,6 +26,11 @@ namespace WinBack.Client.Generated.V1.WebhookEndpoints.Item
         public global::WinBack.Client.Generated.V1.WebhookEndpoints.Item.Deliveries.DeliveriesRequestBuilder Deliveries
         {
             get => new global::WinBack.Client.Generated.V1.WebhookEndpoints.Item.Deliveries.DeliveriesRequestBuilder(PathParameters, RequestAdapter);
+        }
+        /// <summary>The health property</summary>
+        public global::WinBack.Client.Generated.V1.WebhookEndpoints.Item.Health.HealthRequestBuilder Health
+        {
+            get => new global::WinBack.Client.Generated.V1.WebhookEndpoints.Item.Health.HealthRequestBuilder(PathParameters, RequestAdapter);
         }
         /// <summary>The replay property</summary>
         public global::WinBack.Client.Generated.V1.WebhookEndpoints.Item.Replay.ReplayRequestBuilder Replay
