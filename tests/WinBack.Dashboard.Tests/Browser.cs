@@ -13,7 +13,7 @@ public sealed class Browser : IAsyncLifetime
     public async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
-            throw new InvalidOperationException($"{ChromiumPath} is missing: install it with `apt-get install -y chromium` (.ci/run does).");
+            await InstallChromiumAsync();
         _playwright = await Playwright.CreateAsync();
         Chromium = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
@@ -23,6 +23,26 @@ public sealed class Browser : IAsyncLifetime
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync"],
         });
+    }
+
+    // A fresh machine of this kind has no browser: as root, the test installs Debian's (as .ci/run does), so that the README's test
+    // command works on a fresh clone; otherwise it names the command.
+    private static async Task InstallChromiumAsync()
+    {
+        const string install = "apt-get install -y chromium";
+        if (Environment.UserName != "root" || !File.Exists("/usr/bin/apt-get"))
+            throw new InvalidOperationException($"{ChromiumPath} is missing: install it with `{install}` (.ci/run does).");
+        foreach (var args in new[] { "update -q", "install -y -q chromium" })
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("apt-get", args) { RedirectStandardOutput = true, RedirectStandardError = true };
+            start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+            using var apt = System.Diagnostics.Process.Start(start)!;
+            var output = apt.StandardOutput.ReadToEndAsync();
+            var error = apt.StandardError.ReadToEndAsync();
+            await apt.WaitForExitAsync();
+            if (apt.ExitCode != 0)
+                throw new InvalidOperationException($"`apt-get {args}` failed; install Chromium with `{install}`.\n{await output}{await error}");
+        }
     }
 
     public async Task DisposeAsync()

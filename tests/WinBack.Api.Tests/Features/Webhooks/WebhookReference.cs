@@ -6,11 +6,13 @@ namespace WinBack.Api.Tests.Features.Webhooks;
 
 /// <summary>
 /// The Standard Webhooks reference, the npm package <c>standardwebhooks</c> (pinned in tests/webhook-interop), run as a
-/// real node process. Its node_modules come from <c>npm ci --prefix tests/webhook-interop</c> (.ci/run does it).
+/// real node process. Its node_modules come from <c>npm ci --prefix tests/webhook-interop</c>: .ci/run does it, and the first use
+/// here does it when they are missing, so that the README's test command works on a fresh clone.
 /// </summary>
 public static class WebhookReference
 {
     private static readonly string Folder = Path.Combine(Repository.Root, "tests", "webhook-interop");
+    private static readonly Lazy<Task> Installed = new(InstallAsync);
 
     /// <summary>The webhook-signature header the reference makes: one signature per secret, space-separated.</summary>
     public static async Task<string> SignAsync(IEnumerable<string> secrets, string id, long timestamp, string body)
@@ -30,9 +32,7 @@ public static class WebhookReference
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string script, object input)
     {
-        if (!Directory.Exists(Path.Combine(Folder, "node_modules", "standardwebhooks")))
-            throw new InvalidOperationException(
-                "The npm reference is not installed: run `npm ci --prefix tests/webhook-interop` (node and npm are needed) before the tests.");
+        await Installed.Value;
         var start = new ProcessStartInfo("node", script)
         {
             WorkingDirectory = Folder,
@@ -47,5 +47,23 @@ public static class WebhookReference
         var error = node.StandardError.ReadToEndAsync();
         await node.WaitForExitAsync();
         return (node.ExitCode, (await output) + (await error));
+    }
+
+    // From the lockfile, once per test run; a failure names the command to run by hand.
+    private static async Task InstallAsync()
+    {
+        if (Directory.Exists(Path.Combine(Folder, "node_modules", "standardwebhooks")))
+            return;
+        var start = new ProcessStartInfo("npm", "ci --no-audit --no-fund")
+        {
+            WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var npm = Process.Start(start)!;
+        var output = npm.StandardOutput.ReadToEndAsync();
+        var error = npm.StandardError.ReadToEndAsync();
+        await npm.WaitForExitAsync();
+        if (npm.ExitCode != 0)
+            throw new InvalidOperationException(
+                $"The npm reference could not be installed: run `npm ci --prefix tests/webhook-interop` (node and npm are needed).\n{await output}{await error}");
     }
 }
