@@ -158,11 +158,11 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
     };
 
     private static RuleTrigger Inactivity(int days) =>
-        new() { InactivityTrigger = new InactivityTrigger { Type = InactivityTrigger_type.Inactivity, Days = days } };
+        new() { InactivityTrigger = new InactivityTrigger { Days = days } };
 
     private static RuleReward Credit(long amount) => new()
     {
-        AccountCreditReward = new AccountCreditReward { Type = AccountCreditReward_type.Account_credit, Amount = amount, Currency = "eur", ExpiresInDays = 30 },
+        AccountCreditReward = new AccountCreditReward { Amount = amount, Currency = "eur", ExpiresInDays = 30 },
     };
 
     /// <summary>Inside the client's retry handler: lets the first POST reach the service, then loses its answer (a 503, as

@@ -1,6 +1,7 @@
 using JasperFx.Events;
 using Marten;
 using Weasel.Postgresql.Tables;
+using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
@@ -13,6 +14,7 @@ namespace WinBack.Api.Features.Reports;
 /// credit at a moment is the sum of its credit deltas up to then. Written by the report projection (async) with insert-only,
 /// keyed rows, so a replay or a tenant's copy writes nothing twice; emptied and replayed by its rebuild.
 /// </summary>
+[Published]
 public static class RewardLiabilityTable
 {
     public const string TableName = MartenSetup.SchemaName + ".reward_liability_change";

@@ -31,7 +31,12 @@ public sealed class DiscriminatedSchemaFilter : ISchemaFilter
                 Required = new HashSet<string>(["type", .. variant.Required]),
                 Properties = new Dictionary<string, IOpenApiSchema>
                 {
-                    ["type"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create(variant.Type)!], Examples = [JsonValue.Create(variant.Type)!] },
+                    // The default lets generated clients fill the discriminator themselves (Kiota sets it in the variant's constructor).
+                    ["type"] = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String, Enum = [JsonValue.Create(variant.Type)!], Default = JsonValue.Create(variant.Type),
+                        Examples = [JsonValue.Create(variant.Type)!],
+                    },
                 },
             };
             foreach (var field in fields)

@@ -37,6 +37,7 @@ namespace WinBack.Client.Generated.Models
         public AccountCreditReward()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.AccountCreditReward_type.Account_credit;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

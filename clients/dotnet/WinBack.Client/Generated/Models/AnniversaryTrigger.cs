@@ -33,6 +33,7 @@ namespace WinBack.Client.Generated.Models
         public AnniversaryTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.AnniversaryTrigger_type.Anniversary;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -25,6 +25,7 @@ namespace WinBack.Client.Generated.Models
         public AtRiskTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.AtRiskTrigger_type.At_risk;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -25,6 +25,7 @@ namespace WinBack.Client.Generated.Models
         public BirthdayTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.BirthdayTrigger_type.Birthday;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

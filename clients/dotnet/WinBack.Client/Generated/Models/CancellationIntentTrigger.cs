@@ -23,6 +23,7 @@ namespace WinBack.Client.Generated.Models
         public CancellationIntentTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.CancellationIntentTrigger_type.Cancellation_intent;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

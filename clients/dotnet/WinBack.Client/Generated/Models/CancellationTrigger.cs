@@ -25,6 +25,7 @@ namespace WinBack.Client.Generated.Models
         public CancellationTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.CancellationTrigger_type.Cancellation;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -35,6 +35,7 @@ namespace WinBack.Client.Generated.Models
         public ContactBurstTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.ContactBurstTrigger_type.Contact_burst;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -35,6 +35,7 @@ namespace WinBack.Client.Generated.Models
         public CustomReward()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.CustomReward_type.Custom;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

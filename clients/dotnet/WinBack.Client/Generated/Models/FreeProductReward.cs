@@ -35,6 +35,7 @@ namespace WinBack.Client.Generated.Models
         public FreeProductReward()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.FreeProductReward_type.Free_product;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -41,6 +41,7 @@ namespace WinBack.Client.Generated.Models
         public InactivityTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.InactivityTrigger_type.Inactivity;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -33,6 +33,7 @@ namespace WinBack.Client.Generated.Models
         public LifetimeValueReachedTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.LifetimeValueReachedTrigger_type.Lifetime_value_reached;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

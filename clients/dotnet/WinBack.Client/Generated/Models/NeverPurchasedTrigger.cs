@@ -25,6 +25,7 @@ namespace WinBack.Client.Generated.Models
         public NeverPurchasedTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.NeverPurchasedTrigger_type.Never_purchased;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

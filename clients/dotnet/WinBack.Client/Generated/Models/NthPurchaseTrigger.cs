@@ -25,6 +25,7 @@ namespace WinBack.Client.Generated.Models
         public NthPurchaseTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.NthPurchaseTrigger_type.Nth_purchase;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

@@ -27,6 +27,7 @@ namespace WinBack.Client.Generated.Models
         public PauseReward()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.PauseReward_type.Pause;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

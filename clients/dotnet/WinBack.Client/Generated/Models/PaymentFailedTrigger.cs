@@ -23,6 +23,7 @@ namespace WinBack.Client.Generated.Models
         public PaymentFailedTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.PaymentFailedTrigger_type.Payment_failed;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

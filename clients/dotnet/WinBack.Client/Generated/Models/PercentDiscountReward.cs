@@ -31,6 +31,7 @@ namespace WinBack.Client.Generated.Models
         public PercentDiscountReward()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.PercentDiscountReward_type.Percent_discount;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

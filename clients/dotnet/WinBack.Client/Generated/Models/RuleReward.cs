@@ -106,6 +106,7 @@ namespace WinBack.Client.Generated.Models
         public RuleReward()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.RuleReward_type.Account_credit;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

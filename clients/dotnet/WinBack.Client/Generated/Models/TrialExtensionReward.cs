@@ -27,6 +27,7 @@ namespace WinBack.Client.Generated.Models
         public TrialExtensionReward()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.TrialExtensionReward_type.Trial_extension;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

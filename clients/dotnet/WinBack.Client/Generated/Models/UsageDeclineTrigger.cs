@@ -41,6 +41,7 @@ namespace WinBack.Client.Generated.Models
         public UsageDeclineTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.UsageDeclineTrigger_type.Usage_decline;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value

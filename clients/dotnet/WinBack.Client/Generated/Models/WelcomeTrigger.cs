@@ -25,6 +25,7 @@ namespace WinBack.Client.Generated.Models
         public WelcomeTrigger()
         {
             AdditionalData = new Dictionary<string, object>();
+            Type = global::WinBack.Client.Generated.Models.WelcomeTrigger_type.Welcome;
         }
         /// <summary>
         /// Creates a new instance of the appropriate class based on discriminator value
