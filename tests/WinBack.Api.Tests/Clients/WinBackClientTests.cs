@@ -4,7 +4,6 @@ using WinBack.Api.Tests.Infrastructure;
 using WinBack.Client;
 using WinBack.Client.Generated;
 using WinBack.Client.Generated.Models;
-using WinBack.Client.Generated.V1.Reports.Reactivation;
 using WinBack.Client.Webhooks;
 
 namespace WinBack.Api.Tests.Clients;
@@ -58,10 +57,10 @@ public sealed class WinBackClientTests(WinBackApp app) : IClassFixture<WinBackAp
 
         // 11. The report, as JSON and as CSV through the same builder.
         var report = await Eventually.ReadAsync(
-            () => admin.V1.Reports.Reactivation.GetAsync(q => q.QueryParameters.GroupBy = GetGroupByQueryParameterType.Rule),
+            () => admin.V1.Reports.Reactivation.GetAsync(q => q.QueryParameters.GroupBy = ReactivationReportGroupBy.Rule),
             r => r!.Rows!.Any(row => row.RuleId == rule.Id && row.Lapsed == 1), "the rule's row with one lapse");
         report!.Rows!.Single(row => row.RuleId == rule.Id).Rewarded.ShouldBe(1);
-        var csv = await admin.ReadCsvAsync(admin.V1.Reports.Reactivation.ToGetRequestInformation(q => q.QueryParameters.GroupBy = GetGroupByQueryParameterType.Rule));
+        var csv = await admin.ReadCsvAsync(admin.V1.Reports.Reactivation.ToGetRequestInformation(q => q.QueryParameters.GroupBy = ReactivationReportGroupBy.Rule));
         var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         lines[0].ShouldStartWith("rule,");
         lines.ShouldContain(line => line.Contains(rule.Id!));

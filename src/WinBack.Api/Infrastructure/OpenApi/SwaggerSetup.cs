@@ -50,6 +50,7 @@ public static class SwaggerSetup
             options.SchemaFilter<DiscriminatedSchemaFilter>();
             options.DocumentFilter<ApiVersionHeaderFilter>();
             options.DocumentFilter<WebhooksDocumentFilter>();
+            options.DocumentFilter<NamedEnumParameterFilter>();
             options.DocumentFilter<UnusedSchemaFilter>();
             options.DocumentFilter<DocumentInfoFilter>();
             options.DocumentFilter<ReferenceWrapperFilter>();

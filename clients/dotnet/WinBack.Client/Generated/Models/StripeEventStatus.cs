@@ -3,9 +3,10 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>applied, ignored, unmatched (waiting for a customer with that Stripe id), rejected or parked.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+    #pragma warning disable CS1591
     public enum StripeEventStatus
+    #pragma warning restore CS1591
     {
         [EnumMember(Value = "applied")]
         #pragma warning disable CS1591

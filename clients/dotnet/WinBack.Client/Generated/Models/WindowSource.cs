@@ -3,7 +3,7 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>personal: multiple × the customer&apos;s median gap between purchases (the rule&apos;s personalWindow); rule: the rule&apos;s (or variant&apos;s) days.</summary>
+    /// <summary>Where a customer&apos;s lapse window came from: their own purchase rhythm, or the rule&apos;s days.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public enum WindowSource
     {

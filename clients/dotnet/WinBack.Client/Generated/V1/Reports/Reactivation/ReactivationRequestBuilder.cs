@@ -105,7 +105,7 @@ namespace WinBack.Client.Generated.V1.Reports.Reactivation
             public Date? From { get; set; }
             /// <summary>One row per rule (default), variant, lapseMonth (UTC, yyyy-MM), churnReason or trigger (the rule&apos;s trigger type: a moment type&apos;s row is the outcome of its moments, a purchase within attributionDays after the moment; at_risk rows show the customers the purchase model flagged, and how many of them, treated or held out, came back by purchasing).</summary>
             [QueryParameter("groupBy")]
-            public global::WinBack.Client.Generated.V1.Reports.Reactivation.GetGroupByQueryParameterType? GroupBy { get; set; }
+            public global::WinBack.Client.Generated.Models.ReactivationReportGroupBy? GroupBy { get; set; }
             /// <summary>Only this rule&apos;s episodes.</summary>
 #if NETSTANDARD2_1_OR_GREATER || NETCOREAPP3_1_OR_GREATER
 #nullable enable

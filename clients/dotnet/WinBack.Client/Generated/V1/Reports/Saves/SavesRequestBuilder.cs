@@ -100,7 +100,7 @@ namespace WinBack.Client.Generated.V1.Reports.Saves
         {
             /// <summary>One row per stated reason (reason, default), or per offer (offer: each cancellation_intent rule&apos;s arm, against that rule&apos;s holdout).</summary>
             [QueryParameter("groupBy")]
-            public global::WinBack.Client.Generated.V1.Reports.Saves.GetGroupByQueryParameterType? GroupBy { get; set; }
+            public global::WinBack.Client.Generated.Models.SavesReportGroupBy? GroupBy { get; set; }
         }
     }
 }

@@ -105,7 +105,7 @@ namespace WinBack.Client.Generated.V1.Reports.Signals
             public Date? From { get; set; }
             /// <summary>One row per trigger (default: usage_decline, contact_burst, payment_failed) or per variant (every signal rule&apos;s arm of that name; the holdout is a row and the comparison).</summary>
             [QueryParameter("groupBy")]
-            public global::WinBack.Client.Generated.V1.Reports.Signals.GetGroupByQueryParameterType? GroupBy { get; set; }
+            public global::WinBack.Client.Generated.Models.SignalReportGroupBy? GroupBy { get; set; }
             /// <summary>Only episodes that fired on or before this UTC day (YYYY-MM-DD). Between 1970-01-01 and 2100-01-01.</summary>
             [QueryParameter("to")]
             public Date? To { get; set; }

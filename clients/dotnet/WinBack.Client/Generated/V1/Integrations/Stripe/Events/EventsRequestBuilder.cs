@@ -113,7 +113,7 @@ namespace WinBack.Client.Generated.V1.Integrations.Stripe.Events
 #endif
             /// <summary>Only events in this state: applied, ignored, unmatched, rejected or parked.</summary>
             [QueryParameter("status")]
-            public global::WinBack.Client.Generated.V1.Integrations.Stripe.Events.GetStatusQueryParameterType? Status { get; set; }
+            public global::WinBack.Client.Generated.Models.StripeEventStatus? Status { get; set; }
         }
     }
 }

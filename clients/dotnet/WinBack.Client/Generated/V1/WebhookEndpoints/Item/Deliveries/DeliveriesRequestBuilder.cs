@@ -115,7 +115,7 @@ namespace WinBack.Client.Generated.V1.WebhookEndpoints.Item.Deliveries
 #endif
             /// <summary>Only deliveries in this state: pending, succeeded or failed.</summary>
             [QueryParameter("status")]
-            public global::WinBack.Client.Generated.V1.WebhookEndpoints.Item.Deliveries.GetStatusQueryParameterType? Status { get; set; }
+            public global::WinBack.Client.Generated.Models.WebhookDeliveryStatus? Status { get; set; }
         }
     }
 }
