@@ -9,7 +9,7 @@ namespace WinBack.Domain.Rules;
 /// <param name="spent">Credit the rule issued before this meter; <paramref name="spentToday"/> of it on the current UTC day.</param>
 public sealed class BudgetMeter(Limits limits, Money? spent, Money? spentToday)
 {
-    private readonly string? _currency = (limits.TotalBudget ?? limits.DailyBudget)?.Currency;
+    private readonly string? _currency = limits.BudgetCurrency();
     private readonly long _spent = spent?.Amount ?? 0;
     private readonly long _spentToday = spentToday?.Amount ?? 0;
     private readonly Lock _lock = new();

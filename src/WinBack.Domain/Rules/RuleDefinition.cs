@@ -114,6 +114,9 @@ public sealed record RewardSpec(
 public sealed record Limits(Money? TotalBudget, Money? DailyBudget, int? MaxRewardsPerCustomer, int? CooldownDays)
 {
     public static readonly Limits None = new(null, null, null, null);
+
+    /// <summary>The currency a rule's spend is counted in: its total budget's, else its daily one's; null without a budget.</summary>
+    public string? BudgetCurrency() => (TotalBudget ?? DailyBudget)?.Currency; // a method, so no serializer writes it
 }
 
 public sealed record Experiment(int HoldoutPercent, IReadOnlyList<Variant> Variants);

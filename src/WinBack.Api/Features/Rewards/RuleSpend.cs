@@ -14,25 +14,15 @@ namespace WinBack.Api.Features.Rewards;
 public static class RuleSpend
 {
     public static async Task<(Money Total, Money Today)?> OfAsync(IQuerySession session, string ruleId, Limits limits,
-        DateTimeOffset asOf, CancellationToken ct)
-    {
-        if ((limits.TotalBudget ?? limits.DailyBudget)?.Currency is not { } currency)
-            return null;
-        var dayStart = new DateTimeOffset(asOf.UtcDateTime.Date, TimeSpan.Zero);
-        var issued = session.Query<RewardRecord>().Where(r => r.RuleId == ruleId && r.Currency == currency && r.IssuedAt <= asOf);
-        var total = await issued.SumAsync(r => r.Amount, ct);
-        var today = await issued.Where(r => r.IssuedAt >= dayStart).SumAsync(r => r.Amount, ct);
-        return (new Money(total, currency), new Money(today, currency));
-    }
+        DateTimeOffset asOf, CancellationToken ct) =>
+        (await OfManyAsync(session.DocumentStore, session.TenantId, [(ruleId, limits)], asOf, ct)).TryGetValue(ruleId, out var spent) ? spent : null;
 
-    /// <summary>
-    /// <see cref="OfAsync"/> for many rules in one query (a page of rules): what each rule with a budget has spent, by id.
-    /// </summary>
+    /// <summary>What each rule with a budget has spent, by id, in one query for all of them (a page of rules, or one).</summary>
     public static async Task<IReadOnlyDictionary<string, (Money Total, Money Today)>> OfManyAsync(IDocumentStore store, string tenantId,
         IReadOnlyList<(string RuleId, Limits Limits)> rules, DateTimeOffset asOf, CancellationToken ct)
     {
-        var budgeted = rules.Where(r => (r.Limits.TotalBudget ?? r.Limits.DailyBudget) is not null)
-            .Select(r => (r.RuleId, (r.Limits.TotalBudget ?? r.Limits.DailyBudget)!.Currency)).Distinct().ToDictionary(r => r.RuleId, r => r.Currency);
+        var budgeted = rules.Where(r => r.Limits.BudgetCurrency() is not null)
+            .Select(r => (r.RuleId, Currency: r.Limits.BudgetCurrency()!)).Distinct().ToDictionary(r => r.RuleId, r => r.Currency);
         var spent = budgeted.ToDictionary(r => r.Key, r => (Total: new Money(0, r.Value), Today: new Money(0, r.Value)));
         if (budgeted.Count == 0)
             return spent;

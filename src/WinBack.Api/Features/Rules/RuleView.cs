@@ -190,7 +190,7 @@ public static class RuleResponses
     /// <summary>The budget and spend of each rule with a budget, by id, in one query for all of them.</summary>
     public static async Task<IReadOnlyDictionary<string, RuleBudgetView>> BudgetsAsync(HttpContext http, IReadOnlyList<Rule> rules, CancellationToken ct)
     {
-        if (!rules.Any(r => (r.Definition.Limits.TotalBudget ?? r.Definition.Limits.DailyBudget) is not null))
+        if (!rules.Any(r => r.Definition.Limits.BudgetCurrency() is not null))
             return new Dictionary<string, RuleBudgetView>();
         var tenantId = http.Caller().RequireTenant();
         var asOf = await http.RequestServices.GetRequiredService<TenantClock>().NowAsync(tenantId, ct);
