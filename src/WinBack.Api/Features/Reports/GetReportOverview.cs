@@ -85,7 +85,7 @@ public sealed class GetReportOverviewEndpoint(IDocumentStore store, BackgroundHe
         var tenantId = HttpContext.Caller().RequireTenant();
         var asOf = await clock.NowAsync(tenantId, ct);
         var (from, to) = GetReportOverviewValidator.Days(request, asOf);
-        var everything = new ReportFilter(null, null, null);
+        var everything = ReportFilter.All;
         var all = (await ReactivationQuery.RunAsync(store, health, tenantId, everything, ReportGrouping.All, asOf, ct))
             .SingleOrDefault();
         var totals = all is null

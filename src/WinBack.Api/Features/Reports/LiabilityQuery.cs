@@ -13,8 +13,6 @@ namespace WinBack.Api.Features.Reports;
 /// </summary>
 public static class LiabilityQuery
 {
-    private static readonly ReportFilter Everything = new(null, null, null);
-
     /// <returns>The outstanding credit now, and at the end of each day from <paramref name="from"/> to <paramref name="to"/>.</returns>
     public static async Task<(IReadOnlyList<MoneyView> Now, IReadOnlyList<LiabilityDay> Days)> DailyAsync(IDocumentStore store, string tenantId,
         DateOnly from, DateOnly to, CancellationToken ct)
@@ -24,7 +22,7 @@ public static class LiabilityQuery
             with d as (select (at at time zone 'UTC')::date as day, currency, sum(credit) as credit from {TableName}
                        where tenant_id = @tenant and currency is not null group by 1, 2)
             select day, currency, sum(credit) over (partition by currency order by day) as running from d order by day, currency
-            """, Everything, tenantId, DateTimeOffset.UnixEpoch,
+            """, ReportFilter.All, tenantId, DateTimeOffset.UnixEpoch,
             r => changes.Add((r.Get<DateOnly>("day"), r.Get<string>("currency"), ReactivationQuery.Sum(r, "running"))), ct);
 
         var running = new SortedDictionary<string, long>(StringComparer.Ordinal);
@@ -55,7 +53,7 @@ public static class LiabilityQuery
               and not exists (select 1 from {TableName} x where x.tenant_id = i.tenant_id and x.reward_id = i.reward_id and x.kind = '{ClosedKind}')
             group by i.reward_id, i.expires_at, i.currency
             having sum(c.credit) > 0 or sum(c.uses) > 0
-            """, Everything, tenantId, asOf,
+            """, ReportFilter.All, tenantId, asOf,
             r => rewards.Add((r.Get<DateTimeOffset>("expires_at"), r.StringOrNull("currency"), ReactivationQuery.Sum(r, "credit"))), ct);
 
         return windows.Select(days =>

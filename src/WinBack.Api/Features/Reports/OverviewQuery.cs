@@ -21,7 +21,7 @@ public static class OverviewQuery
         var lapsed = new Dictionary<DateOnly, (long Lapsed, long Rewarded)>();
         var returned = new Dictionary<DateOnly, long>();
         var revenue = new Dictionary<DateOnly, List<MoneyView>>();
-        var all = new ReportFilter(null, null, null);
+        var all = ReportFilter.All;
         var range = new ReportFilter(null, from, to);
         // The caller's report has just refreshed the tenant's rollups; the three sums run at once.
         await Task.WhenAll(

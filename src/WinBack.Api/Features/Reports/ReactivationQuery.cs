@@ -14,7 +14,11 @@ public enum ReportGrouping { Rule, Variant, LapseMonth, ChurnReason, Trigger, Al
 
 /// <summary>Which episodes a report covers: one rule's, lapsed on the UTC days from <see cref="From"/> to <see cref="To"/> inclusive.</summary>
 /// <param name="RuleIds">When set, only these rules' episodes (the signal report's: its rules).</param>
-public sealed record ReportFilter(string? RuleId, DateOnly? From, DateOnly? To, IReadOnlyList<string>? RuleIds = null);
+public sealed record ReportFilter(string? RuleId, DateOnly? From, DateOnly? To, IReadOnlyList<string>? RuleIds = null)
+{
+    /// <summary>Every rule, all time.</summary>
+    public static readonly ReportFilter All = new(null, null, null);
+}
 
 /// <summary>Won-back episodes old enough to know (returned at least <c>days</c> before asOf), and those not lapsed again by then.</summary>
 public sealed record Retention(long Known, long Retained);

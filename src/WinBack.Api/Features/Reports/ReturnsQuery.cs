@@ -23,13 +23,14 @@ public static class ReturnsQuery
                 $"select to_char(e.lapse_date, 'YYYY-MM') as month, e.days, sum(returned) as returned from {ReportRollups.Days} e where {ReactivationQuery.Where(filter)} group by 1, 2",
                 filter, tenantId, DateTimeOffset.UnixEpoch, r => returned.Add((r.Get<string>("month"), r.Get<int>("days"), ReactivationQuery.Sum(r, "returned"))), ct));
 
+        var returnedIn = returned.ToLookup(r => r.Month);
         var cohorts = new List<ReturnCohort>();
         for (var month = fromMonth; month <= toMonth; month = month.AddMonths(1))
         {
             var key = month.ToString("yyyy-MM", System.Globalization.CultureInfo.InvariantCulture);
             var byWeek = new long[weeks];
             long later = 0, within30 = 0, within60 = 0, within90 = 0;
-            foreach (var (_, days, count) in returned.Where(r => r.Month == key))
+            foreach (var (_, days, count) in returnedIn[key])
             {
                 // A return stamped before its lapse (a backdated activity) counts in the first week.
                 var week = Math.Max(days, 0) / 7;
