@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using WinBack.Api.Tests.Infrastructure;
 
 namespace WinBack.Dashboard.Tests;
 
@@ -34,14 +35,10 @@ public sealed class Browser : IAsyncLifetime
             throw new InvalidOperationException($"{ChromiumPath} is missing: install it with `{install}` (.ci/run does).");
         foreach (var args in new[] { "update -q", "install -y -q chromium" })
         {
-            var start = new System.Diagnostics.ProcessStartInfo("apt-get", args) { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-            using var apt = System.Diagnostics.Process.Start(start)!;
-            var output = apt.StandardOutput.ReadToEndAsync();
-            var error = apt.StandardError.ReadToEndAsync();
-            await apt.WaitForExitAsync();
-            if (apt.ExitCode != 0)
-                throw new InvalidOperationException($"`apt-get {args}` failed; install Chromium with `{install}`.\n{await output}{await error}");
+            var start = new System.Diagnostics.ProcessStartInfo("apt-get", args) { Environment = { ["DEBIAN_FRONTEND"] = "noninteractive" } };
+            var (exitCode, output) = await ProcessRun.ToEndAsync(start, TimeSpan.FromMinutes(10));
+            if (exitCode != 0)
+                throw new InvalidOperationException($"`apt-get {args}` failed; install Chromium with `{install}`.\n{output}");
         }
     }
 

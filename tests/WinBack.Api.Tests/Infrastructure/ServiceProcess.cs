@@ -76,24 +76,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <summary>Runs one of the service's commands (<c>projections rebuild</c>, ...) to its end; returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunCommandAsync(string connectionString, TimeSpan timeout, params string[] args)
-    {
-        var start = StartInfo(connectionString, args);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"`{string.Join(' ', args)}` did not end within {timeout}.");
-        }
-        return (process.ExitCode, await output + await errors);
-    }
+    public static Task<(int ExitCode, string Output)> RunCommandAsync(string connectionString, TimeSpan timeout, params string[] args) =>
+        ProcessRun.ToEndAsync(StartInfo(connectionString, args), timeout);
 
     private static ProcessStartInfo StartInfo(string connectionString, IEnumerable<string> args)
     {

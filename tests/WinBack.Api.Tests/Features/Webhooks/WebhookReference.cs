@@ -33,20 +33,8 @@ public static class WebhookReference
     private static async Task<(int ExitCode, string Output)> RunAsync(string script, object input)
     {
         await Installed.Value;
-        var start = new ProcessStartInfo("node", script)
-        {
-            WorkingDirectory = Folder,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var node = Process.Start(start)!;
-        await node.StandardInput.WriteAsync(JsonSerializer.Serialize(input));
-        node.StandardInput.Close();
-        var output = node.StandardOutput.ReadToEndAsync();
-        var error = node.StandardError.ReadToEndAsync();
-        await node.WaitForExitAsync();
-        return (node.ExitCode, (await output) + (await error));
+        return await ProcessRun.ToEndAsync(new ProcessStartInfo("node", script) { WorkingDirectory = Folder }, TimeSpan.FromMinutes(1),
+            JsonSerializer.Serialize(input));
     }
 
     // From the lockfile, once per test run; a failure names the command to run by hand.
@@ -54,16 +42,10 @@ public static class WebhookReference
     {
         if (Directory.Exists(Path.Combine(Folder, "node_modules", "standardwebhooks")))
             return;
-        var start = new ProcessStartInfo("npm", "ci --no-audit --no-fund")
-        {
-            WorkingDirectory = Folder, RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        using var npm = Process.Start(start)!;
-        var output = npm.StandardOutput.ReadToEndAsync();
-        var error = npm.StandardError.ReadToEndAsync();
-        await npm.WaitForExitAsync();
-        if (npm.ExitCode != 0)
+        var (exitCode, output) = await ProcessRun.ToEndAsync(new ProcessStartInfo("npm", "ci --no-audit --no-fund") { WorkingDirectory = Folder },
+            TimeSpan.FromMinutes(10));
+        if (exitCode != 0)
             throw new InvalidOperationException(
-                $"The npm reference could not be installed: run `npm ci --prefix tests/webhook-interop` (node and npm are needed).\n{await output}{await error}");
+                $"The npm reference could not be installed: run `npm ci --prefix tests/webhook-interop` (node and npm are needed).\n{output}");
     }
 }
