@@ -76,8 +76,9 @@ public static class Sql
         foreach (var (name, value) in parameters)
             RequireStorable(name, value);
         var command = new NpgsqlCommand(sql, connection);
+        // Npgsql writes a timestamptz only from a UTC offset; the same instant at another offset (a caller's asOf) is not an error.
         foreach (var (name, value) in parameters)
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            command.Parameters.AddWithValue(name, value is DateTimeOffset instant ? instant.ToUniversalTime() : value ?? DBNull.Value);
         return command;
     }
 
