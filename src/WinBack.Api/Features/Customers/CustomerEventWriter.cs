@@ -6,6 +6,7 @@ using WinBack.Api.Features.Tenants;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Telemetry;
 using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Tenants;
@@ -66,7 +67,8 @@ public sealed record CustomerEventWritten(IReadOnlyList<ICustomerEvent> Events, 
 /// transactions of this process, while the loops together keep more than one PostgreSQL core busy.
 /// </summary>
 [Published]
-public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeup, ILogger<CustomerEventWriter> logger) : BackgroundService
+public sealed class CustomerEventWriter(
+    IDocumentStore store, SetBasedWrites setBased, OutboxWakeup wakeup, WinBackMetrics metrics, ILogger<CustomerEventWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 1000;
     private const int MaxAttempts = 3;
@@ -209,9 +211,14 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
             stream.State = state;
             outcomes[i] = new Outcome(new CustomerEventWritten(events, state), null);
         }
-        foreach (var stream in streams.Values.Where(s => s.Events.Count > 0))
-            stream.Store(session);
+        // The appends and hot states of the whole group go as one statement each (SetBasedWrites); a stream with an event an
+        // inline projection handles goes through Marten's own append, which runs the projection.
+        var appends = setBased.Appends();
+        var states = streams.Values.Where(s => s.Events.Count > 0).Select(s => s.Store(session, appends)).ToList();
+        appends.Queue(session);
+        setBased.QueueUpsert(session, states);
         await session.SaveChangesAsync(CancellationToken.None);
+        EventMetrics.Count(metrics, appends.Events); // Marten's listener counts only the events Marten appended
         if (streams.Values.Any(s => s.Events.Any(e => WebhookEventTypes.Of(e) is not null)))
             wakeup.Wake(); // webhooks and Stripe pushes start now rather than at the daemon's next poll
         return outcomes;
@@ -250,23 +257,26 @@ public sealed class CustomerEventWriter(IDocumentStore store, OutboxWakeup wakeu
                 ? Customer.Evolve(s, e, zone)
                 : throw new InvalidOperationException($"{e.GetType().Name} changes the history of customer {Id}, which this write did not read."));
 
-        /// <summary>Queues the append, the hot state, and the history when it changed.</summary>
-        public void Store(IDocumentSession session)
+        /// <summary>Queues the append and the history when it changed; returns the hot state to store.</summary>
+        public CustomerSummary Store(IDocumentSession session, SetBasedWrites.StreamAppends appends)
         {
             var events = Events.Cast<object>().ToArray();
-            if (_stored is null)
+            // Either way the append states the version it decided on: a write that slipped past the lock fails the batch
+            // instead of interleaving.
+            if (appends.CanAppend(events))
+                appends.Add(Id, Version, events);
+            else if (_stored is null)
                 session.Events.StartStream(Id, events);
             else
-                // The expected version after the append: a write that slipped past the lock fails the batch instead of interleaving.
                 session.Events.Append(Id, Version + events.Length, events);
-            var historyChanged = HistoryRead && (Changed(State!.Rewards, _rewardsRead) || Changed(State.Episodes, _episodesRead));
-            session.Store(new CustomerSummary
+            var state = State!;
+            if (HistoryRead && (Changed(state.Rewards, _rewardsRead) || Changed(state.Episodes, _episodesRead)))
+                session.Store(new CustomerHistory { Id = Id, Rewards = state.Rewards, Episodes = state.Episodes });
+            return new CustomerSummary
             {
-                Id = Id, State = State!.WithoutHistory(), Version = Version + events.Length,
-                Balance = HistoryRead ? State.Balance : _stored?.Balance,
-            });
-            if (historyChanged)
-                session.Store(new CustomerHistory { Id = Id, Rewards = State.Rewards, Episodes = State.Episodes });
+                Id = Id, State = state.WithoutHistory(), Version = Version + events.Length,
+                Balance = HistoryRead ? state.Balance : _stored?.Balance,
+            };
         }
 
         // Evolve returns the same list when an event leaves it alone.

@@ -22,6 +22,7 @@ public static class MartenSetup
     {
         var wakeup = new OutboxWakeup(layout.Shards.Count);
         services.AddSingleton(wakeup);
+        services.AddSingleton<SetBasedWrites>();
         var marten = services.AddMarten(options =>
             {
                 // Marten's sharded tenancy, also with one database: the master keeps the assignment of tenants to shards,

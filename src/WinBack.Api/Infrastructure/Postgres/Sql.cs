@@ -130,6 +130,10 @@ public static class Sql
     /// <summary>The event store's table of streams (one row per stream: its version, type and archive flag), as Marten names it.</summary>
     public static string StreamsTable(IDocumentStore store) => EventStoreObject(store, "StreamsTable");
 
+    /// <summary>The sequence the event store numbers events from (seq_id), as Marten names it; not used with tenant-partitioned events.</summary>
+    public static string EventSequence(IDocumentStore store) =>
+        ((IFeatureSchema)store.Options.Events).Objects.OfType<Weasel.Postgresql.Sequence>().First().Identifier.QualifiedName;
+
     /// <summary>The event store's table of projection and subscription progress (and the high-water mark), as Marten names it.</summary>
     public static string EventProgressionTable(IDocumentStore store) => EventStoreObject(store, "EventProgressionTable");
 

@@ -9,13 +9,20 @@ public sealed class EventMetrics(WinBackMetrics metrics) : DocumentSessionListen
 {
     public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
     {
+        Count(metrics, commit.GetEvents().Select(e => e.Data));
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Counts committed events; also for the events appended beside Marten's append (<c>SetBasedWrites</c>).</summary>
+    public static void Count(WinBackMetrics metrics, IEnumerable<object> events)
+    {
         // Nothing listens (no OTLP exporter): the hot write path pays nothing, not even the tags' names.
         if (!metrics.CountsEvents)
-            return Task.CompletedTask;
+            return;
         long imported = 0;
-        foreach (var e in commit.GetEvents())
+        foreach (var e in events)
         {
-            switch (e.Data)
+            switch (e)
             {
                 case ActivityRecorded recorded: metrics.ActivityRecorded(recorded.Type); break;
                 case RewardIssued issued: metrics.RewardIssued(issued.Type); break;
@@ -25,6 +32,5 @@ public sealed class EventMetrics(WinBackMetrics metrics) : DocumentSessionListen
         }
         if (imported > 0)
             metrics.ImportLines(imported);
-        return Task.CompletedTask;
     }
 }

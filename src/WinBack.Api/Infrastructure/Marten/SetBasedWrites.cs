@@ -1,0 +1,146 @@
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Events;
+using Marten.Schema;
+using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Http;
+
+namespace WinBack.Api.Infrastructure.Marten;
+
+/// <summary>
+/// Appends the events of many streams of one tenant as ONE statement, and upserts many documents of one type as another, both
+/// queued on a Marten session: they commit or roll back with the session's other work and its fence guard. Marten's quick append
+/// is a PL/pgSQL call per stream (three reads of mt_streams, an insert per event, an update) and its upsert a statement per
+/// document; in a group commit they were most of PostgreSQL's time per activity (docs/benchmarks.md, "#16 set-based writes").
+/// <para>
+/// The rows are the ones Marten's quick append writes: mt_streams (the version after the append; a new stream with no type, as
+/// Marten writes customer streams) and mt_events (seq_id from the store's event sequence, id, stream_id, version, data, type,
+/// tenant_id, timestamp, mt_dotnet_type), so that every reader (FetchStream, the daemon, moves, rebuilds) reads them as its own.
+/// Concurrency is Marten's too: the events' (tenant, stream, version) key is unique, so an append decided on a stale version
+/// collides with the event already there and the whole transaction fails with a unique violation.
+/// </para>
+/// <para>
+/// Not for events an inline projection handles (Marten must see them to run it) nor for tenant-partitioned events (each tenant
+/// draws its sequence numbers from a sequence of its own): <see cref="CanAppend"/> says so, and the caller appends through Marten.
+/// </para>
+/// </summary>
+public sealed class SetBasedWrites
+{
+    private const char Placeholder = '^';
+    private readonly ISerializer _serializer;
+    private readonly EventGraph _events;
+    private readonly HashSet<Type> _inlineProjected;
+    private readonly bool _enabled;
+    private readonly string _appendSql;
+
+    public SetBasedWrites(IDocumentStore store)
+    {
+        var options = (StoreOptions)store.Options;
+        _serializer = options.Serializer();
+        _events = (EventGraph)options.Events;
+        var inline = options.Projections.All.Where(p => p.Lifecycle == ProjectionLifecycle.Inline).ToList();
+        // A projection that does not list its event types could handle any of them: then nothing is appended here.
+        _enabled = !_events.UseTenantPartitionedEvents && inline.All(p => p is ProjectionBase);
+        _inlineProjected = inline.OfType<ProjectionBase>().SelectMany(p => p.IncludedEventTypes).ToHashSet();
+        var streams = Sql.StreamsTable(store);
+        _appendSql = $"""
+            with streams as (
+              insert into {streams} as s (tenant_id, id, type, version, timestamp)
+              select ^, u.id, null, u.version, now() from unnest(^::text[], ^::bigint[]) as u(id, version)
+              on conflict (tenant_id, id) do update set version = greatest(s.version, excluded.version), timestamp = now()
+              returning 1)
+            insert into {Sql.EventsTable(store)} (seq_id, id, stream_id, version, data, type, tenant_id, timestamp, mt_dotnet_type, is_archived)
+            select nextval('{Sql.EventSequence(store)}'), u.id, u.stream_id, u.version, u.data::jsonb, u.type, ^, now(), u.dotnet_type, false
+            from unnest(^::uuid[], ^::text[], ^::bigint[], ^::text[], ^::text[], ^::text[]) with ordinality as u(id, stream_id, version, data, type, dotnet_type, n)
+            order by u.n
+            """;
+    }
+
+    /// <summary>Whether these events may be appended here: no inline projection needs to see any of them.</summary>
+    public bool CanAppend(IEnumerable<object> events) =>
+        _enabled && events.All(e => !_inlineProjected.Any(t => t.IsInstanceOfType(e)));
+
+    /// <summary>Collects the appends of one tenant's streams; <see cref="StreamAppends.Queue"/> puts them on the session.</summary>
+    public StreamAppends Appends() => new(this);
+
+    /// <summary>
+    /// Queues the upsert of <paramref name="documents"/> (in the session's tenant) as one statement. Only for a document type
+    /// stored as plain JSON (no duplicated fields, no soft delete, no revisions): the columns written are the ones such a table has.
+    /// </summary>
+    public void QueueUpsert<T>(IDocumentSession session, IReadOnlyList<T> documents) where T : IHasId
+    {
+        if (documents.Count == 0)
+            return;
+        session.QueueSqlCommand(Placeholder, UpsertSql<T>.For(session.DocumentStore),
+            session.TenantId, typeof(T).FullName!, documents.Select(d => d.Id).ToArray(),
+            documents.Select(d => _serializer.ToJson(d)).ToArray(), documents.Select(_ => Guid.CreateVersion7()).ToArray());
+    }
+
+    /// <summary>One statement per document type, built and checked once.</summary>
+    private static class UpsertSql<T>
+    {
+        private static string? _sql;
+
+        public static string For(IDocumentStore store) => _sql ??= Build(store);
+
+        private static string Build(IDocumentStore store)
+        {
+            var mapping = (DocumentMapping)store.Options.FindOrResolveDocumentType(typeof(T));
+            if (mapping.DuplicatedFields.Count > 0 || mapping.DeleteStyle != JasperFx.DeleteStyle.Remove || mapping.UseOptimisticConcurrency
+                || mapping.UseNumericRevisions)
+                throw new NotSupportedException($"{typeof(T).Name} has columns beyond its JSON; store it through Marten.");
+            return $"""
+                insert into {mapping.TableName.QualifiedName} as d (tenant_id, id, data, mt_version, mt_dotnet_type, mt_last_modified)
+                select ^, u.id, u.data::jsonb, u.version, ^, transaction_timestamp() from unnest(^::text[], ^::text[], ^::uuid[]) as u(id, data, version)
+                on conflict (tenant_id, id) do update set data = excluded.data, mt_version = excluded.mt_version,
+                  mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified
+                """;
+        }
+    }
+
+    public sealed class StreamAppends(SetBasedWrites writes)
+    {
+        private readonly List<string> _streamIds = [];
+        private readonly List<long> _streamVersions = [];
+        private readonly List<Guid> _ids = [];
+        private readonly List<string> _eventStreams = [];
+        private readonly List<long> _versions = [];
+        private readonly List<string> _data = [];
+        private readonly List<string> _types = [];
+        private readonly List<string> _dotnetTypes = [];
+
+        /// <summary>The events added, in order.</summary>
+        public List<object> Events { get; } = [];
+
+        /// <summary>Whether these events may be appended here (<see cref="SetBasedWrites.CanAppend"/>).</summary>
+        public bool CanAppend(IEnumerable<object> events) => writes.CanAppend(events);
+
+        /// <summary>Events to append after <paramref name="version"/> (0: a new stream), in order.</summary>
+        public void Add(string streamId, long version, IReadOnlyList<object> events)
+        {
+            _streamIds.Add(streamId);
+            _streamVersions.Add(version + events.Count);
+            Events.AddRange(events);
+            foreach (var e in events)
+            {
+                var mapping = writes._events.EventMappingFor(e.GetType());
+                _ids.Add(Guid.CreateVersion7());
+                _eventStreams.Add(streamId);
+                _versions.Add(++version);
+                _data.Add(writes._serializer.ToJson(e));
+                _types.Add(mapping.EventTypeName);
+                _dotnetTypes.Add(mapping.DotNetTypeName);
+            }
+        }
+
+        public void Queue(IDocumentSession session)
+        {
+            if (_ids.Count == 0)
+                return;
+            session.QueueSqlCommand(Placeholder, writes._appendSql,
+                session.TenantId, _streamIds.ToArray(), _streamVersions.ToArray(), session.TenantId,
+                _ids.ToArray(), _eventStreams.ToArray(), _versions.ToArray(), _data.ToArray(), _types.ToArray(), _dotnetTypes.ToArray());
+        }
+    }
+}
