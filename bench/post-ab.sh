@@ -6,10 +6,14 @@
 # A "shard:" prefix runs that build with sharding configured: its tenants on a shard database of their own (abN_shard, same
 # cluster), the master holding platform data only. The builds' order is shuffled in every round.
 # Each turn: wrk, 2 threads, 32 connections, 20 s (after one 20 s warm-up per API); prints req/s and latency per build and turn.
+# AB_LOAD=batch: the batch POST instead (bench/wrk/batch.lua, 1,000 activities a request, 1 thread, 4 connections; activities/s =
+# req/s x 1,000). AB_CPU=1: also the whole machine's idle time (/proc/stat) and the CPU per request of that API process and of
+# every postgres process (user + system ticks) over each turn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=$1; shift
 DLLS=("$@")
+if [ "${AB_LOAD:-single}" = batch ]; then LOAD=(-t1 -c4 -s bench/wrk/batch.lua); else LOAD=(-t2 -c32 -s bench/wrk/activity.lua); fi
 source bench/lib.sh
 
 start_postgres $(seq -f "ab%g" 0 $((${#DLLS[@]} - 1))) $(seq -f "ab%g_shard" 0 $((${#DLLS[@]} - 1)))
@@ -27,11 +31,20 @@ for i in "${!DLLS[@]}"; do
   wait_ready "$port"
   API_PORT=$port
   KEYS+=("$(create_tenant live ingest)")
-  KEY=${KEYS[$i]} wrk -t2 -c32 -d20s -s bench/wrk/activity.lua "http://127.0.0.1:$port" > /dev/null # warm-up
+  KEY=${KEYS[$i]} wrk "${LOAD[@]}" -d20s "http://127.0.0.1:$port" > /dev/null # warm-up
 done
+machine() { awk '/^cpu / {print $2+$3+$4+$6+$7+$8, $5}' /proc/stat; }
+ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
 for ((round = 1; round <= ROUNDS; round++)); do
   for i in $(shuf -e "${!DLLS[@]}"); do
-    out=$(KEY=${KEYS[$i]} wrk -t2 -c32 -d20s --latency -s bench/wrk/activity.lua "http://127.0.0.1:${PORTS[$i]}")
-    echo "round $round build $i ${DLLS[$i]}: $(echo "$out" | awk '/Requests\/sec/ {print $2 " req/s"}') p50 $(echo "$out" | awk '$1=="50%" {print $2}') p99 $(echo "$out" | awk '$1=="99%" {print $2}') non2xx $(echo "$out" | awk '/Non-2xx/ {print $NF}')"
+    read -r busy0 idle0 < <(machine); api0=$(ticks "${PIDS[$i]}"); pg0=$(ticks $(pgrep -u postgres postgres))
+    out=$(KEY=${KEYS[$i]} wrk "${LOAD[@]}" -d20s --latency "http://127.0.0.1:${PORTS[$i]}")
+    read -r busy1 idle1 < <(machine); api1=$(ticks "${PIDS[$i]}"); pg1=$(ticks $(pgrep -u postgres postgres))
+    cpu=""
+    if [ "${AB_CPU:-0}" = 1 ]; then
+      n=$(echo "$out" | awk '/requests in/ {print $1}')
+      cpu=$(python3 -c "print(f' idle {100*($idle1-$idle0)/($busy1-$busy0+$idle1-$idle0):.1f}% api {($api1-$api0)*1e4/$n:.0f} us/req postgres {($pg1-$pg0)*1e4/$n:.0f} us/req')")
+    fi
+    echo "round $round build $i ${DLLS[$i]}: $(echo "$out" | awk '/Requests\/sec/ {print $2 " req/s"}') p50 $(echo "$out" | awk '$1=="50%" {print $2}') p99 $(echo "$out" | awk '$1=="99%" {print $2}') non2xx $(echo "$out" | awk '/Non-2xx/ {print $NF}')$cpu"
   done
 done

@@ -39,10 +39,18 @@ echo "== (a) single-activity POSTs, 32 connections, 30 s each (after a 30 s warm
 sed 's#/v1/customers/#/customers/#' bench/wrk/activity.lua > "$WORK/baseline.lua"
 wrk -t2 -c32 -d30s -s bench/wrk/activity.lua "http://127.0.0.1:$API_PORT" >/dev/null
 wrk -t2 -c32 -d30s -s "$WORK/baseline.lua" "http://127.0.0.1:$BASE_PORT" >/dev/null
+# The whole machine's idle share over a command (/proc/stat): how much CPU the side under load left unused.
+idle_during() {
+  local b0 i0 b1 i1
+  read -r b0 i0 < <(awk '/^cpu / {print $2+$3+$4+$6+$7+$8, $5}' /proc/stat)
+  "$@"
+  read -r b1 i1 < <(awk '/^cpu / {print $2+$3+$4+$6+$7+$8, $5}' /proc/stat)
+  echo "machine idle: $(( 100 * (i1 - i0) / (b1 - b0 + i1 - i0) ))%"
+}
 echo "-- WinBack POST /v1/customers/{id}/activities"
-wrk -t2 -c32 -d30s --latency -s bench/wrk/activity.lua "http://127.0.0.1:$API_PORT" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+idle_during wrk -t2 -c32 -d30s --latency -s bench/wrk/activity.lua "http://127.0.0.1:$API_PORT" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors|idle"
 echo "-- bare ASP.NET + Npgsql baseline (same transaction shape)"
-wrk -t2 -c32 -d30s --latency -s "$WORK/baseline.lua" "http://127.0.0.1:$BASE_PORT" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+idle_during wrk -t2 -c32 -d30s --latency -s "$WORK/baseline.lua" "http://127.0.0.1:$BASE_PORT" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors|idle"
 
 echo "== (b) batch ingestion: 1,000 activities per request, 4 connections, 30 s"
 wrk -t1 -c4 -d30s --latency -s bench/wrk/batch.lua "http://127.0.0.1:$API_PORT" | grep -E "Requests/sec|Latency|99%|Non-2xx|Socket errors"
