@@ -3,9 +3,10 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>pending (on_return, until the customer comes back), available, redeemed (used up), expired or revoked.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+    #pragma warning disable CS1591
     public enum RewardStatus
+    #pragma warning restore CS1591
     {
         [EnumMember(Value = "pending")]
         #pragma warning disable CS1591

@@ -3,9 +3,10 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>The latest fit: fitted; insufficient_data (fewer than 500 purchasing customers or 100 repeat buyers: no            model, no scores); or failed (the optimiser did not converge: reason says why, and the previous model stays in force).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+    #pragma warning disable CS1591
     public enum RiskModelStatus
+    #pragma warning restore CS1591
     {
         [EnumMember(Value = "fitted")]
         #pragma warning disable CS1591

@@ -3,9 +3,10 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>queued (waiting for the worker), running, succeeded (the fit ran; see outcome) or failed (it could not run).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+    #pragma warning disable CS1591
     public enum RiskRefitStatus
+    #pragma warning restore CS1591
     {
         [EnumMember(Value = "queued")]
         #pragma warning disable CS1591

@@ -3,9 +3,10 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>draft (not running), active (the sweep applies it), paused, or archived (read-only).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+    #pragma warning disable CS1591
     public enum RuleStatus
+    #pragma warning restore CS1591
     {
         [EnumMember(Value = "draft")]
         #pragma warning disable CS1591

@@ -3,7 +3,7 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>presented (awaiting an answer), none (no cancellation_intent rule matched the reason), holdout (the rule&apos;s holdout: no offer, followed for comparison), withheld (a guard rail; see withheld), accepted, declined, saved (validated 30 days on) or lost (cancelled before).</summary>
+    /// <summary>presented (an offer awaits an answer), none (no rule matched), holdout, withheld (a guard rail), accepted, declined, saved(validated) or lost (cancelled before validation).</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
     public enum SaveOfferStatus
     {

@@ -3,9 +3,10 @@ using System.Runtime.Serialization;
 using System;
 namespace WinBack.Client.Generated.Models
 {
-    /// <summary>customer.lapsed, reward.issued, reward.redeemed, reward.expiring_soon, reward.expired, reward.revoked, customer.reactivated, rule.updated, save_offer.presented, save_offer.accepted, save_offer.declined, save_offer.saved, or ping.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Kiota", "1.0.0")]
+    #pragma warning disable CS1591
     public enum WebhookEventType
+    #pragma warning restore CS1591
     {
         [EnumMember(Value = "customer.lapsed")]
         #pragma warning disable CS1591
