@@ -33,6 +33,7 @@ public sealed class SetBasedWrites
     private readonly HashSet<Type> _inlineProjected;
     private readonly bool _enabled;
     private readonly string _appendSql;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> _upserts = new();
 
     public SetBasedWrites(IDocumentStore store)
     {
@@ -72,31 +73,24 @@ public sealed class SetBasedWrites
     {
         if (documents.Count == 0)
             return;
-        session.QueueSqlCommand(Placeholder, UpsertSql<T>.For(session.DocumentStore),
+        session.QueueSqlCommand(Placeholder, _upserts.GetOrAdd(typeof(T), _ => UpsertSql(session.DocumentStore, typeof(T))),
             session.TenantId, typeof(T).FullName!, documents.Select(d => d.Id).ToArray(),
             documents.Select(d => _serializer.ToJson(d)).ToArray(), documents.Select(_ => Guid.CreateVersion7()).ToArray());
     }
 
-    /// <summary>One statement per document type, built and checked once.</summary>
-    private static class UpsertSql<T>
+    // One statement per document type, built and checked on first use.
+    private static string UpsertSql(IDocumentStore store, Type documentType)
     {
-        private static string? _sql;
-
-        public static string For(IDocumentStore store) => _sql ??= Build(store);
-
-        private static string Build(IDocumentStore store)
-        {
-            var mapping = (DocumentMapping)store.Options.FindOrResolveDocumentType(typeof(T));
-            if (mapping.DuplicatedFields.Count > 0 || mapping.DeleteStyle != JasperFx.DeleteStyle.Remove || mapping.UseOptimisticConcurrency
-                || mapping.UseNumericRevisions)
-                throw new NotSupportedException($"{typeof(T).Name} has columns beyond its JSON; store it through Marten.");
-            return $"""
-                insert into {mapping.TableName.QualifiedName} as d (tenant_id, id, data, mt_version, mt_dotnet_type, mt_last_modified)
-                select ^, u.id, u.data::jsonb, u.version, ^, transaction_timestamp() from unnest(^::text[], ^::text[], ^::uuid[]) as u(id, data, version)
-                on conflict (tenant_id, id) do update set data = excluded.data, mt_version = excluded.mt_version,
-                  mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified
-                """;
-        }
+        var mapping = (DocumentMapping)store.Options.FindOrResolveDocumentType(documentType);
+        if (mapping.DuplicatedFields.Count > 0 || mapping.DeleteStyle != JasperFx.DeleteStyle.Remove || mapping.UseOptimisticConcurrency
+            || mapping.UseNumericRevisions)
+            throw new NotSupportedException($"{documentType.Name} has columns beyond its JSON; store it through Marten.");
+        return $"""
+            insert into {mapping.TableName.QualifiedName} as d (tenant_id, id, data, mt_version, mt_dotnet_type, mt_last_modified)
+            select ^, u.id, u.data::jsonb, u.version, ^, transaction_timestamp() from unnest(^::text[], ^::text[], ^::uuid[]) as u(id, data, version)
+            on conflict (tenant_id, id) do update set data = excluded.data, mt_version = excluded.mt_version,
+              mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified
+            """;
     }
 
     public sealed class StreamAppends(SetBasedWrites writes)
