@@ -33,13 +33,12 @@ for i in "${!DLLS[@]}"; do
   KEYS+=("$(create_tenant live ingest)")
   KEY=${KEYS[$i]} wrk "${LOAD[@]}" -d20s "http://127.0.0.1:$port" > /dev/null # warm-up
 done
-machine() { awk '/^cpu / {print $2+$3+$4+$6+$7+$8, $5}' /proc/stat; }
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
 for ((round = 1; round <= ROUNDS; round++)); do
   for i in $(shuf -e "${!DLLS[@]}"); do
-    read -r busy0 idle0 < <(machine); api0=$(ticks "${PIDS[$i]}"); pg0=$(ticks $(pgrep -u postgres postgres))
+    read -r busy0 idle0 < <(machine_cpu); api0=$(ticks "${PIDS[$i]}"); pg0=$(ticks $(pgrep -u postgres postgres))
     out=$(KEY=${KEYS[$i]} wrk "${LOAD[@]}" -d20s --latency "http://127.0.0.1:${PORTS[$i]}")
-    read -r busy1 idle1 < <(machine); api1=$(ticks "${PIDS[$i]}"); pg1=$(ticks $(pgrep -u postgres postgres))
+    read -r busy1 idle1 < <(machine_cpu); api1=$(ticks "${PIDS[$i]}"); pg1=$(ticks $(pgrep -u postgres postgres))
     cpu=""
     if [ "${AB_CPU:-0}" = 1 ]; then
       n=$(echo "$out" | awk '/requests in/ {print $1}')

@@ -42,9 +42,9 @@ wrk -t2 -c32 -d30s -s "$WORK/baseline.lua" "http://127.0.0.1:$BASE_PORT" >/dev/n
 # The whole machine's idle share over a command (/proc/stat): how much CPU the side under load left unused.
 idle_during() {
   local b0 i0 b1 i1
-  read -r b0 i0 < <(awk '/^cpu / {print $2+$3+$4+$6+$7+$8, $5}' /proc/stat)
+  read -r b0 i0 < <(machine_cpu)
   "$@"
-  read -r b1 i1 < <(awk '/^cpu / {print $2+$3+$4+$6+$7+$8, $5}' /proc/stat)
+  read -r b1 i1 < <(machine_cpu)
   echo "machine idle: $(( 100 * (i1 - i0) / (b1 - b0 + i1 - i0) ))%"
 }
 echo "-- WinBack POST /v1/customers/{id}/activities"
