@@ -5,11 +5,18 @@ namespace WinBack.Api.Infrastructure.OpenApi;
 /// <summary>The schemas that operations hold inline (parameters, bodies, responses), for document filters that rewrite schemas.</summary>
 internal static class OpenApiWalk
 {
-    public static IEnumerable<OpenApiOperation> Operations(OpenApiDocument document) =>
-        document.Paths.Values.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []);
+    public static IEnumerable<OpenApiOperation> Operations(OpenApiDocument document) => Operations(document.Paths.Values);
 
-    public static IEnumerable<IOpenApiSchema> OperationSchemas(OpenApiDocument document) =>
-        Operations(document).SelectMany(operation =>
+    /// <summary>The operations of the document's <c>webhooks</c> section (what WinBack sends).</summary>
+    public static IEnumerable<OpenApiOperation> WebhookOperations(OpenApiDocument document) => Operations(document.Webhooks?.Values ?? []);
+
+    private static IEnumerable<OpenApiOperation> Operations(IEnumerable<IOpenApiPathItem> items) =>
+        items.SelectMany(p => p.Operations?.Values.AsEnumerable() ?? []);
+
+    public static IEnumerable<IOpenApiSchema> OperationSchemas(OpenApiDocument document) => SchemasOf(Operations(document));
+
+    public static IEnumerable<IOpenApiSchema> SchemasOf(IEnumerable<OpenApiOperation> operations) =>
+        operations.SelectMany(operation =>
             (operation.Parameters ?? []).OfType<OpenApiParameter>().Select(p => p.Schema)
             .Concat(operation.RequestBody?.Content?.Values.Select(m => m.Schema) ?? [])
             .Concat((operation.Responses?.Values.AsEnumerable() ?? []).OfType<OpenApiResponse>().SelectMany(r => r.Content?.Values.Select(m => m.Schema) ?? [])))

@@ -28,8 +28,7 @@ public sealed class UnusedSchemaFilter : IDocumentFilter
 
         var components = document.Components;
         var roots = OpenApiWalk.OperationSchemas(document)
-            .Concat((document.Webhooks?.Values ?? []).SelectMany(w => w.Operations?.Values.AsEnumerable() ?? [])
-                .SelectMany(o => (o.Parameters ?? []).Select(p => p.Schema).Concat(o.RequestBody?.Content?.Values.Select(m => m.Schema) ?? [])))
+            .Concat(OpenApiWalk.SchemasOf(OpenApiWalk.WebhookOperations(document)))
             .Concat((components.Responses?.Values ?? []).SelectMany(r => r.Content?.Values.Select(m => m.Schema) ?? []))
             .Concat((components.Parameters?.Values ?? []).Select(p => p.Schema))
             .Concat((components.Headers?.Values ?? []).Select(h => h.Schema))
