@@ -1,7 +1,6 @@
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Features.Rewards;
 using WinBack.Api.Infrastructure.Http;
-using WinBack.Domain.Common;
 using WinBack.Domain.Rules;
 
 namespace WinBack.Api.Features.Rules;
@@ -31,13 +30,11 @@ public sealed record RulePreviewView(
 
     public static RulePreviewView Of(RulePreviewResult r, string? ruleId, int? version) => new(ruleId, version, r.AsOf, r.Lapsed,
         r.Eligible, PreviewExclusionsView.Of(r.Excluded), r.Holdout,
-        r.Variants.Select(v => new VariantPreviewView(v.Name, v.Customers, v.Rewarded, Money(v.Cost))).ToList(),
-        r.Rewarded, r.Cost.Select(m => Money(m)!).ToList(),
-        r.Budget is { } b ? new BudgetPreviewView(Money(b.Total), Money(b.Daily), Money(b.Spent)!, Money(b.SpentToday)!, Money(b.Needed)!, b.RunsOut) : null,
+        r.Variants.Select(v => new VariantPreviewView(v.Name, v.Customers, v.Rewarded, MoneyView.Of(v.Cost))).ToList(),
+        r.Rewarded, r.Cost.Select(m => MoneyView.Of(m)).ToList(),
+        r.Budget is { } b ? new BudgetPreviewView(MoneyView.Of(b.Total), MoneyView.Of(b.Daily), MoneyView.Of(b.Spent), MoneyView.Of(b.SpentToday), MoneyView.Of(b.Needed), b.RunsOut) : null,
         r.Windows is { } w ? new PreviewWindowsView(w.Personal, w.Rule) : null,
         (r.Caught ?? []).Select(c => new CaughtCustomerView(c.CustomerId, c.CrossedAt, LapseWindowView.Of(c.Window))).ToList());
-
-    private static MoneyView? Money(Money? m) => m is null ? null : new MoneyView(m.Amount, m.Currency);
 
     public static readonly RulePreviewView Example = new("rule_01jdq3w5x8k2m9v4r7t6y1z0ae", 1, DateTimeOffset.Parse("2026-11-24T09:30:00Z"),
         1200, 800, new PreviewExclusionsView(50, 200, 100, 40, 10, 0, 0, 0), 80,

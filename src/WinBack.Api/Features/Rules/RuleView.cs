@@ -77,9 +77,7 @@ public sealed class RuleView : RuleFields
 public sealed record RuleBudgetView(MoneyView? Total, MoneyView? Daily, MoneyView Spent, MoneyView SpentToday)
 {
     public static RuleBudgetView? Of(Limits limits, (Money Total, Money Today)? spent) =>
-        spent is not { } s ? null : new(View(limits.TotalBudget), View(limits.DailyBudget), View(s.Total)!, View(s.Today)!);
-
-    private static MoneyView? View(Money? money) => money is null ? null : new MoneyView(money.Amount, money.Currency);
+        spent is not { } s ? null : new(MoneyView.Of(limits.TotalBudget), MoneyView.Of(limits.DailyBudget), MoneyView.Of(s.Total), MoneyView.Of(s.Today));
 }
 
 /// <summary>The example rule that the API reference shows (and that a test validates).</summary>
