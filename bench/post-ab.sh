@@ -4,8 +4,10 @@
 #   bash bench/post-ab.sh ROUNDS [shard:]DLL...     e.g. bench/post-ab.sh 4 /work/wt/old/src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll \
 #                                                                    src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll
 # A "shard:" prefix runs that build with sharding configured: its tenants on a shard database of their own (abN_shard, same
-# cluster), the master holding platform data only. The builds' order is shuffled in every round.
-# Each turn: wrk, 2 threads, 32 connections, 20 s (after one 20 s warm-up per API); prints req/s and latency per build and turn.
+# cluster), the master holding platform data only. A "NAME=value,NAME=value@" prefix runs it with those environment variables
+# set. The word "baseline" instead of a DLL runs bench/Baseline (built in Release) on its database, under the same load
+# (single POST only), so that the issue's ratio comes from alternated turns. The builds' order is shuffled in every round.
+# Each turn: wrk, 2 threads, 32 connections, 20 s (after one warm-up per API, AB_WARM seconds, 60 by default); prints req/s and latency per build and turn.
 # AB_LOAD=batch: the batch POST instead (bench/wrk/batch.lua, 1,000 activities a request, 1 thread, 4 connections; activities/s =
 # req/s x 1,000). AB_CPU=1: also the whole machine's idle time (/proc/stat) and the CPU per request of that API process and of
 # every postgres process (user + system ticks) over each turn.
@@ -22,23 +24,36 @@ openssl pkcs12 -export -inkey "$WORK/dp.key" -in "$WORK/dp.crt" -out "$WORK/dp.p
 PLATFORM=wb_platform_bench_$(date +%s)
 PIDS=(); PORTS=(); KEYS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; cleanup' EXIT
+sed 's#/v1/customers/#/customers/#' bench/wrk/activity.lua > "$WORK/baseline.lua"
+load_of() { if [ "${DLLS[$1]}" = baseline ]; then echo -t2 -c32 -s "$WORK/baseline.lua"; else echo "${LOAD[@]}"; fi; }
 for i in "${!DLLS[@]}"; do
-  port=$(free_port); dll=${DLLS[$i]#shard:}; shard=()
-  [ "$dll" != "${DLLS[$i]}" ] && shard=("WinBack__Shards__a=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=ab${i}_shard")
-  env WinBack__Role=all $(api_env) "ConnectionStrings__WinBack=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=ab$i" \
-    ${shard[@]+"${shard[@]}"} dotnet "$dll" --urls "http://127.0.0.1:$port" > "$WORK/api-$i.log" 2>&1 &
-  PIDS+=($!); PORTS+=("$port")
-  wait_ready "$port"
-  API_PORT=$port
-  KEYS+=("$(create_tenant live ingest)")
-  KEY=${KEYS[$i]} wrk "${LOAD[@]}" -d20s "http://127.0.0.1:$port" > /dev/null # warm-up
+  port=$(free_port); spec=${DLLS[$i]}; extra=()
+  if [[ $spec == *@* ]]; then IFS=, read -ra extra <<< "${spec%%@*}"; spec=${spec#*@}; fi
+  dll=${spec#shard:}; shard=()
+  if [ "$spec" = baseline ]; then
+    BASELINE_DB="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=ab$i" \
+      dotnet bench/Baseline/bin/Release/net10.0/Baseline.dll --urls "http://127.0.0.1:$port" > "$WORK/api-$i.log" 2>&1 &
+    PIDS+=($!); PORTS+=("$port"); KEYS+=("")
+    until curl -s -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.5; done
+  else
+    [ "$dll" != "$spec" ] && shard=("WinBack__Shards__a=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=ab${i}_shard")
+    env WinBack__Role=all $(api_env) "ConnectionStrings__WinBack=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=ab$i" \
+      ${shard[@]+"${shard[@]}"} ${extra[@]+"${extra[@]}"} dotnet "$dll" --urls "http://127.0.0.1:$port" > "$WORK/api-$i.log" 2>&1 &
+    PIDS+=($!); PORTS+=("$port")
+    wait_ready "$port"
+    API_PORT=$port
+    KEYS+=("$(create_tenant live ingest)")
+  fi
+  KEY=${KEYS[$i]} wrk $(load_of "$i") -d${AB_WARM:-60}s "http://127.0.0.1:$port" > /dev/null # warm-up: the JIT still compiles (tier 1) after 20 s
 done
 ticks() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0))); done; echo $t; }
+# PostgreSQL's CPU: its live processes' and, through the postmaster's children's ticks, those that have exited (autovacuum workers).
+pg_ticks() { echo $(( $(ticks $(pgrep -u postgres postgres)) + $(awk '{print $16+$17}' "/proc/$(head -1 "$WORK/pg/postmaster.pid")/stat") )); }
 for ((round = 1; round <= ROUNDS; round++)); do
   for i in $(shuf -e "${!DLLS[@]}"); do
-    read -r busy0 idle0 < <(machine_cpu); api0=$(ticks "${PIDS[$i]}"); pg0=$(ticks $(pgrep -u postgres postgres))
-    out=$(KEY=${KEYS[$i]} wrk "${LOAD[@]}" -d20s --latency "http://127.0.0.1:${PORTS[$i]}")
-    read -r busy1 idle1 < <(machine_cpu); api1=$(ticks "${PIDS[$i]}"); pg1=$(ticks $(pgrep -u postgres postgres))
+    read -r busy0 idle0 < <(machine_cpu); api0=$(ticks "${PIDS[$i]}"); pg0=$(pg_ticks)
+    out=$(KEY=${KEYS[$i]} wrk $(load_of "$i") -d20s --latency "http://127.0.0.1:${PORTS[$i]}")
+    read -r busy1 idle1 < <(machine_cpu); api1=$(ticks "${PIDS[$i]}"); pg1=$(pg_ticks)
     cpu=""
     if [ "${AB_CPU:-0}" = 1 ]; then
       n=$(echo "$out" | awk '/requests in/ {print $1}')
