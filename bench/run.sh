@@ -35,8 +35,8 @@ until curl -s -o /dev/null "http://127.0.0.1:$BASE_PORT/"; do sleep 0.5; done
 KEY=$(create_tenant live ingest)
 export KEY
 
-# 60 s of warm-up: a profile of the API 23-35 s after its start still spent 18% of its CPU in the JIT (tier-1 recompiles);
-# after 60 s, 2% (docs/benchmarks.md, "#16: the seventh session").
+# 60 s of warm-up: a profile of the API 23-35 s into the load still spent 18% of its CPU in the JIT (tier-1 recompiles);
+# 63-75 s into it, 2% (docs/benchmarks.md, "#16: the seventh session").
 echo "== (a) single-activity POSTs, 32 connections, 30 s each (after a 60 s warm-up of each: JIT and tiering settle)"
 sed 's#/v1/customers/#/customers/#' bench/wrk/activity.lua > "$WORK/baseline.lua"
 wrk -t2 -c32 -d60s -s bench/wrk/activity.lua "http://127.0.0.1:$API_PORT" >/dev/null
