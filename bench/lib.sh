@@ -45,6 +45,16 @@ run_service() {
   env WinBack__Role=$1 $(api_env) dotnet "${API_DLL:-src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll}" --urls "http://127.0.0.1:$2" > "$3" 2>&1 &
 }
 
+# start_baseline db port log: the bare ASP.NET + Npgsql baseline (bench/Baseline, built here in Release) on database db, in the
+# background (its pid in $!), once it answers; writes $WORK/baseline.lua, bench/wrk/activity.lua for the baseline's route.
+start_baseline() {
+  dotnet build bench/Baseline -c Release -v q -nologo >/dev/null
+  sed 's#/v1/customers/#/customers/#' bench/wrk/activity.lua > "$WORK/baseline.lua"
+  BASELINE_DB="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=$1" \
+    dotnet bench/Baseline/bin/Release/net10.0/Baseline.dll --urls "http://127.0.0.1:$2" > "$3" 2>&1 &
+  until curl -s -o /dev/null "http://127.0.0.1:$2/"; do sleep 0.5; done
+}
+
 wait_ready() { until curl -sf "http://127.0.0.1:$1/health/ready" >/dev/null; do sleep 0.5; done; }
 
 # start_api: the API (role all, or $API_ROLE) on database winback; sets API_PORT, API_PID, PLATFORM.

@@ -5,7 +5,7 @@
 #                                                                    src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll
 # A "shard:" prefix runs that build with sharding configured: its tenants on a shard database of their own (abN_shard, same
 # cluster), the master holding platform data only. A "NAME=value,NAME=value@" prefix runs it with those environment variables
-# set. The word "baseline" instead of a DLL runs bench/Baseline (built in Release) on its database, under the same load
+# set. The word "baseline" instead of a DLL builds and runs bench/Baseline (Release) on its database, under the same load
 # (single POST only), so that the issue's ratio comes from alternated turns. The builds' order is shuffled in every round.
 # Each turn: wrk, 2 threads, 32 connections, 20 s (after one warm-up per API, AB_WARM seconds, 60 by default); prints req/s and latency per build and turn.
 # AB_LOAD=batch: the batch POST instead (bench/wrk/batch.lua, 1,000 activities a request, 1 thread, 4 connections; activities/s =
@@ -17,6 +17,9 @@ cd "$(dirname "$0")/.."
 ROUNDS=$1; shift
 DLLS=("$@")
 if [ "${AB_LOAD:-single}" = batch ]; then LOAD=(-t1 -c4 -s bench/wrk/batch.lua); else LOAD=(-t2 -c32 -s bench/wrk/activity.lua); fi
+if [ "${AB_LOAD:-single}" = batch ] && [[ " ${DLLS[*]} " == *" baseline "* ]]; then
+  echo "The baseline has no batch endpoint: run it with single POSTs only." >&2; exit 2
+fi
 source bench/lib.sh
 
 start_postgres $(seq -f "ab%g" 0 $((${#DLLS[@]} - 1))) $(seq -f "ab%g_shard" 0 $((${#DLLS[@]} - 1)))
@@ -25,17 +28,14 @@ openssl pkcs12 -export -inkey "$WORK/dp.key" -in "$WORK/dp.crt" -out "$WORK/dp.p
 PLATFORM=wb_platform_bench_$(date +%s)
 PIDS=(); PORTS=(); KEYS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; cleanup' EXIT
-sed 's#/v1/customers/#/customers/#' bench/wrk/activity.lua > "$WORK/baseline.lua"
 load_of() { if [ "${DLLS[$1]}" = baseline ]; then echo -t2 -c32 -s "$WORK/baseline.lua"; else echo "${LOAD[@]}"; fi; }
 for i in "${!DLLS[@]}"; do
   port=$(free_port); spec=${DLLS[$i]}; extra=()
   if [[ $spec == *@* ]]; then IFS=, read -ra extra <<< "${spec%%@*}"; spec=${spec#*@}; fi
   dll=${spec#shard:}; shard=()
   if [ "$spec" = baseline ]; then
-    BASELINE_DB="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=ab$i" \
-      dotnet bench/Baseline/bin/Release/net10.0/Baseline.dll --urls "http://127.0.0.1:$port" > "$WORK/api-$i.log" 2>&1 &
+    start_baseline "ab$i" "$port" "$WORK/api-$i.log"
     PIDS+=($!); PORTS+=("$port"); KEYS+=("")
-    until curl -s -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.5; done
   else
     [ "$dll" != "$spec" ] && shard=("WinBack__Shards__a=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=ab${i}_shard")
     env WinBack__Role=all $(api_env) "ConnectionStrings__WinBack=Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=ab$i" \

@@ -11,7 +11,6 @@ source bench/lib.sh
 
 echo "== build (Release)"
 dotnet build src/WinBack.Api -c Release -v q -nologo >/dev/null
-dotnet build bench/Baseline -c Release -v q -nologo >/dev/null
 
 echo "== PostgreSQL (fsync on, as in production)"
 start_postgres winback baseline
@@ -27,10 +26,8 @@ fi
 start_api
 unset OTEL_EXPORTER_OTLP_ENDPOINT OTEL_EXPORTER_OTLP_PROTOCOL
 BASE_PORT=$(free_port)
-BASELINE_DB="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Database=baseline" \
-  dotnet bench/Baseline/bin/Release/net10.0/Baseline.dll --urls "http://127.0.0.1:$BASE_PORT" > "$WORK/baseline.log" 2>&1 &
+start_baseline baseline "$BASE_PORT" "$WORK/baseline.log"
 BASE_PID=$!
-until curl -s -o /dev/null "http://127.0.0.1:$BASE_PORT/"; do sleep 0.5; done
 
 KEY=$(create_tenant live ingest)
 export KEY
@@ -38,7 +35,6 @@ export KEY
 # 60 s of warm-up: a profile of the API 23-35 s into the load still spent 18% of its CPU in the JIT (tier-1 recompiles);
 # 63-75 s into it, 2% (docs/benchmarks.md, "#16: the seventh session").
 echo "== (a) single-activity POSTs, 32 connections, 30 s each (after a 60 s warm-up of each: JIT and tiering settle)"
-sed 's#/v1/customers/#/customers/#' bench/wrk/activity.lua > "$WORK/baseline.lua"
 wrk -t2 -c32 -d60s -s bench/wrk/activity.lua "http://127.0.0.1:$API_PORT" >/dev/null
 wrk -t2 -c32 -d60s -s "$WORK/baseline.lua" "http://127.0.0.1:$BASE_PORT" >/dev/null
 # The whole machine's idle share over a command (/proc/stat): how much CPU the side under load left unused.
