@@ -5,7 +5,7 @@
 #                                                                    src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll
 # A "shard:" prefix runs that build with sharding configured: its tenants on a shard database of their own (abN_shard, same
 # cluster), the master holding platform data only. A "NAME=value,NAME=value@" prefix runs it with those environment variables
-# set. The word "baseline" instead of a DLL builds and runs bench/Baseline (Release) on its database, under the same load
+# set (DB_LOCALE=x among them makes that build's database with locale x instead, e.g. DB_LOCALE=C@baseline). The word "baseline" instead of a DLL builds and runs bench/Baseline (Release) on its database, under the same load
 # (single POST only), so that the issue's ratio comes from alternated turns. The builds' order is shuffled in every round.
 # Each turn: wrk, 2 threads, 32 connections, 20 s (after one warm-up per API, AB_WARM seconds, 60 by default); prints req/s and latency per build and turn.
 # AB_LOAD=batch: the batch POST instead (bench/wrk/batch.lua, 1,000 activities a request, 1 thread, 4 connections; activities/s =
@@ -28,11 +28,18 @@ openssl pkcs12 -export -inkey "$WORK/dp.key" -in "$WORK/dp.crt" -out "$WORK/dp.p
 PLATFORM=wb_platform_bench_$(date +%s)
 PIDS=(); PORTS=(); KEYS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; cleanup' EXIT
-load_of() { if [ "${DLLS[$1]}" = baseline ]; then echo -t2 -c32 -s "$WORK/baseline.lua"; else echo "${LOAD[@]}"; fi; }
+load_of() { if [ "${DLLS[$1]#*@}" = baseline ]; then echo -t2 -c32 -s "$WORK/baseline.lua"; else echo "${LOAD[@]}"; fi; }
 for i in "${!DLLS[@]}"; do
   port=$(free_port); spec=${DLLS[$i]}; extra=()
   if [[ $spec == *@* ]]; then IFS=, read -ra extra <<< "${spec%%@*}"; spec=${spec#*@}; fi
   dll=${spec#shard:}; shard=()
+  # DB_LOCALE=x among the variables: the build's database is made again with that locale (collation and ctype), not set in its environment.
+  for j in "${!extra[@]}"; do
+    if [[ ${extra[$j]} == DB_LOCALE=* ]]; then
+      psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "drop database ab$i" -c "create database ab$i template template0 locale '${extra[$j]#DB_LOCALE=}'" >/dev/null
+      unset 'extra[j]'
+    fi
+  done
   if [ "$spec" = baseline ]; then
     start_baseline "ab$i" "$port" "$WORK/api-$i.log"
     PIDS+=($!); PORTS+=("$port"); KEYS+=("")

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# What the hot customer summary costs PostgreSQL as a Marten document (jsonb, expression indexes) against the same state in a
+# table of typed columns with the JSON kept as text (the option the #16 notes weigh). Fills a database with single POSTs
+# (FILL seconds, 60 by default), copies the summaries into both shapes, then alternates three times: an upsert of 10,000
+# random summaries (rolled back) and a read of them. Not part of CI; needs wrk. Prints psql's timings.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+start_postgres winback
+start_api
+KEY=$(create_tenant live ingest); export KEY
+wrk -t2 -c32 -s bench/wrk/activity.lua -d"${FILL:-60}"s "http://127.0.0.1:$API_PORT" | grep Requests/sec
+stop_api
+Q() { psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback "$@"; }
+Q <<'SQL'
+create table s_src as select tenant_id, id, data::text as data, data -> 'state' ->> 'status' as status,
+  (data -> 'state' ->> 'lastActivityAt')::timestamptz as last_at from winback.mt_doc_customersummary;
+create table a_json (like winback.mt_doc_customersummary including all);
+insert into a_json select * from winback.mt_doc_customersummary;
+create table b_typed (tenant_id varchar not null, id varchar not null, data text not null, status text not null,
+  last_activity_at timestamptz, stripe_customer_id text, version bigint, primary key (tenant_id, id));
+create index on b_typed (tenant_id, status, last_activity_at);
+create index on b_typed (tenant_id, stripe_customer_id) where stripe_customer_id is not null;
+insert into b_typed select tenant_id, id, data, status, last_at, null, 1 from s_src;
+create table s_sample as select * from s_src order by random() limit 10000;
+vacuum analyze a_json; vacuum analyze b_typed; vacuum analyze s_sample;
+select count(*) as summaries, round(avg(length(data))) as json_chars from s_src;
+SQL
+JSON_UPSERT="insert into a_json as d (tenant_id, id, data, mt_version, mt_dotnet_type, mt_last_modified)
+  select tenant_id, id, data::jsonb, gen_random_uuid(), 'x', now() from s_sample
+  on conflict (tenant_id, id) do update set data = excluded.data, mt_version = excluded.mt_version,
+    mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified"
+TYPED_UPSERT="insert into b_typed as d (tenant_id, id, data, status, last_activity_at, stripe_customer_id, version)
+  select tenant_id, id, data, status, now(), null, 2 from s_sample
+  on conflict (tenant_id, id) do update set data = excluded.data, status = excluded.status,
+    last_activity_at = excluded.last_activity_at, stripe_customer_id = excluded.stripe_customer_id, version = excluded.version"
+timed() { Q -c '\timing on' -c "$2" -o /dev/null | sed "s/^Time:/$1:/"; }
+for round in 1 2 3; do
+  timed "jsonb document upsert of 10,000" "begin; $JSON_UPSERT; rollback;"
+  timed "typed table upsert of 10,000  " "begin; $TYPED_UPSERT; rollback;"
+  timed "jsonb document read of 10,000  " "select d.id, d.data from a_json d join s_sample s using (tenant_id, id)"
+  timed "typed table read of 10,000     " "select d.id, d.data from b_typed d join s_sample s using (tenant_id, id)"
+done
