@@ -5,7 +5,8 @@
 #                                                                    src/WinBack.Api/bin/Release/net10.0/WinBack.Api.dll
 # A "shard:" prefix runs that build with sharding configured: its tenants on a shard database of their own (abN_shard, same
 # cluster), the master holding platform data only. A "NAME=value,NAME=value@" prefix runs it with those environment variables
-# set (DB_LOCALE=x among them makes that build's database with locale x instead, e.g. DB_LOCALE=C@baseline). The word "baseline" instead of a DLL builds and runs bench/Baseline (Release) on its database, under the same load
+# set (DB_LOCALE=x among them instead makes that build's database with locale x, e.g. DB_LOCALE=C@baseline). The word
+# "baseline" instead of a DLL builds and runs bench/Baseline (Release) on its database, under the same load
 # (single POST only), so that the issue's ratio comes from alternated turns. The builds' order is shuffled in every round.
 # Each turn: wrk, 2 threads, 32 connections, 20 s (after one warm-up per API, AB_WARM seconds, 60 by default); prints req/s and latency per build and turn.
 # AB_LOAD=batch: the batch POST instead (bench/wrk/batch.lua, 1,000 activities a request, 1 thread, 4 connections; activities/s =
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 ROUNDS=$1; shift
 DLLS=("$@")
 if [ "${AB_LOAD:-single}" = batch ]; then LOAD=(-t1 -c4 -s bench/wrk/batch.lua); else LOAD=(-t2 -c32 -s bench/wrk/activity.lua); fi
-if [ "${AB_LOAD:-single}" = batch ] && [[ " ${DLLS[*]} " == *" baseline "* ]]; then
+if [ "${AB_LOAD:-single}" = batch ] && [[ " ${DLLS[*]} " =~ [\ @]baseline\  ]]; then
   echo "The baseline has no batch endpoint: run it with single POSTs only." >&2; exit 2
 fi
 source bench/lib.sh
