@@ -55,6 +55,9 @@ start_baseline() {
   until curl -s -o /dev/null "http://127.0.0.1:$2/"; do sleep 0.5; done
 }
 
+# pg_sql db [psql arguments...]: psql on the bench cluster, as postgres, quiet, without ~/.psqlrc.
+pg_sql() { local db=$1; shift; psql -X -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d "$db" "$@"; }
+
 wait_ready() { until curl -sf "http://127.0.0.1:$1/health/ready" >/dev/null; do sleep 0.5; done; }
 
 # start_api: the API (role all, or $API_ROLE) on database winback; sets API_PORT, API_PID, PLATFORM.

@@ -10,20 +10,19 @@ MODE=${1:?batch or single}
 OUT=${OUT:-/tmp/winback-pg-profile}; mkdir -p "$OUT"
 source bench/lib.sh
 start_postgres winback
-Q() { psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback "$@"; }
 # The extension and its settings (written to the file: ALTER SYSTEM knows them only once the library is loaded); the
 # restart reuses the start's options (postmaster.opts).
 printf "%s\n" "shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track = all" \
   "pg_stat_statements.track_planning = on" >> "$WORK/pg/postgresql.conf"
 as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -m fast -w restart >/dev/null
-Q -c "create extension pg_stat_statements"
+pg_sql winback -c "create extension pg_stat_statements"
 start_api
 KEY=$(create_tenant live ingest); export KEY
 if [ "$MODE" = batch ]; then LOAD=(-t1 -c4 -s bench/wrk/batch.lua); else LOAD=(-t2 -c32 -s bench/wrk/activity.lua); fi
 wrk "${LOAD[@]}" -d60s "http://127.0.0.1:$API_PORT" > /dev/null # warm-up (the JIT)
-Q -c "select pg_stat_statements_reset()" > /dev/null
+pg_sql winback -c "select pg_stat_statements_reset()" > /dev/null
 wrk "${LOAD[@]}" -d20s --latency "http://127.0.0.1:$API_PORT" > "$OUT/wrk-statements.txt"
-Q -At -F $'\t' -c "select calls, round(total_exec_time::numeric, 1) as exec_ms, round(total_plan_time::numeric, 1) as plan_ms, plans, rows,
+pg_sql winback -At -F $'\t' -c "select calls, round(total_exec_time::numeric, 1) as exec_ms, round(total_plan_time::numeric, 1) as plan_ms, plans, rows,
   left(regexp_replace(query, '\s+', ' ', 'g'), 300) from pg_stat_statements order by total_exec_time desc limit 40" > "$OUT/statements.tsv"
 wrk "${LOAD[@]}" -d25s "http://127.0.0.1:$API_PORT" > "$OUT/wrk-perf.txt" &
 WRK=$!

@@ -18,9 +18,13 @@ cd "$(dirname "$0")/.."
 ROUNDS=$1; shift
 DLLS=("$@")
 if [ "${AB_LOAD:-single}" = batch ]; then LOAD=(-t1 -c4 -s bench/wrk/batch.lua); else LOAD=(-t2 -c32 -s bench/wrk/activity.lua); fi
-if [ "${AB_LOAD:-single}" = batch ] && [[ " ${DLLS[*]} " =~ [\ @]baseline\  ]]; then
-  echo "The baseline has no batch endpoint: run it with single POSTs only." >&2; exit 2
-fi
+# is_baseline spec: whether a build given on the command line (with or without variables) is the bare baseline.
+is_baseline() { [ "${1#*@}" = baseline ]; }
+for spec in "${DLLS[@]}"; do
+  if [ "${AB_LOAD:-single}" = batch ] && is_baseline "$spec"; then
+    echo "The baseline has no batch endpoint: run it with single POSTs only." >&2; exit 2
+  fi
+done
 source bench/lib.sh
 
 start_postgres $(seq -f "ab%g" 0 $((${#DLLS[@]} - 1))) $(seq -f "ab%g_shard" 0 $((${#DLLS[@]} - 1)))
@@ -29,7 +33,7 @@ openssl pkcs12 -export -inkey "$WORK/dp.key" -in "$WORK/dp.crt" -out "$WORK/dp.p
 PLATFORM=wb_platform_bench_$(date +%s)
 PIDS=(); PORTS=(); KEYS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; cleanup' EXIT
-load_of() { if [ "${DLLS[$1]#*@}" = baseline ]; then echo -t2 -c32 -s "$WORK/baseline.lua"; else echo "${LOAD[@]}"; fi; }
+load_of() { if is_baseline "${DLLS[$1]}"; then echo -t2 -c32 -s "$WORK/baseline.lua"; else echo "${LOAD[@]}"; fi; }
 for i in "${!DLLS[@]}"; do
   port=$(free_port); spec=${DLLS[$i]}; extra=()
   if [[ $spec == *@* ]]; then IFS=, read -ra extra <<< "${spec%%@*}"; spec=${spec#*@}; fi
@@ -37,11 +41,11 @@ for i in "${!DLLS[@]}"; do
   # DB_LOCALE=x among the variables: the build's database is made again with that locale (collation and ctype), not set in its environment.
   for j in "${!extra[@]}"; do
     if [[ ${extra[$j]} == DB_LOCALE=* ]]; then
-      psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "drop database ab$i" -c "create database ab$i template template0 locale '${extra[$j]#DB_LOCALE=}'" >/dev/null
+      pg_sql postgres -c "drop database ab$i" -c "create database ab$i template template0 locale '${extra[$j]#DB_LOCALE=}'" >/dev/null
       unset 'extra[j]'
     fi
   done
-  if [ "$spec" = baseline ]; then
+  if is_baseline "${DLLS[$i]}"; then
     start_baseline "ab$i" "$port" "$WORK/api-$i.log"
     PIDS+=($!); PORTS+=("$port"); KEYS+=("")
   else
