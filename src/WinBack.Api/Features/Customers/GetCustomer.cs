@@ -34,7 +34,7 @@ public sealed class GetCustomerEndpoint(IQuerySession session, CustomerRisks ris
 
     public override async Task HandleAsync(GetCustomerRequest request, CancellationToken ct)
     {
-        var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct)
+        var summary = await CustomerSummaries.LoadAsync(session, request.CustomerId, ct)
                       ?? throw ApiException.NotFound("customer", request.CustomerId);
         await Send.OkAsync(CustomerView.Of(summary, await risks.ScoreAsync(HttpContext.Caller().RequireTenant(), summary.Id, ct)), ct);
     }

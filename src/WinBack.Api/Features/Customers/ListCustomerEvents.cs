@@ -59,7 +59,7 @@ public sealed class ListCustomerEventsEndpoint(IQuerySession session) : Endpoint
 
     public override async Task HandleAsync(ListCustomerEventsRequest request, CancellationToken ct)
     {
-        if (await session.LoadAsync<CustomerSummary>(request.CustomerId, ct) is null)
+        if (await CustomerSummaries.LoadAsync(session, request.CustomerId, ct) is null)
             throw ApiException.NotFound("customer", request.CustomerId);
         var after = request.AfterVersion ?? 0;
         var limit = request.Limit ?? 100;

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using FastEndpoints;
 using FluentValidation;
 using Marten;
-using Marten.Linq.MatchesSql;
 using WinBack.Api.Features.Risk;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Auth;
@@ -71,27 +69,12 @@ public sealed class ListCustomersEndpoint(IQuerySession session, CustomerRisks r
     public override async Task HandleAsync(ListCustomersRequest request, CancellationToken ct)
     {
         var scorer = await risks.ForTenantAsync(HttpContext.Caller().RequireTenant(), ct);
-        IQueryable<CustomerSummary> query = session.Query<CustomerSummary>();
-        if (request.MaxPAlive is { } maxPAlive)
-        {
-            // In SQL rather than after loading a page: a filter applied to loaded pages would return short or empty pages.
-            var condition = (scorer ?? throw new ApiException(CustomerRisks.NoModel)).PAliveAtMostSql("d.data", maxPAlive);
-            query = query.Where(c => c.MatchesSql(condition));
-        }
-        if (request.Status is { } status)
-            query = query.Where(c => c.State.Status == status);
-        if (request.LastActivityBefore is { } before)
-            query = query.Where(c => c.State.LastActivityAt < before);
-        if (request.LastActivityAfter is { } after)
-            query = query.Where(c => c.State.LastActivityAt >= after);
-        if (AttributeFilters() is { Count: > 0 } attributes)
-        {
-            // JSON containment: the stored attributes include every requested key with its value.
-            var containment = JsonSerializer.Serialize(new { state = new { attributes } });
-            query = query.Where(c => c.MatchesSql("d.data @> ?::jsonb", containment));
-        }
-
-        var page = await query.PageAsync(request, ct, descending: false);
+        // In SQL rather than after loading a page: a filter applied to loaded pages would return short or empty pages.
+        var riskCondition = request.MaxPAlive is { } maxPAlive
+            ? (scorer ?? throw new ApiException(CustomerRisks.NoModel)).PAliveAtMostSql(CustomerSummaries.StateData, maxPAlive)
+            : null;
+        var page = await CustomerSummaries.PageAsync(session, request.Status, request.LastActivityBefore, request.LastActivityAfter,
+            AttributeFilters(), riskCondition, request, ct);
         var scores = scorer is null ? null : await scorer.ScoreAsync(page.Data.Select(c => c.Id).ToList(), ct);
         await Send.OkAsync(new Page<CustomerView>(page.Data.Select(c => CustomerView.Of(c, scores?.GetValueOrDefault(c.Id))).ToList(), page.HasMore), ct);
     }

@@ -70,12 +70,12 @@ public sealed class UpdateCustomerProfileEndpoint(CustomerEventWriter writer, IQ
         var updated = CustomerDecider.Decide(new UpdateProfile(request.CustomerId, request.Email, request.StripeCustomerId,
             request.Attributes ?? new Dictionary<string, string>(), await clock.NowAsync(tenantId, ct), request.Birthday));
         var mayRepoint = caller.Scope == ApiScopes.Admin;
-        if (!mayRepoint && ProfileRules.RepointsStripeCustomer((await session.LoadAsync<CustomerSummary>(request.CustomerId, ct))?.State, request.StripeCustomerId))
+        if (!mayRepoint && ProfileRules.RepointsStripeCustomer((await CustomerSummaries.LoadAsync(session, request.CustomerId, ct))?.State, request.StripeCustomerId))
             throw new ApiException(ProfileRules.StripeIdNeedsAdmin);
         // Checked again on the state the write decides on, so that two concurrent first settings cannot both pass.
         await writer.WriteAsync(new CustomerEventWrite(tenantId, request.CustomerId,
             current => mayRepoint || !ProfileRules.RepointsStripeCustomer(current, request.StripeCustomerId) ? [updated] : throw new ApiException(ProfileRules.StripeIdNeedsAdmin)));
-        var summary = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct);
+        var summary = await CustomerSummaries.LoadAsync(session, request.CustomerId, ct);
         await Send.OkAsync(CustomerView.Of(summary!, await risks.ScoreAsync(tenantId, request.CustomerId, ct)), ct);
     }
 }

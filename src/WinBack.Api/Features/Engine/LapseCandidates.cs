@@ -25,8 +25,6 @@ public sealed record LapseCandidate(CustomerSummary Customer, DateTimeOffset? Cr
 [Published]
 public static class LapseCandidates
 {
-    private static readonly Expression<Func<CustomerSummary, Customer>> StateOf = c => c.State;
-
     /// <summary>The candidates' ids (the sweep decides each on its stream's current state).</summary>
     public static async IAsyncEnumerable<string> IdsAsync(IQuerySession session, RuleDefinition rule, DateTimeOffset by, TriggerContext context,
         [EnumeratorCancellation] CancellationToken ct)
@@ -48,8 +46,8 @@ public static class LapseCandidates
                     yield return summary.Id;
             yield break;
         }
-        foreach (var query in Queries(session, rule, by, context))
-            await foreach (var id in query.Select(c => c.Id).ToAsyncEnumerable(ct))
+        foreach (var (status, conditions) in Queries(rule, by, context))
+            await foreach (var id in CustomerSummaries.IdsWhereAsync(session, status, conditions, ct))
                 yield return id;
     }
 
@@ -63,8 +61,8 @@ public static class LapseCandidates
                 yield return summary;
             yield break;
         }
-        foreach (var query in Queries(session, rule, by, context))
-            await foreach (var summary in query.ToAsyncEnumerable(ct))
+        foreach (var (status, conditions) in Queries(rule, by, context))
+            await foreach (var summary in CustomerSummaries.WhereAsync(session, status, conditions, ct))
                 yield return summary;
     }
 
@@ -90,38 +88,22 @@ public static class LapseCandidates
         : null;
 
     // One query per status: an equality on the index's status column makes the window's bound a range scan.
-    private static IEnumerable<IQueryable<CustomerSummary>> Queries(IQuerySession session, RuleDefinition rule, DateTimeOffset by, TriggerContext context)
+    private static IEnumerable<(CustomerStatus Status, Expression<Func<Customer, bool>>[] Conditions)> Queries(RuleDefinition rule, DateTimeOffset by,
+        TriggerContext context)
     {
         if (TriggerWindows.Of(rule.Trigger.Type) is not { } window)
             yield break;
         // The shortest window of any arm (the holdout uses the rule's own) bounds who can have crossed by then. A personal
         // window can be as short as a customer's quickest purchases make it (no floor), so such a rule has no bound.
-        var openedBy = rule.Trigger.PersonalWindow is null && window.OpenedBy(rule.Trigger, by.AddDays(-ShortestDays(rule))) is { } opened
-            ? OnSummary(opened) : null;
+        var openedBy = rule.Trigger.PersonalWindow is null ? window.OpenedBy(rule.Trigger, by.AddDays(-ShortestDays(rule))) : null;
         // A moment rule fires no moment from before its activation; the longest arm's days bound who can still have one.
-        var openedSince = context.Since is { } since && window.OpenedSince?.Invoke(rule.Trigger, since.AddDays(-LongestDays(rule))) is { } after
-            ? OnSummary(after) : null;
+        var openedSince = context.Since is { } since ? window.OpenedSince?.Invoke(rule.Trigger, since.AddDays(-LongestDays(rule))) : null;
+        Expression<Func<Customer, bool>>[] conditions = [.. new[] { openedBy, openedSince }.OfType<Expression<Func<Customer, bool>>>()];
         foreach (var status in window.Statuses)
-        {
-            var query = session.Query<CustomerSummary>().Where(c => c.State.Status == status);
-            query = openedBy is null ? query : query.Where(openedBy);
-            yield return openedSince is null ? query : query.Where(openedSince);
-        }
+            yield return (status, conditions);
     }
 
     private static int ShortestDays(RuleDefinition rule) => rule.Arms.Select(a => rule.TriggerDaysOf(a)).Append(rule.Trigger.Days).Min();
 
     private static int LongestDays(RuleDefinition rule) => rule.Arms.Select(a => rule.TriggerDaysOf(a)).Append(rule.Trigger.Days).Max();
-
-    // The domain's condition on a customer, as the same condition on their stored summary.
-    private static Expression<Func<CustomerSummary, bool>> OnSummary(Expression<Func<Customer, bool>> condition)
-    {
-        var state = new Rebind(condition.Parameters[0], StateOf.Body).Visit(condition.Body);
-        return Expression.Lambda<Func<CustomerSummary, bool>>(state, StateOf.Parameters);
-    }
-
-    private sealed class Rebind(ParameterExpression from, Expression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
-    }
 }

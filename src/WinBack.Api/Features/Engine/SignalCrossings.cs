@@ -75,8 +75,8 @@ public static class SignalCrossings
             var ids = new List<string>();
             // One query per status, so that the customers' (status, last activity) index bounds each.
             foreach (var status in Enum.GetValues<CustomerStatus>())
-                ids.AddRange(await session.Query<CustomerSummary>().Where(c => c.State.Status == status && c.State.LastActivityAt >= bound)
-                    .Select(c => c.Id).ToListAsync(ct));
+                await foreach (var id in CustomerSummaries.IdsWhereAsync(session, status, [c => c.LastActivityAt >= bound], ct))
+                    ids.Add(id);
             changed = [ids.ToArray()];
         }
         else
@@ -87,7 +87,7 @@ public static class SignalCrossings
         {
             var steps = new List<(string Id, DateTimeOffset? At)>();
             var due = new List<CustomerSummary>();
-            foreach (var summary in await session.LoadManyAsync<CustomerSummary>(ct, ids.Where(seen.Add)))
+            foreach (var summary in await CustomerSummaries.LoadManyAsync(session, ids.Where(seen.Add), ct))
             {
                 var step = RuleAudience.CrossingAt(trigger, 0, summary.State, context);
                 steps.Add((summary.Id, step));

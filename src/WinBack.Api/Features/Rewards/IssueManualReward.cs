@@ -70,7 +70,7 @@ public sealed class IssueManualRewardEndpoint(IQuerySession session, CustomerEve
     {
         var tenantId = HttpContext.Caller().RequireTenant();
         // Customers are never deleted, so one seen here is still there when the write is decided.
-        _ = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct) ?? throw ApiException.NotFound("customer", request.CustomerId);
+        _ = await CustomerSummaries.LoadAsync(session, request.CustomerId, ct) ?? throw ApiException.NotFound("customer", request.CustomerId);
         var command = new IssueManualReward(ids.New("rwd"), request.Reward!.ToSpec(), request.Note!, await clock.NowAsync(tenantId, ct));
         var written = await writer.WriteAsync(new CustomerEventWrite(tenantId, request.CustomerId,
             current => LedgerDecider.Decide(command, current!)));

@@ -68,7 +68,7 @@ public sealed class RiskScorer(IDocumentStore store, string tenantId, RiskModelF
         var scores = new Dictionary<string, CustomerRiskView>();
         if (customerIds.Count == 0)
             return scores;
-        var table = Sql.TableOf<CustomerSummary>(store);
+        var table = CustomerSummaries.Table(store);
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var command = Sql.Command(connection, $"""
             select id, {PurchaseHistorySql.X("data")} as x, {PurchaseHistorySql.Tx("data", "@now")} as t_x, {PurchaseHistorySql.T("data", "@now")} as t

@@ -78,7 +78,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
     private async Task<bool> ReplaceAsync(string tenantId, IReadOnlyList<double> thresholds, bool all, TriggerContext context, DateTimeOffset now,
         CancellationToken ct)
     {
-        var summaries = Sql.TableOf<CustomerSummary>(store);
+        var summaries = CustomerSummaries.Table(store);
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var delete = Sql.Command(connection,
@@ -126,7 +126,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
         foreach (var chunk in (await set.DueAsync(by, ct)).Chunk(500))
         {
             var moved = new List<(string Id, DateTimeOffset? At)>();
-            foreach (var summary in await session.LoadManyAsync<CustomerSummary>(ct, chunk))
+            foreach (var summary in await CustomerSummaries.LoadManyAsync(session, chunk, ct))
             {
                 // In a lapse episode: its row goes, so that sweeps stop reading it; the activity that ends the episode brings
                 // the customer back through the catch-up below.
@@ -152,8 +152,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
         foreach (var status in window.Statuses)
         {
             var recent = new List<(string Id, DateTimeOffset? At)>();
-            await foreach (var summary in session.Query<CustomerSummary>()
-                               .Where(c => c.State.Status == status && c.State.LastActivityAt > since).ToAsyncEnumerable(ct))
+            await foreach (var summary in CustomerSummaries.WhereAsync(session, status, [c => c.LastActivityAt > since], ct))
             {
                 var crossing = RuleAudience.CrossingAt(trigger, 0, summary.State, context);
                 recent.Add((summary.Id, crossing));

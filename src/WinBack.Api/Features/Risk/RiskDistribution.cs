@@ -21,7 +21,7 @@ public sealed record RiskDistribution(long Customers, IReadOnlyList<long> Decile
     internal static async Task<RiskDistribution> LoadAsync(IDocumentStore store, string tenantId, Domain.Risk.RiskModelFitted fitted,
         DateTimeOffset now, CancellationToken ct)
     {
-        var table = store.Options.FindOrResolveDocumentType(typeof(CustomerSummary)).TableName.QualifiedName;
+        var table = CustomerSummaries.Table(store);
         var deciles = new long[10];
         var value = new Dictionary<string, decimal>(StringComparer.Ordinal);
         long atRisk = 0;

@@ -12,7 +12,7 @@ internal static class RiskHistories
 {
     public static async Task<PurchaseHistories> LoadAsync(IDocumentStore store, string tenantId, DateTimeOffset now, CancellationToken ct)
     {
-        var table = Sql.TableOf<CustomerSummary>(store);
+        var table = CustomerSummaries.Table(store);
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var command = Sql.Command(connection, $"""
             select {PurchaseHistorySql.X("data")} as x, {PurchaseHistorySql.Tx("data", "@now")} as tx,

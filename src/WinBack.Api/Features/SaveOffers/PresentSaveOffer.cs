@@ -68,7 +68,7 @@ public sealed class PresentSaveOfferEndpoint(IDocumentStore store, CustomerEvent
         await using (var session = store.QuerySession(tenantId))
         {
             // Customers are never deleted, so one seen here is still there when the write is decided.
-            _ = await session.LoadAsync<CustomerSummary>(request.CustomerId, ct) ?? throw ApiException.NotFound("customer", request.CustomerId);
+            _ = await CustomerSummaries.LoadAsync(session, request.CustomerId, ct) ?? throw ApiException.NotFound("customer", request.CustomerId);
             rules = await LapseSweep.ActiveRulesAsync(session, now, ct, TriggerType.CancellationIntent);
         }
         var command = new PresentSaveOffer(tenantId, ids.New("sof"), request.SubscriptionId!, request.Reason!.Value, rules, now);

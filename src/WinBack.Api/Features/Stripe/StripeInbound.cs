@@ -63,8 +63,7 @@ public sealed class StripeInbound(IDocumentStore store, CustomerEventWriter writ
             return new InboundOutcome(Rejected, refused);
         string? customerId;
         await using (var session = store.QuerySession(tenantId))
-            customerId = await session.Query<CustomerSummary>().Where(c => c.State.StripeCustomerId == stripeCustomerId)
-                .Select(c => c.Id).FirstOrDefaultAsync(ct);
+            customerId = await CustomerSummaries.IdOfStripeCustomerAsync(session, stripeCustomerId, ct);
         if (customerId is null)
             return new InboundOutcome(Unmatched);
         try
