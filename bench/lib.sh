@@ -122,12 +122,13 @@ seed_risk_histories() {
   psql -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres -d winback -p "$PG_PORT" <<SQL
 create temp table h (id text, first_at timestamptz, last_at timestamptz, orders int);
 \copy h from '$WORK/histories.csv' with (format csv)
-insert into winback.mt_doc_customersummary (tenant_id, id, data, mt_dotnet_type, mt_version, mt_last_modified)
+insert into winback.customer_summary (tenant_id, id, data, mt_version, status, first_seen_at, last_activity_at, last_purchase_at,
+  first_purchase_at, order_count)
 select '$1', id, jsonb_build_object('id', id, 'version', orders, 'state', jsonb_build_object(
-    'id', id, 'status', 'Active', 'firstSeenAt', first_at, 'lastActivityAt', last_at, 'firstPurchaseAt', first_at,
-    'lastPurchaseAt', last_at, 'recordedOrderCount', orders)),
-  'WinBack.Api.Features.Customers.CustomerSummary', gen_random_uuid(), now()
+    'id', id, 'status', '${SEED_STATUS:-active}', 'firstSeenAt', first_at, 'lastActivityAt', last_at, 'firstPurchaseAt', first_at,
+    'lastPurchaseAt', last_at, 'recordedOrderCount', orders))::text,
+  gen_random_uuid(), '${SEED_STATUS:-active}', first_at, last_at, last_at, first_at, orders
 from h;
-analyze winback.mt_doc_customersummary;
+analyze winback.customer_summary;
 SQL
 }

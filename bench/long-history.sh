@@ -37,9 +37,9 @@ done
 api /v1/customers/short/activities '{"type":"login"}'
 sql() { psql -h 127.0.0.1 -p "$PG_PORT" -U postgres -d winback -At -F ' ' -c "$1" 2>/dev/null || true; }
 sql "select 'long: events', count(*) from winback.mt_events where stream_id = 'long'"
-sql "select 'long: summary bytes', pg_column_size(data), octet_length(data::text) from winback.mt_doc_customersummary where id = 'long'"
+sql "select 'long: summary bytes', pg_column_size(data), octet_length(data) from winback.customer_summary where id = 'long'"
 sql "select 'long: history bytes', pg_column_size(data), octet_length(data::text) from winback.mt_doc_customerhistory where id = 'long'"
-sql "select 'short: summary bytes', pg_column_size(data), octet_length(data::text) from winback.mt_doc_customersummary where id = 'short'"
+sql "select 'short: summary bytes', pg_column_size(data), octet_length(data) from winback.customer_summary where id = 'short'"
 
 for c in 1 32; do
   for who in long short; do CUSTOMER=$who wrk -t1 -c$c -d5s -s bench/wrk/one-customer.lua "http://127.0.0.1:$API_PORT" >/dev/null; done

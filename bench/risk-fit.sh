@@ -29,10 +29,10 @@ echo "== the aggregate query alone"
 $PSQL -p "$PG_PORT" -tA <<SQL
 \timing on
 select count(*), sum(n) from (
-  select count(*) n from (select greatest(((data -> 'state' ->> 'recordedOrderCount')::int) - 1, 0) x,
-    extract(epoch from (data -> 'state' ->> 'lastPurchaseAt')::timestamptz - (data -> 'state' ->> 'firstPurchaseAt')::timestamptz) tx,
-    extract(epoch from timestamptz '$NOW' - (data -> 'state' ->> 'firstPurchaseAt')::timestamptz) t
-  from winback.mt_doc_customersummary where tenant_id = '$TENANT' and data -> 'state' ->> 'lastPurchaseAt' is not null) c
+  select count(*) n from (select greatest(order_count - 1, 0) x,
+    extract(epoch from last_purchase_at - coalesce(first_purchase_at, first_seen_at)) tx,
+    extract(epoch from timestamptz '$NOW' - coalesce(first_purchase_at, first_seen_at)) t
+  from winback.customer_summary where tenant_id = '$TENANT' and last_purchase_at is not null) c
   group by x, tx, t) g;
 SQL
 

@@ -157,7 +157,7 @@ public sealed class CustomerEventWriter(
         var dedupeIds = items.Select(p => p.Write.DedupeId).OfType<string>().Distinct().ToArray();
         var batch = session.CreateBatchQuery();
         TransactionLocks.Queue(batch, customerIds.Select(id => LockKeys.Customer(tenantId, id)).ToList());
-        var summaries = batch.LoadMany<CustomerSummary>().ById(customerIds);
+        var summaries = CustomerSummaryTable.QueueRead(batch, session, customerIds);
         var dedupes = dedupeIds.Length == 0 ? null : batch.LoadMany<ActivityDedupe>().ById(dedupeIds);
         // The tenant's time zone, whose local days activities are counted on for signal rules: read in the same round trip.
         var settings = batch.Load<TenantSettings>(TenantSettings.DocumentId);
@@ -211,12 +211,12 @@ public sealed class CustomerEventWriter(
             stream.State = state;
             outcomes[i] = new Outcome(new CustomerEventWritten(events, state), null);
         }
-        // The appends and hot states of the whole group go as one statement each (SetBasedWrites); a stream with an event an
+        // The appends of the whole group go as one statement (SetBasedWrites), and so do the hot states (CustomerSummaryTable); a stream with an event an
         // inline projection handles goes through Marten's own append, which runs the projection.
         var appends = setBased.Appends();
         var states = streams.Values.Where(s => s.Events.Count > 0).Select(s => s.Store(session, appends)).ToList();
         appends.Queue(session);
-        setBased.QueueUpsert(session, states);
+        CustomerSummaryTable.QueueUpsert(session, states);
         await session.SaveChangesAsync(CancellationToken.None);
         EventMetrics.Count(metrics, appends.Events); // Marten's listener counts only the events Marten appended
         if (streams.Values.Any(s => s.Events.Any(e => WebhookEventTypes.Of(e) is not null)))

@@ -1,10 +1,9 @@
 using System.Linq.Expressions;
 using System.Runtime.CompilerServices;
-using Marten.Linq.MatchesSql;
+using System.Text;
 using Marten;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Http;
-using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Customers;
@@ -17,84 +16,92 @@ namespace WinBack.Api.Features.Customers;
 [Published]
 public static class CustomerSummaries
 {
-    private static readonly Expression<Func<CustomerSummary, Customer>> StateOf = c => c.State;
-
-    public static Task<CustomerSummary?> LoadAsync(IQuerySession session, string customerId, CancellationToken ct) =>
-        session.LoadAsync<CustomerSummary>(customerId, ct);
+    public static async Task<CustomerSummary?> LoadAsync(IQuerySession session, string customerId, CancellationToken ct) =>
+        (await LoadManyAsync(session, [customerId], ct)).SingleOrDefault();
 
     /// <summary>The summaries of those of <paramref name="customerIds"/> that exist, in no particular order.</summary>
     public static async Task<IReadOnlyList<CustomerSummary>> LoadManyAsync(IQuerySession session, IEnumerable<string> customerIds, CancellationToken ct) =>
-        await session.LoadManyAsync<CustomerSummary>(ct, customerIds);
+        Read(session, await session.AdvancedSql.QueryAsync<string>('^', $"{CustomerSummaryTable.SelectData}^ and id = any(^)", ct,
+            session.TenantId, customerIds.ToArray()));
 
     /// <summary>The customer who carries <paramref name="stripeCustomerId"/>, or null.</summary>
-    public static Task<string?> IdOfStripeCustomerAsync(IQuerySession session, string stripeCustomerId, CancellationToken ct) =>
-        session.Query<CustomerSummary>().Where(c => c.State.StripeCustomerId == stripeCustomerId).Select(c => c.Id).FirstOrDefaultAsync(ct);
+    public static async Task<string?> IdOfStripeCustomerAsync(IQuerySession session, string stripeCustomerId, CancellationToken ct) =>
+        (await session.AdvancedSql.QueryAsync<string>('^',
+            $"select id from {CustomerSummaryTable.Name} where tenant_id = ^ and stripe_customer_id = ^ limit 1", ct,
+            session.TenantId, stripeCustomerId)).FirstOrDefault();
 
     /// <summary>
     /// The customers in <paramref name="status"/> for whom every one of <paramref name="conditions"/> (the domain's, on a customer)
-    /// holds. The equality on the status and a bound on the last activity are what the (status, last activity) index serves.
+    /// holds, streamed. The equality on the status and a bound on the last activity are what the (status, last activity) index serves.
     /// </summary>
-    public static IAsyncEnumerable<CustomerSummary> WhereAsync(IQuerySession session, CustomerStatus status,
-        IEnumerable<Expression<Func<Customer, bool>>> conditions, CancellationToken ct) =>
-        Where(session, status, conditions).ToAsyncEnumerable(ct);
-
-    /// <summary>The ids of <see cref="WhereAsync"/>'s customers.</summary>
-    public static async IAsyncEnumerable<string> IdsWhereAsync(IQuerySession session, CustomerStatus status,
+    public static async IAsyncEnumerable<CustomerSummary> WhereAsync(IQuerySession session, CustomerStatus status,
         IEnumerable<Expression<Func<Customer, bool>>> conditions, [EnumeratorCancellation] CancellationToken ct)
     {
-        await foreach (var id in Where(session, status, conditions).Select(c => c.Id).ToAsyncEnumerable(ct))
-            yield return id;
+        var (sql, parameters) = Where(session, "data", status, conditions);
+        await foreach (var json in session.AdvancedSql.StreamAsync<string>('^', sql, ct, parameters))
+            yield return CustomerSummaryTable.Read(session.DocumentStore, json);
+    }
+
+    /// <summary>The ids of <see cref="WhereAsync"/>'s customers.</summary>
+    public static IAsyncEnumerable<string> IdsWhereAsync(IQuerySession session, CustomerStatus status,
+        IEnumerable<Expression<Func<Customer, bool>>> conditions, CancellationToken ct)
+    {
+        var (sql, parameters) = Where(session, "id", status, conditions);
+        return session.AdvancedSql.StreamAsync<string>('^', sql, ct, parameters);
     }
 
     /// <summary>
-    /// A page of the customers, ordered by id, that match the filter. <paramref name="dataCondition"/> is a SQL condition on the
-    /// stored state written against <see cref="StateData"/> (the risk score's); <paramref name="attributes"/> must all be present
-    /// with these values.
+    /// A page of the customers, ordered by id, that match the filter. <paramref name="columnsCondition"/> is a SQL condition on
+    /// the typed columns of the table (the risk score's); <paramref name="attributes"/> must all be present with these values.
     /// </summary>
-    public static Task<Page<CustomerSummary>> PageAsync(IQuerySession session, CustomerStatus? status, DateTimeOffset? lastActivityBefore,
-        DateTimeOffset? lastActivityAfter, IReadOnlyDictionary<string, string> attributes, string? dataCondition, PageRequest page, CancellationToken ct)
+    public static async Task<Page<CustomerSummary>> PageAsync(IQuerySession session, CustomerStatus? status, DateTimeOffset? lastActivityBefore,
+        DateTimeOffset? lastActivityAfter, IReadOnlyDictionary<string, string> attributes, string? columnsCondition, PageRequest page, CancellationToken ct)
     {
-        IQueryable<CustomerSummary> query = session.Query<CustomerSummary>();
-        if (dataCondition is not null)
-            query = query.Where(c => c.MatchesSql(dataCondition));
-        if (status is { } s)
-            query = query.Where(c => c.State.Status == s);
-        if (lastActivityBefore is { } before)
-            query = query.Where(c => c.State.LastActivityAt < before);
-        if (lastActivityAfter is { } after)
-            query = query.Where(c => c.State.LastActivityAt >= after);
-        if (attributes.Count > 0)
+        var limit = page.Limit ?? Paging.DefaultLimit;
+        var sql = new StringBuilder($"{CustomerSummaryTable.SelectData}^");
+        List<object> parameters = [session.TenantId];
+        void And(string condition, params object[] values)
         {
-            // JSON containment: the stored attributes include every requested key with its value.
-            var containment = System.Text.Json.JsonSerializer.Serialize(new { state = new { attributes } });
-            query = query.Where(c => c.MatchesSql($"{StateData} @> ?::jsonb", containment));
+            sql.Append(" and ").Append(condition);
+            parameters.AddRange(values);
         }
-        return query.PageAsync(page, ct, descending: false);
+        if (columnsCondition is not null)
+            And(columnsCondition);
+        if (status is { } s)
+            And("status = ^", CustomerSummaryTable.StatusText(session.DocumentStore, s));
+        if (lastActivityBefore is { } before)
+            And("last_activity_at < ^", before.ToUniversalTime());
+        if (lastActivityAfter is { } after)
+            And("last_activity_at >= ^", after.ToUniversalTime());
+        // JSON containment: the stored attributes include every requested key with its value (parsed only for the rows the
+        // columns above let through).
+        if (attributes.Count > 0)
+            And("data::jsonb @> ^::jsonb", System.Text.Json.JsonSerializer.Serialize(new { state = new { attributes } }));
+        if (page.StartingAfter is { } cursor)
+            And("id > ^", cursor);
+        sql.Append(" order by id limit ^");
+        parameters.Add(limit + 1);
+        var rows = Read(session, await session.AdvancedSql.QueryAsync<string>('^', sql.ToString(), ct, [.. parameters]));
+        return new Page<CustomerSummary>(rows.Take(limit).ToList(), rows.Count > limit);
     }
 
-    /// <summary>The table of the summaries, for SQL that aggregates over a tenant's customers; filter it by tenant_id.</summary>
-    public static string Table(IDocumentStore store) => Sql.TableOf<CustomerSummary>(store);
+    /// <summary>
+    /// The table of the summaries, for SQL that aggregates over a tenant's customers: filter it by tenant_id, read its typed
+    /// columns (<see cref="CustomerSummaryTable.ColumnOf"/>), and parse <c>data</c> (the summary's JSON, as text) only where a
+    /// field has no column.
+    /// </summary>
+    public static string Table => CustomerSummaryTable.Name;
 
-    /// <summary>The jsonb column of <see cref="Table"/> that holds the stored summary, as SQL, aliased <c>d</c> in a page's query.</summary>
-    public const string StateData = "d.data";
+    private static List<CustomerSummary> Read(IQuerySession session, IEnumerable<string> json) =>
+        json.Select(j => CustomerSummaryTable.Read(session.DocumentStore, j)).ToList();
 
-    private static IQueryable<CustomerSummary> Where(IQuerySession session, CustomerStatus status, IEnumerable<Expression<Func<Customer, bool>>> conditions)
+    private static (string Sql, object[] Parameters) Where(IQuerySession session, string column, CustomerStatus status,
+        IEnumerable<Expression<Func<Customer, bool>>> conditions)
     {
-        var query = session.Query<CustomerSummary>().Where(c => c.State.Status == status);
+        List<object> parameters = [session.TenantId, CustomerSummaryTable.StatusText(session.DocumentStore, status)];
+        var sql = new StringBuilder($"select {column} from {CustomerSummaryTable.Name} where tenant_id = ^ and status = ^");
         foreach (var condition in conditions)
-            query = query.Where(OnSummary(condition));
-        return query;
-    }
-
-    // The domain's condition on a customer, as the same condition on their stored summary.
-    private static Expression<Func<CustomerSummary, bool>> OnSummary(Expression<Func<Customer, bool>> condition)
-    {
-        var state = new Rebind(condition.Parameters[0], StateOf.Body).Visit(condition.Body);
-        return Expression.Lambda<Func<CustomerSummary, bool>>(state, StateOf.Parameters);
-    }
-
-    private sealed class Rebind(ParameterExpression from, Expression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
+            sql.Append(" and ").Append(CustomerConditions.ToSql(session.DocumentStore, condition, parameters));
+        return (sql.ToString(), [.. parameters]);
     }
 }

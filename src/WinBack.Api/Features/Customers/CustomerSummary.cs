@@ -10,7 +10,7 @@ namespace WinBack.Api.Features.Customers;
 /// A customer's hot state, stored by <see cref="CustomerEventWriter"/> in the transaction of the events it decided.
 /// It stays small however long the customer's history: <see cref="Customer.Rewards"/> and <see cref="Customer.Episodes"/>
 /// are empty here and live in <see cref="CustomerHistory"/>; <see cref="CustomerState"/> reads both.
-/// Its columns are indexed for the lapse sweep: (tenant, status, last activity).
+/// Stored in <see cref="CustomerSummaryTable"/> and read through <see cref="CustomerSummaries"/>.
 /// </summary>
 [Published]
 public sealed class CustomerSummary : IHasId
@@ -38,10 +38,10 @@ public static class CustomerState
     public static async Task<Customer?> LoadAsync(IQuerySession session, string customerId, CancellationToken ct)
     {
         var batch = session.CreateBatchQuery();
-        var summary = batch.Load<CustomerSummary>(customerId);
+        var summary = CustomerSummaryTable.QueueRead(batch, session, [customerId]);
         var history = batch.Load<CustomerHistory>(customerId);
         await batch.Execute(ct);
-        return Combine(await summary, await history);
+        return Combine((await summary).SingleOrDefault(), await history);
     }
 
     /// <summary>A summary stored before the split still carries its history in its state; one without a history document has none yet.</summary>

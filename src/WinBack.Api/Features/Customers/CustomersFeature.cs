@@ -8,17 +8,12 @@ public sealed class CustomersFeature : IFeature
     {
         feature.Store(options =>
         {
-            // One index, (tenant_id, status, last activity), for the lapse sweep and the list filters;
-            // every extra index would be written on each activity.
-            options.Schema.For<CustomerSummary>()
-                .StartIndexesByTenantId()
-                .Index([x => x.State.Status, x => x.State.LastActivityAt])
-                // Stripe's events name the customer by their Stripe id. Partial: customers without one (most, in
-                // tenants not on Stripe) add nothing to it on each write.
-                .Index(x => x.State.StripeCustomerId!, index => index.Predicate = "(data -> 'state' ->> 'stripeCustomerId') is not null");
+            options.Storage.ExtendedSchemaObjects.Add(CustomerSummaryTable.Table());
             options.Schema.For<CustomerHistory>();
             options.Schema.For<ActivityDedupe>();
         });
+        // Shards written by a version that kept the hot state as Marten documents.
+        feature.ShardUpgrade(CustomerSummaryTable.UpgradeFromDocumentsAsync);
         feature.Services.AddSingleton<CustomerEventWriter>();
         feature.Services.AddHostedService(sp => sp.GetRequiredService<CustomerEventWriter>());
     }

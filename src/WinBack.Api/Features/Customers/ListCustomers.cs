@@ -71,7 +71,7 @@ public sealed class ListCustomersEndpoint(IQuerySession session, CustomerRisks r
         var scorer = await risks.ForTenantAsync(HttpContext.Caller().RequireTenant(), ct);
         // In SQL rather than after loading a page: a filter applied to loaded pages would return short or empty pages.
         var riskCondition = request.MaxPAlive is { } maxPAlive
-            ? (scorer ?? throw new ApiException(CustomerRisks.NoModel)).PAliveAtMostSql(CustomerSummaries.StateData, maxPAlive)
+            ? (scorer ?? throw new ApiException(CustomerRisks.NoModel)).PAliveAtMostSql(maxPAlive)
             : null;
         var page = await CustomerSummaries.PageAsync(session, request.Status, request.LastActivityBefore, request.LastActivityAfter,
             AttributeFilters(), riskCondition, request, ct);

@@ -52,7 +52,7 @@ public sealed record TenantMoveView(
         new Dictionary<string, TableCount>
         {
             ["winback.mt_events"] = new(100_000, 100_000, true), ["winback.mt_streams"] = new(20_000, 20_000, true),
-            ["winback.mt_doc_customersummary"] = new(20_000, 20_000, true), ["winback.webhook_delivery"] = new(4_210, 4_210, true),
+            ["winback.customer_summary"] = new(20_000, 20_000, true), ["winback.webhook_delivery"] = new(4_210, 4_210, true),
         },
         1_840, 0, null, DateTimeOffset.Parse("2026-11-24T09:31:12Z"), DateTimeOffset.Parse("2026-11-24T09:30:00Z"), DateTimeOffset.Parse("2026-11-24T09:31:40Z"));
 }

@@ -28,7 +28,7 @@ public enum TableCopy
 /// requests still running): the columns that identify its rows, which alone are verified; the rest is carried over after the
 /// flip (SettleCopy). Empty: not verified at all.
 /// </param>
-/// <param name="Document">A Marten document table: copied by version (<see cref="TableCopier.SyncDocumentsAsync"/>), not replaced whole.</param>
+/// <param name="Document">A Marten document table, or one kept like it: copied by version (<see cref="TableCopier.SyncDocumentsAsync"/>), not replaced whole.</param>
 public sealed record TenantTable(string Name, string Filter, TableCopy Copy, string? SequenceColumn = null, IReadOnlyList<string>? SettledBy = null,
     bool Document = false);
 
@@ -70,6 +70,8 @@ public static class TenantTables
         ReportRollups.Dirty or CopyMarks.TableName => new(name, ByTenant, TableCopy.Marks),
         // A fence is the shard's own: the source refuses the moving tenant's writes, the target holds its sends.
         TenantFence.TableName => new(name, ByTenant, TableCopy.Marks),
+        // A table kept as Marten keeps documents (a new mt_version on every write: the customers' hot state) is copied by version.
+        _ when table.HasColumn("tenant_id") && table.HasColumn("id") && table.HasColumn("mt_version") => new(name, ByTenant, TableCopy.Replace, Document: true),
         // Rollups are copied: on the target nothing refreshes them for the tenant before the flip (the refresh goes to its current
         // shard), and the marks the target's projection leaves recompute the same figures after it.
         _ when table.HasColumn("tenant_id") => new(name, ByTenant, TableCopy.Replace),

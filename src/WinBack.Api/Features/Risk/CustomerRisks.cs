@@ -68,12 +68,12 @@ public sealed class RiskScorer(IDocumentStore store, string tenantId, RiskModelF
         var scores = new Dictionary<string, CustomerRiskView>();
         if (customerIds.Count == 0)
             return scores;
-        var table = CustomerSummaries.Table(store);
+        var table = CustomerSummaries.Table;
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var command = Sql.Command(connection, $"""
-            select id, {PurchaseHistorySql.X("data")} as x, {PurchaseHistorySql.Tx("data", "@now")} as t_x, {PurchaseHistorySql.T("data", "@now")} as t
+            select id, {PurchaseHistorySql.X()} as x, {PurchaseHistorySql.Tx("@now")} as t_x, {PurchaseHistorySql.T("@now")} as t
             from {table}
-            where tenant_id = @tenant and id = any(@ids) and {PurchaseHistorySql.HasHistory("data", "@now")}
+            where tenant_id = @tenant and id = any(@ids) and {PurchaseHistorySql.HasHistory("@now")}
             """, ("tenant", tenantId), ("now", now), ("ids", customerIds.ToArray()));
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
@@ -82,13 +82,13 @@ public sealed class RiskScorer(IDocumentStore store, string tenantId, RiskModelF
     }
 
     /// <summary>
-    /// A SQL condition on a customer summary's jsonb <paramref name="data"/>: has a history and pAlive at most <paramref name="max"/>.
+    /// A SQL condition on the customers' table (<see cref="CustomerSummaries.Table"/>): has a history and pAlive at most <paramref name="max"/>.
     /// The time and parameters are written as literals this code formats, never text from a request.
     /// </summary>
-    public string PAliveAtMostSql(string data, double max)
+    public string PAliveAtMostSql(double max)
     {
         var at = $"'{now.UtcDateTime:yyyy-MM-ddTHH:mm:ss.ffffffZ}'::timestamptz";
-        return $"({PurchaseHistorySql.HasHistory(data, at)} and {PurchaseHistorySql.PAlive(fitted.Parameters, data, at)} <= " +
+        return $"({PurchaseHistorySql.HasHistory(at)} and {PurchaseHistorySql.PAlive(fitted.Parameters, at)} <= " +
                $"{max.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}::float8)";
     }
 

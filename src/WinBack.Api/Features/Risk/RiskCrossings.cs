@@ -78,7 +78,7 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
     private async Task<bool> ReplaceAsync(string tenantId, IReadOnlyList<double> thresholds, bool all, TriggerContext context, DateTimeOffset now,
         CancellationToken ct)
     {
-        var summaries = CustomerSummaries.Table(store);
+        var summaries = CustomerSummaries.Table;
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var delete = Sql.Command(connection,
@@ -93,9 +93,9 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
                 await using var insert = Sql.Command(connection, $"""
                     insert into {TableName} (tenant_id, threshold, customer_id, crossing_at)
                     select tenant_id, @threshold, id, first_at + (age * 86400 - 1) * interval '1 second'
-                    from (select tenant_id, id, {PurchaseHistorySql.FirstPurchaseAt("data")} as first_at,
-                                 {PurchaseHistorySql.AtRiskAge(model, "data", theta)} as age
-                          from {summaries} where tenant_id = @tenant and {PurchaseHistorySql.HasRepeatPurchase("data")}) s
+                    from (select tenant_id, id, {PurchaseHistorySql.FirstPurchaseAt()} as first_at,
+                                 {PurchaseHistorySql.AtRiskAge(model, theta)} as age
+                          from {summaries} where tenant_id = @tenant and {PurchaseHistorySql.HasRepeatPurchase()}) s
                     where age <= @max
                     """, ("tenant", tenantId), ("threshold", theta), ("max", TriggerWindows.MaxAtRiskAgeDays));
                 await insert.ExecuteNonQueryAsync(ct);

@@ -21,7 +21,7 @@ public sealed record RiskDistribution(long Customers, IReadOnlyList<long> Decile
     internal static async Task<RiskDistribution> LoadAsync(IDocumentStore store, string tenantId, Domain.Risk.RiskModelFitted fitted,
         DateTimeOffset now, CancellationToken ct)
     {
-        var table = CustomerSummaries.Table(store);
+        var table = CustomerSummaries.Table;
         var deciles = new long[10];
         var value = new Dictionary<string, decimal>(StringComparer.Ordinal);
         long atRisk = 0;
@@ -29,10 +29,12 @@ public sealed record RiskDistribution(long Customers, IReadOnlyList<long> Decile
         {
             await using var command = Sql.Command(connection, $"""
                 with scored as (
-                    select data -> 'state' as state, {PurchaseHistorySql.PAlive(fitted.Parameters, "data", "@now")} as p_alive
-                    from {table}
-                    where tenant_id = @tenant and {PurchaseHistorySql.HasHistory("data", "@now")}
-                ), at_risk as (select state from scored where p_alive < @below)
+                    -- The JSON only of those at risk, whose lifetime value (no column of its own) is summed below.
+                    select p_alive, case when p_alive < @below then data end as data
+                    from (select data, {PurchaseHistorySql.PAlive(fitted.Parameters, "@now")} as p_alive
+                          from {table}
+                          where tenant_id = @tenant and {PurchaseHistorySql.HasHistory("@now")}) s
+                ), at_risk as (select data::jsonb -> 'state' as state from scored where p_alive < @below)
                 select 'decile' as kind, least(floor(p_alive * 10)::int, 9)::text as key, count(*)::numeric as total from scored group by 2
                 union all
                 select 'at_risk', null, count(*)::numeric from at_risk

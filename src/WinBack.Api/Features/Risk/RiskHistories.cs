@@ -12,13 +12,13 @@ internal static class RiskHistories
 {
     public static async Task<PurchaseHistories> LoadAsync(IDocumentStore store, string tenantId, DateTimeOffset now, CancellationToken ct)
     {
-        var table = CustomerSummaries.Table(store);
+        var table = CustomerSummaries.Table;
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var command = Sql.Command(connection, $"""
-            select {PurchaseHistorySql.X("data")} as x, {PurchaseHistorySql.Tx("data", "@now")} as tx,
-                   {PurchaseHistorySql.T("data", "@now")} as t, count(*)::float8 as weight
+            select {PurchaseHistorySql.X()} as x, {PurchaseHistorySql.Tx("@now")} as tx,
+                   {PurchaseHistorySql.T("@now")} as t, count(*)::float8 as weight
             from {table}
-            where tenant_id = @tenant and {PurchaseHistorySql.HasHistory("data", "@now")}
+            where tenant_id = @tenant and {PurchaseHistorySql.HasHistory("@now")}
             group by 1, 2, 3
             """, ("tenant", tenantId), ("now", now));
         command.CommandTimeout = 600;

@@ -33,6 +33,13 @@ public sealed class FeatureContext(IServiceCollection services, WinBackOptions o
 
     internal IReadOnlyList<Weasel.Postgresql.Tables.Table> PlatformTables => _platformTables;
 
+    /// <summary>
+    /// A step that upgrades a shard's data in place, run at start on every shard after Marten's schema is applied (and on a shard
+    /// that was away, once it answers): for data a former version stored otherwise. It must be idempotent and cheap once done.
+    /// </summary>
+    public void ShardUpgrade(Func<Npgsql.NpgsqlConnection, CancellationToken, Task> upgrade) =>
+        Services.AddSingleton(new Sharding.ShardUpgrade(upgrade));
+
     /// <summary>Subscriptions and other registrations on Marten's builder.</summary>
     public void Marten(Action<MartenServiceCollectionExtensions.MartenConfigurationExpression> configure) => _marten.Add(configure);
 

@@ -2,17 +2,15 @@ using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Marten;
 using Marten.Events;
-using Marten.Schema;
 using WinBack.Api.Infrastructure.Postgres;
-using WinBack.Api.Infrastructure.Http;
 
 namespace WinBack.Api.Infrastructure.Marten;
 
 /// <summary>
-/// Appends the events of many streams of one tenant as ONE statement, and upserts many documents of one type as another, both
-/// queued on a Marten session: they commit or roll back with the session's other work and its fence guard. Marten's quick append
-/// is a PL/pgSQL call per stream (three reads of mt_streams, an insert per event, an update) and its upsert a statement per
-/// document; in a group commit they were most of PostgreSQL's time per activity (docs/benchmarks.md, "#16 set-based writes").
+/// Appends the events of many streams of one tenant as ONE statement, queued on a Marten session: it commits or rolls back with
+/// the session's other work and its fence guard. Marten's quick append is a PL/pgSQL call per stream (three reads of mt_streams,
+/// an insert per event, an update); in a group commit it was most of PostgreSQL's time per activity (docs/benchmarks.md, "#16
+/// set-based writes").
 /// <para>
 /// The rows are the ones Marten's quick append writes: mt_streams (the version after the append; a new stream with no type, as
 /// Marten writes customer streams) and mt_events (seq_id from the store's event sequence, id, stream_id, version, data, type,
@@ -33,7 +31,6 @@ public sealed class SetBasedWrites
     private readonly HashSet<Type> _inlineProjected;
     private readonly bool _enabled;
     private readonly string _appendSql;
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<Type, string> _upserts = new();
 
     public SetBasedWrites(IDocumentStore store)
     {
@@ -64,34 +61,6 @@ public sealed class SetBasedWrites
 
     /// <summary>Collects the appends of one tenant's streams; <see cref="StreamAppends.Queue"/> puts them on the session.</summary>
     public StreamAppends Appends() => new(this);
-
-    /// <summary>
-    /// Queues the upsert of <paramref name="documents"/> (in the session's tenant) as one statement. Only for a document type
-    /// stored as plain JSON (no duplicated fields, no soft delete, no revisions): the columns written are the ones such a table has.
-    /// </summary>
-    public void QueueUpsert<T>(IDocumentSession session, IReadOnlyList<T> documents) where T : IHasId
-    {
-        if (documents.Count == 0)
-            return;
-        session.QueueSqlCommand(Placeholder, _upserts.GetOrAdd(typeof(T), _ => UpsertSql(session.DocumentStore, typeof(T))),
-            session.TenantId, typeof(T).FullName!, documents.Select(d => d.Id).ToArray(),
-            documents.Select(d => _serializer.ToJson(d)).ToArray(), documents.Select(_ => Guid.CreateVersion7()).ToArray());
-    }
-
-    // One statement per document type, built and checked on first use.
-    private static string UpsertSql(IDocumentStore store, Type documentType)
-    {
-        var mapping = (DocumentMapping)store.Options.FindOrResolveDocumentType(documentType);
-        if (mapping.DuplicatedFields.Count > 0 || mapping.DeleteStyle != JasperFx.DeleteStyle.Remove || mapping.UseOptimisticConcurrency
-            || mapping.UseNumericRevisions)
-            throw new NotSupportedException($"{documentType.Name} has columns beyond its JSON; store it through Marten.");
-        return $"""
-            insert into {mapping.TableName.QualifiedName} as d (tenant_id, id, data, mt_version, mt_dotnet_type, mt_last_modified)
-            select ^, u.id, u.data::jsonb, u.version, ^, transaction_timestamp() from unnest(^::text[], ^::text[], ^::uuid[]) as u(id, data, version)
-            on conflict (tenant_id, id) do update set data = excluded.data, mt_version = excluded.mt_version,
-              mt_dotnet_type = excluded.mt_dotnet_type, mt_last_modified = excluded.mt_last_modified
-            """;
-    }
 
     public sealed class StreamAppends(SetBasedWrites writes)
     {

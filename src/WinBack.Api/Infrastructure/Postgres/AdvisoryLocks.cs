@@ -33,6 +33,9 @@ public static class LockKeys
     /// <summary>A tenant's report rollups while they are refreshed (transaction lock).</summary>
     public static string Reports(string tenantId) => $"reports/{tenantId}";
 
+    /// <summary>A shard's data upgraded in place at start, so that processes starting together take turns (transaction lock).</summary>
+    public const string ShardUpgrade = "shard-upgrade";
+
     /// <summary>One customer's stream while a write decides on it and appends to it (transaction lock).</summary>
     public static string Customer(string tenantId, string customerId) => $"{tenantId}/{customerId}";
 }

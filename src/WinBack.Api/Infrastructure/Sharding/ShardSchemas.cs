@@ -9,7 +9,7 @@ namespace WinBack.Api.Infrastructure.Sharding;
 /// served, and its tables are applied as soon as it answers again (tried every few seconds). Any other failure still stops
 /// the start.
 /// </summary>
-public sealed class ShardSchemas(ShardDatabases shards, IHostApplicationLifetime lifetime, ILogger<ShardSchemas> logger)
+public sealed class ShardSchemas(ShardDatabases shards, IEnumerable<ShardUpgrade> upgrades, IHostApplicationLifetime lifetime, ILogger<ShardSchemas> logger)
 {
     private static readonly TimeSpan Retry = TimeSpan.FromSeconds(3);
 
@@ -19,7 +19,7 @@ public sealed class ShardSchemas(ShardDatabases shards, IHostApplicationLifetime
         {
             try
             {
-                await shard.Database.ApplyAllConfiguredChangesToDatabaseAsync(ct: ct);
+                await ApplyToAsync(shard, ct);
             }
             catch (Exception e) when (ProblemMapping.IsDatabaseUnavailable(e))
             {
@@ -36,7 +36,7 @@ public sealed class ShardSchemas(ShardDatabases shards, IHostApplicationLifetime
             try
             {
                 await Task.Delay(Retry, stopping);
-                await shard.Database.ApplyAllConfiguredChangesToDatabaseAsync(ct: stopping);
+                await ApplyToAsync(shard, stopping);
                 logger.LogInformation("Shard {Shard} answers again; its tables are applied", shard.Name);
                 return;
             }
@@ -47,4 +47,17 @@ public sealed class ShardSchemas(ShardDatabases shards, IHostApplicationLifetime
             }
         }
     }
+
+    private async Task ApplyToAsync(ShardRef shard, CancellationToken ct)
+    {
+        await shard.Database.ApplyAllConfiguredChangesToDatabaseAsync(ct: ct);
+        foreach (var upgrade in upgrades)
+        {
+            await using var connection = await Postgres.Sql.OpenDatabaseAsync(shard.Database, ct);
+            await upgrade.Run(connection, ct);
+        }
+    }
 }
+
+/// <summary>A feature's in-place upgrade of a shard's data (<see cref="Hosting.FeatureContext.ShardUpgrade"/>).</summary>
+public sealed record ShardUpgrade(Func<Npgsql.NpgsqlConnection, CancellationToken, Task> Run);

@@ -24,7 +24,7 @@ public sealed class CustomerHistoryTests(WinBackApp app) : IClassFixture<WinBack
 
         (await HistoryVersionAsync(tenant.Id, "cus_hist")).ShouldBe(before, "an activity outside any attribution window leaves the history alone");
         (await Db.ScalarAsync(app.ConnectionString,
-            "select jsonb_array_length(data -> 'state' -> 'rewards') from winback.mt_doc_customersummary where tenant_id = @tenant and id = 'cus_hist'",
+            "select jsonb_array_length(data::jsonb -> 'state' -> 'rewards') from winback.customer_summary where tenant_id = @tenant and id = 'cus_hist'",
             tenant.Id)).ShouldBe(0, "the hot state carries no rewards");
         var customer = await tenant.CustomerAsync("cus_hist");
         customer.GetProperty("orderCount").GetInt32().ShouldBe(1);

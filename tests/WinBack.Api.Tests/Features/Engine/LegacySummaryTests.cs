@@ -23,7 +23,7 @@ public sealed class LegacySummaryTests(WinBackApp app) : IClassFixture<WinBackAp
         await using (var connection = await Sql.OpenForTenantAsync(store, tenant.Id, CancellationToken.None))
         {
             await using var strip = new NpgsqlCommand(
-                $"update {MartenSetup.SchemaName}.mt_doc_customersummary set data = data - 'version' where id = 'old' and tenant_id = @t", connection);
+                $"update {MartenSetup.SchemaName}.customer_summary set data = (data::jsonb - 'version')::text where id = 'old' and tenant_id = @t", connection);
             strip.Parameters.AddWithValue("t", tenant.Id);
             (await strip.ExecuteNonQueryAsync()).ShouldBe(1);
         }
@@ -46,8 +46,8 @@ public sealed class LegacySummaryTests(WinBackApp app) : IClassFixture<WinBackAp
         var reward = await tenant.IssueCreditAsync("whole", amount: 900);
         // What a summary written before the history was split off looks like: rewards and episodes in the state, no balance.
         (await Db.ExecuteAsync(app.ConnectionString, $$"""
-            update {{MartenSetup.SchemaName}}.mt_doc_customersummary s
-              set data = jsonb_set(jsonb_set(s.data, '{state,rewards}', h.data -> 'rewards'), '{state,episodes}', h.data -> 'episodes') - 'balance'
+            update {{MartenSetup.SchemaName}}.customer_summary s
+              set data = (jsonb_set(jsonb_set(s.data::jsonb, '{state,rewards}', h.data -> 'rewards'), '{state,episodes}', h.data -> 'episodes') - 'balance')::text
               from {{MartenSetup.SchemaName}}.mt_doc_customerhistory h
               where h.tenant_id = s.tenant_id and h.id = s.id and s.tenant_id = @tenant and s.id = 'whole'
             """, tenant.Id)).ShouldBe(1);

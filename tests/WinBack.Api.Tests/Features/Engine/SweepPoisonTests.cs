@@ -31,8 +31,8 @@ public sealed class SweepPoisonTests
         await a.ActivityAsync("p2", "purchase", amount: 100);
         // As stored before amounts were bounded: imported and recorded value that cannot be added up.
         await Db.ExecuteAsync(first.ConnectionString, """
-            update winback.mt_doc_customersummary set data = jsonb_set(jsonb_set(data, '{state,recordedLifetimeValue,eur}', '9223372036854775800'),
-              '{state,imported}', '{"importId": "imp_old", "orderCount": 1, "lifetimeValue": {"amount": 100, "currency": "eur"}}')
+            update winback.customer_summary set data = jsonb_set(jsonb_set(data::jsonb, '{state,recordedLifetimeValue,eur}', '9223372036854775800'),
+              '{state,imported}', '{"importId": "imp_old", "orderCount": 1, "lifetimeValue": {"amount": 100, "currency": "eur"}}')::text
             where tenant_id = @tenant and id = 'p1'
             """, a.Id);
         var b = await first.CreateTenantAsync(name: "bystander");

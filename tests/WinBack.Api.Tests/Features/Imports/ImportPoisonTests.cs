@@ -28,7 +28,7 @@ public sealed class ImportPoisonTests
         // line 2 passes every check and fails where it is written, alone.
         await a.ActivityAsync("n2", "purchase", amount: 100);
         await Db.ExecuteAsync(first.ConnectionString,
-            "update winback.mt_doc_customersummary set data = jsonb_set(data, '{state,recordedLifetimeValue,eur}', '9223372036854775800') where tenant_id = @tenant and id = 'n2'",
+            "update winback.customer_summary set data = jsonb_set(data::jsonb, '{state,recordedLifetimeValue,eur}', '9223372036854775800')::text where tenant_id = @tenant and id = 'n2'",
             a.Id);
         var poisoned = await StartAsync(a, Line("n1"), Line("n2"), Line("n3"));
         var fine = await StartAsync(b, Line("m1"), Line("m2"));

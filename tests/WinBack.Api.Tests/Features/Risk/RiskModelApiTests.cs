@@ -160,9 +160,10 @@ public sealed class RiskModelApiTests(WinBackApp app) : IClassFixture<WinBackApp
     {
         var poisoned = await app.CreateTenantAsync(name: "poisoned");
         await RecordAsync(poisoned, BgNbdFitterTests.Simulate(Truth, 20, seed: 5), seed: 5);
-        // A summary whose first purchase is not a time, as a damaged row would be: the aggregate query fails on it every time.
+        // A customer whose first purchase is no finite time, as a damaged row would be: the aggregate query fails on it every time
+        // (PostgreSQL 15 cannot subtract an infinite timestamp).
         await Db.ExecuteAsync(app.ConnectionString, """
-            update winback.mt_doc_customersummary set data = jsonb_set(data, '{state,firstPurchaseAt}', '"not a time"')
+            update winback.customer_summary set first_purchase_at = '-infinity'
             where tenant_id = @tenant and id = 'c0000'
             """, poisoned.Id);
         var healthy = await app.CreateTenantAsync(name: "healthy");

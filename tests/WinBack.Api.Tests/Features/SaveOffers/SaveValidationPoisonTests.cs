@@ -30,7 +30,7 @@ public sealed class SaveValidationPoisonTests
         }
         // A revenue baseline no sum can start from: settling this customer's save overflows.
         await Db.ExecuteAsync(app.ConnectionString,
-            "update winback.mt_doc_customersummary set data = jsonb_set(data, '{state,saveOffers,0,valueAtPresentation}', '{\"eur\": -9223372036854775800}') " +
+            "update winback.customer_summary set data = jsonb_set(data::jsonb, '{state,saveOffers,0,valueAtPresentation}', '{\"eur\": -9223372036854775800}')::text " +
             "where tenant_id = @tenant and id = 'cus_poisoned'", tenant.Id);
 
         await tenant.AdvanceAsync(start.AddDays(31));

@@ -43,7 +43,7 @@ public sealed class PerShardFeatureTests(ShardedStripeApp app) : IClassFixture<S
             r => r.GetProperty("rows").GetArrayLength() == 1 && r.GetProperty("rows")[0].GetProperty("lapsed").GetInt64() == 1, "the lapse in the report");
 
         var other = shard == "a" ? "b" : "a";
-        foreach (var table in new[] { "mt_events", "mt_doc_customersummary", "webhook_event", "stripe_sync", "lapse_episode" })
+        foreach (var table in new[] { "mt_events", "customer_summary", "webhook_event", "stripe_sync", "lapse_episode" })
         {
             (await RowsAsync(app.Shard(shard), table, tenant.Id)).ShouldBeGreaterThan(0, $"{table} on the tenant's shard {shard}");
             (await RowsAsync(app.Shard(other), table, tenant.Id)).ShouldBe(0, $"{table} on the other shard {other}");

@@ -36,6 +36,6 @@ public sealed class AdvisoryLocksTests(WinBackApp app) : IClassFixture<WinBackAp
 
         Sql.EventsTable(store).ShouldBe($"{schema}.mt_events");
         Sql.EventProgressionTable(store).ShouldBe($"{schema}.mt_event_progression");
-        Sql.TableOf<WinBack.Api.Features.Customers.CustomerSummary>(store).ShouldBe($"{store.Options.DatabaseSchemaName}.mt_doc_customersummary");
+        Sql.TableOf<WinBack.Api.Features.Customers.CustomerHistory>(store).ShouldBe($"{store.Options.DatabaseSchemaName}.mt_doc_customerhistory");
     }
 }

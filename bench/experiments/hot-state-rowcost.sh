@@ -1,4 +1,8 @@
 #!/usr/bin/env bash
+# KEPT FOR THE RECORD: it measured the shapes the hot state could take while it was still a Marten document
+# (docs/benchmarks.md, "#16: the eighth session"); the typed table it argued for is now how the state is stored. It reads
+# winback.mt_doc_customersummary, which the current code no longer writes, so run it from a checkout of d0493f5:
+#   git worktree add /tmp/pre-hot d0493f5 && bash /tmp/pre-hot/bench/hot-state-rowcost.sh
 # What the hot customer summary costs PostgreSQL as a Marten document (jsonb, expression indexes) against the same state in a
 # table of typed columns with the JSON kept as text (the option the #16 notes weigh), and against Marten's table with the
 # status and last activity duplicated into typed columns (the index on them, the JSON still jsonb). Fills a database with single POSTs

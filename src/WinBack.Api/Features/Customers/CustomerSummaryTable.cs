@@ -1,0 +1,144 @@
+using System.Text;
+using Marten;
+using Marten.Services.BatchQuerying;
+using Npgsql;
+using Weasel.Postgresql.Tables;
+using WinBack.Api.Infrastructure.Marten;
+using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Domain.Customers;
+
+namespace WinBack.Api.Features.Customers;
+
+/// <summary>
+/// Where customers' hot state lives: a table of WinBack's own, not a Marten document table. Each row holds the summary as
+/// JSON text (Marten's serializer; PostgreSQL never parses it on a write) and, as typed columns, the fields that queries filter
+/// on: the status and last activity of the lapse sweep's index, the Stripe id, the dates the triggers' windows bound, and the
+/// purchase history the risk model reads. A write of a Marten jsonb document parsed its ~1.3 KB of JSON and evaluated its
+/// expression indexes through a SQL function on every activity; this shape made the single POST 5-24% and the batch 18% faster
+/// (docs/benchmarks.md, "#16"). <see cref="CustomerSummaries"/> reads it; <see cref="CustomerEventWriter"/> alone writes it.
+/// </summary>
+internal static class CustomerSummaryTable
+{
+    public const string Name = MartenSetup.SchemaName + ".customer_summary";
+
+    /// <summary>The typed columns, each with the domain member it holds (the member names are what conditions are translated from).</summary>
+    public static readonly IReadOnlyDictionary<string, string> ColumnOf = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [nameof(Customer.Status)] = "status",
+        [nameof(Customer.StatusChangedAt)] = "status_changed_at",
+        [nameof(Customer.FirstSeenAt)] = "first_seen_at",
+        [nameof(Customer.LastActivityAt)] = "last_activity_at",
+        [nameof(Customer.LastPurchaseAt)] = "last_purchase_at",
+        [nameof(Customer.FirstPurchaseAt)] = "first_purchase_at",
+        [nameof(Customer.OrderCount)] = "order_count",
+        [nameof(Customer.Birthday)] = "birthday",
+        [nameof(Customer.StripeCustomerId)] = "stripe_customer_id",
+    };
+
+    public static Table Table()
+    {
+        var table = new Table(Name);
+        table.AddColumn<string>("tenant_id").AsPrimaryKey();
+        table.AddColumn<string>("id").AsPrimaryKey();
+        table.AddColumn("data", "text").NotNull();
+        // A new value on every write, as Marten's mt_version: a tenant's move copies only the rows changed since its last pass.
+        table.AddColumn<Guid>("mt_version").NotNull();
+        table.AddColumn<string>("status").NotNull();
+        table.AddColumn<DateTimeOffset>("status_changed_at");
+        table.AddColumn<DateTimeOffset>("first_seen_at").NotNull();
+        table.AddColumn<DateTimeOffset>("last_activity_at").NotNull();
+        table.AddColumn<DateTimeOffset>("last_purchase_at");
+        table.AddColumn<DateTimeOffset>("first_purchase_at");
+        table.AddColumn<int>("order_count").NotNull();
+        table.AddColumn<string>("birthday");
+        table.AddColumn<string>("stripe_customer_id");
+        // One index for the lapse sweep and the list filters; every extra index would be written on each activity.
+        table.Indexes.Add(new IndexDefinition("ix_customer_summary_status") { Columns = ["tenant_id", "status", "last_activity_at"] });
+        // Stripe's events name the customer by their Stripe id. Partial: customers without one add nothing to it on a write.
+        table.Indexes.Add(new IndexDefinition("ix_customer_summary_stripe")
+        {
+            Columns = ["tenant_id", "stripe_customer_id"], Predicate = "stripe_customer_id is not null",
+        });
+        return table;
+    }
+
+    /// <summary>The status as the column holds it: the JSON string the summary's serializer writes for it.</summary>
+    public static string StatusText(IDocumentStore store, CustomerStatus status) =>
+        store.Options.Serializer().ToJson(status).Trim('"');
+
+    public static CustomerSummary Read(IDocumentStore store, string json) =>
+        store.Options.Serializer().FromJson<CustomerSummary>(new MemoryStream(Encoding.UTF8.GetBytes(json)));
+
+    /// <summary>The start of a read of summaries' JSON (for <see cref="Read"/>): the tenant's placeholder follows.</summary>
+    public const string SelectData = $"select data from {Name} where tenant_id = ";
+
+    /// <summary>Queues the read of those of <paramref name="customerIds"/> that exist on a batch, for the round trip it makes anyway.</summary>
+    public static async Task<IReadOnlyList<CustomerSummary>> QueueRead(IBatchedQuery batch, IQuerySession session, string[] customerIds)
+    {
+        var json = batch.Query<string>($"{SelectData}? and id = any(?)", session.TenantId, customerIds);
+        return (await json).Select(j => Read(session.DocumentStore, j)).ToList();
+    }
+
+    /// <summary>Queues the upsert of <paramref name="summaries"/> (in the session's tenant) as one statement, committed with the session.</summary>
+    public static void QueueUpsert(IDocumentSession session, IReadOnlyList<CustomerSummary> summaries)
+    {
+        if (summaries.Count == 0)
+            return;
+        var serializer = session.DocumentStore.Options.Serializer();
+        var states = summaries.Select(s => s.State).ToArray();
+        session.QueueSqlCommand('^', Upsert, session.TenantId, summaries.Select(s => s.Id).ToArray(),
+            summaries.Select(s => serializer.ToJson(s)).ToArray(), summaries.Select(_ => Guid.CreateVersion7()).ToArray(),
+            states.Select(c => StatusText(session.DocumentStore, c.Status)).ToArray(), Times(states, c => c.StatusChangedAt),
+            Times(states, c => c.FirstSeenAt), Times(states, c => c.LastActivityAt), Times(states, c => c.LastPurchaseAt),
+            Times(states, c => c.FirstPurchaseAt), states.Select(c => c.OrderCount).ToArray(), states.Select(c => c.Birthday).ToArray(),
+            states.Select(c => c.StripeCustomerId).ToArray());
+    }
+
+    // PostgreSQL's timestamptz takes a DateTimeOffset only at offset 0.
+    private static DateTimeOffset?[] Times(Customer[] states, Func<Customer, DateTimeOffset?> of) =>
+        states.Select(c => of(c)?.ToUniversalTime()).ToArray();
+
+    private const string Columns =
+        "id, data, mt_version, status, status_changed_at, first_seen_at, last_activity_at, last_purchase_at, first_purchase_at, order_count, birthday, stripe_customer_id";
+
+    private static readonly string Upsert = $"""
+        insert into {Name} as d (tenant_id, {Columns})
+        select ^, u.* from unnest(^::text[], ^::text[], ^::uuid[], ^::text[], ^::timestamptz[], ^::timestamptz[], ^::timestamptz[],
+            ^::timestamptz[], ^::timestamptz[], ^::int[], ^::text[], ^::text[]) as u({Columns})
+        on conflict (tenant_id, id) do update set data = excluded.data, mt_version = excluded.mt_version, status = excluded.status,
+          status_changed_at = excluded.status_changed_at, first_seen_at = excluded.first_seen_at, last_activity_at = excluded.last_activity_at,
+          last_purchase_at = excluded.last_purchase_at, first_purchase_at = excluded.first_purchase_at, order_count = excluded.order_count,
+          birthday = excluded.birthday, stripe_customer_id = excluded.stripe_customer_id
+        """;
+
+    /// <summary>
+    /// On a shard a version before this table wrote: the summaries of Marten's document table copied here (their columns taken
+    /// from the JSON as the writer would write them), then that table dropped, in one transaction that waits for any other
+    /// process doing the same. A crash before the commit leaves the shard as it was, and the next start tries again.
+    /// </summary>
+    public static async Task UpgradeFromDocumentsAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        const string documents = MartenSetup.SchemaName + ".mt_doc_customersummary";
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await TransactionLocks.TakeAsync(connection, [LockKeys.ShardUpgrade], ct);
+        await using (var exists = Sql.Command(connection, "select to_regclass(@table) is not null", ("table", documents)))
+            if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
+                return;
+        await using (var copy = Sql.Command(connection, $"""
+            insert into {Name} as d (tenant_id, {Columns})
+            select tenant_id, id, data::text, gen_random_uuid(), s ->> 'status', (s ->> 'statusChangedAt')::timestamptz,
+                   (s ->> 'firstSeenAt')::timestamptz, (s ->> 'lastActivityAt')::timestamptz, (s ->> 'lastPurchaseAt')::timestamptz,
+                   (s ->> 'firstPurchaseAt')::timestamptz,
+                   coalesce((s ->> 'recordedOrderCount')::int, 0) + coalesce((s -> 'imported' ->> 'orderCount')::int, 0),
+                   s ->> 'birthday', s ->> 'stripeCustomerId'
+            from (select tenant_id, id, data, data -> 'state' as s from {documents}) old
+            on conflict (tenant_id, id) do nothing;
+            drop table {documents};
+            """))
+        {
+            copy.CommandTimeout = 0;
+            await copy.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+    }
+}
