@@ -57,7 +57,6 @@ public static class CustomerSummaries
     public static async Task<Page<CustomerSummary>> PageAsync(IQuerySession session, CustomerStatus? status, DateTimeOffset? lastActivityBefore,
         DateTimeOffset? lastActivityAfter, IReadOnlyDictionary<string, string> attributes, string? columnsCondition, PageRequest page, CancellationToken ct)
     {
-        var limit = page.Limit ?? Paging.DefaultLimit;
         var sql = new StringBuilder($"{CustomerSummaryTable.SelectData}^");
         List<object> parameters = [session.TenantId];
         void And(string condition, params object[] values)
@@ -73,16 +72,14 @@ public static class CustomerSummaries
             And("last_activity_at < ^", before.ToUniversalTime());
         if (lastActivityAfter is { } after)
             And("last_activity_at >= ^", after.ToUniversalTime());
-        // JSON containment: the stored attributes include every requested key with its value (parsed only for the rows the
-        // columns above let through).
+        // JSON containment: the stored attributes include every requested key with its value.
         if (attributes.Count > 0)
-            And("data::jsonb @> ^::jsonb", System.Text.Json.JsonSerializer.Serialize(new { state = new { attributes } }));
+            And("attributes @> ^::jsonb", System.Text.Json.JsonSerializer.Serialize(attributes));
         if (page.StartingAfter is { } cursor)
             And("id > ^", cursor);
         sql.Append(" order by id limit ^");
-        parameters.Add(limit + 1);
-        var rows = Read(session, await session.AdvancedSql.QueryAsync<string>('^', sql.ToString(), ct, [.. parameters]));
-        return new Page<CustomerSummary>(rows.Take(limit).ToList(), rows.Count > limit);
+        parameters.Add((page.Limit ?? Paging.DefaultLimit) + 1);
+        return Paging.PageOf(Read(session, await session.AdvancedSql.QueryAsync<string>('^', sql.ToString(), ct, [.. parameters])), page);
     }
 
     /// <summary>

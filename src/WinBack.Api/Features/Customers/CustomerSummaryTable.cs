@@ -52,6 +52,9 @@ internal static class CustomerSummaryTable
         table.AddColumn<int>("order_count").NotNull();
         table.AddColumn<string>("birthday");
         table.AddColumn<string>("stripe_customer_id");
+        // The profile's attributes alone as jsonb, for the list's containment filter: small to parse on a write, and a filter over
+        // a large tenant never parses whole summaries.
+        table.AddColumn("attributes", "jsonb").NotNull();
         // One index for the lapse sweep and the list filters; every extra index would be written on each activity.
         table.Indexes.Add(new IndexDefinition("ix_customer_summary_status") { Columns = ["tenant_id", "status", "last_activity_at"] });
         // Stripe's events name the customer by their Stripe id. Partial: customers without one add nothing to it on a write.
@@ -62,9 +65,11 @@ internal static class CustomerSummaryTable
         return table;
     }
 
-    /// <summary>The status as the column holds it: the JSON string the summary's serializer writes for it.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<CustomerStatus, string> StatusTexts = new();
+
+    /// <summary>The status as the column holds it: the JSON string the summary's serializer writes for it (the same in every store).</summary>
     public static string StatusText(IDocumentStore store, CustomerStatus status) =>
-        store.Options.Serializer().ToJson(status).Trim('"');
+        StatusTexts.GetOrAdd(status, s => store.Options.Serializer().ToJson(s).Trim('"'));
 
     public static CustomerSummary Read(IDocumentStore store, string json) =>
         store.Options.Serializer().FromJson<CustomerSummary>(new MemoryStream(Encoding.UTF8.GetBytes(json)));
@@ -86,12 +91,13 @@ internal static class CustomerSummaryTable
             return;
         var serializer = session.DocumentStore.Options.Serializer();
         var states = summaries.Select(s => s.State).ToArray();
+        // The attributes' keys are written exactly as given (no naming policy), as the list's filter writes them.
         session.QueueSqlCommand('^', Upsert, session.TenantId, summaries.Select(s => s.Id).ToArray(),
             summaries.Select(s => serializer.ToJson(s)).ToArray(), summaries.Select(_ => Guid.CreateVersion7()).ToArray(),
             states.Select(c => StatusText(session.DocumentStore, c.Status)).ToArray(), Times(states, c => c.StatusChangedAt),
             Times(states, c => c.FirstSeenAt), Times(states, c => c.LastActivityAt), Times(states, c => c.LastPurchaseAt),
             Times(states, c => c.FirstPurchaseAt), states.Select(c => c.OrderCount).ToArray(), states.Select(c => c.Birthday).ToArray(),
-            states.Select(c => c.StripeCustomerId).ToArray());
+            states.Select(c => c.StripeCustomerId).ToArray(), states.Select(c => System.Text.Json.JsonSerializer.Serialize(c.Attributes)).ToArray());
     }
 
     // PostgreSQL's timestamptz takes a DateTimeOffset only at offset 0.
@@ -99,16 +105,16 @@ internal static class CustomerSummaryTable
         states.Select(c => of(c)?.ToUniversalTime()).ToArray();
 
     private const string Columns =
-        "id, data, mt_version, status, status_changed_at, first_seen_at, last_activity_at, last_purchase_at, first_purchase_at, order_count, birthday, stripe_customer_id";
+        "id, data, mt_version, status, status_changed_at, first_seen_at, last_activity_at, last_purchase_at, first_purchase_at, order_count, birthday, stripe_customer_id, attributes";
 
     private static readonly string Upsert = $"""
         insert into {Name} as d (tenant_id, {Columns})
         select ^, u.* from unnest(^::text[], ^::text[], ^::uuid[], ^::text[], ^::timestamptz[], ^::timestamptz[], ^::timestamptz[],
-            ^::timestamptz[], ^::timestamptz[], ^::int[], ^::text[], ^::text[]) as u({Columns})
+            ^::timestamptz[], ^::timestamptz[], ^::int[], ^::text[], ^::text[], ^::jsonb[]) as u({Columns})
         on conflict (tenant_id, id) do update set data = excluded.data, mt_version = excluded.mt_version, status = excluded.status,
           status_changed_at = excluded.status_changed_at, first_seen_at = excluded.first_seen_at, last_activity_at = excluded.last_activity_at,
           last_purchase_at = excluded.last_purchase_at, first_purchase_at = excluded.first_purchase_at, order_count = excluded.order_count,
-          birthday = excluded.birthday, stripe_customer_id = excluded.stripe_customer_id
+          birthday = excluded.birthday, stripe_customer_id = excluded.stripe_customer_id, attributes = excluded.attributes
         """;
 
     /// <summary>
@@ -130,7 +136,7 @@ internal static class CustomerSummaryTable
                    (s ->> 'firstSeenAt')::timestamptz, (s ->> 'lastActivityAt')::timestamptz, (s ->> 'lastPurchaseAt')::timestamptz,
                    (s ->> 'firstPurchaseAt')::timestamptz,
                    coalesce((s ->> 'recordedOrderCount')::int, 0) + coalesce((s -> 'imported' ->> 'orderCount')::int, 0),
-                   s ->> 'birthday', s ->> 'stripeCustomerId'
+                   s ->> 'birthday', s ->> 'stripeCustomerId', coalesce(s -> 'attributes', jsonb_build_object())
             from (select tenant_id, id, data, data -> 'state' as s from {documents}) old
             on conflict (tenant_id, id) do nothing;
             drop table {documents};

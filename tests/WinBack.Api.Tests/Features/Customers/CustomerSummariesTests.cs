@@ -73,7 +73,7 @@ public sealed class CustomerSummariesTests(WinBackApp app) : IClassFixture<WinBa
         (await Db.ScalarAsync(app.ConnectionString,
             "select count(*) from winback.customer_summary where tenant_id = @tenant and to_regclass('winback.mt_doc_customersummary') is not null",
             tenant.Id)).ShouldBe(0L, "the document table is dropped once copied");
-        const string columns = "status, status_changed_at, first_seen_at, last_activity_at, last_purchase_at, first_purchase_at, order_count, birthday, stripe_customer_id";
+        const string columns = "status, status_changed_at, first_seen_at, last_activity_at, last_purchase_at, first_purchase_at, order_count, birthday, stripe_customer_id, attributes";
         (await Db.ScalarAsync(app.ConnectionString, $"""
             select count(*) from winback.customer_summary n join winback.customer_summary o on o.tenant_id = n.tenant_id and n.id = 'old_' || o.id
             where n.tenant_id = @tenant and ({columns.Replace(", ", ", n.").Insert(0, "n.")}) is not distinct from ({columns.Replace(", ", ", o.").Insert(0, "o.")})
@@ -95,7 +95,10 @@ public sealed class CustomerSummariesTests(WinBackApp app) : IClassFixture<WinBa
         await tenant.ActivityAsync("leaver", "purchase", Start.AddDays(-10), amount: 300);
         await tenant.ActivityAsync("leaver", "subscription_cancelled", Start.AddDays(3));
         await tenant.ActivityAsync("born", "login", Start.AddDays(-60));
-        await EngineRequests.ReadAsync(await tenant.Ingest.PutAsync("/v1/customers/born", RuleRequests.Json(new JsonObject { ["birthday"] = "12-01" })), 200);
+        await EngineRequests.ReadAsync(await tenant.Ingest.PutAsync("/v1/customers/born", RuleRequests.Json(new JsonObject
+        {
+            ["birthday"] = "12-01", ["attributes"] = new JsonObject { ["Channel"] = "web", ["segment"] = "vip" },
+        })), 200);
     }
 
     // One trigger of every type that has a window, with every parameter a window might read, and the variants that change it.

@@ -11,7 +11,8 @@ namespace WinBack.Api.Tests.Features.Workers;
 [Collection(WorkerProcesses.Name)]
 public sealed class ImportTakeoverTests(ITestOutputHelper output)
 {
-    private const int Lines = 20_000;
+    // Enough that the signal lands mid-import: at 20,000 a fast import once finished between the quarter mark and the signal.
+    private const int Lines = 50_000;
 
     [Theory]
     [InlineData("SIGKILL")]
