@@ -123,11 +123,11 @@ seed_risk_histories() {
 create temp table h (id text, first_at timestamptz, last_at timestamptz, orders int);
 \copy h from '$WORK/histories.csv' with (format csv)
 insert into winback.customer_summary (tenant_id, id, data, mt_version, status, first_seen_at, last_activity_at, last_purchase_at,
-  first_purchase_at, order_count)
+  first_purchase_at, order_count, attributes)
 select '$1', id, jsonb_build_object('id', id, 'version', orders, 'state', jsonb_build_object(
-    'id', id, 'status', '${SEED_STATUS:-active}', 'firstSeenAt', first_at, 'lastActivityAt', last_at, 'firstPurchaseAt', first_at,
+    'id', id, 'status', 'Active', 'firstSeenAt', first_at, 'lastActivityAt', last_at, 'firstPurchaseAt', first_at,
     'lastPurchaseAt', last_at, 'recordedOrderCount', orders))::text,
-  gen_random_uuid(), '${SEED_STATUS:-active}', first_at, last_at, last_at, first_at, orders
+  gen_random_uuid(), 'Active', first_at, last_at, last_at, first_at, orders, '{}'
 from h;
 analyze winback.customer_summary;
 SQL

@@ -14,8 +14,9 @@ namespace WinBack.Api.Features.Customers;
 /// JSON text (Marten's serializer; PostgreSQL never parses it on a write) and, as typed columns, the fields that queries filter
 /// on: the status and last activity of the lapse sweep's index, the Stripe id, the dates the triggers' windows bound, and the
 /// purchase history the risk model reads. A write of a Marten jsonb document parsed its ~1.3 KB of JSON and evaluated its
-/// expression indexes through a SQL function on every activity; this shape made the single POST 5-24% and the batch 18% faster
-/// (docs/benchmarks.md, "#16"). <see cref="CustomerSummaries"/> reads it; <see cref="CustomerEventWriter"/> alone writes it.
+/// expression indexes through a SQL function on every activity; this shape took the single POST from 0.87x to 1.08x of the
+/// bare baseline (docs/benchmarks.md, "#16: the ninth session"). <see cref="CustomerSummaries"/> reads it;
+/// <see cref="CustomerEventWriter"/> alone writes it.
 /// </summary>
 internal static class CustomerSummaryTable
 {
