@@ -128,9 +128,8 @@ internal static class CustomerSummaryTable
         const string documents = MartenSetup.SchemaName + ".mt_doc_customersummary";
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await TransactionLocks.TakeAsync(connection, [LockKeys.ShardUpgrade], ct);
-        await using (var exists = Sql.Command(connection, "select to_regclass(@table) is not null", ("table", documents)))
-            if (!(bool)(await exists.ExecuteScalarAsync(ct))!)
-                return;
+        if (!await Sql.TableExistsAsync(connection, documents, ct))
+            return;
         await using (var copy = Sql.Command(connection, $"""
             insert into {Name} as d (tenant_id, {Columns})
             select tenant_id, id, data::text, gen_random_uuid(), s ->> 'status', (s ->> 'statusChangedAt')::timestamptz,

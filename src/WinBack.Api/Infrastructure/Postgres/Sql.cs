@@ -110,6 +110,13 @@ public static class Sql
         }
     }
 
+    /// <summary>Whether a table exists (schema-qualified name), for upgrades of data a former version stored otherwise.</summary>
+    public static async Task<bool> TableExistsAsync(NpgsqlConnection connection, string table, CancellationToken ct)
+    {
+        await using var command = Command(connection, "select to_regclass(@table) is not null", ("table", table));
+        return (bool)(await command.ExecuteScalarAsync(ct))!;
+    }
+
     /// <summary>A named column of the current row, as <typeparamref name="T"/>.</summary>
     public static T Get<T>(this DbDataReader reader, string column) => reader.GetFieldValue<T>(reader.GetOrdinal(column));
 

@@ -29,7 +29,7 @@ public static class Pre24Upgrade
     /// <returns>The tenants moved to the master, for Marten's assignment once its schema is in place.</returns>
     public static async Task<IReadOnlyList<string>> BeforeSchemaAsync(NpgsqlConnection connection, CancellationToken ct)
     {
-        if (!await ExistsAsync(connection, $"{S}.mt_doc_tenant", ct))
+        if (!await Sql.TableExistsAsync(connection, $"{S}.mt_doc_tenant", ct))
             return [];
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await ExecuteAsync(connection, $"""
@@ -41,7 +41,7 @@ public static class Pre24Upgrade
                    (data->>'createdAt')::timestamptz, (data->>'revokedAt')::timestamptz
             from {S}.mt_doc_apikey on conflict (id) do nothing;
             """, ct);
-        if (await ExistsAsync(connection, $"{S}.mt_doc_idempotencyrecord", ct))
+        if (await Sql.TableExistsAsync(connection, $"{S}.mt_doc_idempotencyrecord", ct))
             await ExecuteAsync(connection, $"""
                 insert into {S}.idempotency_key (owner, key, request_hash, created_at, completed_at, status_code, content_type, location, encrypted_body)
                 select split_part(id, '/', 1), substr(id, length(split_part(id, '/', 1)) + 2), data->>'requestHash', (data->>'createdAt')::timestamptz,
@@ -50,7 +50,7 @@ public static class Pre24Upgrade
                 drop table {S}.mt_doc_idempotencyrecord;
                 """, ct);
         foreach (var (table, tenantOf) in FormerlyPlatformWide)
-            if (await ExistsAsync(connection, $"{S}.{table}", ct))
+            if (await Sql.TableExistsAsync(connection, $"{S}.{table}", ct))
                 await ExecuteAsync(connection, $"""
                     alter table {S}.{table} add column if not exists tenant_id varchar;
                     update {S}.{table} set tenant_id = {tenantOf} where tenant_id is null or tenant_id = '*DEFAULT*';
@@ -63,12 +63,6 @@ public static class Pre24Upgrade
         await ExecuteAsync(connection, $"drop table {S}.mt_doc_tenant; drop table {S}.mt_doc_apikey;", ct);
         await transaction.CommitAsync(ct);
         return tenants;
-    }
-
-    private static async Task<bool> ExistsAsync(NpgsqlConnection connection, string table, CancellationToken ct)
-    {
-        await using var command = Sql.Command(connection, "select to_regclass(@table) is not null", ("table", table));
-        return (bool)(await command.ExecuteScalarAsync(ct))!;
     }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken ct)
