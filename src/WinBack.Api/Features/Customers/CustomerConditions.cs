@@ -37,6 +37,9 @@ internal static class CustomerConditions
                     "<>" => $"{column} is not null",
                     _ => "false", // C#'s lifted comparisons with null are false
                 };
+            var compared = flipped ? Flip(op) : op;
+            if (column == "last_activity_at" && op is not ("=" or "<>"))
+                return CustomerSummaryTable.ActivityBound(compared, (DateTimeOffset)operand, parameters);
             parameters.Add(operand switch
             {
                 CustomerStatus status => CustomerSummaryTable.StatusText(store, status),
@@ -44,7 +47,7 @@ internal static class CustomerConditions
                 _ => operand,
             });
             // C# says a null member differs from any value; SQL's <> would say unknown.
-            return op == "<>" ? $"({column} is null or {column} <> ^)" : $"{column} {(flipped ? Flip(op) : op)} ^";
+            return op == "<>" ? $"({column} is null or {column} <> ^)" : $"{column} {compared} ^";
         }
 
         private string? ColumnOf(Expression e)

@@ -69,9 +69,9 @@ public static class CustomerSummaries
         if (status is { } s)
             And("status = ^", CustomerSummaryTable.StatusText(session.DocumentStore, s));
         if (lastActivityBefore is { } before)
-            And("last_activity_at < ^", before.ToUniversalTime());
+            And(CustomerSummaryTable.ActivityBound("<", before, parameters));
         if (lastActivityAfter is { } after)
-            And("last_activity_at >= ^", after.ToUniversalTime());
+            And(CustomerSummaryTable.ActivityBound(">=", after, parameters));
         // JSON containment: the stored attributes include every requested key with its value.
         if (attributes.Count > 0)
             And("attributes @> ^::jsonb", System.Text.Json.JsonSerializer.Serialize(attributes));

@@ -30,7 +30,10 @@ public sealed class CustomerSummariesTests(WinBackApp app) : IClassFixture<WinBa
 
         var selecting = 0;
         foreach (var trigger in Triggers())
-        foreach (var bound in new[] { Start.AddDays(-50), Start, Start.AddDays(10), Start.AddDays(400) })
+        // Midnights, and instants within a day on either side of an activity (the index holds the UTC day, the row the instant),
+        // one of them given at another offset.
+        foreach (var bound in new[] { Start.AddDays(-50), Start, Start.AddDays(10), Start.AddDays(400), Start.AddDays(5).AddHours(12),
+                     Start.AddDays(5).AddHours(-12), new DateTimeOffset(2026, 6, 6, 2, 0, 0, TimeSpan.FromHours(5)) })
         {
             var window = TriggerWindows.Of(trigger.Type)!;
             foreach (var condition in new[] { window.OpenedBy(trigger, bound), window.OpenedSince?.Invoke(trigger, bound) }.OfType<Expression<Func<Customer, bool>>>())
