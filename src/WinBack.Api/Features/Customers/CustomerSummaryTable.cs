@@ -59,6 +59,8 @@ internal static class CustomerSummaryTable
         // The profile's attributes alone as jsonb, for the list's containment filter: small to parse on a write, and a filter over
         // a large tenant never parses whole summaries.
         table.AddColumn("attributes", "jsonb").NotNull();
+        // Room on every page for a row's next version, so that its first updates are HOT too (not only after pruning).
+        table.StorageParameters[StorageParameterNames.FillFactor] = 80;
         // One index for the lapse sweep and the list filters; every extra index would be written on each activity. A bound on the
         // last activity is given on both columns (ActivityBound): the day for the index, the instant for the exact answer.
         table.Indexes.Add(new IndexDefinition("ix_customer_summary_status") { Columns = ["tenant_id", "status", "last_activity_day"] });
