@@ -21,7 +21,7 @@ public static class CustomerSummaries
 
     /// <summary>The summaries of those of <paramref name="customerIds"/> that exist, in no particular order.</summary>
     public static async Task<IReadOnlyList<CustomerSummary>> LoadManyAsync(IQuerySession session, IEnumerable<string> customerIds, CancellationToken ct) =>
-        Read(session, await session.AdvancedSql.QueryAsync<string>('^', $"{CustomerSummaryTable.SelectData}^ and id = any(^)", ct,
+        CustomerSummaryTable.ReadAll(session.DocumentStore, await session.AdvancedSql.QueryAsync<string>(CustomerSummaryTable.SelectByIds, ct,
             session.TenantId, customerIds.ToArray()));
 
     /// <summary>The customer who carries <paramref name="stripeCustomerId"/>, or null.</summary>
@@ -79,7 +79,8 @@ public static class CustomerSummaries
             And("id > ^", cursor);
         sql.Append(" order by id limit ^");
         parameters.Add((page.Limit ?? Paging.DefaultLimit) + 1);
-        return Paging.PageOf(Read(session, await session.AdvancedSql.QueryAsync<string>('^', sql.ToString(), ct, [.. parameters])), page);
+        return Paging.PageOf(CustomerSummaryTable.ReadAll(session.DocumentStore,
+            await session.AdvancedSql.QueryAsync<string>('^', sql.ToString(), ct, [.. parameters])), page);
     }
 
     /// <summary>
@@ -88,9 +89,6 @@ public static class CustomerSummaries
     /// field has no column.
     /// </summary>
     public static string Table => CustomerSummaryTable.Name;
-
-    private static List<CustomerSummary> Read(IQuerySession session, IEnumerable<string> json) =>
-        json.Select(j => CustomerSummaryTable.Read(session.DocumentStore, j)).ToList();
 
     private static (string Sql, object[] Parameters) Where(IQuerySession session, string column, CustomerStatus status,
         IEnumerable<Expression<Func<Customer, bool>>> conditions)

@@ -81,15 +81,17 @@ internal static class CustomerSummaryTable
     public static CustomerSummary Read(IDocumentStore store, string json) =>
         store.Options.Serializer().FromJson<CustomerSummary>(new MemoryStream(Encoding.UTF8.GetBytes(json)));
 
+    public static List<CustomerSummary> ReadAll(IDocumentStore store, IEnumerable<string> json) => json.Select(j => Read(store, j)).ToList();
+
     /// <summary>The start of a read of summaries' JSON (for <see cref="Read"/>): the tenant's placeholder follows.</summary>
     public const string SelectData = $"select data from {Name} where tenant_id = ";
 
+    /// <summary>The read of a tenant's summaries by id (<c>?</c>: the tenant, then the ids), on a session or in a batch.</summary>
+    public const string SelectByIds = $"{SelectData}? and id = any(?)";
+
     /// <summary>Queues the read of those of <paramref name="customerIds"/> that exist on a batch, for the round trip it makes anyway.</summary>
-    public static async Task<IReadOnlyList<CustomerSummary>> QueueRead(IBatchedQuery batch, IQuerySession session, string[] customerIds)
-    {
-        var json = batch.Query<string>($"{SelectData}? and id = any(?)", session.TenantId, customerIds);
-        return (await json).Select(j => Read(session.DocumentStore, j)).ToList();
-    }
+    public static async Task<IReadOnlyList<CustomerSummary>> QueueRead(IBatchedQuery batch, IQuerySession session, string[] customerIds) =>
+        ReadAll(session.DocumentStore, await batch.Query<string>(SelectByIds, session.TenantId, customerIds));
 
     /// <summary>Queues the upsert of <paramref name="summaries"/> (in the session's tenant) as one statement, committed with the session.</summary>
     public static void QueueUpsert(IDocumentSession session, IReadOnlyList<CustomerSummary> summaries)
