@@ -50,7 +50,8 @@ idle_during wrk -t2 -c32 -d30s --latency -s bench/wrk/activity.lua "http://127.0
 echo "-- bare ASP.NET + Npgsql baseline (same transaction shape)"
 idle_during wrk -t2 -c32 -d30s --latency -s "$WORK/baseline.lua" "http://127.0.0.1:$BASE_PORT" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors|idle"
 
-echo "== (b) batch ingestion: 1,000 activities per request, 4 connections, 30 s"
+echo "== (b) batch ingestion: 1,000 activities per request, 4 connections, 30 s (after a 60 s warm-up of the batch path, as for (a))"
+wrk -t1 -c4 -d60s -s bench/wrk/batch.lua "http://127.0.0.1:$API_PORT" >/dev/null
 wrk -t1 -c4 -d30s --latency -s bench/wrk/batch.lua "http://127.0.0.1:$API_PORT" | grep -E "Requests/sec|Latency|99%|Non-2xx|Socket errors"
 echo "(activities/s = Requests/sec x 1000)"
 

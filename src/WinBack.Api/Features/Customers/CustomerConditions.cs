@@ -14,6 +14,8 @@ internal static class CustomerConditions
     public static string ToSql(IDocumentStore store, Expression<Func<Customer, bool>> condition, List<object> parameters) =>
         new Translator(store, condition.Parameters[0], parameters).Sql(condition.Body);
 
+    private static readonly string LastActivityColumn = CustomerSummaryTable.ColumnOf[nameof(Customer.LastActivityAt)];
+
     private sealed class Translator(IDocumentStore store, ParameterExpression customer, List<object> parameters)
     {
         public string Sql(Expression e) => e switch
@@ -38,7 +40,7 @@ internal static class CustomerConditions
                     _ => "false", // C#'s lifted comparisons with null are false
                 };
             var compared = flipped ? Flip(op) : op;
-            if (column == "last_activity_at" && op is not ("=" or "<>"))
+            if (column == LastActivityColumn && op is not ("=" or "<>"))
                 return CustomerSummaryTable.ActivityBound(compared, (DateTimeOffset)operand, parameters);
             parameters.Add(operand switch
             {

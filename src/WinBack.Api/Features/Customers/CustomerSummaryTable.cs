@@ -127,13 +127,19 @@ internal static class CustomerSummaryTable
     private static DateTimeOffset?[] Times(Customer[] states, Func<Customer, DateTimeOffset?> of) =>
         states.Select(c => of(c)?.ToUniversalTime()).ToArray();
 
-    private const string Columns =
-        "id, data, mt_version, status, status_changed_at, first_seen_at, last_activity_at, last_activity_day, last_purchase_at, first_purchase_at, order_count, birthday, stripe_customer_id, attributes";
+    private const string ColumnsExceptAttributes =
+        "id, data, mt_version, status, status_changed_at, first_seen_at, last_activity_at, last_activity_day, last_purchase_at, first_purchase_at, order_count, birthday, stripe_customer_id";
 
+    private const string Columns = ColumnsExceptAttributes + ", attributes";
+
+    // The attributes travel as text and are cast row by row: a cast of the whole text[] to jsonb[] kept every element's parse
+    // buffers until the statement's end (megabytes a group), memory PostgreSQL took fresh from the kernel on every group, and
+    // half of its page faults under the batch load (docs/benchmarks.md, "#16: the tenth session").
     private static readonly string Upsert = $"""
         insert into {Name} as d (tenant_id, {Columns})
-        select ^, u.* from unnest(^::text[], ^::text[], ^::uuid[], ^::text[], ^::timestamptz[], ^::timestamptz[], ^::timestamptz[],
-            ^::date[], ^::timestamptz[], ^::timestamptz[], ^::int[], ^::text[], ^::text[], ^::jsonb[]) as u({Columns})
+        select ^, {ColumnsExceptAttributes}, u.attributes::jsonb
+        from unnest(^::text[], ^::text[], ^::uuid[], ^::text[], ^::timestamptz[], ^::timestamptz[], ^::timestamptz[],
+            ^::date[], ^::timestamptz[], ^::timestamptz[], ^::int[], ^::text[], ^::text[], ^::text[]) as u({Columns})
         on conflict (tenant_id, id) do update set data = excluded.data, mt_version = excluded.mt_version, status = excluded.status,
           status_changed_at = excluded.status_changed_at, first_seen_at = excluded.first_seen_at, last_activity_at = excluded.last_activity_at,
           last_activity_day = excluded.last_activity_day,

@@ -71,7 +71,7 @@ public sealed class RiskScorer(IDocumentStore store, string tenantId, RiskModelF
         var table = CustomerSummaries.Table;
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var command = Sql.Command(connection, $"""
-            select id, {PurchaseHistorySql.X()} as x, {PurchaseHistorySql.Tx("@now")} as t_x, {PurchaseHistorySql.T("@now")} as t
+            select id, {PurchaseHistorySql.X} as x, {PurchaseHistorySql.Tx("@now")} as t_x, {PurchaseHistorySql.T("@now")} as t
             from {table}
             where tenant_id = @tenant and id = any(@ids) and {PurchaseHistorySql.HasHistory("@now")}
             """, ("tenant", tenantId), ("now", now), ("ids", customerIds.ToArray()));

@@ -20,7 +20,7 @@ internal static class PurchaseHistorySql
     public static string HasHistory(string now) =>
         $"({LastAt} is not null and {Orders} > 0 and {FirstAt} <= {now})";
 
-    public static string X() => $"greatest({Orders} - 1, 0)";
+    public const string X = $"greatest({Orders} - 1, 0)";
 
     public static string Tx(string now) =>
         $"(case when {Orders} > 1 then least(extract(epoch from {LastAt} - {FirstAt}), extract(epoch from {now} - {FirstAt}))::float8 / 86400 else 0 end)";
@@ -32,17 +32,17 @@ internal static class PurchaseHistorySql
     /// </summary>
     public static string AtRiskAge(BgNbdParameters p, double threshold)
     {
-        var x = X();
+        var x = X;
         var tx = $"greatest(extract(epoch from {LastAt} - {FirstAt})::float8 / 86400, 0)";
         var ratio = $"(({L(1 - threshold)} / {L(threshold)}) * ({L(p.B)} + {x} - 1) / {L(p.A)})";
         return $"greatest(({L(p.Alpha)} + {tx}) * power({ratio}, 1 / ({L(p.R)} + {x})) - {L(p.Alpha)}, {tx})";
     }
 
     /// <summary>The moment the first purchase was made (the origin of x, t_x and T).</summary>
-    public static string FirstPurchaseAt() => FirstAt;
+    public const string FirstPurchaseAt = FirstAt;
 
     /// <summary>Whether the customer has a repeat purchase (x &gt; 0), the only ones BG/NBD can see at risk.</summary>
-    public static string HasRepeatPurchase() => $"({LastAt} is not null and {Orders} > 1)";
+    public const string HasRepeatPurchase = $"({LastAt} is not null and {Orders} > 1)";
 
     public static string T(string now) => $"(extract(epoch from {now} - {FirstAt})::float8 / 86400)";
 
@@ -53,7 +53,7 @@ internal static class PurchaseHistorySql
     /// </summary>
     public static string PAlive(BgNbdParameters p, string now)
     {
-        var x = X();
+        var x = X;
         var logOdds = $"(ln({L(p.A)} / ({L(p.B)} + {x} - 1)) + ({L(p.R)} + {x}) * ln(({L(p.Alpha)} + {T(now)}) / ({L(p.Alpha)} + {Tx(now)})))";
         return $"(case when {x} = 0 then 1::float8 else 1 / (1 + exp(least({logOdds}, 700))) end)";
     }

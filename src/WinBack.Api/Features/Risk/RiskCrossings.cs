@@ -93,9 +93,9 @@ public sealed class RiskCrossings(IDocumentStore store, RiskModels models, Tenan
                 await using var insert = Sql.Command(connection, $"""
                     insert into {TableName} (tenant_id, threshold, customer_id, crossing_at)
                     select tenant_id, @threshold, id, first_at + (age * 86400 - 1) * interval '1 second'
-                    from (select tenant_id, id, {PurchaseHistorySql.FirstPurchaseAt()} as first_at,
+                    from (select tenant_id, id, {PurchaseHistorySql.FirstPurchaseAt} as first_at,
                                  {PurchaseHistorySql.AtRiskAge(model, theta)} as age
-                          from {summaries} where tenant_id = @tenant and {PurchaseHistorySql.HasRepeatPurchase()}) s
+                          from {summaries} where tenant_id = @tenant and {PurchaseHistorySql.HasRepeatPurchase}) s
                     where age <= @max
                     """, ("tenant", tenantId), ("threshold", theta), ("max", TriggerWindows.MaxAtRiskAgeDays));
                 await insert.ExecuteNonQueryAsync(ct);

@@ -15,7 +15,7 @@ internal static class RiskHistories
         var table = CustomerSummaries.Table;
         await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         await using var command = Sql.Command(connection, $"""
-            select {PurchaseHistorySql.X()} as x, {PurchaseHistorySql.Tx("@now")} as tx,
+            select {PurchaseHistorySql.X} as x, {PurchaseHistorySql.Tx("@now")} as tx,
                    {PurchaseHistorySql.T("@now")} as t, count(*)::float8 as weight
             from {table}
             where tenant_id = @tenant and {PurchaseHistorySql.HasHistory("@now")}

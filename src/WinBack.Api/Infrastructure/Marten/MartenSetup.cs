@@ -23,6 +23,8 @@ public static class MartenSetup
         var wakeup = new OutboxWakeup(layout.Shards.Count);
         services.AddSingleton(wakeup);
         services.AddSingleton<SetBasedWrites>();
+        services.AddSingleton(sp => new ShardUpgrade((connection, ct) =>
+            SetBasedWrites.LeaveRoomInStreamsAsync(connection, sp.GetRequiredService<IDocumentStore>(), ct)));
         var marten = services.AddMarten(options =>
             {
                 // Marten's sharded tenancy, also with one database: the master keeps the assignment of tenants to shards,

@@ -2,6 +2,7 @@ using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Infrastructure.Marten;
+using WinBack.Api.Infrastructure.Sharding;
 using WinBack.Api.Tests.Features.Engine;
 using WinBack.Domain.Customers;
 
@@ -59,6 +60,19 @@ public sealed class SetBasedWritesTests(WinBackApp app) : IClassFixture<WinBackA
         await using var query = store.QuerySession(tenant.Id);
         (await query.Events.FetchStreamAsync("cus_stale")).Count.ShouldBe(2);
         (await query.Events.FetchStreamStateAsync("cus_stale"))!.Version.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task The_streams_table_leaves_room_on_its_pages_and_Martens_schema_check_at_the_next_start_keeps_it()
+    {
+        const string streamsLeaveRoom =
+            "select count(*) from pg_class where oid = 'winback.mt_streams'::regclass and reloptions @> array['fillfactor=80']";
+        (await Db.ScalarAsync(app.ConnectionString, streamsLeaveRoom, "-")).ShouldBe(1L, "the shard upgrade ran at start");
+
+        // What the next start does first: Marten's own schema check on every shard, before the upgrades run again.
+        foreach (var shard in await app.Services.GetRequiredService<ShardDatabases>().AllAsync())
+            await shard.Database.ApplyAllConfiguredChangesToDatabaseAsync();
+        (await Db.ScalarAsync(app.ConnectionString, streamsLeaveRoom, "-")).ShouldBe(1L, "Marten does not reset the setting");
     }
 
     [Fact]
