@@ -102,7 +102,7 @@ internal static class CustomerSummaryTable
         var states = summaries.Select(s => s.State).ToArray();
         // The attributes' keys are written exactly as given (no naming policy), as the list's filter writes them.
         session.QueueSqlCommand('^', Upsert, session.TenantId, summaries.Select(s => s.Id).ToArray(),
-            summaries.Select(s => serializer.ToJson(s)).ToArray(), summaries.Select(_ => Guid.CreateVersion7()).ToArray(),
+            summaries.Select(s => serializer.ToJson(s)).ToArray(), Uuids.Version7(summaries.Count),
             states.Select(c => StatusText(session.DocumentStore, c.Status)).ToArray(), Times(states, c => c.StatusChangedAt),
             Times(states, c => c.FirstSeenAt), Times(states, c => c.LastActivityAt), states.Select(c => Day(c.LastActivityAt)).ToArray(),
             Times(states, c => c.LastPurchaseAt),

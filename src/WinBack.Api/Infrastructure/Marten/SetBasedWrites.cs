@@ -87,7 +87,6 @@ public sealed class SetBasedWrites
     {
         private readonly List<string> _streamIds = [];
         private readonly List<long> _streamVersions = [];
-        private readonly List<Guid> _ids = [];
         private readonly List<string> _eventStreams = [];
         private readonly List<long> _versions = [];
         private readonly List<string> _data = [];
@@ -109,7 +108,6 @@ public sealed class SetBasedWrites
             foreach (var e in events)
             {
                 var mapping = writes._events.EventMappingFor(e.GetType());
-                _ids.Add(Guid.CreateVersion7());
                 _eventStreams.Add(streamId);
                 _versions.Add(++version);
                 _data.Add(writes._serializer.ToJson(e));
@@ -120,11 +118,11 @@ public sealed class SetBasedWrites
 
         public void Queue(IDocumentSession session)
         {
-            if (_ids.Count == 0)
+            if (_eventStreams.Count == 0)
                 return;
             session.QueueSqlCommand(Placeholder, writes._appendSql,
                 session.TenantId, _streamIds.ToArray(), _streamVersions.ToArray(), session.TenantId,
-                _ids.ToArray(), _eventStreams.ToArray(), _versions.ToArray(), _data.ToArray(), _types.ToArray(), _dotnetTypes.ToArray());
+                Uuids.Version7(_eventStreams.Count), _eventStreams.ToArray(), _versions.ToArray(), _data.ToArray(), _types.ToArray(), _dotnetTypes.ToArray());
         }
     }
 }
