@@ -5,7 +5,7 @@ namespace WinBack.Api.Infrastructure.Postgres;
 /// <summary>
 /// Version-7 UUIDs (RFC 9562: the Unix time in milliseconds, then random bits, as <see cref="Guid.CreateVersion7()"/> makes),
 /// many from one draw of random bytes. <see cref="Guid.CreateVersion7()"/> reads <c>/dev/urandom</c> once per id on this
-/// runtime: a system call for every event and every hot state a group commit writes, about 3% of the API's samples and more
+/// runtime: a system call for every event and every hot state a group commit writes, 1.6% of the API's samples in user space and more
 /// in the kernel under the batch load (docs/benchmarks.md, "#16: the tenth session").
 /// </summary>
 public static class Uuids
