@@ -16,13 +16,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# start_postgres db...: creates the cluster and the databases named (and shard_a with SHARDS=1); sets PG_PORT.
+# start_postgres db...: creates the cluster and the databases named (and shard_a with SHARDS=1); sets PG_PORT. PG_OPTS: more
+# server options (e.g. "-c huge_pages=on" after reserving them: echo 400 > /proc/sys/vm/nr_hugepages).
 start_postgres() {
   rm -rf "$WORK" && mkdir -p "$WORK/pg" && chmod 755 "$WORK"
   [ "$(id -u)" = 0 ] && chown postgres:postgres "$WORK/pg"
   as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust --no-instructions >/dev/null
   PG_PORT=$(free_port); echo "$PG_PORT" > /tmp/winback-bench-pgport
-  as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c shared_buffers=512MB" start >/dev/null
+  as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=200 -c shared_buffers=512MB ${PG_OPTS:-}" start >/dev/null
   for db in "$@" ${SHARDS:+shard_a}; do psql -q -h 127.0.0.1 -p "$PG_PORT" -U postgres -c "create database $db" >/dev/null; done
 }
 
