@@ -63,14 +63,17 @@ public sealed class SetBasedWrites
     /// A shard upgrade (<see cref="Sharding.ShardUpgrade"/>): Marten's streams table leaves a fifth of each page free, so that
     /// the version an append writes on the stream's row can stay on its page (a HOT update: no new index entry, no page taken
     /// from the end of the table). Marten creates the table full to the brim and does not undo the setting; pages written
-    /// before it keep their rows until they move. Run once per shard; later starts only read the setting.
+    /// before it keep their rows until they move. Run once per shard; later starts only read the setting. With tenant-partitioned
+    /// events the table is partitioned, which PostgreSQL gives no fill factor (its partitions, made per tenant by Marten, keep
+    /// the default): left as it is.
     /// </summary>
     public static async Task LeaveRoomInStreamsAsync(NpgsqlConnection connection, IDocumentStore store, CancellationToken ct)
     {
         var streams = Sql.StreamsTable(store);
-        await using var read = Sql.Command(connection, "select coalesce(array_to_string(reloptions, ','), '') from pg_class where oid = @table::regclass",
-            ("table", streams));
-        if (((string)(await read.ExecuteScalarAsync(ct))!).Contains($"fillfactor={StreamsFillFactor}", StringComparison.Ordinal))
+        await using var read = Sql.Command(connection,
+            "select relkind = 'p' or coalesce(reloptions @> array[@option], false) from pg_class where oid = @table::regclass",
+            ("table", streams), ("option", $"fillfactor={StreamsFillFactor}"));
+        if ((bool)(await read.ExecuteScalarAsync(ct))!)
             return;
         await using var alter = Sql.Command(connection, $"alter table {streams} set (fillfactor = {StreamsFillFactor})");
         await alter.ExecuteNonQueryAsync(ct);
