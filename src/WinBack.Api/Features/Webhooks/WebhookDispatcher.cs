@@ -93,7 +93,10 @@ public sealed class WebhookDispatcher(WebhookSender sender, WebhookSignal signal
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            return; // stopping: the delivery stays pending and is sent again by the next dispatcher
+            // Stopping, or the lease is lost: the delivery stays pending and is sent again by the next leader, which may be
+            // this process again. It is no longer in flight here: kept, it would hold its share and never be picked again.
+            _inFlight.Remove(delivery.Id);
+            return;
         }
         catch (Exception e)
         {

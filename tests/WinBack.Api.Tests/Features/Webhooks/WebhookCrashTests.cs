@@ -1,4 +1,8 @@
+using Npgsql;
+using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
 using WinBack.Api.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace WinBack.Api.Tests.Features.Webhooks;
 
@@ -31,5 +35,43 @@ public sealed class WebhookCrashTests
         receiver.Arrived.Count.ShouldBe(2);
         receiver.Arrived.Distinct().Count().ShouldBe(1); // the same webhook-id both times
         receiver.Received.Select(r => r.Body).Distinct().Count().ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task A_dispatcher_that_loses_its_lease_mid_attempt_sends_the_delivery_again_once_it_leads_again()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var app = new WinBackApp();
+        await app.InitializeAsync();
+        var tenant = await app.CreateTenantAsync();
+        var endpointId = (await tenant.CreateEndpointAsync(receiver.Url, "*")).GetProperty("id").GetString()!;
+        var hold = new TaskCompletionSource();
+        receiver.Hold = hold;
+        (await tenant.Admin.PostAsync($"/v1/webhook-endpoints/{endpointId}/test", null)).EnsureSuccessStatusCode();
+        await Eventually.TrueAsync(() => !receiver.Arrived.IsEmpty, "the ping arrive");
+        receiver.Hold = null; // the first request stays held; the next is answered at once
+
+        // The lease's session ends (a restarted database, a network cut): the loop stops and cancels the attempt under way.
+        await TerminateDispatcherLeaseAsync(app);
+
+        var delivery = (await tenant.WaitForDeliveriesAsync(endpointId, ds => ds.Length == 1 && ds[0].Status() == "succeeded",
+            "the ping sent again by the next leadership")).Single();
+        delivery.Attempts().ShouldBe(1, "the cancelled attempt has no outcome to record");
+        receiver.Arrived.Count.ShouldBe(2);
+        receiver.Arrived.Distinct().Count().ShouldBe(1); // the same webhook-id both times
+        hold.SetResult();
+    }
+
+    private static async Task TerminateDispatcherLeaseAsync(WinBackApp app)
+    {
+        var shard = (await app.Services.GetRequiredService<ShardDatabases>().AllAsync()).Single();
+        await using var connection = await Sql.OpenDatabaseAsync(shard.Database, CancellationToken.None);
+        await using var command = new NpgsqlCommand("""
+            select count(pg_terminate_backend(pid)) from pg_locks
+            where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())
+              and ((classid::bigint << 32) | objid::bigint) = hashtextextended(@key, 0)
+            """, connection);
+        command.Parameters.AddWithValue("key", LockKeys.Loop("webhook-dispatcher"));
+        (await command.ExecuteScalarAsync()).ShouldBe(1L);
     }
 }
