@@ -77,7 +77,7 @@ public sealed record Customer
     /// </summary>
     public static bool TouchesHistory(Customer? state, object e) => e switch
     {
-        ActivityRecorded { Type: ActivityType.Purchase or ActivityType.Refund } a => state?.AttributionEndsAt >= a.OccurredAt,
+        ActivityRecorded a when ActivityRecorded.IsRevenue(a.Type) => state?.AttributionEndsAt >= a.OccurredAt,
         ActivityRecorded or ProfileUpdated or CustomerImported => false,
         _ => true,
     };
@@ -247,7 +247,7 @@ public sealed record Customer
                 _ => state.RecordedLifetimeValue,
             },
             ValueSteps = purchase ? WithValueStep(state, e) : state.ValueSteps,
-            Episodes = e.Type is ActivityType.Purchase or ActivityType.Refund ? Attributed(state.Episodes, e) : state.Episodes,
+            Episodes = ActivityRecorded.IsRevenue(e.Type) ? Attributed(state.Episodes, e) : state.Episodes,
             PaymentFailures = e.Type == ActivityType.PaymentFailed
                 ? WithFailure(state.PaymentFailures, new PaymentFailure(e.ActivityId, e.OccurredAt)) : state.PaymentFailures,
         };

@@ -30,7 +30,7 @@ public static class CustomerDecider
         var occurredAt = command.OccurredAt ?? command.Now;
         if (occurredAt > command.Now + FutureTolerance)
             throw new DomainRuleViolated("occurred_in_future", "An activity cannot happen more than 5 minutes in the future.");
-        var needsAmount = command.Type is ActivityType.Purchase or ActivityType.Refund;
+        var needsAmount = ActivityRecorded.IsRevenue(command.Type);
         if (needsAmount != command.Amount is not null)
             throw new DomainRuleViolated("amount_mismatch", "Purchases and refunds carry an amount; other activities do not.");
         if (command.Amount is { Amount: < 0 })
@@ -42,7 +42,7 @@ public static class CustomerDecider
         if ((command.Type == ActivityType.Custom) != !string.IsNullOrEmpty(command.Name))
             throw new DomainRuleViolated("custom_name", "Custom activities, and only they, carry a name.");
 
-        return new ActivityRecorded(command.CustomerId, command.ActivityId, command.Type, occurredAt.ToUniversalTime(), command.Now,
+        return ActivityRecorded.Of(command.CustomerId, command.ActivityId, command.Type, occurredAt.ToUniversalTime(), command.Now,
             command.Amount, command.Reason, command.Name, command.Properties, command.ExternalId);
     }
 

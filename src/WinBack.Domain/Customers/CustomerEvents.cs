@@ -19,8 +19,12 @@ public interface ICustomerEvent
     string CustomerId { get; }
 }
 
-/// <summary>Something the customer did, as reported by the product backend.</summary>
-public sealed record ActivityRecorded(
+/// <summary>
+/// Something the customer did, as reported by the product backend. New purchases and refunds are stored as this type, every
+/// other new activity as <see cref="NonRevenueActivityRecorded"/>; activities stored before that split are this type whatever
+/// they are. Whatever folds activities matches this type, and so both.
+/// </summary>
+public record ActivityRecorded(
     string CustomerId,
     string ActivityId,
     ActivityType Type,
@@ -30,7 +34,35 @@ public sealed record ActivityRecorded(
     ChurnReason? Reason,
     string? Name,
     IReadOnlyDictionary<string, string>? Properties,
-    string? ExternalId) : ICustomerEvent;
+    string? ExternalId) : ICustomerEvent
+{
+    /// <summary>Whether the activity moves money (it carries an amount): what revenue and returns are measured on.</summary>
+    public static bool IsRevenue(ActivityType type) => type is ActivityType.Purchase or ActivityType.Refund;
+
+    /// <summary>The event for an activity: a purchase or refund as this type, any other as <see cref="NonRevenueActivityRecorded"/>.</summary>
+    public static ActivityRecorded Of(string customerId, string activityId, ActivityType type, DateTimeOffset occurredAt, DateTimeOffset recordedAt,
+        Money? amount, ChurnReason? reason, string? name, IReadOnlyDictionary<string, string>? properties, string? externalId) =>
+        IsRevenue(type)
+            ? new ActivityRecorded(customerId, activityId, type, occurredAt, recordedAt, amount, reason, name, properties, externalId)
+            : new NonRevenueActivityRecorded(customerId, activityId, type, occurredAt, recordedAt, amount, reason, name, properties, externalId);
+}
+
+/// <summary>
+/// An activity that moves no money (a login, a cancellation, a failed payment): the same fields, stored under a type of its own
+/// so that what reads only purchases and refunds (the report projection) is not handed every login. The event store filters
+/// by type, not by content: a batch of 1,000 logins was read and thrown away by that projection.
+/// </summary>
+public sealed record NonRevenueActivityRecorded(
+    string CustomerId,
+    string ActivityId,
+    ActivityType Type,
+    DateTimeOffset OccurredAt,
+    DateTimeOffset RecordedAt,
+    Money? Amount,
+    ChurnReason? Reason,
+    string? Name,
+    IReadOnlyDictionary<string, string>? Properties,
+    string? ExternalId) : ActivityRecorded(CustomerId, ActivityId, Type, OccurredAt, RecordedAt, Amount, Reason, Name, Properties, ExternalId);
 
 /// <summary>Contact and segmentation data; the attributes replace the previous ones.</summary>
 /// <param name="Birthday">MM-DD or YYYY-MM-DD (<see cref="Customers.Birthday"/>); null when not given.</param>

@@ -289,7 +289,7 @@ public sealed class BacktestReplay
                 return;
             Returned |= returnTypes.Contains(activity.Type);
             Purchased |= activity.Type == ActivityType.Purchase;
-            if (activity is { Type: ActivityType.Purchase or ActivityType.Refund, Amount: { } amount })
+            if (ActivityRecorded.IsRevenue(activity.Type) && activity.Amount is { } amount)
                 BacktestTally.AddTo(Revenue, amount.Currency, activity.Type == ActivityType.Refund ? Money.Negate(amount.Amount) : amount.Amount);
         }
     }

@@ -16,7 +16,24 @@ public sealed partial class CustomerDeciderTests
     {
         var recorded = CustomerDecider.Decide(Record(ActivityType.Login));
 
-        recorded.ShouldBe(new ActivityRecorded("cus_1", "act_1", ActivityType.Login, Now, Now, null, null, null, null, "ext-1"));
+        recorded.ShouldBe(new NonRevenueActivityRecorded("cus_1", "act_1", ActivityType.Login, Now, Now, null, null, null, null, "ext-1"));
+    }
+
+    [Theory]
+    [InlineData(ActivityType.Purchase, true)]
+    [InlineData(ActivityType.Refund, true)]
+    [InlineData(ActivityType.Login, false)]
+    [InlineData(ActivityType.SubscriptionStarted, false)]
+    [InlineData(ActivityType.SubscriptionCancelled, false)]
+    [InlineData(ActivityType.PaymentFailed, false)]
+    [InlineData(ActivityType.Custom, false)]
+    public void Purchases_and_refunds_are_stored_as_activities_and_every_other_activity_as_a_type_of_its_own(ActivityType type, bool revenue)
+    {
+        var recorded = CustomerDecider.Decide(Record(type, amount: revenue ? new Money(100, "eur") : null,
+            name: type == ActivityType.Custom ? "webinar" : null));
+
+        recorded.GetType().ShouldBe(revenue ? typeof(ActivityRecorded) : typeof(NonRevenueActivityRecorded));
+        recorded.Type.ShouldBe(type);
     }
 
     [Fact]

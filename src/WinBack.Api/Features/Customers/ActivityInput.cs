@@ -68,7 +68,7 @@ public sealed class ActivityInputValidator : AbstractValidator<ActivityInput>
         RuleFor(x => x.Type).NotNull();
         RuleFor(x => x.OccurredAt).WithinDateRange();
 
-        When(x => x.Type is ActivityType.Purchase or ActivityType.Refund, () =>
+        When(x => x.Type is { } type && ActivityRecorded.IsRevenue(type), () =>
         {
             RuleFor(x => x.Amount).NotNull().WithMessage("'amount' is required for purchase and refund.")
                 .InclusiveBetween(0, Money.MaxAmount);

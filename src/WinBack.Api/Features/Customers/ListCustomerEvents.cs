@@ -3,6 +3,7 @@ using FluentValidation;
 using Marten;
 using WinBack.Api.Infrastructure.Auth;
 using WinBack.Api.Infrastructure.Errors;
+using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Domain.Customers;
 
 namespace WinBack.Api.Features.Customers;
@@ -31,7 +32,8 @@ public sealed class ListCustomerEventsValidator : Validator<ListCustomerEventsRe
     }
 }
 
-/// <summary>One event of the customer's stream.</summary>
+/// <summary>One event of the customer's stream. Every activity is named <c>activity_recorded</c>, also those stored under the
+/// type of their own that activities without an amount have (<see cref="NonRevenueActivityRecorded"/>, a storage matter).</summary>
 public sealed record CustomerEventView(long Version, string Type, DateTimeOffset RecordedAt, object Data);
 
 public sealed record CustomerEventsPage(IReadOnlyList<CustomerEventView> Data, bool HasMore);
@@ -68,7 +70,9 @@ public sealed class ListCustomerEventsEndpoint(IQuerySession session) : Endpoint
             .OrderBy(e => e.Version)
             .Take(limit + 1)
             .ToListAsync(ct);
-        var data = events.Take(limit).Select(e => new CustomerEventView(e.Version, e.EventTypeName, e.Timestamp, e.Data)).ToList();
+        var activity = Sql.EventTypeNames(session.DocumentStore, typeof(ActivityRecorded))[0];
+        var data = events.Take(limit).Select(e => new CustomerEventView(e.Version, e.Data is ActivityRecorded ? activity : e.EventTypeName,
+            e.Timestamp, e.Data)).ToList();
         await Send.OkAsync(new CustomerEventsPage(data, events.Count > limit), ct);
     }
 }

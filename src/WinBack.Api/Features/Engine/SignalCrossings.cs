@@ -126,8 +126,8 @@ public static class SignalCrossings
 
         // Customers whose activities were appended after the sequence number: their counts changed.
         public Task<IReadOnlyList<string>> AppendedSinceAsync(long sequence, CancellationToken ct) => IdsAsync(
-            $"select distinct stream_id from {MartenSetup.SchemaName}.mt_events where tenant_id = @tenant and seq_id > @since and type = @type",
-            ct, ("since", sequence), ("type", "activity_recorded"));
+            $"select distinct stream_id from {MartenSetup.SchemaName}.mt_events where tenant_id = @tenant and seq_id > @since and type = any(@types)",
+            ct, ("since", sequence), ("types", Sql.EventTypeNames(store, typeof(ActivityRecorded), typeof(NonRevenueActivityRecorded))));
 
         private async Task<IReadOnlyList<string>> IdsAsync(string sql, CancellationToken ct, params (string, object)[] parameters)
         {

@@ -44,7 +44,9 @@ public sealed class ReportProjection : ProjectionBase, IProjection
             Options.DeleteDataInTableOnTeardown(table);
     }
 
-    // The events that can change an episode row; the daemon reads no others for this projection.
+    // The events that can change an episode row; the daemon reads no others for this projection. The store matches types
+    // exactly: NonRevenueActivityRecorded, a subtype of ActivityRecorded, is not read (only activities stored before that
+    // split are, and Shapes drops those that are not purchases or refunds).
     private static readonly Type[] EventTypes =
     [
         typeof(CustomerLapsed), typeof(MomentReached), typeof(CustomerReactivated), typeof(RewardIssued), typeof(RewardWithheld), typeof(RewardRedeemed),
@@ -55,7 +57,7 @@ public sealed class ReportProjection : ProjectionBase, IProjection
     public static bool Shapes(object e) => e switch
     {
         RewardIssued issued => issued.EpisodeId is not null,
-        ActivityRecorded activity => activity.Type is ActivityType.Purchase or ActivityType.Refund,
+        ActivityRecorded activity => ActivityRecorded.IsRevenue(activity.Type),
         _ => EventTypes.Contains(e.GetType()),
     };
 

@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
 using Marten;
-using Marten.Events;
 using Npgsql;
 using Microsoft.Extensions.Options;
 using WinBack.Api.Features.Risk;
@@ -23,7 +22,7 @@ namespace WinBack.Api.Features.Rules;
 public sealed class BacktestRunner(IDocumentStore store, RiskCrossings crossings, IOptions<WinBackOptions> options)
 {
     private const int BatchSize = 1024, BatchesAhead = 8;
-    private static readonly Type[] Replayed = [typeof(ActivityRecorded), typeof(ProfileUpdated), typeof(CustomerImported)];
+    private static readonly Type[] Replayed = [typeof(ActivityRecorded), typeof(NonRevenueActivityRecorded), typeof(ProfileUpdated), typeof(CustomerImported)];
 
     public async Task<BacktestResult> RunAsync(BacktestJob job, CancellationToken ct)
     {
@@ -55,7 +54,7 @@ public sealed class BacktestRunner(IDocumentStore store, RiskCrossings crossings
     {
         try
         {
-            var names = Replayed.Select(t => ((EventGraph)store.Options.Events).EventMappingFor(t).EventTypeName).ToArray();
+            var names = Sql.EventTypeNames(store, Replayed);
             var types = Replayed.Select(t => BacktestEventsJson.Default.GetTypeInfo(t)!).ToArray();
             await using var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
             // The type as its index in Replayed (array_position is 1-based): no string per row.
@@ -104,6 +103,7 @@ public sealed class BacktestRunner(IDocumentStore store, RiskCrossings crossings
 /// <summary>The customer events a backtest reads, deserialized as Marten stores them (camelCase, enums by name) without reflection.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ActivityRecorded))]
+[JsonSerializable(typeof(NonRevenueActivityRecorded))]
 [JsonSerializable(typeof(ProfileUpdated))]
 [JsonSerializable(typeof(CustomerImported))]
 internal sealed partial class BacktestEventsJson : JsonSerializerContext;

@@ -131,6 +131,10 @@ public static class Sql
     /// <summary>A document type's table, as Marten maps it (schema-qualified).</summary>
     public static string TableOf<T>(IDocumentStore store) => store.Options.FindOrResolveDocumentType(typeof(T)).TableName.QualifiedName;
 
+    /// <summary>The names under which Marten stores these event types (<c>mt_events.type</c>), for SQL that filters on them.</summary>
+    public static string[] EventTypeNames(IDocumentStore store, params Type[] eventTypes) =>
+        eventTypes.Select(t => ((global::Marten.Events.EventGraph)store.Options.Events).EventMappingFor(t).EventTypeName).ToArray();
+
     /// <summary>The event store's table of events, as Marten names it.</summary>
     public static string EventsTable(IDocumentStore store) => EventStoreObject(store, "EventsTable");
 

@@ -33,7 +33,7 @@ public sealed class ReportPoisonTests
             .ShouldBe(1, "the event that overflows, parked; the one before it folded");
     }
 
-    private static async Task<TestTenant> LapsedTenantAsync(WinBackApp app, string name, DateTimeOffset t0)
+    internal static async Task<TestTenant> LapsedTenantAsync(WinBackApp app, string name, DateTimeOffset t0)
     {
         var tenant = await app.CreateTenantAsync(name: name);
         var rule = RuleRequests.Simple();
@@ -49,7 +49,9 @@ public sealed class ReportPoisonTests
         .GetProperty("rows").EnumerateArray().Sum(r => r.GetProperty("lapsed").GetInt64());
 
     /// <summary>A purchase of <see cref="NearMax"/> written straight into the customer's stream, as stored before amounts were bounded.</summary>
-    internal static Task PlantPurchaseAsync(WinBackApp app, string tenantId, string customerId, DateTimeOffset at) =>
+    /// <param name="storedAs">The event type it is stored under: Marten's name and the .NET type's.</param>
+    internal static Task PlantPurchaseAsync(WinBackApp app, string tenantId, string customerId, DateTimeOffset at,
+        (string Name, string DotNet) storedAs = default) =>
         Db.ExecuteAsync(app.ConnectionString, """
             with next as (select coalesce(max(version), 0) + 1 as version from winback.mt_events where tenant_id = @tenant and stream_id = @customer)
             insert into winback.mt_events (seq_id, id, stream_id, version, data, type, tenant_id, mt_dotnet_type)
@@ -57,7 +59,8 @@ public sealed class ReportPoisonTests
               jsonb_build_object('customerId', @customer, 'activityId', 'act_planted_' || version, 'type', 'Purchase', 'occurredAt', @at,
                 'recordedAt', @at, 'amount', jsonb_build_object('amount', @amount, 'currency', 'eur'), 'reason', null, 'name', null,
                 'properties', null, 'externalId', null),
-              'activity_recorded', @tenant, 'WinBack.Domain.Customers.ActivityRecorded, WinBack.Domain'
+              @type, @tenant, @dotnet
             from next
-            """, tenantId, ("customer", customerId), ("at", at.UtcDateTime.ToString("O")), ("amount", NearMax));
+            """, tenantId, ("customer", customerId), ("at", at.UtcDateTime.ToString("O")), ("amount", NearMax),
+            ("type", storedAs.Name ?? "activity_recorded"), ("dotnet", storedAs.DotNet ?? "WinBack.Domain.Customers.ActivityRecorded, WinBack.Domain"));
 }

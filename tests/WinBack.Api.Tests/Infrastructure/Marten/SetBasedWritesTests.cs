@@ -29,7 +29,9 @@ public sealed class SetBasedWritesTests(WinBackApp app) : IClassFixture<WinBackA
         events.Select(e => e.Version).ShouldBe([1L, 2L, 3L]);
         events.Select(e => ((ActivityRecorded)e.Data).Type).ShouldBe([ActivityType.Login, ActivityType.Purchase, ActivityType.Login]);
         events.Select(e => e.Sequence).ShouldBeInOrder(SortDirection.Ascending);
-        events.ShouldAllBe(e => e.EventTypeName == "activity_recorded" && e.TenantId == tenant.Id && e.Id != Guid.Empty);
+        events.Select(e => e.EventTypeName).ShouldBe(["non_revenue_activity_recorded", "activity_recorded", "non_revenue_activity_recorded"]);
+        events.Select(e => e.Data.GetType()).ShouldBe([typeof(NonRevenueActivityRecorded), typeof(ActivityRecorded), typeof(NonRevenueActivityRecorded)]);
+        events.ShouldAllBe(e => e.TenantId == tenant.Id && e.Id != Guid.Empty);
         ((ActivityRecorded)events[1].Data).Amount!.Amount.ShouldBe(1200);
         (await session.Events.FetchStreamStateAsync("cus_set"))!.Version.ShouldBe(3);
         (await CustomerSummaries.LoadAsync(session, "cus_set", CancellationToken.None))!.Version.ShouldBe(3);
