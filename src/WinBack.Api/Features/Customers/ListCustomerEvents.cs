@@ -32,8 +32,7 @@ public sealed class ListCustomerEventsValidator : Validator<ListCustomerEventsRe
     }
 }
 
-/// <summary>One event of the customer's stream. Every activity is named <c>activity_recorded</c>, also those stored under the
-/// type of their own that activities without an amount have (<see cref="NonRevenueActivityRecorded"/>, a storage matter).</summary>
+/// <summary>One event of the customer's stream.</summary>
 public sealed record CustomerEventView(long Version, string Type, DateTimeOffset RecordedAt, object Data);
 
 public sealed record CustomerEventsPage(IReadOnlyList<CustomerEventView> Data, bool HasMore);
@@ -70,6 +69,8 @@ public sealed class ListCustomerEventsEndpoint(IQuerySession session) : Endpoint
             .OrderBy(e => e.Version)
             .Take(limit + 1)
             .ToListAsync(ct);
+        // Every activity is named activity_recorded, also those stored under the type of their own that activities without an
+        // amount have (NonRevenueActivityRecorded): a storage matter, not the API's.
         var activity = Sql.EventTypeNames(session.DocumentStore, typeof(ActivityRecorded))[0];
         var data = events.Take(limit).Select(e => new CustomerEventView(e.Version, e.Data is ActivityRecorded ? activity : e.EventTypeName,
             e.Timestamp, e.Data)).ToList();
