@@ -6,6 +6,7 @@ using Weasel.Postgresql.Tables;
 using WinBack.Api.Features.Customers;
 using WinBack.Api.Infrastructure.Marten;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
 
@@ -127,7 +128,7 @@ public static class SignalCrossings
         // Customers whose activities were appended after the sequence number: their counts changed.
         public Task<IReadOnlyList<string>> AppendedSinceAsync(long sequence, CancellationToken ct) => IdsAsync(
             $"select distinct stream_id from {MartenSetup.SchemaName}.mt_events where tenant_id = @tenant and seq_id > @since and type = any(@types)",
-            ct, ("since", sequence), ("types", Sql.EventTypeNames(store, typeof(ActivityRecorded), typeof(NonRevenueActivityRecorded))));
+            ct, ("since", sequence), ("types", Sql.EventTypeNames(store, [.. DomainEvents.Of<ActivityRecorded>()])));
 
         private async Task<IReadOnlyList<string>> IdsAsync(string sql, CancellationToken ct, params (string, object)[] parameters)
         {

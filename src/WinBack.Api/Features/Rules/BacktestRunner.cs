@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using WinBack.Api.Features.Risk;
 using WinBack.Api.Infrastructure.Hosting;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Domain.Common;
 using WinBack.Domain.Customers;
 using WinBack.Domain.Rules;
 
@@ -22,7 +23,8 @@ namespace WinBack.Api.Features.Rules;
 public sealed class BacktestRunner(IDocumentStore store, RiskCrossings crossings, IOptions<WinBackOptions> options)
 {
     private const int BatchSize = 1024, BatchesAhead = 8;
-    private static readonly Type[] Replayed = [typeof(ActivityRecorded), typeof(NonRevenueActivityRecorded), typeof(ProfileUpdated), typeof(CustomerImported)];
+    // Every stored type of an activity (found by the domain's scan), then the profile changes and imports.
+    private static readonly Type[] Replayed = [.. DomainEvents.Of<ActivityRecorded>(), typeof(ProfileUpdated), typeof(CustomerImported)];
 
     public async Task<BacktestResult> RunAsync(BacktestJob job, CancellationToken ct)
     {

@@ -1,4 +1,3 @@
-using Npgsql;
 using WinBack.Api.Infrastructure.Postgres;
 using WinBack.Api.Infrastructure.Sharding;
 using WinBack.Api.Tests.Infrastructure;
@@ -66,12 +65,6 @@ public sealed class WebhookCrashTests
     {
         var shard = (await app.Services.GetRequiredService<ShardDatabases>().AllAsync()).Single();
         await using var connection = await Sql.OpenDatabaseAsync(shard.Database, CancellationToken.None);
-        await using var command = new NpgsqlCommand("""
-            select count(pg_terminate_backend(pid)) from pg_locks
-            where locktype = 'advisory' and granted and database = (select oid from pg_database where datname = current_database())
-              and ((classid::bigint << 32) | objid::bigint) = hashtextextended(@key, 0)
-            """, connection);
-        command.Parameters.AddWithValue("key", LockKeys.Loop("webhook-dispatcher"));
-        (await command.ExecuteScalarAsync()).ShouldBe(1L);
+        (await LockHolders.TerminateAsync(connection, LockKeys.Loop("webhook-dispatcher"))).ShouldBe(1L);
     }
 }

@@ -2,7 +2,6 @@ using WinBack.Api.Infrastructure.Sharding;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 using WinBack.Api.Features.Engine;
 using WinBack.Api.Features.Webhooks;
 using WinBack.Api.Infrastructure.Hosting;
@@ -56,12 +55,6 @@ public sealed class LeaderLoopTests(WinBackApp app) : IClassFixture<WinBackApp>
     private static async Task TerminateHolderAsync(PlatformDatabase platform, string name)
     {
         await using var connection = await Sql.OpenPlatformAsync(platform, CancellationToken.None);
-        await using var command = new NpgsqlCommand("""
-            select pg_terminate_backend(pid) from pg_locks
-            where locktype = 'advisory' and granted
-              and ((classid::bigint << 32) | objid::bigint) = hashtextextended('winback-loop/' || @name, 0)
-            """, connection);
-        command.Parameters.AddWithValue("name", name);
-        (await command.ExecuteScalarAsync()).ShouldBe(true);
+        (await LockHolders.TerminateAsync(connection, LockKeys.Loop(name))).ShouldBe(1L);
     }
 }
