@@ -29,8 +29,14 @@ public sealed class WorkerTakeoverTests(ITestOutputHelper output)
         var endpoint = await admin.PostAsJsonAsync("/v1/webhook-endpoints", new { url = receiver.Url, events = new[] { "*" } });
         endpoint.StatusCode.ShouldBe(HttpStatusCode.Created, await endpoint.Content.ReadAsStringAsync());
         var endpointId = (await endpoint.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString();
+        // The first requests wait at the receiver until every ping is queued: on a slow machine queuing 600 one by one took as
+        // long as sending them, and the whole burst was over before the kill.
+        var queued = new TaskCompletionSource();
+        receiver.Hold = queued;
         for (var i = 0; i < Pings; i++)
             (await admin.PostAsync($"/v1/webhook-endpoints/{endpointId}/test", null)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        receiver.Hold = null;
+        queued.SetResult();
 
         await ServiceProcess.WaitUntilAsync(() => Task.FromResult(receiver.Arrived.Count >= Pings / 4), TimeSpan.FromSeconds(60),
             "a quarter of the pings arrive from the first worker");
