@@ -148,11 +148,21 @@ public sealed class CustomerEventWriter(
 
     private async Task<Outcome[]> AppendAsync(string tenantId, List<Pending> items)
     {
-        await using var session = store.LightweightSession(tenantId);
+        // Two round trips (three when a write needs the history): the locks and reads, then the writes with their COMMIT.
+        var group = await OneTripCommit.RunAsync(store, tenantId, transaction => DecideAsync(transaction.Session, tenantId, items),
+            CancellationToken.None);
+        EventMetrics.Count(metrics, group.Appended); // Marten's listener counts only the events Marten appended
+        if (group.WakesOutbox)
+            wakeup.Wake(); // webhooks and Stripe pushes start now rather than at the daemon's next poll
+        return group.Outcomes;
+    }
+
+    /// <summary>Reads the group's customers, decides each write and queues what to store; the caller commits.</summary>
+    private async Task<Group> DecideAsync(IDocumentSession session, string tenantId, List<Pending> items)
+    {
         // Several processes may write the same customer: a transaction-scoped lock per customer makes the
         // second wait, then read the state the first one wrote, so none of its events is lost or decided twice.
         // The lock and the reads go in one round trip; each statement reads after the one before it has finished.
-        await session.BeginTransactionAsync(CancellationToken.None);
         var customerIds = items.Select(p => p.Write.CustomerId).Distinct().Order(StringComparer.Ordinal).ToArray();
         var dedupeIds = items.Select(p => p.Write.DedupeId).OfType<string>().Distinct().ToArray();
         var batch = session.CreateBatchQuery();
@@ -217,12 +227,11 @@ public sealed class CustomerEventWriter(
         var states = streams.Values.Where(s => s.Events.Count > 0).Select(s => s.Store(session, appends)).ToList();
         appends.Queue(session);
         CustomerSummaryTable.QueueUpsert(session, states);
-        await session.SaveChangesAsync(CancellationToken.None);
-        EventMetrics.Count(metrics, appends.Events); // Marten's listener counts only the events Marten appended
-        if (streams.Values.Any(s => s.Events.Any(e => WebhookEventTypes.Of(e) is not null)))
-            wakeup.Wake(); // webhooks and Stripe pushes start now rather than at the daemon's next poll
-        return outcomes;
+        return new Group(outcomes, appends.Events, streams.Values.Any(s => s.Events.Any(e => WebhookEventTypes.Of(e) is not null)));
     }
+
+    /// <summary>A group's outcomes, the events the set-based append writes, and whether a published event is among them.</summary>
+    private sealed record Group(Outcome[] Outcomes, IEnumerable<object> Appended, bool WakesOutbox);
 
     /// <summary>One customer's stream in a group commit: the state decided on, and the events to append after its version.</summary>
     private sealed class Stream
