@@ -118,9 +118,10 @@ public static class TenantFence
 }
 
 /// <summary>
-/// Queues the fence's guard in every Marten session that saves for a tenant, as the last statement of the same round trip: the
-/// hot path pays one function call, not a round trip. (The async daemon's projections and subscriptions do not save through
-/// sessions: they derive from events already written, and a move waits for them.)
+/// Queues the fence's guard in every Marten session that saves for a tenant, after the session's writes in the same round trip
+/// (only the customer writer's COMMIT comes after it: OneTripCommit): the hot path pays one function call, not a round trip.
+/// (The async daemon's projections and subscriptions do not save through sessions: they derive from events already written,
+/// and a move waits for them.)
 /// </summary>
 public sealed class TenantFenceListener : DocumentSessionListenerBase
 {
