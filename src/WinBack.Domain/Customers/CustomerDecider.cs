@@ -46,6 +46,13 @@ public static class CustomerDecider
             command.Amount, command.Reason, command.Name, command.Properties, command.ExternalId);
     }
 
+    /// <summary>
+    /// The events that record <paramref name="activity"/> on the customer's state before it: the activity as it is stored for
+    /// that state (<see cref="ActivityRecorded.StoredFor"/>), then the reactivation it causes, if any.
+    /// </summary>
+    public static IReadOnlyList<ICustomerEvent> Record(Customer? current, ActivityRecorded activity) =>
+        [activity.StoredFor(current), .. LedgerDecider.Reactivation(current, activity)];
+
     public static ProfileUpdated Decide(UpdateProfile command) =>
         Birthday.IsValid(command.Birthday)
             ? new(command.CustomerId, command.Email, command.StripeCustomerId, command.Attributes, command.Now, command.Birthday)

@@ -20,9 +20,10 @@ public interface ICustomerEvent
 }
 
 /// <summary>
-/// Something the customer did, as reported by the product backend. New purchases and refunds are stored as this type, every
-/// other new activity as <see cref="NonRevenueActivityRecorded"/>; activities stored before that split are this type whatever
-/// they are. Whatever folds activities matches this type, and so both.
+/// Something the customer did, as reported by the product backend. New purchases and refunds that an episode can count are
+/// stored as this type, those that none can as <see cref="UnattributedActivityRecorded"/>, every other new activity as
+/// <see cref="NonRevenueActivityRecorded"/>; activities stored before those splits are this type whatever they are. Whatever
+/// folds activities matches this type, and so all three.
 /// </summary>
 public record ActivityRecorded(
     string CustomerId,
@@ -39,12 +40,28 @@ public record ActivityRecorded(
     /// <summary>Whether the activity moves money (it carries an amount): what revenue and returns are measured on.</summary>
     public static bool IsRevenue(ActivityType type) => type is ActivityType.Purchase or ActivityType.Refund;
 
-    /// <summary>The event for an activity: a purchase or refund as this type, any other as <see cref="NonRevenueActivityRecorded"/>.</summary>
+    /// <summary>
+    /// The event for an activity: a purchase or refund as this type, any other as <see cref="NonRevenueActivityRecorded"/>.
+    /// Whether an episode can count a purchase or refund depends on the customer when it is recorded: <see cref="StoredFor"/>.
+    /// </summary>
     public static ActivityRecorded Of(string customerId, string activityId, ActivityType type, DateTimeOffset occurredAt, DateTimeOffset recordedAt,
         Money? amount, ChurnReason? reason, string? name, IReadOnlyDictionary<string, string>? properties, string? externalId) =>
         IsRevenue(type)
             ? new ActivityRecorded(customerId, activityId, type, occurredAt, recordedAt, amount, reason, name, properties, externalId)
             : new NonRevenueActivityRecorded(customerId, activityId, type, occurredAt, recordedAt, amount, reason, name, properties, externalId);
+
+    /// <summary>
+    /// The activity as it is stored for <paramref name="customer"/> (its state before the activity): a purchase or refund outside
+    /// every attribution window the customer has (<see cref="Customer.TouchesHistory"/>, the same rule by which a write decides
+    /// whether it needs the customer's history) as <see cref="UnattributedActivityRecorded"/>, which no episode counts;
+    /// anything else as it is. A purchase that closes an open episode is counted by the <see cref="CustomerReactivated"/> it
+    /// causes, which carries its amount. The window is the hot state's, taken from the episodes when they are here (a
+    /// summary stored before the history had a document of its own carries them).
+    /// </summary>
+    public ActivityRecorded StoredFor(Customer? customer) =>
+        GetType() == typeof(ActivityRecorded) && !Customer.TouchesHistory(customer?.WithoutHistory(), this)
+            ? new UnattributedActivityRecorded(CustomerId, ActivityId, Type, OccurredAt, RecordedAt, Amount, Reason, Name, Properties, ExternalId)
+            : this;
 }
 
 /// <summary>
@@ -53,6 +70,24 @@ public record ActivityRecorded(
 /// by type, not by content: a batch of 1,000 logins was read and thrown away by that projection.
 /// </summary>
 public sealed record NonRevenueActivityRecorded(
+    string CustomerId,
+    string ActivityId,
+    ActivityType Type,
+    DateTimeOffset OccurredAt,
+    DateTimeOffset RecordedAt,
+    Money? Amount,
+    ChurnReason? Reason,
+    string? Name,
+    IReadOnlyDictionary<string, string>? Properties,
+    string? ExternalId) : ActivityRecorded(CustomerId, ActivityId, Type, OccurredAt, RecordedAt, Amount, Reason, Name, Properties, ExternalId);
+
+/// <summary>
+/// A purchase or refund that no episode could count when it was recorded (outside every attribution window of the customer's
+/// lapse episodes and moments): the same fields, stored under a type of its own so that the report projection, which reads
+/// only what can change an episode, is not handed every purchase. Most purchases are this type: those of customers who never
+/// lapsed, or whose last return is past its window.
+/// </summary>
+public sealed record UnattributedActivityRecorded(
     string CustomerId,
     string ActivityId,
     ActivityType Type,

@@ -74,4 +74,72 @@ public sealed class CustomerHistoryTests
         onWhole.Episodes.ShouldBeSameAs(whole.Episodes);
         JsonSerializer.Serialize(onHot).ShouldBe(JsonSerializer.Serialize(onWhole.WithoutHistory()));
     }
+
+    [Fact]
+    public void A_purchase_or_refund_outside_every_attribution_window_is_stored_as_one_that_no_episode_counts()
+    {
+        var hot = WithHistory().WithoutHistory();
+        var purchase = Did(ActivityType.Purchase, T0.AddDays(71), 700);
+
+        var stored = purchase.StoredFor(hot);
+
+        stored.ShouldBeOfType<UnattributedActivityRecorded>();
+        (stored.CustomerId, stored.ActivityId, stored.Type, stored.OccurredAt, stored.RecordedAt, stored.Amount, stored.ExternalId)
+            .ShouldBe((purchase.CustomerId, purchase.ActivityId, purchase.Type, purchase.OccurredAt, purchase.RecordedAt, purchase.Amount, purchase.ExternalId));
+        Did(ActivityType.Refund, T0.AddDays(71), 100).StoredFor(hot).ShouldBeOfType<UnattributedActivityRecorded>();
+        Did(ActivityType.Purchase, T0, 100).StoredFor(null).ShouldBeOfType<UnattributedActivityRecorded>("a customer seen for the first time has no episode");
+    }
+
+    [Fact]
+    public void A_purchase_or_refund_inside_an_attribution_window_and_every_other_activity_are_stored_as_they_are()
+    {
+        var hot = WithHistory().WithoutHistory();
+        var inWindow = Did(ActivityType.Purchase, T0.AddDays(70), 700);
+        var login = CustomerDecider.Decide(new RecordActivity("c1", "act_l", ActivityType.Login, T0.AddDays(71), null, null, null, null, null, T0.AddDays(71)));
+
+        inWindow.StoredFor(hot).ShouldBeSameAs(inWindow);
+        Did(ActivityType.Refund, T0.AddDays(50), 100).StoredFor(hot).GetType().ShouldBe(typeof(ActivityRecorded));
+        login.StoredFor(hot).ShouldBeSameAs(login);
+        login.ShouldBeOfType<NonRevenueActivityRecorded>();
+        inWindow.StoredFor(WithHistory() with { AttributionEndsAt = null }).ShouldBeSameAs(inWindow,
+            "a state that carries its episodes (stored before the split) has its window from them");
+    }
+
+    [Fact]
+    public void What_is_stored_as_unattributed_changes_no_episode_when_folded_on_the_whole_history()
+    {
+        // A lapse returned on day 40 (window to day 70), a moment on day 80 (window to day 110), and a second lapse on day 200.
+        var moment = new MomentReached("c1", "ep_m", "rule_m", 1, "A", TriggerType.Birthday, "2026", T0.AddDays(80), T0.AddDays(80),
+            new Dictionary<string, string>(), 30);
+        var whole = Fold(WithHistory(), moment, Lapse("ep_2", T0.AddDays(200)));
+        var days = new[] { 0, 39, 40, 55, 70, 71, 79, 80, 95, 110, 111, 199, 200, 230 };
+
+        foreach (var day in days)
+            foreach (var type in new[] { ActivityType.Purchase, ActivityType.Refund })
+            {
+                var activity = Did(type, T0.AddDays(day), 300);
+                var stored = activity.StoredFor(whole.WithoutHistory());
+                var after = Customer.Evolve(whole, stored);
+                if (stored is UnattributedActivityRecorded)
+                    after.Episodes.ShouldBeSameAs(whole.Episodes, $"a {type} on day {day} stored as unattributed");
+                else
+                    Customer.TouchesHistory(whole.WithoutHistory(), activity).ShouldBeTrue($"a {type} on day {day}");
+            }
+    }
+
+    [Fact]
+    public void A_purchase_that_closes_an_open_episode_is_stored_as_unattributed_and_counted_by_its_reactivation()
+    {
+        var lapsed = Fold(null, Did(ActivityType.Purchase, T0, 1000), Lapse("ep_1", T0.AddDays(30)));
+        var purchase = Did(ActivityType.Purchase, T0.AddDays(40), 2500);
+
+        var events = CustomerDecider.Record(lapsed.WithoutHistory(), purchase);
+
+        events[0].ShouldBeOfType<UnattributedActivityRecorded>();
+        events[1].ShouldBeOfType<CustomerReactivated>().Amount.ShouldBe(new Money(2500, "eur"));
+        var episode = Fold(lapsed, [.. events]).Episodes.Single();
+        episode.ReturnedAt.ShouldBe(T0.AddDays(40));
+        episode.RevenueAfterReturn.ShouldBe(new Dictionary<string, long> { ["eur"] = 2500 });
+        episode.OrdersAfterReturn.ShouldBe(1);
+    }
 }

@@ -30,10 +30,10 @@ public sealed record CustomerEventWrite(string TenantId, string CustomerId, Cust
     /// <summary>
     /// An activity, deduplicated by its externalId when it has one. It closes the customer's open lapse episode
     /// when it is the first qualifying activity after the lapse; only then, or when it falls in an episode's
-    /// attribution window, does it read the customer's history.
+    /// attribution window, does it read the customer's history (and only then is a purchase stored as one that reports count).
     /// </summary>
     public static CustomerEventWrite Of(string tenantId, ActivityRecorded activity) =>
-        new(tenantId, activity.CustomerId, current => [activity, .. LedgerDecider.Reactivation(current, activity)],
+        new(tenantId, activity.CustomerId, current => CustomerDecider.Record(current, activity),
             activity.ExternalId is { } externalId ? ActivityDedupe.IdFor(tenantId, activity.CustomerId, externalId) : null)
         {
             NeedsHistory = current => current?.Episode is not null || Customer.TouchesHistory(current, activity),

@@ -69,8 +69,9 @@ public sealed class ListCustomerEventsEndpoint(IQuerySession session) : Endpoint
             .OrderBy(e => e.Version)
             .Take(limit + 1)
             .ToListAsync(ct);
-        // Every activity is named activity_recorded, also those stored under the type of their own that activities without an
-        // amount have (NonRevenueActivityRecorded): a storage matter, not the API's.
+        // Every activity is named activity_recorded, also those stored under the types of their own that activities without an
+        // amount and purchases outside every attribution window have (NonRevenueActivityRecorded, UnattributedActivityRecorded):
+        // a storage matter, not the API's.
         var activity = Sql.EventTypeNames(session.DocumentStore, typeof(ActivityRecorded))[0];
         var data = events.Take(limit).Select(e => new CustomerEventView(e.Version, e.Data is ActivityRecorded ? activity : e.EventTypeName,
             e.Timestamp, e.Data)).ToList();

@@ -45,8 +45,8 @@ public sealed class ReportProjection : ProjectionBase, IProjection
     }
 
     // The events that can change an episode row; the daemon reads no others for this projection. The store matches types
-    // exactly: NonRevenueActivityRecorded, a subtype of ActivityRecorded, is not read (only activities stored before that
-    // split are, and Shapes drops those that are not purchases or refunds).
+    // exactly: NonRevenueActivityRecorded and UnattributedActivityRecorded, subtypes of ActivityRecorded, are not read (only
+    // activities stored before those splits are, and Shapes drops those that are not purchases or refunds).
     private static readonly Type[] EventTypes =
     [
         typeof(CustomerLapsed), typeof(MomentReached), typeof(CustomerReactivated), typeof(RewardIssued), typeof(RewardWithheld), typeof(RewardRedeemed),

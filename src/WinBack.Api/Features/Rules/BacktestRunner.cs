@@ -106,6 +106,7 @@ public sealed class BacktestRunner(IDocumentStore store, RiskCrossings crossings
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(ActivityRecorded))]
 [JsonSerializable(typeof(NonRevenueActivityRecorded))]
+[JsonSerializable(typeof(UnattributedActivityRecorded))]
 [JsonSerializable(typeof(ProfileUpdated))]
 [JsonSerializable(typeof(CustomerImported))]
 internal sealed partial class BacktestEventsJson : JsonSerializerContext;

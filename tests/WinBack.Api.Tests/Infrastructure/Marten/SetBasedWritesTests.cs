@@ -29,8 +29,9 @@ public sealed class SetBasedWritesTests(WinBackApp app) : IClassFixture<WinBackA
         events.Select(e => e.Version).ShouldBe([1L, 2L, 3L]);
         events.Select(e => ((ActivityRecorded)e.Data).Type).ShouldBe([ActivityType.Login, ActivityType.Purchase, ActivityType.Login]);
         events.Select(e => e.Sequence).ShouldBeInOrder(SortDirection.Ascending);
-        events.Select(e => e.EventTypeName).ShouldBe(["non_revenue_activity_recorded", "activity_recorded", "non_revenue_activity_recorded"]);
-        events.Select(e => e.Data.GetType()).ShouldBe([typeof(NonRevenueActivityRecorded), typeof(ActivityRecorded), typeof(NonRevenueActivityRecorded)]);
+        // The purchase falls in no attribution window (the customer never lapsed): stored as one that no episode counts.
+        events.Select(e => e.EventTypeName).ShouldBe(["non_revenue_activity_recorded", "unattributed_activity_recorded", "non_revenue_activity_recorded"]);
+        events.Select(e => e.Data.GetType()).ShouldBe([typeof(NonRevenueActivityRecorded), typeof(UnattributedActivityRecorded), typeof(NonRevenueActivityRecorded)]);
         events.ShouldAllBe(e => e.TenantId == tenant.Id && e.Id != Guid.Empty);
         ((ActivityRecorded)events[1].Data).Amount!.Amount.ShouldBe(1200);
         (await session.Events.FetchStreamStateAsync("cus_set"))!.Version.ShouldBe(3);
