@@ -137,9 +137,12 @@ public sealed class CustomerHistoryTests
 
         events[0].ShouldBeOfType<UnattributedActivityRecorded>();
         events[1].ShouldBeOfType<CustomerReactivated>().Amount.ShouldBe(new Money(2500, "eur"));
-        var episode = Fold(lapsed, [.. events]).Episodes.Single();
+        var returned = Fold(lapsed, [.. events]);
+        var episode = returned.Episodes.Single();
         episode.ReturnedAt.ShouldBe(T0.AddDays(40));
         episode.RevenueAfterReturn.ShouldBe(new Dictionary<string, long> { ["eur"] = 2500 });
         episode.OrdersAfterReturn.ShouldBe(1);
+        // The next purchase of the same group is decided on this state, whose stored window is not set yet: taken from the episode.
+        Did(ActivityType.Purchase, T0.AddDays(41), 300).StoredFor(returned).GetType().ShouldBe(typeof(ActivityRecorded));
     }
 }
