@@ -51,6 +51,7 @@ public static class MartenSetup
                 {
                     Http.StorableTextConverters.AddTo(json);
                     json.Converters.Add(new CompactInstantsConverter());
+                    json.Converters.Add(new CompactValueStepsConverter());
                 });
 
                 // On a shard, its tenants' events share one table, separated by a tenant_id column (conjoined).
