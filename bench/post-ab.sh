@@ -10,9 +10,10 @@
 # (single POST only), so that the issue's ratio comes from alternated turns. The builds' order is shuffled in every round.
 # Each turn: wrk, 2 threads, 32 connections, 20 s (after one warm-up per API, AB_WARM seconds, 60 by default); prints req/s and latency per build and turn.
 # AB_LOAD=batch: the batch POST instead (bench/wrk/batch.lua, 1,000 logins a request, 1 thread, 4 connections; activities/s =
-# req/s x 1,000; BATCH_TYPE=purchase for 1,000 purchases a request). AB_CPU=1: also the whole machine's idle time (/proc/stat) and the CPU per request of that API process and of
-# every postgres process (user + system ticks) over each turn. A single turn's PostgreSQL figure is sometimes off (negative, and the
-# next turn's inflated by as much; not explained yet, although the backends that exit are counted): compare means over turns.
+# req/s x 1,000; BATCH_TYPE=purchase for 1,000 purchases a request). AB_CPU=1: also the whole machine's idle time
+# (/proc/stat) and the CPU per request of that API process and of every postgres process (user + system ticks) over each
+# turn. A single turn's PostgreSQL figure is sometimes off (negative, and the next turn's inflated by as much; not explained
+# yet, although the backends that exit are counted): compare means over turns.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=$1; shift
