@@ -68,7 +68,7 @@ public sealed record CustomerEventWritten(IReadOnlyList<ICustomerEvent> Events, 
 /// </summary>
 [Published]
 public sealed class CustomerEventWriter(
-    IDocumentStore store, SetBasedWrites setBased, OutboxWakeup wakeup, WinBackMetrics metrics, ILogger<CustomerEventWriter> logger) : BackgroundService
+    IDocumentStore store, SetBasedWrites setBased, DocumentRows documents, OutboxWakeup wakeup, WinBackMetrics metrics, ILogger<CustomerEventWriter> logger) : BackgroundService
 {
     private const int MaxBatch = 1000;
     private const int MaxAttempts = 3;
@@ -149,8 +149,7 @@ public sealed class CustomerEventWriter(
     private async Task<Outcome[]> AppendAsync(string tenantId, List<Pending> items)
     {
         // Two round trips (three when a write needs the history): the locks and reads, then the writes with their COMMIT.
-        var group = await OneTripCommit.RunAsync(store, tenantId, transaction => DecideAsync(transaction.Session, tenantId, items),
-            CancellationToken.None);
+        var group = await OneTripCommit.RunAsync(store, tenantId, transaction => DecideAsync(transaction, items), CancellationToken.None);
         EventMetrics.Count(metrics, group.Appended); // Marten's listener counts only the events Marten appended
         if (group.WakesOutbox)
             wakeup.Wake(); // webhooks and Stripe pushes start now rather than at the daemon's next poll
@@ -158,37 +157,46 @@ public sealed class CustomerEventWriter(
     }
 
     /// <summary>Reads the group's customers, decides each write and queues what to store; the caller commits.</summary>
-    private async Task<Group> DecideAsync(IDocumentSession session, string tenantId, List<Pending> items)
+    private async Task<Group> DecideAsync(OneTripCommit transaction, List<Pending> items)
     {
+        var tenantId = transaction.TenantId;
         // Several processes may write the same customer: a transaction-scoped lock per customer makes the
         // second wait, then read the state the first one wrote, so none of its events is lost or decided twice.
         // The lock and the reads go in one round trip; each statement reads after the one before it has finished.
         var customerIds = items.Select(p => p.Write.CustomerId).Distinct().Order(StringComparer.Ordinal).ToArray();
         var dedupeIds = items.Select(p => p.Write.DedupeId).OfType<string>().Distinct().ToArray();
-        var batch = session.CreateBatchQuery();
-        TransactionLocks.Queue(batch, customerIds.Select(id => LockKeys.Customer(tenantId, id)).ToList());
-        var summaries = CustomerSummaryTable.QueueRead(batch, session, customerIds);
-        var dedupes = dedupeIds.Length == 0 ? null : batch.LoadMany<ActivityDedupe>().ById(dedupeIds);
+        var reads = new ReadBatch();
+        reads.Run(TransactionLocks.Statement(customerIds.Select(id => LockKeys.Customer(tenantId, id)).ToList()));
+        var summaries = reads.Rows(CustomerSummaryTable.SelectByIdsStatement(tenantId, customerIds), r => CustomerSummaryTable.Read(store, r));
+        var dedupes = dedupeIds.Length == 0 ? [] : reads.Rows(documents.SelectByIds<ActivityDedupe>(tenantId, dedupeIds), documents.Read<ActivityDedupe>);
         // The tenant's time zone, whose local days activities are counted on for signal rules: read in the same round trip.
-        var settings = batch.Load<TenantSettings>(TenantSettings.DocumentId);
-        await batch.Execute(CancellationToken.None);
-        var zone = TenantTimeZone.Of((await settings)?.TimeZone);
-        var streams = (await summaries).ToDictionary(c => c.Id, c => new Stream(c));
-        var seen = dedupes is null ? [] : (await dedupes).ToDictionary(d => d.Id, d => d.Activity);
+        var settings = reads.Rows(documents.SelectByIds<TenantSettings>(tenantId, [TenantSettings.DocumentId]), documents.Read<TenantSettings>);
+        await transaction.ReadAsync(reads, CancellationToken.None);
+        var zone = TenantTimeZone.Of(settings.SingleOrDefault()?.TimeZone);
+        var streams = summaries.ToDictionary(c => c.Id, c => new Stream(c));
+        var seen = dedupes.ToDictionary(d => d.Id, d => d.Activity);
 
-        // The history (rewards, episodes) is read only for the customers whose writes need it.
+        // The history (rewards, episodes) is read only for the customers whose writes need it, and the version of a summary
+        // stored before summaries recorded theirs (rare; under the lock) from its stream: both in one more round trip.
         var needHistory = items.Where(p => p.Write.NeedsHistory(streams.GetValueOrDefault(p.Write.CustomerId)?.State))
             .Select(p => p.Write.CustomerId).Where(streams.ContainsKey).Distinct().ToArray();
-        if (needHistory.Length > 0)
-            foreach (var history in await session.LoadManyAsync<CustomerHistory>(needHistory))
+        var legacy = streams.Values.Where(s => s.Version == 0).Select(s => s.Id).ToArray();
+        if (needHistory.Length + legacy.Length > 0)
+        {
+            var more = new ReadBatch();
+            var read = more.Rows(documents.SelectByIds<CustomerHistory>(tenantId, needHistory), documents.Read<CustomerHistory>);
+            var versions = more.Rows(StreamVersions(tenantId, legacy), r => (Id: r.GetString(0), Version: r.GetInt64(1)));
+            await transaction.ReadAsync(more, CancellationToken.None);
+            foreach (var history in read)
                 streams[history.Id].Read(history);
+            foreach (var (id, version) in versions)
+                streams[id].Version = version;
+        }
         foreach (var id in needHistory)
             streams[id].HistoryRead = true;
-        // A summary stored before summaries recorded their version: the stream says it (rare; under the lock).
-        foreach (var legacy in streams.Values.Where(s => s.Version == 0))
-            legacy.Version = (await session.Events.FetchStreamStateAsync(legacy.Id))?.Version ?? 0;
 
         var outcomes = new Outcome[items.Count];
+        var newDedupes = new List<ActivityDedupe>();
         for (var i = 0; i < items.Count; i++)
         {
             var write = items[i].Write;
@@ -214,21 +222,36 @@ public sealed class CustomerEventWriter(
             if (write.DedupeId is { } newId)
             {
                 var activity = events.OfType<ActivityRecorded>().First();
-                session.Insert(new ActivityDedupe { Id = newId, Activity = activity });
+                newDedupes.Add(new ActivityDedupe { Id = newId, Activity = activity });
                 seen[newId] = activity;
             }
             stream.Events.AddRange(events);
             stream.State = state;
             outcomes[i] = new Outcome(new CustomerEventWritten(events, state), null);
         }
-        // The appends of the whole group go as one statement (SetBasedWrites), and so do the hot states (CustomerSummaryTable); a stream with an event an
-        // inline projection handles goes through Marten's own append, which runs the projection.
+        // The appends of the whole group go as one statement (SetBasedWrites), and so do the hot states (CustomerSummaryTable),
+        // the histories that changed and the new dedupe records; a stream with an event an inline projection handles goes
+        // through Marten's own append, which runs the projection.
         var appends = setBased.Appends();
-        var states = streams.Values.Where(s => s.Events.Count > 0).Select(s => s.Store(session, appends)).ToList();
-        appends.Queue(session);
-        CustomerSummaryTable.QueueUpsert(session, states);
+        var changedHistories = new List<CustomerHistory>();
+        var states = streams.Values.Where(s => s.Events.Count > 0).Select(s => s.Store(transaction, appends, changedHistories)).ToList();
+        Queue(transaction, appends.Statement(tenantId));
+        Queue(transaction, CustomerSummaryTable.UpsertStatement(store, tenantId, states));
+        if (changedHistories.Count > 0)
+            transaction.Queue(documents.Upsert(tenantId, changedHistories));
+        if (newDedupes.Count > 0)
+            transaction.Queue(documents.Insert(tenantId, newDedupes));
         return new Group(outcomes, appends.Events, streams.Values.Any(s => s.Events.Any(e => WebhookEventTypes.Of(e) is not null)));
     }
+
+    private static void Queue(OneTripCommit transaction, NpgsqlBatchCommand? write)
+    {
+        if (write is not null)
+            transaction.Queue(write);
+    }
+
+    private NpgsqlBatchCommand StreamVersions(string tenantId, string[] streamIds) =>
+        Sql.Statement('^', $"select id, version from {Sql.StreamsTable(store)} where tenant_id = ^ and id = any(^::text[])", tenantId, streamIds);
 
     /// <summary>A group's outcomes, the events the set-based append writes, and whether a published event is among them.</summary>
     private sealed record Group(Outcome[] Outcomes, IEnumerable<object> Appended, bool WakesOutbox);
@@ -266,8 +289,8 @@ public sealed class CustomerEventWriter(
                 ? Customer.Evolve(s, e, zone)
                 : throw new InvalidOperationException($"{e.GetType().Name} changes the history of customer {Id}, which this write did not read."));
 
-        /// <summary>Queues the append and the history when it changed; returns the hot state to store.</summary>
-        public CustomerSummary Store(IDocumentSession session, SetBasedWrites.StreamAppends appends)
+        /// <summary>Queues the append, adds the history to <paramref name="histories"/> when it changed; returns the hot state to store.</summary>
+        public CustomerSummary Store(OneTripCommit transaction, SetBasedWrites.StreamAppends appends, List<CustomerHistory> histories)
         {
             var events = Events.Cast<object>().ToArray();
             // Either way the append states the version it decided on: a write that slipped past the lock fails the batch
@@ -275,12 +298,12 @@ public sealed class CustomerEventWriter(
             if (appends.CanAppend(events))
                 appends.Add(Id, Version, events);
             else if (_stored is null)
-                session.Events.StartStream(Id, events);
+                transaction.Session.Events.StartStream(Id, events);
             else
-                session.Events.Append(Id, Version + events.Length, events);
+                transaction.Session.Events.Append(Id, Version + events.Length, events);
             var state = State!;
             if (HistoryRead && (Changed(state.Rewards, _rewardsRead) || Changed(state.Episodes, _episodesRead)))
-                session.Store(new CustomerHistory { Id = Id, Rewards = state.Rewards, Episodes = state.Episodes });
+                histories.Add(new CustomerHistory { Id = Id, Rewards = state.Rewards, Episodes = state.Episodes });
             return new CustomerSummary
             {
                 Id = Id, State = state.WithoutHistory(), Version = Version + events.Length,

@@ -83,7 +83,7 @@ internal static class CustomerSummaryTable
 
     public static List<CustomerSummary> ReadAll(IDocumentStore store, IEnumerable<string> json) => json.Select(j => Read(store, j)).ToList();
 
-    /// <summary>The start of a read of summaries' JSON (for <see cref="Read"/>): the tenant's placeholder follows.</summary>
+    /// <summary>The start of a read of summaries' JSON (for <see cref="Read(IDocumentStore, string)"/>): the tenant's placeholder follows.</summary>
     public const string SelectData = $"select data from {Name} where tenant_id = ";
 
     /// <summary>The read of a tenant's summaries by id (<c>?</c>: the tenant, then the ids), on a session or in a batch.</summary>
@@ -93,17 +93,24 @@ internal static class CustomerSummaryTable
     public static async Task<IReadOnlyList<CustomerSummary>> QueueRead(IBatchedQuery batch, IQuerySession session, string[] customerIds) =>
         ReadAll(session.DocumentStore, await batch.Query<string>(SelectByIds, session.TenantId, customerIds));
 
-    /// <summary>Queues the upsert of <paramref name="summaries"/> (in the session's tenant) as one statement, committed with the session.</summary>
-    public static void QueueUpsert(IDocumentSession session, IReadOnlyList<CustomerSummary> summaries)
+    /// <summary>The tenant's summaries among <paramref name="customerIds"/> that exist, for a <see cref="ReadBatch"/> (read each row's with <see cref="Read(IDocumentStore, NpgsqlDataReader)"/>).</summary>
+    public static NpgsqlBatchCommand SelectByIdsStatement(string tenantId, string[] customerIds) =>
+        Sql.Statement('?', SelectByIds, tenantId, customerIds);
+
+    /// <summary>The summary in the current row of a <see cref="SelectByIdsStatement"/>.</summary>
+    public static CustomerSummary Read(IDocumentStore store, NpgsqlDataReader reader) => Read(store, reader.GetString(0));
+
+    /// <summary>The upsert of <paramref name="summaries"/> (in the tenant) as one statement of the tenant's transaction (null: none).</summary>
+    public static NpgsqlBatchCommand? UpsertStatement(IDocumentStore store, string tenantId, IReadOnlyList<CustomerSummary> summaries)
     {
         if (summaries.Count == 0)
-            return;
-        var serializer = session.DocumentStore.Options.Serializer();
+            return null;
+        var serializer = store.Options.Serializer();
         var states = summaries.Select(s => s.State).ToArray();
         // The attributes' keys are written exactly as given (no naming policy), as the list's filter writes them.
-        session.QueueSqlCommand('^', Upsert, session.TenantId, summaries.Select(s => s.Id).ToArray(),
+        return Sql.Statement('^', Upsert, tenantId, summaries.Select(s => s.Id).ToArray(),
             summaries.Select(s => serializer.ToJson(s)).ToArray(), Uuids.Version7(summaries.Count),
-            states.Select(c => StatusText(session.DocumentStore, c.Status)).ToArray(), Times(states, c => c.StatusChangedAt),
+            states.Select(c => StatusText(store, c.Status)).ToArray(), Times(states, c => c.StatusChangedAt),
             Times(states, c => c.FirstSeenAt), Times(states, c => c.LastActivityAt), states.Select(c => Day(c.LastActivityAt)).ToArray(),
             Times(states, c => c.LastPurchaseAt),
             Times(states, c => c.FirstPurchaseAt), states.Select(c => c.OrderCount).ToArray(), states.Select(c => c.Birthday).ToArray(),

@@ -23,6 +23,7 @@ public static class MartenSetup
         var wakeup = new OutboxWakeup(layout.Shards.Count);
         services.AddSingleton(wakeup);
         services.AddSingleton<SetBasedWrites>();
+        services.AddSingleton<DocumentRows>();
         services.AddSingleton(sp => new ShardUpgrade((connection, ct) =>
             SetBasedWrites.LeaveRoomInStreamsAsync(connection, sp.GetRequiredService<IDocumentStore>(), ct)));
         var marten = services.AddMarten(options =>

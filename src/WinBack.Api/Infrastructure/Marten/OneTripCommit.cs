@@ -3,41 +3,57 @@ using Marten;
 using Npgsql;
 using WinBack.Api.Infrastructure.Errors;
 using WinBack.Api.Infrastructure.Postgres;
+using WinBack.Api.Infrastructure.Sharding;
 
 namespace WinBack.Api.Infrastructure.Marten;
 
 /// <summary>
-/// A tenant's Marten session on a transaction of its own, whose COMMIT travels with its writes: <see cref="RunAsync"/> sends
-/// the session's statements and the COMMIT in one round trip, where Marten's SaveChanges waits for the statements' answers
-/// and then sends the COMMIT in a second one. On a busy machine each round trip waits for a core on both ends, and the
-/// group commit pays every one of them before it acknowledges its writes (docs/benchmarks.md, "#16: the twelfth session").
+/// A tenant's write transaction on plain Npgsql whose COMMIT travels with its writes: <see cref="ReadAsync"/> sends a batch of
+/// reads in one round trip, <see cref="Queue"/> collects the writes, and <see cref="RunAsync"/> sends them, the tenant's fence
+/// guard and the COMMIT in one more. Marten's session would spend a round trip on its writes and another on the COMMIT, and
+/// its unit of work, batch query and resilience pipeline cost the API a group's fixed share of CPU (docs/benchmarks.md, "#16:
+/// the twelfth session" and "the fourteenth session"); on a busy machine each round trip waits for a core on both ends, and
+/// the group commit pays every one of them before it acknowledges its writes.
 /// <para>
-/// The COMMIT is the batch's last statement, after the tenant's fence guard (<see cref="Sharding.TenantFenceListener"/>, a
-/// store listener, which Marten runs before a session's own). A statement that fails makes PostgreSQL skip the rest of the
-/// batch, the COMMIT with it, and the transaction rolls back when this is disposed. That is safe only while every write of
-/// the session can fail only by an error in PostgreSQL: Marten checks some writes of its own (a stream's version in its rich
-/// append) by reading their results after the batch, too late to hold back a COMMIT sent with it. A session with streams that
-/// Marten appends therefore commits after the answers, in a round trip of its own, as Marten would.
+/// The COMMIT is the batch's last statement, after the fence guard (<see cref="Sharding.TenantFence"/>). A statement that fails
+/// makes PostgreSQL skip the rest of the batch, the COMMIT with it, and the transaction rolls back when this is disposed. What
+/// only Marten can write (a stream whose events an inline projection handles) goes through <see cref="Session"/>, a Marten
+/// session on the same transaction: Marten checks some of those writes (a stream's version in its rich append) by reading their
+/// results after its batch, too late to hold back a COMMIT sent with it, so such a transaction sends the queued writes, then
+/// lets Marten save, then commits in a round trip of its own.
 /// </para>
 /// </summary>
 public sealed class OneTripCommit : IAsyncDisposable
 {
+    private readonly IDocumentStore _store;
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
-    private readonly CommitLast _commitLast;
+    private readonly List<NpgsqlBatchCommand> _writes = [];
+    private IDocumentSession? _session;
 
-    private OneTripCommit(NpgsqlConnection connection, NpgsqlTransaction transaction, IDocumentSession session, CommitLast commitLast) =>
-        (_connection, _transaction, Session, _commitLast) = (connection, transaction, session, commitLast);
+    private OneTripCommit(IDocumentStore store, string tenantId, NpgsqlConnection connection, NpgsqlTransaction transaction) =>
+        (_store, TenantId, _connection, _transaction) = (store, tenantId, connection, transaction);
 
-    /// <summary>The session: reads and queued writes go through it, inside the transaction.</summary>
-    public IDocumentSession Session { get; }
+    public string TenantId { get; }
 
     /// <summary>Whether the COMMIT went with the writes (false: in a round trip of its own, or not sent yet).</summary>
-    public bool CommittedWithWrites => _commitLast.Queued;
+    public bool CommittedWithWrites { get; private set; }
 
     /// <summary>
-    /// Runs <paramref name="work"/> (reads through <see cref="Session"/>, writes queued on it) in a transaction on the tenant's
-    /// database and commits; returns once the transaction has committed.
+    /// A Marten session on this transaction, for the writes only Marten can make (a stream an inline projection handles); opened
+    /// when first asked for. Its writes are saved after the queued ones, and the COMMIT then waits for Marten's checks.
+    /// </summary>
+    public IDocumentSession Session => _session ??= OpenSession();
+
+    /// <summary>Runs <paramref name="reads"/> in one round trip, inside the transaction.</summary>
+    public Task ReadAsync(ReadBatch reads, CancellationToken ct) => reads.ExecuteAsync(_connection, _transaction, ct);
+
+    /// <summary>Queues a write: it goes with the others, the guard and the COMMIT when the work is done.</summary>
+    public void Queue(NpgsqlBatchCommand write) => _writes.Add(write);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> (reads, queued writes) in a transaction on the tenant's database and commits; returns once
+    /// the transaction has committed.
     /// </summary>
     public static async Task<T> RunAsync<T>(IDocumentStore store, string tenantId, Func<OneTripCommit, Task<T>> work, CancellationToken ct)
     {
@@ -48,9 +64,9 @@ public sealed class OneTripCommit : IAsyncDisposable
             await transaction.CommitAsync(ct);
             return result;
         }
-        // A connection that broke under the transaction (PostgreSQL restarted, the network failed) is retried by Marten's
-        // resilience pipeline on the same, broken, connection, which fails with "Transaction is already completed": that says
-        // nothing of the cause, and would be answered as an internal error instead of a 503 to retry.
+        // A connection that broke under the transaction (PostgreSQL restarted, the network failed) says so in an error that
+        // names neither a restart nor a timeout ("Transaction is already completed", when Marten's resilience pipeline retried
+        // on it): it is reported as the database unavailable, a 503 to retry, not as an internal error.
         catch (Exception e) when (transaction._connection.FullState.HasFlag(ConnectionState.Broken) && !ProblemMapping.IsDatabaseUnavailable(e))
         {
             throw new BrokenConnectionException(e);
@@ -62,12 +78,7 @@ public sealed class OneTripCommit : IAsyncDisposable
         var connection = await Sql.OpenForTenantAsync(store, tenantId, ct);
         try
         {
-            var transaction = await connection.BeginTransactionAsync(ct); // sent with the first statement
-            var options = global::Marten.Services.SessionOptions.ForTransaction(transaction);
-            options.TenantId = tenantId;
-            var commitLast = new CommitLast();
-            options.Listeners.Add(commitLast);
-            return new OneTripCommit(connection, transaction, store.LightweightSession(options), commitLast);
+            return new OneTripCommit(store, tenantId, connection, await connection.BeginTransactionAsync(ct)); // BEGIN goes with the first statement
         }
         catch
         {
@@ -76,36 +87,78 @@ public sealed class OneTripCommit : IAsyncDisposable
         }
     }
 
+    private IDocumentSession OpenSession()
+    {
+        var options = global::Marten.Services.SessionOptions.ForTransaction(_transaction);
+        options.TenantId = TenantId;
+        return _store.LightweightSession(options);
+    }
+
     private async Task CommitAsync(CancellationToken ct)
     {
-        _commitLast.Wanted = !Session.PendingChanges.Streams().Any();
-        await Session.SaveChangesAsync(ct);
-        // Not queued: Marten appends a stream, or there was nothing to save (Marten then calls no listener).
-        if (!_commitLast.Queued)
-            await _transaction.CommitAsync(ct);
+        var martenWrites = _session is { } session && (session.PendingChanges.Streams().Any() || session.PendingChanges.Operations().Any());
+        await using (var batch = new NpgsqlBatch(_connection, _transaction))
+        {
+            if (_writes.Count > 0)
+                batch.BatchCommands.Add(Sql.Statement('^', $"select {TenantFence.GuardFunction}(^)", TenantId));
+            foreach (var write in _writes)
+                batch.BatchCommands.Add(write);
+            if (!martenWrites)
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("commit"));
+            if (batch.BatchCommands.Count > 0)
+                await batch.ExecuteNonQueryAsync(ct);
+        }
+        if (!martenWrites)
+        {
+            CommittedWithWrites = _writes.Count > 0;
+            return;
+        }
+        await _session!.SaveChangesAsync(ct); // Marten's store listener adds the fence guard to its own batch too
+        await _transaction.CommitAsync(ct);
     }
 
     async ValueTask IAsyncDisposable.DisposeAsync()
     {
-        await Session.DisposeAsync();
+        if (_session is not null)
+            await _session.DisposeAsync();
         await _transaction.DisposeAsync(); // rolls back unless committed
         await _connection.DisposeAsync();
     }
+}
 
-    /// <summary>Queues the COMMIT as the batch's last statement: a session listener runs after the store's (the fence guard).</summary>
-    private sealed class CommitLast : DocumentSessionListenerBase
+/// <summary>
+/// Reads that go to PostgreSQL in one round trip, inside a transaction (<see cref="OneTripCommit.ReadAsync"/>): each
+/// statement runs after the one before it has finished, so a read after a lock sees what the lock's previous holder committed.
+/// The lists <see cref="Rows{T}"/> returns are filled when the batch has run, not before.
+/// </summary>
+public sealed class ReadBatch
+{
+    private readonly List<(NpgsqlBatchCommand Statement, Action<NpgsqlDataReader> Row)> _reads = [];
+
+    /// <summary>A statement whose rows are not read (a lock).</summary>
+    public void Run(NpgsqlBatchCommand statement) => _reads.Add((statement, _ => { }));
+
+    /// <summary>The rows of <paramref name="statement"/>, each read by <paramref name="row"/>: empty until the batch has run.</summary>
+    public IReadOnlyList<T> Rows<T>(NpgsqlBatchCommand statement, Func<NpgsqlDataReader, T> row)
     {
-        public bool Wanted { get; set; }
-        public bool Queued { get; private set; }
+        var rows = new List<T>();
+        _reads.Add((statement, reader => rows.Add(row(reader))));
+        return rows;
+    }
 
-        public override Task BeforeSaveChangesAsync(IDocumentSession session, CancellationToken token)
+    internal async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken ct)
+    {
+        if (_reads.Count == 0)
+            return;
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        foreach (var (statement, _) in _reads)
+            batch.BatchCommands.Add(statement);
+        await using var reader = await batch.ExecuteReaderAsync(ct);
+        foreach (var (_, row) in _reads)
         {
-            if (Wanted)
-            {
-                session.QueueSqlCommand("commit");
-                Queued = true;
-            }
-            return Task.CompletedTask;
+            while (await reader.ReadAsync(ct))
+                row(reader);
+            await reader.NextResultAsync(ct);
         }
     }
 }

@@ -8,10 +8,10 @@ using WinBack.Api.Infrastructure.Postgres;
 namespace WinBack.Api.Infrastructure.Marten;
 
 /// <summary>
-/// Appends the events of many streams of one tenant as ONE statement, queued on a Marten session: it commits or rolls back with
-/// the session's other work and its fence guard. Marten's quick append is a PL/pgSQL call per stream (three reads of mt_streams,
-/// an insert per event, an update); in a group commit it was most of PostgreSQL's time per activity (docs/benchmarks.md, "#16
-/// set-based writes").
+/// Appends the events of many streams of one tenant as ONE statement, queued on the group commit's transaction
+/// (<see cref="OneTripCommit"/>): it commits or rolls back with the transaction's other work and its fence guard. Marten's
+/// quick append is a PL/pgSQL call per stream (three reads of mt_streams, an insert per event, an update); in a group commit
+/// it was most of PostgreSQL's time per activity (docs/benchmarks.md, "#16 set-based writes").
 /// <para>
 /// The rows are the ones Marten's quick append writes: mt_streams (the version after the append; a new stream with no type, as
 /// Marten writes customer streams) and mt_events (seq_id from the store's event sequence, id, stream_id, version, data, type,
@@ -83,7 +83,7 @@ public sealed class SetBasedWrites
     public bool CanAppend(IEnumerable<object> events) =>
         _enabled && events.All(e => !_inlineProjected.Any(t => t.IsInstanceOfType(e)));
 
-    /// <summary>Collects the appends of one tenant's streams; <see cref="StreamAppends.Queue"/> puts them on the session.</summary>
+    /// <summary>Collects the appends of one tenant's streams; <see cref="StreamAppends.Statement"/> makes them one statement.</summary>
     public StreamAppends Appends() => new(this);
 
     public sealed class StreamAppends(SetBasedWrites writes)
@@ -119,13 +119,9 @@ public sealed class SetBasedWrites
             }
         }
 
-        public void Queue(IDocumentSession session)
-        {
-            if (_eventStreams.Count == 0)
-                return;
-            session.QueueSqlCommand(Placeholder, writes._appendSql,
-                session.TenantId, _streamIds.ToArray(), _streamVersions.ToArray(), session.TenantId,
+        /// <summary>The append of every stream added, as one statement of the tenant's transaction (null: nothing to append).</summary>
+        public NpgsqlBatchCommand? Statement(string tenantId) => _eventStreams.Count == 0 ? null
+            : Sql.Statement(Placeholder, writes._appendSql, tenantId, _streamIds.ToArray(), _streamVersions.ToArray(), tenantId,
                 Uuids.Version7(_eventStreams.Count), _eventStreams.ToArray(), _versions.ToArray(), _data.ToArray(), _types.ToArray(), _dotnetTypes.ToArray());
-        }
     }
 }

@@ -1,6 +1,5 @@
 using Marten;
 using Marten.Storage;
-using Marten.Services.BatchQuerying;
 using Npgsql;
 
 namespace WinBack.Api.Infrastructure.Postgres;
@@ -49,12 +48,11 @@ public static class TransactionLocks
             (object)keys.ToArray()); // one argument, not spread over the params array
 
     /// <summary>
-    /// Queues the locks at the head of a batch, so that they and the reads after them go in one round trip; each
-    /// statement of a batch runs after the one before it, so the reads see what the previous holder committed.
+    /// The locks as the first statement of a <see cref="Marten.ReadBatch"/>, so that they and the reads after them go in one round trip;
+    /// each statement of a batch runs after the one before it, so the reads see what the previous holder committed.
     /// </summary>
-    public static void Queue(IBatchedQuery batch, IReadOnlyList<string> keys) =>
-        // Batched queries read reference types: the count comes back as text.
-        _ = batch.Query<string>("select count(pg_advisory_xact_lock(hashtextextended(k, 0)))::text from unnest(?) as k", (object)keys.ToArray());
+    public static NpgsqlBatchCommand Statement(IReadOnlyList<string> keys) =>
+        Sql.Statement('^', "select count(pg_advisory_xact_lock(hashtextextended(k, 0))) from unnest(^::text[]) as k", (object)keys.ToArray());
 
     /// <inheritdoc cref="TakeAsync(IQuerySession, IReadOnlyList{string}, CancellationToken)"/>
     public static async Task TakeAsync(NpgsqlConnection connection, IReadOnlyList<string> keys, CancellationToken ct)

@@ -82,6 +82,33 @@ public static class Sql
         return command;
     }
 
+    /// <summary>
+    /// A statement for a batch (<see cref="Marten.ReadBatch"/>, <see cref="Marten.OneTripCommit"/>), its values marked by
+    /// <paramref name="placeholder"/> in order: positional, as Marten's own statements, which PostgreSQL plans once per
+    /// connection (auto-prepared). Text PostgreSQL cannot store is refused here, as by <see cref="Command"/>.
+    /// </summary>
+    public static NpgsqlBatchCommand Statement(char placeholder, string sql, params object?[] values)
+    {
+        var text = new System.Text.StringBuilder(sql.Length + 2 * values.Length);
+        var count = 0;
+        foreach (var c in sql)
+        {
+            if (c == placeholder)
+                text.Append('$').Append(++count);
+            else
+                text.Append(c);
+        }
+        if (count != values.Length)
+            throw new ArgumentException($"The statement has {count} placeholders for {values.Length} values.", nameof(values));
+        var statement = new NpgsqlBatchCommand(text.ToString());
+        for (var i = 0; i < values.Length; i++)
+        {
+            RequireStorable($"${i + 1}", values[i]);
+            statement.Parameters.Add(new NpgsqlParameter { Value = values[i] ?? DBNull.Value });
+        }
+        return statement;
+    }
+
     private static void RequireStorable(string name, object? value)
     {
         if (value is string text)

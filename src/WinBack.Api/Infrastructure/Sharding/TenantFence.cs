@@ -118,8 +118,9 @@ public static class TenantFence
 }
 
 /// <summary>
-/// Queues the fence's guard in every Marten session that saves for a tenant, after the session's writes in the same round trip
-/// (only the customer writer's COMMIT comes after it: OneTripCommit): the hot path pays one function call, not a round trip.
+/// Queues the fence's guard in every Marten session that saves for a tenant, after the session's writes in the same round trip:
+/// the hot path pays one function call, not a round trip. (The customer writer's transaction is not a Marten session: it
+/// queues the same guard before its own COMMIT, <see cref="Marten.OneTripCommit"/>.)
 /// (The async daemon's projections and subscriptions do not save through sessions: they derive from events already written,
 /// and a move waits for them.)
 /// </summary>

@@ -12,8 +12,8 @@ namespace WinBack.Api.Tests.Infrastructure.Marten;
 
 /// <summary>
 /// The group commit's transaction sends its COMMIT with its writes (OneTripCommit). What must hold: the fence guard runs
-/// before the COMMIT, a failed statement holds the COMMIT back, and what Marten checks only after the batch is committed
-/// after its answers.
+/// before the COMMIT, a failed statement holds the COMMIT back, and what Marten writes (and checks only after its batch) is
+/// committed after its answers.
 /// </summary>
 public sealed class OneTripCommitTests(WinBackApp app) : IClassFixture<WinBackApp>
 {
@@ -23,7 +23,7 @@ public sealed class OneTripCommitTests(WinBackApp app) : IClassFixture<WinBackAp
     public async Task Writes_commit_in_the_same_round_trip_and_are_there_afterwards()
     {
         var tenant = await app.CreateTenantAsync();
-        var used = await RunAsync(tenant.Id, transaction => QueueLogin(transaction.Session, "cus_one_trip", version: 0));
+        var used = await RunAsync(tenant.Id, transaction => QueueLogin(transaction, "cus_one_trip", version: 0));
         used.CommittedWithWrites.ShouldBeTrue();
 
         await using var query = Store.QuerySession(tenant.Id);
@@ -38,7 +38,7 @@ public sealed class OneTripCommitTests(WinBackApp app) : IClassFixture<WinBackAp
         await TenantFence.RaiseAsync(fence, tenant.Id, refusesWrites: true, CancellationToken.None);
         try
         {
-            var failure = await Should.ThrowAsync<Exception>(() => RunAsync(tenant.Id, t => QueueLogin(t.Session, "cus_fenced", version: 0)));
+            var failure = await Should.ThrowAsync<Exception>(() => RunAsync(tenant.Id, t => QueueLogin(t, "cus_fenced", version: 0)));
             TenantFence.IsMoving(failure).ShouldBeTrue(failure.ToString());
         }
         finally
@@ -57,8 +57,8 @@ public sealed class OneTripCommitTests(WinBackApp app) : IClassFixture<WinBackAp
         await tenant.ActivityAsync("cus_failing", "login");
         await Should.ThrowAsync<Exception>(() => RunAsync(tenant.Id, transaction =>
         {
-            transaction.Session.Store(new CustomerHistory { Id = "cus_written_first", Rewards = [], Episodes = [] });
-            QueueLogin(transaction.Session, "cus_failing", version: 0); // the stream is at version 1: a unique violation
+            transaction.Queue(Documents.Upsert(tenant.Id, [new CustomerHistory { Id = "cus_written_first", Rewards = [], Episodes = [] }]));
+            QueueLogin(transaction, "cus_failing", version: 0); // the stream is at version 1: a unique violation
         }));
 
         await using var query = Store.QuerySession(tenant.Id);
@@ -74,7 +74,7 @@ public sealed class OneTripCommitTests(WinBackApp app) : IClassFixture<WinBackAp
         used.CommittedWithWrites.ShouldBeFalse();
         await Should.ThrowAsync<Exception>(() => RunAsync(tenant.Id, transaction =>
         {
-            transaction.Session.Store(new CustomerHistory { Id = "cus_beside_a_stale_append", Rewards = [], Episodes = [] });
+            transaction.Queue(Documents.Upsert(tenant.Id, [new CustomerHistory { Id = "cus_beside_a_stale_append", Rewards = [], Episodes = [] }]));
             transaction.Session.Events.Append("cus_marten", 5, Login("cus_marten")); // the stream is at version 1
         }));
 
@@ -87,8 +87,15 @@ public sealed class OneTripCommitTests(WinBackApp app) : IClassFixture<WinBackAp
     public async Task A_transaction_with_nothing_to_save_commits_on_its_own()
     {
         var tenant = await app.CreateTenantAsync();
-        var read = await OneTripCommit.RunAsync(Store, tenant.Id, t => t.Session.LoadAsync<CustomerHistory>("nobody"), CancellationToken.None);
-        read.ShouldBeNull();
+        var reads = new ReadBatch();
+        var histories = reads.Rows(Documents.SelectByIds<CustomerHistory>(tenant.Id, ["nobody"]), Documents.Read<CustomerHistory>);
+        var used = await OneTripCommit.RunAsync(Store, tenant.Id, async transaction =>
+        {
+            await transaction.ReadAsync(reads, CancellationToken.None);
+            return transaction;
+        }, CancellationToken.None);
+        histories.ShouldBeEmpty();
+        used.CommittedWithWrites.ShouldBeFalse();
     }
 
     [Fact]
@@ -98,9 +105,12 @@ public sealed class OneTripCommitTests(WinBackApp app) : IClassFixture<WinBackAp
         var failure = await Should.ThrowAsync<Exception>(() => OneTripCommit.RunAsync(Store, tenant.Id, async transaction =>
         {
             // What a restart does to the connection: its backend ends.
-            var pid = await transaction.Session.QueryAsync<int>("select pg_backend_pid()");
+            var reads = new ReadBatch();
+            var pid = reads.Rows(Sql.Statement('^', "select pg_backend_pid()"), r => r.GetInt32(0));
+            await transaction.ReadAsync(reads, CancellationToken.None);
             await Db.ExecuteAsync(app.ConnectionString, "select pg_terminate_backend(@pid)", tenant.Id, ("pid", pid.Single()));
-            return await transaction.Session.LoadAsync<CustomerHistory>("nobody");
+            transaction.Queue(Documents.Upsert(tenant.Id, [new CustomerHistory { Id = "nobody", Rewards = [], Episodes = [] }]));
+            return 0;
         }, CancellationToken.None));
         ProblemMapping.IsDatabaseUnavailable(failure).ShouldBeTrue(failure.ToString());
     }
@@ -113,11 +123,13 @@ public sealed class OneTripCommitTests(WinBackApp app) : IClassFixture<WinBackAp
             return Task.FromResult(transaction);
         }, CancellationToken.None);
 
-    private void QueueLogin(IDocumentSession session, string customerId, long version)
+    private DocumentRows Documents => app.Services.GetRequiredService<DocumentRows>();
+
+    private void QueueLogin(OneTripCommit transaction, string customerId, long version)
     {
         var appends = app.Services.GetRequiredService<SetBasedWrites>().Appends();
         appends.Add(customerId, version, [Login(customerId)]);
-        appends.Queue(session);
+        transaction.Queue(appends.Statement(transaction.TenantId)!);
     }
 
     private static ActivityRecorded Login(string customerId)
