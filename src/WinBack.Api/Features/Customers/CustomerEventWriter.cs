@@ -235,19 +235,11 @@ public sealed class CustomerEventWriter(
         var appends = setBased.Appends();
         var changedHistories = new List<CustomerHistory>();
         var states = streams.Values.Where(s => s.Events.Count > 0).Select(s => s.Store(transaction, appends, changedHistories)).ToList();
-        Queue(transaction, appends.Statement(tenantId));
-        Queue(transaction, CustomerSummaryTable.UpsertStatement(store, tenantId, states));
-        if (changedHistories.Count > 0)
-            transaction.Queue(documents.Upsert(tenantId, changedHistories));
-        if (newDedupes.Count > 0)
-            transaction.Queue(documents.Insert(tenantId, newDedupes));
+        transaction.Queue(appends.Statement(tenantId));
+        transaction.Queue(CustomerSummaryTable.UpsertStatement(store, tenantId, states));
+        transaction.Queue(documents.Upsert(tenantId, changedHistories));
+        transaction.Queue(documents.Insert(tenantId, newDedupes));
         return new Group(outcomes, appends.Events, streams.Values.Any(s => s.Events.Any(e => WebhookEventTypes.Of(e) is not null)));
-    }
-
-    private static void Queue(OneTripCommit transaction, NpgsqlBatchCommand? write)
-    {
-        if (write is not null)
-            transaction.Queue(write);
     }
 
     private NpgsqlBatchCommand StreamVersions(string tenantId, string[] streamIds) =>

@@ -48,8 +48,12 @@ public sealed class OneTripCommit : IAsyncDisposable
     /// <summary>Runs <paramref name="reads"/> in one round trip, inside the transaction.</summary>
     public Task ReadAsync(ReadBatch reads, CancellationToken ct) => reads.ExecuteAsync(_connection, _transaction, ct);
 
-    /// <summary>Queues a write: it goes with the others, the guard and the COMMIT when the work is done.</summary>
-    public void Queue(NpgsqlBatchCommand write) => _writes.Add(write);
+    /// <summary>Queues a write (null: nothing to write): it goes with the others, the guard and the COMMIT when the work is done.</summary>
+    public void Queue(NpgsqlBatchCommand? write)
+    {
+        if (write is not null)
+            _writes.Add(write);
+    }
 
     /// <summary>
     /// Runs <paramref name="work"/> (reads, queued writes) in a transaction on the tenant's database and commits; returns once

@@ -62,10 +62,10 @@ public sealed class DocumentRowsTests(WinBackApp app) : IClassFixture<WinBackApp
         failure.SqlState.ShouldBe(PostgresErrorCodes.UniqueViolation);
     }
 
-    private async Task WriteAsync(string tenantId, NpgsqlBatchCommand write) =>
+    private async Task WriteAsync(string tenantId, NpgsqlBatchCommand? write) =>
         await OneTripCommit.RunAsync(Store, tenantId, transaction =>
         {
-            transaction.Queue(write);
+            transaction.Queue(write.ShouldNotBeNull("documents to write make a statement"));
             return Task.FromResult(0);
         }, CancellationToken.None);
 

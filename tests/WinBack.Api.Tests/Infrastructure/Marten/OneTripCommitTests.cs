@@ -129,7 +129,7 @@ public sealed class OneTripCommitTests(WinBackApp app) : IClassFixture<WinBackAp
     {
         var appends = app.Services.GetRequiredService<SetBasedWrites>().Appends();
         appends.Add(customerId, version, [Login(customerId)]);
-        transaction.Queue(appends.Statement(transaction.TenantId)!);
+        transaction.Queue(appends.Statement(transaction.TenantId));
     }
 
     private static ActivityRecorded Login(string customerId)

@@ -54,7 +54,7 @@ public sealed class SetBasedWritesTests(WinBackApp app) : IClassFixture<WinBackA
         appends.Add("cus_stale", 1, [new ActivityRecorded("cus_stale", "act_stale", ActivityType.Login, now, now, null, null, null, null, null)]);
         var failure = await Should.ThrowAsync<PostgresException>(() => OneTripCommit.RunAsync(store, tenant.Id, transaction =>
         {
-            transaction.Queue(appends.Statement(tenant.Id)!);
+            transaction.Queue(appends.Statement(tenant.Id));
             return Task.FromResult(0);
         }, CancellationToken.None));
         // The unique violation on the events' version key, which the writer retries on the state the stream has then
